@@ -1,0 +1,50 @@
+# Herald: `make dev` runs everything locally, `make test` runs every check.
+# Both install what they need first (Python 3.13 packages from uv.lock, Node packages from package-lock.json).
+
+PORT ?= 8000
+UV_VERSION := 0.13.8
+UV := .tools/uv/bin/uv
+PYTHON_313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+
+export UV_PYTHON := $(PYTHON_313)
+export UV_PROJECT_ENVIRONMENT := .venv
+# jsii (under aws-cdk-lib) prints a banner on every start when Node is older than it would like.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: setup dev test lint typecheck bench synth clean
+
+setup: .venv/.synced node_modules/.installed
+
+$(UV):
+	@test -n "$(PYTHON_313)" || { echo "Python 3.13 is required (python3.13 on PATH or under ~/.pyenv/versions)"; exit 1; }
+	$(PYTHON_313) -m pip install --quiet --disable-pip-version-check --target .tools/uv uv==$(UV_VERSION)
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+dev: setup
+	.venv/bin/python -m infra.local --port $(PORT)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/mypy
+
+test: lint typecheck
+	.venv/bin/pytest
+
+bench: setup
+	.venv/bin/python bench/cold_start.py
+
+synth: setup
+	npx cdk synth --quiet
+
+clean:
+	rm -rf .venv .tools node_modules build cdk.out .mypy_cache .ruff_cache .pytest_cache

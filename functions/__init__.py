@@ -1,0 +1,1 @@
+"""Herald's Lambda function groups and the small package they share."""

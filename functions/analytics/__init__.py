@@ -1,0 +1,1 @@
+"""Event tracking, rollups, platform metrics and reports."""

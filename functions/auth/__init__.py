@@ -1,0 +1,1 @@
+"""Users, sessions, workspaces (brands), members, invites, API keys and profiles."""

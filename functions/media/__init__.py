@@ -1,0 +1,1 @@
+"""Uploads, the media library, image work and media jobs."""

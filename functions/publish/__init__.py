@@ -1,0 +1,1 @@
+"""Social accounts, posts, preflight, scheduling, publishing and platform adapters."""

@@ -1,0 +1,38 @@
+"""The function groups and the API path prefixes each one owns.
+
+One table shared by the CDK app (one proxy route per prefix) and the local server (one dispatcher
+on one port), so that the two can never disagree about which function answers a path.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionGroup:
+    name: str
+    prefixes: tuple[str, ...]
+
+    @property
+    def handler(self) -> str:
+        """Lambda handler string, relative to the root of the function's code bundle."""
+        return f"functions.{self.name}.app.handler"
+
+    @property
+    def health_path(self) -> str:
+        return f"/v1/{self.name}/health"
+
+
+GROUPS: tuple[FunctionGroup, ...] = (
+    FunctionGroup("auth", ("/v1/auth", "/v1/workspaces")),
+    FunctionGroup("publish", ("/v1/publish", "/v1/accounts", "/v1/posts")),
+    FunctionGroup("media", ("/v1/media",)),
+    FunctionGroup("webhooks", ("/v1/webhooks",)),
+    FunctionGroup("analytics", ("/v1/analytics",)),
+)
+
+
+def group_named(name: str) -> FunctionGroup:
+    for group in GROUPS:
+        if group.name == name:
+            return group
+    raise KeyError(name)

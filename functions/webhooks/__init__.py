@@ -1,0 +1,1 @@
+"""Inbound platform webhooks, notifications and outbound customer webhooks."""
