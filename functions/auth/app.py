@@ -1,5 +1,4 @@
-from functions.shared.app_factory import create_app
-from functions.shared.observability import lambda_handler
+from functions.shared.app_factory import create_app, lambda_handler
 
 app = create_app("auth")
 handler = lambda_handler(app)

@@ -1,14 +1,26 @@
-"""Builds the FastAPI app of a function group with everything groups have in common."""
+"""Builds a function group's FastAPI app and its Lambda entry point, with what all groups share."""
 
 import os
+from collections.abc import Callable
+from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from pydantic import BaseModel, Field
 
 from functions.shared.groups import group_named
-from functions.shared.problems import PROBLEM_RESPONSES, install_problem_handlers
+from functions.shared.observability import logger, metrics
+from functions.shared.problems import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_RESPONSES,
+    install_problem_handlers,
+)
 from functions.shared.settings import get_settings
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class Health(BaseModel):
@@ -56,3 +68,26 @@ def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
         max_age=600,
     )
     return app
+
+
+def lambda_handler(app: FastAPI) -> LambdaHandler:
+    """Wrap an ASGI app for API Gateway REST proxy events.
+
+    Each log line carries the API Gateway request id as its correlation id, and the cold-start
+    metric is emitted once per execution environment.
+    """
+    asgi_handler = Mangum(
+        app,
+        lifespan="off",
+        # Without this Mangum would base64-encode problem documents as if they were binary.
+        text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE],
+    )
+
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return asgi_handler(event, context)
+
+    wrapped: LambdaHandler = logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )(handler)
+    return wrapped

@@ -197,9 +197,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
         "description": description,
     }
-    for status, description in {
-        "4XX": "Client error (problem details).",
-        422: "Validation failed; `errors` lists every invalid field.",
-        "5XX": "Server error (problem details, no internals).",
-    }.items()
+    for status, description in (
+        ("4XX", "Client error (problem details)."),
+        (422, "Validation failed; `errors` lists every invalid field."),
+        ("5XX", "Server error (problem details, no internals)."),
+    )
 }

@@ -1,0 +1,66 @@
+"""boto3 clients created once per execution environment, and only when first used.
+
+Importing boto3 costs several hundred milliseconds, so no module imports it at load time: a
+health check or a request that needs no AWS call never pays for it.
+"""
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from functions.shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+
+@cache
+def _client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=get_settings().region,
+        config=config,
+    )
+
+
+def s3() -> "S3Client":
+    client: S3Client = _client("s3")
+    return client
+
+
+def kms() -> "KMSClient":
+    client: KMSClient = _client("kms")
+    return client
+
+
+def events() -> "EventBridgeClient":
+    client: EventBridgeClient = _client("events")
+    return client
+
+
+def scheduler() -> "EventBridgeSchedulerClient":
+    client: EventBridgeSchedulerClient = _client("scheduler")
+    return client
+
+
+def sqs() -> "SQSClient":
+    client: SQSClient = _client("sqs")
+    return client
+
+
+def stepfunctions() -> "SFNClient":
+    client: SFNClient = _client("stepfunctions")
+    return client
+
+
+def reset_clients() -> None:
+    """Forget every client, e.g. after tests point the environment at another endpoint."""
+    _client.cache_clear()

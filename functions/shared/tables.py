@@ -1,0 +1,69 @@
+"""The application table's PynamoDB base model and its conditional-write convention.
+
+Herald keeps one application table (single-table design, see the README's access patterns). Each
+item type subclasses `AppItem`, keeping its `Meta`, and chooses key shapes whose partition key
+starts with the workspace id. `version` makes every save and update conditional on the version
+that was read, so two writers can never silently overwrite each other.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from pynamodb.attributes import (
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+
+from functions.shared.problems import Conflict
+from functions.shared.settings import get_settings
+
+KEY_SEPARATOR = "#"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AppItem(Model):
+    class Meta:
+        table_name = get_settings().table_name
+        region = get_settings().region
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    version = VersionAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=utc_now)
+    updated_at = UTCDateTimeAttribute(default=utc_now)
+    expires_at = TTLAttribute(null=True)
+
+
+def key(*parts: str) -> str:
+    """Join key parts, refusing parts that would blur the boundary between them."""
+    if not parts or any(not part or KEY_SEPARATOR in part for part in parts):
+        raise ValueError(f"key parts must be non-empty and free of {KEY_SEPARATOR!r}: {parts!r}")
+    return KEY_SEPARATOR.join(parts)
+
+
+def _condition_failed(error: PutError | UpdateError | TransactWriteError) -> bool:
+    if isinstance(error, TransactWriteError):
+        return any(
+            reason is not None and reason.code == "ConditionalCheckFailed"
+            for reason in error.cancellation_reasons
+        )
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def conflict_on_condition_failure(detail: str) -> Iterator[None]:
+    """Turn a failed write condition (stale version, item exists) into a 409 problem."""
+    try:
+        yield
+    except (PutError, UpdateError, TransactWriteError) as error:
+        if _condition_failed(error):
+            raise Conflict(detail) from None
+        raise
