@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -106,7 +107,7 @@ def _hmac_keyed_with_the_public_key(make_token: TokenFactory) -> str:
 def test_bad_tokens_are_401(
     client: TestClient, make_token: TokenFactory, case: str, expected_detail: str
 ) -> None:
-    tokens = {
+    tokens: dict[str, Callable[[], str]] = {
         "expired": lambda: make_token(lifetime=timedelta(minutes=-5)),
         "tampered": lambda: _tamper_subject(make_token()),
         "alg_none": lambda: _unsigned(make_token),

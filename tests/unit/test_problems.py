@@ -1,5 +1,7 @@
 """Every error leaves Herald as RFC 9457 problem details (https://www.rfc-editor.org/rfc/rfc9457)."""
 
+import logging
+
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -99,11 +101,12 @@ def test_method_not_allowed_names_the_allowed_methods(client: TestClient) -> Non
 def test_unhandled_error_is_a_bare_500_without_internals(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logger.addHandler(caplog.handler)
+    powertools_logger = logging.getLogger(logger.name)
+    powertools_logger.addHandler(caplog.handler)
     try:
         response = client.get("/v1/media/explode")
     finally:
-        logger.removeHandler(caplog.handler)
+        powertools_logger.removeHandler(caplog.handler)
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
