@@ -10,6 +10,10 @@ export UV_PYTHON := $(PYTHON_313)
 export UV_PROJECT_ENVIRONMENT := .venv
 # jsii (under aws-cdk-lib) prints a banner on every start when Node is older than it would like.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The CDK CLI asks the npm registry for a newer version when run in a terminal; cdk.json cannot
+# turn that off (notices and telemetry are off there).
+export CDK_DISABLE_VERSION_CHECK := 1
 
 .PHONY: setup dev test lint typecheck bench synth clean
 

@@ -1,0 +1,255 @@
+"""What every function group shares: data, keys, the event bus, scheduling, queues and alarms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import HeraldConfig
+from infra.nag import acknowledge
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.X86_64
+DLQ_RETENTION = Duration.days(14)
+
+
+class Foundation(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: HeraldConfig, layer_path: Path
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        # Envelope encryption of platform OAuth tokens; only the publish function may use it.
+        self.data_key = kms.Key(
+            self,
+            "DataKey",
+            description="Herald: envelope encryption of platform tokens",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.data_key_alias = self.data_key.add_alias(f"alias/herald-{config.stage}")
+
+        self.app_table = dynamodb.Table(
+            self,
+            "AppTable",
+            partition_key=dynamodb.Attribute(name="PK", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="SK", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expires_at",
+            deletion_protection=config.stage == "prod",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # Powertools idempotency records: key `id`, expiry `expiration` (its defaults).
+        self.idempotency_table = dynamodb.Table(
+            self,
+            "IdempotencyTable",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expiration",
+            # Records live for hours; losing them with the stack loses nothing.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+        self.logs_bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            # Server access log delivery supports SSE-S3 only.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(365))
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.media_bucket = s3.Bucket(
+            self,
+            "MediaBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.logs_bucket,
+            server_access_logs_prefix="media/",
+            # Browsers upload with presigned POST straight to the bucket, and read back with
+            # presigned GET, from the dashboard's origins only.
+            cors=[
+                s3.CorsRule(
+                    allowed_origins=list(config.cors_origins),
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                    allowed_headers=["*"],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="tidy-versions-and-uploads",
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        self.event_bus = events.EventBus(
+            self, "DomainEvents", event_bus_name=f"herald-{config.stage}"
+        )
+
+        self.schedule_group = scheduler.CfnScheduleGroup(
+            self, "ScheduleGroup", name=f"herald-{config.stage}"
+        )
+        self.schedules_arn = stack.format_arn(
+            service="scheduler",
+            resource="schedule",
+            resource_name=f"{self.schedule_group.ref}/*",
+        )
+
+        # Failed asynchronous invocations of the functions (and, later, event deliveries).
+        self.async_dlq = self._dead_letter_queue("AsyncInvokeDlq")
+        # Schedule deliveries that exhausted their retries.
+        self.scheduler_dlq = self._dead_letter_queue("SchedulerDlq")
+        acknowledge(
+            self.scheduler_dlq,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of Herald's schedules, which the publish function "
+            "creates at run time, so no resource of the template names it as one; a queue behind "
+            "it would have no consumer, and an alarm fires as soon as it holds a message.",
+        )
+
+        # EventBridge Scheduler assumes this role to invoke schedule targets; only schedules of
+        # this account's Herald group may use it (confused-deputy protection).
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            description="Assumed by EventBridge Scheduler to deliver Herald schedules",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="scheduler",
+                            resource="schedule-group",
+                            resource_name=self.schedule_group.ref,
+                        )
+                    },
+                },
+            ),
+        )
+        self.scheduler_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[self.scheduler_dlq.queue_arn]
+            )
+        )
+
+        # A dedicated key: CloudWatch must be allowed to use the alarm topic's key, and it should
+        # get nothing that can decrypt platform tokens.
+        self.alarm_key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description="Herald: encryption of the alarm topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        cloudwatch_principal = iam.ServicePrincipal(
+            "cloudwatch.amazonaws.com",
+            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+        )
+        self.alarm_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[cloudwatch_principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" means this key
+            )
+        )
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"Herald {config.stage} alarms",
+            master_key=self.alarm_key,
+            enforce_ssl=True,
+        )
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[cloudwatch_principal],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+            )
+        )
+        for queue in (self.async_dlq, self.scheduler_dlq):
+            alarm(
+                self,
+                queue.node.id + "NotEmpty",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                topic=self.alarm_topic,
+                description=f"Messages are waiting in the dead-letter queue {queue.node.id}.",
+            )
+
+        self.dependencies_layer = lambda_.LayerVersion(
+            self,
+            "DependenciesLayer",
+            code=lambda_.Code.from_asset(str(layer_path)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Herald runtime dependencies (from uv.lock)",
+        )
+
+    def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
+        # SQS-managed encryption: senders (every function) need no KMS permission.
+        return sqs.Queue(
+            self,
+            construct_id,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+
+
+def alarm(
+    scope: Construct,
+    construct_id: str,
+    metric: cloudwatch.IMetric,
+    *,
+    topic: sns.ITopic,
+    description: str,
+) -> cloudwatch.Alarm:
+    """Alarm when `metric` rises above 0 in one period, notifying `topic`; no data is fine."""
+    created = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        metric=metric,
+        threshold=0,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description,
+    )
+    created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return created

@@ -1,0 +1,210 @@
+"""One function group: its Lambda function, its own role, its log group and its alarms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from functions.shared.groups import FunctionGroup
+from infra.config import HeraldConfig
+from infra.foundation import ARCHITECTURE, RUNTIME, Foundation, alarm
+from infra.nag import acknowledge, acknowledge_wildcard
+
+# Scan is left out on purpose: no request path scans (DESIGN section 4). Transactions are
+# authorised through the item actions they contain.
+TABLE_READ_WRITE = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+OBJECT_READ_WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+ENVELOPE_ENCRYPTION = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+MANAGE_SCHEDULES = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a group may touch beyond the application table, which every group reads and writes."""
+
+    idempotency_table: bool = False
+    media_prefix: str | None = None  # object key prefix in the media bucket
+    data_key: bool = False  # envelope encryption of platform tokens
+    put_events: bool = False  # publish domain events on the bus
+    schedules: bool = False  # manage schedules in Herald's group, passing the scheduler role
+
+
+GROUP_ACCESS: dict[str, Access] = {
+    "auth": Access(media_prefix="users/"),
+    "publish": Access(idempotency_table=True, data_key=True, put_events=True, schedules=True),
+    "media": Access(media_prefix="workspaces/", put_events=True),
+    "webhooks": Access(idempotency_table=True, put_events=True),
+    "analytics": Access(),
+}
+
+
+class FunctionGroupConstruct(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        group: FunctionGroup,
+        code_path: Path,
+        foundation: Foundation,
+        config: HeraldConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.group = group
+        access = GROUP_ACCESS[group.name]
+
+        # Created here rather than by Lambda so that retention is set and the role can be
+        # limited to exactly this log group.
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=f"Herald {group.name} function",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"Herald {group.name} API",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=group.handler,
+            code=lambda_.Code.from_asset(str(code_path)),
+            layers=[foundation.dependencies_layer],
+            memory_size=512,
+            # API Gateway gives up on an integration after 29 s.
+            timeout=Duration.seconds(29),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            role=self.role,
+            dead_letter_queue=foundation.async_dlq,
+            environment=self._environment(foundation, config),
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "Herald pins Python 3.13 (pyproject requires-python, uv.lock, and the dependency "
+            "layer's cp313 wheels); a newer runtime is a deliberate upgrade of all three.",
+        )
+        acknowledge_wildcard(
+            self.role,
+            "*",
+            "X-Ray PutTraceSegments and PutTelemetryRecords (added for active tracing) support "
+            "no resource-level permissions.",
+        )
+        self._grant(access, foundation)
+
+        for metric_name, metric in (
+            ("Errors", self.function.metric_errors(period=Duration.minutes(5))),
+            ("Throttles", self.function.metric_throttles(period=Duration.minutes(5))),
+        ):
+            alarm(
+                self,
+                f"{metric_name}Alarm",
+                metric,
+                topic=foundation.alarm_topic,
+                description=f"The Herald {group.name} function reports {metric_name.lower()}.",
+            )
+
+    def _environment(self, foundation: Foundation, config: HeraldConfig) -> dict[str, str]:
+        """Exactly the names functions/shared/settings.py reads, plus Powertools' own."""
+        return {
+            "HERALD_STAGE": config.stage,
+            "HERALD_VERSION": config.version,
+            "HERALD_TABLE_NAME": foundation.app_table.table_name,
+            "HERALD_IDEMPOTENCY_TABLE_NAME": foundation.idempotency_table.table_name,
+            "HERALD_MEDIA_BUCKET": foundation.media_bucket.bucket_name,
+            "HERALD_KMS_KEY_ID": foundation.data_key.key_arn,
+            "HERALD_EVENT_BUS_NAME": foundation.event_bus.event_bus_name,
+            "HERALD_SCHEDULE_GROUP": foundation.schedule_group.ref,
+            "HERALD_SCHEDULER_ROLE_ARN": foundation.scheduler_role.role_arn,
+            "HERALD_CORS_ORIGINS": ",".join(config.cors_origins),
+            "POWERTOOLS_SERVICE_NAME": f"herald-{self.group.name}",
+            "POWERTOOLS_METRICS_NAMESPACE": "Herald",
+            "POWERTOOLS_LOG_LEVEL": config.log_level,
+        }
+
+    def _allow(self, actions: tuple[str, ...], *resources: str) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=list(resources))
+        )
+
+    def _grant(self, access: Access, foundation: Foundation) -> None:
+        app_table = foundation.app_table
+        app_indexes = f"{app_table.table_arn}/index/*"
+        self._allow(TABLE_READ_WRITE, app_table.table_arn)
+        self._allow(("dynamodb:Query",), app_indexes)
+        acknowledge_wildcard(
+            self.role,
+            app_indexes,
+            "Queries on the application table's indexes only; the index names change as access "
+            "patterns are added, the table stays the same.",
+        )
+        if access.idempotency_table:
+            self._allow(TABLE_READ_WRITE, foundation.idempotency_table.table_arn)
+        if access.media_prefix is not None:
+            objects = foundation.media_bucket.arn_for_objects(f"{access.media_prefix}*")
+            self._allow(OBJECT_READ_WRITE, objects)
+            acknowledge_wildcard(
+                self.role,
+                objects,
+                f"Objects under the `{access.media_prefix}` key prefix of the media bucket only; "
+                "object keys are generated per upload, so a prefix is the narrowest grant.",
+            )
+        if access.data_key:
+            self._allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
+        if access.put_events:
+            self._allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
+        if access.schedules:
+            self._allow(MANAGE_SCHEDULES, foundation.schedules_arn)
+            acknowledge_wildcard(
+                self.role,
+                foundation.schedules_arn,
+                "Schedules inside Herald's own schedule group only; one schedule is created "
+                "per scheduled post, named after the post, so names are not known in advance.",
+            )
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[foundation.scheduler_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+                )
+            )
+
+
+def construct_id_for(group: FunctionGroup) -> str:
+    """`Auth`, `Publish`...: readable logical ids such as `AuthFunction1A2B3C4D`."""
+    return group.name.capitalize()

@@ -1,0 +1,54 @@
+"""The Herald stack: the shared foundation, the API, and one construct per function group."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from functions.shared.groups import GROUPS
+from infra.api import HeraldApi
+from infra.bundling import Bundle
+from infra.config import HeraldConfig
+from infra.foundation import Foundation
+from infra.function_group import FunctionGroupConstruct, construct_id_for
+
+
+class HeraldStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: HeraldConfig,
+        bundle: Bundle,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id, description=description)
+        self.config = config
+        self.foundation = Foundation(self, "Foundation", config=config, layer_path=bundle.layer)
+        self.api = HeraldApi(self, "Api", config=config)
+        self.groups: dict[str, FunctionGroupConstruct] = {}
+        for group in GROUPS:
+            construct = FunctionGroupConstruct(
+                self,
+                construct_id_for(group),
+                group=group,
+                code_path=bundle.functions[group.name],
+                foundation=self.foundation,
+                config=config,
+            )
+            self.api.route(group, construct.function)
+            self.groups[group.name] = construct
+
+        # Scheduled posts are delivered to the publish function, and to nothing else.
+        self.foundation.scheduler_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[self.groups["publish"].function.function_arn],
+            )
+        )
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "MediaBucketName", value=self.foundation.media_bucket.bucket_name)
+        CfnOutput(self, "AlarmTopicArn", value=self.foundation.alarm_topic.topic_arn)

@@ -1,0 +1,195 @@
+"""Each function's role reaches its own resources and nothing else.
+
+Every (action, resource) pair of a role's policies is mapped to a named resource of the stack
+("app_table", "media:users/*"...) and compared, per service, with the table below: a grant that
+is missing, broader or pointed elsewhere fails. Extend the table when a group needs more.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from functions.shared.groups import GROUPS
+from tests.infra.conftest import Synthesized
+
+# Every function: its own log group, the async-invocation DLQ, and X-Ray (no resource scope).
+COMMON: dict[str, set[str]] = {
+    "logs": {"own_log_group"},
+    "sqs": {"async_dlq"},
+    "xray": {"*"},
+    "dynamodb": {"app_table", "app_indexes"},
+}
+EXPECTED: dict[str, dict[str, set[str]]] = {
+    "auth": {"s3": {"media:users/*"}},
+    "publish": {
+        "dynamodb": {"idempotency_table"},
+        "kms": {"data_key"},
+        "events": {"event_bus"},
+        "scheduler": {"schedules"},
+        "iam": {"scheduler_role"},
+    },
+    "media": {"s3": {"media:workspaces/*"}, "events": {"event_bus"}},
+    "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},
+    "analytics": {},
+}
+# Which actions may be used on each named resource.
+ALLOWED_ACTIONS: dict[str, set[str]] = {
+    "own_log_group": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    "async_dlq": {"sqs:SendMessage"},
+    "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+    "app_table": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:DescribeTable",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    },
+    "app_indexes": {"dynamodb:Query"},
+    "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+    "media:workspaces/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+    "data_key": {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
+    "event_bus": {"events:PutEvents"},
+    "schedules": {
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+    },
+    "scheduler_role": {"iam:PassRole"},
+}
+ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
+
+
+def expected_grants(group: str) -> dict[str, set[str]]:
+    grants: dict[str, set[str]] = defaultdict(set)
+    for table in (COMMON, EXPECTED[group]):
+        for service, resources in table.items():
+            grants[service] |= resources
+    return dict(grants)
+
+
+def flatten(value: Any) -> str:
+    """A readable form of a resource: `<Logical.Arn>/index/*`, `<AWS::Region>`..."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        delimiter, parts = value["Fn::Join"]
+        return str(delimiter).join(flatten(part) for part in parts)
+    if "Fn::GetAtt" in value:
+        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    raise AssertionError(f"unexpected intrinsic in a policy resource: {value}")
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
+    """Flattened resource -> name, for every resource a role may legitimately name."""
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    names = {
+        "*": "*",
+        f"<{lid(synthesized.stack.groups[group].log_group)}.Arn>": "own_log_group",
+        f"<{lid(foundation.async_dlq)}.Arn>": "async_dlq",
+        f"<{lid(foundation.app_table)}.Arn>": "app_table",
+        f"<{lid(foundation.app_table)}.Arn>/index/*": "app_indexes",
+        f"<{lid(foundation.idempotency_table)}.Arn>": "idempotency_table",
+        f"<{lid(foundation.data_key)}.Arn>": "data_key",
+        f"<{lid(foundation.event_bus)}.Arn>": "event_bus",
+        f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
+        (
+            "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
+            f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
+        ): "schedules",
+    }
+    for prefix in ("users/*", "workspaces/*"):
+        names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
+    return names
+
+
+def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    role = synthesized.resources[role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role, "no AWS managed policies on function roles"
+    assert "Policies" not in role
+    policies = [
+        policy["Properties"]
+        for policy in synthesized.of_type("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+    ]
+    for policy in policies:
+        assert policy["Roles"] == [{"Ref": role_id}], "a policy shared between roles"
+    return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
+
+
+@pytest.mark.parametrize("group", [group.name for group in GROUPS])
+def test_role_reaches_only_its_own_resources(synthesized: Synthesized, group: str) -> None:
+    role_id = synthesized.logical_id(synthesized.stack.groups[group].role)
+    trust = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
+
+    names = resource_names(synthesized, group)
+    granted: dict[str, set[str]] = defaultdict(set)
+    for statement in statements_of_role(synthesized, role_id):
+        assert statement["Effect"] == "Allow"
+        for resource in as_list(statement["Resource"]):
+            flat = flatten(resource)
+            assert flat in names, f"{group} may reach an unexpected resource: {flat}"
+            name = names[flat]
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, f"wildcard action {action}"
+                service = action.split(":")[0]
+                assert action in ALLOWED_ACTIONS[name], f"{group}: {action} on {name}"
+                if name == "*":
+                    assert service == "xray", f"{action} on every resource"
+                if name == "scheduler_role":
+                    assert statement["Condition"] == {
+                        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+                    }
+                granted[service].add(name)
+    assert dict(granted) == expected_grants(group)
+
+
+def test_table_covers_every_group() -> None:
+    assert set(EXPECTED) == {group.name for group in GROUPS}
+
+
+def test_scheduler_role_invokes_only_the_publish_function(synthesized: Synthesized) -> None:
+    foundation = synthesized.stack.foundation
+    role_id = synthesized.logical_id(foundation.scheduler_role)
+    (trust,) = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+    granted = {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, role_id)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+    assert granted == {
+        ("lambda:InvokeFunction", f"<{synthesized.function_id('publish')}.Arn>"),
+        ("sqs:SendMessage", f"<{synthesized.logical_id(foundation.scheduler_dlq)}.Arn>"),
+    }
+
+
+def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
+    """New roles (from a construct's defaults) must be looked at, and added here."""
+    known = {synthesized.logical_id(g.role) for g in synthesized.stack.groups.values()}
+    known.add(synthesized.logical_id(synthesized.stack.foundation.scheduler_role))
+    others = {
+        logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
+        if logical_id not in known
+    }
+    # API Gateway's account-level role for CloudWatch logging (see the IAM4 acknowledgement).
+    assert list(others.values()) == [{"Service": "apigateway.amazonaws.com"}]

@@ -1,0 +1,343 @@
+"""The synthesized template holds what the issue asks for, shaped as the local emulator reads it."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from functions.shared.groups import GROUPS, FunctionGroup
+from functions.shared.settings import Settings
+from tests.infra.conftest import Synthesized
+
+ROOT = Path(__file__).resolve().parents[2]
+# Not set by the stack (yet): the identity issue adds key management for the JWKS.
+UNSET_SETTINGS = {"jwt_public_jwks"}
+FOURTEEN_DAYS = 14 * 24 * 3600
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def arn_of(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.items()))
+
+
+def test_resource_counts(synthesized: Synthesized) -> None:
+    expected = {
+        "AWS::Lambda::Function": len(GROUPS),
+        "AWS::Lambda::LayerVersion": 1,
+        "AWS::DynamoDB::Table": 2,
+        "AWS::S3::Bucket": 2,  # media and its access logs
+        "AWS::KMS::Key": 2,  # platform tokens and the alarm topic
+        "AWS::Events::EventBus": 1,
+        "AWS::Scheduler::ScheduleGroup": 1,
+        "AWS::SQS::Queue": 2,
+        "AWS::SNS::Topic": 1,
+        "AWS::ApiGateway::RestApi": 1,
+        "AWS::ApiGateway::Stage": 1,
+        "AWS::WAFv2::WebACL": 1,
+        "AWS::WAFv2::WebACLAssociation": 1,
+        # Errors and Throttles per function, depth per dead-letter queue.
+        "AWS::CloudWatch::Alarm": 2 * len(GROUPS) + 2,
+    }
+    for cfn_type, count in expected.items():
+        synthesized.template.resource_count_is(cfn_type, count)
+
+
+def test_application_table(synthesized: Synthesized) -> None:
+    logical_id = synthesized.logical_id(synthesized.stack.foundation.app_table)
+    table = synthesized.resources[logical_id]
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+    ]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_idempotency_table(synthesized: Synthesized) -> None:
+    logical_id = synthesized.logical_id(synthesized.stack.foundation.idempotency_table)
+    props = synthesized.resources[logical_id]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def _ssl_only_policy(
+    synthesized: Synthesized, policy_type: str, target_key: str, target: Any
+) -> None:
+    """A resource policy on `target` denies every request that does not use TLS."""
+    policies = [
+        policy["Properties"]
+        for policy in synthesized.of_type(policy_type).values()
+        if target in json.dumps(policy["Properties"][target_key])
+    ]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    assert any(
+        s["Effect"] == "Deny"
+        and s["Principal"] in ({"AWS": "*"}, "*")
+        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    ), statements
+
+
+def test_media_bucket(synthesized: Synthesized) -> None:
+    foundation = synthesized.stack.foundation
+    media_id = synthesized.logical_id(foundation.media_bucket)
+    logs_id = synthesized.logical_id(foundation.logs_bucket)
+    bucket = synthesized.resources[media_id]
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == ref(logs_id)
+    (cors,) = props["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == ["http://localhost:3000"]
+    assert "POST" in cors["AllowedMethods"]  # presigned POST uploads from the browser
+    assert bucket["DeletionPolicy"] == "Retain"
+    for bucket_id in (media_id, logs_id):
+        _ssl_only_policy(synthesized, "AWS::S3::BucketPolicy", "Bucket", bucket_id)
+        assert synthesized.resources[bucket_id]["Properties"]["PublicAccessBlockConfiguration"]
+
+
+def test_kms_keys_rotate_and_data_key_has_alias(synthesized: Synthesized) -> None:
+    keys = synthesized.of_type("AWS::KMS::Key")
+    assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
+    data_key_id = synthesized.logical_id(synthesized.stack.foundation.data_key)
+    synthesized.template.has_resource_properties(
+        "AWS::KMS::Alias",
+        {"AliasName": "alias/herald-dev", "TargetKeyId": arn_of(data_key_id)},
+    )
+
+
+def _resource_paths(synthesized: Synthesized) -> dict[str, str]:
+    """Logical id -> full path (`/v1/auth/{proxy+}`) of every API Gateway resource."""
+    resources = synthesized.of_type("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            props = resources[logical_id]["Properties"]
+            parent = props["ParentId"]
+            parent_path = "" if "Fn::GetAtt" in parent else path_of(parent["Ref"])
+            paths[logical_id] = f"{parent_path}/{props['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def test_rest_api_has_one_proxy_route_per_prefix(synthesized: Synthesized) -> None:
+    _, api = only(synthesized.of_type("AWS::ApiGateway::RestApi"))
+    assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    paths = _resource_paths(synthesized)
+    prefixes = [prefix for group in GROUPS for prefix in group.prefixes]
+    assert sorted(paths.values()) == sorted(
+        {"/v1", *prefixes, *(f"{prefix}/{{proxy+}}" for prefix in prefixes)}
+    )
+
+    routes: dict[str, str] = {}
+    for method in synthesized.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        assert props["HttpMethod"] == "ANY"
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        targets = [
+            logical_id
+            for logical_id in synthesized.of_type("AWS::Lambda::Function")
+            if logical_id in json.dumps(props["Integration"]["Uri"])
+        ]
+        assert len(targets) == 1, props["Integration"]["Uri"]
+        routes[paths[props["ResourceId"]["Ref"]]] = targets[0]
+
+    for group in GROUPS:
+        function_id = synthesized.function_id(group.name)
+        for prefix in group.prefixes:
+            assert routes[prefix] == function_id, prefix
+            assert routes[f"{prefix}/{{proxy+}}"] == function_id, prefix
+    assert len(routes) == 2 * len(prefixes)
+
+
+def test_stage_throttles_traces_and_logs_access_as_json(synthesized: Synthesized) -> None:
+    _, stage = only(synthesized.of_type("AWS::ApiGateway::Stage"))
+    props = stage["Properties"]
+    assert props["StageName"] == "dev"
+    assert props["TracingEnabled"] is True
+    (settings,) = props["MethodSettings"]
+    assert settings["HttpMethod"] == "*"
+    assert settings["ResourcePath"] == "/*"
+    assert settings["ThrottlingRateLimit"] == 50
+    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+    access_logs_id = synthesized.logical_id(synthesized.stack.api.access_logs)
+    assert access_logs_id in json.dumps(props["AccessLogSetting"]["DestinationArn"])
+    access_format = json.loads(props["AccessLogSetting"]["Format"])
+    assert access_format["requestId"] == "$context.requestId"
+    assert access_format["status"] == "$context.status"
+    assert synthesized.resources[access_logs_id]["Properties"]["RetentionInDays"] > 0
+
+
+def test_waf_guards_the_stage(synthesized: Synthesized) -> None:
+    acl_id, acl = only(synthesized.of_type("AWS::WAFv2::WebACL"))
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL"
+    statements = [rule["Statement"] for rule in props["Rules"]]
+    assert any(
+        s.get("ManagedRuleGroupStatement", {}).get("Name") == "AWSManagedRulesCommonRuleSet"
+        for s in statements
+    )
+    assert any(s.get("RateBasedStatement", {}).get("AggregateKeyType") == "IP" for s in statements)
+    stage_id, _ = only(synthesized.of_type("AWS::ApiGateway::Stage"))
+    _, association = only(synthesized.of_type("AWS::WAFv2::WebACLAssociation"))
+    assert association["Properties"]["WebACLArn"] == arn_of(acl_id)
+    assert ref(stage_id) in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+
+
+def test_event_bus_and_schedule_group(synthesized: Synthesized) -> None:
+    synthesized.template.has_resource_properties("AWS::Events::EventBus", {"Name": "herald-dev"})
+    synthesized.template.has_resource_properties(
+        "AWS::Scheduler::ScheduleGroup", {"Name": "herald-dev"}
+    )
+
+
+def test_dead_letter_queues(synthesized: Synthesized) -> None:
+    foundation = synthesized.stack.foundation
+    async_dlq = synthesized.logical_id(foundation.async_dlq)
+    for queue in (foundation.async_dlq, foundation.scheduler_dlq):
+        logical_id = synthesized.logical_id(queue)
+        props = synthesized.resources[logical_id]["Properties"]
+        assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
+        assert props["SqsManagedSseEnabled"] is True
+        _ssl_only_policy(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
+    for function in synthesized.of_type("AWS::Lambda::Function").values():
+        assert function["Properties"]["DeadLetterConfig"] == {"TargetArn": arn_of(async_dlq)}
+
+
+def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
+    foundation = synthesized.stack.foundation
+    topic_id = synthesized.logical_id(foundation.alarm_topic)
+    topic = synthesized.resources[topic_id]["Properties"]
+    assert topic["KmsMasterKeyId"] == arn_of(synthesized.logical_id(foundation.alarm_key))
+    _ssl_only_policy(synthesized, "AWS::SNS::TopicPolicy", "Topics", topic_id)
+
+    alarms = [
+        alarm["Properties"] for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+    ]
+    assert all(alarm["AlarmActions"] == [ref(topic_id)] for alarm in alarms)
+    assert all(alarm["ComparisonOperator"] == "GreaterThanThreshold" for alarm in alarms)
+    assert all(alarm["Threshold"] == 0 for alarm in alarms)
+
+    def watched(namespace: str, metric: str, dimension: str) -> set[str]:
+        return {
+            alarm["Dimensions"][0]["Value"]["Ref"]
+            if "Ref" in alarm["Dimensions"][0]["Value"]
+            else alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for alarm in alarms
+            if alarm["Namespace"] == namespace
+            and alarm["MetricName"] == metric
+            and alarm["Dimensions"][0]["Name"] == dimension
+        }
+
+    functions = {synthesized.function_id(group.name) for group in GROUPS}
+    assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
+    assert watched("AWS/Lambda", "Throttles", "FunctionName") == functions
+    queues = {synthesized.logical_id(q) for q in (foundation.async_dlq, foundation.scheduler_dlq)}
+    assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
+
+
+def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dict[str, Any]:
+    foundation = synthesized.stack.foundation
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    return {
+        "HERALD_STAGE": "dev",
+        "HERALD_VERSION": version,
+        "HERALD_TABLE_NAME": ref(synthesized.logical_id(foundation.app_table)),
+        "HERALD_IDEMPOTENCY_TABLE_NAME": ref(synthesized.logical_id(foundation.idempotency_table)),
+        "HERALD_MEDIA_BUCKET": ref(synthesized.logical_id(foundation.media_bucket)),
+        "HERALD_KMS_KEY_ID": arn_of(synthesized.logical_id(foundation.data_key)),
+        "HERALD_EVENT_BUS_NAME": ref(synthesized.logical_id(foundation.event_bus)),
+        "HERALD_SCHEDULE_GROUP": ref(
+            synthesized.stack.resolve(foundation.schedule_group.logical_id)
+        ),
+        "HERALD_SCHEDULER_ROLE_ARN": arn_of(synthesized.logical_id(foundation.scheduler_role)),
+        "HERALD_CORS_ORIGINS": "http://localhost:3000",
+        "POWERTOOLS_SERVICE_NAME": f"herald-{group.name}",
+        "POWERTOOLS_METRICS_NAMESPACE": "Herald",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+
+
+def test_functions(synthesized: Synthesized) -> None:
+    layer_id, _ = only(synthesized.of_type("AWS::Lambda::LayerVersion"))
+    for group in GROUPS:
+        logical_id = synthesized.function_id(group.name)
+        assert logical_id.startswith(f"{group.name.capitalize()}Function"), logical_id
+        function = synthesized.resources[logical_id]
+        props = function["Properties"]
+        assert props["Handler"] == group.handler
+        assert props["Runtime"] == "python3.13"
+        assert props["Architectures"] == ["x86_64"]
+        assert props["MemorySize"] == 512
+        assert props["Timeout"] == 29
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Layers"] == [ref(layer_id)]
+        assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)
+        log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert log_group_id == synthesized.logical_id(
+            synthesized.stack.groups[group.name].log_group
+        )
+        assert synthesized.resources[log_group_id]["Properties"]["RetentionInDays"] == 30
+        assert props["Role"] == arn_of(
+            synthesized.logical_id(synthesized.stack.groups[group.name].role)
+        )
+        assert props["Code"]["S3Key"].endswith(".zip")
+
+
+def test_environment_names_are_read_by_settings(synthesized: Synthesized) -> None:
+    """Each HERALD_ variable the stack sets is a setting, so a rename cannot go unnoticed."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    read = {f"{prefix}{name}".upper() for name in Settings.model_fields}
+    for function in synthesized.of_type("AWS::Lambda::Function").values():
+        names = set(function["Properties"]["Environment"]["Variables"])
+        herald_names = {name for name in names if name.startswith(prefix)}
+        assert herald_names <= read, herald_names - read
+        assert {f"{prefix}{name}".upper() for name in UNSET_SETTINGS} & names == set()
+
+
+def test_layer_is_python_313_x86(synthesized: Synthesized) -> None:
+    synthesized.template.has_resource_properties(
+        "AWS::Lambda::LayerVersion",
+        {"CompatibleRuntimes": ["python3.13"], "CompatibleArchitectures": ["x86_64"]},
+    )
+    synthesized.template.has_resource_properties(
+        "AWS::Lambda::LayerVersion", {"Content": {"S3Key": Match.string_like_regexp(r"\.zip$")}}
+    )
