@@ -1,0 +1,84 @@
+"""The local API gateway: one ASGI app routing each request to its function group's app.
+
+Paths keep their prefix, as behind API Gateway's proxy routes, since each group's routes are
+declared with their full paths. The gateway also serves the merged OpenAPI document and Swagger
+UI; any other path is a problem+json 404, like a route API Gateway does not know.
+"""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from functions.shared.groups import FunctionGroup
+from functions.shared.problems import ProblemDetails, problem_response
+from infra.local.openapi import TITLE, group_apps, merged_openapi, owns
+
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
+
+
+class LocalGateway:
+    def __init__(self, apps: Mapping[FunctionGroup, FastAPI]) -> None:
+        self._apps = dict(apps)
+        # Merging now makes a clashing path or model a start-up error, not a broken /docs.
+        self._openapi = merged_openapi(self._apps)
+
+    @property
+    def openapi(self) -> dict[str, Any]:
+        return self._openapi
+
+    def app_for(self, path: str) -> ASGIApp | None:
+        for group, app in self._apps.items():
+            if owns(group, path):
+                return app
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        app = self.app_for(path)
+        if app is not None:
+            await app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        response = self._own_response(path, scope["method"])
+        await response(scope, receive, send)
+
+    def _own_response(self, path: str, method: str) -> Any:
+        if path not in (OPENAPI_PATH, DOCS_PATH):
+            return _problem(HTTPStatus.NOT_FOUND, f"No route matches {path}.")
+        if method not in ("GET", "HEAD"):
+            return _problem(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}.")
+        if path == OPENAPI_PATH:
+            return JSONResponse(self._openapi)
+        return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=f"{TITLE} (local)")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        # The groups' own lifespans are not run: Mangum runs them with lifespan="off" in AWS.
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _problem(status: HTTPStatus, detail: str) -> JSONResponse:
+    body = ProblemDetails(title=status.phrase, status=status, detail=detail)
+    headers = {"Allow": "GET, HEAD"} if status == HTTPStatus.METHOD_NOT_ALLOWED else None
+    return problem_response(body, headers)
+
+
+def create_gateway() -> LocalGateway:
+    """The gateway over the five groups' apps; import it only once the environment is set."""
+    return LocalGateway(group_apps())

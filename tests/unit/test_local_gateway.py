@@ -1,0 +1,140 @@
+"""The local gateway: routing by group prefix, the merged OpenAPI document, Swagger UI, 404s."""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from functions.shared.groups import GROUPS, FunctionGroup
+from infra.local.openapi import OpenAPIMergeError, merged_openapi
+from infra.local.server import LocalGateway, create_gateway
+
+ALPHA = FunctionGroup("alpha", ("/v1/alpha", "/v1/things"))
+BETA = FunctionGroup("beta", ("/v1/beta",))
+
+
+class Item(BaseModel):
+    id: str
+
+
+def group_app(group: FunctionGroup, *paths: str, model: type[BaseModel] = Item) -> FastAPI:
+    app = FastAPI()
+    for path in paths:
+        app.add_api_route(
+            path,
+            _echo(group),
+            methods=["GET"],
+            response_model=model,
+            operation_id=f"{group.name}_{path.replace('/', '_')}",
+        )
+    return app
+
+
+def _echo(group: FunctionGroup) -> Any:
+    async def echo(request: Request) -> dict[str, str]:
+        return {"id": f"{group.name}:{request.url.path}"}
+
+    return echo
+
+
+@pytest.fixture
+def client() -> TestClient:
+    gateway = LocalGateway(
+        {
+            ALPHA: group_app(ALPHA, "/v1/alpha/items", "/v1/things"),
+            BETA: group_app(BETA, "/v1/beta/items/{item_id}"),
+        }
+    )
+    return TestClient(gateway)
+
+
+def test_requests_reach_their_group_with_the_prefix_kept(client: TestClient) -> None:
+    assert client.get("/v1/alpha/items").json() == {"id": "alpha:/v1/alpha/items"}
+    assert client.get("/v1/things").json() == {"id": "alpha:/v1/things"}
+    assert client.get("/v1/beta/items/7").json() == {"id": "beta:/v1/beta/items/7"}
+
+
+def test_a_path_outside_every_prefix_is_a_problem_404(client: TestClient) -> None:
+    # Shares the characters of a prefix, but not a path segment boundary.
+    response = client.get("/v1/alphabet")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No route matches /v1/alphabet.",
+    }
+
+
+def test_the_merged_document_holds_every_group(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] == "Herald API"
+    assert set(document["paths"]) == {"/v1/alpha/items", "/v1/things", "/v1/beta/items/{item_id}"}
+    # Both groups use the same Item model: it is shared, once.
+    assert "Item" in document["components"]["schemas"]
+
+
+def test_docs_serve_swagger_ui_on_the_merged_document(client: TestClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "swagger-ui" in response.text
+    assert "'/openapi.json'" in response.text
+
+
+def test_the_document_is_read_only(client: TestClient) -> None:
+    response = client.post("/openapi.json")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_two_groups_claiming_one_path_fail_at_start_up() -> None:
+    with pytest.raises(OpenAPIMergeError, match="/v1/alpha/items is served by both alpha and"):
+        LocalGateway(
+            {
+                ALPHA: group_app(ALPHA, "/v1/alpha/items"),
+                FunctionGroup("rogue", ("/v1/alpha",)): group_app(ALPHA, "/v1/alpha/items"),
+            }
+        )
+
+
+def test_a_path_outside_its_groups_prefixes_fails_at_start_up() -> None:
+    with pytest.raises(OpenAPIMergeError, match="/v1/beta/x of alpha is outside its prefixes"):
+        LocalGateway({ALPHA: group_app(ALPHA, "/v1/beta/x")})
+
+
+def test_two_different_models_with_one_name_fail_at_start_up() -> None:
+    class Item(BaseModel):  # another model named like the module's Item
+        id: int
+
+    with pytest.raises(OpenAPIMergeError, match="components/schemas/Item differs"):
+        LocalGateway(
+            {
+                ALPHA: group_app(ALPHA, "/v1/alpha/items"),
+                BETA: group_app(BETA, "/v1/beta/items", model=Item),
+            }
+        )
+
+
+def test_the_real_groups_answer_their_health_routes_through_the_gateway() -> None:
+    client = TestClient(create_gateway())
+
+    for group in GROUPS:
+        response = client.get(group.health_path)
+        assert response.status_code == 200, group.name
+        assert response.json()["group"] == group.name
+
+
+def test_the_real_document_lists_every_health_route() -> None:
+    document = merged_openapi()
+
+    assert document["openapi"].startswith("3.1.")
+    assert {group.health_path for group in GROUPS} <= set(document["paths"])
