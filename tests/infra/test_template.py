@@ -10,7 +10,7 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from functions.shared.groups import GROUPS, FunctionGroup
-from functions.shared.settings import Settings
+from functions.shared.settings import PREFIX, environment_variables
 from tests.infra.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,13 +324,13 @@ def test_functions(synthesized: Synthesized) -> None:
 
 def test_environment_names_are_read_by_settings(synthesized: Synthesized) -> None:
     """Each HERALD_ variable the stack sets is a setting, so a rename cannot go unnoticed."""
-    prefix = str(Settings.model_config.get("env_prefix", ""))
-    read = {f"{prefix}{name}".upper() for name in Settings.model_fields}
+    prefix = PREFIX
+    read = set(environment_variables().values())
     for function in synthesized.of_type("AWS::Lambda::Function").values():
         names = set(function["Properties"]["Environment"]["Variables"])
         herald_names = {name for name in names if name.startswith(prefix)}
         assert herald_names <= read, herald_names - read
-        assert {f"{prefix}{name}".upper() for name in UNSET_SETTINGS} & names == set()
+        assert {environment_variables()[name] for name in UNSET_SETTINGS} & names == set()
 
 
 def test_layer_is_python_313_x86(synthesized: Synthesized) -> None:

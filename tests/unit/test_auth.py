@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from functions.shared.app_factory import create_app
 from functions.shared.auth import Principal, require_principal
-from functions.shared.settings import Settings
+from functions.shared.settings import Settings, get_settings
 from tests.conftest import TokenFactory
 
 router = APIRouter()
@@ -73,8 +73,7 @@ def _unsigned(make_token: TokenFactory) -> str:
 
 
 def _hmac_keyed_with_the_public_key(make_token: TokenFactory) -> str:
-    settings = Settings()
-    public_jwk = json.loads(settings.jwt_public_jwks)["keys"][0]
+    public_jwk = json.loads(get_settings().jwt_public_jwks)["keys"][0]
     public_pem = (
         jwt.PyJWK(public_jwk)
         .key.public_bytes(

@@ -6,22 +6,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from functions.shared.settings import Settings
+from functions.shared.settings import Settings, environment_variables
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def _variable_names() -> set[str]:
-    return {
-        str(field.validation_alias or f"HERALD_{name.upper()}")
-        for name, field in Settings.model_fields.items()
-    }
 
 
 def test_every_setting_is_in_the_readme_configuration_table() -> None:
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README.read_text(), re.MULTILINE))
 
-    assert _variable_names() <= documented
+    assert set(environment_variables().values()) <= documented
 
 
 def test_values_come_from_herald_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,7 +22,7 @@ def test_values_come_from_herald_prefixed_variables(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("HERALD_CORS_ORIGINS", "https://app.herald.example, https://staging.example")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
 
-    settings = Settings()
+    settings = Settings.from_environment()
 
     assert settings.table_name == "herald-prod-app"
     assert settings.cors_origins == ("https://app.herald.example", "https://staging.example")
@@ -40,4 +33,12 @@ def test_an_unknown_stage_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HERALD_STAGE", "production-ish")
 
     with pytest.raises(ValidationError, match="stage"):
-        Settings()
+        Settings.from_environment()
+
+
+def test_unset_variables_take_the_documented_defaults() -> None:
+    settings = Settings.from_environment({"HERALD_MEDIA_BUCKET": "media-prod"})
+
+    assert settings.media_bucket == "media-prod"
+    assert settings.table_name == "herald-app"
+    assert settings.stage == "local"
