@@ -6,14 +6,14 @@ Run by bench/cold_start.py in a fresh interpreter each time; exits non-zero unle
 import importlib
 import sys
 
-from tests.events import LambdaContext, rest_proxy_event
+from tests.events import lambda_context, rest_proxy_event
 
 
 def main(module_name: str, path: str) -> None:
     handler = importlib.import_module(module_name).handler
     prefix = path.rsplit("/", 1)[0]
     event = rest_proxy_event("GET", path, resource=f"{prefix}/{{proxy+}}")
-    response = handler(event, LambdaContext(function_name="cold-start-bench"))
+    response = handler(event, lambda_context("cold-start-bench"))
     if response["statusCode"] != 200:
         sys.exit(f"{module_name} answered {response['statusCode']}: {response['body']}")
 

@@ -5,8 +5,9 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy
 """
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from infra.local.runtime import LambdaContext
 
 API_ID = "a1b2c3d4e5"
 STAGE = "prod"
@@ -80,18 +81,11 @@ def rest_proxy_event(
     }
 
 
-@dataclass
-class LambdaContext:
-    """The attributes of the Python runtime's context object that Powertools reads."""
-
-    function_name: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+def lambda_context(function_name: str) -> LambdaContext:
+    """The context the Python runtime would pass a 512 MB, 29 s API function."""
+    return LambdaContext(
+        function_name=function_name,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}",
+        memory_limit_in_mb=512,
+        timeout_seconds=29,
+    )

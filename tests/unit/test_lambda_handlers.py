@@ -11,7 +11,7 @@ import pytest
 
 from functions.shared.groups import GROUPS, FunctionGroup
 from functions.shared.observability import logger
-from tests.events import LambdaContext, rest_proxy_event
+from tests.events import lambda_context, rest_proxy_event
 
 
 def _invoke(group: FunctionGroup, method: str, path: str, request_id: str) -> dict[str, object]:
@@ -19,9 +19,7 @@ def _invoke(group: FunctionGroup, method: str, path: str, request_id: str) -> di
     event = rest_proxy_event(
         method, path, resource=f"{group.prefixes[0]}/{{proxy+}}", request_id=request_id
     )
-    response: dict[str, object] = handler(
-        event, LambdaContext(function_name=f"herald-{group.name}")
-    )
+    response: dict[str, object] = handler(event, lambda_context(f"herald-{group.name}"))
     return response
 
 
