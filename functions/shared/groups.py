@@ -21,6 +21,10 @@ class FunctionGroup:
     def health_path(self) -> str:
         return f"/v1/{self.name}/health"
 
+    def owns(self, path: str) -> bool:
+        """Whether API Gateway's proxy routes for this group's prefixes would receive `path`."""
+        return any(path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes)
+
 
 GROUPS: tuple[FunctionGroup, ...] = (
     FunctionGroup("auth", ("/v1/auth", "/v1/workspaces")),

@@ -31,10 +31,6 @@ def group_apps() -> dict[FunctionGroup, FastAPI]:
     return apps
 
 
-def owns(group: FunctionGroup, path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in group.prefixes)
-
-
 def _merge_operations(
     kind: str, documents: Mapping[FunctionGroup, dict[str, Any]]
 ) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def _merge_operations(
         for path, item in document.get(kind, {}).items():
             if path in merged:
                 raise OpenAPIMergeError(f"{path} is served by both {owners[path]} and {group.name}")
-            if kind == "paths" and not owns(group, path):
+            if kind == "paths" and not group.owns(path):
                 raise OpenAPIMergeError(
                     f"{path} of {group.name} is outside its prefixes {group.prefixes}; "
                     "neither API Gateway nor the local server would route it there"

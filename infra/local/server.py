@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from functions.shared.groups import FunctionGroup
 from functions.shared.problems import ProblemDetails, problem_response
-from infra.local.openapi import TITLE, group_apps, merged_openapi, owns
+from infra.local.openapi import TITLE, group_apps, merged_openapi
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
@@ -34,7 +34,7 @@ class LocalGateway:
 
     def app_for(self, path: str) -> ASGIApp | None:
         for group, app in self._apps.items():
-            if owns(group, path):
+            if group.owns(path):
                 return app
         return None
 
