@@ -46,6 +46,7 @@ test: lint typecheck
 
 bench: setup
 	.venv/bin/python bench/cold_start.py
+	.venv/bin/python bench/auth.py
 
 synth: setup
 	npx cdk synth --quiet

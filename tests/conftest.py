@@ -5,6 +5,7 @@ Functions read their settings once per process, so the environment is fixed here
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ os.environ.update(
         "HERALD_STAGE": "test",
         "HERALD_JWT_PUBLIC_JWKS": _public_jwks(),
         "POWERTOOLS_SERVICE_NAME": "herald-test",
+        "HERALD_MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="herald-test-outbox-"),
     }
 )
 
@@ -55,6 +57,7 @@ def make_token() -> TokenFactory:
         now = datetime.now(UTC)
         payload = {
             "sub": "01JBCDEFGHJKMNPQRSTVWXYZ00",
+            "sid": "01JBCDEFGHJKMNPQRSTVWXYZ01",
             "iss": "herald",
             "aud": "herald-api",
             "iat": now,

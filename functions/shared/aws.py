@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 from functions.shared.settings import get_settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -29,6 +31,11 @@ def _client(service: str) -> Any:
         region_name=get_settings().region,
         config=config,
     )
+
+
+def dynamodb() -> "DynamoDBClient":
+    client: DynamoDBClient = _client("dynamodb")
+    return client
 
 
 def s3() -> "S3Client":
@@ -48,6 +55,11 @@ def events() -> "EventBridgeClient":
 
 def scheduler() -> "EventBridgeSchedulerClient":
     client: EventBridgeSchedulerClient = _client("scheduler")
+    return client
+
+
+def sesv2() -> "SESV2Client":
+    client: SESV2Client = _client("sesv2")
     return client
 
 

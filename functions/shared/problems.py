@@ -95,6 +95,13 @@ class ValidationFailed(Problem):
     type = "urn:herald:problem:validation"
 
 
+class TooManyRequests(Problem):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
 class ServiceUnavailable(Problem):
     status = HTTPStatus.SERVICE_UNAVAILABLE
 

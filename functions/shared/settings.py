@@ -43,10 +43,29 @@ class Settings(BaseModel):
     )
     jwt_public_jwks: str = Field(
         "",
-        description="JSON Web Key Set (JSON text) of the public keys that verify access tokens.",
+        description="JSON Web Key Set (JSON text) of extra public keys that verify access tokens "
+        "(besides the signing key's), e.g. a key being rotated out.",
+    )
+    jwt_signing_key_id: str = Field(
+        "alias/herald-local-signing",
+        description="Asymmetric KMS key (ECC_NIST_P256) that signs access tokens; only the auth "
+        "function may sign with it, every function reads its public key to verify.",
     )
     jwt_issuer: str = Field("herald", description="Required `iss` claim of access tokens.")
     jwt_audience: str = Field("herald-api", description="Required `aud` claim of access tokens.")
+    dashboard_url: str = Field(
+        "http://localhost:3000",
+        description="Base URL of the dashboard, used in the links of emails and redirects.",
+    )
+    mail_from: str = Field(
+        "Herald <no-reply@herald.local>",
+        description="Sender of Herald's emails; in AWS an SES-verified identity.",
+    )
+    mail_outbox_dir: str = Field(
+        "",
+        description="When set, emails are written as .eml files into this folder instead of "
+        "being sent with SES (local mode).",
+    )
     cors_origins: tuple[str, ...] = Field(
         ("http://localhost:3000",),
         description="Comma-separated origins allowed by CORS (the dashboard).",

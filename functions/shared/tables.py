@@ -16,8 +16,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
@@ -67,3 +69,8 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
         if _condition_failed(error):
             raise Conflict(detail) from None
         raise
+
+
+def transaction() -> TransactWrite:
+    """A DynamoDB transaction in the application table's region: all or nothing, <= 100 items."""
+    return TransactWrite(connection=Connection(region=get_settings().region))

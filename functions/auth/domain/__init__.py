@@ -1,0 +1,1 @@
+"""Identity rules and flows: accounts, sessions, passwords, workspaces, members, invites, keys."""

@@ -1,0 +1,364 @@
+"""Workspaces (the dashboard's brands) and their members.
+
+A membership is written twice in one transaction: in the workspace's partition (who is in this
+workspace, read by every access check) and in the user's (which workspaces are mine), so both
+lists are strongly consistent and neither needs an index.
+"""
+
+import re
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from ulid import ULID
+
+from functions.auth.adapters.items import UserItem, UserWorkspaceItem
+from functions.auth.domain.models import Member, Workspace, WorkspaceCreate, WorkspaceUpdate
+from functions.shared.access import Role, WorkspaceAccess
+from functions.shared.activity import activity_entry
+from functions.shared.auth import UserPrincipal
+from functions.shared.identity_items import MembershipItem, WorkspaceItem
+from functions.shared.pagination import DynamoKey, PageRequest, decode_cursor, encode_cursor
+from functions.shared.problems import Conflict, Forbidden, NotFound
+from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48].strip("-")
+    return slug or "workspace"
+
+
+def workspace_view(item: WorkspaceItem, role: Role | None, default_id: str | None) -> Workspace:
+    return Workspace(
+        id=item.workspace_id,
+        name=item.name,
+        slug=item.slug,
+        timezone=item.timezone,
+        logo_url=item.logo_url,
+        role=role,
+        default=item.workspace_id == default_id,
+        created_at=item.created_at,
+    )
+
+
+def _default_workspace_id(user_id: str) -> str | None:
+    user = UserItem.find(user_id)
+    return user.default_workspace_id if user else None
+
+
+def create_workspace(principal: UserPrincipal, request: WorkspaceCreate) -> Workspace:
+    user = UserItem.find(principal.user_id)
+    if user is None or not user.email_verified:
+        raise Forbidden("Confirm your email address before creating a workspace.")
+    workspace_id = str(ULID())
+    workspace = WorkspaceItem(
+        *WorkspaceItem.keys(workspace_id),
+        workspace_id=workspace_id,
+        name=request.name,
+        slug=request.slug or _slugify(request.name),
+        timezone=request.timezone,
+        logo_url=request.logo_url,
+        created_by=principal.user_id,
+    )
+    with transaction() as write:
+        write.save(workspace, condition=WorkspaceItem.pk.does_not_exist())
+        write_membership(write, workspace_id, principal.user_id, Role.OWNER, new=True)
+        write.save(
+            activity_entry(
+                workspace_id,
+                actor=principal.actor,
+                action="workspace.created",
+                target=f"workspace:{workspace_id}",
+                details={"name": request.name},
+            )
+        )
+        if user.default_workspace_id is None:
+            write.update(user, actions=[UserItem.default_workspace_id.set(workspace_id)])
+            user.default_workspace_id = workspace_id
+    return workspace_view(workspace, Role.OWNER, user.default_workspace_id)
+
+
+def write_membership(write: Any, workspace_id: str, user_id: str, role: Role, *, new: bool) -> None:
+    membership = MembershipItem(
+        *MembershipItem.keys(workspace_id, user_id),
+        workspace_id=workspace_id,
+        user_id=user_id,
+        role=role.value,
+    )
+    mine = UserWorkspaceItem(
+        *UserWorkspaceItem.keys(user_id, workspace_id), workspace_id=workspace_id, role=role.value
+    )
+    if new:
+        write.save(membership, condition=MembershipItem.pk.does_not_exist())
+        write.save(mine, condition=UserWorkspaceItem.pk.does_not_exist())
+    else:
+        write.update(
+            MembershipItem(*MembershipItem.keys(workspace_id, user_id)),
+            actions=[MembershipItem.role.set(role.value), MembershipItem.updated_at.set(utc_now())],
+            condition=MembershipItem.pk.exists(),
+        )
+        write.update(
+            UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, workspace_id)),
+            actions=[UserWorkspaceItem.role.set(role.value)],
+            condition=UserWorkspaceItem.pk.exists(),
+        )
+
+
+def list_my_workspaces(
+    principal: UserPrincipal, page: PageRequest
+) -> tuple[list[Workspace], str | None]:
+    partition = key("USER", principal.user_id)
+    result = UserWorkspaceItem.query(
+        partition,
+        UserWorkspaceItem.sk.startswith("WS#"),
+        limit=page.limit,
+        last_evaluated_key=decode_cursor(
+            page.cursor, partition_attribute="PK", partition=partition
+        ),
+        consistent_read=True,
+    )
+    mine = list(result)
+    next_cursor = encode_cursor(result.last_evaluated_key)
+    default_id = _default_workspace_id(principal.user_id)
+    workspaces = {
+        item.workspace_id: item
+        for item in WorkspaceItem.batch_get([WorkspaceItem.keys(m.workspace_id) for m in mine])
+        if item.deleted_at is None
+    }
+    return [
+        workspace_view(workspaces[m.workspace_id], Role(m.role), default_id)
+        for m in mine
+        if m.workspace_id in workspaces
+    ], next_cursor
+
+
+def _workspace(access: WorkspaceAccess) -> WorkspaceItem:
+    workspace = WorkspaceItem.find(access.workspace_id)
+    if workspace is None:
+        raise NotFound(f"Workspace {access.workspace_id} was not found.")
+    return workspace
+
+
+def get_workspace(access: WorkspaceAccess) -> Workspace:
+    default_id = _default_workspace_id(access.user_id) if access.user_id else None
+    return workspace_view(_workspace(access), access.role, default_id)
+
+
+def update_workspace(access: WorkspaceAccess, update: WorkspaceUpdate) -> Workspace:
+    workspace = _workspace(access)
+    changes = update.model_dump(exclude_unset=True, exclude_none=True)
+    if changes:
+        with (
+            conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."),
+            transaction() as write,
+        ):
+            write.update(
+                workspace,
+                actions=[
+                    WorkspaceItem.updated_at.set(utc_now()),
+                    *(getattr(WorkspaceItem, name).set(value) for name, value in changes.items()),
+                ],
+                condition=WorkspaceItem.deleted_at.does_not_exist(),
+            )
+            write.save(
+                activity_entry(
+                    access.workspace_id,
+                    actor=access.actor,
+                    action="workspace.updated",
+                    target=f"workspace:{access.workspace_id}",
+                    details={"changed": sorted(changes)},
+                )
+            )
+    return get_workspace(access)
+
+
+def set_default_workspace(access: WorkspaceAccess) -> Workspace:
+    assert access.user_id is not None  # the route admits people only
+    UserItem(*UserItem.keys(access.user_id)).update(
+        actions=[UserItem.default_workspace_id.set(access.workspace_id)],
+        condition=UserItem.pk.exists(),
+    )
+    return get_workspace(access)
+
+
+def delete_workspace(access: WorkspaceAccess) -> None:
+    """Close the workspace at once (every access check reads it), then remove what it held."""
+    workspace = _workspace(access)
+    with conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."):
+        workspace.update(
+            actions=[WorkspaceItem.deleted_at.set(utc_now())],
+            condition=WorkspaceItem.deleted_at.does_not_exist(),
+        )
+    _purge_partition(access.workspace_id)
+
+
+def _purge_partition(workspace_id: str) -> None:
+    """Delete every item of the workspace's partition and the lookups that point into it."""
+    from functions.auth.adapters.items import InviteLookupItem
+    from functions.shared import aws
+    from functions.shared.identity_items import ApiKeyLookupItem
+    from functions.shared.settings import get_settings
+
+    partition = key("WS", workspace_id)
+    pages = (
+        aws.dynamodb()
+        .get_paginator("query")
+        .paginate(
+            TableName=get_settings().table_name,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+            ProjectionExpression="SK, user_id, secret_digest, token_digest",
+            ConsistentRead=True,
+        )
+    )
+    with MembershipItem.batch_write() as batch:
+        for page in pages:
+            for item in page["Items"]:
+                sk = item["SK"]["S"]
+                if sk == "WORKSPACE":
+                    continue  # stays as the tombstone every access check reads
+                if sk.startswith("MEMBER#"):
+                    user_id = item["user_id"]["S"]
+                    batch.delete(UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, workspace_id)))
+                elif sk.startswith("APIKEY#"):
+                    secret = item["secret_digest"]["S"]
+                    batch.delete(ApiKeyLookupItem(*ApiKeyLookupItem.keys(secret)))
+                elif sk.startswith("INVITE#"):
+                    batch.delete(
+                        InviteLookupItem(*InviteLookupItem.keys(item["token_digest"]["S"]))
+                    )
+                batch.delete(MembershipItem(partition, sk))
+
+
+# Members
+
+
+def list_members(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Member], str | None]:
+    partition = key("WS", access.workspace_id)
+    result = MembershipItem.query(
+        partition,
+        MembershipItem.sk.startswith("MEMBER#"),
+        limit=page.limit,
+        last_evaluated_key=decode_cursor(
+            page.cursor, partition_attribute="PK", partition=partition
+        ),
+        consistent_read=True,
+    )
+    memberships = list(result)
+    users = {
+        user.user_id: user
+        for user in UserItem.batch_get([UserItem.keys(m.user_id) for m in memberships])
+    }
+    members = [
+        Member(
+            user_id=m.user_id,
+            email=users[m.user_id].email,
+            name=users[m.user_id].name,
+            role=Role(m.role),
+            joined_at=m.created_at,
+        )
+        for m in memberships
+        if m.user_id in users
+    ]
+    last: DynamoKey | None = result.last_evaluated_key
+    return members, encode_cursor(last)
+
+
+def _membership(access: WorkspaceAccess, user_id: str) -> MembershipItem:
+    membership = MembershipItem.find(access.workspace_id, user_id)
+    if membership is None:
+        raise NotFound(f"Member {user_id} was not found in this workspace.")
+    return membership
+
+
+def _owner_count(workspace_id: str) -> int:
+    return sum(
+        1
+        for m in MembershipItem.query(
+            key("WS", workspace_id), MembershipItem.sk.startswith("MEMBER#"), consistent_read=True
+        )
+        if m.role == Role.OWNER
+    )
+
+
+def _guard_owner_rules(access: WorkspaceAccess, current: Role, new: Role | None) -> None:
+    """Only owners grant or take away ownership; the last owner stays."""
+    touches_owner = current == Role.OWNER or new == Role.OWNER
+    if touches_owner and access.role != Role.OWNER:
+        raise Forbidden("Only an owner can grant or remove the owner role.")
+    if current == Role.OWNER and new != Role.OWNER and _owner_count(access.workspace_id) <= 1:
+        raise Conflict(
+            "This is the workspace's last owner: make another member owner first, "
+            "or delete the workspace."
+        )
+
+
+def change_member_role(access: WorkspaceAccess, user_id: str, role: Role) -> Member:
+    membership = _membership(access, user_id)
+    current = Role(membership.role)
+    if current != role:
+        _guard_owner_rules(access, current, role)
+        try:
+            with transaction() as write:
+                write_membership(write, access.workspace_id, user_id, role, new=False)
+                write.save(
+                    activity_entry(
+                        access.workspace_id,
+                        actor=access.actor,
+                        action="member.role_changed",
+                        target=f"user:{user_id}",
+                        details={"from": current.value, "to": role.value},
+                    )
+                )
+        except TransactWriteError:
+            raise NotFound(f"Member {user_id} was not found in this workspace.") from None
+    return next(
+        member
+        for member in list_members_by_id(access.workspace_id, [user_id])
+        if member.user_id == user_id
+    )
+
+
+def list_members_by_id(workspace_id: str, user_ids: list[str]) -> list[Member]:
+    memberships = list(
+        MembershipItem.batch_get([MembershipItem.keys(workspace_id, uid) for uid in user_ids])
+    )
+    users = {u.user_id: u for u in UserItem.batch_get([UserItem.keys(uid) for uid in user_ids])}
+    return [
+        Member(
+            user_id=m.user_id,
+            email=users[m.user_id].email,
+            name=users[m.user_id].name,
+            role=Role(m.role),
+            joined_at=m.created_at,
+        )
+        for m in memberships
+        if m.user_id in users
+    ]
+
+
+def remove_member(access: WorkspaceAccess, user_id: str) -> None:
+    """Remove a member (admins and owners), or leave (anyone, about themselves)."""
+    membership = _membership(access, user_id)
+    current = Role(membership.role)
+    leaving = user_id == access.user_id
+    if not leaving:
+        if access.role is None or not access.role.at_least(Role.ADMIN):
+            raise Forbidden("Only admins and owners can remove other members.")
+        _guard_owner_rules(access, current, None)
+    elif current == Role.OWNER and _owner_count(access.workspace_id) <= 1:
+        raise Conflict(
+            "You are the workspace's last owner: make another member owner first, "
+            "or delete the workspace."
+        )
+    with transaction() as write:
+        write.delete(MembershipItem(*MembershipItem.keys(access.workspace_id, user_id)))
+        write.delete(UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, access.workspace_id)))
+        write.save(
+            activity_entry(
+                access.workspace_id,
+                actor=access.actor,
+                action="member.left" if leaving else "member.removed",
+                target=f"user:{user_id}",
+                details={"role": current.value},
+            )
+        )

@@ -1,0 +1,148 @@
+"""A moto-backed identity world: the application table, the token signing key, the outbox.
+
+`Herald` drives the auth app over HTTP (FastAPI's TestClient, so every request goes through
+routing, validation, dependencies and problem handlers) and reads the emails it sends.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from fastapi.testclient import TestClient
+from moto import mock_aws
+from ulid import ULID
+
+from functions.shared import aws
+from functions.shared.auth import signing_public_jwk
+from functions.shared.settings import get_settings
+from functions.shared.tables import AppItem
+
+PASSWORD = "violet-harbour-kettle-42"
+
+
+@pytest.fixture
+def cloud() -> Iterator[None]:
+    """A fresh moto account per test: application table and the ES256 signing key."""
+    with mock_aws():
+        aws.reset_clients()
+        signing_public_jwk.cache_clear()
+        AppItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        kms = boto3.client("kms", region_name=get_settings().region)
+        key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
+            "KeyId"
+        ]
+        kms.create_alias(AliasName=get_settings().jwt_signing_key_id, TargetKeyId=key_id)
+        yield
+        aws.reset_clients()
+        signing_public_jwk.cache_clear()
+
+
+def outbox() -> Path:
+    return Path(get_settings().mail_outbox_dir)
+
+
+def emails_to(address: str) -> list[Message]:
+    """Every email sent to `address`, oldest first (outbox names start with a ULID)."""
+    messages = (message_from_bytes(path.read_bytes()) for path in sorted(outbox().glob("*.eml")))
+    return [message for message in messages if message["To"] == address]
+
+
+def link_token(message: Message) -> str:
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    match = re.search(r"\?token=([A-Za-z0-9_\-]+)", body.decode())
+    assert match, "the email carries no link with a token"
+    return match.group(1)
+
+
+def unique_email(name: str = "user") -> str:
+    return f"{name}.{str(ULID()).lower()}@example.com"
+
+
+@dataclass
+class Account:
+    email: str
+    user_id: str
+    access_token: str
+    refresh_token: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Herald:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def register(self, email: str, name: str = "Ada Lovelace", password: str = PASSWORD) -> None:
+        response = self.client.post(
+            "/v1/auth/register", json={"email": email, "password": password, "name": name}
+        )
+        assert response.status_code == 202, response.text
+
+    def verify(self, email: str) -> None:
+        token = link_token(
+            [m for m in emails_to(email) if m["X-Herald-Purpose"] == "verify_email"][-1]
+        )
+        response = self.client.post("/v1/auth/email/verify", json={"token": token})
+        assert response.status_code == 204, response.text
+
+    def login(self, email: str, password: str = PASSWORD) -> Account:
+        response = self.client.post("/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Account(
+            email=email,
+            user_id=body["user"]["id"],
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            headers={"Authorization": f"Bearer {body['access_token']}"},
+        )
+
+    def sign_up(self, name: str = "user") -> Account:
+        email = unique_email(name)
+        self.register(email, name=name.title())
+        self.verify(email)
+        return self.login(email)
+
+    def create_workspace(self, owner: Account, name: str = "Acme Coffee") -> dict[str, Any]:
+        response = self.client.post("/v1/workspaces", json={"name": name}, headers=owner.headers)
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def add_member(self, owner: Account, workspace_id: str, member: Account, role: str) -> None:
+        response = self.client.post(
+            f"/v1/workspaces/{workspace_id}/invites",
+            json={"email": member.email, "role": role},
+            headers=owner.headers,
+        )
+        assert response.status_code == 201, response.text
+        token = link_token(
+            [m for m in emails_to(member.email) if m["X-Herald-Purpose"] == "invite"][-1]
+        )
+        accepted = self.client.post(f"/v1/invites/{token}/accept", headers=member.headers)
+        assert accepted.status_code == 200, accepted.text
+
+
+@pytest.fixture(autouse=True)
+def quick_uniform_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drop the floor on enumeration-safe answers so that sign-ups stay quick in tests.
+
+    Tests of that floor set it back (see test_enumeration.py).
+    """
+    from functions.auth.domain import accounts
+
+    monkeypatch.setattr(accounts, "UNIFORM_ANSWER_SECONDS", 0.0)
+
+
+@pytest.fixture
+def herald(cloud: None) -> Iterator[Herald]:
+    from functions.auth.app import app
+
+    with TestClient(app, client=(str(ULID()), 50000)) as client:
+        yield Herald(client)
