@@ -5,8 +5,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "staging", "prod", "test")
@@ -19,7 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "apiBurstLimit": 100,
     # Requests per IP in any 5-minute window before WAF blocks that IP.
     "wafRateLimit": 2000,
+    # Sender of Herald's emails; its domain must be a verified SES identity.
+    "mailFrom": "Herald <no-reply@example.com>",
+    # Where the links in emails lead.
+    "dashboardUrl": "http://localhost:3000",
 }
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def project_version() -> str:
@@ -36,7 +43,14 @@ class HeraldConfig:
     api_rate_limit: int
     api_burst_limit: int
     waf_rate_limit: int
+    mail_from: str
+    dashboard_url: str
     version: str
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of the sender address: the SES identity Herald sends as."""
+        return parseaddr(self.mail_from)[1].rsplit("@", 1)[1].lower()
 
     @classmethod
     def from_context(cls, get: Mapping[str, Any]) -> HeraldConfig:
@@ -62,5 +76,41 @@ class HeraldConfig:
             api_rate_limit=int(value("apiRateLimit")),
             api_burst_limit=int(value("apiBurstLimit")),
             waf_rate_limit=int(value("wafRateLimit")),
+            mail_from=_mail_from(str(value("mailFrom"))),
+            dashboard_url=_dashboard_url(str(value("dashboardUrl"))),
             version=project_version(),
         )
+
+
+def _mail_from(value: str) -> str:
+    """`Name <local@domain>` or `local@domain`, with a dotted domain."""
+    value = value.strip()
+    _, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    labels = domain.split(".")
+    if not local or len(labels) < 2 or not all(labels) or any(c.isspace() for c in address):
+        raise ValueError(
+            f"context `mailFrom` must hold an email address with a domain, not {value!r}"
+        )
+    return value
+
+
+def _dashboard_url(value: str) -> str:
+    """An absolute https URL (http only for a dashboard on this machine), without a final /."""
+    url = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if (
+        host is None
+        or parts.scheme not in ("https", "http")
+        or (parts.scheme == "http" and host not in LOCAL_HOSTS)
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"context `dashboardUrl` must be an https URL (http only for localhost), not {value!r}"
+        )
+    return url

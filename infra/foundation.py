@@ -43,6 +43,21 @@ class Foundation(Construct):
         )
         self.data_key_alias = self.data_key.add_alias(f"alias/herald-{config.stage}")
 
+        # Signs access tokens (ES256); the private key never leaves KMS. Only the auth function
+        # may sign; every function reads the public key to verify.
+        self.signing_key = kms.Key(
+            self,
+            "TokenSigningKey",
+            description="Herald: signing of access tokens (ES256)",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            # KMS rotates symmetric keys only; a new signing key is rolled in by hand, its
+            # predecessor's public key kept in HERALD_JWT_PUBLIC_JWKS until its tokens expire.
+            enable_key_rotation=False,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.signing_key_alias = self.signing_key.add_alias(f"alias/herald-{config.stage}-signing")
+
         self.app_table = dynamodb.Table(
             self,
             "AppTable",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -31,6 +31,10 @@ TABLE_READ_WRITE = (
 )
 OBJECT_READ_WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 ENVELOPE_ENCRYPTION = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+# Every function verifies access tokens with the signing key's public key; only auth signs.
+VERIFY_TOKENS = ("kms:GetPublicKey",)
+SIGN_TOKENS = ("kms:Sign", "kms:GetPublicKey")
+SEND_MAIL = ("ses:SendEmail",)  # SES API v2 SendEmail
 MANAGE_SCHEDULES = (
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
@@ -48,10 +52,16 @@ class Access:
     data_key: bool = False  # envelope encryption of platform tokens
     put_events: bool = False  # publish domain events on the bus
     schedules: bool = False  # manage schedules in Herald's group, passing the scheduler role
+    sign_tokens: bool = False  # sign access tokens with the signing key (all others only verify)
+    send_mail: bool = False  # send email through SES as the `mailFrom` domain
+    memory_mb: int = 512  # Lambda's CPU share grows with its memory
 
 
 GROUP_ACCESS: dict[str, Access] = {
-    "auth": Access(media_prefix="users/"),
+    # Password hashing (argon2id, 19 MiB per hash) is CPU-bound: 1024 MB gets it more CPU.
+    "auth": Access(
+        media_prefix="users/", put_events=True, sign_tokens=True, send_mail=True, memory_mb=1024
+    ),
     "publish": Access(idempotency_table=True, data_key=True, put_events=True, schedules=True),
     "media": Access(media_prefix="workspaces/", put_events=True),
     "webhooks": Access(idempotency_table=True, put_events=True),
@@ -104,14 +114,14 @@ class FunctionGroupConstruct(Construct):
             handler=group.handler,
             code=lambda_.Code.from_asset(str(code_path)),
             layers=[foundation.dependencies_layer],
-            memory_size=512,
+            memory_size=access.memory_mb,
             # API Gateway gives up on an integration after 29 s.
             timeout=Duration.seconds(29),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             role=self.role,
             dead_letter_queue=foundation.async_dlq,
-            environment=self._environment(foundation, config),
+            environment=self._environment(access, foundation, config),
         )
         acknowledge(
             self.function,
@@ -125,7 +135,7 @@ class FunctionGroupConstruct(Construct):
             "X-Ray PutTraceSegments and PutTelemetryRecords (added for active tracing) support "
             "no resource-level permissions.",
         )
-        self._grant(access, foundation)
+        self._grant(access, foundation, config)
 
         for metric_name, metric in (
             ("Errors", self.function.metric_errors(period=Duration.minutes(5))),
@@ -139,9 +149,15 @@ class FunctionGroupConstruct(Construct):
                 description=f"The Herald {group.name} function reports {metric_name.lower()}.",
             )
 
-    def _environment(self, foundation: Foundation, config: HeraldConfig) -> dict[str, str]:
-        """Exactly the names functions/shared/settings.py reads, plus Powertools' own."""
-        return {
+    def _environment(
+        self, access: Access, foundation: Foundation, config: HeraldConfig
+    ) -> dict[str, str]:
+        """Exactly the names functions/shared/settings.py reads, plus Powertools' own.
+
+        Left unset: HERALD_JWT_PUBLIC_JWKS (extra verification keys, none until a signing key
+        is rolled) and HERALD_MAIL_OUTBOX_DIR (local mode only: in AWS, mail goes through SES).
+        """
+        environment = {
             "HERALD_STAGE": config.stage,
             "HERALD_VERSION": config.version,
             "HERALD_TABLE_NAME": foundation.app_table.table_name,
@@ -151,18 +167,23 @@ class FunctionGroupConstruct(Construct):
             "HERALD_EVENT_BUS_NAME": foundation.event_bus.event_bus_name,
             "HERALD_SCHEDULE_GROUP": foundation.schedule_group.ref,
             "HERALD_SCHEDULER_ROLE_ARN": foundation.scheduler_role.role_arn,
+            "HERALD_JWT_SIGNING_KEY_ID": foundation.signing_key.key_arn,
+            "HERALD_DASHBOARD_URL": config.dashboard_url,
             "HERALD_CORS_ORIGINS": ",".join(config.cors_origins),
             "POWERTOOLS_SERVICE_NAME": f"herald-{self.group.name}",
             "POWERTOOLS_METRICS_NAMESPACE": "Herald",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
         }
+        if access.send_mail:
+            environment["HERALD_MAIL_FROM"] = config.mail_from
+        return environment
 
     def _allow(self, actions: tuple[str, ...], *resources: str) -> None:
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=list(actions), resources=list(resources))
         )
 
-    def _grant(self, access: Access, foundation: Foundation) -> None:
+    def _grant(self, access: Access, foundation: Foundation, config: HeraldConfig) -> None:
         app_table = foundation.app_table
         app_indexes = f"{app_table.table_arn}/index/*"
         self._allow(TABLE_READ_WRITE, app_table.table_arn)
@@ -186,6 +207,10 @@ class FunctionGroupConstruct(Construct):
             )
         if access.data_key:
             self._allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
+        signing_key = foundation.signing_key.key_arn
+        self._allow(SIGN_TOKENS if access.sign_tokens else VERIFY_TOKENS, signing_key)
+        if access.send_mail:
+            self._allow(SEND_MAIL, mail_identity_arn(self, config))
         if access.put_events:
             self._allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
         if access.schedules:
@@ -203,6 +228,13 @@ class FunctionGroupConstruct(Construct):
                     conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
                 )
             )
+
+
+def mail_identity_arn(scope: Construct, config: HeraldConfig) -> str:
+    """The SES identity of the `mailFrom` domain (verified out of band, not by this stack)."""
+    return Stack.of(scope).format_arn(
+        service="ses", resource="identity", resource_name=config.mail_domain
+    )
 
 
 def construct_id_for(group: FunctionGroup) -> str:

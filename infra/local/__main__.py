@@ -1,7 +1,8 @@
-"""`python -m infra.local [--host HOST] [--port PORT]`: the whole of Herald on one port.
+"""`python -m infra.local [--host HOST] [--port PORT] [--outbox DIR]`: Herald on one port.
 
 Start-up: moto server, CDK synthesis, resources created in moto, environment set from the
 functions' variables, Lambda dispatch for Step Functions, local scheduler, then the gateway.
+Emails are written into the outbox folder instead of being sent.
 Ctrl-C or SIGTERM stops everything and exits 0.
 """
 
@@ -13,6 +14,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from infra.local.provision import Deployment
 
 logger = logging.getLogger("infra.local")
+
+OUTBOX_VARIABLE = "HERALD_MAIL_OUTBOX_DIR"
+DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -33,7 +38,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=int(os.environ.get("PORT", "8000")),
         help="port to listen on (default: $PORT or 8000; 0 picks a free one)",
     )
+    parser.add_argument(
+        "--outbox",
+        type=Path,
+        default=Path(os.environ.get(OUTBOX_VARIABLE) or DEFAULT_OUTBOX),
+        metavar="DIR",
+        help="folder the functions write their emails into, as .eml files, instead of sending "
+        f"them (default: ${OUTBOX_VARIABLE} or .local/outbox in the repository)",
+    )
     return parser.parse_args(argv)
+
+
+def prepare_outbox(path: Path) -> Path:
+    """The outbox folder as an absolute path, created if missing."""
+    outbox = path.expanduser().resolve()
+    outbox.mkdir(parents=True, exist_ok=True)
+    return outbox
 
 
 def configure_logging() -> None:
@@ -82,7 +102,7 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
     """uvicorn re-raises the signal that stopped it; by then there is nothing left to stop."""
 
 
-def run(listener: socket.socket) -> None:
+def run(listener: socket.socket, *, outbox: Path) -> None:
     # Imported here, not at the top: moto and boto3 take seconds to import, and a busy port
     # or a bad argument should be reported before that.
     from infra.local import lambda_dispatch
@@ -106,11 +126,12 @@ def run(listener: socket.socket) -> None:
         )
         logger.info("Provisioned: %s", summarize(deployment))
         os.environ.update(deployment.process_environment(os.environ))
+        os.environ[OUTBOX_VARIABLE] = str(outbox)
         lambdas = InProcessLambdas(deployment.functions)
         lambda_dispatch.install(lambdas)
         scheduler = LocalScheduler(cloud.client, lambdas)
         scheduler.start()
-        serve(listener, moto_url=cloud.endpoint_url)
+        serve(listener, moto_url=cloud.endpoint_url, outbox=outbox)
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -118,14 +139,14 @@ def run(listener: socket.socket) -> None:
         cloud.stop()
 
 
-def serve(listener: socket.socket, *, moto_url: str) -> None:
+def serve(listener: socket.socket, *, moto_url: str, outbox: Path) -> None:
     # Imported only now: the groups read their settings from the environment just set.
     from infra.local.server import create_gateway
 
     def announce(host: str, port: int) -> None:
         base = f"http://{host}:{port}"
-        docs = f"docs: {base}/docs; AWS emulated by moto at {moto_url}"
-        print(f"Herald is listening on {base} ({docs})", flush=True)
+        details = f"docs: {base}/docs; AWS emulated by moto at {moto_url}; emails in {outbox}"
+        print(f"Herald is listening on {base} ({details})", flush=True)
 
     config = uvicorn.Config(create_gateway(), lifespan="off", timeout_graceful_shutdown=5)
     signal.signal(signal.SIGINT, _ignore)
@@ -136,6 +157,11 @@ def serve(listener: socket.socket, *, moto_url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging()
+    try:
+        outbox = prepare_outbox(args.outbox)
+    except OSError as error:
+        print(f"Cannot use {args.outbox} as the outbox: {error.strerror}", file=sys.stderr)
+        return 1
     # Until uvicorn takes over the signals, both stop start-up as Ctrl-C does (also when the
     # shell started us in the background with SIGINT ignored, as non-interactive shells do).
     signal.signal(signal.SIGINT, _raise_interrupt)
@@ -146,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 1
     try:
-        run(listener)
+        run(listener, outbox=outbox)
     except KeyboardInterrupt:
         pass
     finally:

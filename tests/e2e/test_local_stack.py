@@ -3,6 +3,7 @@
 The tests of this module share one server and run in order; the last one stops it.
 """
 
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,7 @@ class LocalServer:
     base_url: str
     stdout: Path
     stderr: Path
+    outbox: Path
 
     def output(self) -> str:
         return self.stdout.read_text(errors="replace")
@@ -64,15 +67,15 @@ def wait_until_serving(server: LocalServer) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     logs = tmp_path_factory.mktemp("local-stack")
     port = free_port()
-    stdout, stderr = logs / "stdout.txt", logs / "stderr.txt"
+    stdout, stderr, outbox = logs / "stdout.txt", logs / "stderr.txt", logs / "outbox"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--port", str(port)],
+            [sys.executable, "-m", "infra.local", "--port", str(port), "--outbox", str(outbox)],
             cwd=ROOT,
             stdout=out,
             stderr=err,
         )
-    running = LocalServer(process, f"http://127.0.0.1:{port}", stdout, stderr)
+    running = LocalServer(process, f"http://127.0.0.1:{port}", stdout, stderr, outbox)
     try:
         wait_until_serving(running)
         yield running
@@ -113,6 +116,68 @@ def test_an_unknown_path_is_a_problem_404(server: LocalServer) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 404
+
+
+def _emailed_token(server: LocalServer, to: str, purpose: str) -> str:
+    for path in sorted(server.outbox.glob(f"*-{purpose}.eml"), reverse=True):
+        message = message_from_bytes(path.read_bytes())
+        if message["To"] == to:
+            body = message.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            match = re.search(r"\?token=([A-Za-z0-9_\-]+)", body.decode())
+            assert match, body
+            return match.group(1)
+    pytest.fail(f"No {purpose} email to {to} in {server.outbox}.\n" + server.diagnostics())
+
+
+def _sign_up(api: httpx.Client, server: LocalServer, email: str, name: str) -> dict[str, str]:
+    registered = api.post(
+        "/v1/auth/register",
+        json={"email": email, "password": "violet-harbour-kettle-42", "name": name},
+    )
+    assert registered.status_code == 202, registered.text
+    token = _emailed_token(server, email, "verify_email")
+    assert api.post("/v1/auth/email/verify", json={"token": token}).status_code == 204
+    login = api.post(
+        "/v1/auth/login", json={"email": email, "password": "violet-harbour-kettle-42"}
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
+    """Register, verify, sign in, create a workspace, invite a second user who accepts."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        owner = _sign_up(api, server, "owner@example.com", "Olive Owner")
+        created = api.post("/v1/workspaces", json={"name": "Acme Coffee"}, headers=owner)
+        assert created.status_code == 201, created.text
+        workspace_id = created.json()["id"]
+        editor = _sign_up(api, server, "editor@example.com", "Eddie Editor")
+
+        invited = api.post(
+            f"/v1/workspaces/{workspace_id}/invites",
+            json={"email": "editor@example.com", "role": "editor"},
+            headers=owner,
+        )
+        assert invited.status_code == 201, invited.text
+        invite_token = _emailed_token(server, "editor@example.com", "invite")
+        accepted = api.post(f"/v1/invites/{invite_token}/accept", headers=editor)
+        assert accepted.status_code == 200, accepted.text
+
+        owners_view = api.get("/v1/workspaces", headers=owner).json()["items"]
+        editors_view = api.get("/v1/workspaces", headers=editor).json()["items"]
+        members = api.get(f"/v1/workspaces/{workspace_id}/members", headers=editor).json()
+
+    assert [(w["id"], w["name"], w["role"]) for w in owners_view] == [
+        (workspace_id, "Acme Coffee", "owner")
+    ]
+    assert [(w["id"], w["name"], w["role"]) for w in editors_view] == [
+        (workspace_id, "Acme Coffee", "editor")
+    ]
+    assert sorted((m["email"], m["role"]) for m in members["items"]) == [
+        ("editor@example.com", "editor"),
+        ("owner@example.com", "owner"),
+    ]
 
 
 def test_ctrl_c_stops_it_cleanly(server: LocalServer) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.app import STACK_NAME, build_app
 from infra.config import HeraldConfig, project_version
+from infra.function_group import mail_identity_arn
 from infra.stack import HeraldStack
 
 
@@ -13,7 +16,37 @@ def test_defaults() -> None:
     config = HeraldConfig.from_context({})
     assert config.stage == "dev"
     assert config.cors_origins == ("http://localhost:3000",)
+    assert config.mail_from == "Herald <no-reply@example.com>"
+    assert config.mail_domain == "example.com"
+    assert config.dashboard_url == "http://localhost:3000"
     assert config.version == project_version()
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "domain"),
+    [
+        ("Herald <no-reply@Mail.Example.org>", "mail.example.org"),
+        ("no-reply@example.com", "example.com"),
+        ('"Herald, by Acme" <hello@acme.io>', "acme.io"),
+    ],
+)
+def test_mail_from_names_the_domain_herald_sends_as(mail_from: str, domain: str) -> None:
+    config = HeraldConfig.from_context({"mailFrom": mail_from})
+    assert config.mail_from == mail_from
+    assert config.mail_domain == domain
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://app.example.com/", "https://app.example.com"),
+        ("https://example.com/herald", "https://example.com/herald"),
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("http://127.0.0.1:5173/", "http://127.0.0.1:5173"),
+    ],
+)
+def test_dashboard_url_is_kept_without_a_final_slash(url: str, expected: str) -> None:
+    assert HeraldConfig.from_context({"dashboardUrl": url}).dashboard_url == expected
 
 
 def test_cors_origins_from_a_comma_separated_string_or_a_list() -> None:
@@ -26,7 +59,22 @@ def test_cors_origins_from_a_comma_separated_string_or_a_list() -> None:
 
 @pytest.mark.parametrize(
     "context",
-    [{"stage": "local"}, {"stage": "qa"}, {"corsOrigins": "*"}, {"corsOrigins": " , "}],
+    [
+        {"stage": "local"},
+        {"stage": "qa"},
+        {"corsOrigins": "*"},
+        {"corsOrigins": " , "},
+        {"mailFrom": "Herald"},
+        {"mailFrom": "Herald <no-reply>"},
+        {"mailFrom": "no-reply@localhost"},
+        {"mailFrom": "@example.com"},
+        {"mailFrom": "no-reply@example..com"},
+        {"dashboardUrl": "http://app.example.com"},
+        {"dashboardUrl": "app.example.com"},
+        {"dashboardUrl": "ftp://app.example.com"},
+        {"dashboardUrl": "https://"},
+        {"dashboardUrl": "https://app.example.com/?next=1"},
+    ],
 )
 def test_invalid_context_is_refused(context: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="context"):
@@ -34,8 +82,18 @@ def test_invalid_context_is_refused(context: dict[str, str]) -> None:
 
 
 def test_build_app_passes_context_to_the_stack() -> None:
-    app = build_app(stage="prod", corsOrigins="https://app.example.com", nag=False)
+    app = build_app(
+        stage="prod",
+        corsOrigins="https://app.example.com",
+        mailFrom="Herald <hello@mail.example.org>",
+        dashboardUrl="https://app.example.com",
+        nag=False,
+    )
     stack = app.node.find_child(STACK_NAME)
     assert isinstance(stack, HeraldStack)
     assert stack.config.stage == "prod"
     assert stack.config.cors_origins == ("https://app.example.com",)
+    assert stack.config.mail_from == "Herald <hello@mail.example.org>"
+    assert stack.config.dashboard_url == "https://app.example.com"
+    identity = json.dumps(stack.resolve(mail_identity_arn(stack, stack.config)))
+    assert identity.endswith(':identity/mail.example.org"]]}'), identity

@@ -15,15 +15,21 @@ import pytest
 from functions.shared.groups import GROUPS
 from tests.infra.conftest import Synthesized
 
-# Every function: its own log group, the async-invocation DLQ, and X-Ray (no resource scope).
+# Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
+# the token signing key's public key, to verify access tokens.
 COMMON: dict[str, set[str]] = {
     "logs": {"own_log_group"},
     "sqs": {"async_dlq"},
     "xray": {"*"},
     "dynamodb": {"app_table", "app_indexes"},
+    "kms": {"signing_key"},
 }
 EXPECTED: dict[str, dict[str, set[str]]] = {
-    "auth": {"s3": {"media:users/*"}},
+    "auth": {
+        "s3": {"media:users/*"},
+        "events": {"event_bus"},
+        "ses": {"mail_identity"},
+    },
     "publish": {
         "dynamodb": {"idempotency_table"},
         "kms": {"data_key"},
@@ -55,6 +61,8 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
     "media:workspaces/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
     "data_key": {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
+    "signing_key": {"kms:GetPublicKey", "kms:Sign"},
+    "mail_identity": {"ses:SendEmail"},
     "event_bus": {"events:PutEvents"},
     "schedules": {
         "scheduler:CreateSchedule",
@@ -65,6 +73,10 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "scheduler_role": {"iam:PassRole"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
+
+
+# The domain of the default `mailFrom` context value, "Herald <no-reply@example.com>".
+MAIL_IDENTITY = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com"
 
 
 def expected_grants(group: str) -> dict[str, set[str]]:
@@ -105,6 +117,8 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
         f"<{lid(foundation.app_table)}.Arn>/index/*": "app_indexes",
         f"<{lid(foundation.idempotency_table)}.Arn>": "idempotency_table",
         f"<{lid(foundation.data_key)}.Arn>": "data_key",
+        f"<{lid(foundation.signing_key)}.Arn>": "signing_key",
+        MAIL_IDENTITY: "mail_identity",
         f"<{lid(foundation.event_bus)}.Arn>": "event_bus",
         f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
         (
@@ -193,3 +207,52 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     }
     # API Gateway's account-level role for CloudWatch logging (see the IAM4 acknowledgement).
     assert list(others.values()) == [{"Service": "apigateway.amazonaws.com"}]
+
+
+def grants_of(synthesized: Synthesized, group: str) -> set[tuple[str, str]]:
+    """(action, flattened resource) of every statement of the group's role."""
+    role_id = synthesized.logical_id(synthesized.stack.groups[group].role)
+    return {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, role_id)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def test_only_auth_signs_tokens_and_only_with_the_signing_key(synthesized: Synthesized) -> None:
+    signing_key = f"<{synthesized.logical_id(synthesized.stack.foundation.signing_key)}.Arn>"
+    signers = {
+        group.name: {
+            resource
+            for action, resource in grants_of(synthesized, group.name)
+            if action == "kms:Sign"
+        }
+        for group in GROUPS
+    }
+    assert {name: keys for name, keys in signers.items() if keys} == {"auth": {signing_key}}
+
+
+def test_every_function_reads_the_signing_keys_public_key(synthesized: Synthesized) -> None:
+    signing_key = f"<{synthesized.logical_id(synthesized.stack.foundation.signing_key)}.Arn>"
+    for group in GROUPS:
+        readable = {
+            resource
+            for action, resource in grants_of(synthesized, group.name)
+            if action == "kms:GetPublicKey"
+        }
+        assert readable == {signing_key}, group.name
+
+
+def test_only_auth_sends_email_and_only_as_the_mail_identity(synthesized: Synthesized) -> None:
+    senders = {
+        group.name: {
+            (action, resource)
+            for action, resource in grants_of(synthesized, group.name)
+            if action.startswith("ses:")
+        }
+        for group in GROUPS
+    }
+    assert {name: grants for name, grants in senders.items() if grants} == {
+        "auth": {("ses:SendEmail", MAIL_IDENTITY)}
+    }

@@ -14,8 +14,13 @@ from functions.shared.settings import PREFIX, environment_variables
 from tests.infra.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
-# Not set by the stack (yet): the identity issue adds key management for the JWKS.
-UNSET_SETTINGS = {"jwt_public_jwks"}
+# Not set by the stack: extra verification keys are only needed while a signing key is rolled
+# (set by hand then), and the outbox folder is local mode's stand-in for SES.
+UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir"}
+# The same in every deployment: the defaults in settings.py are the values.
+LEFT_AT_DEFAULT = {"jwt_issuer", "jwt_audience"}
+# Set only on the functions that use them.
+ONLY_ON = {"mail_from": {"auth"}}
 FOURTEEN_DAYS = 14 * 24 * 3600
 
 
@@ -38,7 +43,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::LayerVersion": 1,
         "AWS::DynamoDB::Table": 2,
         "AWS::S3::Bucket": 2,  # media and its access logs
-        "AWS::KMS::Key": 2,  # platform tokens and the alarm topic
+        "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
+        "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
         "AWS::Scheduler::ScheduleGroup": 1,
         "AWS::SQS::Queue": 2,
@@ -128,13 +134,36 @@ def test_media_bucket(synthesized: Synthesized) -> None:
         assert synthesized.resources[bucket_id]["Properties"]["PublicAccessBlockConfiguration"]
 
 
-def test_kms_keys_rotate_and_data_key_has_alias(synthesized: Synthesized) -> None:
+def test_symmetric_kms_keys_rotate_and_data_key_has_alias(synthesized: Synthesized) -> None:
+    signing_key_id = synthesized.logical_id(synthesized.stack.foundation.signing_key)
     keys = synthesized.of_type("AWS::KMS::Key")
-    assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
+    symmetric = {
+        logical_id: key for logical_id, key in keys.items() if logical_id != signing_key_id
+    }
+    assert len(symmetric) == 2
+    for key in symmetric.values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
     data_key_id = synthesized.logical_id(synthesized.stack.foundation.data_key)
     synthesized.template.has_resource_properties(
         "AWS::KMS::Alias",
         {"AliasName": "alias/herald-dev", "TargetKeyId": arn_of(data_key_id)},
+    )
+
+
+def test_token_signing_key_is_an_es256_key_kept_with_an_alias(synthesized: Synthesized) -> None:
+    signing_key_id = synthesized.logical_id(synthesized.stack.foundation.signing_key)
+    key = synthesized.resources[signing_key_id]
+    props = key["Properties"]
+    assert props["KeySpec"] == "ECC_NIST_P256"
+    assert props["KeyUsage"] == "SIGN_VERIFY"
+    # KMS cannot rotate asymmetric keys.
+    assert props.get("EnableKeyRotation", False) is False
+    assert key["DeletionPolicy"] == "Retain"
+    assert key["UpdateReplacePolicy"] == "Retain"
+    synthesized.template.has_resource_properties(
+        "AWS::KMS::Alias",
+        {"AliasName": "alias/herald-dev-signing", "TargetKeyId": arn_of(signing_key_id)},
     )
 
 
@@ -289,6 +318,9 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
             synthesized.stack.resolve(foundation.schedule_group.logical_id)
         ),
         "HERALD_SCHEDULER_ROLE_ARN": arn_of(synthesized.logical_id(foundation.scheduler_role)),
+        "HERALD_JWT_SIGNING_KEY_ID": arn_of(synthesized.logical_id(foundation.signing_key)),
+        "HERALD_DASHBOARD_URL": "http://localhost:3000",
+        **({"HERALD_MAIL_FROM": "Herald <no-reply@example.com>"} if group.name == "auth" else {}),
         "HERALD_CORS_ORIGINS": "http://localhost:3000",
         "POWERTOOLS_SERVICE_NAME": f"herald-{group.name}",
         "POWERTOOLS_METRICS_NAMESPACE": "Herald",
@@ -306,7 +338,8 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Handler"] == group.handler
         assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == ["x86_64"]
-        assert props["MemorySize"] == 512
+        # argon2id password hashing is CPU-bound, and Lambda's CPU grows with memory.
+        assert props["MemorySize"] == (1024 if group.name == "auth" else 512)
         assert props["Timeout"] == 29
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["Layers"] == [ref(layer_id)]
@@ -323,14 +356,28 @@ def test_functions(synthesized: Synthesized) -> None:
 
 
 def test_environment_names_are_read_by_settings(synthesized: Synthesized) -> None:
-    """Each HERALD_ variable the stack sets is a setting, so a rename cannot go unnoticed."""
-    prefix = PREFIX
-    read = set(environment_variables().values())
-    for function in synthesized.of_type("AWS::Lambda::Function").values():
+    """Each HERALD_ variable the stack sets is a setting, so a rename cannot go unnoticed.
+
+    And every setting is set on every function, but for the few deliberately left unset (or
+    only set where used): a new setting cannot be forgotten in the stack either.
+    """
+    variables = environment_variables()
+    read = set(variables.values())
+    always = {
+        variable
+        for name, variable in variables.items()
+        if variable.startswith(PREFIX)
+        and name not in UNSET_SETTINGS | LEFT_AT_DEFAULT
+        and name not in ONLY_ON
+    }
+    for group in GROUPS:
+        function = synthesized.resources[synthesized.function_id(group.name)]
         names = set(function["Properties"]["Environment"]["Variables"])
-        herald_names = {name for name in names if name.startswith(prefix)}
+        herald_names = {name for name in names if name.startswith(PREFIX)}
         assert herald_names <= read, herald_names - read
-        assert {environment_variables()[name] for name in UNSET_SETTINGS} & names == set()
+        assert {variables[name] for name in UNSET_SETTINGS} & names == set()
+        expected = always | {variables[n] for n, groups in ONLY_ON.items() if group.name in groups}
+        assert herald_names == expected, group.name
 
 
 def test_layer_is_python_313_x86(synthesized: Synthesized) -> None:

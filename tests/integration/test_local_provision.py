@@ -3,6 +3,7 @@
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from functions.shared.groups import group_named
+from infra.app import cdk_json_context
+from infra.config import HeraldConfig
+from infra.foundation import Foundation
+from infra.function_group import FunctionGroupConstruct
 from infra.local.cloud import ACCOUNT, REGION, LocalCloud
 from infra.local.provision import Deployment, provision
 from infra.local.template import TemplateError
@@ -101,6 +109,28 @@ def foundation_template() -> dict[str, Any]:
     return dict(Template.from_stack(stack).to_json())
 
 
+def herald_template(assets: Path) -> dict[str, Any]:
+    """Herald's own foundation and auth function constructs, with empty code assets.
+
+    Stage `test`, so that the names of the event bus, schedule group and aliases do not clash
+    with those of `foundation_template` in the same moto server.
+    """
+    (assets / "python").mkdir(exist_ok=True)
+    app = cdk.App(context=cdk_json_context())  # Herald's feature flags
+    stack = cdk.Stack(app, "Herald")
+    config = HeraldConfig.from_context({"stage": "test"})
+    foundation = Foundation(stack, "Foundation", config=config, layer_path=assets)
+    FunctionGroupConstruct(
+        stack,
+        "Auth",
+        group=group_named("auth"),
+        code_path=assets,
+        foundation=foundation,
+        config=config,
+    )
+    return dict(Template.from_stack(stack).to_json())
+
+
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
     cloud = LocalCloud().start()
@@ -111,6 +141,12 @@ def cloud() -> Iterator[LocalCloud]:
 @pytest.fixture(scope="module")
 def deployment(cloud: LocalCloud) -> Deployment:
     return provision(foundation_template(), cloud.client, region=REGION, account=ACCOUNT)
+
+
+@pytest.fixture(scope="module")
+def herald_deployment(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    template = herald_template(tmp_path_factory.mktemp("assets"))
+    return provision(template, cloud.client, region=REGION, account=ACCOUNT)
 
 
 def test_python_functions_become_in_process_functions(deployment: Deployment) -> None:
@@ -236,3 +272,47 @@ def test_an_unsupported_intrinsic_function_is_an_error(cloud: LocalCloud) -> Non
 
     with pytest.raises(TemplateError, match="Fn::ImportValue"):
         provision(template, cloud.client)
+
+
+def test_the_token_signing_key_signs_es256_for_the_auth_function(
+    cloud: LocalCloud, herald_deployment: Deployment
+) -> None:
+    kms_client = cloud.client("kms")
+    key_id = herald_deployment.environment["HERALD_JWT_SIGNING_KEY_ID"]
+
+    metadata = kms_client.describe_key(KeyId=key_id)["KeyMetadata"]
+    message = b"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0"
+    signature = kms_client.sign(
+        KeyId=key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+    )["Signature"]
+    public_der = kms_client.get_public_key(KeyId=key_id)["PublicKey"]
+
+    assert metadata["Arn"] == key_id
+    assert (metadata["KeySpec"], metadata["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert metadata["SigningAlgorithms"] == ["ECDSA_SHA_256"]
+    aliases = kms_client.list_aliases(KeyId=metadata["KeyId"])["Aliases"]
+    assert [alias["AliasName"] for alias in aliases] == ["alias/herald-test-signing"]
+    public_key = serialization.load_der_public_key(public_der)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    assert public_key.curve.name == "secp256r1"
+    public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))  # raises if invalid
+
+
+def test_the_signing_key_and_mail_settings_reach_the_local_process(
+    herald_deployment: Deployment,
+) -> None:
+    shell = {"HERALD_JWT_SIGNING_KEY_ID": "alias/stale", "HERALD_MAIL_FROM": "me@example.org"}
+
+    variables = herald_deployment.process_environment(shell)
+
+    # The key names a local resource: always the provisioned one.
+    assert (
+        variables["HERALD_JWT_SIGNING_KEY_ID"]
+        == (herald_deployment.environment["HERALD_JWT_SIGNING_KEY_ID"])
+    )
+    assert "HERALD_MAIL_FROM" not in variables  # a literal: the shell's wins
+    defaults = herald_deployment.process_environment({})
+    assert defaults["HERALD_MAIL_FROM"] == "Herald <no-reply@example.com>"
+    assert defaults["HERALD_DASHBOARD_URL"] == "http://localhost:3000"
+    # Set by `python -m infra.local` (its outbox folder), never by the template.
+    assert "HERALD_MAIL_OUTBOX_DIR" not in defaults

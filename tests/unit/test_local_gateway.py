@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from functions.shared.groups import GROUPS, FunctionGroup
+from functions.shared.groups import GROUPS, FunctionGroup, group_named
 from infra.local.openapi import OpenAPIMergeError, merged_openapi
 from infra.local.server import LocalGateway, create_gateway
 
@@ -138,3 +138,14 @@ def test_the_real_document_lists_every_health_route() -> None:
 
     assert document["openapi"].startswith("3.1.")
     assert {group.health_path for group in GROUPS} <= set(document["paths"])
+
+
+def test_the_identity_group_owns_accounts_profiles_workspaces_and_invites() -> None:
+    assert group_named("auth").prefixes == ("/v1/auth", "/v1/me", "/v1/workspaces", "/v1/invites")
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/auth/login", "/v1/me", "/v1/me/avatar", "/v1/workspaces/w1", "/v1/invites/i1"]
+)
+def test_identity_paths_reach_the_auth_group_and_no_other(path: str) -> None:
+    assert [group.name for group in GROUPS if group.owns(path)] == ["auth"]

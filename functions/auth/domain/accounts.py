@@ -315,9 +315,12 @@ def refresh(refresh_token: str) -> Tokens:
 
 def _revoke(session: SessionItem) -> None:
     if session.revoked_at is None:
-        SessionItem(*SessionItem.keys(session.user_id, session.session_id)).update(
+        # The item as read carries its version: bump it, without letting a concurrent refresh
+        # make the revocation fail (a fresh instance would claim no version exists yet).
+        session.update(
             actions=[SessionItem.revoked_at.set(utc_now())],
             condition=SessionItem.pk.exists(),
+            add_version_condition=False,
         )
 
 

@@ -16,6 +16,7 @@ from functions.auth.domain.models import Member, Workspace, WorkspaceCreate, Wor
 from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal
+from functions.shared.events import publish_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import DynamoKey, PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict, Forbidden, NotFound
@@ -91,15 +92,19 @@ def write_membership(write: Any, workspace_id: str, user_id: str, role: Role, *,
         write.save(membership, condition=MembershipItem.pk.does_not_exist())
         write.save(mine, condition=UserWorkspaceItem.pk.does_not_exist())
     else:
+        # Update the items as read, so that their versions are bumped: a fresh instance would
+        # claim that no version exists yet, and its write would always fail.
         write.update(
-            MembershipItem(*MembershipItem.keys(workspace_id, user_id)),
+            MembershipItem.find(workspace_id, user_id) or membership,
             actions=[MembershipItem.role.set(role.value), MembershipItem.updated_at.set(utc_now())],
             condition=MembershipItem.pk.exists(),
+            add_version_condition=False,
         )
         write.update(
-            UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, workspace_id)),
+            UserWorkspaceItem.find_key(*UserWorkspaceItem.keys(user_id, workspace_id)) or mine,
             actions=[UserWorkspaceItem.role.set(role.value)],
             condition=UserWorkspaceItem.pk.exists(),
+            add_version_condition=False,
         )
 
 
@@ -173,9 +178,13 @@ def update_workspace(access: WorkspaceAccess, update: WorkspaceUpdate) -> Worksp
 
 def set_default_workspace(access: WorkspaceAccess) -> Workspace:
     assert access.user_id is not None  # the route admits people only
-    UserItem(*UserItem.keys(access.user_id)).update(
+    user = UserItem.find(access.user_id)
+    if user is None:
+        raise NotFound(f"Workspace {access.workspace_id} was not found.")
+    user.update(
         actions=[UserItem.default_workspace_id.set(access.workspace_id)],
         condition=UserItem.pk.exists(),
+        add_version_condition=False,
     )
     return get_workspace(access)
 
@@ -189,6 +198,12 @@ def delete_workspace(access: WorkspaceAccess) -> None:
             condition=WorkspaceItem.deleted_at.does_not_exist(),
         )
     _purge_partition(access.workspace_id)
+    # Other groups remove what they keep outside the table (media objects, schedules).
+    publish_event(
+        "auth",
+        "workspace.deleted",
+        {"workspace_id": access.workspace_id, "deleted_by": access.actor},
+    )
 
 
 def _purge_partition(workspace_id: str) -> None:

@@ -1,16 +1,19 @@
-"""The signed-in user's own profile."""
+"""The signed-in user's own profile and avatar."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, status
 from starlette.concurrency import run_in_threadpool
 
-from functions.auth.domain.models import ProfileUpdate, User
-from functions.shared.access import require_user
+from functions.auth.domain.models import AvatarUpload, AvatarUploadRequest, ProfileUpdate, User
+from functions.shared.access import ID_PATTERN, require_user
 from functions.shared.auth import UserPrincipal
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
 Me = Annotated[UserPrincipal, Depends(require_user)]
+UploadId = Annotated[
+    str, Path(pattern=ID_PATTERN, description="The `upload_id` from POST /v1/me/avatar.")
+]
 
 
 @router.get("")
@@ -26,3 +29,35 @@ async def update_me(principal: Me, body: ProfileUpdate) -> User:
     from functions.auth.domain import profiles
 
     return await run_in_threadpool(profiles.update_profile, principal, body)
+
+
+@router.post("/avatar", status_code=status.HTTP_201_CREATED)
+async def start_avatar_upload(principal: Me, body: AvatarUploadRequest) -> AvatarUpload:
+    """Get a form to upload an avatar straight to storage (one file, this type, <= 5 MB, 5 min).
+
+    POST `fields` and then the file (as `file`) to `url` as multipart/form-data, then call
+    POST /v1/me/avatar/{upload_id}/complete.
+    """
+    from functions.auth.domain import avatars
+
+    return await run_in_threadpool(avatars.start_upload, principal, body.content_type)
+
+
+@router.post("/avatar/{upload_id}/complete")
+async def complete_avatar_upload(principal: Me, upload_id: UploadId) -> User:
+    """Make the uploaded file your avatar, replacing the previous one.
+
+    422 unless the file is a JPEG, PNG or WebP image (judged by its content) of at most 40
+    megapixels. What is stored is a re-encoded 512x512 WebP without any metadata.
+    """
+    from functions.auth.domain import avatars
+
+    return await run_in_threadpool(avatars.complete_upload, principal, upload_id)
+
+
+@router.delete("/avatar", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_avatar(principal: Me) -> None:
+    """Remove your avatar (and its stored file)."""
+    from functions.auth.domain import avatars
+
+    await run_in_threadpool(avatars.remove_avatar, principal)
