@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update(
     AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S105 (moto's fake credentials)
+    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (moto's fake credentials)
     AWS_REGION="us-east-1",
     AWS_DEFAULT_REGION="us-east-1",
     HERALD_STAGE="test",
@@ -117,7 +117,9 @@ def main() -> None:
 
         reset_client = client(2)
         figures["reset request, known address"] = _median_ms(
-            lambda: reset_client.post("/v1/auth/password/reset", json={"email": "bench@example.com"}),
+            lambda: reset_client.post(
+                "/v1/auth/password/reset", json={"email": "bench@example.com"}
+            ),
             min(runs, 9),
         )
         reset_client = client(3)

@@ -21,6 +21,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
 
@@ -74,3 +75,26 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
 def transaction() -> TransactWrite:
     """A DynamoDB transaction in the application table's region: all or nothing, <= 100 items."""
     return TransactWrite(connection=Connection(region=get_settings().region))
+
+
+def query_page[M: AppItem](
+    model: type[M],
+    partition: str,
+    sort_prefix: str,
+    page: PageRequest,
+    *,
+    newest_first: bool = False,
+) -> tuple[list[M], str | None]:
+    """One page of a partition's items whose sort key starts with `sort_prefix` (consistent)."""
+    result = model.query(
+        partition,
+        model.sk.startswith(sort_prefix),
+        limit=page.limit,
+        last_evaluated_key=decode_cursor(
+            page.cursor, partition_attribute="PK", partition=partition
+        ),
+        scan_index_forward=not newest_first,
+        consistent_read=True,
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)

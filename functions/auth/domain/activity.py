@@ -3,19 +3,17 @@
 from functions.auth.domain.models import Activity
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import ActivityItem
-from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
+from functions.shared.pagination import PageRequest
+from functions.shared.tables import query_page
 
 
 def list_activity(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Activity], str | None]:
-    partition = ActivityItem.partition(access.workspace_id)
-    result = ActivityItem.query(
-        partition,
-        ActivityItem.sk.startswith(ActivityItem.SORT_PREFIX),
-        scan_index_forward=False,
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
+    items, cursor = query_page(
+        ActivityItem,
+        ActivityItem.partition(access.workspace_id),
+        ActivityItem.SORT_PREFIX,
+        page,
+        newest_first=True,
     )
     entries = [
         Activity(
@@ -26,6 +24,6 @@ def list_activity(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Acti
             details=item.details,
             at=item.created_at,
         )
-        for item in result
+        for item in items
     ]
-    return entries, encode_cursor(result.last_evaluated_key)
+    return entries, cursor

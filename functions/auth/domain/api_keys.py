@@ -10,9 +10,9 @@ from functions.shared.access import Scope, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import API_KEY_PREFIX, digest
 from functions.shared.identity_items import ApiKeyLookupItem
-from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
+from functions.shared.pagination import PageRequest
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import key, query_page, transaction, utc_now
 
 _HINT_LENGTH = len(API_KEY_PREFIX) + 6
 
@@ -82,18 +82,8 @@ def create_api_key(access: WorkspaceAccess, request: ApiKeyCreate) -> ApiKeyCrea
 
 
 def list_api_keys(access: WorkspaceAccess, page: PageRequest) -> tuple[list[ApiKey], str | None]:
-    partition = key("WS", access.workspace_id)
-    result = ApiKeyItem.query(
-        partition,
-        ApiKeyItem.sk.startswith("APIKEY#"),
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
-    )
-    keys = [api_key_view(item) for item in result]
-    return keys, encode_cursor(result.last_evaluated_key)
+    items, cursor = query_page(ApiKeyItem, key("WS", access.workspace_id), "APIKEY#", page)
+    return [api_key_view(item) for item in items], cursor
 
 
 def revoke_api_key(access: WorkspaceAccess, key_id: str) -> None:
@@ -102,7 +92,10 @@ def revoke_api_key(access: WorkspaceAccess, key_id: str) -> None:
         raise NotFound(f"API key {key_id} was not found.")
     with transaction() as write:
         write.delete(item)
-        write.delete(ApiKeyLookupItem(*ApiKeyLookupItem.keys(item.secret_digest)))
+        write.delete(
+            ApiKeyLookupItem(*ApiKeyLookupItem.keys(item.secret_digest)),
+            add_version_condition=False,  # a fresh instance: it carries no version to check
+        )
         write.save(
             activity_entry(
                 access.workspace_id,

@@ -14,9 +14,9 @@ from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal, digest
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
-from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
+from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, Forbidden, NotFound, Unauthorized
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import key, query_page, transaction, utc_now
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -87,18 +87,8 @@ def create_invite(access: WorkspaceAccess, request: InviteCreate) -> Invite:
 
 
 def list_invites(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Invite], str | None]:
-    partition = key("WS", access.workspace_id)
-    result = InviteItem.query(
-        partition,
-        InviteItem.sk.startswith("INVITE#"),
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
-    )
-    invites = [invite_view(item) for item in result]
-    return invites, encode_cursor(result.last_evaluated_key)
+    items, cursor = query_page(InviteItem, key("WS", access.workspace_id), "INVITE#", page)
+    return [invite_view(item) for item in items], cursor
 
 
 def delete_invite(access: WorkspaceAccess, invite_id: str) -> None:
@@ -107,7 +97,10 @@ def delete_invite(access: WorkspaceAccess, invite_id: str) -> None:
         raise NotFound(f"Invite {invite_id} was not found.")
     with transaction() as write:
         write.delete(invite)
-        write.delete(InviteLookupItem(*InviteLookupItem.keys(invite.token_digest)))
+        write.delete(
+            InviteLookupItem(*InviteLookupItem.keys(invite.token_digest)),
+            add_version_condition=False,  # a fresh instance: it carries no version to check
+        )
         write.save(
             activity_entry(
                 access.workspace_id,

@@ -18,9 +18,15 @@ from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal
 from functions.shared.events import publish_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
-from functions.shared.pagination import DynamoKey, PageRequest, decode_cursor, encode_cursor
+from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, Forbidden, NotFound
-from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
+from functions.shared.tables import (
+    conflict_on_condition_failure,
+    key,
+    query_page,
+    transaction,
+    utc_now,
+)
 
 
 def _slugify(name: str) -> str:
@@ -111,18 +117,7 @@ def write_membership(write: Any, workspace_id: str, user_id: str, role: Role, *,
 def list_my_workspaces(
     principal: UserPrincipal, page: PageRequest
 ) -> tuple[list[Workspace], str | None]:
-    partition = key("USER", principal.user_id)
-    result = UserWorkspaceItem.query(
-        partition,
-        UserWorkspaceItem.sk.startswith("WS#"),
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
-    )
-    mine = list(result)
-    next_cursor = encode_cursor(result.last_evaluated_key)
+    mine, next_cursor = query_page(UserWorkspaceItem, key("USER", principal.user_id), "WS#", page)
     default_id = _default_workspace_id(principal.user_id)
     workspaces = {
         item.workspace_id: item
@@ -248,22 +243,19 @@ def _purge_partition(workspace_id: str) -> None:
 
 
 def list_members(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Member], str | None]:
-    partition = key("WS", access.workspace_id)
-    result = MembershipItem.query(
-        partition,
-        MembershipItem.sk.startswith("MEMBER#"),
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
+    memberships, cursor = query_page(
+        MembershipItem, key("WS", access.workspace_id), "MEMBER#", page
     )
-    memberships = list(result)
+    return _member_views(memberships), cursor
+
+
+def _member_views(memberships: list[MembershipItem]) -> list[Member]:
+    """Members with the name and email of their user, in the order given."""
     users = {
         user.user_id: user
         for user in UserItem.batch_get([UserItem.keys(m.user_id) for m in memberships])
     }
-    members = [
+    return [
         Member(
             user_id=m.user_id,
             email=users[m.user_id].email,
@@ -274,8 +266,6 @@ def list_members(access: WorkspaceAccess, page: PageRequest) -> tuple[list[Membe
         for m in memberships
         if m.user_id in users
     ]
-    last: DynamoKey | None = result.last_evaluated_key
-    return members, encode_cursor(last)
 
 
 def _membership(access: WorkspaceAccess, user_id: str) -> MembershipItem:
@@ -326,29 +316,7 @@ def change_member_role(access: WorkspaceAccess, user_id: str, role: Role) -> Mem
                 )
         except TransactWriteError:
             raise NotFound(f"Member {user_id} was not found in this workspace.") from None
-    return next(
-        member
-        for member in list_members_by_id(access.workspace_id, [user_id])
-        if member.user_id == user_id
-    )
-
-
-def list_members_by_id(workspace_id: str, user_ids: list[str]) -> list[Member]:
-    memberships = list(
-        MembershipItem.batch_get([MembershipItem.keys(workspace_id, uid) for uid in user_ids])
-    )
-    users = {u.user_id: u for u in UserItem.batch_get([UserItem.keys(uid) for uid in user_ids])}
-    return [
-        Member(
-            user_id=m.user_id,
-            email=users[m.user_id].email,
-            name=users[m.user_id].name,
-            role=Role(m.role),
-            joined_at=m.created_at,
-        )
-        for m in memberships
-        if m.user_id in users
-    ]
+    return _member_views([_membership(access, user_id)])[0]
 
 
 def remove_member(access: WorkspaceAccess, user_id: str) -> None:
@@ -366,8 +334,15 @@ def remove_member(access: WorkspaceAccess, user_id: str) -> None:
             "or delete the workspace."
         )
     with transaction() as write:
-        write.delete(MembershipItem(*MembershipItem.keys(access.workspace_id, user_id)))
-        write.delete(UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, access.workspace_id)))
+        # Fresh instances carry no version to check, so no version condition.
+        write.delete(
+            MembershipItem(*MembershipItem.keys(access.workspace_id, user_id)),
+            add_version_condition=False,
+        )
+        write.delete(
+            UserWorkspaceItem(*UserWorkspaceItem.keys(user_id, access.workspace_id)),
+            add_version_condition=False,
+        )
         write.save(
             activity_entry(
                 access.workspace_id,

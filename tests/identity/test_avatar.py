@@ -1,0 +1,495 @@
+"""Avatars: a presigned upload under the user's prefix, then a re-encoded 512x512 WebP.
+
+Every image here is real bytes made with Pillow (or, for the decompression bombs, a valid PNG
+written by hand). The browser's form POST to S3 is covered against moto's server in
+tests/integration/test_storage.py; here the file is put at the presigned key with boto3 (moto's
+in-process mock only intercepts boto3) and the policy itself is decoded and checked.
+"""
+
+import base64
+import json
+import struct
+import subprocess
+import sys
+import zlib
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from httpx import Response
+from PIL import ExifTags, Image, ImageCms
+from ulid import ULID
+
+from functions.auth.adapters.items import UserItem
+from functions.auth.domain import avatars
+from functions.shared.settings import get_settings
+from tests.identity.conftest import Account, Herald
+
+WHITE = (255, 255, 255)
+RED = (220, 20, 20)
+
+
+@pytest.fixture(autouse=True)
+def media_bucket(cloud: None) -> None:
+    boto3.client("s3", region_name=get_settings().region).create_bucket(
+        Bucket=get_settings().media_bucket
+    )
+
+
+def s3() -> Any:
+    return boto3.client("s3", region_name=get_settings().region)
+
+
+def object_keys(user_id: str) -> set[str]:
+    listed = s3().list_objects_v2(Bucket=get_settings().media_bucket, Prefix=f"users/{user_id}/")
+    return {item["Key"] for item in listed.get("Contents", [])}
+
+
+def read_object(key: str) -> tuple[bytes, str]:
+    found = s3().get_object(Bucket=get_settings().media_bucket, Key=key)
+    return found["Body"].read(), found["ContentType"]
+
+
+def start(herald: Herald, account: Account, content_type: str = "image/jpeg") -> dict[str, Any]:
+    response = herald.client.post(
+        "/v1/me/avatar", json={"content_type": content_type}, headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def put_upload(upload: dict[str, Any], data: bytes) -> None:
+    """What the browser's form POST leaves behind: the file at the policy's key and type."""
+    s3().put_object(
+        Bucket=get_settings().media_bucket,
+        Key=upload["fields"]["key"],
+        Body=data,
+        ContentType=upload["fields"]["Content-Type"],
+    )
+
+
+def complete(herald: Herald, account: Account, upload_id: str) -> Response:
+    response: Response = herald.client.post(
+        f"/v1/me/avatar/{upload_id}/complete", headers=account.headers
+    )
+    return response
+
+
+def set_avatar(herald: Herald, account: Account, data: bytes, content_type: str) -> Response:
+    upload = start(herald, account, content_type)
+    put_upload(upload, data)
+    return complete(herald, account, upload["upload_id"])
+
+
+def stored_avatar_key(account: Account) -> str | None:
+    user = UserItem.find(account.user_id)
+    assert user is not None
+    return user.avatar_key
+
+
+# Images -----------------------------------------------------------------------------------------
+
+
+def encode(image: Image.Image, image_format: str, **params: Any) -> bytes:
+    out = BytesIO()
+    image.save(out, format=image_format, **params)
+    return out.getvalue()
+
+
+def camera_photo() -> bytes:
+    """A 3000x2000 landscape JPEG, stored sideways: EXIF orientation 6 turns it upright (portrait).
+
+    A red band runs along its stored top edge, so upright the band is on the right. It carries
+    GPS coordinates, a camera make, an ICC profile and XMP: none of that may survive.
+    """
+    image = Image.new("RGB", (3000, 2000), WHITE)
+    image.paste(RED, (0, 0, 3000, 400))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "HeraldCam"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (48.0, 51.0, 24.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (2.0, 21.0, 3.0)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">home address</x:xmpmeta>'
+    return encode(image, "JPEG", quality=90, exif=exif, icc_profile=srgb, xmp=xmp)
+
+
+def transparent_palette_png() -> bytes:
+    """A 600x400 palette PNG: transparent everywhere but a blue square in the middle."""
+    image = Image.new("P", (600, 400), 0)
+    image.putpalette([0, 0, 0, 0, 0, 255])  # index 0 black (transparent), index 1 blue
+    image.paste(1, (200, 100, 400, 300))
+    return encode(image, "PNG", transparency=0)
+
+
+def green_webp() -> bytes:
+    return encode(Image.new("RGB", (800, 600), (30, 160, 60)), "WEBP", quality=90)
+
+
+def handmade_png(width: int, height: int) -> bytes:
+    """A valid 1-bit greyscale PNG of any size, all black: megapixels in a few kilobytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = bytes(1 + (width + 7) // 8)  # filter byte 0, then the row's bits
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def swapped_primaries_profile() -> bytes:
+    """An ICC v2 RGB profile (matrix/TRC) whose red primary is sRGB's green and vice versa.
+
+    Pure red in this space is pure green in sRGB, so the avatar shows whether the embedded
+    profile was honoured.
+    """
+
+    def s15_16(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ " + bytes(4) + s15_16(x) + s15_16(y) + s15_16(z)
+
+    gamma = b"curv" + bytes(4) + struct.pack(">IH", 1, 0x0233) + bytes(2)  # gamma 2.2
+    d50 = (0.9642, 1.0, 0.8249)
+    tags = [
+        (b"wtpt", xyz(*d50)),
+        (b"rXYZ", xyz(0.3851, 0.7169, 0.0971)),  # sRGB's green primary (D50)
+        (b"gXYZ", xyz(0.4361, 0.2225, 0.0139)),  # sRGB's red primary
+        (b"bXYZ", xyz(0.1431, 0.0606, 0.7141)),
+        (b"rTRC", gamma),
+        (b"gTRC", gamma),
+        (b"bTRC", gamma),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", offset + len(data))
+        + bytes(4)
+        + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ "
+        + bytes(12)
+        + b"acsp"
+        + bytes(28)
+        + xyz(*d50)[8:]
+        + bytes(48)
+    )
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def riff_chunks(data: bytes) -> list[bytes]:
+    """The chunk types of a WebP file (RIFF container)."""
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WEBP"
+    kinds, offset = [], 12
+    while offset + 8 <= len(data):
+        kind, size = (
+            data[offset : offset + 4],
+            struct.unpack("<I", data[offset + 4 : offset + 8])[0],
+        )
+        kinds.append(kind)
+        offset += 8 + size + (size & 1)
+    return kinds
+
+
+def assert_clean_avatar(data: bytes) -> Image.Image:
+    image = Image.open(BytesIO(data))
+    assert image.format == "WEBP"
+    assert image.size == (512, 512)
+    assert image.mode == "RGB"
+    assert not image.getexif()
+    assert not {"exif", "icc_profile", "xmp"} & image.info.keys()
+    # A simple lossy WebP: no extended header, so no EXIF, ICCP or XMP chunk can be present.
+    assert riff_chunks(data) == [b"VP8 "]
+    image.load()
+    return image
+
+
+def near(pixel: Any, expected: tuple[int, int, int], tolerance: int = 24) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
+
+
+# The flow ---------------------------------------------------------------------------------------
+
+
+def test_the_upload_form_is_pinned_to_the_users_prefix_type_size_and_five_minutes(
+    herald: Herald,
+) -> None:
+    account = herald.sign_up("ada")
+
+    upload = start(herald, account, "image/png")
+
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    key = f"users/{account.user_id}/avatar-uploads/{upload['upload_id']}"
+    assert str(ULID.from_str(upload["upload_id"])) == upload["upload_id"]
+    assert upload["fields"]["key"] == key
+    assert upload["fields"]["Content-Type"] == "image/png"
+    assert {"key": key} in policy["conditions"]
+    assert {"Content-Type": "image/png"} in policy["conditions"]
+    assert ["content-length-range", 1, 5 * 1024 * 1024] in policy["conditions"]
+    assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
+        5 * 1024 * 1024,
+        "image/png",
+        300,
+    )
+
+
+def test_only_jpeg_png_and_webp_uploads_are_offered(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+
+    response = herald.client.post(
+        "/v1/me/avatar", json={"content_type": "image/svg+xml"}, headers=account.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/body/content_type"
+
+
+def test_a_camera_photo_becomes_an_upright_square_webp_without_metadata(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    upload = start(herald, account, "image/jpeg")
+    put_upload(upload, camera_photo())
+
+    response = complete(herald, account, upload["upload_id"])
+
+    assert response.status_code == 200, response.text
+    key = f"users/{account.user_id}/avatar/{upload['upload_id']}.webp"
+    assert stored_avatar_key(account) == key
+    assert object_keys(account.user_id) == {key}  # the original upload is gone
+    data, content_type = read_object(key)
+    assert content_type == "image/webp"
+    avatar = assert_clean_avatar(data)
+    assert b"HeraldCam" not in data
+    assert b"home address" not in data
+    # Upright, the red band runs down the right edge; had the orientation been ignored it would
+    # run along the top.
+    assert near(avatar.getpixel((500, 256)), RED)
+    assert near(avatar.getpixel((256, 10)), WHITE)
+    assert near(avatar.getpixel((10, 256)), WHITE)
+    url = response.json()["avatar_url"]
+    assert f"/{key}?" in url
+    assert "Signature" in url
+    assert herald.client.get("/v1/me", headers=account.headers).json()["avatar_url"]
+
+
+def test_transparency_is_composited_on_white(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+
+    response = set_avatar(herald, account, transparent_palette_png(), "image/png")
+
+    assert response.status_code == 200, response.text
+    key = stored_avatar_key(account)
+    assert key is not None
+    avatar = assert_clean_avatar(read_object(key)[0])
+    # 600x400 cropped to its middle 400x400: the 200x200 blue square fills the middle half.
+    assert near(avatar.getpixel((256, 256)), (0, 0, 255))
+    assert near(avatar.getpixel((20, 20)), WHITE)
+    assert near(avatar.getpixel((500, 500)), WHITE)
+
+
+def test_the_content_decides_not_the_declared_type(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+
+    # A PNG declared (and uploaded) as JPEG is still a PNG Herald accepts.
+    response = set_avatar(herald, account, transparent_palette_png(), "image/jpeg")
+
+    assert response.status_code == 200, response.text
+
+
+def test_a_new_avatar_replaces_and_deletes_the_old_one(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    assert set_avatar(herald, account, camera_photo(), "image/jpeg").status_code == 200
+    first = stored_avatar_key(account)
+
+    response = set_avatar(herald, account, green_webp(), "image/webp")
+
+    assert response.status_code == 200, response.text
+    second = stored_avatar_key(account)
+    assert second is not None
+    assert second != first
+    assert object_keys(account.user_id) == {second}
+    avatar = assert_clean_avatar(read_object(second)[0])
+    assert near(avatar.getpixel((256, 256)), (30, 160, 60))
+
+
+def test_removing_the_avatar_deletes_it(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    assert set_avatar(herald, account, green_webp(), "image/webp").status_code == 200
+
+    removed = herald.client.delete("/v1/me/avatar", headers=account.headers)
+    again = herald.client.delete("/v1/me/avatar", headers=account.headers)
+
+    assert (removed.status_code, again.status_code) == (204, 204)
+    assert herald.client.get("/v1/me", headers=account.headers).json()["avatar_url"] is None
+    assert stored_avatar_key(account) is None
+    assert object_keys(account.user_id) == set()
+
+
+def test_a_concurrent_profile_change_does_not_lose_the_avatar(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    stale = UserItem.find(account.user_id)
+    assert stale is not None
+    renamed = herald.client.patch("/v1/me", json={"name": "Ada L."}, headers=account.headers)
+    assert renamed.status_code == 200
+
+    # The avatar write was read before the rename: its conditional write loses, then retries.
+    user, previous = avatars._point_avatar_at(stale, f"users/{account.user_id}/avatar/x.webp")
+
+    assert previous is None
+    assert (user.name, user.avatar_key) == ("Ada L.", f"users/{account.user_id}/avatar/x.webp")
+    assert stored_avatar_key(account) == user.avatar_key
+
+
+def test_the_app_and_the_avatar_module_load_without_pillow() -> None:
+    script = (
+        "import sys\n"
+        "import functions.auth.app, functions.auth.domain.avatars\n"
+        "assert not [name for name in sys.modules if name.startswith('PIL')], 'PIL imported'\n"
+    )
+
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
+
+
+# Refusals ---------------------------------------------------------------------------------------
+
+
+def test_a_text_file_named_jpg_is_refused(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    upload = start(herald, account, "image/jpeg")
+    put_upload(upload, b"holiday.jpg is really a note:\nbuy milk\n")
+
+    response = complete(herald, account, upload["upload_id"])
+
+    assert response.status_code == 422
+    assert "not a JPEG, PNG or WebP image" in response.json()["detail"]
+    assert stored_avatar_key(account) is None
+    assert object_keys(account.user_id) == set()  # the refused upload is deleted
+
+
+def test_other_image_formats_are_refused(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    gif = encode(Image.new("RGB", (600, 600), RED), "GIF")
+
+    response = set_avatar(herald, account, gif, "image/png")
+
+    assert response.status_code == 422
+    assert "not a JPEG, PNG or WebP image" in response.json()["detail"]
+
+
+def test_a_truncated_image_is_refused(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+
+    response = set_avatar(herald, account, camera_photo()[:5000], "image/jpeg")
+
+    assert response.status_code == 422
+    assert "truncated or corrupt" in response.json()["detail"]
+
+
+def test_a_decompression_bomb_is_refused(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    bomb = handmade_png(20_000, 20_000)  # 400 megapixels
+    assert len(bomb) < 100_000
+
+    response = set_avatar(herald, account, bomb, "image/png")
+
+    assert response.status_code == 422
+    assert "at most 40 megapixels" in response.json()["detail"]
+    assert stored_avatar_key(account) is None
+
+
+def test_images_over_forty_megapixels_are_refused(herald: Herald) -> None:
+    # Under Pillow's own bomb threshold (about 89 megapixels), over Herald's cap.
+    account = herald.sign_up("ada")
+
+    response = set_avatar(herald, account, handmade_png(8000, 6000), "image/png")
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("The image is 8000x6000 pixels;")
+
+
+def test_a_file_over_five_megabytes_is_refused_even_if_it_got_there(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+
+    response = set_avatar(herald, account, bytes(5 * 1024 * 1024 + 1), "image/png")
+
+    assert response.status_code == 422
+    assert "at most 5242880 bytes" in response.json()["detail"]
+    assert object_keys(account.user_id) == set()
+
+
+def test_an_unknown_or_already_completed_upload_is_not_found(herald: Herald) -> None:
+    account = herald.sign_up("ada")
+    upload = start(herald, account, "image/webp")
+    put_upload(upload, green_webp())
+    assert complete(herald, account, upload["upload_id"]).status_code == 200
+
+    again = complete(herald, account, upload["upload_id"])
+    never = complete(herald, account, str(ULID()))
+    malformed = complete(herald, account, "not-an-id")
+
+    assert (again.status_code, never.status_code) == (404, 404)
+    assert f"No avatar upload {upload['upload_id']} is waiting" in again.json()["detail"]
+    assert malformed.status_code == 422
+
+
+def test_another_users_upload_is_not_found(herald: Herald) -> None:
+    owner = herald.sign_up("owner")
+    intruder = herald.sign_up("intruder")
+    upload = start(herald, owner, "image/webp")
+    put_upload(upload, green_webp())
+
+    stolen = complete(herald, intruder, upload["upload_id"])
+
+    assert stolen.status_code == 404
+    assert stored_avatar_key(intruder) is None
+    assert complete(herald, owner, upload["upload_id"]).status_code == 200
+
+
+# The image work alone -----------------------------------------------------------------------------
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped() -> None:
+    grey = encode(Image.new("I;16", (600, 600), 32768), "PNG")
+
+    avatar = assert_clean_avatar(avatars.render_avatar(grey))
+
+    assert near(avatar.getpixel((256, 256)), (128, 128, 128))
+
+
+def test_the_embedded_colour_profile_is_converted_to_srgb() -> None:
+    tagged = encode(
+        Image.new("RGB", (600, 600), (255, 0, 0)), "PNG", icc_profile=swapped_primaries_profile()
+    )
+
+    avatar = assert_clean_avatar(avatars.render_avatar(tagged))
+
+    assert near(avatar.getpixel((256, 256)), (0, 255, 0), tolerance=40)
+
+
+def test_cmyk_jpeg_becomes_rgb() -> None:
+    cmyk = encode(Image.new("CMYK", (700, 700), (0, 255, 255, 0)), "JPEG")  # red ink
+
+    avatar = assert_clean_avatar(avatars.render_avatar(cmyk))
+
+    assert near(avatar.getpixel((256, 256)), (255, 0, 0))
+
+
+def test_small_images_are_scaled_up_to_the_avatar_size() -> None:
+    tiny = encode(Image.new("RGB", (40, 30), RED), "PNG")
+
+    assert_clean_avatar(avatars.render_avatar(tiny))
