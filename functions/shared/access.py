@@ -4,7 +4,7 @@ A user token names its workspace with the `X-Workspace-Id` header (or the `/v1/w
 path in the identity group); an API key is bound to one workspace and needs no header. A caller
 outside the workspace gets 404, never 403, so workspace ids cannot be probed. Inside it, a user
 needs at least the role a route requires and an API key needs the route's scope; routes without
-a scope (members, invites, API keys, deletion) are for people only.
+a scope (managing members, invites and API keys, deletion) are for people only.
 """
 
 from collections.abc import Awaitable, Callable

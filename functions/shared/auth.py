@@ -202,7 +202,9 @@ async def require_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     if credentials is None:
-        raise Unauthorized("A bearer token is required in the Authorization header.")
+        raise Unauthorized(
+            "A bearer token is required in the Authorization header.", token_presented=False
+        )
     token = credentials.credentials
     if token.startswith(API_KEY_PREFIX):
         return _api_key_principal(token)

@@ -74,8 +74,10 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status = HTTPStatus.UNAUTHORIZED
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    def __init__(self, detail: str, *, token_presented: bool = True) -> None:
+        # RFC 6750 section 3.1: a request without credentials gets a bare challenge.
+        challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class Forbidden(Problem):
@@ -88,6 +90,10 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     status = HTTPStatus.CONFLICT
+
+
+class Gone(Problem):
+    status = HTTPStatus.GONE
 
 
 class ValidationFailed(Problem):

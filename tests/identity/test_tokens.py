@@ -1,137 +1,392 @@
-"""Access-token verification: only ES256 tokens from a known key, for this issuer and audience.
+"""Access tokens through a real protected endpoint (GET /v1/me) in the moto world.
 
-Claims per RFC 7519; the `alg` pinning defends against the attacks in RFC 8725 section 2.1.
+Herald signs ES256 JWTs (RFC 7515, RFC 7519) with a KMS key and serves its public half as a JWK
+(RFC 7517) whose `kid` is the RFC 7638 thumbprint. Verification pins the algorithm before it
+picks a key (RFC 8725 section 2.1 and 3.1: no `alg: none`, no HMAC keyed with a public key),
+checks issuer and audience (RFC 8725 sections 3.8 and 3.9), requires the claims Herald issues,
+and accepts a token only while its session lives. Every refusal is a 401 with a
+`WWW-Authenticate: Bearer` challenge (RFC 6750 section 3).
+
+The forging helpers below are shared with test_isolation.py.
 """
 
 import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import boto3
 import jwt
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import APIRouter, Depends
-from fastapi.testclient import TestClient
+from ulid import ULID
 
-from functions.shared.app_factory import create_app
-from functions.shared.auth import Principal, require_principal
-from functions.shared.settings import Settings, get_settings
-from tests.conftest import TokenFactory
+from functions.shared.auth import signing_public_jwk
+from functions.shared.settings import get_settings
+from tests.conftest import TEST_KEY_ID, TokenFactory
+from tests.identity.conftest import Herald
 
-router = APIRouter()
+MISSING = "A bearer token is required in the Authorization header."
+MALFORMED = "The access token is malformed."
+WRONG_ALGORITHM = "The access token must be signed with ES256."
+UNKNOWN_KEY = "The access token was signed with an unknown key."
+EXPIRED = "The access token has expired."
+INVALID = "The access token is invalid."
+SESSION_ENDED = "The session of this access token has ended; sign in again."
+INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'
+
+# Valid ULIDs naming nobody.
+NOBODY = "01JD5W3X8F2Q9Y7K6T4M2N1P0R"
+NO_SESSION = "01JD5W3X8F2Q9Y7K6T4M2N1P0S"
 
 
-@router.get("/v1/analytics/whoami")
-async def whoami(principal: Annotated[Principal, Depends(require_principal)]) -> dict[str, str]:
-    return {"user_id": principal.user_id}
+# Forging helpers
 
 
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app("analytics", router))
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _call(client: TestClient, token: str | None) -> tuple[int, dict[str, object], str | None]:
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def herald_claims(
+    user_id: str = NOBODY, session_id: str = NO_SESSION, **changes: Any
+) -> dict[str, Any]:
+    """The claims Herald puts in an access token; a change set to None drops that claim."""
+    settings = get_settings()
+    now = int(datetime.now(UTC).timestamp())
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": user_id,
+        "sid": session_id,
+        "iat": now,
+        "exp": now + 900,
+        "jti": str(ULID()),
+    }
+    claims.update(changes)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def herald_signed(claims: dict[str, Any]) -> str:
+    """A token signed by Herald's own KMS key, exactly as /login signs."""
+    from functions.auth.adapters.signer import sign_access_token
+
+    return sign_access_token(claims)
+
+
+def herald_kid() -> str:
+    return signing_public_jwk(get_settings().jwt_signing_key_id)["kid"]
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = json.loads(b64url_decode(token.split(".")[1]))
+    return claims
+
+
+def tampered(token: str, **changes: Any) -> str:
+    """The token with its payload changed and its original signature kept."""
+    header, _, signature = token.split(".")
+    claims = token_claims(token) | changes
+    return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+
+
+def unsigned(token: str) -> str:
+    """The token's payload under `alg: none` (RFC 7519 section 6), keeping its `kid`."""
+    kid = jwt.get_unverified_header(token).get("kid")
+    header = b64url(json.dumps({"alg": "none", "typ": "JWT", "kid": kid}).encode())
+    return f"{header}.{token.split('.')[1]}."
+
+
+def _herald_public_pem() -> bytes:
+    jwk = signing_public_jwk(get_settings().jwt_signing_key_id)
+    key = jwt.PyJWK(jwk).key
+    pem: bytes = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem
+
+
+def hmac_keyed_with_public_key(token: str, secret: bytes | None = None) -> str:
+    """The token's payload under HS256 keyed with Herald's public key (RFC 8725 section 2.1).
+
+    PyJWT itself refuses a PEM as an HMAC key, which is exactly the attack; sign by hand.
+    """
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT", "kid": herald_kid()}).encode())
+    signing_input = f"{header}.{token.split('.')[1]}".encode()
+    mac = hmac.new(secret or _herald_public_pem(), signing_input, hashlib.sha256).digest()
+    return f"{signing_input.decode()}.{b64url(mac)}"
+
+
+def foreign_signed(claims: dict[str, Any], kid: str) -> str:
+    """Signed ES256 by a key Herald has never seen, under the given `kid`."""
+    return jwt.encode(
+        claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256", headers={"kid": kid}
+    )
+
+
+# Calling the protected endpoint
+
+
+def get_me(herald: Herald, token: str | None) -> tuple[int, dict[str, Any], str | None]:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    response = client.get("/v1/analytics/whoami", headers=headers)
+    response = herald.client.get("/v1/me", headers=headers)
     return response.status_code, response.json(), response.headers.get("www-authenticate")
 
 
-def test_a_valid_token_identifies_its_subject(client: TestClient, make_token: TokenFactory) -> None:
-    status, body, _ = _call(client, make_token(sub="01JUSER00000000000000000AB"))
-
-    assert status == 200
-    assert body == {"user_id": "01JUSER00000000000000000AB"}
-
-
-def test_a_missing_token_is_401_with_a_bearer_challenge(client: TestClient) -> None:
-    status, body, challenge = _call(client, None)
-
-    assert status == 401
-    assert body["detail"] == "A bearer token is required in the Authorization header."
-    assert challenge is not None
-    assert challenge.startswith("Bearer")
+def assert_refused(herald: Herald, token: str, detail: str) -> None:
+    status, body, challenge = get_me(herald, token)
+    assert (status, body.get("detail"), challenge) == (401, detail, INVALID_TOKEN_CHALLENGE), body
+    assert body["status"] == 401
 
 
-def _tamper_subject(token: str) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "01JATTACKER000000000000000"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
+# Forged and damaged tokens: no account needed, each is refused before any session is read
 
 
-def _unsigned(make_token: TokenFactory) -> str:
-    signed = make_token()
-    header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"test-key-1"}').rstrip(b"=").decode()
-    return f"{header}.{signed.split('.')[1]}."
+def test_a_missing_token_is_401_with_a_bearer_challenge(herald: Herald) -> None:
+    """RFC 6750 section 3.1: a request without credentials gets a bare `Bearer` challenge,
+    with no error code."""
+    status, body, challenge = get_me(herald, None)
+
+    assert (status, body["detail"], challenge) == (401, MISSING, "Bearer")
 
 
-def _hmac_keyed_with_the_public_key(make_token: TokenFactory) -> str:
-    public_jwk = json.loads(get_settings().jwt_public_jwks)["keys"][0]
-    public_pem = (
-        jwt.PyJWK(public_jwk)
-        .key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        .decode()
+def test_a_non_bearer_authorization_scheme_counts_as_missing(herald: Herald) -> None:
+    """RFC 6750 section 2.1: only the Bearer scheme carries the token."""
+    response = herald.client.get("/v1/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+
+    assert (response.status_code, response.json()["detail"]) == (401, MISSING)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+ForgedToken = Callable[[TokenFactory], str]
+
+FORGED: dict[str, tuple[ForgedToken, str]] = {
+    # RFC 7519 section 4.1.4: `exp` in the past (beyond the 30 s clock-skew leeway).
+    "expired": (
+        lambda _: herald_signed(
+            herald_claims(
+                iat=int(datetime.now(UTC).timestamp()) - 1200,
+                exp=int(datetime.now(UTC).timestamp()) - 300,
+            )
+        ),
+        EXPIRED,
+    ),
+    # RFC 7515 section 5.2: a payload changed after signing fails signature validation.
+    "tampered payload": (
+        lambda _: tampered(herald_signed(herald_claims()), sub=NO_SESSION),
+        INVALID,
+    ),
+    "tampered expiry": (
+        lambda _: tampered(
+            herald_signed(herald_claims()), exp=int(datetime.now(UTC).timestamp()) + 86400
+        ),
+        INVALID,
+    ),
+    # RFC 8725 section 2.1 / 3.1: `alg: none` is never accepted.
+    "alg none": (lambda _: unsigned(herald_signed(herald_claims())), WRONG_ALGORITHM),
+    "alg none, test key": (lambda make_token: unsigned(make_token()), WRONG_ALGORITHM),
+    # RFC 8725 section 2.1: HMAC keyed with the public key (algorithm confusion).
+    "HS256 keyed with the public key PEM": (
+        lambda _: hmac_keyed_with_public_key(herald_signed(herald_claims())),
+        WRONG_ALGORITHM,
+    ),
+    "HS256 keyed with the public JWK text": (
+        lambda _: hmac_keyed_with_public_key(
+            herald_signed(herald_claims()),
+            json.dumps(signing_public_jwk(get_settings().jwt_signing_key_id)).encode(),
+        ),
+        WRONG_ALGORITHM,
+    ),
+    "another algorithm (ES384)": (
+        lambda _: jwt.encode(
+            herald_claims(),
+            ec.generate_private_key(ec.SECP384R1()),
+            algorithm="ES384",
+            headers={"kid": herald_kid()},
+        ),
+        WRONG_ALGORITHM,
+    ),
+    # RFC 7515 section 4.1.4: the `kid` picks the key; an unknown one picks none.
+    "unknown kid": (lambda _: foreign_signed(herald_claims(), "someone-elses-key"), UNKNOWN_KEY),
+    "no kid": (
+        lambda _: jwt.encode(
+            herald_claims(), ec.generate_private_key(ec.SECP256R1()), algorithm="ES256"
+        ),
+        UNKNOWN_KEY,
+    ),
+    # A foreign key reusing a known kid: the signature does not verify under the real key.
+    "foreign key reusing Herald's kid": (
+        lambda _: foreign_signed(herald_claims(), herald_kid()),
+        INVALID,
+    ),
+    "foreign key reusing the configured kid": (
+        lambda _: foreign_signed(herald_claims(), TEST_KEY_ID),
+        INVALID,
+    ),
+    # RFC 8725 section 3.8 / 3.9: issuer and audience are checked, even under Herald's own key.
+    "wrong issuer": (lambda _: herald_signed(herald_claims(iss="https://evil.example")), INVALID),
+    "wrong audience": (lambda _: herald_signed(herald_claims(aud="another-api")), INVALID),
+    "wrong issuer, test key": (lambda make_token: make_token(iss="evil"), INVALID),
+    "wrong audience, test key": (lambda make_token: make_token(aud="another-api"), INVALID),
+    # The claims Herald issues are required (RFC 7519 section 4.1: required by this profile).
+    "no sub": (lambda _: herald_signed(herald_claims(sub=None)), INVALID),
+    "no sid": (lambda _: herald_signed(herald_claims(sid=None)), INVALID),
+    "no exp": (lambda _: herald_signed(herald_claims(exp=None)), INVALID),
+    "no aud": (lambda _: herald_signed(herald_claims(aud=None)), INVALID),
+    "null sub": (lambda make_token: make_token(sub=None), INVALID),
+    # Not a JWS compact serialization at all (RFC 7515 section 7.1).
+    "garbage": (lambda _: "not-a-jwt", MALFORMED),
+    "three garbage segments": (lambda _: "abc.def.ghi", MALFORMED),
+    "header that is not JSON": (lambda _: f"{b64url(b'[1,2')}.e30.c2ln", MALFORMED),
+    # Well signed by a trusted key, but naming no live session (Herald's key, then the test key).
+    "valid signature, no session": (lambda _: herald_signed(herald_claims()), SESSION_ENDED),
+    "valid signature (test key), no session": (lambda make_token: make_token(), SESSION_ENDED),
+}
+
+
+@pytest.mark.parametrize("case", FORGED)
+def test_a_bad_token_is_401_with_a_bearer_challenge(
+    herald: Herald, make_token: TokenFactory, case: str
+) -> None:
+    forge, detail = FORGED[case]
+
+    assert_refused(herald, forge(make_token), detail)
+
+
+# Real tokens from /login
+
+
+def test_a_login_token_verifies_against_the_served_jwk_and_nothing_else(herald: Herald) -> None:
+    """The token from /login is an ES256 JWS (RFC 7518 section 3.4) verifiable by anyone holding
+    the JWK Herald serves: checked here with PyJWT alone, not with Herald's verifier."""
+    account = herald.sign_up("ada")
+    served = herald.client.get("/v1/auth/.well-known/jwks.json").json()["keys"]
+    header = jwt.get_unverified_header(account.access_token)
+    [jwk] = [key for key in served if key["kid"] == header["kid"]]
+
+    claims = jwt.decode(
+        account.access_token,
+        jwt.PyJWK(jwk).key,
+        algorithms=["ES256"],
+        audience="herald-api",
+        issuer="herald",
+        options={"require": ["exp", "iat", "sub", "sid", "iss", "aud"]},
     )
-    # PyJWT itself refuses PEM text as an HMAC key, which is exactly the attack; sign by hand.
-    header = base64.urlsafe_b64encode(b'{"alg":"HS256","kid":"test-key-1"}').rstrip(b"=")
-    payload = make_token().split(".")[1].encode()
-    mac = hmac.new(public_pem.encode(), header + b"." + payload, hashlib.sha256).digest()
-    return b".".join([header, payload, base64.urlsafe_b64encode(mac).rstrip(b"=")]).decode()
+
+    assert header["alg"] == "ES256"
+    assert jwk == served[0]  # the KMS signing key, not the test key from settings
+    assert claims["sub"] == account.user_id
+    assert claims["exp"] - claims["iat"] == 900
+    for other in served[1:]:
+        with pytest.raises(jwt.InvalidSignatureError):
+            jwt.decode(
+                account.access_token,
+                jwt.PyJWK(other).key,
+                algorithms=["ES256"],
+                audience="herald-api",
+            )
+    status, body, _ = get_me(herald, account.access_token)
+    assert (status, body["id"]) == (200, account.user_id)
 
 
-@pytest.mark.parametrize(
-    ("case", "expected_detail"),
-    [
-        ("expired", "The access token has expired."),
-        ("tampered", "The access token is invalid."),
-        ("alg_none", "The access token must be signed with ES256."),
-        ("hs256_confusion", "The access token must be signed with ES256."),
-        ("unknown_kid", "The access token was signed with an unknown key."),
-        ("foreign_key_same_kid", "The access token is invalid."),
-        ("wrong_issuer", "The access token is invalid."),
-        ("wrong_audience", "The access token is invalid."),
-        ("no_subject", "The access token is invalid."),
-        ("garbage", "The access token is malformed."),
-    ],
-)
-def test_bad_tokens_are_401(
-    client: TestClient, make_token: TokenFactory, case: str, expected_detail: str
-) -> None:
-    tokens: dict[str, Callable[[], str]] = {
-        "expired": lambda: make_token(lifetime=timedelta(minutes=-5)),
-        "tampered": lambda: _tamper_subject(make_token()),
-        "alg_none": lambda: _unsigned(make_token),
-        "hs256_confusion": lambda: _hmac_keyed_with_the_public_key(make_token),
-        "unknown_kid": lambda: make_token(kid="someone-elses-key"),
-        "foreign_key_same_kid": lambda: make_token(key=ec.generate_private_key(ec.SECP256R1())),
-        "wrong_issuer": lambda: make_token(iss="https://evil.example"),
-        "wrong_audience": lambda: make_token(aud="another-api"),
-        "no_subject": lambda: make_token(sub=None),
-        "garbage": lambda: "not-a-jwt",
+def test_a_token_stops_working_when_it_expires(herald: Herald) -> None:
+    """RFC 7519 section 4.1.4: refused once `exp` has passed (30 s leeway for clock skew)."""
+    account = herald.sign_up("ada")
+    issued = datetime.fromtimestamp(token_claims(account.access_token)["iat"], UTC)
+
+    with time_machine.travel(issued + timedelta(minutes=15, seconds=20), tick=True):
+        assert get_me(herald, account.access_token)[0] == 200  # within the leeway
+    with time_machine.travel(issued + timedelta(minutes=15, seconds=31), tick=True):
+        assert_refused(herald, account.access_token, EXPIRED)
+
+
+def test_a_token_whose_session_was_ended_by_logout_is_401(herald: Herald) -> None:
+    """Revocation takes effect at once: the access token dies with its session, although its
+    signature and expiry are still good (OWASP Session Management: server-side logout)."""
+    account = herald.sign_up("ada")
+    assert get_me(herald, account.access_token)[0] == 200
+
+    logout = herald.client.post("/v1/auth/logout", headers=account.headers)
+
+    assert logout.status_code == 204
+    assert_refused(herald, account.access_token, SESSION_ENDED)
+    refresh = herald.client.post("/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+    assert (refresh.status_code, refresh.json()["detail"]) == (
+        401,
+        "This session has ended; sign in again.",
+    )
+
+
+def test_a_token_of_one_user_with_another_users_session_is_401(herald: Herald) -> None:
+    """`sid` must name a session of `sub`: a session id alone does not carry over to someone else,
+    even under Herald's own signature."""
+    ada = herald.sign_up("ada")
+    ada_session = token_claims(ada.access_token)["sid"]
+
+    assert_refused(herald, herald_signed(herald_claims(NOBODY, ada_session)), SESSION_ENDED)
+
+
+# The public key set
+
+
+def _thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 section 3.2: the required EC members, sorted, no whitespace, SHA-256, base64url."""
+    required = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
+    canonical = json.dumps(required, sort_keys=True, separators=(",", ":"))
+    return b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def test_the_jwks_serves_the_kms_signing_key(herald: Herald) -> None:
+    """RFC 7517 section 5 key set; RFC 7518 section 6.2.1 EC public key; RFC 7638 `kid`."""
+    response = herald.client.get("/v1/auth/.well-known/jwks.json")
+    kms = boto3.client("kms", region_name=get_settings().region)
+    der = kms.get_public_key(KeyId=get_settings().jwt_signing_key_id)["PublicKey"]
+    public_key = serialization.load_der_public_key(der)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    numbers = public_key.public_numbers()
+
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=300"
+    keys = response.json()["keys"]
+    served = keys[0]
+    assert {name: served[name] for name in ("kty", "crv", "alg", "use")} == {
+        "kty": "EC",
+        "crv": "P-256",
+        "alg": "ES256",
+        "use": "sig",
     }
+    assert served["kid"] == _thumbprint(served)
+    assert b64url_decode(served["x"]) == numbers.x.to_bytes(32)
+    assert b64url_decode(served["y"]) == numbers.y.to_bytes(32)
+    assert [key["kid"] for key in keys] == [served["kid"], TEST_KEY_ID]
+    assert not any("d" in key for key in keys), "a private key member is served"
 
-    status, body, challenge = _call(client, tokens[case]())
 
-    assert status == 401
-    assert body["detail"] == expected_detail
-    assert challenge is not None
+@pytest.fixture
+def unreachable_kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from functions.shared import aws
+
+    def broken() -> Any:
+        raise ConnectionError("KMS is unreachable")
+
+    signing_public_jwk.cache_clear()
+    monkeypatch.setattr(aws, "kms", broken)
+    yield
+    signing_public_jwk.cache_clear()
 
 
-def test_unconfigured_verification_is_503_not_an_open_door(
-    client: TestClient, make_token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+def test_a_token_is_refused_with_503_when_the_signing_key_cannot_be_read(
+    herald: Herald, unreachable_kms: None
 ) -> None:
-    monkeypatch.setattr("functions.shared.auth.get_settings", lambda: Settings(jwt_public_jwks=""))
+    """Verification fails closed: without the public key a token is not accepted."""
+    status, body, _ = get_me(herald, foreign_signed(herald_claims(), "kid-that-needs-kms"))
 
-    status, body, _ = _call(client, make_token())
-
-    assert status == 503
-    assert body["detail"] == "Access-token verification is not configured on this function."
+    assert (status, body["detail"]) == (503, "The token signing key cannot be read right now.")

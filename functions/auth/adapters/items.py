@@ -42,6 +42,7 @@ class UserItem(FindableItem):
     notifications = JSONAttribute(null=True)
     avatar_key = UnicodeAttribute(null=True)
     default_workspace_id = UnicodeAttribute(null=True)
+    password_changed_at = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def keys(user_id: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ the same message after the same argon2 work.
 """
 
 import asyncio
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -35,7 +36,14 @@ from functions.auth.domain.models import (
 )
 from functions.shared.auth import UserPrincipal, digest
 from functions.shared.identity_items import SessionItem
-from functions.shared.problems import Forbidden, NotFound, TooManyRequests, Unauthorized
+from functions.shared.problems import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from functions.shared.settings import get_settings
 from functions.shared.tables import transaction, utc_now
 
@@ -74,7 +82,7 @@ def throttle(action: str, ip_address: str) -> None:
     limit, window = IP_LIMITS[action]
     count, window_end = limits.bump_window(action, ip_address, window)
     if count > limit:
-        wait = int((window_end - utc_now()).total_seconds()) + 1
+        wait = math.ceil((window_end - utc_now()).total_seconds())
         raise TooManyRequests(
             f"Too many attempts from your network; try again in {wait} seconds.",
             retry_after_seconds=wait,
@@ -102,19 +110,30 @@ def _one_time_token(user: UserItem, purpose: str, lifetime: timedelta) -> str:
     return token
 
 
-def _consume_one_time_token(token: str, purpose: str, what: str) -> OneTimeTokenItem:
-    """Use a one-time token: it works once (a conditional delete) and only before it expires."""
+def _one_time_token_user(token: str, purpose: str, what: str) -> tuple[OneTimeTokenItem, UserItem]:
+    """The unspent, unexpired one-time token and its user, or a 400/410 saying what is wrong.
+
+    A token stops working once the account's address is no longer the one it was sent to, and a
+    reset token once the password has changed since it was issued.
+    """
     item = OneTimeTokenItem.find_key(*OneTimeTokenItem.keys(digest(token), purpose))
-    invalid = Unauthorized(f"This {what} link is invalid or was already used.")
-    if item is None:
-        raise invalid
-    try:
-        item.delete()  # conditional on the version read: a concurrent second use fails here
-    except DeleteError:
-        raise invalid from None
+    user = UserItem.find(item.user_id) if item is not None else None
+    if item is None or user is None or user.email != item.email:
+        raise BadRequest(f"This {what} link is invalid or was already used.")
     if item.valid_until <= utc_now():
-        raise Unauthorized(f"This {what} link has expired; ask for a new one.")
-    return item
+        raise Gone(f"This {what} link has expired; ask for a new one.")
+    changed = user.password_changed_at
+    if purpose == "password_reset" and changed is not None and changed > item.created_at:
+        raise Gone(f"This {what} link was issued before the password last changed; ask again.")
+    return item, user
+
+
+def _spend(item: OneTimeTokenItem, what: str) -> None:
+    """Use a one-time token up: a delete conditional on the version read, so only one use wins."""
+    try:
+        item.delete()
+    except DeleteError:
+        raise BadRequest(f"This {what} link is invalid or was already used.") from None
 
 
 # Registration and email verification
@@ -171,16 +190,19 @@ def resend_verification(email: str, ip_address: str) -> None:
 
 
 def verify_email(token: str) -> None:
-    used = _consume_one_time_token(token, "verify_email", "verification")
-    user = UserItem.find(used.user_id)
-    if user is None or user.email != used.email:
-        raise Unauthorized("This verification link is for an address no longer on the account.")
+    used, user = _one_time_token_user(token, "verify_email", "verification")
+    _spend(used, "verification")
     user.update(actions=[UserItem.email_verified.set(True), UserItem.updated_at.set(utc_now())])
+
+
+# Read in place of the user when an address is unknown, so both cases cost two reads.
+_NO_USER_ID = "00000000000000000000000000"
 
 
 def _user_by_email(email: str) -> UserItem | None:
     entry = EmailItem.find(email)
-    return UserItem.find(entry.user_id) if entry is not None else None
+    user = UserItem.find(entry.user_id if entry is not None else _NO_USER_ID)
+    return user if entry is not None else None
 
 
 # Sign-in and sessions
@@ -212,7 +234,7 @@ def login(request: LoginRequest, ip_address: str, user_agent: str | None) -> Tok
 
 
 def _refuse_locked(until: datetime) -> None:
-    wait = int((until - utc_now()).total_seconds()) + 1
+    wait = math.ceil((until - utc_now()).total_seconds())
     raise TooManyRequests(
         f"Too many failed sign-ins for this address; try again in {wait} seconds.",
         retry_after_seconds=wait,
@@ -411,13 +433,12 @@ def request_password_reset(email: str, ip_address: str) -> None:
 
 
 def confirm_password_reset(request: PasswordResetConfirm) -> None:
-    used = _consume_one_time_token(request.token, "password_reset", "password reset")
-    user = UserItem.find(used.user_id)
-    if user is None or user.email != used.email:
-        raise Unauthorized("This password reset link is for an address no longer on the account.")
+    used, user = _one_time_token_user(request.token, "password_reset", "password reset")
+    # Rules first: a refused password leaves the link usable for a better one.
     passwords.check_password_rules(
         request.new_password, pointer="/body/new_password", personal=(user.email, user.name)
     )
+    _spend(used, "password reset")
     # Following the link proves the inbox is theirs, which is what verification asks.
     _set_password(user, request.new_password, verified=True)
     for session in _live_sessions(user.user_id):
@@ -426,9 +447,11 @@ def confirm_password_reset(request: PasswordResetConfirm) -> None:
 
 
 def _set_password(user: UserItem, password: str, *, verified: bool = False) -> None:
+    now = utc_now()
     actions: list[Action] = [
         UserItem.password_hash.set(passwords.hash_password(password)),
-        UserItem.updated_at.set(utc_now()),
+        UserItem.password_changed_at.set(now),
+        UserItem.updated_at.set(now),
     ]
     if verified:
         actions.append(UserItem.email_verified.set(True))

@@ -15,7 +15,7 @@ from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal, digest
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import PageRequest
-from functions.shared.problems import Conflict, Forbidden, NotFound, Unauthorized
+from functions.shared.problems import Conflict, Forbidden, Gone, NotFound
 from functions.shared.tables import key, query_page, transaction, utc_now
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -123,7 +123,7 @@ def accept_invite(principal: UserPrincipal, token: str) -> Workspace:
     if invite is None or workspace is None:
         raise invalid
     if invite.valid_until <= utc_now():
-        raise Unauthorized("This invitation has expired; ask for a new one.")
+        raise Gone("This invitation has expired; ask for a new one.")
     user = UserItem.find(principal.user_id)
     if user is None or not user.email_verified:
         raise Forbidden("Confirm your email address before accepting an invitation.")
@@ -139,6 +139,9 @@ def accept_invite(principal: UserPrincipal, token: str) -> Workspace:
             write.delete(invite)
             write.delete(lookup)
             workspaces.write_membership(write, invite.workspace_id, user.user_id, role, new=True)
+            if user.default_workspace_id is None:
+                write.update(user, actions=[UserItem.default_workspace_id.set(invite.workspace_id)])
+                user.default_workspace_id = invite.workspace_id
             write.save(
                 activity_entry(
                     invite.workspace_id,

@@ -6,6 +6,7 @@ common or guessable password, judged by zxcvbn (its 30,000 most common passwords
 estimate of guesses, which also catches passwords built from the user's own name or email).
 """
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 # zxcvbn's scores run 0..4; 3 means "safely unguessable: moderate protection from offline attack".
 MIN_STRENGTH = 3
+# Letters and digits a password needs besides the user's own name and address parts.
+MIN_OWN_CHARACTERS = 6
 # zxcvbn's matching grows with length and beyond this adds nothing to a strength verdict.
 _STRENGTH_PREFIX = 64
 
@@ -65,14 +68,33 @@ def check_password_rules(password: str, *, pointer: str, personal: tuple[str, ..
         )
 
 
+def _personal_words(personal: tuple[str, ...]) -> list[str]:
+    """The user's own words (name parts, the email's local part and domain) for zxcvbn."""
+    words = {value.lower() for value in personal if value}
+    for value in list(words):
+        words.update(part for part in re.split(r"[\s@._+-]+", value) if len(part) >= 3)
+    return sorted(words)
+
+
+def _without_words(password: str, words: list[str]) -> int:
+    """How many letters and digits are left once the user's own words are taken out."""
+    rest = password.lower()
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return sum(character.isalnum() for character in rest)
+
+
 def _password_problem(password: str, personal: tuple[str, ...]) -> tuple[str, str] | None:
     if len(password) < MIN_LENGTH:
         return "password_too_short", f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return "password_too_long", f"Use at most {MAX_LENGTH} characters."
+    words = _personal_words(personal)
+    if _without_words(password, words) < MIN_OWN_CHARACTERS:
+        return "password_personal", "Do not build the password from your name or email address."
     from zxcvbn import zxcvbn
 
-    verdict = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=[p for p in personal if p])
+    verdict = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=words)
     common = any(
         match.get("dictionary_name") == "passwords"
         and match.get("matched_word") == password.lower()

@@ -43,6 +43,9 @@ def update_profile(principal: UserPrincipal, update: ProfileUpdate) -> User:
     if not changes:
         return user_view(user)
     actions: list[Action] = [UserItem.updated_at.set(utc_now())]
+    if "notifications" in changes:
+        # Preferences left out of the request keep their current values.
+        changes["notifications"] = {**(user.notifications or {}), **changes["notifications"]}
     for field, value in changes.items():
         actions.append(getattr(UserItem, field).set(value))
     with conflict_on_condition_failure("Your profile changed meanwhile; reload and try again."):

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.auth.domain.models import (
@@ -19,7 +19,7 @@ from functions.auth.domain.models import (
     Tokens,
 )
 from functions.auth.routes.requests import client_ip, user_agent
-from functions.shared.access import require_user
+from functions.shared.access import ID_PATTERN, require_user
 from functions.shared.auth import UserPrincipal, public_jwks
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -98,7 +98,7 @@ async def list_sessions(principal: Me) -> list[Session]:
 
 
 @router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
-async def end_session(principal: Me, session_id: str) -> None:
+async def end_session(principal: Me, session_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> None:
     from functions.auth.domain import accounts
 
     await run_in_threadpool(accounts.end_session, principal, session_id)
