@@ -11,7 +11,6 @@ from typing import Any
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from ulid import ULID
 
-from functions.shared.access import WorkspaceAccess
 from functions.shared.tables import AppItem, key, utc_now
 
 RETENTION = timedelta(days=365)
@@ -52,16 +51,3 @@ def activity_entry(
         details=details,
         expires_at=utc_now() + RETENTION,
     )
-
-
-def record_activity(
-    access: WorkspaceAccess,
-    action: str,
-    *,
-    target: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Record one entry on its own, for changes that are not written in a transaction."""
-    activity_entry(
-        access.workspace_id, actor=access.actor, action=action, target=target, details=details
-    ).save()

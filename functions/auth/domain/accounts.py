@@ -168,12 +168,13 @@ def register(request: RegisterRequest, ip_address: str) -> None:
             mailer.send(emails.account_exists_email(existing.email, existing.name))
             return
         raise
+    _send_verification(user)
+
+
+def _send_verification(user: UserItem) -> None:
     token = _one_time_token(user, "verify_email", VERIFICATION_LIFETIME)
-    mailer.send(
-        emails.verification_email(
-            user.email, user.name, token, int(VERIFICATION_LIFETIME.total_seconds() // 3600)
-        )
-    )
+    hours = int(VERIFICATION_LIFETIME.total_seconds() // 3600)
+    mailer.send(emails.verification_email(user.email, user.name, token, hours))
 
 
 def resend_verification(email: str, ip_address: str) -> None:
@@ -181,12 +182,7 @@ def resend_verification(email: str, ip_address: str) -> None:
     user = _user_by_email(email)
     if user is None or user.email_verified:
         return
-    token = _one_time_token(user, "verify_email", VERIFICATION_LIFETIME)
-    mailer.send(
-        emails.verification_email(
-            user.email, user.name, token, int(VERIFICATION_LIFETIME.total_seconds() // 3600)
-        )
-    )
+    _send_verification(user)
 
 
 def verify_email(token: str) -> None:
