@@ -1,4 +1,5 @@
+from functions.publish.routes import accounts
 from functions.shared.app_factory import create_app, lambda_handler
 
-app = create_app("publish")
+app = create_app("publish", accounts.router)
 handler = lambda_handler(app)

@@ -28,7 +28,7 @@ PASSWORD = "violet-harbour-kettle-42"
 
 @pytest.fixture
 def cloud() -> Iterator[None]:
-    """A fresh moto account per test: application table, ES256 signing key, event bus."""
+    """A fresh moto account per test: app table, ES256 signing key, data key, event bus."""
     with mock_aws():
         aws.reset_clients()
         signing_public_jwk.cache_clear()
@@ -38,6 +38,8 @@ def cloud() -> Iterator[None]:
             "KeyId"
         ]
         kms.create_alias(AliasName=get_settings().jwt_signing_key_id, TargetKeyId=key_id)
+        data_key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=get_settings().kms_key_id, TargetKeyId=data_key_id)
         boto3.client("events", region_name=get_settings().region).create_event_bus(
             Name=get_settings().event_bus_name
         )

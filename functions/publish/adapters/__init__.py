@@ -1,0 +1,1 @@
+"""Platform adapters, token storage and DynamoDB items of the publish group."""

@@ -1,0 +1,1 @@
+"""One adapter per social platform, all behind the interface in `base`."""

@@ -1,0 +1,199 @@
+"""The one interface every platform adapter implements, and how platform failures are classified.
+
+Every failure reaches the caller as one of three classes, which decide what publishing does next:
+- `Retryable`: try again later (429 honouring Retry-After, 5xx, timeouts, connection errors);
+- `ReauthRequired`: the token was refused; refresh it once, else the account needs reconnecting;
+- `Permanent`: the platform refused the content itself; its own message goes to the user.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal, Protocol
+
+import httpx
+
+MediaKind = Literal["image", "video", "gif", "document"]
+
+
+class PlatformError(Exception):
+    def __init__(self, platform: str, message: str, *, code: str | None = None) -> None:
+        super().__init__(f"{platform}: {message}")
+        self.platform = platform
+        self.message = message
+        self.code = code
+
+
+class Retryable(PlatformError):
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(platform, message, code=code)
+        self.retry_after = retry_after
+
+
+class ReauthRequired(PlatformError):
+    pass
+
+
+class Permanent(PlatformError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount:
+    """The platform-side identity a token acts for (a page, channel, organization or member)."""
+
+    platform_account_id: str
+    name: str
+    handle: str | None = None
+    avatar_url: str | None = None
+    kind: str = "profile"  # profile, page, organization, channel, business
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A library asset to publish; `read` returns its bytes (adapters that upload call it)."""
+
+    kind: MediaKind
+    content_type: str
+    size: int
+    url: str  # a short-lived download URL, for platforms that pull media themselves
+    read: Callable[[], Awaitable[bytes]]
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+    alt_text: str | None = None
+    filename: str = "media"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishRequest:
+    text: str
+    media: Sequence[MediaFile] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    reply_to: str | None = None  # the platform id of the post this one answers (threads)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """`processing` means the platform accepted it but finishes later: poll `status`."""
+
+    state: Literal["published", "processing"]
+    platform_post_id: str | None = None
+    url: str | None = None
+    check_after_seconds: int | None = None
+    progress: Mapping[str, str] = field(default_factory=dict)  # what status() needs to go on
+
+
+@dataclass(frozen=True, slots=True)
+class PostStatus:
+    state: Literal["processing", "published", "failed"]
+    platform_post_id: str | None = None
+    url: str | None = None
+    error: str | None = None
+    check_after_seconds: int | None = None
+
+
+class PlatformAdapter(Protocol):
+    platform: str
+
+    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str: ...
+
+    async def exchange_code(
+        self, *, code: str, code_verifier: str, redirect_uri: str
+    ) -> TokenSet: ...
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]: ...
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet: ...
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult: ...
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus: ...
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None: ...
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str: ...
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]: ...
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC
+
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def classify_response(
+    platform: str, response: httpx.Response, message: str, *, code: str | None = None
+) -> PlatformError:
+    """The default classification of a failed HTTP answer; adapters refine it per platform."""
+    status = response.status_code
+    if status == 429:
+        return Retryable(platform, message, code=code, retry_after=retry_after_seconds(response))
+    if status >= 500:
+        return Retryable(platform, message, code=code)
+    if status == 401:
+        return ReauthRequired(platform, message, code=code)
+    return Permanent(platform, message, code=code)
+
+
+async def send(
+    platform: str,
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    describe: Callable[[httpx.Response], tuple[str, str | None]],
+    classify: Callable[[httpx.Response, str, str | None], PlatformError] | None = None,
+) -> httpx.Response:
+    """Send one request; transport failures are retryable, error answers are classified.
+
+    `describe` extracts the platform's own message and error code from an error answer.
+    """
+    try:
+        response = await client.send(request)
+    except httpx.TimeoutException:
+        raise Retryable(platform, "The platform did not answer in time.") from None
+    except httpx.TransportError as error:
+        raise Retryable(platform, f"The platform could not be reached ({error}).") from None
+    if response.is_success:
+        return response
+    message, code = describe(response)
+    if classify is not None:
+        raise classify(response, message, code)
+    raise classify_response(platform, response, message, code=code)

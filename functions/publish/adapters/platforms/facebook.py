@@ -1,0 +1,289 @@
+"""Facebook Pages through the Graph API, acting with Page access tokens.
+
+- Text and link posts: POST /<page-id>/feed with message, link
+  (https://developers.facebook.com/docs/pages-api/posts).
+- One photo: POST /<page-id>/photos with url (Facebook fetches it) and caption; several photos:
+  each one unpublished (published=false), then POST /<page-id>/feed with attached_media
+  (https://developers.facebook.com/docs/graph-api/reference/page/photos,
+  https://developers.facebook.com/docs/pages-api/posts).
+- Video: POST https://graph-video.facebook.com/<version>/<page-id>/videos with file_url
+  (https://developers.facebook.com/docs/video-api/guides/publishing); processing is then
+  followed through GET /<video-id>?fields=status.
+- Reel: POST /<page-id>/video_reels upload_phase=start -> upload the bytes to
+  https://rupload.facebook.com/video-upload/<version>/<video-id> (Authorization: OAuth <token>,
+  offset, file_size headers) -> POST /<page-id>/video_reels upload_phase=finish,
+  video_state=PUBLISHED (https://developers.facebook.com/docs/video-api/guides/reels-publishing).
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.meta import (
+    FACEBOOK_WEB,
+    GRAPH_VIDEO_HOST,
+    MetaLogin,
+    page_token,
+    picture_url,
+)
+
+FACEBOOK_SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_manage_engagement",
+    "read_insights",
+    "publish_video",
+    "business_management",
+)
+RUPLOAD_HOST = "https://rupload.facebook.com"
+VIDEO_CHECK_AFTER = 30
+
+
+class FacebookAdapter(MetaLogin):
+    platform = "facebook"
+    scopes = FACEBOOK_SCOPES
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
+        """The Pages the user manages, each with its Page access token (GET /me/accounts,
+        https://developers.facebook.com/docs/pages-api/overview)."""
+        pages = await self.managed_pages(tokens, "id,name,access_token,picture{url}")
+        found: list[tuple[ConnectedAccount, TokenSet]] = []
+        for page in pages:
+            if not page.get("id") or not page.get("access_token"):
+                continue
+            account = ConnectedAccount(
+                platform_account_id=str(page["id"]),
+                name=str(page.get("name") or page["id"]),
+                avatar_url=picture_url(page),
+                kind="page",
+            )
+            found.append((account, page_token(page, tokens)))
+        return found
+
+    # --- publishing --------------------------------------------------------------------------
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult:
+        page = account.platform_account_id
+        token = tokens.access_token
+        media = list(request.media)
+        requested = str(request.options.get("type", "")).lower()
+        link = request.options.get("link")
+        if not media:
+            if requested == "reel":
+                raise Permanent(self.platform, "A Facebook reel needs a video.")
+            if not request.text and not link:
+                raise Permanent(self.platform, "A Facebook post needs text, a link or media.")
+            data = {"message": request.text}
+            if link:
+                data["link"] = str(link)
+            body = await self.graph.call("POST", f"{page}/feed", token=token, data=data)
+            return _published(str(body["id"]))
+        for item in media:
+            if item.kind not in ("image", "video", "gif"):
+                raise Permanent(self.platform, f"Facebook Pages do not accept {item.kind} files.")
+        videos = [item for item in media if item.kind == "video"]
+        if videos:
+            if len(media) != 1:
+                raise Permanent(
+                    self.platform, "A Facebook video post holds one video and no other media."
+                )
+            if requested == "reel":
+                return await self._reel(token, page, videos[0], request.text)
+            return await self._video(token, page, videos[0], request)
+        if requested == "reel":
+            raise Permanent(self.platform, "A Facebook reel needs a video.")
+        if len(media) == 1:
+            data = {"url": media[0].url, "caption": request.text}
+            if media[0].alt_text:
+                data["alt_text_custom"] = media[0].alt_text
+            body = await self.graph.call("POST", f"{page}/photos", token=token, data=data)
+            return _published(str(body.get("post_id") or body["id"]))
+        photo_ids = [await self._unpublished_photo(token, page, item) for item in media]
+        data = {"message": request.text}
+        for index, photo_id in enumerate(photo_ids):
+            data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+        body = await self.graph.call("POST", f"{page}/feed", token=token, data=data)
+        return _published(str(body["id"]))
+
+    async def _unpublished_photo(self, token: str, page: str, media: MediaFile) -> str:
+        data = {"url": media.url, "published": "false"}
+        if media.alt_text:
+            data["alt_text_custom"] = media.alt_text
+        body = await self.graph.call("POST", f"{page}/photos", token=token, data=data)
+        return str(body["id"])
+
+    async def _video(
+        self, token: str, page: str, media: MediaFile, request: PublishRequest
+    ) -> PublishResult:
+        # https://developers.facebook.com/docs/video-api/guides/publishing (file_url: Facebook
+        # downloads the video itself from the short-lived URL).
+        data = {"file_url": media.url, "description": request.text}
+        if request.options.get("title"):
+            data["title"] = str(request.options["title"])
+        body = await self.graph.call(
+            "POST", f"{page}/videos", token=token, data=data, host=GRAPH_VIDEO_HOST
+        )
+        video_id = str(body["id"])
+        return PublishResult(
+            state="processing",
+            platform_post_id=video_id,
+            check_after_seconds=VIDEO_CHECK_AFTER,
+            progress={"kind": "video", "video_id": video_id},
+        )
+
+    async def _reel(self, token: str, page: str, media: MediaFile, text: str) -> PublishResult:
+        # https://developers.facebook.com/docs/video-api/guides/reels-publishing
+        started = await self.graph.call(
+            "POST", f"{page}/video_reels", token=token, json={"upload_phase": "start"}
+        )
+        video_id = str(started["video_id"])
+        upload_url = str(
+            started.get("upload_url")
+            or f"{RUPLOAD_HOST}/video-upload/{self.api_version}/{video_id}"
+        )
+        content = await media.read()
+        await self.graph.call(
+            "POST",
+            upload_url,
+            content=content,
+            headers={
+                "Authorization": f"OAuth {token}",
+                "offset": "0",
+                "file_size": str(len(content)),
+            },
+        )
+        await self.graph.call(
+            "POST",
+            f"{page}/video_reels",
+            token=token,
+            json={
+                "upload_phase": "finish",
+                "video_id": video_id,
+                "video_state": "PUBLISHED",
+                "description": text,
+            },
+        )
+        return PublishResult(
+            state="processing",
+            platform_post_id=video_id,
+            check_after_seconds=VIDEO_CHECK_AFTER,
+            progress={"kind": "reel", "video_id": video_id},
+        )
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus:
+        """GET /<video-id>?fields=status: video_status plus the uploading, processing and
+        publishing phases (https://developers.facebook.com/docs/video-api/guides/reels-publishing)."""
+        if result.state == "published" or "video_id" not in result.progress:
+            return PostStatus(
+                state="published", platform_post_id=result.platform_post_id, url=result.url
+            )
+        video_id = result.progress["video_id"]
+        body = await self.graph.call(
+            "GET", video_id, token=tokens.access_token, params={"fields": "status,permalink_url"}
+        )
+        status = body.get("status") if isinstance(body.get("status"), dict) else {}
+        assert isinstance(status, dict)
+        video_status = str(status.get("video_status", "processing"))
+        if video_status in ("error", "expired"):
+            return PostStatus(state="failed", platform_post_id=video_id, error=_phase_error(status))
+        publishing = status.get("publishing_phase")
+        published = video_status in ("ready", "published") and (
+            not isinstance(publishing, dict) or publishing.get("status") in (None, "complete")
+        )
+        if not published:
+            if isinstance(publishing, dict) and publishing.get("status") == "error":
+                return PostStatus(
+                    state="failed", platform_post_id=video_id, error=_phase_error(status)
+                )
+            return PostStatus(state="processing", check_after_seconds=VIDEO_CHECK_AFTER)
+        if result.progress.get("kind") == "reel":
+            url = f"{FACEBOOK_WEB}/reel/{video_id}"
+        else:
+            permalink = body.get("permalink_url")
+            url = (
+                f"{FACEBOOK_WEB}{permalink}"
+                if isinstance(permalink, str) and permalink.startswith("/")
+                else (str(permalink) if permalink else f"{FACEBOOK_WEB}/{video_id}")
+            )
+        return PostStatus(state="published", platform_post_id=video_id, url=url)
+
+    # --- after publishing --------------------------------------------------------------------
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None:
+        """DELETE /<post-id> (https://developers.facebook.com/docs/pages-api/posts)."""
+        await self.graph.call("DELETE", platform_post_id, token=tokens.access_token)
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        """POST /<post-id>/comments with message
+        (https://developers.facebook.com/docs/graph-api/reference/object/comments)."""
+        body = await self.graph.call(
+            "POST",
+            f"{platform_post_id}/comments",
+            token=tokens.access_token,
+            data={"message": text},
+        )
+        return str(body["id"])
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]:
+        """Reactions, comments and shares from the post's summaries
+        (https://developers.facebook.com/docs/graph-api/reference/post)."""
+        body = await self.graph.call(
+            "GET",
+            platform_post_id,
+            token=tokens.access_token,
+            params={
+                "fields": "reactions.limit(0).summary(total_count),"
+                "comments.limit(0).summary(total_count),shares"
+            },
+        )
+        return {
+            "reactions": _summary_count(body.get("reactions")),
+            "comments": _summary_count(body.get("comments")),
+            "shares": int((body.get("shares") or {}).get("count", 0)),
+        }
+
+
+def _published(post_id: str) -> PublishResult:
+    return PublishResult(
+        state="published", platform_post_id=post_id, url=f"{FACEBOOK_WEB}/{post_id}"
+    )
+
+
+def _summary_count(edge: Any) -> int:
+    if isinstance(edge, dict):
+        summary = edge.get("summary")
+        if isinstance(summary, dict) and isinstance(summary.get("total_count"), int):
+            return int(summary["total_count"])
+    return 0
+
+
+def _phase_error(status: Mapping[str, Any]) -> str:
+    for phase in ("uploading_phase", "processing_phase", "publishing_phase"):
+        details = status.get(phase)
+        if isinstance(details, dict):
+            error = details.get("error") or details.get("errors")
+            if isinstance(error, dict) and error.get("message"):
+                return str(error["message"])
+            if isinstance(error, list) and error and isinstance(error[0], dict):
+                return str(error[0].get("message", "Facebook could not process the video."))
+    return "Facebook could not process the video."

@@ -1,0 +1,359 @@
+"""Instagram professional accounts through the Instagram API with Facebook Login (Graph API).
+
+Content Publishing (https://developers.facebook.com/docs/instagram-platform/content-publishing,
+POST /<IG_ID>/media https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media):
+1. create a container: POST /<ig-user-id>/media with image_url, or media_type=REELS + video_url,
+   or media_type=STORIES + image_url/video_url; a carousel (2-10 items) first creates one child
+   container per item (is_carousel_item=true), then a media_type=CAROUSEL container with
+   `children`;
+2. check it: GET /<container-id>?fields=status_code,status (EXPIRED, ERROR, FINISHED,
+   IN_PROGRESS, PUBLISHED; https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container);
+3. publish it: POST /<ig-user-id>/media_publish with creation_id
+   (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media_publish).
+Instagram fetches the media itself from `MediaFile.url`. When a container is not FINISHED yet,
+`publish` answers `processing` and `status` carries on from `progress`, one check per call.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.meta import MetaLogin, page_token
+
+INSTAGRAM_SCOPES = (
+    "instagram_basic",
+    "instagram_content_publish",
+    "instagram_manage_comments",
+    "instagram_manage_insights",
+    "pages_show_list",
+    "pages_read_engagement",
+    "business_management",
+)
+CAROUSEL_MAX = 10
+# Organic media insights (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights);
+# `impressions` and `plays` are deprecated since v22.0, `views` replaces them.
+MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+IMAGE_CHECK_AFTER = 5
+VIDEO_CHECK_AFTER = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PublishingLimit:
+    """GET /<ig-user-id>/content_publishing_limit: posts used in the moving window, quota."""
+
+    quota_usage: int
+    quota_total: int | None
+    quota_duration_seconds: int | None
+
+
+class InstagramAdapter(MetaLogin):
+    platform = "instagram"
+    scopes = INSTAGRAM_SCOPES
+
+    # --- accounts --------------------------------------------------------------------------
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
+        """The Instagram professional accounts linked to the Pages the user manages.
+
+        https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/get-started
+        (GET /me/accounts, then each Page's instagram_business_account). Each account acts with
+        its Page's access token.
+        """
+        pages = await self.managed_pages(
+            tokens,
+            "id,name,access_token,instagram_business_account{id,username,name,profile_picture_url}",
+        )
+        found: list[tuple[ConnectedAccount, TokenSet]] = []
+        for page in pages:
+            ig = page.get("instagram_business_account")
+            if not isinstance(ig, dict) or not ig.get("id") or not page.get("access_token"):
+                continue
+            username = str(ig["username"]) if ig.get("username") else None
+            account = ConnectedAccount(
+                platform_account_id=str(ig["id"]),
+                name=str(ig.get("name") or username or page.get("name") or ig["id"]),
+                handle=username,
+                avatar_url=str(ig["profile_picture_url"])
+                if ig.get("profile_picture_url")
+                else None,
+                kind="business",
+                extra={"page_id": str(page["id"]), "page_name": str(page.get("name", ""))},
+            )
+            found.append((account, page_token(page, tokens)))
+        return found
+
+    # --- publishing --------------------------------------------------------------------------
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult:
+        kind = _content_kind(request)
+        user = account.platform_account_id
+        token = tokens.access_token
+        if kind == "carousel":
+            children = [
+                await self._create(token, user, _child_params(item)) for item in request.media
+            ]
+            progress = {
+                "ig_user_id": user,
+                "kind": kind,
+                "stage": "children",
+                "children": ",".join(children),
+                "caption": request.text,
+            }
+            if any(item.kind == "video" for item in request.media):
+                # Video children must finish processing before the carousel container is made.
+                return await self._carry_on(token, progress)
+            progress.pop("stage")
+            container = await self._create(token, user, _carousel_params(children, request.text))
+            return await self._carry_on(
+                token, {**progress, "stage": "container", "container_id": container}
+            )
+        media = request.media[0]
+        params = _single_params(kind, media, request)
+        container = await self._create(token, user, params)
+        progress = {
+            "ig_user_id": user,
+            "kind": kind,
+            "stage": "container",
+            "container_id": container,
+        }
+        return await self._carry_on(token, progress)
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus:
+        if result.state == "published":
+            return PostStatus(
+                state="published", platform_post_id=result.platform_post_id, url=result.url
+            )
+        try:
+            outcome = await self._carry_on(tokens.access_token, dict(result.progress))
+        except Permanent as error:
+            return PostStatus(state="failed", error=error.message)
+        if outcome.state == "published":
+            return PostStatus(
+                state="published", platform_post_id=outcome.platform_post_id, url=outcome.url
+            )
+        return PostStatus(state="processing", check_after_seconds=outcome.check_after_seconds)
+
+    async def _carry_on(self, token: str, progress: Mapping[str, str]) -> PublishResult:
+        """One step of the container state machine: check, then publish when FINISHED."""
+        wait = VIDEO_CHECK_AFTER if progress.get("kind") != "image" else IMAGE_CHECK_AFTER
+        if progress.get("stage") == "children":
+            children = [child for child in progress.get("children", "").split(",") if child]
+            for child in children:
+                if await self._container_state(token, child) != "FINISHED":
+                    return PublishResult(
+                        state="processing", check_after_seconds=wait, progress=dict(progress)
+                    )
+            container = await self._create(
+                token,
+                progress["ig_user_id"],
+                _carousel_params(children, progress.get("caption", "")),
+            )
+            progress = {**progress, "stage": "container", "container_id": container}
+        container = progress["container_id"]
+        state = await self._container_state(token, container)
+        if state != "FINISHED":
+            if state == "PUBLISHED":
+                # Published by an earlier attempt whose answer was lost: nothing to re-post.
+                return PublishResult(state="published", progress=dict(progress))
+            return PublishResult(
+                state="processing", check_after_seconds=wait, progress=dict(progress)
+            )
+        media_id = await self._media_publish(token, progress["ig_user_id"], container)
+        permalink = await self._permalink(token, media_id)
+        return PublishResult(state="published", platform_post_id=media_id, url=permalink)
+
+    async def _create(self, token: str, ig_user_id: str, params: Mapping[str, str]) -> str:
+        body = await self.graph.call("POST", f"{ig_user_id}/media", token=token, data=params)
+        return str(body["id"])
+
+    async def _container_state(self, token: str, container_id: str) -> str:
+        body = await self.graph.call(
+            "GET", container_id, token=token, params={"fields": "status_code,status"}
+        )
+        state = str(body.get("status_code", "IN_PROGRESS"))
+        if state == "ERROR":
+            detail = body.get("status") or "no detail given"
+            raise Permanent(
+                self.platform, f"Instagram could not process the media ({detail}).", code="ERROR"
+            )
+        if state == "EXPIRED":
+            raise Permanent(
+                self.platform,
+                "The Instagram container expired (it was not published within 24 hours).",
+                code="EXPIRED",
+            )
+        return state
+
+    async def _media_publish(self, token: str, ig_user_id: str, container_id: str) -> str:
+        body = await self.graph.call(
+            "POST", f"{ig_user_id}/media_publish", token=token, data={"creation_id": container_id}
+        )
+        return str(body["id"])
+
+    async def _permalink(self, token: str, media_id: str) -> str | None:
+        body = await self.graph.call("GET", media_id, token=token, params={"fields": "permalink"})
+        return str(body["permalink"]) if body.get("permalink") else None
+
+    # --- publishing limit ----------------------------------------------------------------------
+
+    async def publishing_limit(
+        self, tokens: TokenSet, account: ConnectedAccount
+    ) -> PublishingLimit:
+        """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit"""
+        body = await self.graph.call(
+            "GET",
+            f"{account.platform_account_id}/content_publishing_limit",
+            token=tokens.access_token,
+            params={"fields": "config,quota_usage"},
+        )
+        entries = body.get("data") or [{}]
+        entry: Mapping[str, Any] = entries[0] if isinstance(entries[0], dict) else {}
+        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        assert isinstance(config, dict)
+        return PublishingLimit(
+            quota_usage=int(entry.get("quota_usage", 0)),
+            quota_total=_int_or_none(config.get("quota_total")),
+            quota_duration_seconds=_int_or_none(config.get("quota_duration")),
+        )
+
+    # --- after publishing --------------------------------------------------------------------
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        """POST /<ig-media-id>/comments with message
+        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
+        body = await self.graph.call(
+            "POST",
+            f"{platform_post_id}/comments",
+            token=tokens.access_token,
+            data={"message": text},
+        )
+        return str(body["id"])
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None:
+        """The Instagram Media reference documents reading (GET /<IG_MEDIA_ID>) and no delete
+        operation (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media),
+        so this answers Permanent without calling Meta: the post is deleted in the Instagram app."""
+        raise Permanent(
+            self.platform,
+            "Instagram's API does not allow deleting published media; "
+            "delete the post in the Instagram app.",
+            code="delete_unsupported",
+        )
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]:
+        """GET /<ig-media-id>/insights?metric=...
+        (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights)."""
+        body = await self.graph.call(
+            "GET",
+            f"{platform_post_id}/insights",
+            token=tokens.access_token,
+            params={"metric": ",".join(MEDIA_METRICS)},
+        )
+        found: dict[str, int] = {}
+        for item in body.get("data", []):
+            if not isinstance(item, dict) or "name" not in item:
+                continue
+            value = _insight_value(item)
+            if value is not None:
+                found[str(item["name"])] = value
+        return found
+
+
+def _content_kind(request: PublishRequest) -> str:
+    requested = str(request.options.get("type", "")).lower()
+    media = request.media
+    if not media:
+        raise Permanent("instagram", "An Instagram post needs an image or a video.")
+    for item in media:
+        if item.kind not in ("image", "video"):
+            raise Permanent("instagram", f"Instagram accepts images and videos, not {item.kind}.")
+    if requested == "story":
+        if len(media) != 1:
+            raise Permanent("instagram", "An Instagram story holds exactly one image or video.")
+        return "story"
+    if len(media) > 1 or requested == "carousel":
+        if not 2 <= len(media) <= CAROUSEL_MAX:
+            raise Permanent("instagram", f"An Instagram carousel holds 2 to {CAROUSEL_MAX} items.")
+        return "carousel"
+    if media[0].kind == "video":
+        return "reel"  # single feed videos are published as reels
+    if requested == "reel":
+        raise Permanent("instagram", "An Instagram reel needs a video.")
+    return "image"
+
+
+def _single_params(kind: str, media: MediaFile, request: PublishRequest) -> dict[str, str]:
+    options = request.options
+    if kind == "story":
+        key = "video_url" if media.kind == "video" else "image_url"
+        return {"media_type": "STORIES", key: media.url}
+    if kind == "reel":
+        params = {"media_type": "REELS", "video_url": media.url, "caption": request.text}
+        if "share_to_feed" in options:
+            params["share_to_feed"] = "true" if options["share_to_feed"] else "false"
+        for name in ("cover_url", "thumb_offset", "audio_name"):
+            if options.get(name) is not None:
+                params[name] = str(options[name])
+        return _with_common(params, options)
+    params = {"image_url": media.url, "caption": request.text}
+    if media.alt_text:
+        params["alt_text"] = media.alt_text
+    return _with_common(params, options)
+
+
+def _with_common(params: dict[str, str], options: Mapping[str, Any]) -> dict[str, str]:
+    if options.get("location_id"):
+        params["location_id"] = str(options["location_id"])
+    collaborators = options.get("collaborators")
+    if isinstance(collaborators, Sequence) and not isinstance(collaborators, str) and collaborators:
+        params["collaborators"] = json.dumps(list(collaborators))
+    return params
+
+
+def _child_params(media: MediaFile) -> dict[str, str]:
+    if media.kind == "video":
+        return {"is_carousel_item": "true", "media_type": "VIDEO", "video_url": media.url}
+    params = {"is_carousel_item": "true", "image_url": media.url}
+    if media.alt_text:
+        params["alt_text"] = media.alt_text
+    return params
+
+
+def _carousel_params(children: Sequence[str], caption: str) -> dict[str, str]:
+    return {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
+
+
+def _insight_value(item: Mapping[str, Any]) -> int | None:
+    total = item.get("total_value")
+    if isinstance(total, dict) and isinstance(total.get("value"), int):
+        return int(total["value"])
+    values = item.get("values")
+    if isinstance(values, list) and values and isinstance(values[0], dict):
+        value = values[0].get("value")
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else None

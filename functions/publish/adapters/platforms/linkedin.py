@@ -1,0 +1,560 @@
+"""LinkedIn: the Posts API with Images, Videos and Documents uploads, for members and organizations.
+
+Every versioned call carries `LinkedIn-Version: YYYYMM` (pinned by the constructor) and
+`X-Restli-Protocol-Version: 2.0.0`:
+https://learn.microsoft.com/en-us/linkedin/marketing/versioning
+Errors: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PlatformError,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+    retry_after_seconds,
+    send,
+)
+
+PLATFORM = "linkedin"
+API = "https://api.linkedin.com"
+AUTHORIZE_URL = "https://www.linkedin.com/oauth/v2/authorization"
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (an endpoint)
+DEFAULT_API_VERSION = "202610"
+DEFAULT_SCOPES = (
+    "openid",
+    "profile",
+    "w_member_social",
+    "w_organization_social",
+    "r_organization_social",
+)
+MAX_IMAGES = 20  # MultiImage posts take 2 to 20 images
+VIDEO_CHECK_SECONDS = 30
+
+# Little Text Format reserved characters, escaped with a backslash in `commentary`:
+# https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+_HASHTAG = re.compile(r"#(\w+)")
+
+
+def little_text(text: str) -> str:
+    """Plain text as Little Text Format: reserved characters escaped, #words kept as hashtags."""
+    parts: list[str] = []
+    position = 0
+    for match in _HASHTAG.finditer(text):
+        parts.append(_RESERVED.sub(r"\\\1", text[position : match.start()]))
+        parts.append("{hashtag|\\#|" + _RESERVED.sub(r"\\\1", match.group(1)) + "}")
+        position = match.end()
+    parts.append(_RESERVED.sub(r"\\\1", text[position:]))
+    return "".join(parts)
+
+
+def encode_urn(urn: str) -> str:
+    """A URN as one path segment (`urn:li:share:1` -> `urn%3Ali%3Ashare%3A1`)."""
+    return quote(urn, safe="")
+
+
+def post_url(urn: str) -> str:
+    return f"https://www.linkedin.com/feed/update/{urn}/"
+
+
+def describe(response: httpx.Response) -> tuple[str, str | None]:
+    """LinkedIn's own message and code: `{"message", "code" | "serviceErrorCode", "status"}`,
+    or the OAuth endpoints' `{"error", "error_description"}`."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error_description") or body.get("error")
+        code = body.get("code") or body.get("serviceErrorCode") or body.get("error")
+        if message:
+            return str(message), str(code) if code is not None else None
+    text = response.text.strip()
+    return (text[:500] or response.reason_phrase or f"HTTP {response.status_code}"), None
+
+
+def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+    """401: token expired or revoked; 429: throttled (Retry-After when given); 5xx: LinkedIn's
+    trouble; anything else (400/403/404/422...): LinkedIn refused the request itself."""
+    status = response.status_code
+    if status == 401:
+        return ReauthRequired(PLATFORM, message, code=code)
+    if status == 429:
+        return Retryable(PLATFORM, message, code=code, retry_after=retry_after_seconds(response))
+    if status >= 500:
+        return Retryable(PLATFORM, message, code=code)
+    return Permanent(PLATFORM, message, code=code)
+
+
+def _classify_refresh(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+    """A refused refresh token (400 invalid_grant, 401) means the member must sign in again."""
+    if response.status_code in (400, 401):
+        return ReauthRequired(PLATFORM, message, code=code)
+    return classify(response, message, code)
+
+
+def author_urn(account: ConnectedAccount) -> str:
+    """The author: `urn:li:person:{id}` for a member, `urn:li:organization:{id}` for a page."""
+    account_id = account.platform_account_id
+    if account_id.startswith("urn:li:"):
+        return account_id
+    kind = "organization" if account.kind == "organization" else "person"
+    return f"urn:li:{kind}:{account_id}"
+
+
+class LinkedInAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        api_version: str = DEFAULT_API_VERSION,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._http = http
+        self._version = api_version
+        self._scopes = tuple(scopes)
+        self._now = now
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _headers(self, tokens: TokenSet) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {tokens.access_token}",
+            "LinkedIn-Version": self._version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    async def _send(
+        self,
+        request: httpx.Request,
+        classifier: Callable[[httpx.Response, str, str | None], PlatformError] = classify,
+    ) -> httpx.Response:
+        return await send(PLATFORM, self._http, request, describe, classifier)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        tokens: TokenSet,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        request = self._http.build_request(
+            method,
+            f"{API}{path}",
+            params=params,
+            json=json,
+            headers={**self._headers(tokens), **(headers or {})},
+        )
+        return await self._send(request)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise Retryable(PLATFORM, "LinkedIn sent an unreadable answer.") from None
+        if not isinstance(body, dict):
+            raise Retryable(PLATFORM, "LinkedIn sent an unexpected answer.")
+        return body
+
+    def _token_set(self, body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
+        expires_in = body.get("expires_in")
+        scope = str(body.get("scope") or "")
+        scopes = tuple(s for s in re.split(r"[,\s]+", scope) if s)
+        return TokenSet(
+            access_token=str(body["access_token"]),
+            refresh_token=body.get("refresh_token")
+            or (previous.refresh_token if previous else None),
+            expires_at=self._now() + timedelta(seconds=int(expires_in)) if expires_in else None,
+            scopes=scopes or (previous.scopes if previous else ()),
+        )
+
+    # -- OAuth 2.0 (3-legged authorization code flow) ---------------------------------------
+    # https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow
+    # PKCE is offered only to approved native clients, so `code_challenge` is not sent.
+
+    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+        del code_challenge
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self._client_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": " ".join(self._scopes),
+            },
+            quote_via=quote,
+        )
+        return f"{AUTHORIZE_URL}?{query}"
+
+    async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        del code_verifier
+        request = self._http.build_request(
+            "POST",
+            TOKEN_URL,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+        )
+        return self._token_set(self._json(await self._send(request)))
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        # https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
+        if not tokens.refresh_token:
+            raise ReauthRequired(PLATFORM, "LinkedIn granted no refresh token; sign in again.")
+        request = self._http.build_request(
+            "POST",
+            TOKEN_URL,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens.refresh_token,
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+        )
+        response = await self._send(request, _classify_refresh)
+        return self._token_set(self._json(response), tokens)
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
+        """The member (OpenID userinfo) and the organizations they administer (organizationAcls).
+
+        https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-lookup-api
+        """
+        request = self._http.build_request(
+            "GET",
+            f"{API}/v2/userinfo",
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+        )
+        me = self._json(await self._send(request))
+        member = ConnectedAccount(
+            platform_account_id=f"urn:li:person:{me['sub']}",
+            name=str(me.get("name") or me["sub"]),
+            avatar_url=me.get("picture"),
+            kind="profile",
+        )
+        found: list[tuple[ConnectedAccount, TokenSet]] = [(member, tokens)]
+        if tokens.scopes and not {"w_organization_social", "r_organization_social"} & set(
+            tokens.scopes
+        ):
+            return found
+        acls = self._json(
+            await self._call(
+                "GET",
+                "/rest/organizationAcls",
+                tokens,
+                params={
+                    "q": "roleAssignee",
+                    "role": "ADMINISTRATOR",
+                    "state": "APPROVED",
+                    "count": "100",
+                },
+            )
+        )
+        seen: set[str] = set()
+        for element in acls.get("elements", []):
+            urn = str(element.get("organization") or element.get("organizationTarget") or "")
+            if not urn.startswith("urn:li:organization:") or urn in seen:
+                continue
+            seen.add(urn)
+            organization_id = urn.rsplit(":", 1)[1]
+            organization = self._json(
+                await self._call("GET", f"/rest/organizations/{organization_id}", tokens)
+            )
+            found.append(
+                (
+                    ConnectedAccount(
+                        platform_account_id=urn,
+                        name=str(organization.get("localizedName") or urn),
+                        handle=organization.get("vanityName"),
+                        kind="organization",
+                    ),
+                    tokens,
+                )
+            )
+        return found
+
+    # -- uploads ------------------------------------------------------------------------------
+
+    async def _upload_single(
+        self, tokens: TokenSet, owner: str, media: MediaFile, resource: str, key: str
+    ) -> str:
+        """Images and Documents: initializeUpload, then PUT the whole file to `uploadUrl`.
+
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/documents-api
+        """
+        init = self._json(
+            await self._call(
+                "POST",
+                f"/rest/{resource}",
+                tokens,
+                params={"action": "initializeUpload"},
+                json={"initializeUploadRequest": {"owner": owner}},
+            )
+        )
+        value = init["value"]
+        data = await media.read()
+        request = self._http.build_request(
+            "PUT",
+            str(value["uploadUrl"]),
+            content=data,
+            headers={
+                "Authorization": f"Bearer {tokens.access_token}",
+                "Content-Type": "application/octet-stream",
+            },
+        )
+        await self._send(request)
+        return str(value[key])
+
+    async def _upload_video(self, tokens: TokenSet, owner: str, media: MediaFile) -> str:
+        """Videos: initializeUpload with fileSizeBytes; PUT each byte range LinkedIn assigns to its
+        own uploadUrl, keeping the ETag of each answer in order; finalizeUpload with them.
+
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api
+        """
+        data = await media.read()
+        init = self._json(
+            await self._call(
+                "POST",
+                "/rest/videos",
+                tokens,
+                params={"action": "initializeUpload"},
+                json={
+                    "initializeUploadRequest": {
+                        "owner": owner,
+                        "fileSizeBytes": len(data),
+                        "uploadCaptions": False,
+                        "uploadThumbnail": False,
+                    }
+                },
+            )
+        )
+        value = init["value"]
+        video = str(value["video"])
+        etags: list[str] = []
+        for instruction in value["uploadInstructions"]:
+            first, last = int(instruction["firstByte"]), int(instruction["lastByte"])
+            request = self._http.build_request(
+                "PUT",
+                str(instruction["uploadUrl"]),
+                content=data[first : last + 1],
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            response = await self._send(request)
+            etag = response.headers.get("etag")
+            if not etag:
+                raise Retryable(PLATFORM, "LinkedIn accepted a video part without an ETag.")
+            etags.append(etag)
+        await self._call(
+            "POST",
+            "/rest/videos",
+            tokens,
+            params={"action": "finalizeUpload"},
+            json={
+                "finalizeUploadRequest": {
+                    "video": video,
+                    "uploadToken": str(value.get("uploadToken") or ""),
+                    "uploadedPartIds": etags,
+                }
+            },
+        )
+        return video
+
+    # -- publishing ---------------------------------------------------------------------------
+    # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+
+    async def _create_post(
+        self,
+        tokens: TokenSet,
+        *,
+        author: str,
+        commentary: str,
+        visibility: str,
+        content: Mapping[str, Any] | None,
+    ) -> PublishResult:
+        body: dict[str, Any] = {
+            "author": author,
+            "commentary": commentary,
+            "visibility": visibility,
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if content is not None:
+            body["content"] = content
+        response = await self._call("POST", "/rest/posts", tokens, json=body)
+        urn = response.headers.get("x-restli-id")
+        if not urn:
+            raise Retryable(PLATFORM, "LinkedIn created the post but did not return its id.")
+        return PublishResult(state="published", platform_post_id=urn, url=post_url(urn))
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult:
+        author = author_urn(account)
+        options = request.options
+        commentary = request.text if options.get("little_text") else little_text(request.text)
+        visibility = str(options.get("visibility", "PUBLIC"))
+        media = list(request.media)
+        kinds = {m.kind for m in media}
+        content: dict[str, Any] | None = None
+        if not media:
+            pass
+        elif kinds <= {"image", "gif"}:
+            if len(media) > MAX_IMAGES:
+                raise Permanent(PLATFORM, f"A LinkedIn post takes at most {MAX_IMAGES} images.")
+            images = []
+            for item in media:
+                urn = await self._upload_single(tokens, author, item, "images", "image")
+                images.append({"id": urn, "altText": item.alt_text or ""})
+            if len(images) == 1:
+                content = {"media": images[0]}
+            else:
+                content = {"multiImage": {"images": images}}
+        elif kinds == {"video"} and len(media) == 1:
+            video = await self._upload_video(tokens, author, media[0])
+            # The post is created once LinkedIn has processed the video (status() polls it).
+            return PublishResult(
+                state="processing",
+                check_after_seconds=VIDEO_CHECK_SECONDS,
+                progress={
+                    "stage": "video",
+                    "video": video,
+                    "author": author,
+                    "commentary": commentary,
+                    "visibility": visibility,
+                    "title": str(options.get("title") or media[0].filename),
+                },
+            )
+        elif kinds == {"document"} and len(media) == 1:
+            urn = await self._upload_single(tokens, author, media[0], "documents", "document")
+            content = {
+                "media": {"title": str(options.get("title") or media[0].filename), "id": urn}
+            }
+        else:
+            raise Permanent(
+                PLATFORM, "A LinkedIn post takes images, or one video, or one document."
+            )
+        return await self._create_post(
+            tokens, author=author, commentary=commentary, visibility=visibility, content=content
+        )
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus:
+        """One check: a pending video (GET /rest/videos/{urn}), else the post itself."""
+        progress = result.progress
+        if progress.get("stage") == "video":
+            video = progress["video"]
+            body = self._json(await self._call("GET", f"/rest/videos/{encode_urn(video)}", tokens))
+            state = str(body.get("status", ""))
+            if state == "AVAILABLE":
+                created = await self._create_post(
+                    tokens,
+                    author=progress["author"],
+                    commentary=progress["commentary"],
+                    visibility=progress["visibility"],
+                    content={"media": {"title": progress["title"], "id": video}},
+                )
+                return PostStatus(
+                    state="published", platform_post_id=created.platform_post_id, url=created.url
+                )
+            if state == "PROCESSING_FAILED":
+                reason = body.get("processingFailureReason") or "LinkedIn could not process it."
+                return PostStatus(state="failed", error=f"Video processing failed: {reason}")
+            return PostStatus(state="processing", check_after_seconds=VIDEO_CHECK_SECONDS)
+        if not result.platform_post_id:
+            return PostStatus(state="failed", error="Nothing to check: no post id and no video.")
+        urn = result.platform_post_id
+        body = self._json(await self._call("GET", f"/rest/posts/{encode_urn(urn)}", tokens))
+        if body.get("lifecycleState") == "PUBLISHED":
+            return PostStatus(state="published", platform_post_id=urn, url=post_url(urn))
+        return PostStatus(
+            state="processing", platform_post_id=urn, check_after_seconds=VIDEO_CHECK_SECONDS
+        )
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None:
+        # Posts API, "Delete Posts": DELETE /rest/posts/{encoded URN} with X-RestLi-Method: DELETE
+        await self._call(
+            "DELETE",
+            f"/rest/posts/{encode_urn(platform_post_id)}",
+            tokens,
+            headers={"X-RestLi-Method": "DELETE"},
+        )
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api
+        response = await self._call(
+            "POST",
+            f"/rest/socialActions/{encode_urn(platform_post_id)}/comments",
+            tokens,
+            json={
+                "actor": author_urn(account),
+                "object": platform_post_id,
+                "message": {"text": text},
+            },
+        )
+        comment_id = response.headers.get("x-restli-id")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if isinstance(body, dict):
+            comment_id = body.get("commentUrn") or comment_id or body.get("id")
+        if not comment_id:
+            raise Retryable(PLATFORM, "LinkedIn created the comment but did not return its id.")
+        return str(comment_id)
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]:
+        # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/social-metadata-api
+        body = self._json(
+            await self._call("GET", f"/rest/socialMetadata/{encode_urn(platform_post_id)}", tokens)
+        )
+        reactions = body.get("reactionSummaries") or {}
+        counts = {
+            "reactions": sum(int(r.get("count", 0)) for r in reactions.values()),
+            "comments": int((body.get("commentSummary") or {}).get("count", 0)),
+        }
+        for kind, summary in reactions.items():
+            counts[f"reactions_{str(kind).lower()}"] = int(summary.get("count", 0))
+        return counts

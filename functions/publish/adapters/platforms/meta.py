@@ -1,0 +1,294 @@
+"""Shared Meta Graph API plumbing for the Instagram and Facebook Pages adapters.
+
+- Versioned base URL: https://graph.facebook.com/<version> (the version is pinned by the caller).
+- Error classification from the Graph API `error` object
+  (https://developers.facebook.com/docs/graph-api/guides/error-handling): code 190 (and 102,
+  the API session code) means the token is invalid, expired or revoked -> ReauthRequired;
+  throttling codes 4, 17, 32, 613, the 80001-80009 business-use-case rate limits, the
+  "temporary issue" codes 1, 2 and 341, and any error flagged `is_transient` -> Retryable;
+  anything else -> Permanent carrying Meta's own message (`error_user_msg` when Meta wrote one
+  for the user, else `message`).
+- Facebook Login (https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow):
+  the login dialog https://www.facebook.com/<version>/dialog/oauth, the code exchange
+  GET /oauth/access_token, and the long-lived token exchange (grant_type=fb_exchange_token,
+  https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived).
+
+Every Graph call carries the token in an `Authorization: Bearer` header rather than the
+`access_token` query parameter, so tokens never appear in URLs (and so never in access logs).
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from functions.publish.adapters.platforms.base import (
+    Permanent,
+    PlatformError,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+    classify_response,
+    retry_after_seconds,
+    send,
+)
+
+DEFAULT_GRAPH_VERSION = "v25.0"
+GRAPH_HOST = "https://graph.facebook.com"
+GRAPH_VIDEO_HOST = "https://graph-video.facebook.com"
+FACEBOOK_WEB = "https://www.facebook.com"
+
+REAUTH_CODES = frozenset({102, 190})
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80010)})
+TEMPORARY_CODES = frozenset({1, 2, 341})
+
+Json = dict[str, Any]
+
+
+def error_object(response: httpx.Response) -> Mapping[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return error
+        debug = body.get("debug_info")  # rupload.facebook.com answers with debug_info
+        if isinstance(debug, dict):
+            return debug
+    return None
+
+
+def describe(response: httpx.Response) -> tuple[str, str | None]:
+    """Meta's own message and error code from an error answer."""
+    error = error_object(response)
+    if error is None:
+        text = response.text.strip()
+        return (text[:500] or f"HTTP {response.status_code}", None)
+    message = str(error.get("error_user_msg") or error.get("message") or "").strip()
+    if not message:
+        message = f"HTTP {response.status_code}"
+    code = error.get("code")
+    return message, (str(code) if code is not None else None)
+
+
+def classify(platform: str) -> Callable[[httpx.Response, str, str | None], PlatformError]:
+    def _classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+        error = error_object(response) or {}
+        number: int | None
+        try:
+            number = int(code) if code is not None else None
+        except ValueError:
+            number = None
+        if number in REAUTH_CODES:
+            return ReauthRequired(platform, message, code=code)
+        if (
+            number in RATE_LIMIT_CODES
+            or number in TEMPORARY_CODES
+            or error.get("is_transient") is True
+        ):
+            return Retryable(
+                platform, message, code=code, retry_after=retry_after_seconds(response)
+            )
+        if response.status_code >= 500 or response.status_code == 429:
+            return classify_response(platform, response, message, code=code)
+        if error:
+            return Permanent(platform, message, code=code)
+        return classify_response(platform, response, message, code=code)
+
+    return _classify
+
+
+class Graph:
+    """A thin Graph API client: builds versioned requests and classifies every failure."""
+
+    def __init__(
+        self,
+        platform: str,
+        http: httpx.AsyncClient,
+        version: str = DEFAULT_GRAPH_VERSION,
+        *,
+        host: str = GRAPH_HOST,
+    ) -> None:
+        self.platform = platform
+        self.http = http
+        self.version = version
+        self.host = host.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.host}/{self.version}"
+
+    def url(self, path: str, *, host: str | None = None) -> str:
+        return f"{(host or self.host).rstrip('/')}/{self.version}/{path.lstrip('/')}"
+
+    async def call(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        host: str | None = None,
+    ) -> Json:
+        url = path_or_url if "://" in path_or_url else self.url(path_or_url, host=host)
+        all_headers: dict[str, str] = {}
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        all_headers.update(headers or {})
+        request = self.http.build_request(
+            method,
+            url,
+            params=dict(params) if params else None,
+            data=dict(data) if data is not None else None,
+            json=dict(json) if json is not None else None,
+            content=content,
+            headers=all_headers,
+        )
+        response = await send(self.platform, self.http, request, describe, classify(self.platform))
+        if not response.content:
+            return {}
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {"data": body}
+
+
+def _expiry(body: Mapping[str, Any], now: datetime) -> datetime | None:
+    expires_in = body.get("expires_in")
+    if isinstance(expires_in, int | float) and expires_in > 0:
+        return now + timedelta(seconds=int(expires_in))
+    return None
+
+
+class MetaLogin:
+    """Facebook Login shared by the Instagram (with Facebook Login) and Facebook Pages adapters."""
+
+    platform: str
+    scopes: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        api_version: str = DEFAULT_GRAPH_VERSION,
+        scopes: Sequence[str] | None = None,
+        use_pkce: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.http = http
+        self.api_version = api_version
+        if scopes is not None:
+            self.scopes = tuple(scopes)
+        # Facebook Login's PKCE support is documented as part of the OIDC code flow, which Meta
+        # still marks as "in testing"
+        # (https://developers.facebook.com/docs/facebook-login/guides/advanced/oidc-token);
+        # the confidential-client code flow with the app secret is the default here.
+        self.use_pkce = use_pkce
+        self.clock = clock
+        self.graph = Graph(self.platform, http, api_version)
+
+    # https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
+    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+        query = {
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "response_type": "code",
+            "scope": ",".join(self.scopes),
+        }
+        if self.use_pkce:
+            query["code_challenge"] = code_challenge
+            query["code_challenge_method"] = "S256"
+        return f"{FACEBOOK_WEB}/{self.api_version}/dialog/oauth?{urlencode(query)}"
+
+    async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        """Code -> short-lived user token -> long-lived user token (about 60 days)."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "client_secret": self.client_secret,
+            "code": code,
+        }
+        if self.use_pkce:
+            params["code_verifier"] = code_verifier
+        short = await self.graph.call("GET", "oauth/access_token", params=params)
+        return await self._long_lived(str(short["access_token"]))
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        """Meta has no refresh tokens: a still-valid token is re-exchanged for a long-lived one."""
+        return await self._long_lived(tokens.access_token)
+
+    # https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
+    async def _long_lived(self, access_token: str) -> TokenSet:
+        body = await self.graph.call(
+            "GET",
+            "oauth/access_token",
+            params={
+                "grant_type": "fb_exchange_token",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "fb_exchange_token": access_token,
+            },
+        )
+        return TokenSet(
+            access_token=str(body["access_token"]),
+            expires_at=_expiry(body, self.clock()),
+            scopes=self.scopes,
+        )
+
+    # https://developers.facebook.com/docs/pages-api/overview (GET /me/accounts: the Pages the
+    # user can act on, each with its Page access token)
+    async def managed_pages(self, tokens: TokenSet, fields: str) -> list[Json]:
+        pages: list[Json] = []
+        params = {"fields": fields, "limit": "100"}
+        while True:
+            body = await self.graph.call(
+                "GET", "me/accounts", token=tokens.access_token, params=params
+            )
+            pages.extend(page for page in body.get("data", []) if isinstance(page, dict))
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return pages
+            params = {**params, "after": str(after)}
+
+
+def page_token(page: Mapping[str, Any], user: TokenSet) -> TokenSet:
+    """A Page token obtained with a long-lived user token has no expiry."""
+    return TokenSet(access_token=str(page["access_token"]), scopes=user.scopes)
+
+
+def picture_url(node: Mapping[str, Any]) -> str | None:
+    picture = node.get("picture")
+    if isinstance(picture, dict):
+        data = picture.get("data")
+        if isinstance(data, dict) and data.get("url"):
+            return str(data["url"])
+    return None
+
+
+__all__ = [
+    "DEFAULT_GRAPH_VERSION",
+    "FACEBOOK_WEB",
+    "GRAPH_HOST",
+    "GRAPH_VIDEO_HOST",
+    "Graph",
+    "MetaLogin",
+    "classify",
+    "describe",
+    "page_token",
+    "picture_url",
+]

@@ -1,0 +1,522 @@
+"""X (API v2): posts, threads, media (chunked upload), alt text, reply settings, OAuth 2.0 + PKCE.
+
+Documentation this adapter follows (cited again next to each flow):
+- Create post: https://docs.x.com/x-api/posts/create-or-edit-post
+- Delete post: https://docs.x.com/x-api/posts/delete-post
+- Post lookup (public_metrics): https://docs.x.com/x-api/posts/post-lookup-by-post-id
+- Chunked media upload: https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+  (v2 endpoints: https://docs.x.com/x-api/media/initialize-media-upload,
+  https://docs.x.com/x-api/media/append-media-upload,
+  https://docs.x.com/x-api/media/media-upload-finalize,
+  https://docs.x.com/x-api/media/get-media-upload-status)
+- Alt text: https://docs.x.com/x-api/media/create-media-metadata
+- Media limits: https://docs.x.com/x-api/media/introduction
+- OAuth 2.0 with PKCE:
+  https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code and
+  https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
+- Users me: https://docs.x.com/x-api/users/user-lookup-me
+- Errors: https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+- Rate limits (429, x-rate-limit-reset): https://docs.x.com/resources/fundamentals/rate-limits
+"""
+
+import base64
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PlatformError,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+    retry_after_seconds,
+    send,
+)
+
+PLATFORM = "x"
+API_BASE = "https://api.x.com"
+AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
+DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+# APPEND segments: X's samples split files into chunks of a few MB; 4 MiB stays under the
+# per-request limits of the upload endpoint.
+DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+
+# https://docs.x.com/x-api/posts/create-or-edit-post (reply_settings enum). "everyone" is X's
+# default and is expressed by omitting the field.
+REPLY_SETTINGS = ("following", "mentionedUsers", "subscribers", "verified")
+MAX_IMAGES = 4
+MAX_ALT_TEXT = 1000  # characters, https://docs.x.com/x-api/media/create-media-metadata
+# https://docs.x.com/x-api/media/introduction: image 5 MB, GIF 15 MB, video 512 MB.
+MAX_BYTES = {"image": 5 * 1024 * 1024, "gif": 15 * 1024 * 1024, "video": 512 * 1024 * 1024}
+MEDIA_CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
+DEFAULT_CHECK_AFTER = 5  # seconds, when X sends no check_after_secs
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def describe(response: httpx.Response) -> tuple[str, str | None]:
+    """X's own message and code: RFC 7807 problems, `errors[]`, or OAuth `error`."""
+    body = _json(response)
+    if isinstance(body, dict):
+        if isinstance(body.get("detail"), str):
+            code = body.get("type") or body.get("title")
+            return body["detail"], str(code) if code else None
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            message = first.get("detail") or first.get("message") or first.get("title")
+            code = first.get("code") or first.get("type") or first.get("title")
+            if message:
+                return str(message), str(code) if code is not None else None
+        if isinstance(body.get("error"), str):
+            return str(body.get("error_description") or body["error"]), body["error"]
+        if isinstance(body.get("title"), str):
+            return body["title"], None
+    text = response.text.strip()
+    return (text[:500] if text else response.reason_phrase or f"HTTP {response.status_code}"), None
+
+
+class XAdapter:
+    """The X adapter. One instance per app configuration; safe to share across accounts."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str | None,
+        http: httpx.AsyncClient,
+        api_base: str = API_BASE,
+        authorize_url: str = AUTHORIZE_URL,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if chunk_size <= 0:
+            raise ValueError("chunk_size must be positive")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._http = http
+        self._api = api_base.rstrip("/")
+        self._authorize_url = authorize_url
+        self._scopes = tuple(scopes)
+        self._chunk_size = chunk_size
+        self._clock = clock
+
+    # -- failure classification ---------------------------------------------------------------
+
+    def _classify(self, response: httpx.Response, message: str, code: str | None) -> PlatformError:
+        """https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+
+        429 waits for Retry-After, else x-rate-limit-reset:
+        https://docs.x.com/resources/fundamentals/rate-limits
+        """
+        status = response.status_code
+        if status == 429:
+            return Retryable(PLATFORM, message, code=code, retry_after=self._retry_after(response))
+        if status >= 500:
+            return Retryable(PLATFORM, message, code=code)
+        if status == 401:
+            return ReauthRequired(PLATFORM, message, code=code)
+        if status == 403 and "scope" in message.lower():
+            # The token lacks a scope (e.g. media.write): only a new consent grants it.
+            return ReauthRequired(PLATFORM, message, code=code)
+        # 400/403/404...: the content or request was refused (duplicate post, suspended...).
+        return Permanent(PLATFORM, message, code=code)
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        seconds = retry_after_seconds(response)
+        if seconds is not None:
+            return seconds
+        # X signals the end of the window as epoch seconds in x-rate-limit-reset.
+        reset = response.headers.get("x-rate-limit-reset", "").strip()
+        if reset.isdigit():
+            return max(0.0, int(reset) - self._clock().timestamp())
+        return None
+
+    async def _send(
+        self,
+        request: httpx.Request,
+        classify: Callable[[httpx.Response, str, str | None], PlatformError] | None = None,
+    ) -> httpx.Response:
+        return await send(PLATFORM, self._http, request, describe, classify or self._classify)
+
+    def _auth(self, tokens: TokenSet) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.access_token}"}
+
+    # -- OAuth 2.0 authorization code with PKCE ------------------------------------------------
+    # https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
+
+    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+        query = {
+            "response_type": "code",
+            "client_id": self._client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(self._scopes),
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        return f"{self._authorize_url}?{urlencode(query, quote_via=quote)}"
+
+    def _token_request(self, form: dict[str, str]) -> httpx.Request:
+        auth_headers: dict[str, str] = {}
+        if self._client_secret:
+            # Confidential clients authenticate with HTTP Basic (client id : client secret).
+            pair = f"{self._client_id}:{self._client_secret}".encode()
+            auth_headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+        else:
+            form = {**form, "client_id": self._client_id}
+        return httpx.Request(
+            "POST",
+            f"{self._api}/2/oauth2/token",
+            data=form,
+            headers={**auth_headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def _tokens(self, response: httpx.Response, previous: TokenSet | None = None) -> TokenSet:
+        body = _json(response)
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise Permanent(PLATFORM, "The token answer carried no access token.")
+        expires_in = body.get("expires_in")
+        expires_at = (
+            self._clock() + timedelta(seconds=int(expires_in)) if expires_in is not None else None
+        )
+        scope = body.get("scope")
+        scopes = tuple(str(scope).split()) if scope else (previous.scopes if previous else ())
+        kept_refresh = previous.refresh_token if previous else None
+        return TokenSet(
+            access_token=str(body["access_token"]),
+            # X rotates refresh tokens; keep the old one only if none was sent.
+            refresh_token=body.get("refresh_token") or kept_refresh,
+            expires_at=expires_at,
+            scopes=scopes,
+        )
+
+    async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        request = self._token_request(
+            {
+                "code": code,
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+            }
+        )
+        return self._tokens(await self._send(request))
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        """https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code"""
+        if not tokens.refresh_token:
+            raise ReauthRequired(PLATFORM, "No refresh token: the account must be reconnected.")
+
+        def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+            if response.status_code == 429 or response.status_code >= 500:
+                return self._classify(response, message, code)
+            # invalid_request / invalid_grant: the refresh token was refused.
+            return ReauthRequired(PLATFORM, message, code=code)
+
+        request = self._token_request(
+            {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
+        )
+        return self._tokens(await self._send(request, classify), tokens)
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
+        """https://docs.x.com/x-api/users/user-lookup-me"""
+        request = httpx.Request(
+            "GET",
+            f"{self._api}/2/users/me",
+            params={"user.fields": "profile_image_url"},
+            headers=self._auth(tokens),
+        )
+        data = self._data(await self._send(request))
+        account = ConnectedAccount(
+            platform_account_id=str(data["id"]),
+            name=str(data.get("name") or data.get("username") or data["id"]),
+            handle=data.get("username"),
+            avatar_url=data.get("profile_image_url"),
+            kind="profile",
+        )
+        return [(account, tokens)]
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def _validate(self, request: PublishRequest) -> None:
+        """Limits of https://docs.x.com/x-api/media/introduction and create-or-edit-post."""
+        media = list(request.media)
+        if not request.text.strip() and not media:
+            raise Permanent(PLATFORM, "An X post needs text or media.")
+        for item in media:
+            if item.kind not in MEDIA_CATEGORY:
+                raise Permanent(PLATFORM, f"X does not accept {item.kind} attachments.")
+            limit = MAX_BYTES[item.kind]
+            if item.size > limit:
+                raise Permanent(
+                    PLATFORM,
+                    f"This {item.kind} is {item.size} bytes; X accepts at most {limit} bytes.",
+                )
+            if item.alt_text is not None and len(item.alt_text) > MAX_ALT_TEXT:
+                raise Permanent(PLATFORM, f"Alt text is limited to {MAX_ALT_TEXT} characters on X.")
+        moving = [item for item in media if item.kind in ("gif", "video")]
+        if moving and len(media) > 1:
+            raise Permanent(
+                PLATFORM,
+                "X allows either up to 4 images, or 1 GIF, or 1 video per post; "
+                "a GIF or video cannot be combined with other media.",
+            )
+        if len(media) > MAX_IMAGES:
+            raise Permanent(
+                PLATFORM,
+                f"X allows at most {MAX_IMAGES} images per post; this one has {len(media)}.",
+            )
+        setting = request.options.get("reply_settings")
+        if setting not in (None, "everyone") and setting not in REPLY_SETTINGS:
+            raise Permanent(
+                PLATFORM,
+                f"Unknown reply setting {setting!r}; X accepts everyone, "
+                + ", ".join(REPLY_SETTINGS)
+                + ".",
+            )
+
+    def _tweet_body(self, request: PublishRequest, media_ids: Sequence[str]) -> dict[str, Any]:
+        """https://docs.x.com/x-api/posts/create-or-edit-post"""
+        body: dict[str, Any] = {}
+        if request.text:
+            body["text"] = request.text
+        if media_ids:
+            body["media"] = {"media_ids": list(media_ids)}
+        if request.reply_to:
+            body["reply"] = {"in_reply_to_tweet_id": request.reply_to}
+        setting = request.options.get("reply_settings")
+        if setting and setting != "everyone":
+            body["reply_settings"] = setting
+        return body
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult:
+        self._validate(request)
+        media_ids: list[str] = []
+        pending: list[str] = []
+        check_after = DEFAULT_CHECK_AFTER
+        alt_texts: dict[str, str] = {}
+        for item in request.media:
+            media_id, processing = await self._upload(tokens, item)
+            media_ids.append(media_id)
+            if processing is not None:
+                # Async finalize (videos, GIFs): the post waits for STATUS to say succeeded.
+                pending.append(media_id)
+                check_after = _check_after(processing, check_after)
+                if item.alt_text:
+                    alt_texts[media_id] = item.alt_text
+            elif item.alt_text:
+                await self._set_alt_text(tokens, media_id, item.alt_text)
+        body = self._tweet_body(request, media_ids)
+        if pending:
+            progress = {"tweet": json.dumps(body), "pending": ",".join(pending)}
+            progress.update({f"alt:{media_id}": text for media_id, text in alt_texts.items()})
+            return PublishResult(
+                state="processing", check_after_seconds=check_after, progress=progress
+            )
+        post_id = await self._create_tweet(tokens, body)
+        return PublishResult(
+            state="published", platform_post_id=post_id, url=_post_url(account, post_id)
+        )
+
+    async def _create_tweet(self, tokens: TokenSet, body: Mapping[str, Any]) -> str:
+        """POST /2/tweets, https://docs.x.com/x-api/posts/create-or-edit-post"""
+        request = httpx.Request(
+            "POST", f"{self._api}/2/tweets", json=dict(body), headers=self._auth(tokens)
+        )
+        return str(self._data(await self._send(request))["id"])
+
+    def _data(self, response: httpx.Response) -> dict[str, Any]:
+        body = _json(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            message, code = describe(response)
+            raise Permanent(PLATFORM, message or "X answered without data.", code=code)
+        return data
+
+    async def _upload(
+        self, tokens: TokenSet, item: MediaFile
+    ) -> tuple[str, Mapping[str, Any] | None]:
+        """INITIALIZE, APPEND each chunk, FINALIZE: the v2 chunked upload.
+
+        https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+        Returns the media id and, when X processes it asynchronously, its processing_info.
+        """
+        content = await item.read()
+        init = httpx.Request(
+            "POST",
+            f"{self._api}/2/media/upload/initialize",
+            json={
+                "media_type": item.content_type,
+                "total_bytes": len(content),
+                "media_category": MEDIA_CATEGORY[item.kind],
+            },
+            headers=self._auth(tokens),
+        )
+        media_id = str(self._data(await self._send(init))["id"])
+        # https://docs.x.com/x-api/media/append-media-upload: multipart, segment_index 0..999.
+        for index, offset in enumerate(range(0, len(content), self._chunk_size)):
+            chunk = content[offset : offset + self._chunk_size]
+            append = httpx.Request(
+                "POST",
+                f"{self._api}/2/media/upload/{media_id}/append",
+                data={"segment_index": str(index)},
+                files={"media": (item.filename, chunk, "application/octet-stream")},
+                headers=self._auth(tokens),
+            )
+            await self._send(append)
+        # https://docs.x.com/x-api/media/media-upload-finalize
+        finalize = httpx.Request(
+            "POST", f"{self._api}/2/media/upload/{media_id}/finalize", headers=self._auth(tokens)
+        )
+        data = self._data(await self._send(finalize))
+        info = data.get("processing_info")
+        if not isinstance(info, dict) or info.get("state") == "succeeded":
+            return media_id, None
+        if info.get("state") == "failed":
+            raise Permanent(PLATFORM, _processing_error(info), code="media_processing_failed")
+        return media_id, info
+
+    async def _set_alt_text(self, tokens: TokenSet, media_id: str, text: str) -> None:
+        """https://docs.x.com/x-api/media/create-media-metadata"""
+        request = httpx.Request(
+            "POST",
+            f"{self._api}/2/media/metadata",
+            json={"id": media_id, "metadata": {"alt_text": {"text": text}}},
+            headers=self._auth(tokens),
+        )
+        await self._send(request)
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus:
+        """One STATUS poll per call; once every media succeeded, the post itself is created.
+
+        https://docs.x.com/x-api/media/get-media-upload-status
+        """
+        if result.platform_post_id:
+            return await self._lookup(tokens, account, result.platform_post_id)
+        pending = [m for m in result.progress.get("pending", "").split(",") if m]
+        if not pending or "tweet" not in result.progress:
+            return PostStatus(state="failed", error="Nothing to check: the post was never sent.")
+        # PostStatus carries no updated progress, so each call checks every pending media (one
+        # STATUS request each; a post has at most one GIF or video, the usual single pending id).
+        waits: list[int] = []
+        for media_id in pending:
+            request = httpx.Request(
+                "GET",
+                f"{self._api}/2/media/upload",
+                params={"command": "STATUS", "media_id": media_id},
+                headers=self._auth(tokens),
+            )
+            info = self._data(await self._send(request)).get("processing_info") or {}
+            state = info.get("state", "succeeded")
+            if state == "failed":
+                return PostStatus(state="failed", error=_processing_error(info))
+            if state != "succeeded":
+                waits.append(_check_after(info, DEFAULT_CHECK_AFTER))
+        if waits:
+            return PostStatus(state="processing", check_after_seconds=min(waits))
+        for media_id in pending:
+            alt_text = result.progress.get(f"alt:{media_id}")
+            if alt_text:
+                await self._set_alt_text(tokens, media_id, alt_text)
+        post_id = await self._create_tweet(tokens, json.loads(result.progress["tweet"]))
+        return PostStatus(
+            state="published", platform_post_id=post_id, url=_post_url(account, post_id)
+        )
+
+    async def _lookup(
+        self, tokens: TokenSet, account: ConnectedAccount, post_id: str
+    ) -> PostStatus:
+        """A deleted post answers 200 with errors: https://docs.x.com/x-api/posts/post-lookup-by-post-id"""
+        request = httpx.Request(
+            "GET", f"{self._api}/2/tweets/{post_id}", headers=self._auth(tokens)
+        )
+        response = await self._send(request)
+        body = _json(response)
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            return PostStatus(
+                state="published", platform_post_id=post_id, url=_post_url(account, post_id)
+            )
+        return PostStatus(state="failed", platform_post_id=post_id, error=describe(response)[0])
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None:
+        """DELETE /2/tweets/:id, https://docs.x.com/x-api/posts/delete-post; gone is done."""
+
+        def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+            if response.status_code == 404:
+                return Permanent(PLATFORM, message, code="not_found")
+            return self._classify(response, message, code)
+
+        request = httpx.Request(
+            "DELETE", f"{self._api}/2/tweets/{platform_post_id}", headers=self._auth(tokens)
+        )
+        try:
+            response = await self._send(request, classify)
+        except Permanent as error:
+            if error.code == "not_found":
+                return
+            raise
+        if self._data(response).get("deleted") is not True:
+            raise Permanent(PLATFORM, "X did not delete the post.")
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        """The first comment is a reply: https://docs.x.com/x-api/posts/create-or-edit-post"""
+        return await self._create_tweet(
+            tokens, {"text": text, "reply": {"in_reply_to_tweet_id": platform_post_id}}
+        )
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]:
+        """public_metrics: https://docs.x.com/x-api/posts/post-lookup-by-post-id"""
+        request = httpx.Request(
+            "GET",
+            f"{self._api}/2/tweets/{platform_post_id}",
+            params={"tweet.fields": "public_metrics"},
+            headers=self._auth(tokens),
+        )
+        public = self._data(await self._send(request)).get("public_metrics") or {}
+        return {str(name): int(value) for name, value in public.items() if isinstance(value, int)}
+
+
+def _check_after(info: Mapping[str, Any], default: int) -> int:
+    value = info.get("check_after_secs")
+    return int(value) if isinstance(value, int | float) and value >= 0 else default
+
+
+def _processing_error(info: Mapping[str, Any]) -> str:
+    error = info.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return "X could not process this media."
+
+
+def _post_url(account: ConnectedAccount, post_id: str) -> str:
+    if account.handle:
+        return f"https://x.com/{account.handle}/status/{post_id}"
+    return f"https://x.com/i/web/status/{post_id}"

@@ -1,0 +1,445 @@
+"""YouTube: Data API v3 (resumable upload, thumbnails, processing status, comments, statistics)
+and Google OAuth 2.0 for web server applications.
+
+Documentation this module follows:
+- Resumable upload: https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+- videos.insert: https://developers.google.com/youtube/v3/docs/videos/insert
+- thumbnails.set: https://developers.google.com/youtube/v3/docs/thumbnails/set
+- videos.list: https://developers.google.com/youtube/v3/docs/videos/list
+- videos.delete: https://developers.google.com/youtube/v3/docs/videos/delete
+- commentThreads.insert: https://developers.google.com/youtube/v3/docs/commentThreads/insert
+- channels.list: https://developers.google.com/youtube/v3/docs/channels/list
+- OAuth: https://developers.google.com/identity/protocols/oauth2/web-server
+- Errors: https://developers.google.com/youtube/v3/docs/errors
+"""
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from .base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PlatformError,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+    classify_response,
+    retry_after_seconds,
+    send,
+)
+
+PLATFORM = "youtube"
+API_BASE = "https://www.googleapis.com/youtube/v3"
+UPLOAD_BASE = "https://www.googleapis.com/upload/youtube/v3"
+AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (an endpoint, not a secret)
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+DEFAULT_SCOPES = (
+    "https://www.googleapis.com/auth/youtube.upload",
+    "https://www.googleapis.com/auth/youtube.readonly",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+)
+# Resumable protocol: every chunk but the last is a multiple of 256 KiB.
+CHUNK_QUANTUM = 256 * 1024
+DEFAULT_CHUNK_SIZE = 64 * CHUNK_QUANTUM  # 16 MiB
+# Upload PUTs in a row that move the server's offset nowhere before giving up (Retryable).
+MAX_STALLED_CHUNKS = 3
+DEFAULT_CATEGORY_ID = "22"  # People & Blogs
+MAX_TITLE_LENGTH = 100
+
+# 403 reasons that clear with time (quota resets daily, rate limits within minutes).
+_RETRYABLE_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded"})
+
+
+class _ResumeIncomplete(Retryable):
+    """308 Resume Incomplete: not a failure; carries the answer so the upload goes on.
+
+    `base.send` treats every non-2xx answer as a failure; this class lets the 308 out of it
+    (caught by `_upload`; should a 308 ever come from elsewhere, it is at least retryable)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(PLATFORM, "Resume Incomplete")
+        self.response = response
+
+
+def _describe(response: httpx.Response) -> tuple[str, str | None]:
+    """Google's message and reason: `{"error": {"code", "message", "errors": [{"reason"}]}}`
+    on the API, `{"error": "...", "error_description": "..."}` on the OAuth token endpoint."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text[:300] or f"HTTP {response.status_code}", None)
+    if not isinstance(body, dict):
+        return (f"HTTP {response.status_code}", None)
+    error = body.get("error")
+    if isinstance(error, dict):
+        errors = error.get("errors") or []
+        reason = errors[0].get("reason") if errors and isinstance(errors[0], dict) else None
+        code = reason or error.get("status")
+        message = error.get("message") or code or f"HTTP {response.status_code}"
+        return (str(message), str(code) if code else None)
+    if isinstance(error, str):
+        return (str(body.get("error_description") or error), error)
+    return (f"HTTP {response.status_code}", None)
+
+
+def _classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+    status = response.status_code
+    if status == 308:
+        return _ResumeIncomplete(response)
+    if status == 401 or code == "invalid_grant":
+        return ReauthRequired(PLATFORM, message, code=code)
+    if status == 403 and code in _RETRYABLE_REASONS:
+        return Retryable(PLATFORM, message, code=code, retry_after=retry_after_seconds(response))
+    return classify_response(PLATFORM, response, message, code=code)
+
+
+def _json(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _received_until(response: httpx.Response) -> int:
+    """The offset after the last byte the server holds, from a 308's `Range: bytes=0-N`
+    (no Range header: nothing received yet)."""
+    value = response.headers.get("range")
+    if not value or "-" not in value:
+        return 0
+    return int(value.rsplit("-", 1)[1]) + 1
+
+
+class YouTubeAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if chunk_size <= 0 or chunk_size % CHUNK_QUANTUM:
+            raise ValueError(f"YouTube chunks are a positive multiple of {CHUNK_QUANTUM} bytes")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.http = http
+        self.scopes = tuple(scopes)
+        self.chunk_size = chunk_size
+        self.clock = clock
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        return await send(PLATFORM, self.http, request, _describe, _classify)
+
+    @staticmethod
+    def _auth(tokens: TokenSet, **headers: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.access_token}", **headers}
+
+    # -- OAuth -----------------------------------------------------------------------------
+
+    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+        """Offline access (a refresh token) and forced consent, so a reconnect always returns
+        a refresh token; PKCE S256."""
+        query = {
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(self.scopes),
+            "access_type": "offline",
+            "prompt": "consent",
+            "include_granted_scopes": "true",
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        return f"{AUTHORIZE_URL}?{urlencode(query)}"
+
+    def _tokens(self, body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
+        expires_in = body.get("expires_in")
+        scopes = tuple(str(body.get("scope") or "").split())
+        refresh_token = body.get("refresh_token")
+        if previous is not None:
+            # Google answers a refresh without a new refresh token: the old one stays valid.
+            refresh_token = refresh_token or previous.refresh_token
+            scopes = scopes or previous.scopes
+        return TokenSet(
+            access_token=str(body["access_token"]),
+            refresh_token=str(refresh_token) if refresh_token else None,
+            expires_at=self.clock() + timedelta(seconds=int(expires_in)) if expires_in else None,
+            scopes=scopes,
+        )
+
+    async def _token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
+        request = httpx.Request(
+            "POST",
+            TOKEN_URL,
+            data=dict(form),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return dict((await self._send(request)).json())
+
+    async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        body = await self._token_request(
+            {
+                "code": code,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "redirect_uri": redirect_uri,
+                "grant_type": "authorization_code",
+                "code_verifier": code_verifier,
+            }
+        )
+        return self._tokens(body)
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        if not tokens.refresh_token:
+            raise ReauthRequired(PLATFORM, "No refresh token is stored for this account.")
+        body = await self._token_request(
+            {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "grant_type": "refresh_token",
+                "refresh_token": tokens.refresh_token,
+            }
+        )
+        return self._tokens(body, tokens)
+
+    async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
+        """channels.list?part=snippet&mine=true: the channels of this login (the user picks)."""
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/channels",
+                params={"part": "snippet", "mine": "true"},
+                headers=self._auth(tokens),
+            )
+        )
+        found: list[tuple[ConnectedAccount, TokenSet]] = []
+        for item in response.json().get("items") or []:
+            snippet = item.get("snippet") or {}
+            thumbnail = (snippet.get("thumbnails") or {}).get("default") or {}
+            account = ConnectedAccount(
+                platform_account_id=str(item["id"]),
+                name=str(snippet.get("title") or item["id"]),
+                handle=snippet.get("customUrl") or None,
+                avatar_url=thumbnail.get("url") or None,
+                kind="channel",
+            )
+            found.append((account, tokens))
+        if not found:
+            raise Permanent(
+                PLATFORM, "This Google account has no YouTube channel.", code="no_channel"
+            )
+        return found
+
+    # -- Publishing ------------------------------------------------------------------------
+
+    @staticmethod
+    def _metadata(request: PublishRequest) -> dict[str, Any]:
+        options = request.options
+        title = str(options.get("title") or request.text.strip().split("\n", 1)[0])
+        if not title:
+            raise Permanent(PLATFORM, "A YouTube video needs a title.", code="title_required")
+        snippet: dict[str, Any] = {
+            "title": title[:MAX_TITLE_LENGTH],
+            "description": request.text,
+            "categoryId": str(options.get("category_id", DEFAULT_CATEGORY_ID)),
+        }
+        if options.get("tags"):
+            snippet["tags"] = [str(tag) for tag in options["tags"]]
+        status: dict[str, Any] = {
+            "privacyStatus": str(options.get("privacy_status", "public")),
+            "selfDeclaredMadeForKids": bool(options.get("made_for_kids", False)),
+        }
+        if "contains_synthetic_media" in options:
+            status["containsSyntheticMedia"] = bool(options["contains_synthetic_media"])
+        return {"snippet": snippet, "status": status}
+
+    async def publish(
+        self, tokens: TokenSet, account: ConnectedAccount, request: PublishRequest
+    ) -> PublishResult:
+        """One video (plus optionally one image, or options["thumbnail"], as its thumbnail)."""
+        videos = [m for m in request.media if m.kind == "video"]
+        images = [m for m in request.media if m.kind == "image"]
+        if len(videos) != 1 or len(images) > 1 or len(videos) + len(images) != len(request.media):
+            raise Permanent(
+                PLATFORM,
+                "A YouTube post is one video, optionally with one image as its thumbnail.",
+                code="unsupported_media",
+            )
+        metadata = self._metadata(request)
+        video_id = await self._upload(tokens, videos[0], metadata)
+        progress = {"video_id": video_id}
+        thumbnail = request.options.get("thumbnail") or (images[0] if images else None)
+        if isinstance(thumbnail, MediaFile):
+            # The video exists already: a refused thumbnail (e.g. an unverified channel) must
+            # not make the post look failed and get uploaded twice.
+            try:
+                await self.set_thumbnail(tokens, video_id, thumbnail)
+            except PlatformError as error:
+                progress["thumbnail_error"] = error.message
+        return PublishResult(
+            state="processing",
+            platform_post_id=video_id,
+            url=f"https://www.youtube.com/watch?v={video_id}",
+            check_after_seconds=30,
+            progress=progress,
+        )
+
+    async def _upload(self, tokens: TokenSet, video: MediaFile, metadata: Any) -> str:
+        """Resumable upload: POST the metadata for a session URI (Location), then PUT the bytes
+        in chunks with Content-Range; 308 answers tell (Range) how much the server holds."""
+        data = await video.read()
+        size = len(data)
+        start = await self._send(
+            httpx.Request(
+                "POST",
+                f"{UPLOAD_BASE}/videos",
+                params={"uploadType": "resumable", "part": "snippet,status"},
+                headers=self._auth(
+                    tokens,
+                    **{
+                        "Content-Type": JSON_CONTENT_TYPE,
+                        "X-Upload-Content-Length": str(size),
+                        "X-Upload-Content-Type": video.content_type,
+                    },
+                ),
+                content=_json(metadata),
+            )
+        )
+        session_uri = start.headers.get("location")
+        if not session_uri:
+            raise Retryable(PLATFORM, "YouTube did not open an upload session.")
+        offset, stalled = 0, 0
+        while True:
+            end = min(offset + self.chunk_size, size)
+            # Once the server holds every byte, an empty PUT with `bytes */size` asks for the
+            # final answer (the protocol's status check).
+            content_range = (
+                f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
+            )
+            request = httpx.Request(
+                "PUT",
+                session_uri,
+                headers=self._auth(
+                    tokens,
+                    **{"Content-Type": video.content_type, "Content-Range": content_range},
+                ),
+                content=data[offset:end],
+            )
+            try:
+                done = await self._send(request)
+            except _ResumeIncomplete as incomplete:
+                received = _received_until(incomplete.response)
+                stalled = stalled + 1 if received <= offset else 0
+                if stalled >= MAX_STALLED_CHUNKS:
+                    raise Retryable(PLATFORM, "The YouTube upload is not progressing.") from None
+                offset = received
+                continue
+            return str(done.json()["id"])
+
+    async def set_thumbnail(self, tokens: TokenSet, video_id: str, image: MediaFile) -> None:
+        """thumbnails.set: the image bytes as the body of an upload POST."""
+        await self._send(
+            httpx.Request(
+                "POST",
+                f"{UPLOAD_BASE}/thumbnails/set",
+                params={"videoId": video_id},
+                headers=self._auth(tokens, **{"Content-Type": image.content_type}),
+                content=await image.read(),
+            )
+        )
+
+    async def _video(self, tokens: TokenSet, video_id: str, part: str) -> dict[str, Any] | None:
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/videos",
+                params={"part": part, "id": video_id},
+                headers=self._auth(tokens),
+            )
+        )
+        items = response.json().get("items") or []
+        return dict(items[0]) if items else None
+
+    async def status(
+        self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
+    ) -> PostStatus:
+        """One videos.list?part=processingDetails,status."""
+        video_id = result.progress["video_id"]
+        url = f"https://www.youtube.com/watch?v={video_id}"
+        video = await self._video(tokens, video_id, "processingDetails,status")
+        if video is None:
+            return PostStatus(state="failed", error="YouTube no longer has this video.")
+        status = video.get("status") or {}
+        processing = video.get("processingDetails") or {}
+        upload_status = status.get("uploadStatus")
+        if upload_status in ("failed", "rejected", "deleted"):
+            reason = status.get("failureReason") or status.get("rejectionReason") or upload_status
+            return PostStatus(state="failed", platform_post_id=video_id, error=f"YouTube: {reason}")
+        processing_status = processing.get("processingStatus")
+        if processing_status in ("failed", "terminated"):
+            reason = processing.get("processingFailureReason") or processing_status
+            return PostStatus(state="failed", platform_post_id=video_id, error=f"YouTube: {reason}")
+        if upload_status == "processed" or processing_status == "succeeded":
+            return PostStatus(state="published", platform_post_id=video_id, url=url)
+        left_ms = (processing.get("processingProgress") or {}).get("timeLeftMs")
+        wait = min(300, max(10, int(left_ms) // 1000)) if left_ms else 30
+        return PostStatus(
+            state="processing", platform_post_id=video_id, url=url, check_after_seconds=wait
+        )
+
+    async def delete(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> None:
+        await self._send(
+            httpx.Request(
+                "DELETE",
+                f"{API_BASE}/videos",
+                params={"id": platform_post_id},
+                headers=self._auth(tokens),
+            )
+        )
+
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        """commentThreads.insert: a top-level comment on the video; returns the thread id."""
+        body = {
+            "snippet": {
+                "videoId": platform_post_id,
+                "topLevelComment": {"snippet": {"textOriginal": text}},
+            }
+        }
+        response = await self._send(
+            httpx.Request(
+                "POST",
+                f"{API_BASE}/commentThreads",
+                params={"part": "snippet"},
+                headers=self._auth(tokens, **{"Content-Type": JSON_CONTENT_TYPE}),
+                content=_json(body),
+            )
+        )
+        return str(response.json()["id"])
+
+    async def metrics(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
+    ) -> dict[str, int]:
+        """videos.list?part=statistics (counts arrive as strings; likeCount may be hidden)."""
+        video = await self._video(tokens, platform_post_id, "statistics")
+        if video is None:
+            raise Permanent(PLATFORM, "YouTube no longer has this video.", code="videoNotFound")
+        stats = video.get("statistics") or {}
+        names = {"views": "viewCount", "likes": "likeCount", "comments": "commentCount"}
+        return {name: int(stats.get(field) or 0) for name, field in names.items()}

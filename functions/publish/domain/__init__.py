@@ -1,0 +1,1 @@
+"""Publishing rules: platforms and their limits, social accounts, posts (later), preflight."""

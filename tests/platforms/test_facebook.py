@@ -1,0 +1,555 @@
+"""Facebook Pages adapter (Graph API with Page access tokens): exact requests per flow."""
+
+import io
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import httpx
+import pytest
+import respx
+from PIL import Image
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    MediaKind,
+    Permanent,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.facebook import FacebookAdapter
+
+V = "v25.0"
+GRAPH = f"https://graph.facebook.com/{V}"
+GRAPH_VIDEO = f"https://graph-video.facebook.com/{V}"
+RUPLOAD = f"https://rupload.facebook.com/video-upload/{V}"
+PAGE = "104000000000001"
+TOKEN = "PAGE-TOKEN-xyz"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+ACCOUNT = ConnectedAccount(platform_account_id=PAGE, name="Brand Page", kind="page")
+TOKENS = TokenSet(access_token=TOKEN)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def adapter() -> FacebookAdapter:
+    return FacebookAdapter(
+        client_id="app-id", client_secret="app-secret", http=httpx.AsyncClient(), clock=lambda: NOW
+    )
+
+
+def png_bytes(color: tuple[int, int, int] = (10, 200, 10)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def media(
+    kind: MediaKind = "image",
+    url: str = "https://cdn.example/a.png",
+    data: bytes | None = None,
+    alt: str | None = None,
+) -> MediaFile:
+    payload = data if data is not None else (png_bytes() if kind == "image" else os.urandom(4096))
+
+    async def read() -> bytes:
+        return payload
+
+    content_type = "image/png" if kind == "image" else "video/mp4"
+    return MediaFile(
+        kind=kind, content_type=content_type, size=len(payload), url=url, read=read, alt_text=alt
+    )
+
+
+def form(request: httpx.Request) -> dict[str, str]:
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    return dict(parse_qsl(request.content.decode(), keep_blank_values=True))
+
+
+def query(request: httpx.Request) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(str(request.url)).query).items()}
+
+
+def assert_bearer(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert "access_token" not in str(request.url)
+
+
+# --- OAuth -----------------------------------------------------------------------------------
+
+
+def test_authorization_url_with_pkce_when_enabled() -> None:
+    """https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow and
+    https://developers.facebook.com/docs/facebook-login/guides/advanced/oidc-token (PKCE)"""
+    adapter = FacebookAdapter(
+        client_id="app-id",
+        client_secret="app-secret",
+        http=httpx.AsyncClient(),
+        api_version="v24.0",
+        use_pkce=True,
+    )
+    url = adapter.authorization_url(
+        state="st", code_challenge="ch", redirect_uri="https://app.example/cb"
+    )
+    assert url.startswith("https://www.facebook.com/v24.0/dialog/oauth?")
+    assert query(httpx.Request("GET", url)) == {
+        "client_id": "app-id",
+        "redirect_uri": "https://app.example/cb",
+        "state": "st",
+        "response_type": "code",
+        "scope": "pages_show_list,pages_read_engagement,pages_manage_posts,"
+        "pages_manage_engagement,read_insights,publish_video,business_management",
+        "code_challenge": "ch",
+        "code_challenge_method": "S256",
+    }
+
+
+@pytest.mark.anyio
+async def test_exchange_code_with_pkce_sends_the_verifier() -> None:
+    """https://developers.facebook.com/docs/facebook-login/guides/advanced/oidc-token and
+    https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived"""
+    adapter = FacebookAdapter(
+        client_id="app-id",
+        client_secret="app-secret",
+        http=httpx.AsyncClient(),
+        use_pkce=True,
+        clock=lambda: NOW,
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/oauth/access_token").mock(
+            side_effect=[
+                httpx.Response(200, json={"access_token": "SHORT", "token_type": "bearer"}),
+                httpx.Response(
+                    200, json={"access_token": "LONG", "token_type": "bearer", "expires_in": 60}
+                ),
+            ]
+        )
+        tokens = await adapter.exchange_code(
+            code="c", code_verifier="v" * 43, redirect_uri="https://app.example/cb"
+        )
+    first, second = (call.request for call in route.calls)
+    assert query(first)["code_verifier"] == "v" * 43
+    assert query(second)["fb_exchange_token"] == "SHORT"
+    assert tokens.access_token == "LONG"
+    assert tokens.expires_at == NOW + timedelta(seconds=60)
+
+
+@pytest.mark.anyio
+async def test_accounts_lists_pages_with_page_tokens(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/pages-api/overview (GET /me/accounts returns each Page
+    with its Page access token)"""
+    body = {
+        "data": [
+            {
+                "id": PAGE,
+                "name": "Brand Page",
+                "access_token": "PAGE-1",
+                "picture": {"data": {"url": "https://cdn.example/page.jpg"}},
+            },
+            {"id": "105", "name": "Second", "access_token": "PAGE-2"},
+        ],
+        "paging": {"cursors": {"before": "B", "after": "A"}},
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/me/accounts").respond(200, json=body)
+        found = await adapter.accounts(TokenSet(access_token="USER-LONG"))
+    request = route.calls.last.request
+    assert request.headers["authorization"] == "Bearer USER-LONG"
+    assert query(request) == {"fields": "id,name,access_token,picture{url}", "limit": "100"}
+    assert [
+        (a.platform_account_id, a.name, a.kind, a.avatar_url, t.access_token) for a, t in found
+    ] == [
+        (PAGE, "Brand Page", "page", "https://cdn.example/page.jpg", "PAGE-1"),
+        ("105", "Second", "page", None, "PAGE-2"),
+    ]
+    assert found[0][1].expires_at is None
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_text_and_link_posts(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/pages-api/posts (POST /page_id/feed with message,
+    link)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/{PAGE}/feed").mock(
+            side_effect=[
+                httpx.Response(200, json={"id": f"{PAGE}_1"}),
+                httpx.Response(200, json={"id": f"{PAGE}_2"}),
+            ]
+        )
+        text = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="Hello fans"))
+        link = await adapter.publish(
+            TOKENS,
+            ACCOUNT,
+            PublishRequest(text="Read this", options={"link": "https://blog.example/a"}),
+        )
+    first, second = (call.request for call in route.calls)
+    assert form(first) == {"message": "Hello fans"}
+    assert form(second) == {"message": "Read this", "link": "https://blog.example/a"}
+    assert_bearer(first)
+    assert text == PublishResult(
+        state="published", platform_post_id=f"{PAGE}_1", url=f"https://www.facebook.com/{PAGE}_1"
+    )
+    assert link.platform_post_id == f"{PAGE}_2"
+
+
+@pytest.mark.anyio
+async def test_one_photo(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/reference/page/photos (POST with url, caption)
+    and https://developers.facebook.com/docs/pages-api/posts"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/{PAGE}/photos").respond(
+            200, json={"id": "PH1", "post_id": f"{PAGE}_10"}
+        )
+        result = await adapter.publish(
+            TOKENS, ACCOUNT, PublishRequest(text="A photo", media=[media(alt="Green square")])
+        )
+    assert form(route.calls.last.request) == {
+        "url": "https://cdn.example/a.png",
+        "caption": "A photo",
+        "alt_text_custom": "Green square",
+    }
+    assert_bearer(route.calls.last.request)
+    assert result.platform_post_id == f"{PAGE}_10"
+    assert result.state == "published"
+
+
+@pytest.mark.anyio
+async def test_several_photos_unpublished_then_attached_to_a_feed_post(
+    adapter: FacebookAdapter,
+) -> None:
+    """https://developers.facebook.com/docs/pages-api/posts (unpublished photos with
+    published=false, then /feed with attached_media[n]={"media_fbid": ...})"""
+    items = [media(url=f"https://cdn.example/{n}.png") for n in range(3)]
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        photos = mock.post(f"{GRAPH}/{PAGE}/photos").mock(
+            side_effect=[httpx.Response(200, json={"id": f"PH{n}"}) for n in range(3)]
+        )
+        feed = mock.post(f"{GRAPH}/{PAGE}/feed").respond(200, json={"id": f"{PAGE}_20"})
+        result = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="Album", media=items))
+    assert [form(call.request) for call in photos.calls] == [
+        {"url": f"https://cdn.example/{n}.png", "published": "false"} for n in range(3)
+    ]
+    body = form(feed.calls.last.request)
+    assert body["message"] == "Album"
+    assert [json.loads(body[f"attached_media[{n}]"]) for n in range(3)] == [
+        {"media_fbid": f"PH{n}"} for n in range(3)
+    ]
+    assert len(body) == 4
+    assert result.platform_post_id == f"{PAGE}_20"
+
+
+@pytest.mark.anyio
+async def test_video_by_file_url_then_status(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/video-api/guides/publishing (POST graph-video host
+    /page_id/videos with file_url) and GET /video_id?fields=status"""
+    request = PublishRequest(
+        text="Watch",
+        media=[media("video", url="https://cdn.example/v.mp4")],
+        options={"title": "Launch"},
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH_VIDEO}/{PAGE}/videos").respond(200, json={"id": "VID1"})
+        result = await adapter.publish(TOKENS, ACCOUNT, request)
+    assert form(route.calls.last.request) == {
+        "file_url": "https://cdn.example/v.mp4",
+        "description": "Watch",
+        "title": "Launch",
+    }
+    assert_bearer(route.calls.last.request)
+    assert result.state == "processing"
+    assert dict(result.progress) == {"kind": "video", "video_id": "VID1"}
+
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        check = mock.get(f"{GRAPH}/VID1").respond(
+            200, json={"status": {"video_status": "processing"}, "id": "VID1"}
+        )
+        pending = await adapter.status(TOKENS, ACCOUNT, result)
+    assert query(check.calls.last.request) == {"fields": "status,permalink_url"}
+    assert pending == PostStatus(state="processing", check_after_seconds=30)
+
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/VID1").respond(
+            200,
+            json={"status": {"video_status": "ready"}, "permalink_url": f"/{PAGE}/videos/VID1/"},
+        )
+        done = await adapter.status(TOKENS, ACCOUNT, result)
+    assert done == PostStatus(
+        state="published",
+        platform_post_id="VID1",
+        url=f"https://www.facebook.com/{PAGE}/videos/VID1/",
+    )
+
+
+@pytest.mark.anyio
+async def test_reel_start_upload_bytes_finish_then_status(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/video-api/guides/reels-publishing (upload_phase=start,
+    upload to rupload.facebook.com with Authorization: OAuth, offset and file_size headers,
+    upload_phase=finish with video_state=PUBLISHED, then GET /video_id?fields=status)"""
+    video = os.urandom(10_000)
+    request = PublishRequest(
+        text="Reel time", media=[media("video", data=video)], options={"type": "reel"}
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        reels = mock.post(f"{GRAPH}/{PAGE}/video_reels").mock(
+            side_effect=[
+                httpx.Response(200, json={"video_id": "RV1", "upload_url": f"{RUPLOAD}/RV1"}),
+                httpx.Response(200, json={"success": True}),
+            ]
+        )
+        upload = mock.post(f"{RUPLOAD}/RV1").respond(200, json={"success": True})
+        result = await adapter.publish(TOKENS, ACCOUNT, request)
+    start, finish = (call.request for call in reels.calls)
+    assert start.headers["content-type"] == "application/json"
+    assert json.loads(start.content) == {"upload_phase": "start"}
+    assert_bearer(start)
+    sent = upload.calls.last.request
+    assert sent.headers["authorization"] == f"OAuth {TOKEN}"
+    assert sent.headers["offset"] == "0"
+    assert sent.headers["file_size"] == str(len(video))
+    assert sent.content == video
+    assert json.loads(finish.content) == {
+        "upload_phase": "finish",
+        "video_id": "RV1",
+        "video_state": "PUBLISHED",
+        "description": "Reel time",
+    }
+    assert_bearer(finish)
+    assert result.state == "processing"
+    assert dict(result.progress) == {"kind": "reel", "video_id": "RV1"}
+
+    processing = {
+        "video_status": "processing",
+        "uploading_phase": {"status": "complete"},
+        "processing_phase": {"status": "in_progress"},
+        "publishing_phase": {"status": "not_started"},
+    }
+    ready = {
+        "video_status": "ready",
+        "uploading_phase": {"status": "complete"},
+        "processing_phase": {"status": "complete"},
+        "publishing_phase": {"status": "complete", "publish_status": "published"},
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/RV1").mock(
+            side_effect=[
+                httpx.Response(200, json={"status": processing}),
+                httpx.Response(200, json={"status": ready}),
+            ]
+        )
+        first = await adapter.status(TOKENS, ACCOUNT, result)
+        second = await adapter.status(TOKENS, ACCOUNT, result)
+    assert first.state == "processing"
+    assert second == PostStatus(
+        state="published", platform_post_id="RV1", url="https://www.facebook.com/reel/RV1"
+    )
+
+
+@pytest.mark.anyio
+async def test_reel_processing_error_fails_with_facebooks_message(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/video-api/guides/reels-publishing (status phases carry
+    the error)"""
+    pending = PublishResult(state="processing", progress={"kind": "reel", "video_id": "RV1"})
+    status = {
+        "video_status": "error",
+        "processing_phase": {
+            "status": "error",
+            "errors": [{"code": 1363008, "message": "Video too short"}],
+        },
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/RV1").respond(200, json={"status": status})
+        failed = await adapter.status(TOKENS, ACCOUNT, pending)
+    assert failed == PostStatus(state="failed", platform_post_id="RV1", error="Video too short")
+
+
+@pytest.mark.anyio
+async def test_content_rules_refused_before_any_request(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/video-api/guides/reels-publishing (a reel is one
+    video)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True):
+        with pytest.raises(Permanent, match="needs a video"):
+            await adapter.publish(
+                TOKENS, ACCOUNT, PublishRequest(text="x", media=[media()], options={"type": "reel"})
+            )
+        with pytest.raises(Permanent, match="one video"):
+            await adapter.publish(
+                TOKENS, ACCOUNT, PublishRequest(text="x", media=[media(), media("video")])
+            )
+        with pytest.raises(Permanent, match="text, a link or media"):
+            await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text=""))
+
+
+# --- delete, comment, metrics ----------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_delete_comment_and_metrics(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/pages-api/posts (DELETE /post_id; comments) and
+    https://developers.facebook.com/docs/graph-api/reference/post (reactions and comments
+    summaries, shares)"""
+    post = f"{PAGE}_1"
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        delete = mock.delete(f"{GRAPH}/{post}").respond(200, json={"success": True})
+        comment = mock.post(f"{GRAPH}/{post}/comments").respond(200, json={"id": f"{post}_c9"})
+        metrics = mock.get(f"{GRAPH}/{post}").respond(
+            200,
+            json={
+                "id": post,
+                "reactions": {"data": [], "summary": {"total_count": 42}},
+                "comments": {"data": [], "summary": {"total_count": 5, "order": "ranked"}},
+                "shares": {"count": 3},
+            },
+        )
+        await adapter.delete(TOKENS, ACCOUNT, post)
+        comment_id = await adapter.comment(TOKENS, ACCOUNT, post, "First comment")
+        numbers = await adapter.metrics(TOKENS, ACCOUNT, post)
+    assert_bearer(delete.calls.last.request)
+    assert delete.calls.last.request.content == b""
+    assert form(comment.calls.last.request) == {"message": "First comment"}
+    assert comment_id == f"{post}_c9"
+    assert query(metrics.calls.last.request) == {
+        "fields": "reactions.limit(0).summary(total_count),"
+        "comments.limit(0).summary(total_count),shares"
+    }
+    assert numbers == {"reactions": 42, "comments": 5, "shares": 3}
+
+
+# --- error classification -----------------------------------------------------------------------
+
+
+def graph_error(code: int, message: str, **extra: object) -> dict[str, object]:
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "T",
+            **extra,
+        }
+    }
+
+
+async def post_text(adapter: FacebookAdapter) -> None:
+    await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="hello"))
+
+
+@pytest.mark.anyio
+async def test_429_with_retry_after_is_retryable(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/overview/rate-limiting"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/feed").respond(
+            429, headers={"Retry-After": "30"}, json=graph_error(32, "Page request limit reached")
+        )
+        with pytest.raises(Retryable) as caught:
+            await post_text(adapter)
+    assert caught.value.retry_after == 30.0
+    assert caught.value.code == "32"
+
+
+@pytest.mark.anyio
+async def test_rate_limit_code_in_a_400_is_retryable(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (code 613 and the
+    80001-range business use case rate limits)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/feed").mock(
+            side_effect=[
+                httpx.Response(
+                    400, json=graph_error(613, "Calls to this api have exceeded the rate limit.")
+                ),
+                httpx.Response(
+                    400,
+                    json=graph_error(80001, "There have been too many calls to this Page account."),
+                ),
+            ]
+        )
+        for _ in range(2):
+            with pytest.raises(Retryable):
+                await post_text(adapter)
+
+
+@pytest.mark.anyio
+async def test_5xx_and_timeout_are_retryable(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (code 1/2: temporary)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/feed").mock(
+            side_effect=[
+                httpx.Response(
+                    500, json=graph_error(1, "An unknown error occurred", is_transient=True)
+                ),
+                httpx.Response(502, text="Bad Gateway"),
+                httpx.ReadTimeout("timed out"),
+            ]
+        )
+        for _ in range(3):
+            with pytest.raises(Retryable):
+                await post_text(adapter)
+
+
+@pytest.mark.anyio
+async def test_rupload_timeout_is_retryable(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/video-api/guides/reels-publishing"""
+    request = PublishRequest(text="r", media=[media("video")], options={"type": "reel"})
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/video_reels").respond(
+            200, json={"video_id": "RV2", "upload_url": f"{RUPLOAD}/RV2"}
+        )
+        mock.post(f"{RUPLOAD}/RV2").mock(side_effect=httpx.ReadTimeout("timed out"))
+        with pytest.raises(Retryable):
+            await adapter.publish(TOKENS, ACCOUNT, request)
+
+
+@pytest.mark.anyio
+async def test_invalid_token_requires_reauth(adapter: FacebookAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (code 190)"""
+    body = graph_error(
+        190,
+        "Error validating access token: The user has not authorized application.",
+        error_subcode=458,
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/feed").respond(400, json=body)
+        with pytest.raises(ReauthRequired):
+            await post_text(adapter)
+
+
+@pytest.mark.anyio
+async def test_duplicate_or_refused_content_is_permanent_with_metas_message(
+    adapter: FacebookAdapter,
+) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (506 duplicate post;
+    error_user_msg is the message for the user)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{PAGE}/feed").mock(
+            side_effect=[
+                httpx.Response(400, json=graph_error(506, "Duplicate status message")),
+                httpx.Response(
+                    400,
+                    json=graph_error(
+                        368,
+                        "The action attempted has been deemed abusive or is otherwise disallowed",
+                        error_user_msg="This content goes against our Community Standards.",
+                    ),
+                ),
+            ]
+        )
+        with pytest.raises(Permanent) as duplicate:
+            await post_text(adapter)
+        with pytest.raises(Permanent) as refused:
+            await post_text(adapter)
+    assert duplicate.value.message == "Duplicate status message"
+    assert duplicate.value.code == "506"
+    assert refused.value.message == "This content goes against our Community Standards."
+    assert refused.value.platform == "facebook"

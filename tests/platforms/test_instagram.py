@@ -1,0 +1,612 @@
+"""Instagram adapter (Instagram API with Facebook Login, Graph API): exact requests per flow."""
+
+import io
+import os
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import httpx
+import pytest
+import respx
+from PIL import Image
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    MediaKind,
+    Permanent,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.instagram import InstagramAdapter, PublishingLimit
+
+V = "v25.0"
+GRAPH = f"https://graph.facebook.com/{V}"
+IG_USER = "17841400000000001"
+TOKEN = "PAGE-TOKEN-abc"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+ACCOUNT = ConnectedAccount(platform_account_id=IG_USER, name="Brand", kind="business")
+TOKENS = TokenSet(access_token=TOKEN)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def adapter() -> InstagramAdapter:
+    return InstagramAdapter(
+        client_id="app-id", client_secret="app-secret", http=httpx.AsyncClient(), clock=lambda: NOW
+    )
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def media(
+    kind: MediaKind = "image", url: str = "https://cdn.example/a.jpg", alt: str | None = None
+) -> MediaFile:
+    data = png_bytes() if kind == "image" else os.urandom(2048)
+
+    async def read() -> bytes:
+        return data
+
+    content_type = "image/jpeg" if kind == "image" else "video/mp4"
+    return MediaFile(
+        kind=kind, content_type=content_type, size=len(data), url=url, read=read, alt_text=alt
+    )
+
+
+def form(request: httpx.Request) -> dict[str, str]:
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    return dict(parse_qsl(request.content.decode(), keep_blank_values=True))
+
+
+def query(request: httpx.Request) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(str(request.url)).query).items()}
+
+
+def assert_bearer(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert "access_token" not in str(request.url)
+
+
+# --- OAuth -----------------------------------------------------------------------------------
+
+
+def test_authorization_url(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow"""
+    url = adapter.authorization_url(
+        state="signed-state", code_challenge="challenge", redirect_uri="https://app.example/cb"
+    )
+    parts = urlsplit(url)
+    assert (
+        f"{parts.scheme}://{parts.netloc}{parts.path}"
+        == f"https://www.facebook.com/{V}/dialog/oauth"
+    )
+    assert query(httpx.Request("GET", url)) == {
+        "client_id": "app-id",
+        "redirect_uri": "https://app.example/cb",
+        "state": "signed-state",
+        "response_type": "code",
+        "scope": "instagram_basic,instagram_content_publish,instagram_manage_comments,"
+        "instagram_manage_insights,pages_show_list,pages_read_engagement,business_management",
+    }
+
+
+@pytest.mark.anyio
+async def test_exchange_code_then_long_lived_token(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow (code
+    exchange) and https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/oauth/access_token").mock(
+            side_effect=[
+                httpx.Response(
+                    200, json={"access_token": "SHORT", "token_type": "bearer", "expires_in": 3600}
+                ),
+                httpx.Response(
+                    200,
+                    json={"access_token": "LONG", "token_type": "bearer", "expires_in": 5183944},
+                ),
+            ]
+        )
+        tokens = await adapter.exchange_code(
+            code="the-code", code_verifier="verifier", redirect_uri="https://app.example/cb"
+        )
+    first, second = (call.request for call in route.calls)
+    assert query(first) == {
+        "client_id": "app-id",
+        "redirect_uri": "https://app.example/cb",
+        "client_secret": "app-secret",
+        "code": "the-code",
+    }
+    assert query(second) == {
+        "grant_type": "fb_exchange_token",
+        "client_id": "app-id",
+        "client_secret": "app-secret",
+        "fb_exchange_token": "SHORT",
+    }
+    assert "authorization" not in first.headers
+    assert tokens.access_token == "LONG"
+    assert tokens.expires_at == NOW + timedelta(seconds=5183944)
+    assert tokens.refresh_token is None
+
+
+@pytest.mark.anyio
+async def test_refresh_re_exchanges_for_a_long_lived_token(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/oauth/access_token").respond(
+            200, json={"access_token": "LONG-2", "token_type": "bearer", "expires_in": 100}
+        )
+        tokens = await adapter.refresh(TokenSet(access_token="LONG-1"))
+    assert query(route.calls.last.request)["fb_exchange_token"] == "LONG-1"
+    assert query(route.calls.last.request)["grant_type"] == "fb_exchange_token"
+    assert tokens == TokenSet(
+        access_token="LONG-2", expires_at=NOW + timedelta(seconds=100), scopes=adapter.scopes
+    )
+
+
+@pytest.mark.anyio
+async def test_accounts_lists_linked_instagram_accounts_with_page_tokens(
+    adapter: InstagramAdapter,
+) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/get-started
+    (GET /me/accounts with instagram_business_account)"""
+    page_one = {
+        "data": [
+            {
+                "id": "111",
+                "name": "Brand Page",
+                "access_token": "PAGE-111",
+                "instagram_business_account": {
+                    "id": IG_USER,
+                    "username": "brand",
+                    "name": "Brand IG",
+                    "profile_picture_url": "https://cdn.example/p.jpg",
+                },
+            },
+            {"id": "222", "name": "No IG", "access_token": "PAGE-222"},
+        ],
+        "paging": {"cursors": {"after": "CURSOR"}, "next": f"{GRAPH}/me/accounts?after=CURSOR"},
+    }
+    page_two = {
+        "data": [
+            {
+                "id": "333",
+                "name": "Other",
+                "access_token": "PAGE-333",
+                "instagram_business_account": {"id": "17841400000000003", "username": "other"},
+            }
+        ],
+        "paging": {"cursors": {"after": "END"}},
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/me/accounts").mock(
+            side_effect=[httpx.Response(200, json=page_one), httpx.Response(200, json=page_two)]
+        )
+        found = await adapter.accounts(TokenSet(access_token="USER-LONG"))
+    first, second = (call.request for call in route.calls)
+    assert first.headers["authorization"] == "Bearer USER-LONG"
+    fields = "id,name,access_token,instagram_business_account{id,username,name,profile_picture_url}"
+    assert query(first) == {"fields": fields, "limit": "100"}
+    assert query(second) == {"fields": fields, "limit": "100", "after": "CURSOR"}
+    assert [
+        (account.platform_account_id, account.handle, tokens.access_token)
+        for account, tokens in found
+    ] == [
+        (IG_USER, "brand", "PAGE-111"),
+        ("17841400000000003", "other", "PAGE-333"),
+    ]
+    account = found[0][0]
+    assert account.kind == "business"
+    assert account.name == "Brand IG"
+    assert account.avatar_url == "https://cdn.example/p.jpg"
+    assert dict(account.extra) == {"page_id": "111", "page_name": "Brand Page"}
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_publish_single_image(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/content-publishing (image container,
+    status_code check, media_publish)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        create = mock.post(f"{GRAPH}/{IG_USER}/media").respond(200, json={"id": "C1"})
+        check = mock.get(f"{GRAPH}/C1").respond(200, json={"status_code": "FINISHED", "id": "C1"})
+        publish = mock.post(f"{GRAPH}/{IG_USER}/media_publish").respond(200, json={"id": "M1"})
+        permalink = mock.get(f"{GRAPH}/M1").respond(
+            200, json={"permalink": "https://www.instagram.com/p/abc/", "id": "M1"}
+        )
+        result = await adapter.publish(
+            TOKENS,
+            ACCOUNT,
+            PublishRequest(text="Hello #herald", media=[media(alt="A red square")]),
+        )
+    assert form(create.calls.last.request) == {
+        "image_url": "https://cdn.example/a.jpg",
+        "caption": "Hello #herald",
+        "alt_text": "A red square",
+    }
+    assert query(check.calls.last.request) == {"fields": "status_code,status"}
+    assert form(publish.calls.last.request) == {"creation_id": "C1"}
+    assert query(permalink.calls.last.request) == {"fields": "permalink"}
+    for route in (create, check, publish, permalink):
+        assert_bearer(route.calls.last.request)
+    assert result == PublishResult(
+        state="published", platform_post_id="M1", url="https://www.instagram.com/p/abc/"
+    )
+
+
+@pytest.mark.anyio
+async def test_publish_image_carousel(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/content-publishing (carousel: child
+    containers with is_carousel_item, then a CAROUSEL container with children)"""
+    items = [media(url=f"https://cdn.example/{n}.jpg") for n in range(3)]
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        create = mock.post(f"{GRAPH}/{IG_USER}/media").mock(
+            side_effect=[httpx.Response(200, json={"id": cid}) for cid in ("K0", "K1", "K2", "CAR")]
+        )
+        check = mock.get(f"{GRAPH}/CAR").respond(200, json={"status_code": "FINISHED"})
+        publish = mock.post(f"{GRAPH}/{IG_USER}/media_publish").respond(200, json={"id": "M2"})
+        mock.get(f"{GRAPH}/M2").respond(200, json={"permalink": "https://www.instagram.com/p/car/"})
+        result = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="Three", media=items))
+    bodies = [form(call.request) for call in create.calls]
+    assert bodies[:3] == [
+        {"is_carousel_item": "true", "image_url": f"https://cdn.example/{n}.jpg"} for n in range(3)
+    ]
+    assert bodies[3] == {"media_type": "CAROUSEL", "children": "K0,K1,K2", "caption": "Three"}
+    assert check.call_count == 1
+    assert form(publish.calls.last.request) == {"creation_id": "CAR"}
+    assert result.state == "published"
+    assert result.platform_post_id == "M2"
+
+
+@pytest.mark.anyio
+async def test_carousel_with_video_waits_for_children_through_status(
+    adapter: InstagramAdapter,
+) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/content-publishing (video carousel
+    items: media_type=VIDEO; containers are checked with status_code, never by sleeping)"""
+    items = [
+        media(url="https://cdn.example/0.jpg"),
+        media("video", url="https://cdn.example/1.mp4"),
+    ]
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        create = mock.post(f"{GRAPH}/{IG_USER}/media").mock(
+            side_effect=[
+                httpx.Response(200, json={"id": "K0"}),
+                httpx.Response(200, json={"id": "K1"}),
+            ]
+        )
+        mock.get(f"{GRAPH}/K0").respond(200, json={"status_code": "FINISHED"})
+        mock.get(f"{GRAPH}/K1").respond(200, json={"status_code": "IN_PROGRESS"})
+        first = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="Mixed", media=items))
+    assert [form(call.request) for call in create.calls] == [
+        {"is_carousel_item": "true", "image_url": "https://cdn.example/0.jpg"},
+        {
+            "is_carousel_item": "true",
+            "media_type": "VIDEO",
+            "video_url": "https://cdn.example/1.mp4",
+        },
+    ]
+    assert first.state == "processing"
+    assert first.check_after_seconds == 30
+    assert dict(first.progress) == {
+        "ig_user_id": IG_USER,
+        "kind": "carousel",
+        "stage": "children",
+        "children": "K0,K1",
+        "caption": "Mixed",
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/K0").respond(200, json={"status_code": "FINISHED"})
+        mock.get(f"{GRAPH}/K1").respond(200, json={"status_code": "FINISHED"})
+        parent = mock.post(f"{GRAPH}/{IG_USER}/media").respond(200, json={"id": "CAR"})
+        mock.get(f"{GRAPH}/CAR").respond(200, json={"status_code": "FINISHED"})
+        mock.post(f"{GRAPH}/{IG_USER}/media_publish").respond(200, json={"id": "M3"})
+        mock.get(f"{GRAPH}/M3").respond(200, json={"permalink": "https://www.instagram.com/p/m3/"})
+        status = await adapter.status(TOKENS, ACCOUNT, first)
+    assert form(parent.calls.last.request) == {
+        "media_type": "CAROUSEL",
+        "children": "K0,K1",
+        "caption": "Mixed",
+    }
+    assert status.state == "published"
+    assert status.platform_post_id == "M3"
+    assert status.url == "https://www.instagram.com/p/m3/"
+
+
+@pytest.mark.anyio
+async def test_reel_is_processing_then_published_by_status(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+    (media_type=REELS, video_url, share_to_feed) and the IG Container status_code
+    (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container)"""
+    request = PublishRequest(
+        text="Reel caption",
+        media=[media("video", url="https://cdn.example/r.mp4")],
+        options={"type": "reel", "share_to_feed": True, "thumb_offset": 1500},
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        create = mock.post(f"{GRAPH}/{IG_USER}/media").respond(200, json={"id": "R1"})
+        mock.get(f"{GRAPH}/R1").respond(200, json={"status_code": "IN_PROGRESS"})
+        result = await adapter.publish(TOKENS, ACCOUNT, request)
+    assert form(create.calls.last.request) == {
+        "media_type": "REELS",
+        "video_url": "https://cdn.example/r.mp4",
+        "caption": "Reel caption",
+        "share_to_feed": "true",
+        "thumb_offset": "1500",
+    }
+    assert result.state == "processing"
+    assert result.progress["container_id"] == "R1"
+    assert result.check_after_seconds == 30
+
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/R1").respond(200, json={"status_code": "IN_PROGRESS"})
+        still = await adapter.status(TOKENS, ACCOUNT, result)
+    assert still.state == "processing"
+    assert still.check_after_seconds == 30
+
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/R1").respond(200, json={"status_code": "FINISHED"})
+        publish = mock.post(f"{GRAPH}/{IG_USER}/media_publish").respond(200, json={"id": "M9"})
+        mock.get(f"{GRAPH}/M9").respond(
+            200, json={"permalink": "https://www.instagram.com/reel/x/"}
+        )
+        done = await adapter.status(TOKENS, ACCOUNT, result)
+    assert form(publish.calls.last.request) == {"creation_id": "R1"}
+    assert done.state == "published"
+    assert done.platform_post_id == "M9"
+    assert done.url == "https://www.instagram.com/reel/x/"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("kind", "url", "key"),
+    [
+        ("image", "https://cdn.example/s.jpg", "image_url"),
+        ("video", "https://cdn.example/s.mp4", "video_url"),
+    ],
+)
+async def test_story(adapter: InstagramAdapter, kind: MediaKind, url: str, key: str) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+    (media_type=STORIES with image_url or video_url)"""
+    request = PublishRequest(
+        text="ignored", media=[media(kind, url=url)], options={"type": "story"}
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        create = mock.post(f"{GRAPH}/{IG_USER}/media").respond(200, json={"id": "S1"})
+        mock.get(f"{GRAPH}/S1").respond(200, json={"status_code": "FINISHED"})
+        mock.post(f"{GRAPH}/{IG_USER}/media_publish").respond(200, json={"id": "M5"})
+        mock.get(f"{GRAPH}/M5").respond(
+            200, json={"permalink": "https://www.instagram.com/stories/brand/5/"}
+        )
+        result = await adapter.publish(TOKENS, ACCOUNT, request)
+    assert form(create.calls.last.request) == {"media_type": "STORIES", key: url}
+    assert result.state == "published"
+    assert result.platform_post_id == "M5"
+
+
+@pytest.mark.anyio
+async def test_container_error_and_expiry_fail_with_a_message(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container
+    (status_code ERROR and EXPIRED; `status` carries the error detail)"""
+    pending = PublishResult(
+        state="processing",
+        progress={
+            "ig_user_id": IG_USER,
+            "kind": "reel",
+            "stage": "container",
+            "container_id": "R1",
+        },
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/R1").respond(
+            200, json={"status_code": "ERROR", "status": "Error: 2207026 unsupported video format"}
+        )
+        failed = await adapter.status(TOKENS, ACCOUNT, pending)
+    assert failed.state == "failed"
+    assert failed.error is not None
+    assert "2207026 unsupported video format" in failed.error
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/R1").respond(200, json={"status_code": "EXPIRED"})
+        expired = await adapter.status(TOKENS, ACCOUNT, pending)
+    assert expired.state == "failed"
+    assert expired.error is not None
+    assert "expired" in expired.error
+
+
+@pytest.mark.anyio
+async def test_content_rules_refused_before_any_request(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/content-publishing (carousels hold up
+    to 10 items; stories one item)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True):
+        with pytest.raises(Permanent, match="2 to 10"):
+            await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="x", media=[media()] * 11))
+        with pytest.raises(Permanent, match="image or a video"):
+            await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="x"))
+        with pytest.raises(Permanent, match="exactly one"):
+            await adapter.publish(
+                TOKENS,
+                ACCOUNT,
+                PublishRequest(text="x", media=[media()] * 2, options={"type": "story"}),
+            )
+
+
+# --- limit, comment, delete, metrics ------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_publishing_limit(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{IG_USER}/content_publishing_limit").respond(
+            200,
+            json={
+                "data": [{"config": {"quota_total": 50, "quota_duration": 86400}, "quota_usage": 7}]
+            },
+        )
+        limit = await adapter.publishing_limit(TOKENS, ACCOUNT)
+    assert query(route.calls.last.request) == {"fields": "config,quota_usage"}
+    assert_bearer(route.calls.last.request)
+    assert limit == PublishingLimit(quota_usage=7, quota_total=50, quota_duration_seconds=86400)
+
+
+@pytest.mark.anyio
+async def test_first_comment(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/M1/comments").respond(200, json={"id": "CM1"})
+        comment_id = await adapter.comment(TOKENS, ACCOUNT, "M1", "First! #tags")
+    assert form(route.calls.last.request) == {"message": "First! #tags"}
+    assert_bearer(route.calls.last.request)
+    assert comment_id == "CM1"
+
+
+@pytest.mark.anyio
+async def test_delete_is_not_offered_by_the_api(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/reference/instagram-media (no delete
+    operation documented): Permanent with a clear message, no request sent."""
+    with (
+        respx.mock(assert_all_called=True, assert_all_mocked=True),
+        pytest.raises(Permanent, match="Instagram app") as caught,
+    ):
+        await adapter.delete(TOKENS, ACCOUNT, "M1")
+    assert caught.value.code == "delete_unsupported"
+
+
+@pytest.mark.anyio
+async def test_metrics_from_media_insights(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights"""
+    body = {
+        "data": [
+            {"name": "views", "period": "lifetime", "values": [{"value": 1200}]},
+            {"name": "reach", "period": "lifetime", "values": [{"value": 900}]},
+            {"name": "likes", "period": "lifetime", "values": [{"value": 80}]},
+            {"name": "comments", "period": "lifetime", "values": [{"value": 4}]},
+            {"name": "shares", "period": "lifetime", "values": [{"value": 3}]},
+            {"name": "saved", "period": "lifetime", "values": [{"value": 9}]},
+            {"name": "total_interactions", "period": "lifetime", "total_value": {"value": 96}},
+        ]
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/M1/insights").respond(200, json=body)
+        metrics = await adapter.metrics(TOKENS, ACCOUNT, "M1")
+    assert query(route.calls.last.request) == {
+        "metric": "views,reach,likes,comments,shares,saved,total_interactions"
+    }
+    assert metrics == {
+        "views": 1200,
+        "reach": 900,
+        "likes": 80,
+        "comments": 4,
+        "shares": 3,
+        "saved": 9,
+        "total_interactions": 96,
+    }
+
+
+# --- error classification -----------------------------------------------------------------------
+
+
+def graph_error(code: int, message: str, **extra: object) -> dict[str, object]:
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "T",
+            **extra,
+        }
+    }
+
+
+async def publish_image(adapter: InstagramAdapter) -> None:
+    await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="x", media=[media()]))
+
+
+@pytest.mark.anyio
+async def test_429_with_retry_after_is_retryable(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/overview/rate-limiting"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{IG_USER}/media").respond(
+            429, headers={"Retry-After": "120"}, text="slow down"
+        )
+        with pytest.raises(Retryable) as caught:
+            await publish_image(adapter)
+    assert caught.value.retry_after == 120.0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, graph_error(4, "Application request limit reached")),
+        (400, graph_error(17, "User request limit reached")),
+        (400, graph_error(32, "Page request limit reached")),
+        (400, graph_error(613, "Calls to this api have exceeded the rate limit.")),
+        (400, graph_error(80002, "There have been too many calls to this Instagram account.")),
+        (400, graph_error(9007, "Media is being processed", is_transient=True)),
+        (500, graph_error(2, "An unexpected error has occurred. Please retry your request later.")),
+        (503, {"not": "meta"}),
+    ],
+)
+async def test_throttling_transient_and_5xx_are_retryable(
+    adapter: InstagramAdapter, status: int, body: dict[str, object]
+) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (codes 4, 17, 32, 613,
+    the 80001-range business use case limits, is_transient, code 2 service downtime)"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{IG_USER}/media").respond(status, json=body)
+        with pytest.raises(Retryable):
+            await publish_image(adapter)
+
+
+@pytest.mark.anyio
+async def test_timeout_is_retryable(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{IG_USER}/media").mock(side_effect=httpx.ReadTimeout("timed out"))
+        with pytest.raises(Retryable):
+            await publish_image(adapter)
+
+
+@pytest.mark.anyio
+async def test_expired_token_requires_reauth(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (code 190: access token
+    expired, answered with HTTP 400)"""
+    body = graph_error(190, "Error validating access token: Session has expired", error_subcode=463)
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{IG_USER}/media").respond(400, json=body)
+        with pytest.raises(ReauthRequired) as caught:
+            await publish_image(adapter)
+    assert caught.value.code == "190"
+
+
+@pytest.mark.anyio
+async def test_content_refusal_is_permanent_with_metas_message(adapter: InstagramAdapter) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling (error_user_msg is the
+    message to show the user)"""
+    body = graph_error(
+        36003,
+        "Invalid parameter",
+        error_subcode=2207009,
+        error_user_title="Unsupported aspect ratio",
+        error_user_msg="The aspect ratio is not supported.",
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{IG_USER}/media").respond(400, json=body)
+        with pytest.raises(Permanent) as caught:
+            await publish_image(adapter)
+    assert caught.value.message == "The aspect ratio is not supported."
+    assert caught.value.code == "36003"
+    assert caught.value.platform == "instagram"

@@ -1,0 +1,802 @@
+"""The X adapter against the documented X API v2 requests, intercepted at the transport."""
+
+import base64
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+from PIL import Image
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    MediaKind,
+    Permanent,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.x import XAdapter
+
+API = "https://api.x.com"
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+TOKENS = TokenSet(access_token="user-access", refresh_token="user-refresh")
+ACCOUNT = ConnectedAccount(platform_account_id="2244994945", name="Herald", handle="heraldhq")
+AUTH = {"authorization": "Bearer user-access"}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+def adapter() -> XAdapter:
+    # Chunks of 1000 bytes so every upload below spans several APPEND segments.
+    return XAdapter(
+        client_id="client-id",
+        client_secret="client-secret",
+        http=httpx.AsyncClient(),
+        chunk_size=1000,
+        clock=lambda: NOW,
+    )
+
+
+def png_bytes(color: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def media(kind: MediaKind, content: bytes, content_type: str, alt: str | None = None) -> MediaFile:
+    async def read() -> bytes:
+        return content
+
+    return MediaFile(
+        kind=kind,
+        content_type=content_type,
+        size=len(content),
+        url="https://media.example/asset",
+        read=read,
+        alt_text=alt,
+        filename=f"asset.{content_type.split('/')[1]}",
+    )
+
+
+def form_parts(request: httpx.Request) -> dict[str, tuple[bytes, str | None, str | None]]:
+    """multipart/form-data parts as name -> (bytes, filename, content type)."""
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + request.content)
+    assert message.is_multipart()
+    parts: dict[str, tuple[bytes, str | None, str | None]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        assert isinstance(name, str)
+        assert isinstance(payload, bytes)
+        content_type = part.get("content-type")
+        parts[name] = (payload, part.get_filename(), str(content_type) if content_type else None)
+    return parts
+
+
+def body(request: httpx.Request) -> Any:
+    assert request.headers["content-type"] == "application/json"
+    return json.loads(request.content)
+
+
+def assert_auth(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == AUTH["authorization"]
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_text_post(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """POST /2/tweets with text and reply_settings.
+
+    https://docs.x.com/x-api/posts/create-or-edit-post
+    """
+    route = mock.post(f"{API}/2/tweets").respond(
+        201, json={"data": {"id": "1346889436626259968", "text": "Hello"}}
+    )
+    result = await adapter.publish(
+        TOKENS, ACCOUNT, PublishRequest(text="Hello", options={"reply_settings": "following"})
+    )
+    request = route.calls.last.request
+    assert_auth(request)
+    assert request.url == f"{API}/2/tweets"
+    assert body(request) == {"text": "Hello", "reply_settings": "following"}
+    assert result == PublishResult(
+        state="published",
+        platform_post_id="1346889436626259968",
+        url="https://x.com/heraldhq/status/1346889436626259968",
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("setting", ["following", "mentionedUsers", "subscribers", "verified"])
+async def test_every_documented_reply_setting_is_sent(
+    adapter: XAdapter, mock: respx.MockRouter, setting: str
+) -> None:
+    """reply_settings enum: https://docs.x.com/x-api/posts/create-or-edit-post"""
+    route = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "1", "text": "t"}})
+    await adapter.publish(
+        TOKENS, ACCOUNT, PublishRequest(text="t", options={"reply_settings": setting})
+    )
+    assert body(route.calls.last.request)["reply_settings"] == setting
+
+
+@pytest.mark.anyio
+async def test_everyone_omits_reply_settings_and_reply_chains_use_in_reply_to(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """Threads are reply chains: reply.in_reply_to_tweet_id.
+
+    https://docs.x.com/x-api/posts/create-or-edit-post
+    """
+    route = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "2", "text": "2/2"}})
+    await adapter.publish(
+        TOKENS,
+        ACCOUNT,
+        PublishRequest(text="2/2", reply_to="1", options={"reply_settings": "everyone"}),
+    )
+    assert body(route.calls.last.request) == {"text": "2/2", "reply": {"in_reply_to_tweet_id": "1"}}
+
+
+@pytest.mark.anyio
+async def test_unknown_reply_setting_is_permanent(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """https://docs.x.com/x-api/posts/create-or-edit-post lists the accepted values."""
+    with pytest.raises(Permanent, match="mentionedUsers"):
+        await adapter.publish(
+            TOKENS, ACCOUNT, PublishRequest(text="t", options={"reply_settings": "friends"})
+        )
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_four_images_with_alt_text(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """Each image: initialize (tweet_image), append chunks, finalize, then alt text; then the post.
+
+    https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+    https://docs.x.com/x-api/media/initialize-media-upload
+    https://docs.x.com/x-api/media/append-media-upload
+    https://docs.x.com/x-api/media/media-upload-finalize
+    https://docs.x.com/x-api/media/create-media-metadata
+    https://docs.x.com/x-api/posts/create-or-edit-post
+    """
+    images = [png_bytes(color) for color in ("red", "green", "blue", "white")]
+    ids = ["101", "102", "103", "104"]
+    mock.post(f"{API}/2/media/upload/initialize").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": {"id": media_id, "media_key": f"3_{media_id}"}})
+            for media_id in ids
+        ]
+    )
+    for media_id in ids:
+        mock.post(f"{API}/2/media/upload/{media_id}/append").respond(200, json={"data": {}})
+        mock.post(f"{API}/2/media/upload/{media_id}/finalize").respond(
+            200, json={"data": {"id": media_id, "size": 1}}
+        )
+    metadata = mock.post(f"{API}/2/media/metadata").respond(200, json={"data": {"id": "x"}})
+    tweet = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "900", "text": "4"}})
+
+    files = [
+        media("image", content, "image/png", alt=f"picture {n}") for n, content in enumerate(images)
+    ]
+    result = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="four", media=files))
+
+    calls = [call.request for call in mock.calls]
+    position = 0
+    for media_id, content in zip(ids, images, strict=True):
+        init = calls[position]
+        assert init.method == "POST"
+        assert init.url == f"{API}/2/media/upload/initialize"
+        assert_auth(init)
+        assert body(init) == {
+            "media_type": "image/png",
+            "total_bytes": len(content),
+            "media_category": "tweet_image",
+        }
+        position += 1
+        chunks = [content[i : i + 1000] for i in range(0, len(content), 1000)]
+        for index, chunk in enumerate(chunks):
+            append = calls[position]
+            assert append.url == f"{API}/2/media/upload/{media_id}/append"
+            assert_auth(append)
+            assert append.headers["content-type"].startswith("multipart/form-data; boundary=")
+            parts = form_parts(append)
+            assert parts["segment_index"] == (str(index).encode(), None, None)
+            assert parts["media"] == (chunk, "asset.png", "application/octet-stream")
+            position += 1
+        assert (
+            b"".join(form_parts(c)["media"][0] for c in calls[position - len(chunks) : position])
+            == content
+        )
+        finalize = calls[position]
+        assert finalize.url == f"{API}/2/media/upload/{media_id}/finalize"
+        assert finalize.content == b""
+        assert_auth(finalize)
+        position += 1
+        alt = calls[position]
+        assert alt.url == f"{API}/2/media/metadata"
+        assert_auth(alt)
+        assert body(alt) == {
+            "id": media_id,
+            "metadata": {"alt_text": {"text": f"picture {ids.index(media_id)}"}},
+        }
+        position += 1
+    assert calls[position] is tweet.calls.last.request
+    assert body(tweet.calls.last.request) == {"text": "four", "media": {"media_ids": ids}}
+    assert position == len(calls) - 1
+    assert metadata.call_count == 4
+    assert result.state == "published"
+    assert result.platform_post_id == "900"
+
+
+@pytest.mark.anyio
+async def test_video_processing_then_status_posts(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """tweet_video: async finalize returns processing_info; STATUS is polled, then the post.
+
+    https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+    https://docs.x.com/x-api/media/get-media-upload-status
+    """
+    video = os.urandom(2500)
+    init = mock.post(f"{API}/2/media/upload/initialize").respond(
+        200, json={"data": {"id": "777", "media_key": "7_777", "expires_after_secs": 86400}}
+    )
+    append = mock.post(f"{API}/2/media/upload/777/append").respond(200, json={"data": {}})
+    mock.post(f"{API}/2/media/upload/777/finalize").respond(
+        200,
+        json={
+            "data": {
+                "id": "777",
+                "processing_info": {"state": "pending", "check_after_secs": 3},
+            }
+        },
+    )
+    result = await adapter.publish(
+        TOKENS,
+        ACCOUNT,
+        PublishRequest(
+            text="watch",
+            media=[media("video", video, "video/mp4", alt="a short clip")],
+            reply_to="55",
+        ),
+    )
+    assert body(init.calls.last.request) == {
+        "media_type": "video/mp4",
+        "total_bytes": 2500,
+        "media_category": "tweet_video",
+    }
+    sent = [form_parts(call.request) for call in append.calls]
+    assert [part["segment_index"][0] for part in sent] == [b"0", b"1", b"2"]
+    assert [part["media"][0] for part in sent] == [video[:1000], video[1000:2000], video[2000:]]
+    assert result.state == "processing"
+    assert result.check_after_seconds == 3
+    assert result.progress["pending"] == "777"
+    assert result.platform_post_id is None
+
+    # Still processing: one STATUS request, nothing posted.
+    status = mock.get(f"{API}/2/media/upload", params={"command": "STATUS", "media_id": "777"})
+    status.side_effect = [
+        httpx.Response(
+            200,
+            json={
+                "data": {
+                    "id": "777",
+                    "processing_info": {
+                        "state": "in_progress",
+                        "check_after_secs": 10,
+                        "progress_percent": 40,
+                    },
+                }
+            },
+        ),
+        httpx.Response(
+            200, json={"data": {"id": "777", "processing_info": {"state": "succeeded"}}}
+        ),
+    ]
+    first = await adapter.status(TOKENS, ACCOUNT, result)
+    assert first.state == "processing"
+    assert first.check_after_seconds == 10
+    assert_auth(status.calls.last.request)
+    assert dict(status.calls.last.request.url.params) == {"command": "STATUS", "media_id": "777"}
+
+    metadata = mock.post(f"{API}/2/media/metadata").respond(200, json={"data": {"id": "777"}})
+    tweet = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "901", "text": "w"}})
+    done = await adapter.status(TOKENS, ACCOUNT, result)
+    assert body(metadata.calls.last.request) == {
+        "id": "777",
+        "metadata": {"alt_text": {"text": "a short clip"}},
+    }
+    assert body(tweet.calls.last.request) == {
+        "text": "watch",
+        "media": {"media_ids": ["777"]},
+        "reply": {"in_reply_to_tweet_id": "55"},
+    }
+    assert done.state == "published"
+    assert done.platform_post_id == "901"
+    assert done.url == "https://x.com/heraldhq/status/901"
+    assert tweet.call_count == 1
+    assert status.call_count == 2
+
+
+@pytest.mark.anyio
+async def test_video_processing_failure(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """processing_info.state failed ends the post with X's message.
+
+    https://docs.x.com/x-api/media/get-media-upload-status
+    """
+    mock.get(f"{API}/2/media/upload").respond(
+        200,
+        json={
+            "data": {
+                "id": "777",
+                "processing_info": {
+                    "state": "failed",
+                    "error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported codec"},
+                },
+            }
+        },
+    )
+    pending = PublishResult(
+        state="processing", progress={"tweet": json.dumps({"text": "t"}), "pending": "777"}
+    )
+    status = await adapter.status(TOKENS, ACCOUNT, pending)
+    assert status.state == "failed"
+    assert status.error == "Unsupported codec"
+
+
+@pytest.mark.anyio
+async def test_gif_is_uploaded_as_tweet_gif(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """One animated GIF: media_category tweet_gif, synchronous finalize then the post.
+
+    https://docs.x.com/x-api/media/initialize-media-upload
+    """
+    frames = [Image.new("RGB", (20, 20), color) for color in ("red", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    gif = buffer.getvalue()
+    init = mock.post(f"{API}/2/media/upload/initialize").respond(200, json={"data": {"id": "55"}})
+    append = mock.post(f"{API}/2/media/upload/55/append").respond(200, json={"data": {}})
+    mock.post(f"{API}/2/media/upload/55/finalize").respond(
+        200, json={"data": {"id": "55", "processing_info": {"state": "succeeded"}}}
+    )
+    tweet = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "3", "text": ""}})
+    result = await adapter.publish(
+        TOKENS, ACCOUNT, PublishRequest(text="", media=[media("gif", gif, "image/gif")])
+    )
+    assert body(init.calls.last.request) == {
+        "media_type": "image/gif",
+        "total_bytes": len(gif),
+        "media_category": "tweet_gif",
+    }
+    assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == gif
+    assert body(tweet.calls.last.request) == {"media": {"media_ids": ["55"]}}
+    assert result.state == "published"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("kinds", "message"),
+    [
+        (["image"] * 5, "at most 4 images"),
+        (["image", "video"], "cannot be combined"),
+        (["gif", "image"], "cannot be combined"),
+        (["video", "video"], "cannot be combined"),
+        (["document"], "does not accept document"),
+    ],
+)
+async def test_media_limits_are_permanent_before_any_request(
+    adapter: XAdapter, mock: respx.MockRouter, kinds: list[MediaKind], message: str
+) -> None:
+    """Up to 4 photos, 1 animated GIF or 1 video per post.
+
+    https://docs.x.com/x-api/media/quickstart/best-practices
+    """
+    types = {
+        "image": "image/png",
+        "video": "video/mp4",
+        "gif": "image/gif",
+        "document": "application/pdf",
+    }
+    files = [media(kind, b"x", types[kind]) for kind in kinds]
+    with pytest.raises(Permanent, match=message):
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=files))
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_oversized_image_is_permanent(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """Images up to 5 MB: https://docs.x.com/x-api/media/introduction"""
+    big = MediaFile(
+        kind="image",
+        content_type="image/jpeg",
+        size=6 * 1024 * 1024,
+        url="https://media.example/big",
+        read=lambda: pytest.fail("must not be read"),
+    )
+    with pytest.raises(Permanent, match="at most"):
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[big]))
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_rate_limit_honours_retry_after(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """429 Too Many Requests: https://docs.x.com/resources/fundamentals/rate-limits"""
+    mock.post(f"{API}/2/tweets").respond(
+        429,
+        headers={"Retry-After": "120"},
+        json={
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
+    )
+    with pytest.raises(Retryable) as caught:
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+    assert caught.value.retry_after == 120
+
+
+@pytest.mark.anyio
+async def test_rate_limit_falls_back_to_x_rate_limit_reset(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """x-rate-limit-reset is the window's end in epoch seconds.
+
+    https://docs.x.com/resources/fundamentals/rate-limits
+    """
+    reset = int((NOW + timedelta(seconds=300)).timestamp())
+    mock.post(f"{API}/2/tweets").respond(
+        429,
+        headers={"x-rate-limit-reset": str(reset)},
+        json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+    )
+    with pytest.raises(Retryable) as caught:
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+    assert caught.value.retry_after == 300
+    assert caught.value.message == "Rate limit exceeded"
+    assert caught.value.code == "88"
+
+
+@pytest.mark.anyio
+async def test_server_error_and_timeout_are_retryable(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """5xx and timeouts: https://docs.x.com/x-api/fundamentals/response-codes-and-errors"""
+    mock.post(f"{API}/2/tweets").mock(
+        side_effect=[httpx.Response(503, text="Service Unavailable"), httpx.ReadTimeout("slow")]
+    )
+    with pytest.raises(Retryable, match="Service Unavailable"):
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+    with pytest.raises(Retryable, match="in time"):
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+
+
+@pytest.mark.anyio
+async def test_expired_token_requires_reauth(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """401 Unauthorized: https://docs.x.com/x-api/fundamentals/response-codes-and-errors"""
+    mock.post(f"{API}/2/tweets").respond(
+        401,
+        json={
+            "title": "Unauthorized",
+            "type": "about:blank",
+            "status": 401,
+            "detail": "Unauthorized",
+        },
+    )
+    with pytest.raises(ReauthRequired, match="Unauthorized"):
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+
+
+@pytest.mark.anyio
+async def test_missing_scope_requires_reauth(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """403 for a token without the needed scope: only a new consent fixes it.
+
+    https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code
+    """
+    mock.post(f"{API}/2/media/upload/initialize").respond(
+        403,
+        json={
+            "title": "Forbidden",
+            "detail": "Missing required scope: media.write",
+            "type": "about:blank",
+            "status": 403,
+        },
+    )
+    with pytest.raises(ReauthRequired, match=r"media\.write"):
+        await adapter.publish(
+            TOKENS,
+            ACCOUNT,
+            PublishRequest(text="t", media=[media("image", png_bytes(), "image/png")]),
+        )
+
+
+@pytest.mark.anyio
+async def test_refused_content_is_permanent_with_x_message(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """403 duplicate content carries X's own message.
+
+    https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+    """
+    message = "You are not allowed to create a Tweet with duplicate content."
+    mock.post(f"{API}/2/tweets").respond(
+        403, json={"detail": message, "type": "about:blank", "title": "Forbidden", "status": 403}
+    )
+    with pytest.raises(Permanent) as caught:
+        await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t"))
+    assert caught.value.message == message
+
+
+# -- OAuth --------------------------------------------------------------------------------------
+
+
+def test_authorization_url_uses_pkce_s256(adapter: XAdapter) -> None:
+    """https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token"""
+    url = adapter.authorization_url(
+        state="signed-state", code_challenge="challenge", redirect_uri="https://app.example/cb"
+    )
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://x.com/i/oauth2/authorize"
+    assert "scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write" in url
+    assert parse_qs(parts.query) == {
+        "response_type": ["code"],
+        "client_id": ["client-id"],
+        "redirect_uri": ["https://app.example/cb"],
+        "scope": ["tweet.read tweet.write users.read offline.access media.write"],
+        "state": ["signed-state"],
+        "code_challenge": ["challenge"],
+        "code_challenge_method": ["S256"],
+    }
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+@pytest.mark.anyio
+async def test_exchange_code_with_basic_client_auth(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """Confidential client: HTTP Basic on POST /2/oauth2/token.
+
+    https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
+    """
+    route = mock.post(f"{API}/2/oauth2/token").respond(
+        200,
+        json={
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": "new-access",
+            "scope": "tweet.read tweet.write users.read offline.access media.write",
+            "refresh_token": "new-refresh",
+        },
+    )
+    tokens = await adapter.exchange_code(
+        code="the-code", code_verifier="the-verifier", redirect_uri="https://app.example/cb"
+    )
+    request = route.calls.last.request
+    assert request.headers["authorization"] == basic("client-id", "client-secret")
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.content.decode()) == {
+        "code": ["the-code"],
+        "grant_type": ["authorization_code"],
+        "redirect_uri": ["https://app.example/cb"],
+        "code_verifier": ["the-verifier"],
+    }
+    assert tokens == TokenSet(
+        access_token="new-access",
+        refresh_token="new-refresh",
+        expires_at=NOW + timedelta(seconds=7200),
+        scopes=("tweet.read", "tweet.write", "users.read", "offline.access", "media.write"),
+    )
+
+
+@pytest.mark.anyio
+async def test_public_client_sends_client_id(mock: respx.MockRouter) -> None:
+    """Public clients put client_id in the body instead of Basic auth.
+
+    https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code
+    """
+    route = mock.post(f"{API}/2/oauth2/token").respond(
+        200,
+        json={"access_token": "a", "refresh_token": "r", "expires_in": 60, "scope": "tweet.read"},
+    )
+    async with httpx.AsyncClient() as client:
+        public = XAdapter(client_id="client-id", client_secret=None, http=client, clock=lambda: NOW)
+        await public.refresh(TOKENS)
+    request = route.calls.last.request
+    assert "authorization" not in request.headers
+    assert parse_qs(request.content.decode()) == {
+        "refresh_token": ["user-refresh"],
+        "grant_type": ["refresh_token"],
+        "client_id": ["client-id"],
+    }
+
+
+@pytest.mark.anyio
+async def test_refresh(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """grant_type=refresh_token: https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code"""
+    route = mock.post(f"{API}/2/oauth2/token").respond(
+        200,
+        json={
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": "fresh",
+            "refresh_token": "rotated",
+            "scope": "tweet.read",
+        },
+    )
+    tokens = await adapter.refresh(TOKENS)
+    request = route.calls.last.request
+    assert request.headers["authorization"] == basic("client-id", "client-secret")
+    assert parse_qs(request.content.decode()) == {
+        "refresh_token": ["user-refresh"],
+        "grant_type": ["refresh_token"],
+    }
+    assert tokens.access_token == "fresh"
+    assert tokens.refresh_token == "rotated"
+    assert tokens.expires_at == NOW + timedelta(hours=2)
+
+
+@pytest.mark.anyio
+async def test_refused_refresh_requires_reauth(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """An invalid refresh token answers 400 invalid_request.
+
+    https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code
+    """
+    mock.post(f"{API}/2/oauth2/token").respond(
+        400,
+        json={
+            "error": "invalid_request",
+            "error_description": "Value passed for the token was invalid.",
+        },
+    )
+    with pytest.raises(ReauthRequired, match="Value passed for the token was invalid"):
+        await adapter.refresh(TOKENS)
+    with pytest.raises(ReauthRequired):
+        await adapter.refresh(TokenSet(access_token="a"))
+
+
+@pytest.mark.anyio
+async def test_accounts_lists_the_user(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """GET /2/users/me: https://docs.x.com/x-api/users/user-lookup-me"""
+    route = mock.get(f"{API}/2/users/me", params={"user.fields": "profile_image_url"}).respond(
+        200,
+        json={
+            "data": {
+                "id": "2244994945",
+                "name": "Herald",
+                "username": "heraldhq",
+                "profile_image_url": "https://pbs.twimg.com/profile_images/1/a.jpg",
+            }
+        },
+    )
+    accounts = await adapter.accounts(TOKENS)
+    assert_auth(route.calls.last.request)
+    assert accounts == [
+        (
+            ConnectedAccount(
+                platform_account_id="2244994945",
+                name="Herald",
+                handle="heraldhq",
+                avatar_url="https://pbs.twimg.com/profile_images/1/a.jpg",
+            ),
+            TOKENS,
+        )
+    ]
+
+
+# -- delete, comment, metrics, status of a published post ---------------------------------------
+
+
+@pytest.mark.anyio
+async def test_delete(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """DELETE /2/tweets/:id: https://docs.x.com/x-api/posts/delete-post"""
+    route = mock.delete(f"{API}/2/tweets/900").respond(200, json={"data": {"deleted": True}})
+    await adapter.delete(TOKENS, ACCOUNT, "900")
+    assert_auth(route.calls.last.request)
+
+
+@pytest.mark.anyio
+async def test_delete_of_a_gone_post_succeeds(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """A post already gone counts as deleted: https://docs.x.com/x-api/posts/delete-post"""
+    mock.delete(f"{API}/2/tweets/900").respond(
+        404, json={"title": "Not Found Error", "detail": "Could not find tweet", "status": 404}
+    )
+    await adapter.delete(TOKENS, ACCOUNT, "900")
+
+
+@pytest.mark.anyio
+async def test_first_comment_is_a_reply(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """https://docs.x.com/x-api/posts/create-or-edit-post (reply.in_reply_to_tweet_id)"""
+    route = mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "901", "text": "c"}})
+    assert await adapter.comment(TOKENS, ACCOUNT, "900", "first!") == "901"
+    request = route.calls.last.request
+    assert_auth(request)
+    assert body(request) == {"text": "first!", "reply": {"in_reply_to_tweet_id": "900"}}
+
+
+@pytest.mark.anyio
+async def test_metrics(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """public_metrics: https://docs.x.com/x-api/posts/post-lookup-by-post-id"""
+    route = mock.get(f"{API}/2/tweets/900", params={"tweet.fields": "public_metrics"}).respond(
+        200,
+        json={
+            "data": {
+                "id": "900",
+                "text": "t",
+                "public_metrics": {
+                    "retweet_count": 1,
+                    "reply_count": 2,
+                    "like_count": 3,
+                    "quote_count": 4,
+                    "bookmark_count": 5,
+                    "impression_count": 600,
+                },
+            }
+        },
+    )
+    assert await adapter.metrics(TOKENS, ACCOUNT, "900") == {
+        "retweet_count": 1,
+        "reply_count": 2,
+        "like_count": 3,
+        "quote_count": 4,
+        "bookmark_count": 5,
+        "impression_count": 600,
+    }
+    request = route.calls.last.request
+    assert_auth(request)
+    assert dict(request.url.params) == {"tweet.fields": "public_metrics"}
+
+
+@pytest.mark.anyio
+async def test_status_of_a_published_post(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """A deleted post answers 200 with errors: https://docs.x.com/x-api/posts/post-lookup-by-post-id"""
+    mock.get(f"{API}/2/tweets/900").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": {"id": "900", "text": "t"}}),
+            httpx.Response(
+                200,
+                json={
+                    "errors": [
+                        {
+                            "detail": "Could not find tweet with id: [900].",
+                            "title": "Not Found Error",
+                        }
+                    ]
+                },
+            ),
+        ]
+    )
+    published = PublishResult(state="published", platform_post_id="900")
+    assert (await adapter.status(TOKENS, ACCOUNT, published)).state == "published"
+    gone = await adapter.status(TOKENS, ACCOUNT, published)
+    assert gone.state == "failed"
+    assert gone.error == "Could not find tweet with id: [900]."

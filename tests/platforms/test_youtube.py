@@ -1,0 +1,700 @@
+"""YouTube adapter: the exact requests of every flow, intercepted at the transport with respx."""
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+from PIL import Image
+
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    MediaFile,
+    Permanent,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    Retryable,
+    TokenSet,
+)
+from functions.publish.adapters.platforms.youtube import YouTubeAdapter
+
+API = "https://www.googleapis.com/youtube/v3"
+UPLOAD = "https://www.googleapis.com/upload/youtube/v3"
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+SESSION_URI = f"{UPLOAD}/videos?uploadType=resumable&part=snippet,status&upload_id=xa298sd_f"
+KIB256 = 256 * 1024
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TOKENS = TokenSet(access_token="ya29.user-token", refresh_token="1//refresh")
+ACCOUNT = ConnectedAccount(platform_account_id="UC123", name="Channel", kind="channel")
+SCOPES = (
+    "https://www.googleapis.com/auth/youtube.upload "
+    "https://www.googleapis.com/auth/youtube.readonly "
+    "https://www.googleapis.com/auth/youtube.force-ssl"
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as router:
+        yield router
+
+
+def make_adapter(http: httpx.AsyncClient, chunk_size: int = 64 * KIB256) -> YouTubeAdapter:
+    return YouTubeAdapter(
+        client_id="client-id.apps.googleusercontent.com",
+        client_secret="client-secret",
+        http=http,
+        chunk_size=chunk_size,
+        clock=lambda: NOW,
+    )
+
+
+def media(kind: Any, content_type: str, data: bytes) -> MediaFile:
+    async def read() -> bytes:
+        return data
+
+    return MediaFile(
+        kind=kind, content_type=content_type, size=len(data), url="https://m/x", read=read
+    )
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 720), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def google_error(status: int, reason: str, message: str, **headers: str) -> httpx.Response:
+    body = {
+        "error": {
+            "code": status,
+            "message": message,
+            "errors": [{"message": message, "domain": "youtube.quota", "reason": reason}],
+        }
+    }
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def assert_bearer(request: httpx.Request) -> None:
+    assert request.headers["Authorization"] == "Bearer ya29.user-token"
+
+
+def mock_session(mock: respx.MockRouter) -> respx.Route:
+    return mock.post(
+        f"{UPLOAD}/videos", params={"uploadType": "resumable", "part": "snippet,status"}
+    ).mock(return_value=httpx.Response(200, headers={"Location": SESSION_URI}))
+
+
+@pytest.mark.anyio
+async def test_resumable_upload_in_chunks_resumes_from_the_range_header(
+    mock: respx.MockRouter,
+) -> None:
+    """POST the metadata (snippet + status) with X-Upload-Content-Length/Type, take the session
+    URI from Location, PUT 256 KiB-multiple chunks with Content-Range; a 308 Resume Incomplete's
+    Range header says where the next chunk starts (here the server kept less than was sent).
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+    https://developers.google.com/youtube/v3/docs/videos/insert
+    """
+    video = os.urandom(2 * KIB256 + 1000)
+    size = len(video)
+    session = mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(
+        side_effect=[
+            httpx.Response(308, headers={"Range": f"bytes=0-{KIB256 - 1}"}),
+            httpx.Response(308, headers={"Range": "bytes=0-400000"}),
+            httpx.Response(200, json={"kind": "youtube#video", "id": "dQw4w9WgXcQ"}),
+        ]
+    )
+    request = PublishRequest(
+        text="Launch day\nEverything about the launch.",
+        media=[media("video", "video/mp4", video)],
+        options={
+            "title": "Launch day",
+            "tags": ["launch", "herald"],
+            "category_id": "28",
+            "privacy_status": "unlisted",
+            "made_for_kids": False,
+        },
+    )
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http, chunk_size=KIB256).publish(TOKENS, ACCOUNT, request)
+
+    start = session.calls[0].request
+    assert start.method == "POST"
+    assert dict(start.url.params) == {"uploadType": "resumable", "part": "snippet,status"}
+    assert_bearer(start)
+    assert start.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert start.headers["X-Upload-Content-Length"] == str(size)
+    assert start.headers["X-Upload-Content-Type"] == "video/mp4"
+    assert json.loads(start.content) == {
+        "snippet": {
+            "title": "Launch day",
+            "description": "Launch day\nEverything about the launch.",
+            "tags": ["launch", "herald"],
+            "categoryId": "28",
+        },
+        "status": {"privacyStatus": "unlisted", "selfDeclaredMadeForKids": False},
+    }
+    expected = [(0, KIB256), (KIB256, 2 * KIB256), (400001, size)]
+    assert upload.call_count == len(expected)
+    for call, (first, end) in zip(upload.calls, expected, strict=True):
+        sent = call.request
+        assert sent.method == "PUT"
+        assert str(sent.url) == SESSION_URI
+        assert_bearer(sent)
+        assert sent.headers["Content-Type"] == "video/mp4"
+        assert sent.headers["Content-Range"] == f"bytes {first}-{end - 1}/{size}"
+        assert sent.headers["Content-Length"] == str(end - first)
+        assert sent.content == video[first:end]
+    assert result == PublishResult(
+        state="processing",
+        platform_post_id="dQw4w9WgXcQ",
+        url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        check_after_seconds=30,
+        progress={"video_id": "dQw4w9WgXcQ"},
+    )
+
+
+@pytest.mark.anyio
+async def test_metadata_defaults(mock: respx.MockRouter) -> None:
+    """Title from the first line, category 22, public, not made for kids; one PUT when the
+    video fits in a chunk.
+
+    https://developers.google.com/youtube/v3/docs/videos/insert
+    """
+    video = os.urandom(5000)
+    session = mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(return_value=httpx.Response(201, json={"id": "v1"}))
+    request = PublishRequest(
+        text="My video\nMore words", media=[media("video", "video/webm", video)]
+    )
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    assert json.loads(session.calls[0].request.content) == {
+        "snippet": {"title": "My video", "description": "My video\nMore words", "categoryId": "22"},
+        "status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False},
+    }
+    assert upload.calls[0].request.headers["Content-Range"] == "bytes 0-4999/5000"
+    assert upload.calls[0].request.content == video
+
+
+def test_chunk_size_must_be_a_multiple_of_256_kib() -> None:
+    """Chunks are multiples of 256 KiB (except the last).
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+    """
+    with pytest.raises(ValueError, match="262144"):
+        make_adapter(httpx.AsyncClient(), chunk_size=KIB256 + 1)
+
+
+@pytest.mark.anyio
+async def test_upload_that_does_not_progress_is_retryable(mock: respx.MockRouter) -> None:
+    """A 308 without a Range header means nothing was received; an upload that never moves
+    stops as retryable instead of looping.
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+    """
+    mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(return_value=httpx.Response(308))
+    request = PublishRequest(text="t", media=[media("video", "video/mp4", os.urandom(100))])
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Retryable, match="not progressing"):
+            await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    assert [c.request.headers["Content-Range"] for c in upload.calls] == ["bytes 0-99/100"] * 3
+
+
+@pytest.mark.anyio
+async def test_thumbnail_is_set_after_the_upload(mock: respx.MockRouter) -> None:
+    """thumbnails.set: POST the image bytes to /upload/youtube/v3/thumbnails/set?videoId=...
+
+    https://developers.google.com/youtube/v3/docs/thumbnails/set
+    """
+    image = png()
+    mock_session(mock)
+    mock.put(SESSION_URI).mock(return_value=httpx.Response(200, json={"id": "v1"}))
+    thumb = mock.post(f"{UPLOAD}/thumbnails/set", params={"videoId": "v1"}).mock(
+        return_value=httpx.Response(200, json={"items": [{"default": {"url": "https://i/1.jpg"}}]})
+    )
+    request = PublishRequest(
+        text="t",
+        media=[media("video", "video/mp4", os.urandom(100)), media("image", "image/png", image)],
+    )
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    sent = thumb.calls[0].request
+    assert sent.method == "POST"
+    assert dict(sent.url.params) == {"videoId": "v1"}
+    assert_bearer(sent)
+    assert sent.headers["Content-Type"] == "image/png"
+    assert sent.content == image
+    assert result.progress == {"video_id": "v1"}
+
+
+@pytest.mark.anyio
+async def test_refused_thumbnail_does_not_fail_the_uploaded_video(mock: respx.MockRouter) -> None:
+    """A channel without custom-thumbnail permission answers 403 forbidden; the video exists,
+    so publishing goes on and the refusal is recorded.
+
+    https://developers.google.com/youtube/v3/docs/thumbnails/set#errors
+    """
+    mock_session(mock)
+    mock.put(SESSION_URI).mock(return_value=httpx.Response(200, json={"id": "v1"}))
+    mock.post(f"{UPLOAD}/thumbnails/set").mock(
+        return_value=google_error(403, "forbidden", "The thumbnail can't be set for the video.")
+    )
+    request = PublishRequest(
+        text="t",
+        media=[media("video", "video/mp4", os.urandom(100))],
+        options={"thumbnail": media("image", "image/png", png())},
+    )
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    assert result.state == "processing"
+    assert result.progress == {
+        "video_id": "v1",
+        "thumbnail_error": "The thumbnail can't be set for the video.",
+    }
+
+
+@pytest.mark.anyio
+async def test_media_other_than_one_video_is_refused(mock: respx.MockRouter) -> None:
+    """videos.insert uploads one video.
+
+    https://developers.google.com/youtube/v3/docs/videos/insert
+    """
+    request = PublishRequest(text="t", media=[media("image", "image/png", png())])
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent, match="one video"):
+            await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (
+            [
+                {
+                    "id": "v1",
+                    "status": {"uploadStatus": "uploaded"},
+                    "processingDetails": {
+                        "processingStatus": "processing",
+                        "processingProgress": {"timeLeftMs": "45000"},
+                    },
+                }
+            ],
+            ("processing", None, 45),
+        ),
+        (
+            [
+                {
+                    "id": "v1",
+                    "status": {"uploadStatus": "processed", "privacyStatus": "public"},
+                    "processingDetails": {"processingStatus": "succeeded"},
+                }
+            ],
+            ("published", None, None),
+        ),
+        (
+            [{"id": "v1", "status": {"uploadStatus": "rejected", "rejectionReason": "duplicate"}}],
+            ("failed", "YouTube: duplicate", None),
+        ),
+        (
+            [
+                {
+                    "id": "v1",
+                    "status": {"uploadStatus": "uploaded"},
+                    "processingDetails": {
+                        "processingStatus": "failed",
+                        "processingFailureReason": "transcodeFailed",
+                    },
+                }
+            ],
+            ("failed", "YouTube: transcodeFailed", None),
+        ),
+        ([], ("failed", "YouTube no longer has this video.", None)),
+    ],
+)
+async def test_status_is_one_videos_list(
+    mock: respx.MockRouter,
+    items: list[dict[str, Any]],
+    expected: tuple[str, str | None, int | None],
+) -> None:
+    """GET videos?part=processingDetails,status&id=...: uploadStatus and processingStatus.
+
+    https://developers.google.com/youtube/v3/docs/videos#processingDetails
+    https://developers.google.com/youtube/v3/docs/videos/list
+    """
+    route = mock.get(f"{API}/videos", params={"part": "processingDetails,status", "id": "v1"}).mock(
+        return_value=httpx.Response(200, json={"items": items})
+    )
+    result = PublishResult(state="processing", platform_post_id="v1", progress={"video_id": "v1"})
+    async with httpx.AsyncClient() as http:
+        status = await make_adapter(http).status(TOKENS, ACCOUNT, result)
+    assert_bearer(route.calls[0].request)
+    assert (status.state, status.error, status.check_after_seconds) == expected
+    if status.state == "published":
+        assert status.url == "https://www.youtube.com/watch?v=v1"
+
+
+@pytest.mark.anyio
+async def test_delete(mock: respx.MockRouter) -> None:
+    """DELETE videos?id=... answers 204.
+
+    https://developers.google.com/youtube/v3/docs/videos/delete
+    """
+    route = mock.delete(f"{API}/videos", params={"id": "v1"}).mock(return_value=httpx.Response(204))
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).delete(TOKENS, ACCOUNT, "v1")
+    assert dict(route.calls[0].request.url.params) == {"id": "v1"}
+    assert_bearer(route.calls[0].request)
+
+
+@pytest.mark.anyio
+async def test_first_comment(mock: respx.MockRouter) -> None:
+    """commentThreads.insert?part=snippet with videoId and topLevelComment.snippet.textOriginal.
+
+    https://developers.google.com/youtube/v3/docs/commentThreads/insert
+    """
+    route = mock.post(f"{API}/commentThreads", params={"part": "snippet"}).mock(
+        return_value=httpx.Response(200, json={"kind": "youtube#commentThread", "id": "Ugx1"})
+    )
+    async with httpx.AsyncClient() as http:
+        comment_id = await make_adapter(http).comment(TOKENS, ACCOUNT, "v1", "Links below")
+    sent = route.calls[0].request
+    assert_bearer(sent)
+    assert sent.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert json.loads(sent.content) == {
+        "snippet": {
+            "videoId": "v1",
+            "topLevelComment": {"snippet": {"textOriginal": "Links below"}},
+        }
+    }
+    assert comment_id == "Ugx1"
+
+
+@pytest.mark.anyio
+async def test_metrics(mock: respx.MockRouter) -> None:
+    """GET videos?part=statistics&id=...; counts arrive as strings.
+
+    https://developers.google.com/youtube/v3/docs/videos#statistics
+    """
+    route = mock.get(f"{API}/videos", params={"part": "statistics", "id": "v1"}).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "items": [
+                    {
+                        "id": "v1",
+                        "statistics": {
+                            "viewCount": "1500",
+                            "likeCount": "90",
+                            "favoriteCount": "0",
+                            "commentCount": "12",
+                        },
+                    }
+                ]
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        metrics = await make_adapter(http).metrics(TOKENS, ACCOUNT, "v1")
+    assert_bearer(route.calls[0].request)
+    assert metrics == {"views": 1500, "likes": 90, "comments": 12}
+
+
+def test_authorization_url() -> None:
+    """Google OAuth for web servers: offline access, forced consent, PKCE S256, the YouTube
+    upload/readonly/force-ssl scopes.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient
+    """
+    url = make_adapter(httpx.AsyncClient()).authorization_url(
+        state="signed-state", code_challenge="E9Melhoa2Ow", redirect_uri="https://app/cb"
+    )
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    )
+    assert parse_qs(parts.query) == {
+        "client_id": ["client-id.apps.googleusercontent.com"],
+        "redirect_uri": ["https://app/cb"],
+        "response_type": ["code"],
+        "scope": [SCOPES],
+        "access_type": ["offline"],
+        "prompt": ["consent"],
+        "include_granted_scopes": ["true"],
+        "state": ["signed-state"],
+        "code_challenge": ["E9Melhoa2Ow"],
+        "code_challenge_method": ["S256"],
+    }
+
+
+@pytest.mark.anyio
+async def test_exchange_code(mock: respx.MockRouter) -> None:
+    """POST https://oauth2.googleapis.com/token with the code and the PKCE verifier.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+    """
+    route = mock.post(TOKEN_URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "access_token": "ya29.new",
+                "expires_in": 3599,
+                "refresh_token": "1//new-refresh",
+                "scope": SCOPES,
+                "token_type": "Bearer",
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        tokens = await make_adapter(http).exchange_code(
+            code="4/code", code_verifier="verifier", redirect_uri="https://app/cb"
+        )
+    sent = route.calls[0].request
+    assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(sent.content.decode()) == {
+        "code": ["4/code"],
+        "client_id": ["client-id.apps.googleusercontent.com"],
+        "client_secret": ["client-secret"],
+        "redirect_uri": ["https://app/cb"],
+        "grant_type": ["authorization_code"],
+        "code_verifier": ["verifier"],
+    }
+    assert tokens == TokenSet(
+        access_token="ya29.new",
+        refresh_token="1//new-refresh",
+        expires_at=NOW + timedelta(seconds=3599),
+        scopes=tuple(SCOPES.split()),
+    )
+
+
+@pytest.mark.anyio
+async def test_refresh_keeps_the_refresh_token(mock: respx.MockRouter) -> None:
+    """grant_type=refresh_token; Google's answer carries no new refresh token.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#offline
+    """
+    route = mock.post(TOKEN_URL).mock(
+        return_value=httpx.Response(
+            200, json={"access_token": "ya29.fresh", "expires_in": 3599, "token_type": "Bearer"}
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        tokens = await make_adapter(http).refresh(TOKENS)
+    assert parse_qs(route.calls[0].request.content.decode()) == {
+        "client_id": ["client-id.apps.googleusercontent.com"],
+        "client_secret": ["client-secret"],
+        "grant_type": ["refresh_token"],
+        "refresh_token": ["1//refresh"],
+    }
+    assert tokens.access_token == "ya29.fresh"
+    assert tokens.refresh_token == "1//refresh"
+    assert tokens.expires_at == NOW + timedelta(seconds=3599)
+
+
+@pytest.mark.anyio
+async def test_revoked_refresh_token_needs_reauth(mock: respx.MockRouter) -> None:
+    """A revoked or expired refresh token answers 400 invalid_grant.
+
+    https://developers.google.com/identity/protocols/oauth2#expiration
+    """
+    mock.post(TOKEN_URL).mock(
+        return_value=httpx.Response(
+            400,
+            json={
+                "error": "invalid_grant",
+                "error_description": "Token has been expired or revoked.",
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ReauthRequired, match="expired or revoked"):
+            await make_adapter(http).refresh(TOKENS)
+
+
+@pytest.mark.anyio
+async def test_accounts_are_the_channels_of_the_login(mock: respx.MockRouter) -> None:
+    """channels.list?part=snippet&mine=true; the user picks among them.
+
+    https://developers.google.com/youtube/v3/docs/channels/list
+    """
+    route = mock.get(f"{API}/channels", params={"part": "snippet", "mine": "true"}).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "items": [
+                    {
+                        "id": "UC123",
+                        "snippet": {
+                            "title": "Herald",
+                            "customUrl": "@herald",
+                            "thumbnails": {"default": {"url": "https://yt3/a.jpg"}},
+                        },
+                    },
+                    {"id": "UC456", "snippet": {"title": "Herald Clips"}},
+                ]
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        found = await make_adapter(http).accounts(TOKENS)
+    assert_bearer(route.calls[0].request)
+    assert found == [
+        (
+            ConnectedAccount(
+                platform_account_id="UC123",
+                name="Herald",
+                handle="@herald",
+                avatar_url="https://yt3/a.jpg",
+                kind="channel",
+            ),
+            TOKENS,
+        ),
+        (
+            ConnectedAccount(platform_account_id="UC456", name="Herald Clips", kind="channel"),
+            TOKENS,
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_login_without_a_channel(mock: respx.MockRouter) -> None:
+    """channels.list answers no items when the Google account has no channel.
+
+    https://developers.google.com/youtube/v3/docs/channels/list
+    """
+    mock.get(f"{API}/channels").mock(return_value=httpx.Response(200, json={"items": []}))
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent, match="no YouTube channel"):
+            await make_adapter(http).accounts(TOKENS)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("response", "kind", "code", "retry_after"),
+    [
+        (
+            google_error(401, "authError", "Request had invalid authentication credentials."),
+            ReauthRequired,
+            "authError",
+            None,
+        ),
+        (
+            google_error(
+                403,
+                "quotaExceeded",
+                "The request cannot be completed because you have exceeded your quota.",
+            ),
+            Retryable,
+            "quotaExceeded",
+            None,
+        ),
+        (
+            google_error(403, "rateLimitExceeded", "Rate limit exceeded."),
+            Retryable,
+            "rateLimitExceeded",
+            None,
+        ),
+        (
+            google_error(
+                403, "userRateLimitExceeded", "User rate limit exceeded.", **{"Retry-After": "60"}
+            ),
+            Retryable,
+            "userRateLimitExceeded",
+            60.0,
+        ),
+        (
+            google_error(429, "rateLimitExceeded", "Too many requests.", **{"Retry-After": "120"}),
+            Retryable,
+            "rateLimitExceeded",
+            120.0,
+        ),
+        (google_error(503, "backendError", "Backend Error"), Retryable, "backendError", None),
+        (
+            google_error(
+                403, "forbidden", "The video that you are trying to delete cannot be deleted."
+            ),
+            Permanent,
+            "forbidden",
+            None,
+        ),
+        (
+            google_error(
+                404, "videoNotFound", "The video that you are trying to delete cannot be found."
+            ),
+            Permanent,
+            "videoNotFound",
+            None,
+        ),
+    ],
+)
+async def test_error_classification(
+    mock: respx.MockRouter,
+    response: httpx.Response,
+    kind: type[Exception],
+    code: str,
+    retry_after: float | None,
+) -> None:
+    """401 -> reauth; 403 quotaExceeded/rateLimitExceeded/userRateLimitExceeded, 429 and 5xx ->
+    retry (Retry-After honoured); other 4xx -> permanent with Google's error.message.
+
+    https://developers.google.com/youtube/v3/docs/errors
+    """
+    mock.delete(f"{API}/videos").mock(return_value=response)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(kind) as raised:
+            await make_adapter(http).delete(TOKENS, ACCOUNT, "v1")
+    failure: Any = raised.value
+    assert failure.platform == "youtube"
+    assert failure.code == code
+    assert failure.message == response.json()["error"]["message"]
+    if isinstance(failure, Retryable):
+        assert failure.retry_after == retry_after
+
+
+@pytest.mark.anyio
+async def test_invalid_metadata_is_permanent_with_googles_message(mock: respx.MockRouter) -> None:
+    """videos.insert refuses bad metadata with 400 (e.g. invalidTitle) before any byte is sent.
+
+    https://developers.google.com/youtube/v3/docs/videos/insert#errors
+    """
+    mock.post(f"{UPLOAD}/videos").mock(
+        return_value=google_error(
+            400, "invalidTitle", "The request metadata specifies an invalid video title."
+        )
+    )
+    request = PublishRequest(text="t", media=[media("video", "video/mp4", os.urandom(10))])
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent) as refused:
+            await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    assert refused.value.message == "The request metadata specifies an invalid video title."
+    assert refused.value.code == "invalidTitle"
+
+
+@pytest.mark.anyio
+async def test_timeout_during_a_chunk_is_retryable(mock: respx.MockRouter) -> None:
+    """A transport timeout during the upload is retryable.
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+    """
+    mock_session(mock)
+    mock.put(SESSION_URI).mock(side_effect=httpx.ReadTimeout("timed out"))
+    request = PublishRequest(text="t", media=[media("video", "video/mp4", os.urandom(10))])
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Retryable, match="did not answer in time"):
+            await make_adapter(http).publish(TOKENS, ACCOUNT, request)
