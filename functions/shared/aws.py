@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -55,6 +56,11 @@ def events() -> "EventBridgeClient":
 
 def scheduler() -> "EventBridgeSchedulerClient":
     client: EventBridgeSchedulerClient = _client("scheduler")
+    return client
+
+
+def secretsmanager() -> "SecretsManagerClient":
+    client: SecretsManagerClient = _client("secretsmanager")
     return client
 
 

@@ -66,6 +66,26 @@ class Settings(BaseModel):
         description="When set, emails are written as .eml files into this folder instead of "
         "being sent with SES (local mode).",
     )
+    api_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of the API; platforms redirect OAuth logins to "
+        "`<api_base_url>/v1/accounts/callback/<platform>`.",
+    )
+    platform_credentials_secret: str = Field(
+        "",
+        description="Secrets Manager secret (id or ARN) holding the platforms' OAuth client "
+        'credentials as JSON: `{"x": {"client_id": ..., "client_secret": ...}, ...}`.',
+    )
+    platform_credentials_file: str = Field(
+        "",
+        description="Local mode: a JSON file with the same content as the secret; "
+        "platforms without credentials can only use the sandbox.",
+    )
+    meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
+    threads_api_version: str = Field("v1.0", description="Threads API version.")
+    linkedin_api_version: str = Field(
+        "202610", description="LinkedIn-Version header (YYYYMM) of LinkedIn's REST API."
+    )
     cors_origins: tuple[str, ...] = Field(
         ("http://localhost:3000",),
         description="Comma-separated origins allowed by CORS (the dashboard).",

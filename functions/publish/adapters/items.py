@@ -35,3 +35,32 @@ class SocialAccountItem(FindableItem):
     @classmethod
     def find(cls, workspace_id: str, account_id: str) -> Self | None:
         return cls.find_key(*cls.keys(workspace_id, account_id))
+
+
+class OAuthStateItem(FindableItem):
+    """A pending OAuth login: found by the digest of its `state`, used once, for 10 minutes."""
+
+    user_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    code_verifier = UnicodeAttribute()
+    valid_until = UTCDateTimeAttribute()
+
+    @staticmethod
+    def keys(state_digest: str) -> tuple[str, str]:
+        return key("OAUTH", state_digest), "STATE"
+
+
+class SelectionItem(FindableItem):
+    """Identities one login exposed (pages, channels...), waiting for the user to pick."""
+
+    selection_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    candidates = JSONAttribute()  # each with its token set sealed for this selection
+    valid_until = UTCDateTimeAttribute()
+
+    @staticmethod
+    def keys(workspace_id: str, selection_id: str) -> tuple[str, str]:
+        return key("WS", workspace_id), key("SELECTION", selection_id)

@@ -36,3 +36,29 @@ class CheckResult(BaseModel):
     account: Account
     healthy: bool
     detail: str
+
+
+class ConnectStart(BaseModel):
+    authorization_url: str = Field(description="Send the user's browser here.")
+    expires_in: int = Field(description="Seconds the login may take before it must restart.")
+
+
+class Candidate(BaseModel):
+    platform_account_id: str
+    name: str
+    handle: str | None
+    avatar_url: str | None
+    kind: str
+
+
+class Selection(BaseModel):
+    id: str
+    platform: str
+    candidates: list[Candidate]
+    expires_at: str
+
+
+class SelectionChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform_account_ids: list[str] = Field(min_length=1, max_length=50)

@@ -384,3 +384,17 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
 
 def platform_info(platform: str) -> PlatformInfo | None:
     return next((info for info in PLATFORMS if info.platform == platform), None)
+
+
+# Which entry of the platform credentials each OAuth platform signs in with: Meta's login serves
+# Instagram and Facebook, Google's serves YouTube.
+CREDENTIALS_ENTRY = {
+    "x": "x",
+    "instagram": "meta",
+    "facebook": "meta",
+    "threads": "threads",
+    "linkedin": "linkedin",
+    "tiktok": "tiktok",
+    "youtube": "google",
+}
+OAUTH_PLATFORMS = tuple(CREDENTIALS_ENTRY)

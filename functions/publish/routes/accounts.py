@@ -2,11 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from functions.publish.domain.models import Account, CheckResult, SandboxAccountCreate
-from functions.publish.domain.platforms import PLATFORMS, PlatformInfo
+from functions.publish.domain.models import (
+    Account,
+    CheckResult,
+    ConnectStart,
+    SandboxAccountCreate,
+    Selection,
+    SelectionChoice,
+)
+from functions.publish.domain.platforms import OAUTH_PLATFORMS, PLATFORMS, PlatformInfo
 from functions.shared.access import (
     ID_PATTERN,
     Permission,
@@ -23,6 +31,12 @@ READ = Permission(Role.VIEWER, Scope.ACCOUNTS_READ)
 MANAGE = Permission(Role.ADMIN, Scope.ACCOUNTS_WRITE)
 ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
 ManageAccess = Annotated[WorkspaceAccess, Depends(require_workspace(MANAGE))]
+# OAuth logins belong to a person: API keys cannot start or finish one.
+CONNECT = Permission(Role.ADMIN)
+ConnectAccess = Annotated[WorkspaceAccess, Depends(require_workspace(CONNECT))]
+OAuthPlatform = Annotated[
+    str, Path(pattern="^(" + "|".join(OAUTH_PLATFORMS) + ")$", description="The platform.")
+]
 Paging = Annotated[PageRequest, Depends(page_request)]
 AccountId = Annotated[str, Path(pattern=ID_PATTERN)]
 
@@ -39,6 +53,61 @@ async def add_account(access: ManageAccess, body: SandboxAccountCreate) -> Accou
     from functions.publish.domain import accounts
 
     return await run_in_threadpool(accounts.add_sandbox_account, access, body)
+
+
+@router.post("/connect/{platform}", description=CONNECT.description)
+async def connect(access: ConnectAccess, platform: OAuthPlatform) -> ConnectStart:
+    """Start connecting a platform: send the browser to `authorization_url`."""
+    from functions.publish.domain import connections
+
+    return await run_in_threadpool(connections.start, access, platform)
+
+
+@router.get(
+    "/callback/{platform}",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    description="Public: the platform sends the browser here; the answer redirects to the "
+    "dashboard with `status` connected, choose (with `selection`) or error (with `error` and "
+    "`message`).",
+)
+async def callback(
+    platform: OAuthPlatform,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=200)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+    error_description: Annotated[str | None, Query(max_length=1000)] = None,
+) -> RedirectResponse:
+    from functions.publish.domain import connections
+
+    target = await run_in_threadpool(
+        lambda: connections.callback(
+            platform, code=code, state=state, error=error, description=error_description
+        )
+    )
+    return RedirectResponse(target, status_code=status.HTTP_302_FOUND)
+
+
+@router.get("/selections/{selection_id}", description=CONNECT.description)
+async def get_selection(access: ConnectAccess, selection_id: AccountId) -> Selection:
+    """The pages, organizations or channels one login exposed, to choose from."""
+    from functions.publish.domain import connections
+
+    return await run_in_threadpool(connections.get_selection, access, selection_id)
+
+
+@router.post(
+    "/selections/{selection_id}",
+    status_code=status.HTTP_201_CREATED,
+    description=CONNECT.description,
+)
+async def choose(
+    access: ConnectAccess, selection_id: AccountId, body: SelectionChoice
+) -> list[Account]:
+    """Add the chosen identities as accounts."""
+    from functions.publish.domain import connections
+
+    return await run_in_threadpool(connections.choose, access, selection_id, body)
 
 
 @router.get("", description=READ.description)
