@@ -1,7 +1,9 @@
 """Builds a function group's FastAPI app and its Lambda entry point, with what all groups share."""
 
+import dataclasses
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -70,12 +72,24 @@ def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
     return app
 
 
-def lambda_handler(app: FastAPI) -> LambdaHandler:
+def _run_task(tasks: Mapping[str, str], task: str) -> dict[str, Any]:
+    if task not in tasks:
+        raise ValueError(f"unknown scheduled task {task!r}")
+    module_name, function_name = tasks[task].split(":")
+    result = getattr(importlib.import_module(module_name), function_name)()
+    logger.info("scheduled task done", extra={"task": task})
+    return {"task": task, "result": dataclasses.asdict(result) if result is not None else None}
+
+
+def lambda_handler(app: FastAPI, tasks: Mapping[str, str] | None = None) -> LambdaHandler:
     """Wrap an ASGI app for API Gateway REST proxy events.
 
     Each log line carries the API Gateway request id as its correlation id, and the cold-start
-    metric is emitted once per execution environment.
+    metric is emitted once per execution environment. `tasks` maps the scheduled events the
+    group receives (`{"herald": "<task>"}`, from EventBridge) to `"module:function"`, imported
+    only when such an event arrives.
     """
+    scheduled = dict(tasks or {})
     asgi_handler = Mangum(
         app,
         lifespan="off",
@@ -85,6 +99,9 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        task = event.get("herald")
+        if task is not None:
+            return _run_task(scheduled, str(task))
         return asgi_handler(event, context)
 
     wrapped: LambdaHandler = logger.inject_lambda_context(

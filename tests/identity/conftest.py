@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 from ulid import ULID
 
+from functions.publish.adapters.items import SocialAccountItem
 from functions.shared import aws
 from functions.shared.auth import signing_public_jwk
 from functions.shared.settings import get_settings
-from functions.shared.tables import AppItem
 
 PASSWORD = "violet-harbour-kettle-42"
 
@@ -32,7 +32,8 @@ def cloud() -> Iterator[None]:
     with mock_aws():
         aws.reset_clients()
         signing_public_jwk.cache_clear()
-        AppItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        # The account model declares the table's index too, so it creates the table whole.
+        SocialAccountItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
         kms = boto3.client("kms", region_name=get_settings().region)
         key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
             "KeyId"

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from functions.publish.adapters import token_vault
 from functions.shared.settings import get_settings
 from tests.identity.conftest import Account, Herald
+from tests.publish.conftest import bus_listener
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ def test_a_refused_token_marks_the_account_and_announces_it(
     owner = herald.sign_up("owner")
     workspace = herald.create_workspace(owner)
     headers = in_workspace(owner, workspace["id"])
-    queue_url = _bus_listener("account.needs_reconnect")
+    queue_url = bus_listener("account.needs_reconnect")
     broken = add_sandbox(publish, headers, fail_with="reauth")
 
     checked = publish.post(f"/v1/accounts/{broken['id']}/check", headers=headers).json()
@@ -187,20 +188,3 @@ def test_the_platform_catalogue_lists_every_platform_with_limits(
     assert x_post["max_text_length"] == 280
     assert [m["max_count"] for m in x_post["media"]] == [4, 1, 1]
     assert by_name["x"]["pkce"] is True
-
-
-def _bus_listener(detail_type: str) -> str:
-    """An SQS queue receiving the bus's events of one type (how a consumer would listen)."""
-    region = get_settings().region
-    sqs = boto3.client("sqs", region_name=region)
-    events = boto3.client("events", region_name=region)
-    queue_url = sqs.create_queue(QueueName="bus-listener")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    bus = get_settings().event_bus_name
-    events.put_rule(
-        Name="listen", EventBusName=bus, EventPattern=json.dumps({"detail-type": [detail_type]})
-    )
-    events.put_targets(Rule="listen", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
-    return queue_url

@@ -6,9 +6,24 @@ WS#<workspace>   ACCOUNT#<account>   a connected social account, its tokens seal
 from typing import Self
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from functions.shared.identity_items import FindableItem
 from functions.shared.tables import key
+
+REFRESH_SHARDS = 8
+
+
+class TokenExpiryIndex(GlobalSecondaryIndex["SocialAccountItem"]):  # type: ignore[no-untyped-call]
+    """Accounts by when their token expires, spread over a few partitions (sparse: only
+    accounts with a refreshable token carry `token_refresh_bucket`)."""
+
+    class Meta:
+        index_name = "by-token-expiry"
+        projection = IncludeProjection(["workspace_id", "account_id"])
+
+    token_refresh_bucket = UnicodeAttribute(hash_key=True)
+    token_expires_at = UTCDateTimeAttribute(range_key=True)
 
 
 class SocialAccountItem(FindableItem):
@@ -23,6 +38,8 @@ class SocialAccountItem(FindableItem):
     status = UnicodeAttribute(default="active")  # active, needs_reconnect
     sealed_tokens = UnicodeAttribute()
     token_expires_at = UTCDateTimeAttribute(null=True)
+    token_refresh_bucket = UnicodeAttribute(null=True)
+    by_token_expiry = TokenExpiryIndex()
     connected_by = UnicodeAttribute()
     last_checked_at = UTCDateTimeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
@@ -35,6 +52,10 @@ class SocialAccountItem(FindableItem):
     @classmethod
     def find(cls, workspace_id: str, account_id: str) -> Self | None:
         return cls.find_key(*cls.keys(workspace_id, account_id))
+
+    @staticmethod
+    def refresh_bucket(account_id: str) -> str:
+        return key("TOKENS", str(int(account_id[-4:], 36) % REFRESH_SHARDS))
 
 
 class OAuthStateItem(FindableItem):

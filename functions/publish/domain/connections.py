@@ -178,6 +178,9 @@ def _save_account(
         status="active",
         sealed_tokens=token_vault.seal(tokens, workspace_id=workspace_id, account_id=account_id),
         token_expires_at=tokens.expires_at,
+        token_refresh_bucket=(
+            SocialAccountItem.refresh_bucket(account_id) if tokens.expires_at else None
+        ),
         connected_by=f"user:{user_id}",
     )
     if existing is not None:

@@ -1,0 +1,170 @@
+"""The scheduled token refresher, run the way EventBridge runs it: through the publish handler.
+
+X's refresh request itself is checked in tests/platforms/test_x.py
+(https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token).
+"""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+import respx
+import time_machine
+from fastapi.testclient import TestClient
+
+from functions.publish.adapters import registry, token_vault
+from functions.publish.adapters.items import SocialAccountItem
+from functions.shared.settings import get_settings
+from tests.events import lambda_context
+from tests.identity.conftest import Herald
+from tests.publish.conftest import bus_listener
+
+CREDENTIALS = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
+TOKEN_URL = "https://api.x.com/2/oauth2/token"
+
+
+@pytest.fixture
+def publish(herald: Herald, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from functions.publish.app import app
+
+    monkeypatch.setattr(registry, "platform_credentials", lambda: CREDENTIALS)
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def x_account(herald: Herald, publish: TestClient) -> SocialAccountItem:
+    """An X account connected through OAuth, its access token valid for two hours."""
+    owner = herald.sign_up("owner")
+    workspace = herald.create_workspace(owner)
+    headers = owner.headers | {"X-Workspace-Id": workspace["id"]}
+    start = publish.post("/v1/accounts/connect/x", headers=headers).json()
+    state = parse_qs(urlparse(start["authorization_url"]).query)["state"][0]
+    with respx.mock(assert_all_mocked=True) as mock:
+        mock.post(TOKEN_URL).respond(
+            200,
+            json={
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": "first-access",
+                "refresh_token": "first-refresh",
+            },
+        )
+        mock.get("https://api.x.com/2/users/me").respond(
+            200, json={"data": {"id": "2244994945", "name": "Herald", "username": "heraldhq"}}
+        )
+        publish.get("/v1/accounts/callback/x", params={"state": state, "code": "c"})
+    account_id = publish.get("/v1/accounts", headers=headers).json()["items"][0]["id"]
+    item = SocialAccountItem.find(workspace["id"], account_id)
+    assert item is not None
+    return item
+
+
+def run_refresher() -> dict[str, Any]:
+    from functions.publish.app import handler
+
+    result: dict[str, Any] = handler({"herald": "refresh-tokens"}, lambda_context("herald-publish"))
+    return result
+
+
+def stored(item: SocialAccountItem) -> SocialAccountItem:
+    found = SocialAccountItem.find(item.workspace_id, item.account_id)
+    assert found is not None
+    return found
+
+
+def test_a_token_expiring_soon_is_renewed_and_sealed_again(x_account: SocialAccountItem) -> None:
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(hours=1)),
+        respx.mock(assert_all_mocked=True) as mock,
+    ):
+        route = mock.post(TOKEN_URL).respond(
+            200,
+            json={
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": "second-access",
+                "refresh_token": "second-refresh",
+            },
+        )
+        report = run_refresher()
+        now = datetime.now(UTC)
+
+    assert report == {
+        "task": "refresh-tokens",
+        "result": {"renewed": 1, "needs_reconnect": 0, "postponed": 0},
+    }
+    assert parse_qs(route.calls.last.request.content.decode())["refresh_token"] == ["first-refresh"]
+    after = stored(x_account)
+    tokens = token_vault.unseal(
+        after.sealed_tokens, workspace_id=after.workspace_id, account_id=after.account_id
+    )
+    assert (tokens.access_token, tokens.refresh_token) == ("second-access", "second-refresh")
+    assert after.token_expires_at is not None
+    assert after.token_expires_at > now + timedelta(minutes=119)
+    assert after.status == "active"
+
+
+def test_tokens_far_from_expiry_are_left_alone(x_account: SocialAccountItem) -> None:
+    with (
+        time_machine.travel(datetime.now(UTC) - timedelta(hours=1)),
+        respx.mock(assert_all_mocked=True) as mock,
+    ):
+        report = run_refresher()
+
+    assert report["result"] == {"renewed": 0, "needs_reconnect": 0, "postponed": 0}
+    assert not mock.calls
+
+
+def test_a_refused_refresh_asks_for_reconnection_and_says_so_on_the_bus(
+    x_account: SocialAccountItem,
+) -> None:
+    queue_url = bus_listener("account.needs_reconnect")
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(hours=1)),
+        respx.mock(assert_all_mocked=True) as mock,
+    ):
+        mock.post(TOKEN_URL).respond(
+            400,
+            json={
+                "error": "invalid_request",
+                "error_description": "Value passed for the token was invalid.",
+            },
+        )
+        report = run_refresher()
+
+    assert report["result"] == {"renewed": 0, "needs_reconnect": 1, "postponed": 0}
+    after = stored(x_account)
+    assert after.status == "needs_reconnect"
+    assert after.token_refresh_bucket is None  # off the refresher's index until reconnected
+    body = boto3.client("sqs", region_name=get_settings().region).receive_message(
+        QueueUrl=queue_url
+    )["Messages"][0]["Body"]
+    assert json.loads(body)["detail"]["account_id"] == x_account.account_id
+
+
+def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
+    x_account: SocialAccountItem,
+) -> None:
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(hours=1)),
+        respx.mock(assert_all_mocked=True) as mock,
+    ):
+        mock.post(TOKEN_URL).respond(503, json={"title": "Service Unavailable"})
+        report = run_refresher()
+
+    assert report["result"] == {"renewed": 0, "needs_reconnect": 0, "postponed": 1}
+    after = stored(x_account)
+    assert after.status == "active"
+    assert after.sealed_tokens == x_account.sealed_tokens
+
+
+def test_an_unknown_scheduled_task_is_an_error() -> None:
+    from functions.publish.app import handler
+
+    with pytest.raises(ValueError, match="unknown scheduled task 'dance'"):
+        handler({"herald": "dance"}, lambda_context("herald-publish"))
