@@ -180,6 +180,25 @@ def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
     ]
 
 
+def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
+    """Add the built-in sandbox account and check it live, through the publish function."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        owner = _sign_up(api, server, "sandbox-owner@example.com", "Sam Sandbox")
+        workspace_id = api.post(
+            "/v1/workspaces", json={"name": "Sandbox Brand"}, headers=owner
+        ).json()["id"]
+        headers = owner | {"X-Workspace-Id": workspace_id}
+
+        added = api.post("/v1/accounts", json={"platform": "sandbox"}, headers=headers)
+        checked = api.post(f"/v1/accounts/{added.json()['id']}/check", headers=headers)
+        listed = api.get("/v1/accounts", headers=headers).json()["items"]
+
+    assert added.status_code == 201, added.text
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["healthy"] is True
+    assert [(a["platform"], a["status"]) for a in listed] == [("sandbox", "active")]
+
+
 def test_ctrl_c_stops_it_cleanly(server: LocalServer) -> None:
     server.process.send_signal(signal.SIGINT)
     try:
