@@ -138,7 +138,8 @@ def test_a_refused_token_marks_the_account_and_announces_it(
 
     assert checked["healthy"] is False
     assert checked["account"]["status"] == "needs_reconnect"
-    assert checked["account"]["last_error"] == "The sandbox refused the token, as asked."
+    # The check refreshed once before giving up; the refresh was refused too.
+    assert checked["account"]["last_error"] == "The sandbox refused to refresh the token, as asked."
     messages = boto3.client("sqs", region_name=get_settings().region).receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10
     )["Messages"]

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
+import httpx
 import pytest
 import respx
 import time_machine
@@ -37,11 +38,17 @@ def publish(herald: Herald, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
 
 
 @pytest.fixture
-def x_account(herald: Herald, publish: TestClient) -> SocialAccountItem:
-    """An X account connected through OAuth, its access token valid for two hours."""
+def headers(herald: Herald) -> dict[str, str]:
+    """The owner of a fresh workspace, acting in it."""
     owner = herald.sign_up("owner")
     workspace = herald.create_workspace(owner)
-    headers = owner.headers | {"X-Workspace-Id": workspace["id"]}
+    return owner.headers | {"X-Workspace-Id": workspace["id"]}
+
+
+@pytest.fixture
+def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem:
+    """An X account connected through OAuth, its access token valid for two hours."""
+    workspace_id = headers["X-Workspace-Id"]
     start = publish.post("/v1/accounts/connect/x", headers=headers).json()
     state = parse_qs(urlparse(start["authorization_url"]).query)["state"][0]
     with respx.mock(assert_all_mocked=True) as mock:
@@ -59,7 +66,7 @@ def x_account(herald: Herald, publish: TestClient) -> SocialAccountItem:
         )
         publish.get("/v1/accounts/callback/x", params={"state": state, "code": "c"})
     account_id = publish.get("/v1/accounts", headers=headers).json()["items"][0]["id"]
-    item = SocialAccountItem.find(workspace["id"], account_id)
+    item = SocialAccountItem.find(workspace_id, account_id)
     assert item is not None
     return item
 
@@ -168,3 +175,46 @@ def test_an_unknown_scheduled_task_is_an_error() -> None:
 
     with pytest.raises(ValueError, match="unknown scheduled task 'dance'"):
         handler({"herald": "dance"}, lambda_context("herald-publish"))
+
+
+def test_a_refused_token_is_refreshed_once_and_the_call_retried(
+    publish: TestClient, headers: dict[str, str], x_account: SocialAccountItem
+) -> None:
+    with respx.mock(assert_all_mocked=True) as mock:
+        me = mock.get("https://api.x.com/2/users/me")
+        me.side_effect = [
+            httpx.Response(401, json={"title": "Unauthorized", "detail": "Unauthorized"}),
+            httpx.Response(200, json={"data": {"id": "2244994945", "name": "Herald"}}),
+        ]
+        refresh = mock.post(TOKEN_URL).respond(
+            200, json={"expires_in": 7200, "access_token": "second-access"}
+        )
+        checked = publish.post(f"/v1/accounts/{x_account.account_id}/check", headers=headers)
+
+    assert checked.json()["healthy"] is True
+    assert refresh.call_count == 1
+    assert [call.request.headers["authorization"] for call in me.calls] == [
+        "Bearer first-access",
+        "Bearer second-access",
+    ]
+    after = stored(x_account)
+    tokens = token_vault.unseal(
+        after.sealed_tokens, workspace_id=after.workspace_id, account_id=after.account_id
+    )
+    # X did not send a new refresh token, so the old one is kept.
+    assert (tokens.access_token, tokens.refresh_token) == ("second-access", "first-refresh")
+
+
+def test_a_token_refused_again_after_refreshing_needs_reconnecting(
+    publish: TestClient, headers: dict[str, str], x_account: SocialAccountItem
+) -> None:
+    with respx.mock(assert_all_mocked=True) as mock:
+        me = mock.get("https://api.x.com/2/users/me").respond(
+            401, json={"title": "Unauthorized", "detail": "Unauthorized"}
+        )
+        mock.post(TOKEN_URL).respond(200, json={"expires_in": 7200, "access_token": "second"})
+        checked = publish.post(f"/v1/accounts/{x_account.account_id}/check", headers=headers).json()
+
+    assert me.call_count == 2  # once, then once more after the refresh; never a third time
+    assert checked["healthy"] is False
+    assert checked["account"]["status"] == "needs_reconnect"

@@ -19,13 +19,12 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.platforms.sandbox import SandboxAdapter
 from functions.publish.domain.models import Account, CheckResult, SandboxAccountCreate
+from functions.publish.domain.platform_calls import call_platform
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.events import publish_event
 from functions.shared.pagination import PageRequest
-from functions.shared.problems import NotFound, ServiceUnavailable
+from functions.shared.problems import NotFound
 from functions.shared.tables import (
     conflict_on_condition_failure,
     key,
@@ -49,22 +48,6 @@ def account_view(item: SocialAccountItem) -> Account:
         last_checked_at=item.last_checked_at.isoformat() if item.last_checked_at else None,
         last_error=item.last_error,
         connected_at=item.created_at.isoformat(),
-    )
-
-
-def adapter_for(item: SocialAccountItem) -> PlatformAdapter:
-    if item.platform == "sandbox":
-        return SandboxAdapter(fail_with=(item.options or {}).get("fail_with"))
-    raise ServiceUnavailable(f"Publishing to {item.platform} is not configured on this stage.")
-
-
-def connected(item: SocialAccountItem) -> ConnectedAccount:
-    return ConnectedAccount(
-        platform_account_id=item.platform_account_id,
-        name=item.name,
-        handle=item.handle,
-        avatar_url=item.avatar_url,
-        kind=item.kind,
     )
 
 
@@ -119,48 +102,46 @@ def get_account(access: WorkspaceAccess, account_id: str) -> Account:
 def check_account(access: WorkspaceAccess, account_id: str) -> CheckResult:
     """Ask the platform, live, whether the connection still works."""
     item = _account(access, account_id)
-    tokens = token_vault.unseal(
-        item.sealed_tokens, workspace_id=access.workspace_id, account_id=account_id
-    )
-    adapter = adapter_for(item)
+
+    async def identities(
+        adapter: PlatformAdapter, tokens: TokenSet, _: ConnectedAccount
+    ) -> list[tuple[ConnectedAccount, TokenSet]]:
+        return await adapter.accounts(tokens)
+
     try:
-        asyncio.run(adapter.accounts(tokens))
-    except ReauthRequired as error:
-        _mark(item, status="needs_reconnect", error=error.message)
-        publish_event(
-            "publish",
-            "account.needs_reconnect",
-            {
-                "workspace_id": access.workspace_id,
-                "account_id": account_id,
-                "reason": error.message,
-            },
-        )
-        return CheckResult(account=account_view(item), healthy=False, detail=error.message)
+        asyncio.run(call_platform(item, identities))
+    except ReauthRequired as refused:
+        return CheckResult(account=_reloaded(item), healthy=False, detail=refused.message)
     except Retryable as error:
         # A platform hiccup says nothing about the connection: the status stays as it was.
-        _mark(item, status=item.status, error=error.message)
+        _checked(item, error=error.message)
         return CheckResult(
-            account=account_view(item),
+            account=_reloaded(item),
             healthy=False,
             detail=f"The platform could not be asked right now: {error.message}",
         )
-    _mark(item, status="active", error=None)
-    return CheckResult(account=account_view(item), healthy=True, detail="The connection works.")
+    _checked(item, error=None)
+    return CheckResult(account=_reloaded(item), healthy=True, detail="The connection works.")
 
 
-def _mark(item: SocialAccountItem, *, status: str, error: str | None) -> None:
+def _reloaded(item: SocialAccountItem) -> Account:
+    found = SocialAccountItem.find(item.workspace_id, item.account_id)
+    return account_view(found if found is not None else item)
+
+
+def _checked(item: SocialAccountItem, *, error: str | None) -> None:
     with conflict_on_condition_failure("The account changed meanwhile; try the check again."):
-        item.update(
+        SocialAccountItem(*SocialAccountItem.keys(item.workspace_id, item.account_id)).update(
             actions=[
-                SocialAccountItem.status.set(status),
                 SocialAccountItem.last_checked_at.set(utc_now()),
                 (
                     SocialAccountItem.last_error.set(error)
                     if error
                     else SocialAccountItem.last_error.remove()
                 ),
-            ]
+            ],
+            condition=SocialAccountItem.pk.exists(),
+            add_version_condition=False,
         )
 
 

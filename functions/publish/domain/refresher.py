@@ -12,10 +12,9 @@ from datetime import timedelta
 
 import httpx
 
-from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import REFRESH_SHARDS, SocialAccountItem
-from functions.publish.adapters.platforms.base import Permanent, ReauthRequired, Retryable
-from functions.shared.events import publish_event
+from functions.publish.adapters.platforms.base import ReauthRequired, Retryable
+from functions.publish.domain.platform_calls import adapter_for, refresh_tokens
 from functions.shared.observability import logger
 from functions.shared.problems import Problem
 from functions.shared.tables import key, utc_now
@@ -56,52 +55,15 @@ def refresh_due_tokens() -> RefreshReport:
 
 
 async def _refresh(item: SocialAccountItem) -> str:
-    tokens = token_vault.unseal(
-        item.sealed_tokens, workspace_id=item.workspace_id, account_id=item.account_id
-    )
     try:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
-            renewed = await registry.oauth_adapter(item.platform, http).refresh(tokens)
-    except (ReauthRequired, Permanent) as refused:
-        item.update(
-            actions=[
-                SocialAccountItem.status.set("needs_reconnect"),
-                SocialAccountItem.last_error.set(refused.message),
-                SocialAccountItem.token_refresh_bucket.remove(),
-            ]
-        )
-        publish_event(
-            "publish",
-            "account.needs_reconnect",
-            {
-                "workspace_id": item.workspace_id,
-                "account_id": item.account_id,
-                "reason": refused.message,
-            },
-        )
-        return "needs_reconnect"
+            await refresh_tokens(item, adapter_for(item, http))
+    except ReauthRequired:
+        return "needs_reconnect"  # refresh_tokens marked the account and announced it
     except (Retryable, Problem) as temporary:
         logger.warning(
             "token refresh postponed",
             extra={"account_id": item.account_id, "reason": type(temporary).__name__},
         )
         return "postponed"
-    item.update(
-        actions=[
-            SocialAccountItem.sealed_tokens.set(
-                token_vault.seal(
-                    renewed, workspace_id=item.workspace_id, account_id=item.account_id
-                )
-            ),
-            SocialAccountItem.token_expires_at.set(renewed.expires_at)
-            if renewed.expires_at
-            else SocialAccountItem.token_expires_at.remove(),
-            SocialAccountItem.token_refresh_bucket.set(
-                SocialAccountItem.refresh_bucket(item.account_id)
-            )
-            if renewed.expires_at
-            else SocialAccountItem.token_refresh_bucket.remove(),
-            SocialAccountItem.last_error.remove(),
-        ]
-    )
     return "renewed"

@@ -143,6 +143,15 @@ class PlatformAdapter(Protocol):
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]: ...
 
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """Withdraw the grant at the platform when an account is disconnected.
+
+        True when the platform revoked it; False when the platform documents no revocation
+        for third-party apps (the caller then only deletes the tokens). Failures raise the
+        usual classified errors.
+        """
+        ...
+
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """Retry-After as seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP date)."""

@@ -243,6 +243,16 @@ class LinkedInAdapter:
         response = await self._send(request, _classify_refresh)
         return self._token_set(self._json(response), tokens)
 
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """LinkedIn documents no token revocation endpoint for third-party apps on Microsoft
+        Learn (only token introspection,
+        https://learn.microsoft.com/en-us/linkedin/shared/authentication/token-introspection);
+        its guidance on logout is to destroy the access and refresh tokens
+        (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/best-practices/application-development).
+        The member removes the app under LinkedIn's "Permitted services" settings."""
+        del tokens
+        return False
+
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """The member (OpenID userinfo) and the organizations they administer (organizationAcls).
 

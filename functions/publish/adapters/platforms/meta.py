@@ -249,6 +249,38 @@ class MetaLogin:
             scopes=self.scopes,
         )
 
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """Removes the app's whole login grant: DELETE /{user-id}/permissions ("Revoking
+        Permissions", https://developers.facebook.com/docs/graph-api/reference/user/permissions/
+        and https://developers.facebook.com/docs/facebook-login/guides/permissions/request-revoke),
+        which accepts "a user access token or an app access token for the current app".
+
+        Herald stores Page tokens for Pages and Instagram accounts (see `accounts`), on which
+        `/me` is the Page, not the person, so the person is found first with GET /debug_token
+        (https://developers.facebook.com/docs/graph-api/reference/debug_token: "the user for
+        which the token was issued"), and both calls use the app access token
+        `{app-id}|{app-secret}`
+        (https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens),
+        which also works once the user's token has expired. Every Page and Instagram account
+        the same person connected through this app loses access with it.
+        """
+        app_token = f"{self.client_id}|{self.client_secret}"
+        debug = await self.graph.call(
+            "GET", "debug_token", token=app_token, params={"input_token": tokens.access_token}
+        )
+        data = debug.get("data")
+        user_id = data.get("user_id") if isinstance(data, dict) else None
+        if not user_id:
+            raise ReauthRequired(
+                self.platform,
+                "Meta no longer knows this token, so there is no grant left to revoke with it.",
+                code="token_unknown",
+            )
+        body = await self.graph.call("DELETE", f"{user_id}/permissions", token=app_token)
+        if body.get("success") is False:
+            raise Permanent(self.platform, "Meta did not revoke the app's permissions.")
+        return True
+
     # https://developers.facebook.com/docs/pages-api/overview (GET /me/accounts: the Pages the
     # user can act on, each with its Page access token)
     async def managed_pages(self, tokens: TokenSet, fields: str) -> list[Json]:

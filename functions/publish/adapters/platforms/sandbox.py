@@ -97,3 +97,7 @@ class SandboxAdapter:
     ) -> dict[str, int]:
         self._maybe_fail()
         return {"impressions": 0, "likes": 0, "comments": 0, "shares": 0}
+
+    async def revoke(self, tokens: TokenSet) -> bool:
+        self._maybe_fail()
+        return True

@@ -234,6 +234,16 @@ class ThreadsAdapter:
         )
         return self._long_lived(body)
 
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """The Threads API documents no revocation call for apps: tokens are only obtained,
+        exchanged and refreshed
+        (https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions,
+        https://developers.facebook.com/docs/threads/get-started/long-lived-tokens); the user
+        removes the app in the Threads settings, and Meta then calls the app's uninstall
+        callback. Herald only deletes the tokens."""
+        del tokens
+        return False
+
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         # https://developers.facebook.com/docs/threads/threads-profiles
         me = await self._get(

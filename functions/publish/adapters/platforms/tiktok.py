@@ -41,6 +41,7 @@ PLATFORM = "tiktok"
 API_BASE = "https://open.tiktokapis.com/v2"
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
 TOKEN_URL = f"{API_BASE}/oauth/token/"
+REVOKE_URL = f"{API_BASE}/oauth/revoke/"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 
 DEFAULT_SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
@@ -224,6 +225,35 @@ class TikTokAdapter:
             }
         )
         return self._tokens(body, tokens)
+
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """POST https://open.tiktokapis.com/v2/oauth/revoke/ with client_key, client_secret and
+        the user access token as form fields; an empty answer means revoked and the app leaves
+        the user's connected apps (https://developers.tiktok.com/doc/oauth-revoke-a-user-access-token,
+        also https://developers.tiktok.com/doc/oauth-user-access-token-management). Like the
+        token endpoint, an error may come back as `{"error": "...", "error_description": ...}`."""
+        request = httpx.Request(
+            "POST",
+            REVOKE_URL,
+            data={
+                "client_key": self.client_key,
+                "client_secret": self.client_secret,
+                "token": tokens.access_token,
+            },
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        response = await self._send(request)
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = {}
+        error = body.get("error") if isinstance(body, dict) else None
+        if (isinstance(error, str) and error) or (
+            isinstance(error, dict) and error.get("code") not in (None, "ok")
+        ):
+            message, code = _describe(response)
+            raise _classify(response, message, code)
+        return True
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """GET /v2/user/info/?fields=...: one login is one TikTok profile."""

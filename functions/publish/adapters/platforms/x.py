@@ -175,7 +175,7 @@ class XAdapter:
         }
         return f"{self._authorize_url}?{urlencode(query, quote_via=quote)}"
 
-    def _token_request(self, form: dict[str, str]) -> httpx.Request:
+    def _token_request(self, form: dict[str, str], path: str = "/2/oauth2/token") -> httpx.Request:
         auth_headers: dict[str, str] = {}
         if self._client_secret:
             # Confidential clients authenticate with HTTP Basic (client id : client secret).
@@ -185,7 +185,7 @@ class XAdapter:
             form = {**form, "client_id": self._client_id}
         return httpx.Request(
             "POST",
-            f"{self._api}/2/oauth2/token",
+            f"{self._api}{path}",
             data=form,
             headers={**auth_headers, "Content-Type": "application/x-www-form-urlencoded"},
         )
@@ -235,6 +235,22 @@ class XAdapter:
             {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
         )
         return self._tokens(await self._send(request, classify), tokens)
+
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """POST /2/oauth2/revoke with the token and token_type_hint, the client authenticating
+        as on the token endpoint ("Revoking a token",
+        https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token). Revoking
+        the refresh token (when there is one) ends the whole grant; X answers `{"revoked": true}`.
+        """
+        if tokens.refresh_token:
+            form = {"token": tokens.refresh_token, "token_type_hint": "refresh_token"}
+        else:
+            form = {"token": tokens.access_token, "token_type_hint": "access_token"}
+        response = await self._send(self._token_request(form, "/2/oauth2/revoke"))
+        body = _json(response)
+        if isinstance(body, dict) and body.get("revoked") is False:
+            raise Permanent(PLATFORM, "X did not revoke the token.")
+        return True
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """https://docs.x.com/x-api/users/user-lookup-me"""

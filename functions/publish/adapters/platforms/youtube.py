@@ -42,6 +42,7 @@ API_BASE = "https://www.googleapis.com/youtube/v3"
 UPLOAD_BASE = "https://www.googleapis.com/upload/youtube/v3"
 AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (an endpoint, not a secret)
+REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 
 DEFAULT_SCOPES = (
@@ -214,6 +215,27 @@ class YouTubeAdapter:
             }
         )
         return self._tokens(body, tokens)
+
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """POST https://oauth2.googleapis.com/revoke with `token` as a form field ("Revoking a
+        token", https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke).
+        The refresh token is preferred: revoking it (or an access token that has one) removes
+        the whole grant. 200 means revoked; 400 `invalid_token` means Google no longer accepts
+        this token (ReauthRequired), anything else is classified as usual."""
+
+        def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+            if code == "invalid_token":
+                return ReauthRequired(PLATFORM, message, code=code)
+            return _classify(response, message, code)
+
+        request = httpx.Request(
+            "POST",
+            REVOKE_URL,
+            data={"token": tokens.refresh_token or tokens.access_token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        await send(PLATFORM, self.http, request, _describe, classify)
+        return True
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """channels.list?part=snippet&mine=true: the channels of this login (the user picks)."""
