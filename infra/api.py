@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -76,6 +76,14 @@ class HeraldApi(Construct):
             "This is API Gateway's account-level logging role, assumed only by "
             "apigateway.amazonaws.com; the AWS managed policy is the documented one, and API "
             "Gateway creates its execution log groups itself, so no narrower resource exists.",
+        )
+        # Where platforms send OAuth logins back (`<base>/v1/accounts/callback/<platform>`). Built
+        # from the API's id, not from `rest_api.url`: that names the stage, which depends (through
+        # the deployment and its methods) on the functions, and a function naming it would be a
+        # dependency cycle. A custom domain (`apiBaseUrl`) replaces it.
+        self.base_url = config.api_base_url or (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+            f"/{config.stage}"
         )
         self._web_acl(config)
 

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "mailFrom": "Herald <no-reply@example.com>",
     # Where the links in emails lead.
     "dashboardUrl": "http://localhost:3000",
+    # Public base URL of the API (a custom domain); empty: the REST API's stage URL.
+    "apiBaseUrl": "",
 }
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -46,6 +48,7 @@ class HeraldConfig:
     mail_from: str
     dashboard_url: str
     version: str
+    api_base_url: str = ""  # empty: the stage URL of the REST API (see HeraldApi.base_url)
 
     @property
     def mail_domain(self) -> str:
@@ -77,8 +80,9 @@ class HeraldConfig:
             api_burst_limit=int(value("apiBurstLimit")),
             waf_rate_limit=int(value("wafRateLimit")),
             mail_from=_mail_from(str(value("mailFrom"))),
-            dashboard_url=_dashboard_url(str(value("dashboardUrl"))),
+            dashboard_url=_base_url("dashboardUrl", str(value("dashboardUrl")), local_http=True),
             version=project_version(),
+            api_base_url=_api_base_url(str(value("apiBaseUrl"))),
         )
 
 
@@ -95,8 +99,13 @@ def _mail_from(value: str) -> str:
     return value
 
 
-def _dashboard_url(value: str) -> str:
-    """An absolute https URL (http only for a dashboard on this machine), without a final /."""
+def _api_base_url(value: str) -> str:
+    """Empty (the REST API's own URL), or the https URL of a custom domain."""
+    return _base_url("apiBaseUrl", value, local_http=False) if value.strip() else ""
+
+
+def _base_url(key: str, value: str, *, local_http: bool) -> str:
+    """An absolute https URL (http for this machine if `local_http`), without a final /."""
     url = value.strip().rstrip("/")
     try:
         parts = urlsplit(url)
@@ -106,11 +115,10 @@ def _dashboard_url(value: str) -> str:
     if (
         host is None
         or parts.scheme not in ("https", "http")
-        or (parts.scheme == "http" and host not in LOCAL_HOSTS)
+        or (parts.scheme == "http" and not (local_http and host in LOCAL_HOSTS))
         or parts.query
         or parts.fragment
     ):
-        raise ValueError(
-            f"context `dashboardUrl` must be an https URL (http only for localhost), not {value!r}"
-        )
+        allowed = "an https URL (http only for localhost)" if local_http else "an https URL"
+        raise ValueError(f"context `{key}` must be {allowed}, not {value!r}")
     return url

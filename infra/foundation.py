@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -24,6 +25,8 @@ from infra.nag import acknowledge
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.X86_64
 DLQ_RETENTION = Duration.days(14)
+# Social accounts whose tokens expire soon, for the token refresher (the publish function).
+TOKEN_EXPIRY_INDEX = "by-token-expiry"  # noqa: S105 (an index name, not a secret)
 
 
 class Foundation(Construct):
@@ -42,6 +45,26 @@ class Foundation(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.data_key_alias = self.data_key.add_alias(f"alias/herald-{config.stage}")
+
+        # The platforms' OAuth client credentials (JSON, one entry per platform; see the README).
+        # Created holding `{}` (no platform configured): ops put the real value, which stack
+        # updates leave alone as long as this placeholder does not change. Only the publish
+        # function may read it, and only it may decrypt with the data key.
+        self.platform_credentials = secretsmanager.Secret(
+            self,
+            "PlatformCredentials",
+            description="Herald: OAuth client credentials of the social platforms (JSON)",
+            secret_object_value={},
+            encryption_key=self.data_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.platform_credentials,
+            "AwsSolutions-SMG4",
+            "These are OAuth client secrets issued by each platform's developer console; they "
+            "are rotated there, by hand, and then put here, so a rotation Lambda has nothing "
+            "it could rotate.",
+        )
 
         # Signs access tokens (ES256); the private key never leaves KMS. Only the auth function
         # may sign; every function reads the public key to verify.
@@ -71,6 +94,18 @@ class Foundation(Construct):
             time_to_live_attribute="expires_at",
             deletion_protection=config.stage == "prod",
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        # Accounts by token expiry, in a few buckets so that no partition gets hot.
+        self.app_table.add_global_secondary_index(
+            index_name=TOKEN_EXPIRY_INDEX,
+            partition_key=dynamodb.Attribute(
+                name="token_refresh_bucket", type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(
+                name="token_expires_at", type=dynamodb.AttributeType.STRING
+            ),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=["workspace_id", "account_id"],
         )
         # Powertools idempotency records: key `id`, expiry `expiration` (its defaults).
         self.idempotency_table = dynamodb.Table(

@@ -35,6 +35,7 @@ ENVELOPE_ENCRYPTION = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
 VERIFY_TOKENS = ("kms:GetPublicKey",)
 SIGN_TOKENS = ("kms:Sign", "kms:GetPublicKey")
 SEND_MAIL = ("ses:SendEmail",)  # SES API v2 SendEmail
+READ_SECRET = ("secretsmanager:GetSecretValue",)
 MANAGE_SCHEDULES = (
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
@@ -54,7 +55,13 @@ class Access:
     schedules: bool = False  # manage schedules in Herald's group, passing the scheduler role
     sign_tokens: bool = False  # sign access tokens with the signing key (all others only verify)
     send_mail: bool = False  # send email through SES as the `mailFrom` domain
+    # read the platforms' OAuth client credentials; knows the API's URL (OAuth redirects)
+    platform_credentials: bool = False
     memory_mb: int = 512  # Lambda's CPU share grows with its memory
+
+    def __post_init__(self) -> None:
+        if self.platform_credentials and not self.data_key:
+            raise ValueError("the credentials secret is encrypted with the data key")
 
 
 GROUP_ACCESS: dict[str, Access] = {
@@ -62,7 +69,13 @@ GROUP_ACCESS: dict[str, Access] = {
     "auth": Access(
         media_prefix="users/", put_events=True, sign_tokens=True, send_mail=True, memory_mb=1024
     ),
-    "publish": Access(idempotency_table=True, data_key=True, put_events=True, schedules=True),
+    "publish": Access(
+        idempotency_table=True,
+        data_key=True,
+        put_events=True,
+        schedules=True,
+        platform_credentials=True,
+    ),
     "media": Access(media_prefix="workspaces/", put_events=True),
     "webhooks": Access(idempotency_table=True, put_events=True),
     "analytics": Access(),
@@ -79,10 +92,15 @@ class FunctionGroupConstruct(Construct):
         code_path: Path,
         foundation: Foundation,
         config: HeraldConfig,
+        api_base_url: str | None = None,
     ) -> None:
+        """`api_base_url`: the API's public base URL, needed by groups that run OAuth logins."""
         super().__init__(scope, construct_id)
         self.group = group
         access = GROUP_ACCESS[group.name]
+        if access.platform_credentials and not api_base_url:
+            raise ValueError(f"the {group.name} group needs the API's base URL")
+        self.api_base_url = api_base_url
 
         # Created here rather than by Lambda so that retention is set and the role can be
         # limited to exactly this log group.
@@ -155,7 +173,10 @@ class FunctionGroupConstruct(Construct):
         """Exactly the names functions/shared/settings.py reads, plus Powertools' own.
 
         Left unset: HERALD_JWT_PUBLIC_JWKS (extra verification keys, none until a signing key
-        is rolled) and HERALD_MAIL_OUTBOX_DIR (local mode only: in AWS, mail goes through SES).
+        is rolled), HERALD_MAIL_OUTBOX_DIR and HERALD_PLATFORM_CREDENTIALS_FILE (local mode only:
+        in AWS, mail goes through SES and credentials come from the secret), and the platform
+        API versions (their defaults in settings.py are the versions the adapters were written
+        against).
         """
         environment = {
             "HERALD_STAGE": config.stage,
@@ -176,6 +197,12 @@ class FunctionGroupConstruct(Construct):
         }
         if access.send_mail:
             environment["HERALD_MAIL_FROM"] = config.mail_from
+        if access.platform_credentials:
+            assert self.api_base_url is not None  # checked in __init__
+            environment["HERALD_PLATFORM_CREDENTIALS_SECRET"] = (
+                foundation.platform_credentials.secret_arn
+            )
+            environment["HERALD_API_BASE_URL"] = self.api_base_url
         return environment
 
     def _allow(self, actions: tuple[str, ...], *resources: str) -> None:
@@ -207,6 +234,10 @@ class FunctionGroupConstruct(Construct):
             )
         if access.data_key:
             self._allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
+        if access.platform_credentials:
+            # The secret is encrypted with the data key: reading it needs kms:Decrypt on that
+            # key too, which only a group with `data_key` has.
+            self._allow(READ_SECRET, foundation.platform_credentials.secret_arn)
         signing_key = foundation.signing_key.key_arn
         self._allow(SIGN_TOKENS if access.sign_tokens else VERIFY_TOKENS, signing_key)
         if access.send_mail:

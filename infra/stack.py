@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -37,6 +39,7 @@ class HeraldStack(Stack):
                 code_path=bundle.functions[group.name],
                 foundation=self.foundation,
                 config=config,
+                api_base_url=self.api.base_url,
             )
             self.api.route(group, construct.function)
             self.groups[group.name] = construct
@@ -49,6 +52,35 @@ class HeraldStack(Stack):
             )
         )
 
+        self.token_refresher = self._token_refresher()
+
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(
+            self,
+            "PlatformCredentialsSecretArn",
+            description="Put the platforms' OAuth client credentials (JSON) into this secret",
+            value=self.foundation.platform_credentials.secret_arn,
+        )
         CfnOutput(self, "MediaBucketName", value=self.foundation.media_bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.foundation.alarm_topic.topic_arn)
+
+    def _token_refresher(self) -> events.Rule:
+        """Every 30 minutes, the publish function refreshes the platform tokens about to expire
+        (the accounts come from the application table's `by-token-expiry` index)."""
+        rule = events.Rule(
+            self,
+            "TokenRefresher",
+            description="Herald: refresh the social accounts' platform tokens before they expire",
+            schedule=events.Schedule.rate(Duration.minutes(30)),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                self.groups["publish"].function,
+                event=events.RuleTargetInput.from_object({"herald": "refresh-tokens"}),
+                # A run that cannot be delivered soon is superseded by the next one.
+                max_event_age=Duration.minutes(30),
+                retry_attempts=3,
+                dead_letter_queue=self.foundation.async_dlq,
+            )
+        )
+        return rule

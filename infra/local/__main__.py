@@ -2,7 +2,9 @@
 
 Start-up: moto server, CDK synthesis, resources created in moto, environment set from the
 functions' variables, Lambda dispatch for Step Functions, local scheduler, then the gateway.
-Emails are written into the outbox folder instead of being sent.
+Emails are written into the outbox folder instead of being sent. Platform OAuth client
+credentials are read from .local/platform-credentials.json when it exists (or the file
+$HERALD_PLATFORM_CREDENTIALS_FILE names); without them only the sandbox platform connects.
 Ctrl-C or SIGTERM stops everything and exits 0.
 """
 
@@ -13,7 +15,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,10 @@ logger = logging.getLogger("infra.local")
 
 OUTBOX_VARIABLE = "HERALD_MAIL_OUTBOX_DIR"
 DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
+API_BASE_URL_VARIABLE = "HERALD_API_BASE_URL"
+CREDENTIALS_FILE_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_FILE"
+CREDENTIALS_SECRET_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_SECRET"  # noqa: S105 (a name)
+DEFAULT_CREDENTIALS = DEFAULT_OUTBOX.parent / "platform-credentials.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,6 +60,47 @@ def prepare_outbox(path: Path) -> Path:
     outbox = path.expanduser().resolve()
     outbox.mkdir(parents=True, exist_ok=True)
     return outbox
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL the local server answers at; a wildcard address is reached through loopback."""
+    wildcards = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 (no binding)
+    host = wildcards.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def credentials_file(shell: Mapping[str, str], default: Path = DEFAULT_CREDENTIALS) -> Path | None:
+    """The platform credentials file, absolute: the one the shell's
+    HERALD_PLATFORM_CREDENTIALS_FILE names, else `default` if it exists, else None (then only
+    the sandbox platform connects).
+
+    Raises FileNotFoundError when the shell names a file that does not exist.
+    """
+    named = shell.get(CREDENTIALS_FILE_VARIABLE, "")
+    if named:
+        path = Path(named).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"{CREDENTIALS_FILE_VARIABLE} names {named}, not a file")
+        return path
+    return default.resolve() if default.is_file() else None
+
+
+def platform_environment(
+    shell: Mapping[str, str], *, server_url: str, credentials: Path | None
+) -> dict[str, str]:
+    """The API base URL and platform credentials settings of local mode, set last.
+
+    `shell` is the environment `python -m infra.local` started with. HERALD_API_BASE_URL (where
+    platforms redirect OAuth logins) is the local server's URL, unless the shell names another,
+    e.g. an https tunnel for platforms that refuse http redirect URIs. The credentials secret
+    is not emulated: its variable, which would name a placeholder, is emptied, so that the
+    functions read the file.
+    """
+    return {
+        API_BASE_URL_VARIABLE: shell.get(API_BASE_URL_VARIABLE) or server_url,
+        CREDENTIALS_FILE_VARIABLE: str(credentials) if credentials else "",
+        CREDENTIALS_SECRET_VARIABLE: "",
+    }
 
 
 def configure_logging() -> None:
@@ -102,7 +149,8 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
     """uvicorn re-raises the signal that stopped it; by then there is nothing left to stop."""
 
 
-def run(listener: socket.socket, *, outbox: Path) -> None:
+def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -> None:
+    """`platform`: the variables `platform_environment` chose, set last."""
     # Imported here, not at the top: moto and boto3 take seconds to import, and a busy port
     # or a bad argument should be reported before that.
     from infra.local import lambda_dispatch
@@ -127,6 +175,18 @@ def run(listener: socket.socket, *, outbox: Path) -> None:
         logger.info("Provisioned: %s", summarize(deployment))
         os.environ.update(deployment.process_environment(os.environ))
         os.environ[OUTBOX_VARIABLE] = str(outbox)
+        os.environ.update(platform)
+        if platform[CREDENTIALS_FILE_VARIABLE]:
+            logger.info(
+                "Platform credentials from %s; OAuth logins return to %s/v1/accounts/callback/...",
+                platform[CREDENTIALS_FILE_VARIABLE],
+                platform[API_BASE_URL_VARIABLE],
+            )
+        else:
+            logger.info(
+                "No platform credentials (no %s): only the sandbox platform can be connected",
+                DEFAULT_CREDENTIALS,
+            )
         lambdas = InProcessLambdas(deployment.functions)
         lambda_dispatch.install(lambdas)
         scheduler = LocalScheduler(cloud.client, lambdas)
@@ -162,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"Cannot use {args.outbox} as the outbox: {error.strerror}", file=sys.stderr)
         return 1
+    try:
+        credentials = credentials_file(os.environ)
+    except FileNotFoundError as error:
+        print(f"Cannot read the platform credentials: {error}", file=sys.stderr)
+        return 1
     # Until uvicorn takes over the signals, both stop start-up as Ctrl-C does (also when the
     # shell started us in the background with SIGINT ignored, as non-interactive shells do).
     signal.signal(signal.SIGINT, _raise_interrupt)
@@ -171,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"Cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 1
+    host, port = listener.getsockname()[:2]
+    platform = platform_environment(
+        os.environ, server_url=base_url(str(host), int(port)), credentials=credentials
+    )
     try:
-        run(listener, outbox=outbox)
+        run(listener, outbox=outbox, platform=platform)
     except KeyboardInterrupt:
         pass
     finally:

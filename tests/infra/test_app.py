@@ -19,6 +19,7 @@ def test_defaults() -> None:
     assert config.mail_from == "Herald <no-reply@example.com>"
     assert config.mail_domain == "example.com"
     assert config.dashboard_url == "http://localhost:3000"
+    assert config.api_base_url == ""  # the REST API's own stage URL
     assert config.version == project_version()
 
 
@@ -57,6 +58,11 @@ def test_cors_origins_from_a_comma_separated_string_or_a_list() -> None:
     assert HeraldConfig.from_context(from_list).cors_origins == expected
 
 
+def test_api_base_url_is_an_https_url_kept_without_a_final_slash() -> None:
+    config = HeraldConfig.from_context({"apiBaseUrl": "https://api.example.com/herald/"})
+    assert config.api_base_url == "https://api.example.com/herald"
+
+
 @pytest.mark.parametrize(
     "context",
     [
@@ -74,6 +80,10 @@ def test_cors_origins_from_a_comma_separated_string_or_a_list() -> None:
         {"dashboardUrl": "ftp://app.example.com"},
         {"dashboardUrl": "https://"},
         {"dashboardUrl": "https://app.example.com/?next=1"},
+        {"apiBaseUrl": "http://api.example.com"},
+        {"apiBaseUrl": "http://localhost:8000"},
+        {"apiBaseUrl": "api.example.com"},
+        {"apiBaseUrl": "https://api.example.com/#top"},
     ],
 )
 def test_invalid_context_is_refused(context: dict[str, str]) -> None:
@@ -97,3 +107,11 @@ def test_build_app_passes_context_to_the_stack() -> None:
     assert stack.config.dashboard_url == "https://app.example.com"
     identity = json.dumps(stack.resolve(mail_identity_arn(stack, stack.config)))
     assert identity.endswith(':identity/mail.example.org"]]}'), identity
+
+
+def test_a_custom_api_domain_becomes_the_publish_functions_api_base_url() -> None:
+    app = build_app(apiBaseUrl="https://api.example.com", nag=False)
+    stack = app.node.find_child(STACK_NAME)
+    assert isinstance(stack, HeraldStack)
+    assert stack.api.base_url == "https://api.example.com"
+    assert stack.groups["publish"].api_base_url == "https://api.example.com"

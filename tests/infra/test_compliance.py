@@ -23,7 +23,7 @@ from tests.infra.conftest import Synthesized
 IGNORED_CFN_LINT = ["W3005"]
 # Every acknowledgement the stack may carry; a new one has to be added here knowingly.
 ACKNOWLEDGEABLE = re.compile(
-    r"AwsSolutions-(APIG2|APIG4|COG4|L1|SQS3|IAM4\[Policy::.+\]|IAM5\[Resource::.+\])"
+    r"AwsSolutions-(APIG2|APIG4|COG4|L1|SQS3|SMG4|IAM4\[Policy::.+\]|IAM5\[Resource::.+\])"
 )
 
 

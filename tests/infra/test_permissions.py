@@ -36,6 +36,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "events": {"event_bus"},
         "scheduler": {"schedules"},
         "iam": {"scheduler_role"},
+        "secretsmanager": {"platform_credentials"},
     },
     "media": {"s3": {"media:workspaces/*"}, "events": {"event_bus"}},
     "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},
@@ -71,6 +72,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "scheduler:GetSchedule",
     },
     "scheduler_role": {"iam:PassRole"},
+    "platform_credentials": {"secretsmanager:GetSecretValue"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
 
@@ -121,6 +123,7 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
         MAIL_IDENTITY: "mail_identity",
         f"<{lid(foundation.event_bus)}.Arn>": "event_bus",
         f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
+        f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
@@ -256,3 +259,47 @@ def test_only_auth_sends_email_and_only_as_the_mail_identity(synthesized: Synthe
     assert {name: grants for name, grants in senders.items() if grants} == {
         "auth": {("ses:SendEmail", MAIL_IDENTITY)}
     }
+
+
+def test_only_publish_reads_the_platform_credentials(synthesized: Synthesized) -> None:
+    secret = synthesized.logical_id(synthesized.stack.foundation.platform_credentials)
+    data_key = f"<{synthesized.logical_id(synthesized.stack.foundation.data_key)}.Arn>"
+    readers = {
+        group.name: {
+            (action, resource)
+            for action, resource in grants_of(synthesized, group.name)
+            if action.startswith("secretsmanager:") or secret in resource
+        }
+        for group in GROUPS
+    }
+    assert {name: grants for name, grants in readers.items() if grants} == {
+        "publish": {("secretsmanager:GetSecretValue", f"<{secret}>")}
+    }
+    # The secret is encrypted with the data key, which only publish may decrypt with.
+    decrypters = {
+        group.name
+        for group in GROUPS
+        if ("kms:Decrypt", data_key) in grants_of(synthesized, group.name)
+    }
+    assert decrypters == {"publish"}
+    # No resource policy widens who may read it.
+    assert synthesized.of_type("AWS::SecretsManager::ResourcePolicy") == {}
+
+
+def test_only_the_token_refresher_rule_invokes_a_function_from_eventbridge(
+    synthesized: Synthesized,
+) -> None:
+    rule_id = synthesized.logical_id(synthesized.stack.token_refresher)
+    from_events = [
+        permission["Properties"]
+        for permission in synthesized.of_type("AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert from_events == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [synthesized.function_id("publish"), "Arn"]},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+        }
+    ]

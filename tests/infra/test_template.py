@@ -15,12 +15,24 @@ from tests.infra.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not set by the stack: extra verification keys are only needed while a signing key is rolled
-# (set by hand then), and the outbox folder is local mode's stand-in for SES.
-UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir"}
-# The same in every deployment: the defaults in settings.py are the values.
-LEFT_AT_DEFAULT = {"jwt_issuer", "jwt_audience"}
+# (set by hand then); the outbox folder and the credentials file are local mode's stand-ins for
+# SES and the credentials secret.
+UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir", "platform_credentials_file"}
+# The same in every deployment: the defaults in settings.py are the values (for the platform
+# API versions, the ones the adapters were written and tested against).
+LEFT_AT_DEFAULT = {
+    "jwt_issuer",
+    "jwt_audience",
+    "meta_graph_version",
+    "threads_api_version",
+    "linkedin_api_version",
+}
 # Set only on the functions that use them.
-ONLY_ON = {"mail_from": {"auth"}}
+ONLY_ON = {
+    "mail_from": {"auth"},
+    "platform_credentials_secret": {"publish"},
+    "api_base_url": {"publish"},
+}
 FOURTEEN_DAYS = 14 * 24 * 3600
 
 
@@ -42,6 +54,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::Function": len(GROUPS),
         "AWS::Lambda::LayerVersion": 1,
         "AWS::DynamoDB::Table": 2,
+        "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
+        "AWS::Events::Rule": 1,  # the token refresher
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -71,6 +85,8 @@ def test_application_table(synthesized: Synthesized) -> None:
     assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
         {"AttributeName": "PK", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "token_expires_at", "AttributeType": "S"},
+        {"AttributeName": "token_refresh_bucket", "AttributeType": "S"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -78,6 +94,23 @@ def test_application_table(synthesized: Synthesized) -> None:
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_application_table_indexes_accounts_by_token_expiry(synthesized: Synthesized) -> None:
+    logical_id = synthesized.logical_id(synthesized.stack.foundation.app_table)
+    props = synthesized.resources[logical_id]["Properties"]
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert index == {
+        "IndexName": "by-token-expiry",
+        "KeySchema": [
+            {"AttributeName": "token_refresh_bucket", "KeyType": "HASH"},
+            {"AttributeName": "token_expires_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {
+            "ProjectionType": "INCLUDE",
+            "NonKeyAttributes": ["workspace_id", "account_id"],
+        },
+    }
 
 
 def test_idempotency_table(synthesized: Synthesized) -> None:
@@ -251,6 +284,57 @@ def test_waf_guards_the_stage(synthesized: Synthesized) -> None:
     assert ref(stage_id) in association["Properties"]["ResourceArn"]["Fn::Join"][1]
 
 
+def test_platform_credentials_secret_holds_no_value_and_is_kept(
+    synthesized: Synthesized,
+) -> None:
+    foundation = synthesized.stack.foundation
+    logical_id = synthesized.logical_id(foundation.platform_credentials)
+    secret = synthesized.resources[logical_id]
+    props = secret["Properties"]
+    # Only an empty JSON object: ops put the credentials; nothing is generated either (a random
+    # string would not be JSON).
+    assert props["SecretString"] == "{}"
+    assert "GenerateSecretString" not in props
+    assert props["KmsKeyId"] == arn_of(synthesized.logical_id(foundation.data_key))
+    assert secret["DeletionPolicy"] == "Retain"
+    assert secret["UpdateReplacePolicy"] == "Retain"
+    assert synthesized.of_type("AWS::SecretsManager::RotationSchedule") == {}
+    outputs = synthesized.template.to_json()["Outputs"]
+    assert outputs["PlatformCredentialsSecretArn"]["Value"] == ref(logical_id)
+
+
+def test_token_refresher_invokes_the_publish_function_every_30_minutes(
+    synthesized: Synthesized,
+) -> None:
+    rule_id, rule = only(synthesized.of_type("AWS::Events::Rule"))
+    props = rule["Properties"]
+    assert props["ScheduleExpression"] == "rate(30 minutes)"
+    assert props["State"] == "ENABLED"
+    assert "EventBusName" not in props  # schedules run on the default bus
+    (target,) = props["Targets"]
+    assert target["Arn"] == arn_of(synthesized.function_id("publish"))
+    assert json.loads(target["Input"]) == {"herald": "refresh-tokens"}
+    async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
+    assert target["DeadLetterConfig"] == {"Arn": arn_of(async_dlq)}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 30 * 60
+    # EventBridge may send what it could not deliver to the queue, for this rule only.
+    statements = [
+        statement
+        for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values()
+        if ref(async_dlq) in policy["Properties"]["Queues"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+    ]
+    assert [(s["Principal"], s["Action"], s["Condition"]) for s in statements] == [
+        (
+            {"Service": "events.amazonaws.com"},
+            "sqs:SendMessage",
+            {"ArnEquals": {"aws:SourceArn": arn_of(rule_id)}},
+        )
+    ]
+
+
 def test_event_bus_and_schedule_group(synthesized: Synthesized) -> None:
     synthesized.template.has_resource_properties("AWS::Events::EventBus", {"Name": "herald-dev"})
     synthesized.template.has_resource_properties(
@@ -303,6 +387,13 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
 
 
+def _stage_url(synthesized: Synthesized) -> dict[str, Any]:
+    """`https://<api id>.execute-api.<region>.amazonaws.com/<stage>`, without a final slash."""
+    api_id, _ = only(synthesized.of_type("AWS::ApiGateway::RestApi"))
+    parts = ["https://", ref(api_id), ".execute-api.", ref("AWS::Region"), "."]
+    return {"Fn::Join": ["", [*parts, ref("AWS::URLSuffix"), "/dev"]]}
+
+
 def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dict[str, Any]:
     foundation = synthesized.stack.foundation
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -321,6 +412,16 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         "HERALD_JWT_SIGNING_KEY_ID": arn_of(synthesized.logical_id(foundation.signing_key)),
         "HERALD_DASHBOARD_URL": "http://localhost:3000",
         **({"HERALD_MAIL_FROM": "Herald <no-reply@example.com>"} if group.name == "auth" else {}),
+        **(
+            {
+                "HERALD_PLATFORM_CREDENTIALS_SECRET": ref(
+                    synthesized.logical_id(foundation.platform_credentials)
+                ),
+                "HERALD_API_BASE_URL": _stage_url(synthesized),
+            }
+            if group.name == "publish"
+            else {}
+        ),
         "HERALD_CORS_ORIGINS": "http://localhost:3000",
         "POWERTOOLS_SERVICE_NAME": f"herald-{group.name}",
         "POWERTOOLS_METRICS_NAMESPACE": "Herald",

@@ -553,3 +553,72 @@ async def test_duplicate_or_refused_content_is_permanent_with_metas_message(
     assert duplicate.value.code == "506"
     assert refused.value.message == "This content goes against our Community Standards."
     assert refused.value.platform == "facebook"
+
+
+@pytest.mark.anyio
+async def test_revoke_removes_the_login_grant(adapter: FacebookAdapter) -> None:
+    """The Page token's person from GET /debug_token, then DELETE /{user-id}/permissions, both
+    with the app access token `{app-id}|{app-secret}`.
+
+    https://developers.facebook.com/docs/graph-api/reference/debug_token,
+    https://developers.facebook.com/docs/graph-api/reference/user/permissions/,
+    https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens
+    """
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        debug = mock.get(f"{GRAPH}/debug_token").respond(
+            200,
+            json={
+                "data": {
+                    "app_id": "app-id",
+                    "type": "PAGE",
+                    "is_valid": True,
+                    "profile_id": PAGE,
+                    "user_id": "10220000000000001",
+                    "scopes": ["pages_manage_posts"],
+                }
+            },
+        )
+        permissions = mock.delete(f"{GRAPH}/10220000000000001/permissions").respond(
+            200, json={"success": True}
+        )
+        assert await adapter.revoke(TOKENS) is True
+    lookup = debug.calls.last.request
+    assert lookup.method == "GET"
+    assert query(lookup) == {"input_token": TOKEN}
+    assert lookup.headers["authorization"] == "Bearer app-id|app-secret"
+    removal = permissions.calls.last.request
+    assert removal.method == "DELETE"
+    assert removal.url.query == b""
+    assert removal.headers["authorization"] == "Bearer app-id|app-secret"
+    assert removal.content == b""
+
+
+@pytest.mark.anyio
+async def test_revoke_failures_are_classified(adapter: FacebookAdapter) -> None:
+    """A token Meta no longer knows -> ReauthRequired; throttling (code 4) and 5xx -> Retryable.
+
+    https://developers.facebook.com/docs/graph-api/guides/error-handling
+    """
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/debug_token").mock(
+            side_effect=[
+                httpx.Response(
+                    200,
+                    json={"data": {"is_valid": False, "error": {"code": 190, "message": "x"}}},
+                ),
+                httpx.Response(
+                    400,
+                    json={"error": {"message": "Application request limit reached", "code": 4}},
+                ),
+                httpx.Response(200, json={"data": {"is_valid": True, "user_id": "1022"}}),
+            ]
+        )
+        mock.delete(f"{GRAPH}/1022/permissions").respond(
+            500, json={"error": {"message": "An unknown error occurred", "code": 1}}
+        )
+        with pytest.raises(ReauthRequired):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(Retryable, match="Application request limit reached"):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(Retryable, match="An unknown error occurred"):
+            await adapter.revoke(TOKENS)

@@ -610,3 +610,52 @@ async def test_content_refusal_is_permanent_with_metas_message(adapter: Instagra
     assert caught.value.message == "The aspect ratio is not supported."
     assert caught.value.code == "36003"
     assert caught.value.platform == "instagram"
+
+
+@pytest.mark.anyio
+async def test_revoke_removes_the_login_grant(adapter: InstagramAdapter) -> None:
+    """Shared Meta login: the person behind the Page token (GET /debug_token), then
+    DELETE /{user-id}/permissions, both with the app access token.
+
+    https://developers.facebook.com/docs/graph-api/reference/debug_token,
+    https://developers.facebook.com/docs/graph-api/reference/user/permissions/
+    """
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        debug = mock.get(f"{GRAPH}/debug_token").respond(
+            200, json={"data": {"type": "PAGE", "is_valid": True, "user_id": "10220000000000002"}}
+        )
+        permissions = mock.delete(f"{GRAPH}/10220000000000002/permissions").respond(
+            200, json={"success": True}
+        )
+        assert await adapter.revoke(TOKENS) is True
+    lookup = debug.calls.last.request
+    assert query(lookup) == {"input_token": TOKEN}
+    app_auth = f"Bearer {adapter.client_id}|{adapter.client_secret}"
+    assert lookup.headers["authorization"] == app_auth
+    removal = permissions.calls.last.request
+    assert removal.method == "DELETE"
+    assert removal.headers["authorization"] == app_auth
+
+
+@pytest.mark.anyio
+async def test_revoke_refused_by_meta(adapter: InstagramAdapter) -> None:
+    """A refused revocation carries Meta's own message (Graph API error object).
+
+    https://developers.facebook.com/docs/graph-api/guides/error-handling
+    """
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/debug_token").respond(
+            200, json={"data": {"is_valid": True, "user_id": "1022"}}
+        )
+        mock.delete(f"{GRAPH}/1022/permissions").respond(
+            400,
+            json={
+                "error": {
+                    "message": "(#200) Permissions error",
+                    "type": "OAuthException",
+                    "code": 200,
+                }
+            },
+        )
+        with pytest.raises(Permanent, match=r"\(#200\) Permissions error"):
+            await adapter.revoke(TOKENS)

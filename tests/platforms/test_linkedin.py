@@ -837,3 +837,14 @@ async def test_metrics(adapter: LinkedInAdapter, mock: respx.MockRouter) -> None
         "reactions_praise": 2,
     }
     assert_versioned(route.calls.last.request)
+
+
+@pytest.mark.anyio
+async def test_revoke_is_not_offered(adapter: LinkedInAdapter, mock: respx.MockRouter) -> None:
+    """No revocation endpoint is documented for these apps: nothing is called, False comes back.
+
+    https://learn.microsoft.com/en-us/linkedin/shared/authentication/token-introspection,
+    https://learn.microsoft.com/en-us/linkedin/shared/api-guide/best-practices/application-development
+    """
+    assert await adapter.revoke(TOKENS) is False
+    assert not mock.calls

@@ -678,3 +678,13 @@ async def test_metrics(adapter: ThreadsAdapter, mock: respx.MockRouter) -> None:
         "metric": "views,likes,replies,reposts,quotes,shares",
         "access_token": "th-access",
     }
+
+
+@pytest.mark.anyio
+async def test_revoke_is_not_offered(adapter: ThreadsAdapter, mock: respx.MockRouter) -> None:
+    """The Threads API documents no revocation call: nothing is called, False comes back.
+
+    https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions
+    """
+    assert await adapter.revoke(TOKENS) is False
+    assert not mock.calls

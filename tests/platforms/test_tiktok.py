@@ -665,3 +665,71 @@ async def test_timeout_during_a_chunk_is_retryable(mock: respx.MockRouter) -> No
     async with httpx.AsyncClient() as http:
         with pytest.raises(Retryable, match="did not answer in time"):
             await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+
+
+@pytest.mark.anyio
+async def test_revoke_the_user_access_token(mock: respx.MockRouter) -> None:
+    """POST /v2/oauth/revoke/ with client_key, client_secret and token (form); empty answer.
+
+    https://developers.tiktok.com/doc/oauth-revoke-a-user-access-token
+    """
+    route = mock.post(f"{API}/oauth/revoke/").mock(return_value=httpx.Response(200, json={}))
+    async with httpx.AsyncClient() as http:
+        assert await make_adapter(http).revoke(TOKENS) is True
+    request = route.calls.last.request
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert "authorization" not in request.headers
+    assert parse_qs(request.content.decode()) == {
+        "client_key": ["client-key"],
+        "client_secret": ["client-secret"],
+        "token": ["act.user-token"],
+    }
+
+
+@pytest.mark.anyio
+async def test_revoke_failures_are_classified(mock: respx.MockRouter) -> None:
+    """OAuth-style errors (even with 200) and API error codes; 429 and timeouts are retried.
+
+    https://developers.tiktok.com/doc/oauth-revoke-a-user-access-token,
+    https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+    """
+    mock.post(f"{API}/oauth/revoke/").mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                json={
+                    "error": "invalid_request",
+                    "error_description": "The token is malformed.",
+                    "log_id": "1",
+                },
+            ),
+            httpx.Response(
+                401,
+                json={
+                    "error": {
+                        "code": "access_token_invalid",
+                        "message": "The access token is invalid or not found in the request.",
+                        "log_id": "2",
+                    }
+                },
+            ),
+            httpx.Response(
+                429,
+                headers={"retry-after": "60"},
+                json={"error": {"code": "rate_limit_exceeded", "message": "Slow down."}},
+            ),
+            httpx.ReadTimeout("slow"),
+        ]
+    )
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http)
+        with pytest.raises(Permanent, match=r"The token is malformed\."):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(ReauthRequired, match="access token is invalid"):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(Retryable) as throttled:
+            await adapter.revoke(TOKENS)
+        assert throttled.value.retry_after == 60
+        with pytest.raises(Retryable):
+            await adapter.revoke(TOKENS)

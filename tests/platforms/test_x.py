@@ -800,3 +800,63 @@ async def test_status_of_a_published_post(adapter: XAdapter, mock: respx.MockRou
     gone = await adapter.status(TOKENS, ACCOUNT, published)
     assert gone.state == "failed"
     assert gone.error == "Could not find tweet with id: [900]."
+
+
+@pytest.mark.anyio
+async def test_revoke_the_refresh_token(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """POST /2/oauth2/revoke with token + token_type_hint, client auth as on the token endpoint.
+
+    https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+    """
+    route = mock.post(f"{API}/2/oauth2/revoke").respond(200, json={"revoked": True})
+    assert await adapter.revoke(TOKENS) is True
+    request = route.calls.last.request
+    assert request.method == "POST"
+    assert request.headers["authorization"] == basic("client-id", "client-secret")
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.content.decode()) == {
+        "token": ["user-refresh"],
+        "token_type_hint": ["refresh_token"],
+    }
+
+
+@pytest.mark.anyio
+async def test_revoke_an_access_token_as_a_public_client(mock: respx.MockRouter) -> None:
+    """No refresh token: the access token is revoked; a public client sends its client_id.
+
+    https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+    """
+    public = XAdapter(client_id="client-id", client_secret=None, http=httpx.AsyncClient())
+    route = mock.post(f"{API}/2/oauth2/revoke").respond(200, json={"revoked": True})
+    assert await public.revoke(TokenSet(access_token="only-access")) is True
+    request = route.calls.last.request
+    assert "authorization" not in request.headers
+    assert parse_qs(request.content.decode()) == {
+        "token": ["only-access"],
+        "token_type_hint": ["access_token"],
+        "client_id": ["client-id"],
+    }
+
+
+@pytest.mark.anyio
+async def test_revoke_failures_are_classified(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """https://docs.x.com/x-api/fundamentals/response-codes-and-errors"""
+    mock.post(f"{API}/2/oauth2/revoke").mock(
+        side_effect=[
+            httpx.Response(429, headers={"retry-after": "15"}, json={"title": "Too Many Requests"}),
+            httpx.Response(503, text="Service Unavailable"),
+            httpx.ReadTimeout("slow"),
+            httpx.Response(
+                401, json={"error": "invalid_client", "error_description": "Bad client."}
+            ),
+        ]
+    )
+    with pytest.raises(Retryable) as throttled:
+        await adapter.revoke(TOKENS)
+    assert throttled.value.retry_after == 15
+    with pytest.raises(Retryable):
+        await adapter.revoke(TOKENS)
+    with pytest.raises(Retryable):
+        await adapter.revoke(TOKENS)
+    with pytest.raises(ReauthRequired, match=r"Bad client\."):
+        await adapter.revoke(TOKENS)

@@ -698,3 +698,47 @@ async def test_timeout_during_a_chunk_is_retryable(mock: respx.MockRouter) -> No
     async with httpx.AsyncClient() as http:
         with pytest.raises(Retryable, match="did not answer in time"):
             await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+
+
+@pytest.mark.anyio
+async def test_revoke_the_grant_with_the_refresh_token(mock: respx.MockRouter) -> None:
+    """POST https://oauth2.googleapis.com/revoke, form field `token`; 200 means revoked.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+    """
+    route = mock.post("https://oauth2.googleapis.com/revoke").mock(return_value=httpx.Response(200))
+    async with httpx.AsyncClient() as http:
+        assert await make_adapter(http).revoke(TOKENS) is True
+        assert await make_adapter(http).revoke(TokenSet(access_token="ya29.only")) is True
+    first, second = (call.request for call in route.calls)
+    assert first.method == "POST"
+    assert first.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert "authorization" not in first.headers
+    assert parse_qs(first.content.decode()) == {"token": ["1//refresh"]}
+    assert parse_qs(second.content.decode()) == {"token": ["ya29.only"]}
+
+
+@pytest.mark.anyio
+async def test_revoke_failures_are_classified(mock: respx.MockRouter) -> None:
+    """400 invalid_token: Google no longer accepts the token; 5xx and timeouts are retried.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+    """
+    mock.post("https://oauth2.googleapis.com/revoke").mock(
+        side_effect=[
+            httpx.Response(
+                400,
+                json={"error": "invalid_token", "error_description": "Token expired or revoked"},
+            ),
+            httpx.Response(503, text="Service Unavailable"),
+            httpx.ReadTimeout("slow"),
+        ]
+    )
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http)
+        with pytest.raises(ReauthRequired, match="Token expired or revoked"):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(Retryable):
+            await adapter.revoke(TOKENS)
+        with pytest.raises(Retryable):
+            await adapter.revoke(TOKENS)

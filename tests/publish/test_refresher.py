@@ -218,3 +218,27 @@ def test_a_token_refused_again_after_refreshing_needs_reconnecting(
     assert me.call_count == 2  # once, then once more after the refresh; never a third time
     assert checked["healthy"] is False
     assert checked["account"]["status"] == "needs_reconnect"
+
+
+def test_disconnecting_revokes_the_grant_at_x_and_deletes_the_tokens(
+    publish: TestClient, headers: dict[str, str], x_account: SocialAccountItem
+) -> None:
+    """https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token (revoke)."""
+    with respx.mock(assert_all_mocked=True) as mock:
+        revoke = mock.post("https://api.x.com/2/oauth2/revoke").respond(200, json={"revoked": True})
+        removed = publish.delete(f"/v1/accounts/{x_account.account_id}", headers=headers)
+
+    assert removed.status_code == 204
+    assert parse_qs(revoke.calls.last.request.content.decode())["token"] == ["first-refresh"]
+    assert SocialAccountItem.find(x_account.workspace_id, x_account.account_id) is None
+
+
+def test_a_failed_revocation_still_deletes_the_tokens(
+    publish: TestClient, headers: dict[str, str], x_account: SocialAccountItem
+) -> None:
+    with respx.mock(assert_all_mocked=True) as mock:
+        mock.post("https://api.x.com/2/oauth2/revoke").respond(503)
+        removed = publish.delete(f"/v1/accounts/{x_account.account_id}", headers=headers)
+
+    assert removed.status_code == 204
+    assert SocialAccountItem.find(x_account.workspace_id, x_account.account_id) is None

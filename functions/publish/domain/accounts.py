@@ -8,6 +8,7 @@ on the bus; a temporary platform failure never does.
 import asyncio
 import secrets
 
+import httpx
 from ulid import ULID
 
 from functions.publish.adapters import token_vault
@@ -15,14 +16,16 @@ from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
     PlatformAdapter,
+    PlatformError,
     ReauthRequired,
     Retryable,
     TokenSet,
 )
 from functions.publish.domain.models import Account, CheckResult, SandboxAccountCreate
-from functions.publish.domain.platform_calls import call_platform
+from functions.publish.domain.platform_calls import HTTP_TIMEOUT, adapter_for, call_platform
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
+from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import NotFound
 from functions.shared.tables import (
@@ -145,8 +148,25 @@ def _checked(item: SocialAccountItem, *, error: str | None) -> None:
         )
 
 
+# Platforms whose revocation ends only this account's grant. Revoking at Meta or Google ends the
+# person's whole grant to Herald, cutting off every page, Instagram account or channel they
+# connected (in any workspace), so those tokens are only deleted here.
+REVOKE_ON_DISCONNECT = frozenset({"x", "tiktok", "sandbox"})
+
+
 def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
+    """Revoke the grant at the platform where that is safe, then delete the tokens."""
     item = _account(access, account_id)
+    if item.platform in REVOKE_ON_DISCONNECT:
+        try:
+            asyncio.run(_revoke(item))
+        except PlatformError as failure:
+            # The user asked to disconnect: the tokens go regardless, the platform may keep the
+            # grant until it expires or the user removes the app there.
+            logger.warning(
+                "revocation failed",
+                extra={"platform": item.platform, "class": type(failure).__name__},
+            )
     with transaction() as write:
         write.delete(item)
         write.save(
@@ -158,3 +178,11 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
                 details={"platform": item.platform, "name": item.name},
             )
         )
+
+
+async def _revoke(item: SocialAccountItem) -> None:
+    tokens = token_vault.unseal(
+        item.sealed_tokens, workspace_id=item.workspace_id, account_id=item.account_id
+    )
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+        await adapter_for(item, http).revoke(tokens)
