@@ -4,6 +4,7 @@ import dataclasses
 import importlib
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -76,7 +77,11 @@ def _run_task(tasks: Mapping[str, str], task: str) -> dict[str, Any]:
     if task not in tasks:
         raise ValueError(f"unknown scheduled task {task!r}")
     module_name, function_name = tasks[task].split(":")
-    result = getattr(importlib.import_module(module_name), function_name)()
+    function = getattr(importlib.import_module(module_name), function_name)
+    # In a thread of its own: a task may drive asyncio itself (asyncio.run), which would leave
+    # this thread without the event loop Mangum needs for the next HTTP event.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        result = worker.submit(function).result()
     logger.info("scheduled task done", extra={"task": task})
     return {"task": task, "result": dataclasses.asdict(result) if result is not None else None}
 

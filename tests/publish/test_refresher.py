@@ -242,3 +242,18 @@ def test_a_failed_revocation_still_deletes_the_tokens(
 
     assert removed.status_code == 204
     assert SocialAccountItem.find(x_account.workspace_id, x_account.account_id) is None
+
+
+@pytest.mark.usefixtures("cloud")
+def test_http_events_still_work_after_a_scheduled_task_in_the_same_container() -> None:
+    """Lambda reuses the process: a task must leave it able to serve API Gateway events."""
+    from functions.publish.app import handler
+    from tests.events import rest_proxy_event
+
+    run_refresher()
+    answer = handler(
+        rest_proxy_event("GET", "/v1/publish/health", resource="/v1/publish/{proxy+}"),
+        lambda_context("herald-publish"),
+    )
+
+    assert answer["statusCode"] == 200
