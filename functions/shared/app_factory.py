@@ -1,10 +1,10 @@
 """Builds a function group's FastAPI app and its Lambda entry point, with what all groups share."""
 
+import asyncio
 import dataclasses
 import importlib
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -77,11 +77,7 @@ def _run_task(tasks: Mapping[str, str], task: str) -> dict[str, Any]:
     if task not in tasks:
         raise ValueError(f"unknown scheduled task {task!r}")
     module_name, function_name = tasks[task].split(":")
-    function = getattr(importlib.import_module(module_name), function_name)
-    # In a thread of its own: a task may drive asyncio itself (asyncio.run), which would leave
-    # this thread without the event loop Mangum needs for the next HTTP event.
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        result = worker.submit(function).result()
+    result = getattr(importlib.import_module(module_name), function_name)()
     logger.info("scheduled task done", extra={"task": task})
     return {"task": task, "result": dataclasses.asdict(result) if result is not None else None}
 
@@ -102,8 +98,14 @@ def lambda_handler(app: FastAPI, tasks: Mapping[str, str] | None = None) -> Lamb
         text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE],
     )
 
+    # Mangum runs each event on the thread's current event loop. Anything that used
+    # asyncio.run on this thread before (a scheduled task, a library) leaves it with none, so
+    # each invocation sets this one.
+    loop = asyncio.new_event_loop()
+
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        asyncio.set_event_loop(loop)
         task = event.get("herald")
         if task is not None:
             return _run_task(scheduled, str(task))
