@@ -6,9 +6,10 @@ Every failure reaches the caller as one of three classes, which decide what publ
 - `Permanent`: the platform refused the content itself; its own message goes to the user.
 """
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
@@ -151,6 +152,25 @@ class PlatformAdapter(Protocol):
         usual classified errors.
         """
         ...
+
+
+def oauth_token_set(
+    body: Mapping[str, Any], *, now: datetime, previous: TokenSet | None = None
+) -> TokenSet:
+    """A token response (RFC 6749 section 5.1) as a TokenSet.
+
+    A refresh answer without a new refresh token or scope keeps the previous ones; scopes may be
+    space- or comma-separated (TikTok and LinkedIn use commas).
+    """
+    expires_in = body.get("expires_in")
+    scopes = tuple(part for part in re.split(r"[,\s]+", str(body.get("scope") or "")) if part)
+    refresh_token = body.get("refresh_token") or (previous.refresh_token if previous else None)
+    return TokenSet(
+        access_token=str(body["access_token"]),
+        refresh_token=str(refresh_token) if refresh_token else None,
+        expires_at=now + timedelta(seconds=int(expires_in)) if expires_in is not None else None,
+        scopes=scopes or (previous.scopes if previous else ()),
+    )
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

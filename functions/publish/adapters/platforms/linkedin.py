@@ -8,7 +8,7 @@ Errors: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/err
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,6 +25,7 @@ from functions.publish.adapters.platforms.base import (
     ReauthRequired,
     Retryable,
     TokenSet,
+    oauth_token_set,
     retry_after_seconds,
     send,
 )
@@ -182,16 +183,7 @@ class LinkedInAdapter:
         return body
 
     def _token_set(self, body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
-        expires_in = body.get("expires_in")
-        scope = str(body.get("scope") or "")
-        scopes = tuple(s for s in re.split(r"[,\s]+", scope) if s)
-        return TokenSet(
-            access_token=str(body["access_token"]),
-            refresh_token=body.get("refresh_token")
-            or (previous.refresh_token if previous else None),
-            expires_at=self._now() + timedelta(seconds=int(expires_in)) if expires_in else None,
-            scopes=scopes or (previous.scopes if previous else ()),
-        )
+        return oauth_token_set(body, now=self._now(), previous=previous)
 
     # -- OAuth 2.0 (3-legged authorization code flow) ---------------------------------------
     # https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow

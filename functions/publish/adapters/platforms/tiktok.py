@@ -15,7 +15,7 @@ Documentation this module follows:
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +33,7 @@ from .base import (
     Retryable,
     TokenSet,
     classify_response,
+    oauth_token_set,
     retry_after_seconds,
     send,
 )
@@ -170,18 +171,7 @@ class TikTokAdapter:
         return f"{AUTHORIZE_URL}?{urlencode(query)}"
 
     def _tokens(self, body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
-        expires_in = body.get("expires_in")
-        scopes = tuple(s for s in str(body.get("scope") or "").split(",") if s)
-        refresh_token = body.get("refresh_token")
-        if previous is not None:
-            refresh_token = refresh_token or previous.refresh_token
-            scopes = scopes or previous.scopes
-        return TokenSet(
-            access_token=str(body["access_token"]),
-            refresh_token=str(refresh_token) if refresh_token else None,
-            expires_at=self.clock() + timedelta(seconds=int(expires_in)) if expires_in else None,
-            scopes=scopes,
-        )
+        return oauth_token_set(body, now=self.clock(), previous=previous)
 
     async def _token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
         request = httpx.Request(

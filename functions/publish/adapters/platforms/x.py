@@ -22,7 +22,7 @@ Documentation this adapter follows (cited again next to each flow):
 import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -39,6 +39,7 @@ from functions.publish.adapters.platforms.base import (
     ReauthRequired,
     Retryable,
     TokenSet,
+    oauth_token_set,
     retry_after_seconds,
     send,
 )
@@ -194,20 +195,8 @@ class XAdapter:
         body = _json(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise Permanent(PLATFORM, "The token answer carried no access token.")
-        expires_in = body.get("expires_in")
-        expires_at = (
-            self._clock() + timedelta(seconds=int(expires_in)) if expires_in is not None else None
-        )
-        scope = body.get("scope")
-        scopes = tuple(str(scope).split()) if scope else (previous.scopes if previous else ())
-        kept_refresh = previous.refresh_token if previous else None
-        return TokenSet(
-            access_token=str(body["access_token"]),
-            # X rotates refresh tokens; keep the old one only if none was sent.
-            refresh_token=body.get("refresh_token") or kept_refresh,
-            expires_at=expires_at,
-            scopes=scopes,
-        )
+        # X rotates refresh tokens; the old one is kept only if none was sent.
+        return oauth_token_set(body, now=self._clock(), previous=previous)
 
     async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
         request = self._token_request(
