@@ -26,7 +26,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.X86_64
 DLQ_RETENTION = Duration.days(14)
 # Social accounts whose tokens expire soon, for the token refresher (the publish function).
-TOKEN_EXPIRY_INDEX = "by-token-expiry"  # noqa: S105 (an index name, not a secret)
+DUE_INDEX = "by-due"
 
 
 class Foundation(Construct):
@@ -95,17 +95,14 @@ class Foundation(Construct):
             deletion_protection=config.stage == "prod",
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # Accounts by token expiry, in a few buckets so that no partition gets hot.
+        # Work that falls due at a time (tokens to refresh, posts to fire, targets to check),
+        # sparse and in a few buckets per kind so that no partition gets hot.
         self.app_table.add_global_secondary_index(
-            index_name=TOKEN_EXPIRY_INDEX,
-            partition_key=dynamodb.Attribute(
-                name="token_refresh_bucket", type=dynamodb.AttributeType.STRING
-            ),
-            sort_key=dynamodb.Attribute(
-                name="token_expires_at", type=dynamodb.AttributeType.STRING
-            ),
+            index_name=DUE_INDEX,
+            partition_key=dynamodb.Attribute(name="due_bucket", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="due_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.INCLUDE,
-            non_key_attributes=["workspace_id", "account_id"],
+            non_key_attributes=["workspace_id", "account_id", "post_id"],
         )
         # Powertools idempotency records: key `id`, expiry `expiration` (its defaults).
         self.idempotency_table = dynamodb.Table(

@@ -123,6 +123,7 @@ class FunctionGroupConstruct(Construct):
             )
         )
 
+        self.environment = self._environment(access, foundation, config)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -139,7 +140,7 @@ class FunctionGroupConstruct(Construct):
             log_group=self.log_group,
             role=self.role,
             dead_letter_queue=foundation.async_dlq,
-            environment=self._environment(access, foundation, config),
+            environment=self.environment,
         )
         acknowledge(
             self.function,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -14,6 +12,7 @@ from infra.bundling import Bundle
 from infra.config import HeraldConfig
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
+from infra.publish_worker import PublishWorker
 
 
 class HeraldStack(Stack):
@@ -44,15 +43,21 @@ class HeraldStack(Stack):
             self.api.route(group, construct.function)
             self.groups[group.name] = construct
 
-        # Scheduled posts are delivered to the publish function, and to nothing else.
+        self.publish_worker = PublishWorker(
+            self,
+            "PublishWorker",
+            publish=self.groups["publish"],
+            code_path=bundle.functions["publish"],
+            foundation=self.foundation,
+            config=config,
+        )
+        # Scheduled posts are delivered to the publish worker, and to nothing else.
         self.foundation.scheduler_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
-                resources=[self.groups["publish"].function.function_arn],
+                resources=[self.publish_worker.function_arn],
             )
         )
-
-        self.token_refresher = self._token_refresher()
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(
@@ -63,24 +68,3 @@ class HeraldStack(Stack):
         )
         CfnOutput(self, "MediaBucketName", value=self.foundation.media_bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.foundation.alarm_topic.topic_arn)
-
-    def _token_refresher(self) -> events.Rule:
-        """Every 30 minutes, the publish function refreshes the platform tokens about to expire
-        (the accounts come from the application table's `by-token-expiry` index)."""
-        rule = events.Rule(
-            self,
-            "TokenRefresher",
-            description="Herald: refresh the social accounts' platform tokens before they expire",
-            schedule=events.Schedule.rate(Duration.minutes(30)),
-        )
-        rule.add_target(
-            targets.LambdaFunction(
-                self.groups["publish"].function,
-                event=events.RuleTargetInput.from_object({"herald": "refresh-tokens"}),
-                # A run that cannot be delivered soon is superseded by the next one.
-                max_event_age=Duration.minutes(30),
-                retry_attempts=3,
-                dead_letter_queue=self.foundation.async_dlq,
-            )
-        )
-        return rule

@@ -1,7 +1,6 @@
 """Builds a function group's FastAPI app and its Lambda entry point, with what all groups share."""
 
 import asyncio
-import dataclasses
 import importlib
 import os
 from collections.abc import Callable, Mapping
@@ -73,24 +72,32 @@ def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
     return app
 
 
-def _run_task(tasks: Mapping[str, str], task: str) -> dict[str, Any]:
-    if task not in tasks:
-        raise ValueError(f"unknown scheduled task {task!r}")
-    module_name, function_name = tasks[task].split(":")
-    result = getattr(importlib.import_module(module_name), function_name)()
-    logger.info("scheduled task done", extra={"task": task})
-    return {"task": task, "result": dataclasses.asdict(result) if result is not None else None}
+def task_handler(tasks: Mapping[str, str]) -> LambdaHandler:
+    """The entry point of a worker function: each event names its task (`{"herald": "<task>"}`)
+    and `tasks` maps the task to `"module:function"`, imported when such an event first arrives
+    and called with the event and the Lambda context."""
+
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        task = str(event.get("herald"))
+        if task not in tasks:
+            raise ValueError(f"unknown task {task!r}")
+        module_name, function_name = tasks[task].split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        result: dict[str, Any] = function(event, context)
+        logger.info("task done", extra={"task": task})
+        return {"task": task, "result": result}
+
+    wrapped: LambdaHandler = logger.inject_lambda_context(clear_state=True)(handler)
+    return wrapped
 
 
-def lambda_handler(app: FastAPI, tasks: Mapping[str, str] | None = None) -> LambdaHandler:
+def lambda_handler(app: FastAPI) -> LambdaHandler:
     """Wrap an ASGI app for API Gateway REST proxy events.
 
     Each log line carries the API Gateway request id as its correlation id, and the cold-start
-    metric is emitted once per execution environment. `tasks` maps the scheduled events the
-    group receives (`{"herald": "<task>"}`, from EventBridge) to `"module:function"`, imported
-    only when such an event arrives.
+    metric is emitted once per execution environment.
     """
-    scheduled = dict(tasks or {})
     asgi_handler = Mangum(
         app,
         lifespan="off",
@@ -99,16 +106,13 @@ def lambda_handler(app: FastAPI, tasks: Mapping[str, str] | None = None) -> Lamb
     )
 
     # Mangum runs each event on the thread's current event loop. Anything that used
-    # asyncio.run on this thread before (a scheduled task, a library) leaves it with none, so
-    # each invocation sets this one.
+    # asyncio.run on this thread before (a library, a test) leaves it with none, so each
+    # invocation sets this one.
     loop = asyncio.new_event_loop()
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         asyncio.set_event_loop(loop)
-        task = event.get("herald")
-        if task is not None:
-            return _run_task(scheduled, str(task))
         return asgi_handler(event, context)
 
     wrapped: LambdaHandler = logger.inject_lambda_context(

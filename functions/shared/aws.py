@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_kms import KMSClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -79,6 +80,22 @@ def stepfunctions() -> "SFNClient":
     return client
 
 
+@cache
+def lambda_() -> "LambdaClient":
+    """A Lambda client of boto3's default session, unlike the others: local mode answers the
+    default session's `lambda:Invoke` calls with its in-process functions (infra/local)."""
+    import boto3
+    from botocore.config import Config
+
+    client: LambdaClient = boto3.client(
+        "lambda",
+        region_name=get_settings().region,
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3),
+    )
+    return client
+
+
 def reset_clients() -> None:
     """Forget every client, e.g. after tests point the environment at another endpoint."""
     _client.cache_clear()
+    lambda_.cache_clear()

@@ -30,6 +30,15 @@ class Settings(BaseModel):
         "herald-idempotency", description="DynamoDB table for Powertools idempotency records."
     )
     media_bucket: str = Field("herald-media-local", description="S3 bucket for media and uploads.")
+    media_quota_bytes: int = Field(
+        10 * 1024**3,
+        gt=0,
+        description="Storage quota of each workspace's media library, in bytes.",
+    )
+    media_jobs_state_machine_arn: str = Field(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:herald-local-media-jobs",
+        description="Step Functions state machine that runs media jobs (video and audio).",
+    )
     kms_key_id: str = Field(
         "alias/herald-local", description="KMS key (id, ARN or alias) for envelope encryption."
     )
@@ -40,6 +49,14 @@ class Settings(BaseModel):
     scheduler_role_arn: str = Field(
         "arn:aws:iam::123456789012:role/herald-local-scheduler",
         description="Role EventBridge Scheduler assumes to invoke targets.",
+    )
+    publish_worker_arn: str = Field(
+        "arn:aws:lambda:us-east-1:123456789012:function:herald-local-publish-worker",
+        description="The publish worker function: the target of every post's schedule.",
+    )
+    scheduler_dead_letter_arn: str = Field(
+        "arn:aws:sqs:us-east-1:123456789012:herald-local-scheduler-dlq",
+        description="SQS queue receiving schedule deliveries that failed every retry.",
     )
     jwt_public_jwks: str = Field(
         "",

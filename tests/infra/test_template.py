@@ -85,8 +85,8 @@ def test_application_table(synthesized: Synthesized) -> None:
     assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
         {"AttributeName": "PK", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
-        {"AttributeName": "token_expires_at", "AttributeType": "S"},
-        {"AttributeName": "token_refresh_bucket", "AttributeType": "S"},
+        {"AttributeName": "due_at", "AttributeType": "S"},
+        {"AttributeName": "due_bucket", "AttributeType": "S"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -96,19 +96,19 @@ def test_application_table(synthesized: Synthesized) -> None:
     assert table["UpdateReplacePolicy"] == "Retain"
 
 
-def test_application_table_indexes_accounts_by_token_expiry(synthesized: Synthesized) -> None:
+def test_application_table_indexes_work_by_due_time(synthesized: Synthesized) -> None:
     logical_id = synthesized.logical_id(synthesized.stack.foundation.app_table)
     props = synthesized.resources[logical_id]["Properties"]
     (index,) = props["GlobalSecondaryIndexes"]
     assert index == {
-        "IndexName": "by-token-expiry",
+        "IndexName": "by-due",
         "KeySchema": [
-            {"AttributeName": "token_refresh_bucket", "KeyType": "HASH"},
-            {"AttributeName": "token_expires_at", "KeyType": "RANGE"},
+            {"AttributeName": "due_bucket", "KeyType": "HASH"},
+            {"AttributeName": "due_at", "KeyType": "RANGE"},
         ],
         "Projection": {
             "ProjectionType": "INCLUDE",
-            "NonKeyAttributes": ["workspace_id", "account_id"],
+            "NonKeyAttributes": ["workspace_id", "account_id", "post_id"],
         },
     }
 

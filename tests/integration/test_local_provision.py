@@ -298,7 +298,7 @@ def test_the_token_signing_key_signs_es256_for_the_auth_function(
     public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))  # raises if invalid
 
 
-def test_the_token_expiry_index_of_herald_s_table_exists_in_moto(
+def test_the_due_index_of_herald_s_table_exists_in_moto(
     cloud: LocalCloud, herald_deployment: Deployment
 ) -> None:
     dynamodb_client = cloud.client("dynamodb")
@@ -307,14 +307,14 @@ def test_the_token_expiry_index_of_herald_s_table_exists_in_moto(
     table = dynamodb_client.describe_table(TableName=name)["Table"]
 
     (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by-token-expiry"
+    assert index["IndexName"] == "by-due"
     assert index["KeySchema"] == [
-        {"AttributeName": "token_refresh_bucket", "KeyType": "HASH"},
-        {"AttributeName": "token_expires_at", "KeyType": "RANGE"},
+        {"AttributeName": "due_bucket", "KeyType": "HASH"},
+        {"AttributeName": "due_at", "KeyType": "RANGE"},
     ]
     assert index["Projection"] == {
         "ProjectionType": "INCLUDE",
-        "NonKeyAttributes": ["workspace_id", "account_id"],
+        "NonKeyAttributes": ["workspace_id", "account_id", "post_id"],
     }
     # Usable: an account item with the index's attributes is found through it.
     dynamodb_client.put_item(
@@ -322,16 +322,16 @@ def test_the_token_expiry_index_of_herald_s_table_exists_in_moto(
         Item={
             "PK": {"S": "WS#w1"},
             "SK": {"S": "ACCOUNT#a1"},
-            "token_refresh_bucket": {"S": "3"},
-            "token_expires_at": {"S": "2030-01-01T00:00:00Z"},
+            "due_bucket": {"S": "3"},
+            "due_at": {"S": "2030-01-01T00:00:00Z"},
             "workspace_id": {"S": "w1"},
             "account_id": {"S": "a1"},
         },
     )
     found = dynamodb_client.query(
         TableName=name,
-        IndexName="by-token-expiry",
-        KeyConditionExpression="token_refresh_bucket = :bucket AND token_expires_at < :before",
+        IndexName="by-due",
+        KeyConditionExpression="due_bucket = :bucket AND due_at < :before",
         ExpressionAttributeValues={":bucket": {"S": "3"}, ":before": {"S": "2030-01-02"}},
     )["Items"]
     assert [(item["workspace_id"]["S"], item["account_id"]["S"]) for item in found] == [

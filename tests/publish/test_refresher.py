@@ -72,9 +72,11 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
 
 
 def run_refresher() -> dict[str, Any]:
-    from functions.publish.app import handler
+    from functions.publish.worker import handler
 
-    result: dict[str, Any] = handler({"herald": "refresh-tokens"}, lambda_context("herald-publish"))
+    result: dict[str, Any] = handler(
+        {"herald": "refresh-tokens"}, lambda_context("herald-publish-worker")
+    )
     return result
 
 
@@ -170,11 +172,11 @@ def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
     assert after.sealed_tokens == x_account.sealed_tokens
 
 
-def test_an_unknown_scheduled_task_is_an_error() -> None:
-    from functions.publish.app import handler
+def test_an_unknown_task_is_an_error() -> None:
+    from functions.publish.worker import handler
 
-    with pytest.raises(ValueError, match="unknown scheduled task 'dance'"):
-        handler({"herald": "dance"}, lambda_context("herald-publish"))
+    with pytest.raises(ValueError, match="unknown task 'dance'"):
+        handler({"herald": "dance"}, lambda_context("herald-publish-worker"))
 
 
 def test_a_refused_token_is_refreshed_once_and_the_call_retried(

@@ -1,4 +1,4 @@
-"""Items of the publish group.
+"""Items of the publish group: social accounts and the OAuth logins that connect them.
 
 WS#<workspace>   ACCOUNT#<account>   a connected social account, its tokens sealed by KMS
 """
@@ -12,18 +12,22 @@ from functions.shared.identity_items import FindableItem
 from functions.shared.tables import key
 
 REFRESH_SHARDS = 8
+# One sparse index serves all work that falls due at a time: `due_bucket` names the kind of work
+# and a shard, `due_at` orders it (see README, access patterns).
+DUE_INDEX = "by-due"
+DUE_INDEX_PROJECTION = ["workspace_id", "account_id", "post_id"]
 
 
 class TokenExpiryIndex(GlobalSecondaryIndex["SocialAccountItem"]):  # type: ignore[no-untyped-call]
-    """Accounts by when their token expires, spread over a few partitions (sparse: only
-    accounts with a refreshable token carry `token_refresh_bucket`)."""
+    """Accounts by when their token expires, in the `TOKENS#<shard>` buckets of the table's
+    `by-due` index (sparse: only accounts with a refreshable token carry a bucket)."""
 
     class Meta:
-        index_name = "by-token-expiry"
-        projection = IncludeProjection(["workspace_id", "account_id"])
+        index_name = DUE_INDEX
+        projection = IncludeProjection(DUE_INDEX_PROJECTION)
 
-    token_refresh_bucket = UnicodeAttribute(hash_key=True)
-    token_expires_at = UTCDateTimeAttribute(range_key=True)
+    token_refresh_bucket = UnicodeAttribute(hash_key=True, attr_name="due_bucket")
+    token_expires_at = UTCDateTimeAttribute(range_key=True, attr_name="due_at")
 
 
 class SocialAccountItem(FindableItem):
@@ -37,8 +41,8 @@ class SocialAccountItem(FindableItem):
     kind = UnicodeAttribute(default="profile")
     status = UnicodeAttribute(default="active")  # active, needs_reconnect
     sealed_tokens = UnicodeAttribute()
-    token_expires_at = UTCDateTimeAttribute(null=True)
-    token_refresh_bucket = UnicodeAttribute(null=True)
+    token_expires_at = UTCDateTimeAttribute(null=True, attr_name="due_at")
+    token_refresh_bucket = UnicodeAttribute(null=True, attr_name="due_bucket")
     by_token_expiry = TokenExpiryIndex()
     connected_by = UnicodeAttribute()
     last_checked_at = UTCDateTimeAttribute(null=True)

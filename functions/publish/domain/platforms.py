@@ -27,6 +27,12 @@ class MediaLimits(BaseModel):
     max_aspect_ratio: float | None = Field(None, description="Width / height, at most.")
     max_width: int | None = None
     max_height: int | None = None
+    video_codecs: list[str] | None = Field(
+        None, description="Accepted video codecs (FFmpeg names), when the platform says."
+    )
+    audio_codecs: list[str] | None = Field(None, description="Accepted audio codecs.")
+    min_frame_rate: float | None = None
+    max_frame_rate: float | None = None
 
 
 class ContentType(BaseModel):
@@ -43,6 +49,13 @@ class PlatformInfo(BaseModel):
     pkce: bool
     text_counting: str = Field(description="How text length is counted.")
     content_types: list[ContentType]
+    daily_post_limit: int | None = Field(
+        None,
+        description="Posts an account may publish through the API in any 24 hours; preflight "
+        "counts the workspace's scheduled posts against it.",
+    )
+    first_comment: bool = Field(True, description="Whether a first comment can follow a post.")
+    threads: bool = Field(False, description="Whether a post can be a thread of replies.")
     documentation: str
 
 
@@ -57,6 +70,10 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=True,
         text_counting="twitter-text v3 weighted length (URLs count 23, most CJK and emoji 2)",
+        # POST /2/tweets: 100 requests per 24 hours per user
+        # (https://docs.x.com/x-api/fundamentals/rate-limits).
+        daily_post_limit=100,
+        threads=True,
         documentation="https://docs.x.com/x-api/media/quickstart/media-upload-chunked",
         content_types=[
             ContentType(
@@ -85,6 +102,9 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
                         max_aspect_ratio=3,
                         max_width=1920,
                         max_height=1200,
+                        video_codecs=["h264"],
+                        audio_codecs=["aac"],
+                        max_frame_rate=60,
                     ),
                 ],
             )
@@ -96,6 +116,8 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=False,
         text_counting="characters (caption at most 2,200, 30 hashtags)",
+        # "100 API-published posts within a 24-hour moving period"; carousels count once.
+        daily_post_limit=100,
         documentation="https://developers.facebook.com/docs/instagram-platform/content-publishing",
         content_types=[
             ContentType(
@@ -147,6 +169,10 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
                         min_aspect_ratio=0.01,
                         max_aspect_ratio=10,
                         max_width=1920,
+                        video_codecs=["h264", "hevc"],
+                        audio_codecs=["aac"],
+                        min_frame_rate=23,
+                        max_frame_rate=60,
                     )
                 ],
             ),
@@ -230,6 +256,9 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=False,
         text_counting="characters (commentary at most 3,000)",
+        # Posts API: 150 requests per member per day
+        # (https://learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits).
+        daily_post_limit=150,
         documentation="https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api",
         content_types=[
             ContentType(
@@ -251,6 +280,9 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
                         max_count=1,
                         min_duration_seconds=3,
                         max_duration_seconds=30 * 60,
+                        video_codecs=["h264"],
+                        min_frame_rate=10,
+                        max_frame_rate=60,
                     ),
                     MediaLimits(
                         types=["document"],
@@ -272,6 +304,9 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=True,
         text_counting="characters (caption at most 2,200; photo titles 90)",
+        # Direct Post: creators are capped at about 15 posts a day (error spam_risk_too_many_posts).
+        daily_post_limit=15,
+        first_comment=False,
         documentation="https://developers.tiktok.com/doc/content-posting-api-reference-direct-post",
         content_types=[
             ContentType(
@@ -287,6 +322,9 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
                         max_count=1,
                         min_duration_seconds=3,
                         max_duration_seconds=600,
+                        video_codecs=["h264", "hevc", "vp8", "vp9"],
+                        min_frame_rate=23,
+                        max_frame_rate=60,
                     )
                 ],
             ),
@@ -312,6 +350,8 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=True,
         text_counting="characters (title at most 100, description 5,000)",
+        # Uploads are limited by the project's daily quota (10,000 units, 1,600 per upload), not
+        # per channel, so no per-account figure applies.
         documentation="https://developers.google.com/youtube/v3/docs/videos/insert",
         content_types=[
             ContentType(
@@ -337,6 +377,10 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=True,
         pkce=False,
         text_counting="characters (at most 500)",
+        # "250 API-published posts within a 24-hour moving period"
+        # (https://developers.facebook.com/docs/threads/overview#rate-limiting).
+        daily_post_limit=250,
+        threads=True,
         documentation="https://developers.facebook.com/docs/threads/posts",
         content_types=[
             ContentType(
@@ -351,6 +395,10 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
                         max_bytes=1024 * _MB,
                         max_count=20,
                         max_duration_seconds=300,
+                        video_codecs=["h264", "hevc"],
+                        audio_codecs=["aac"],
+                        min_frame_rate=23,
+                        max_frame_rate=60,
                     )
                 ],
             )
@@ -362,6 +410,8 @@ PLATFORMS: tuple[PlatformInfo, ...] = (
         oauth=False,
         pkce=False,
         text_counting="characters (at most 500)",
+        daily_post_limit=50,
+        threads=True,
         documentation="https://github.com/herald (built in: no platform is called)",
         content_types=[
             ContentType(

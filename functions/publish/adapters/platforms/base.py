@@ -7,9 +7,9 @@ Every failure reaches the caller as one of three classes, which decide what publ
 """
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
@@ -34,9 +34,13 @@ class Retryable(PlatformError):
         *,
         code: str | None = None,
         retry_after: float | None = None,
+        maybe_sent: bool = False,
     ) -> None:
+        """`maybe_sent`: the request left before the failure (the answer was lost), so the
+        platform may have acted on it; a post must then be reconciled, not sent again."""
         super().__init__(platform, message, code=code)
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
 
 
 class ReauthRequired(PlatformError):
@@ -111,6 +115,16 @@ class PostStatus:
     check_after_seconds: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RecentPost:
+    """One of the account's own posts as the platform lists it, for reconciling `unconfirmed`."""
+
+    platform_post_id: str
+    text: str  # the post's text, caption or title as the platform returns it ("" if none)
+    created_at: datetime | None  # aware UTC when the platform tells it
+    url: str | None = None
+
+
 class PlatformAdapter(Protocol):
     platform: str
 
@@ -144,6 +158,17 @@ class PlatformAdapter(Protocol):
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]: ...
 
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """The account's own posts created at or after `since` (an aware datetime), newest first:
+        at most one page of the platform's listing (about 20 to 100 items).
+
+        A post the platform lists without a creation time is kept, last: it cannot be ruled
+        out. Failures raise the usual classified errors.
+        """
+        ...
+
     async def revoke(self, tokens: TokenSet) -> bool:
         """Withdraw the grant at the platform when an account is disconnected.
 
@@ -173,6 +198,49 @@ def oauth_token_set(
     )
 
 
+def utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is refused, since its zone would be a guess."""
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is needed, not a naive one")
+    return moment.astimezone(UTC)
+
+
+def iso_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as the platforms write it (`...Z`, `...+0000`, with or without
+    fractions) in UTC; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def epoch_time(value: Any, *, milliseconds: bool = False) -> datetime | None:
+    """A Unix time (seconds, or milliseconds) in UTC; None when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(number / 1000 if milliseconds else number, UTC)
+
+
+def posts_since(posts: Iterable[RecentPost], since: datetime) -> list[RecentPost]:
+    """The posts created at or after `since`, newest first; those without a time come last.
+
+    Platforms tell creation times to the second, so `since` is taken from the start of its
+    second: a post made in the same second, just after it, still counts."""
+    floor = utc(since).replace(microsecond=0)
+    posts = list(posts)
+    dated = [post for post in posts if post.created_at is not None and post.created_at >= floor]
+    undated = [post for post in posts if post.created_at is None]
+    dated.sort(key=lambda post: post.created_at or floor, reverse=True)
+    return dated + undated
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """Retry-After as seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
@@ -184,8 +252,6 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    from datetime import UTC
-
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
@@ -216,10 +282,16 @@ async def send(
     """
     try:
         response = await client.send(request)
+    except (httpx.ConnectTimeout, httpx.PoolTimeout):
+        raise Retryable(platform, "The platform could not be reached in time.") from None
     except httpx.TimeoutException:
-        raise Retryable(platform, "The platform did not answer in time.") from None
-    except httpx.TransportError as error:
+        raise Retryable(platform, "The platform did not answer in time.", maybe_sent=True) from None
+    except httpx.ConnectError as error:
         raise Retryable(platform, f"The platform could not be reached ({error}).") from None
+    except httpx.TransportError as error:
+        raise Retryable(
+            platform, f"The connection to the platform broke ({error}).", maybe_sent=True
+        ) from None
     if response.is_success:
         return response
     message, code = describe(response)

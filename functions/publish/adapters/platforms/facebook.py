@@ -13,10 +13,13 @@
   https://rupload.facebook.com/video-upload/<version>/<video-id> (Authorization: OAuth <token>,
   offset, file_size headers) -> POST /<page-id>/video_reels upload_phase=finish,
   video_state=PUBLISHED (https://developers.facebook.com/docs/video-api/guides/reels-publishing).
+- Reconciling: GET /<page-id>/published_posts
+  (https://developers.facebook.com/docs/graph-api/reference/page/published_posts/).
 """
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from functions.publish.adapters.platforms.base import (
@@ -26,7 +29,11 @@ from functions.publish.adapters.platforms.base import (
     PostStatus,
     PublishRequest,
     PublishResult,
+    RecentPost,
     TokenSet,
+    iso_time,
+    posts_since,
+    utc,
 )
 from functions.publish.adapters.platforms.meta import (
     FACEBOOK_WEB,
@@ -47,6 +54,7 @@ FACEBOOK_SCOPES = (
 )
 RUPLOAD_HOST = "https://rupload.facebook.com"
 VIDEO_CHECK_AFTER = 30
+RECENT_POSTS_PAGE = 50  # one page of the Page's posts (Graph API `limit`)
 
 
 class FacebookAdapter(MetaLogin):
@@ -228,6 +236,38 @@ class FacebookAdapter(MetaLogin):
     ) -> None:
         """DELETE /<post-id> (https://developers.facebook.com/docs/pages-api/posts)."""
         await self.graph.call("DELETE", platform_post_id, token=tokens.access_token)
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """GET /<page-id>/published_posts?fields=id,message,created_time,permalink_url&since=...
+        with the Page token, newest first
+        (https://developers.facebook.com/docs/graph-api/reference/page/published_posts/; time
+        ranges: https://developers.facebook.com/docs/graph-api/results). Reels are not on the
+        Page's post listings (https://developers.facebook.com/docs/graph-api/reference/pagepost),
+        so a reel is not found here; a video post is listed under its post id, not its video id.
+        """
+        body = await self.graph.call(
+            "GET",
+            f"{account.platform_account_id}/published_posts",
+            token=tokens.access_token,
+            params={
+                "fields": "id,message,created_time,permalink_url",
+                "since": str(int(utc(since).timestamp())),
+                "limit": str(RECENT_POSTS_PAGE),
+            },
+        )
+        posts = [
+            RecentPost(
+                platform_post_id=str(item["id"]),
+                text=str(item.get("message") or ""),
+                created_at=iso_time(item.get("created_time")),
+                url=str(item["permalink_url"]) if item.get("permalink_url") else None,
+            )
+            for item in body.get("data") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
+        return posts_since(posts, since)
 
     async def comment(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str

@@ -12,11 +12,14 @@ POST /<IG_ID>/media https://developers.facebook.com/docs/instagram-platform/inst
    (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media_publish).
 Instagram fetches the media itself from `MediaFile.url`. When a container is not FINISHED yet,
 `publish` answers `processing` and `status` carries on from `progress`, one check per call.
+
+Reconciling lists the account's media: GET /<ig-user-id>/media (same reference page, "Reading").
 """
 
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from functions.publish.adapters.platforms.base import (
@@ -26,7 +29,10 @@ from functions.publish.adapters.platforms.base import (
     PostStatus,
     PublishRequest,
     PublishResult,
+    RecentPost,
     TokenSet,
+    iso_time,
+    posts_since,
 )
 from functions.publish.adapters.platforms.meta import MetaLogin, page_token
 
@@ -45,6 +51,8 @@ CAROUSEL_MAX = 10
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
 IMAGE_CHECK_AFTER = 5
 VIDEO_CHECK_AFTER = 30
+# One page of the media listing, newest first (Graph API cursor pagination takes `limit`).
+RECENT_POSTS_PAGE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +215,34 @@ class InstagramAdapter(MetaLogin):
     async def _permalink(self, token: str, media_id: str) -> str | None:
         body = await self.graph.call("GET", media_id, token=token, params={"fields": "permalink"})
         return str(body["permalink"]) if body.get("permalink") else None
+
+    # --- reconciling ---------------------------------------------------------------------------
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """GET /<ig-user-id>/media?fields=id,caption,timestamp,permalink&limit=50, newest first,
+        filtered here by `since` (permissions instagram_basic and pages_read_engagement;
+        https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media).
+        Stories are not on this listing (they have their own edge and no caption), so a story
+        is not found here."""
+        body = await self.graph.call(
+            "GET",
+            f"{account.platform_account_id}/media",
+            token=tokens.access_token,
+            params={"fields": "id,caption,timestamp,permalink", "limit": str(RECENT_POSTS_PAGE)},
+        )
+        posts = [
+            RecentPost(
+                platform_post_id=str(item["id"]),
+                text=str(item.get("caption") or ""),
+                created_at=iso_time(item.get("timestamp")),
+                url=str(item["permalink"]) if item.get("permalink") else None,
+            )
+            for item in body.get("data") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
+        return posts_since(posts, since)
 
     # --- publishing limit ----------------------------------------------------------------------
 

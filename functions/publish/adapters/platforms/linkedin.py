@@ -23,9 +23,12 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
+    epoch_time,
     oauth_token_set,
+    posts_since,
     retry_after_seconds,
     send,
 )
@@ -44,11 +47,17 @@ DEFAULT_SCOPES = (
 )
 MAX_IMAGES = 20  # MultiImage posts take 2 to 20 images
 VIDEO_CHECK_SECONDS = 30
+RECENT_POSTS_PAGE = 50  # `count` of the Posts API author finder (at most 100)
+# Reading an author's posts needs r_member_social for a member (a restricted permission LinkedIn
+# grants on request) and r_organization_social for an organization page.
+READ_SCOPE = {"profile": "r_member_social", "organization": "r_organization_social"}
 
 # Little Text Format reserved characters, escaped with a backslash in `commentary`:
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 _HASHTAG = re.compile(r"#(\w+)")
+_HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|((?:\\.|[^\\}])*)\}")
+_ESCAPED = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
 
 
 def little_text(text: str) -> str:
@@ -61,6 +70,13 @@ def little_text(text: str) -> str:
         position = match.end()
     parts.append(_RESERVED.sub(r"\\\1", text[position:]))
     return "".join(parts)
+
+
+def plain_text(commentary: str) -> str:
+    """Little Text Format back to plain text: hashtag templates become #words and escaped
+    characters lose their backslash (the inverse of `little_text`)."""
+    with_tags = _HASHTAG_TEMPLATE.sub(lambda match: "\\#" + match.group(1), commentary)
+    return _ESCAPED.sub(r"\1", with_tags)
 
 
 def encode_urn(urn: str) -> str:
@@ -508,6 +524,53 @@ class LinkedInAdapter:
         return PostStatus(
             state="processing", platform_post_id=urn, check_after_seconds=VIDEO_CHECK_SECONDS
         )
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """The Posts API author finder, newest first: GET /rest/posts?author={urn}&q=author
+        &count=50&sortBy=CREATED with `X-RestLi-Method: FINDER`, filtered here by `since`
+        (Posts API, "Find Posts by Authors",
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api).
+        CREATED rather than LinkedIn's default LAST_MODIFIED, so an old post edited lately does
+        not push new ones off the page. Drafts are left out. `commentary` comes back in Little
+        Text Format and is turned back into plain text."""
+        author = author_urn(account)
+        needed = READ_SCOPE["organization" if ":organization:" in author else "profile"]
+        if tokens.scopes and needed not in tokens.scopes:
+            raise Permanent(
+                PLATFORM,
+                f"Reading this account's posts needs LinkedIn's {needed} permission, which this "
+                "connection was not granted, so Herald cannot check whether the post went out.",
+                code="scope_missing",
+            )
+        body = self._json(
+            await self._call(
+                "GET",
+                "/rest/posts",
+                tokens,
+                params={
+                    "author": author,
+                    "q": "author",
+                    "count": str(RECENT_POSTS_PAGE),
+                    "sortBy": "CREATED",
+                },
+                headers={"X-RestLi-Method": "FINDER"},
+            )
+        )
+        posts = [
+            RecentPost(
+                platform_post_id=str(element["id"]),
+                text=plain_text(str(element.get("commentary") or "")),
+                created_at=epoch_time(element.get("createdAt"), milliseconds=True),
+                url=post_url(str(element["id"])),
+            )
+            for element in body.get("elements") or []
+            if isinstance(element, dict)
+            and element.get("id")
+            and element.get("lifecycleState") != "DRAFT"
+        ]
+        return posts_since(posts, since)
 
     async def delete(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

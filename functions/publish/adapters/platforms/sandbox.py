@@ -1,8 +1,15 @@
 """The built-in sandbox platform: behaves like a platform without calling one.
 
 It hands out post ids and URLs, enforces its published limits, and fails on demand in each
-failure class (`fail_with`), so every error path of Herald can be tried locally.
+failure class (`fail_with`), so every error path of Herald can be tried locally. It remembers
+what it published, per account and for the life of the process (the last `REMEMBERED_POSTS`
+of each), and lists those as the account's recent posts, so reconciling works locally too.
 """
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from ulid import ULID
 
@@ -13,21 +20,56 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
+    posts_since,
 )
 from functions.publish.domain.models import FailureClass
 from functions.publish.domain.platforms import platform_info
 
 BASE_URL = "https://sandbox.herald.invalid"
 PLATFORM = "sandbox"
+REMEMBERED_POSTS = 200
+
+
+class _Published:
+    """What the sandbox "published", per platform account id, oldest first; shared by every
+    adapter instance of the process (one is built per call)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posts: dict[str, deque[RecentPost]] = {}
+
+    def add(self, account_id: str, post: RecentPost) -> None:
+        with self._lock:
+            self._posts.setdefault(account_id, deque(maxlen=REMEMBERED_POSTS)).append(post)
+
+    def remove(self, account_id: str, post_id: str) -> None:
+        with self._lock:
+            posts = self._posts.get(account_id)
+            if posts is not None:
+                kept = [post for post in posts if post.platform_post_id != post_id]
+                self._posts[account_id] = deque(kept, maxlen=REMEMBERED_POSTS)
+
+    def of(self, account_id: str) -> list[RecentPost]:
+        with self._lock:
+            return list(self._posts.get(account_id, ()))
+
+
+_published = _Published()
 
 
 class SandboxAdapter:
     platform = PLATFORM
 
-    def __init__(self, fail_with: FailureClass | None = None) -> None:
+    def __init__(
+        self,
+        fail_with: FailureClass | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.fail_with = fail_with
+        self.clock = clock
 
     def _maybe_fail(self) -> None:
         if self.fail_with == "retryable":
@@ -67,11 +109,14 @@ class SandboxAdapter:
         if len(request.media) > limits.media[0].max_count:
             raise Permanent(PLATFORM, "At most 4 media items fit in one sandbox post.")
         post_id = f"sb_{ULID()}"
-        return PublishResult(
-            state="published",
-            platform_post_id=post_id,
-            url=f"{BASE_URL}/{account.platform_account_id}/{post_id}",
+        url = f"{BASE_URL}/{account.platform_account_id}/{post_id}"
+        _published.add(
+            account.platform_account_id,
+            RecentPost(
+                platform_post_id=post_id, text=request.text, created_at=self.clock(), url=url
+            ),
         )
+        return PublishResult(state="published", platform_post_id=post_id, url=url)
 
     async def status(
         self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
@@ -85,6 +130,13 @@ class SandboxAdapter:
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> None:
         self._maybe_fail()
+        _published.remove(account.platform_account_id, platform_post_id)
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        self._maybe_fail()
+        return posts_since(_published.of(account.platform_account_id), since)
 
     async def comment(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str

@@ -11,6 +11,8 @@ Documentation this adapter follows (cited again next to each flow):
 - OAuth: https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions
   and https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
 - Profiles: https://developers.facebook.com/docs/threads/threads-profiles
+- A profile's posts (reconciling): https://developers.facebook.com/docs/threads/reference/user
+  and https://developers.facebook.com/docs/threads/threads-media
 - Errors (Graph API error objects): https://developers.facebook.com/docs/graph-api/guides/error-handling
 
 Threads fetches media itself from `MediaFile.url`, so nothing is uploaded from here. The access
@@ -35,10 +37,14 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
+    iso_time,
+    posts_since,
     retry_after_seconds,
     send,
+    utc,
 )
 
 PLATFORM = "threads"
@@ -55,6 +61,9 @@ DEFAULT_SCOPES = (
 MAX_CAROUSEL_ITEMS = 20
 FIRST_CHECK_SECONDS = 30  # "wait on average 30 seconds before publishing a container"
 NEXT_CHECK_SECONDS = 60  # "query a container's status once per minute"
+RECENT_POSTS_PAGE = 100  # `limit` on GET /{threads-user-id}/threads: default 25, at most 100
+# `since` on that listing must be at or after 1688540400 (2023-07-05, Threads' launch).
+EARLIEST_SINCE = 1688540400
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 # Options passed through to container creation when present.
 _PASSTHROUGH = ("reply_control", "topic_tag", "quote_post_id")
@@ -418,6 +427,34 @@ class ThreadsAdapter:
                 url=details.get("permalink"),
             )
         return PostStatus(state="failed", error="Nothing to check: no post id and no container.")
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """GET /{threads-user-id}/threads?fields=id,text,timestamp,permalink&since=...&limit=100:
+        the profile's own posts, newest first (scope threads_basic;
+        https://developers.facebook.com/docs/threads/reference/user). Replies are not on this
+        listing (they are under /replies), so a reply is not found here."""
+        body = await self._get(
+            f"{account.platform_account_id}/threads",
+            tokens,
+            {
+                "fields": "id,text,timestamp,permalink",
+                "since": str(max(int(utc(since).timestamp()), EARLIEST_SINCE)),
+                "limit": str(RECENT_POSTS_PAGE),
+            },
+        )
+        posts = [
+            RecentPost(
+                platform_post_id=str(item["id"]),
+                text=str(item.get("text") or ""),
+                created_at=iso_time(item.get("timestamp")),
+                url=item.get("permalink") or None,
+            )
+            for item in body.get("data") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
+        return posts_since(posts, since)
 
     async def delete(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

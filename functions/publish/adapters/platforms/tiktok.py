@@ -10,6 +10,7 @@ Documentation this module follows:
   https://developers.tiktok.com/doc/oauth-user-access-token-management
 - User info: https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info
 - Video query (metrics): https://developers.tiktok.com/doc/tiktok-api-v2-video-query
+- Video list (reconciling): https://developers.tiktok.com/doc/tiktok-api-v2-video-list
 - Errors: https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
 """
 
@@ -30,10 +31,13 @@ from .base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
     classify_response,
+    epoch_time,
     oauth_token_set,
+    posts_since,
     retry_after_seconds,
     send,
 )
@@ -53,10 +57,18 @@ MAX_CHUNK_SIZE = 64 * 1024 * 1024
 MAX_CHUNKS = 1000
 DEFAULT_CHUNK_SIZE = 10 * 1024 * 1024
 MAX_PHOTOS = 35
+LIST_SCOPE = "video.list"
+RECENT_POSTS_PAGE = 20  # `max_count` of /v2/video/list/: default 10, at most 20
 
 # Error codes (error handling guide): the token is refused, or the login lacks a scope.
 _REAUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized", "invalid_grant"})
 _RETRYABLE_CODES = frozenset({"rate_limit_exceeded", "internal_error"})
+
+
+_LIST_SCOPE_MISSING = (
+    "This TikTok connection was not granted the video.list permission, so Herald cannot list "
+    "its videos to check whether the post went out; reconnect the account and allow it."
+)
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
@@ -459,6 +471,43 @@ class TikTokAdapter:
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
     ) -> str:
         raise Permanent(PLATFORM, "TikTok does not let apps post comments.", code="not_supported")
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """POST /v2/video/list/?fields=id,title,video_description,create_time,share_url with
+        {"max_count": 20}: the newest page of the creator's videos, filtered here by `since`
+        (the listing has no start time; scope video.list,
+        https://developers.tiktok.com/doc/tiktok-api-v2-video-list). TikTok lists public posts
+        only, so a post made private (SELF_ONLY) is not found here. The caption is
+        `video_description`, else `title`."""
+        if tokens.scopes and LIST_SCOPE not in tokens.scopes:
+            raise Permanent(PLATFORM, _LIST_SCOPE_MISSING, code="scope_not_authorized")
+        request = self._api(
+            tokens,
+            "POST",
+            "/video/list/",
+            params={"fields": "id,title,video_description,create_time,share_url"},
+            body={"max_count": RECENT_POSTS_PAGE},
+        )
+        try:
+            data = _data(await self._send(request))
+        except ReauthRequired as refused:
+            # A missing scope is not cured by refreshing the token: only a new consent grants it.
+            if refused.code == "scope_not_authorized":
+                raise Permanent(PLATFORM, _LIST_SCOPE_MISSING, code=refused.code) from None
+            raise
+        posts = [
+            RecentPost(
+                platform_post_id=str(video["id"]),
+                text=str(video.get("video_description") or video.get("title") or ""),
+                created_at=epoch_time(video.get("create_time")),
+                url=str(video["share_url"]) if video.get("share_url") else None,
+            )
+            for video in data.get("videos") or []
+            if isinstance(video, dict) and video.get("id")
+        ]
+        return posts_since(posts, since)
 
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

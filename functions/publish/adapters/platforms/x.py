@@ -15,6 +15,7 @@ Documentation this adapter follows (cited again next to each flow):
   https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code and
   https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
 - Users me: https://docs.x.com/x-api/users/user-lookup-me
+- User posts timeline (reconciling): https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
 - Errors: https://docs.x.com/x-api/fundamentals/response-codes-and-errors
 - Rate limits (429, x-rate-limit-reset): https://docs.x.com/resources/fundamentals/rate-limits
 """
@@ -37,11 +38,15 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
+    iso_time,
     oauth_token_set,
+    posts_since,
     retry_after_seconds,
     send,
+    utc,
 )
 
 PLATFORM = "x"
@@ -61,6 +66,8 @@ MAX_ALT_TEXT = 1000  # characters, https://docs.x.com/x-api/media/create-media-m
 MAX_BYTES = {"image": 5 * 1024 * 1024, "gif": 15 * 1024 * 1024, "video": 512 * 1024 * 1024}
 MEDIA_CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
 DEFAULT_CHECK_AFTER = 5  # seconds, when X sends no check_after_secs
+# User posts timeline: max_results 5..100; start_time has second granularity and is inclusive.
+RECENT_POSTS_PAGE = 100
 
 
 def _json(response: httpx.Response) -> Any:
@@ -487,6 +494,41 @@ class XAdapter:
         if self._data(response).get("deleted") is not True:
             raise Permanent(PLATFORM, "X did not delete the post.")
 
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """GET /2/users/:id/tweets from `since` (start_time), one page of up to 100, newest first
+        (https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id; scopes tweet.read and
+        users.read). Replies stay in, since threads and first comments are replies; retweets
+        are left out, Herald never makes them. A long post's `text` is cut short, so the whole
+        text comes from `note_tweet` when X sends it. X shows links in the text as t.co links.
+        """
+        request = httpx.Request(
+            "GET",
+            f"{self._api}/2/users/{account.platform_account_id}/tweets",
+            params={
+                "start_time": utc(since).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "max_results": str(RECENT_POSTS_PAGE),
+                "exclude": "retweets",
+                "tweet.fields": "created_at,note_tweet",
+            },
+            headers=self._auth(tokens),
+        )
+        body = _json(await self._send(request))
+        # No post in the window answers without `data` (meta.result_count 0).
+        tweets = body.get("data") if isinstance(body, dict) else None
+        posts = [
+            RecentPost(
+                platform_post_id=str(tweet["id"]),
+                text=_full_text(tweet),
+                created_at=iso_time(tweet.get("created_at")),
+                url=_post_url(account, str(tweet["id"])),
+            )
+            for tweet in tweets or []
+            if isinstance(tweet, dict) and tweet.get("id")
+        ]
+        return posts_since(posts, since)
+
     async def comment(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
     ) -> str:
@@ -519,6 +561,13 @@ def _processing_error(info: Mapping[str, Any]) -> str:
     if isinstance(error, dict) and error.get("message"):
         return str(error["message"])
     return "X could not process this media."
+
+
+def _full_text(tweet: Mapping[str, Any]) -> str:
+    note = tweet.get("note_tweet")
+    if isinstance(note, dict) and isinstance(note.get("text"), str):
+        return str(note["text"])
+    return str(tweet.get("text") or "")
 
 
 def _post_url(account: ConnectedAccount, post_id: str) -> str:

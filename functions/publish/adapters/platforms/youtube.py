@@ -9,6 +9,8 @@ Documentation this module follows:
 - videos.delete: https://developers.google.com/youtube/v3/docs/videos/delete
 - commentThreads.insert: https://developers.google.com/youtube/v3/docs/commentThreads/insert
 - channels.list: https://developers.google.com/youtube/v3/docs/channels/list
+- playlistItems.list: https://developers.google.com/youtube/v3/docs/playlistItems/list
+- Quota costs: https://developers.google.com/youtube/v3/determine_quota_cost
 - OAuth: https://developers.google.com/identity/protocols/oauth2/web-server
 - Errors: https://developers.google.com/youtube/v3/docs/errors
 """
@@ -30,10 +32,13 @@ from .base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
     classify_response,
+    iso_time,
     oauth_token_set,
+    posts_since,
     retry_after_seconds,
     send,
 )
@@ -58,6 +63,7 @@ DEFAULT_CHUNK_SIZE = 64 * CHUNK_QUANTUM  # 16 MiB
 MAX_STALLED_CHUNKS = 3
 DEFAULT_CATEGORY_ID = "22"  # People & Blogs
 MAX_TITLE_LENGTH = 100
+RECENT_POSTS_PAGE = 50  # playlistItems.list maxResults: 0 to 50
 
 # 403 reasons that clear with time (quota resets daily, rate limits within minutes).
 _RETRYABLE_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded"})
@@ -444,6 +450,64 @@ class YouTubeAdapter:
             )
         )
         return str(response.json()["id"])
+
+    async def recent_posts(
+        self, tokens: TokenSet, account: ConnectedAccount, since: datetime
+    ) -> list[RecentPost]:
+        """The channel's uploads playlist, newest first, filtered here by `since`:
+        channels.list?part=contentDetails&id={channel} for its id
+        (contentDetails.relatedPlaylists.uploads), then
+        playlistItems.list?part=snippet,contentDetails&playlistId=...&maxResults=50.
+
+        Two quota units in all (1 each), where search.list?forMine=true would cost 100
+        (https://developers.google.com/youtube/v3/determine_quota_cost). The channel is named by
+        id rather than `mine=true`, since one login may hold several channels. The text is the
+        description (Herald's post text; the title is only its first line), else the title;
+        the time is when the upload joined the playlist, which private videos have too."""
+        channels = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/channels",
+                params={"part": "contentDetails", "id": account.platform_account_id},
+                headers=self._auth(tokens),
+            )
+        )
+        items = channels.json().get("items") or []
+        details = (items[0].get("contentDetails") or {}) if items else {}
+        uploads = (details.get("relatedPlaylists") or {}).get("uploads")
+        if not uploads:
+            raise Permanent(
+                PLATFORM, "YouTube no longer lists this channel's uploads.", code="no_uploads"
+            )
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/playlistItems",
+                params={
+                    "part": "snippet,contentDetails",
+                    "playlistId": str(uploads),
+                    "maxResults": str(RECENT_POSTS_PAGE),
+                },
+                headers=self._auth(tokens),
+            )
+        )
+        posts: list[RecentPost] = []
+        for item in response.json().get("items") or []:
+            snippet = item.get("snippet") or {}
+            video_id = (item.get("contentDetails") or {}).get("videoId") or (
+                snippet.get("resourceId") or {}
+            ).get("videoId")
+            if not video_id:
+                continue
+            posts.append(
+                RecentPost(
+                    platform_post_id=str(video_id),
+                    text=str(snippet.get("description") or snippet.get("title") or ""),
+                    created_at=iso_time(snippet.get("publishedAt")),
+                    url=f"https://www.youtube.com/watch?v={video_id}",
+                )
+            )
+        return posts_since(posts, since)
 
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

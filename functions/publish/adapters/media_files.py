@@ -1,0 +1,58 @@
+"""Library assets as the adapters take them: a short-lived URL and a way to read the bytes."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
+
+from functions.publish.adapters.platforms.base import MediaFile, MediaKind
+from functions.shared import aws
+from functions.shared.media_items import MediaAssetItem
+from functions.shared.settings import get_settings
+from functions.shared.storage import presign_download
+
+# Platforms that pull media (Instagram, Threads) fetch it within minutes of the request, but a
+# video container may be created again on a retry an hour later: the URL outlives both.
+DOWNLOAD_URL_SECONDS = 2 * 3600
+
+
+def _reader(object_key: str) -> Callable[[], Awaitable[bytes]]:
+    async def read() -> bytes:
+        def fetch() -> bytes:
+            response = aws.s3().get_object(Bucket=get_settings().media_bucket, Key=object_key)
+            body: bytes = response["Body"].read()
+            return body
+
+        return await asyncio.to_thread(fetch)
+
+    return read
+
+
+def for_assets(workspace_id: str, asset_ids: Sequence[str]) -> list[MediaFile]:
+    """The assets in the given order; preflight has made sure each exists in the workspace."""
+    if not asset_ids:
+        return []
+    found = {
+        item.asset_id: item
+        for item in MediaAssetItem.batch_get(
+            [MediaAssetItem.keys(workspace_id, asset_id) for asset_id in set(asset_ids)],
+            consistent_read=True,
+        )
+    }
+    files = []
+    for asset_id in asset_ids:
+        item = found[asset_id]
+        files.append(
+            MediaFile(
+                kind=cast(MediaKind, item.kind),
+                content_type=item.content_type,
+                size=int(item.size_bytes),
+                url=presign_download(item.object_key, expires_in=DOWNLOAD_URL_SECONDS),
+                read=_reader(item.object_key),
+                width=int(item.width) if item.width is not None else None,
+                height=int(item.height) if item.height is not None else None,
+                duration_seconds=item.duration_seconds,
+                alt_text=item.alt_text,
+                filename=item.name,
+            )
+        )
+    return files

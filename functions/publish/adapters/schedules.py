@@ -1,0 +1,84 @@
+"""One-time EventBridge Scheduler schedules that fire the publish worker.
+
+Each schedule is named after what it fires (`post-<post>` for a post, `t-<post>-<account>` for
+one target's retry, status check or reconciliation), holds an `at(...)` expression in the wall
+time of a timezone, deletes itself after it ran, retries delivery and sends what it could not
+deliver to the scheduler dead-letter queue.
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from functions.shared import aws
+from functions.shared.settings import get_settings
+
+DELIVERY_RETRIES = 10
+MAX_EVENT_AGE_SECONDS = 6 * 3600
+
+
+def post_schedule_name(post_id: str) -> str:
+    return f"post-{post_id}"
+
+
+def target_schedule_name(post_id: str, account_id: str) -> str:
+    return f"t-{post_id}-{account_id}"
+
+
+def at_expression(moment: datetime, timezone: str) -> str:
+    """`at(yyyy-mm-ddThh:mm:ss)` in the wall time of `timezone` (seconds kept)."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})"
+
+
+def _request(name: str, moment: datetime, timezone: str, payload: dict[str, Any]) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "Name": name,
+        "GroupName": settings.schedule_group,
+        "ScheduleExpression": at_expression(moment, timezone),
+        "ScheduleExpressionTimezone": timezone,
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "ActionAfterCompletion": "DELETE",
+        "State": "ENABLED",
+        "Target": {
+            "Arn": settings.publish_worker_arn,
+            "RoleArn": settings.scheduler_role_arn,
+            "Input": json.dumps(payload, separators=(",", ":")),
+            "RetryPolicy": {
+                "MaximumRetryAttempts": DELIVERY_RETRIES,
+                "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
+            },
+            "DeadLetterConfig": {"Arn": settings.scheduler_dead_letter_arn},
+        },
+    }
+
+
+def put(name: str, moment: datetime, timezone: str, payload: dict[str, Any]) -> None:
+    """Create the schedule, or move it (and replace its payload) when it exists."""
+    scheduler = aws.scheduler()
+    request = _request(name, moment, timezone, payload)
+    try:
+        scheduler.create_schedule(**request)
+    except scheduler.exceptions.ConflictException:
+        scheduler.update_schedule(**request)
+
+
+def delete(name: str) -> bool:
+    """Delete the schedule; False when there was none (it fired, or never existed)."""
+    scheduler = aws.scheduler()
+    try:
+        scheduler.delete_schedule(Name=name, GroupName=get_settings().schedule_group)
+    except scheduler.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def describe(name: str) -> dict[str, Any] | None:
+    scheduler = aws.scheduler()
+    try:
+        found = dict(scheduler.get_schedule(Name=name, GroupName=get_settings().schedule_group))
+    except scheduler.exceptions.ResourceNotFoundException:
+        return None
+    return found

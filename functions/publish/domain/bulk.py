@@ -1,0 +1,148 @@
+"""Bulk scheduling from a CSV file: one post per row, created and scheduled whole or not at all.
+
+Columns (header row required, any order): `text`, `accounts` (account ids separated by spaces),
+`at` (RFC 3339; without an offset, the workspace's timezone), and optionally `media` (asset ids
+separated by spaces), `labels` (separated by `;`) and `first_comment`. Every row is reported: a
+valid row becomes a scheduled post (or one waiting for approval); an invalid row says exactly
+why and leaves nothing behind, even when it fails at the last step.
+"""
+
+import csv
+import io
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from functions.publish.adapters.post_items import PostItem, PostVersionItem
+from functions.publish.domain import posts, scheduling
+from functions.publish.domain.post_models import (
+    BulkReport,
+    BulkRow,
+    PostContent,
+    PostCreate,
+    Problem,
+    TargetSpec,
+)
+from functions.shared.access import WorkspaceAccess
+from functions.shared.problems import FieldError, ValidationFailed
+from functions.shared.problems import Problem as ProblemError
+from functions.shared.tables import utc_now
+
+REQUIRED_COLUMNS = ("text", "accounts", "at")
+OPTIONAL_COLUMNS = ("media", "labels", "first_comment")
+MAX_ROWS = 500
+MAX_BYTES = 1024 * 1024
+
+
+def _file_problem(detail: str, code: str) -> ValidationFailed:
+    return ValidationFailed(detail, errors=[FieldError(pointer="/body", detail=detail, code=code)])
+
+
+def read_rows(data: bytes) -> list[dict[str, str]]:
+    if len(data) > MAX_BYTES:
+        raise _file_problem(f"The file is larger than {MAX_BYTES // 1024} KB.", "too_large")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _file_problem("The file is not UTF-8 text.", "encoding") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise _file_problem(f"The header row lacks {', '.join(missing)}.", "columns")
+    unknown = [name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+    if unknown:
+        raise _file_problem(f"Unknown columns: {', '.join(unknown)}.", "columns")
+    try:
+        rows = [
+            {(key or "").strip(): (value or "") for key, value in row.items()} for row in reader
+        ]
+    except csv.Error as error:
+        raise _file_problem(f"The CSV cannot be read: {error}.", "syntax") from None
+    if not rows:
+        raise _file_problem("The file has no rows.", "empty")
+    if len(rows) > MAX_ROWS:
+        raise _file_problem(f"At most {MAX_ROWS} rows per file.", "too_many_rows")
+    return rows
+
+
+def import_csv(access: WorkspaceAccess, data: bytes) -> BulkReport:
+    timezone = scheduling.workspace_timezone(access.workspace_id)
+    report = [
+        _import_row(access, line, row, timezone)
+        for line, row in enumerate(read_rows(data), start=2)
+    ]
+    created = sum(1 for row in report if row.status == "created")
+    return BulkReport(created=created, invalid=len(report) - created, rows=report)
+
+
+def _parse(row: dict[str, str]) -> PostCreate:
+    first_comment = row.get("first_comment", "").strip() or None
+    return PostCreate(
+        text=row["text"],
+        media=row.get("media", "").split(),
+        targets=[
+            TargetSpec(account_id=account_id, first_comment=first_comment)
+            for account_id in row["accounts"].split()
+        ],
+        labels=[label for label in row.get("labels", "").split(";") if label.strip()],
+    )
+
+
+def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezone: str) -> BulkRow:
+    try:
+        body = _parse(row)
+    except ValidationError as invalid:
+        return BulkRow(
+            row=line,
+            status="invalid",
+            problems=[
+                Problem(
+                    code=str(error["type"]),
+                    message=str(error["msg"]),
+                    field="/".join(str(part) for part in error["loc"]),
+                )
+                for error in invalid.errors()
+            ],
+        )
+    try:
+        at = scheduling.resolve_time(datetime.fromisoformat(row["at"].strip()), timezone)
+    except ValueError:
+        return _invalid(line, "at", "time", f"`{row['at']}` is not an RFC 3339 time.")
+    except ValidationFailed as problem:
+        return _invalid(line, "at", "nonexistent_time", problem.detail)
+    if at < utc_now() - scheduling.PAST_TOLERANCE:
+        return _invalid(line, "at", "past", "The time is in the past.")
+    if not body.targets:
+        return _invalid(line, "accounts", "no_targets", "Name at least one account.")
+    content = PostContent(text=body.text, media=body.media, targets=body.targets)
+    item = posts.new_post_item(access.workspace_id, content, body.labels, access.actor)
+    posts.save_new(item, access.actor, "post.created", {"source": "bulk"})
+    try:
+        scheduling.schedule_created(access, item, at, timezone)
+    except ProblemError as refused:
+        _remove(item)
+        return BulkRow(
+            row=line,
+            status="invalid",
+            problems=[
+                Problem(code=error.code, message=error.detail, field=error.pointer)
+                for error in refused.errors or []
+            ]
+            or [Problem(code="refused", message=refused.detail)],
+        )
+    except Exception:
+        _remove(item)
+        raise
+    return BulkRow(row=line, status="created", post_id=item.post_id)
+
+
+def _invalid(line: int, field: str, code: str, message: str) -> BulkRow:
+    return BulkRow(
+        row=line, status="invalid", problems=[Problem(code=code, message=message, field=field)]
+    )
+
+
+def _remove(item: PostItem) -> None:
+    PostVersionItem(*PostVersionItem.keys(item.workspace_id, item.post_id, 1)).delete()
+    item.delete(add_version_condition=False)

@@ -1,0 +1,656 @@
+"""The publish worker's logic: every target of a post published once, or failed with a reason.
+
+A firing claims the post (`scheduled -> publishing`, conditional on the schedule's `fire_id`)
+and creates one target item per account. Each target then moves on its own, always through a
+conditional write, so two deliveries of the same firing can never both call a platform:
+
+    pending -> publishing -> published
+                          -> processing   (async platform: a scheduled check polls it)
+                          -> retry_wait   (retryable failure: a scheduled retry with backoff)
+                          -> unconfirmed  (the call may have gone through: reconcile, never resend)
+                          -> failed       (permanent, re-auth, preflight, or retries exhausted)
+
+A target's next step is a one-time schedule (`t-<post>-<account>`); the sweeper catches any
+that is missed through the `by-due` index. When every target has finished, the post becomes
+published, partially_failed or failed, and exactly one event says so (the status change is
+conditional). Targets of one post publish concurrently.
+"""
+
+import asyncio
+import random
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from functions.publish.adapters import media_files, schedules
+from functions.publish.adapters.items import SocialAccountItem
+from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
+    Permanent,
+    PlatformAdapter,
+    PublishRequest,
+    PublishResult,
+    ReauthRequired,
+    RecentPost,
+    Retryable,
+    TokenSet,
+)
+from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
+from functions.publish.domain import posts
+from functions.publish.domain.platform_calls import call_platform
+from functions.publish.domain.post_models import PostContent, ThreadPart
+from functions.publish.domain.preflight import EffectiveTarget, check_target, effective
+from functions.shared.events import publish_event
+from functions.shared.observability import logger
+from functions.shared.tables import transaction, utc_now
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_CAP_SECONDS = 3600
+# A target still `publishing` this long after it started was cut off (the worker's timeout is
+# 15 minutes): it becomes `unconfirmed`.
+STUCK_AFTER = timedelta(minutes=16)
+# Platforms list a new post after a short delay: absence is only trusted after this long.
+RECONCILE_SETTLE = timedelta(minutes=2)
+RECONCILE_EVERY = timedelta(minutes=1)
+DEFAULT_CHECK_SECONDS = 30
+FINISHED = ("published", "failed")
+CLAIMABLE = ("pending", "retry_wait")
+_URL = re.compile(r"https?://\S+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class FireReport:
+    outcome: str  # published, partially_failed, failed, in_progress, stale, gated
+    targets: dict[str, str]
+
+
+# --- firing a post -------------------------------------------------------------------------------
+
+
+def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
+    post = PostItem.find(workspace_id, post_id)
+    if post is None or post.status != "scheduled" or post.fire_id != fire_id:
+        return FireReport("stale", {})
+    if posts.approval_required(workspace_id) and not _approved(post):
+        _hold_for_approval(post)
+        return FireReport("gated", {})
+    content = posts.content_of(post)
+    if not _claim_post(post, content, fire_id):
+        return FireReport("stale", {})
+    _publish_targets(post, content, [t.account_id for t in content.targets])
+    from functions.publish.domain.scheduling import schedule_next_occurrence
+
+    schedule_next_occurrence(post)
+    return _report(post)
+
+
+def _approved(post: PostItem) -> bool:
+    approval = post.approval or {}
+    return approval.get("state") == "approved" and approval.get("revision") == int(post.revision)
+
+
+def _hold_for_approval(post: PostItem) -> None:
+    """An approved post edited since: it waits for a new approval instead of publishing."""
+    try:
+        post.update(
+            actions=[
+                PostItem.status.set("pending_approval"),
+                PostItem.fire_id.remove(),
+                PostItem.due_bucket.remove(),
+                PostItem.due_at.remove(),
+            ],
+            condition=(PostItem.status == "scheduled") & (PostItem.fire_id == post.fire_id),
+        )
+    except UpdateError:
+        return
+    logger.info("post held for approval", extra={"post_id": post.post_id})
+
+
+def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> bool:
+    accounts = {
+        item.account_id: item
+        for item in SocialAccountItem.batch_get(
+            [SocialAccountItem.keys(post.workspace_id, t.account_id) for t in content.targets]
+        )
+    }
+    try:
+        with transaction() as write:
+            write.update(
+                post,
+                actions=[
+                    PostItem.status.set("publishing"),
+                    PostItem.due_bucket.remove(),
+                    PostItem.due_at.remove(),
+                    PostItem.updated_at.set(utc_now()),
+                ],
+                condition=(PostItem.status == "scheduled") & (PostItem.fire_id == fire_id),
+            )
+            for spec in content.targets:
+                account = accounts.get(spec.account_id)
+                write.save(
+                    TargetItem(
+                        *TargetItem.keys(post.workspace_id, post.post_id, spec.account_id),
+                        post_id=post.post_id,
+                        workspace_id=post.workspace_id,
+                        account_id=spec.account_id,
+                        platform=account.platform if account else "unknown",
+                        state="pending",
+                        fire_id=fire_id,
+                    )
+                )
+    except TransactWriteError:
+        return False
+    post.status = "publishing"
+    return True
+
+
+def _publish_targets(post: PostItem, content: PostContent, account_ids: Sequence[str]) -> None:
+    specs = {spec.account_id: spec for spec in content.targets}
+    work = [effective(content, specs[account_id]) for account_id in account_ids]
+    if len(work) == 1:
+        publish_target(post, work[0])
+    else:
+        with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="target") as pool:
+            for done in pool.map(lambda target: publish_target(post, target), work):
+                del done
+    settle_post(post.workspace_id, post.post_id)
+
+
+def _report(post: PostItem) -> FireReport:
+    fresh = PostItem.find(post.workspace_id, post.post_id)
+    targets = TargetItem.of_post(post.workspace_id, post.post_id)
+    outcome = fresh.status if fresh is not None else "stale"
+    return FireReport(
+        "in_progress" if outcome == "publishing" else outcome,
+        {target.account_id: target.state for target in targets},
+    )
+
+
+# --- one target ----------------------------------------------------------------------------------
+
+
+def publish_target(post: PostItem, target: EffectiveTarget) -> str:
+    item = TargetItem.find(post.workspace_id, post.post_id, target.spec.account_id)
+    if item is None or not _claim_target(item):
+        return "skipped"
+    account = SocialAccountItem.find(post.workspace_id, target.spec.account_id)
+    if account is None:
+        return _fail(item, "account_gone", "The account was disconnected.", "permanent")
+    checked = check_target(
+        target,
+        posts.account_facts(post.workspace_id, [account.account_id]),
+        posts.asset_facts(post.workspace_id, _media_ids(target)),
+    )
+    if checked.problems:
+        first = checked.problems[0]
+        return _fail(item, first.code, first.message, "preflight")
+    return _run(item, account, target, lambda: _publish_parts(item, account, target))
+
+
+def _media_ids(target: EffectiveTarget) -> list[str]:
+    ids = list(target.media)
+    for part in target.spec.thread:
+        ids.extend(part.media)
+    return ids
+
+
+def _claim_target(item: TargetItem) -> bool:
+    now = utc_now()
+    try:
+        item.update(
+            actions=[
+                TargetItem.state.set("publishing"),
+                TargetItem.attempts.add(1),
+                TargetItem.started_at.set(now),
+                TargetItem.due_bucket.set(due_bucket("TARGETS", item.account_id)),
+                TargetItem.due_at.set(now + STUCK_AFTER),
+                TargetItem.error.remove(),
+            ],
+            condition=TargetItem.state.is_in(*CLAIMABLE),
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def _run(
+    item: TargetItem,
+    account: SocialAccountItem,
+    target: EffectiveTarget,
+    step: Callable[[], "StepOutcome"],
+) -> str:
+    """Run a step that calls the platform and record what became of the target."""
+    try:
+        outcome = step()
+    except Retryable as error:
+        if error.maybe_sent:
+            return _unconfirmed(item, error.message)
+        return _retry_or_fail(item, error)
+    except ReauthRequired as error:
+        return _fail(
+            item,
+            "reauth_required",
+            f"{error.message} Reconnect the account, then retry.",
+            "reauth",
+        )
+    except Permanent as error:
+        return _fail(item, error.code or "rejected", error.message, "permanent")
+    except Exception:
+        # Anything else may have struck after the platform accepted the post.
+        logger.exception("publishing a target failed unexpectedly", extra=_ids(item))
+        return _unconfirmed(item, "Herald stopped before recording the platform's answer.")
+    if outcome.processing is not None:
+        return _wait_for_processing(item, outcome.processing)
+    return _published(item, target, account)
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    processing: PublishResult | None = None
+
+
+def _parts(target: EffectiveTarget) -> list[ThreadPart]:
+    return [ThreadPart(text=target.text, media=target.media), *target.spec.thread]
+
+
+def _publish_parts(
+    item: TargetItem, account: SocialAccountItem, target: EffectiveTarget
+) -> StepOutcome:
+    """Publish the parts not yet published, in order, each replying to the one before."""
+    parts = _parts(target)
+    done: list[str] = list(item.parts or [])
+    options = dict(target.spec.options)
+    for index in range(len(done), len(parts)):
+        part = parts[index]
+        files = media_files.for_assets(item.workspace_id, part.media)
+        request = PublishRequest(
+            text=part.text,
+            media=files,
+            options=options if index == 0 else {},
+            reply_to=done[-1] if done else None,
+        )
+        result = asyncio.run(_publish_one(account, request))
+        if result.state == "processing":
+            return StepOutcome(processing=result)
+        assert result.platform_post_id is not None
+        done.append(result.platform_post_id)
+        _record_part(item, done, result.url if index == 0 else None)
+    return StepOutcome()
+
+
+async def _publish_one(account: SocialAccountItem, request: PublishRequest) -> PublishResult:
+    async def publish(
+        adapter: PlatformAdapter, tokens: TokenSet, who: ConnectedAccount
+    ) -> PublishResult:
+        return await adapter.publish(tokens, who, request)
+
+    return await call_platform(account, publish)
+
+
+def _record_part(item: TargetItem, done: list[str], url: str | None) -> None:
+    actions: list[Any] = [TargetItem.parts.set(done)]
+    if len(done) == 1:
+        actions.append(TargetItem.platform_post_id.set(done[0]))
+        if url:
+            actions.append(TargetItem.url.set(url))
+    item.update(actions=actions)
+
+
+def _published(item: TargetItem, target: EffectiveTarget, account: SocialAccountItem) -> str:
+    warnings = list(item.warnings or [])
+    if target.spec.first_comment and not item.comment_id and item.platform_post_id:
+        comment = target.spec.first_comment
+        post_id = item.platform_post_id
+        try:
+            comment_id = asyncio.run(
+                call_platform(
+                    account,
+                    lambda adapter, tokens, who: adapter.comment(tokens, who, post_id, comment),
+                )
+            )
+            item.update(actions=[TargetItem.comment_id.set(comment_id)])
+        except Exception as error:
+            # The post itself is out; a missing first comment must not make it look failed.
+            message = getattr(error, "message", None) or "the platform refused it"
+            warnings.append(f"The first comment was not posted: {message}")
+    item.update(
+        actions=[
+            TargetItem.state.set("published"),
+            TargetItem.published_at.set(utc_now()),
+            TargetItem.due_bucket.remove(),
+            TargetItem.due_at.remove(),
+            TargetItem.progress.remove(),
+            TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
+        ]
+    )
+    logger.info("target published", extra=_ids(item))
+    return "published"
+
+
+def _fail(item: TargetItem, code: str, message: str, failure_class: str) -> str:
+    item.update(
+        actions=[
+            TargetItem.state.set("failed"),
+            TargetItem.error.set(
+                {"code": code, "message": message, "failure_class": failure_class}
+            ),
+            TargetItem.due_bucket.remove(),
+            TargetItem.due_at.remove(),
+        ]
+    )
+    logger.info("target failed", extra={**_ids(item), "code": code, "class": failure_class})
+    return "failed"
+
+
+def backoff(attempt: int, retry_after: float | None) -> timedelta:
+    """Exponential with full jitter, at least what the platform asked for."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    seconds = random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not a secret)
+    return timedelta(seconds=max(seconds, retry_after or 0))
+
+
+def _retry_or_fail(item: TargetItem, error: Retryable) -> str:
+    attempts = int(item.attempts)
+    if attempts >= MAX_ATTEMPTS:
+        return _fail(
+            item,
+            error.code or "retries_exhausted",
+            f"{error.message} (gave up after {attempts} attempts)",
+            "retryable",
+        )
+    when = utc_now() + backoff(attempts, error.retry_after)
+    item.update(
+        actions=[
+            TargetItem.state.set("retry_wait"),
+            TargetItem.error.set(
+                {
+                    "code": error.code or "temporary",
+                    "message": error.message,
+                    "failure_class": "retryable",
+                }
+            ),
+            TargetItem.due_bucket.set(due_bucket("TARGETS", item.account_id)),
+            TargetItem.due_at.set(when),
+        ]
+    )
+    _schedule_step(item, when)
+    return "retry_wait"
+
+
+def _wait_for_processing(item: TargetItem, result: PublishResult) -> str:
+    when = utc_now() + timedelta(seconds=result.check_after_seconds or DEFAULT_CHECK_SECONDS)
+    item.update(
+        actions=[
+            TargetItem.state.set("processing"),
+            TargetItem.progress.set(
+                {
+                    "platform_post_id": result.platform_post_id,
+                    "url": result.url,
+                    "progress": dict(result.progress),
+                    "part": len(item.parts or []),
+                }
+            ),
+            TargetItem.due_bucket.set(due_bucket("TARGETS", item.account_id)),
+            TargetItem.due_at.set(when),
+        ]
+    )
+    _schedule_step(item, when)
+    return "processing"
+
+
+def _unconfirmed(item: TargetItem, reason: str) -> str:
+    when = utc_now() + RECONCILE_EVERY
+    item.update(
+        actions=[
+            TargetItem.state.set("unconfirmed"),
+            TargetItem.error.set(
+                {"code": "unconfirmed", "message": reason, "failure_class": "unknown"}
+            ),
+            TargetItem.due_bucket.set(due_bucket("TARGETS", item.account_id)),
+            TargetItem.due_at.set(when),
+        ]
+    )
+    _schedule_step(item, when)
+    return "unconfirmed"
+
+
+def _schedule_step(item: TargetItem, when: datetime) -> None:
+    schedules.put(
+        schedules.target_schedule_name(item.post_id, item.account_id),
+        when,
+        "UTC",
+        {
+            "herald": "advance-target",
+            "workspace_id": item.workspace_id,
+            "post_id": item.post_id,
+            "account_id": item.account_id,
+            "step": f"{item.state}:{int(item.attempts)}:{when.isoformat()}",
+        },
+    )
+
+
+def _ids(item: TargetItem) -> dict[str, str]:
+    return {"post_id": item.post_id, "account_id": item.account_id, "platform": item.platform}
+
+
+# --- the next step of a waiting target -----------------------------------------------------------
+
+
+def advance_target(workspace_id: str, post_id: str, account_id: str) -> str:
+    """Whatever the target waits for, if it is due: a retry, a status check, a reconciliation."""
+    item = TargetItem.find(workspace_id, post_id, account_id)
+    post = PostItem.find(workspace_id, post_id)
+    if item is None or post is None:
+        return "gone"
+    if item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
+        return "not_due"
+    content = posts.content_of(post)
+    spec = next((t for t in content.targets if t.account_id == account_id), None)
+    if spec is None:
+        return "gone"
+    target = effective(content, spec)
+    if item.state == "retry_wait":
+        outcome = publish_target(post, target)
+    elif item.state == "processing":
+        outcome = _check_processing(item, target)
+    elif item.state == "unconfirmed":
+        outcome = reconcile(item, target)
+    elif item.state == "publishing" and item.due_at is not None and item.due_at <= utc_now():
+        outcome = _unconfirmed(item, "The worker stopped while publishing.")
+    else:
+        return item.state
+    settle_post(workspace_id, post_id)
+    return outcome
+
+
+def _check_processing(item: TargetItem, target: EffectiveTarget) -> str:
+    account = SocialAccountItem.find(item.workspace_id, item.account_id)
+    if account is None:
+        return _fail(item, "account_gone", "The account was disconnected.", "permanent")
+    stored = item.progress or {}
+    pending = PublishResult(
+        state="processing",
+        platform_post_id=stored.get("platform_post_id"),
+        url=stored.get("url"),
+        progress=stored.get("progress") or {},
+    )
+
+    def check() -> StepOutcome:
+        status = asyncio.run(
+            call_platform(
+                account, lambda adapter, tokens, who: adapter.status(tokens, who, pending)
+            )
+        )
+        if status.state == "processing":
+            return StepOutcome(
+                processing=PublishResult(
+                    state="processing",
+                    platform_post_id=pending.platform_post_id,
+                    url=pending.url,
+                    check_after_seconds=status.check_after_seconds,
+                    progress=pending.progress,
+                )
+            )
+        if status.state == "failed":
+            raise Permanent(item.platform, status.error or "The platform could not process it.")
+        assert status.platform_post_id is not None
+        done = [*(item.parts or []), status.platform_post_id]
+        _record_part(item, done, status.url)
+        item.refresh(consistent_read=True)
+        return _publish_parts(item, account, target)
+
+    return _run(item, account, target, check)
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+
+def normalized(text: str) -> str:
+    """Text as platforms echo it back: links shortened or dropped, whitespace collapsed."""
+    return _SPACE.sub(" ", _URL.sub("", text)).strip().casefold()
+
+
+def matching_post(
+    recent: Sequence[RecentPost], text: str, started_at: datetime | None
+) -> RecentPost | None:
+    wanted = normalized(text)
+    for post in recent:
+        too_early = (
+            started_at is not None
+            and post.created_at is not None
+            and post.created_at < started_at - timedelta(minutes=1)
+        )
+        if too_early:
+            continue
+        if normalized(post.text) == wanted:
+            return post
+    return None
+
+
+def reconcile(item: TargetItem, target: EffectiveTarget) -> str:
+    """Find out whether the unrecorded part went out: record it if so, publish it if not."""
+    account = SocialAccountItem.find(item.workspace_id, item.account_id)
+    if account is None:
+        return _fail(item, "account_gone", "The account was disconnected.", "permanent")
+    parts = _parts(target)
+    index = len(item.parts or [])
+    if index >= len(parts):
+        return _published(item, target, account)
+    started = item.started_at
+    since = (started or utc_now()) - timedelta(minutes=1)
+    try:
+        recent = asyncio.run(
+            call_platform(
+                account, lambda adapter, tokens, who: adapter.recent_posts(tokens, who, since)
+            )
+        )
+    except (Retryable, ReauthRequired, Permanent) as error:
+        logger.warning("reconciliation postponed", extra={**_ids(item), "reason": error.message})
+        return _unconfirmed(item, f"Checking with the platform failed: {error.message}")
+    found = matching_post(recent, parts[index].text, started)
+    if found is not None:
+        done = [*(item.parts or []), found.platform_post_id]
+        _record_part(item, done, found.url)
+        item.refresh(consistent_read=True)
+        logger.info("unconfirmed target found at the platform", extra=_ids(item))
+        return _run(item, account, target, lambda: _publish_parts(item, account, target))
+    if started is not None and utc_now() - started < RECONCILE_SETTLE:
+        return _unconfirmed(item, "Not listed by the platform yet; checking again.")
+    # Confirmed absent: publishing it is not a second post.
+    item.update(actions=[TargetItem.state.set("retry_wait"), TargetItem.due_at.set(utc_now())])
+    item.refresh(consistent_read=True)
+    post = PostItem.find(item.workspace_id, item.post_id)
+    assert post is not None
+    return publish_target(post, target)
+
+
+# --- the post as a whole -------------------------------------------------------------------------
+
+
+def settle_post(workspace_id: str, post_id: str) -> str | None:
+    """When every target has finished: the post's final status and its one event."""
+    targets = TargetItem.of_post(workspace_id, post_id)
+    if not targets or any(target.state not in FINISHED for target in targets):
+        return None
+    published = sum(1 for target in targets if target.state == "published")
+    status = (
+        "published"
+        if published == len(targets)
+        else "failed"
+        if published == 0
+        else "partially_failed"
+    )
+    post = PostItem.find(workspace_id, post_id)
+    if post is None:
+        return None
+    try:
+        post.update(
+            actions=[PostItem.status.set(status), PostItem.updated_at.set(utc_now())],
+            condition=PostItem.status == "publishing",
+        )
+    except UpdateError:
+        return None  # another worker settled it and announced it
+    publish_event(
+        "publish",
+        f"post.{status}",
+        {
+            "workspace_id": workspace_id,
+            "post_id": post_id,
+            "status": status,
+            "targets": [event_target(target) for target in targets],
+        },
+    )
+    return status
+
+
+def event_target(target: TargetItem) -> dict[str, Any]:
+    return {
+        "account_id": target.account_id,
+        "platform": target.platform,
+        "state": target.state,
+        "platform_post_id": target.platform_post_id,
+        "url": target.url,
+        "error": target.error,
+        "attempts": int(target.attempts),
+    }
+
+
+def retry_failed(workspace_id: str, post_id: str) -> list[str]:
+    """Put the failed targets back to pending; the caller starts the worker on them."""
+    post = posts.find_post(workspace_id, post_id)
+    failed = [t for t in TargetItem.of_post(workspace_id, post_id) if t.state == "failed"]
+    if not failed:
+        return []
+    with transaction() as write:
+        write.update(
+            post,
+            actions=[PostItem.status.set("publishing"), PostItem.updated_at.set(utc_now())],
+            condition=PostItem.status.is_in("failed", "partially_failed"),
+        )
+        for target in failed:
+            write.update(
+                target,
+                actions=[
+                    TargetItem.state.set("pending"),
+                    TargetItem.attempts.set(0),
+                    TargetItem.error.remove(),
+                ],
+                condition=TargetItem.state == "failed",
+            )
+    return [target.account_id for target in failed]
+
+
+def publish_accounts(workspace_id: str, post_id: str, account_ids: Sequence[str]) -> FireReport:
+    """Publish the given pending targets of a post that is already publishing (a retry)."""
+    post = PostItem.find(workspace_id, post_id)
+    if post is None or post.status != "publishing":
+        return FireReport("stale", {})
+    _publish_targets(post, posts.content_of(post), account_ids)
+    return _report(post)

@@ -1,0 +1,278 @@
+"""Posts: composing, preflight, scheduling, approval, the queue, bulk import and publishing."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from functions.publish.domain.post_models import (
+    ApprovalDecision,
+    BulkReport,
+    Post,
+    PostCreate,
+    PostStatus,
+    PostUpdate,
+    PostVersion,
+    Preflight,
+    PublishingSettings,
+    QueueRequest,
+    QueueSlots,
+    RejectDecision,
+    RetryResult,
+    ScheduleRequest,
+)
+from functions.shared.access import (
+    ID_PATTERN,
+    Permission,
+    Role,
+    Scope,
+    WorkspaceAccess,
+    require_workspace,
+)
+from functions.shared.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/v1/posts", tags=["posts"])
+
+READ = Permission(Role.VIEWER, Scope.POSTS_READ)
+WRITE = Permission(Role.EDITOR, Scope.POSTS_WRITE)
+# Approving is a person's decision, and so is turning approval on or off.
+APPROVE = Permission(Role.ADMIN)
+ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
+WriteAccess = Annotated[WorkspaceAccess, Depends(require_workspace(WRITE))]
+ApproveAccess = Annotated[WorkspaceAccess, Depends(require_workspace(APPROVE))]
+Paging = Annotated[PageRequest, Depends(page_request)]
+PostId = Annotated[str, Path(pattern=ID_PATTERN, description="The post.")]
+AccountFilter = Annotated[str | None, Query(pattern=ID_PATTERN)]
+MAX_CSV_BYTES = 1024 * 1024
+
+
+@router.get("", description=READ.description)
+async def list_posts(
+    access: ReadAccess,
+    paging: Paging,
+    status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
+    account_id: AccountFilter = None,
+    label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    created_from: Annotated[datetime | None, Query(alias="from")] = None,
+    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+) -> Page[Post]:
+    """Newest first; filter by status, account, label and creation time (`from`, `to`)."""
+    from functions.publish.domain import posts
+
+    items, cursor = await run_in_threadpool(
+        posts.list_posts,
+        access,
+        paging,
+        status=status_filter,
+        account_id=account_id,
+        label=label,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, description=WRITE.description)
+async def create_post(access: WriteAccess, body: PostCreate) -> Post:
+    """A draft; the answer carries its preflight."""
+    from functions.publish.domain import posts
+
+    return await run_in_threadpool(posts.create_post, access, body)
+
+
+@router.get("/calendar", description=READ.description)
+async def calendar(
+    access: ReadAccess,
+    paging: Paging,
+    start: Annotated[datetime, Query(alias="from", description="RFC 3339, with an offset.")],
+    end: Annotated[datetime, Query(alias="to", description="RFC 3339, with an offset.")],
+) -> Page[Post]:
+    """Posts scheduled in [from, to), in time order."""
+    from functions.publish.domain import posts, scheduling
+
+    timezone = await run_in_threadpool(scheduling.workspace_timezone, access.workspace_id)
+    items, cursor = await run_in_threadpool(
+        posts.calendar,
+        access,
+        scheduling.resolve_time(start, timezone),
+        scheduling.resolve_time(end, timezone),
+        paging,
+    )
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/settings", description=READ.description)
+async def get_settings(access: ReadAccess) -> PublishingSettings:
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.get_settings, access)
+
+
+@router.put("/settings", description=APPROVE.description)
+async def put_settings(access: ApproveAccess, body: PublishingSettings) -> PublishingSettings:
+    """Turn approval on or off for the workspace."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.put_settings, access, body)
+
+
+@router.get("/queue/slots", description=READ.description)
+async def get_slots(access: ReadAccess, account_id: AccountFilter = None) -> QueueSlots:
+    """The queue's weekly slots: the workspace's, or one account's."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.get_slots, access, account_id)
+
+
+@router.put("/queue/slots", description=WRITE.description)
+async def put_slots(
+    access: WriteAccess, body: QueueSlots, account_id: AccountFilter = None
+) -> QueueSlots:
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.put_slots, access, account_id, body)
+
+
+@router.post(
+    "/bulk",
+    description=WRITE.description,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def bulk_schedule(
+    access: WriteAccess, csv_body: Annotated[bytes, Body(media_type="text/csv")]
+) -> BulkReport:
+    """Create and schedule one post per CSV row (columns: `text`, `accounts`, `at`, and
+    optionally `media`, `labels`, `first_comment`); each row is reported."""
+    from functions.publish.domain import bulk
+
+    return await run_in_threadpool(bulk.import_csv, access, csv_body)
+
+
+@router.get("/{post_id}", description=READ.description)
+async def get_post(access: ReadAccess, post_id: PostId) -> Post:
+    from functions.publish.domain import posts
+
+    return await run_in_threadpool(posts.get_post, access, post_id)
+
+
+@router.patch("/{post_id}", description=WRITE.description)
+async def update_post(access: WriteAccess, post_id: PostId, body: PostUpdate) -> Post:
+    """Edit content or labels; a new revision, kept in the version history."""
+    from functions.publish.domain import posts
+
+    return await run_in_threadpool(posts.update_post, access, post_id, body)
+
+
+@router.delete("/{post_id}", status_code=status.HTTP_204_NO_CONTENT, description=WRITE.description)
+async def delete_post(access: WriteAccess, post_id: PostId) -> Response:
+    from functions.publish.domain import posts
+
+    await run_in_threadpool(posts.delete_post, access, post_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{post_id}/duplicate", status_code=status.HTTP_201_CREATED, description=WRITE.description
+)
+async def duplicate_post(access: WriteAccess, post_id: PostId) -> Post:
+    from functions.publish.domain import posts
+
+    return await run_in_threadpool(posts.duplicate_post, access, post_id)
+
+
+@router.get("/{post_id}/versions", description=READ.description)
+async def list_versions(access: ReadAccess, post_id: PostId, paging: Paging) -> Page[PostVersion]:
+    """Every revision of the content, newest first."""
+    from functions.publish.domain import posts
+
+    items, cursor = await run_in_threadpool(posts.list_versions, access, post_id, paging)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post("/{post_id}/validate", description=READ.description)
+async def validate_post(access: ReadAccess, post_id: PostId) -> Preflight:
+    """Preflight: every problem per target, with a fix where one exists."""
+    from functions.publish.domain import posts
+
+    return await run_in_threadpool(posts.validate_post, access, post_id)
+
+
+@router.post("/{post_id}/schedule", description=WRITE.description)
+async def schedule_post(access: WriteAccess, post_id: PostId, body: ScheduleRequest) -> Post:
+    """Schedule or reschedule. With approval on, an editor's request waits for an admin."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.schedule_post, access, post_id, body)
+
+
+@router.delete("/{post_id}/schedule", description=WRITE.description)
+async def unschedule_post(access: WriteAccess, post_id: PostId) -> Post:
+    """Cancel the schedule; the post becomes a draft again."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.unschedule, access, post_id)
+
+
+@router.post(
+    "/{post_id}/publish", status_code=status.HTTP_202_ACCEPTED, description=WRITE.description
+)
+async def publish_now(access: WriteAccess, post_id: PostId) -> Post:
+    """Publish now; follow its progress on the post."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.publish_now, access, post_id)
+
+
+@router.post("/{post_id}/queue", description=WRITE.description)
+async def queue_post(
+    access: WriteAccess, post_id: PostId, body: QueueRequest | None = None
+) -> Post:
+    """Schedule in the queue's next free slot."""
+    from functions.publish.domain import scheduling
+
+    account_id = body.account_id if body is not None else None
+    return await run_in_threadpool(scheduling.queue_post, access, post_id, account_id)
+
+
+@router.post(
+    "/{post_id}/retry", status_code=status.HTTP_202_ACCEPTED, description=WRITE.description
+)
+async def retry_post(access: WriteAccess, post_id: PostId) -> RetryResult:
+    """Publish the failed targets again; published ones are not touched."""
+    from functions.publish.domain import scheduling
+
+    post, retried = await run_in_threadpool(scheduling.retry_post, access, post_id)
+    return RetryResult(post=post, retried=retried)
+
+
+@router.post("/{post_id}/submit", description=WRITE.description)
+async def submit_post(access: WriteAccess, post_id: PostId) -> Post:
+    """Ask an admin to approve the post."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.submit, access, post_id)
+
+
+@router.post("/{post_id}/approve", description=APPROVE.description)
+async def approve_post(
+    access: ApproveAccess, post_id: PostId, body: ApprovalDecision | None = None
+) -> Post:
+    """Approve this revision; a requested time is scheduled."""
+    from functions.publish.domain import scheduling
+
+    comment = body.comment if body is not None else None
+    return await run_in_threadpool(scheduling.approve, access, post_id, comment)
+
+
+@router.post("/{post_id}/reject", description=APPROVE.description)
+async def reject_post(access: ApproveAccess, post_id: PostId, body: RejectDecision) -> Post:
+    """Send the post back to its author with a comment."""
+    from functions.publish.domain import scheduling
+
+    return await run_in_threadpool(scheduling.reject, access, post_id, body.comment)

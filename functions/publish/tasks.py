@@ -1,0 +1,98 @@
+"""What the publish worker does for each event it receives (`{"herald": "<task>", ...}`).
+
+Schedules and the publish API deliver at least once, so every task that touches a platform runs
+through Powertools idempotency, keyed by what makes a delivery unique: a duplicate that arrives
+while the first is running fails (and is retried by Lambda later, by which time it returns the
+stored result), and one that arrives after returns the stored result. The conditional writes of
+the domain make the same guarantee again underneath.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from functions.shared import aws
+from functions.shared.settings import get_settings
+
+IDEMPOTENCY_SECONDS = 6 * 3600  # longer than a schedule's delivery retries last
+
+
+def _once(
+    event: Mapping[str, Any], context: Any, fields: tuple[str, ...], work: Callable[[], Any]
+) -> Any:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    store = DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table_name, boto3_client=aws.dynamodb()
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[" + ",".join(fields) + "]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_SECONDS,
+        lambda_context=context,
+    )
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="payload",
+        persistence_store=store,
+        config=config,
+        key_prefix=f"publish.{event.get('herald')}",
+    )
+    def run(payload: dict[str, Any]) -> Any:
+        return work()
+
+    return run(payload=dict(event))
+
+
+def publish_post(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.publishing import fire_post
+
+    report = _once(
+        event,
+        context,
+        ("workspace_id", "post_id", "fire_id"),
+        lambda: asdict(fire_post(event["workspace_id"], event["post_id"], event["fire_id"])),
+    )
+    result: dict[str, Any] = report
+    return result
+
+
+def publish_accounts(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.publishing import publish_accounts as publish
+
+    report = _once(
+        event,
+        context,
+        ("workspace_id", "post_id", "run_id"),
+        lambda: asdict(publish(event["workspace_id"], event["post_id"], event["account_ids"])),
+    )
+    result: dict[str, Any] = report
+    return result
+
+
+def advance_target(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.publishing import advance_target as advance
+
+    outcome = _once(
+        event,
+        context,
+        ("workspace_id", "post_id", "account_id", "step"),
+        lambda: advance(event["workspace_id"], event["post_id"], event["account_id"]),
+    )
+    return {"outcome": outcome}
+
+
+def sweep(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.sweeper import sweep as run_sweep
+
+    return asdict(run_sweep())
+
+
+def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.refresher import refresh_due_tokens
+
+    return asdict(refresh_due_tokens())

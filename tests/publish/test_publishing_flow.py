@@ -1,0 +1,76 @@
+"""Posts from draft to published, through the schedule and the worker, with platforms faked at the
+transport (respx). X: POST /2/tweets (https://docs.x.com/x-api/posts/create-or-edit-post)."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import respx
+
+from functions.shared.settings import get_settings
+from tests.publish.conftest import bus_listener
+from tests.publish.studio import Studio, studio
+
+__all__ = ["studio"]
+
+X_TWEETS = "https://api.x.com/2/tweets"
+
+
+def later(minutes: int = 30) -> str:
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
+
+
+def received(queue_url: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=get_settings().region)
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(message["Body"]) for message in messages]
+
+
+def test_a_post_goes_from_draft_to_published_on_every_target(studio: Studio) -> None:
+    x = studio.connect("x", "2244994945", handle="heraldhq")
+    sandbox = studio.sandbox()
+    created = studio.create(
+        text="Our spring menu is here",
+        targets=[{"account_id": x}, {"account_id": sandbox}],
+        labels=["launch"],
+    )
+    assert created["status"] == "draft"
+    assert created["preflight"]["ok"] is True, created["preflight"]
+
+    validated = studio.client.post(f"/v1/posts/{created['id']}/validate", headers=studio.headers)
+    assert validated.json()["ok"] is True
+    at = later()
+    scheduled = studio.schedule(created["id"], at)
+    assert scheduled["status"] == "scheduled"
+    schedule = studio.stored_schedule(created["id"])
+    local = datetime.fromisoformat(at).astimezone(UTC)
+    assert schedule["ScheduleExpression"] == f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["Arn"] == get_settings().publish_worker_arn
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"] == get_settings().scheduler_dead_letter_arn
+
+    published_events = bus_listener("post.published")
+    with respx.mock(assert_all_called=True) as platforms:
+        tweet = platforms.post(X_TWEETS).respond(
+            201, json={"data": {"id": "1445880548472328192", "text": "Our spring menu is here"}}
+        )
+        report = studio.fire(created["id"])
+
+    assert report["result"]["outcome"] == "published"
+    assert tweet.call_count == 1
+    assert json.loads(tweet.calls.last.request.content) == {"text": "Our spring menu is here"}
+    post = studio.post(created["id"])
+    assert post["status"] == "published"
+    states = {target["account_id"]: target for target in post["publishing"]}
+    assert states[x]["state"] == "published"
+    assert states[x]["platform_post_id"] == "1445880548472328192"
+    assert states[sandbox]["state"] == "published"
+    (event,) = received(published_events)
+    assert event["detail-type"] == "post.published"
+    assert event["detail"]["post_id"] == created["id"]
+    assert {t["account_id"]: t["state"] for t in event["detail"]["targets"]} == {
+        x: "published",
+        sandbox: "published",
+    }
