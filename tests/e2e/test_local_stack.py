@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
@@ -197,6 +198,39 @@ def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
     assert checked.status_code == 200, checked.text
     assert checked.json()["healthy"] is True
     assert [(a["platform"], a["status"]) for a in listed] == [("sandbox", "active")]
+
+
+def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -> None:
+    """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        owner = _sign_up(api, server, "scheduler@example.com", "Sched Uler")
+        workspace_id = api.post(
+            "/v1/workspaces", json={"name": "Scheduled Brand"}, headers=owner
+        ).json()["id"]
+        headers = owner | {"X-Workspace-Id": workspace_id}
+        account = api.post("/v1/accounts", json={"platform": "sandbox"}, headers=headers).json()
+        post = api.post(
+            "/v1/posts",
+            json={"text": "Hello from the local stack", "targets": [{"account_id": account["id"]}]},
+            headers=headers,
+        ).json()
+        at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+        scheduled = api.post(
+            f"/v1/posts/{post['id']}/schedule", json={"at": at.isoformat()}, headers=headers
+        )
+        assert scheduled.status_code == 200, scheduled.text
+        assert scheduled.json()["status"] == "scheduled"
+        deadline = time.monotonic() + 60
+        while True:
+            current = api.get(f"/v1/posts/{post['id']}", headers=headers).json()
+            if current["status"] == "published" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+
+    assert current["status"] == "published", server.diagnostics()
+    (target,) = current["publishing"]
+    assert target["state"] == "published"
+    assert target["url"].startswith("https://sandbox.herald.invalid/")
 
 
 def test_ctrl_c_stops_it_cleanly(server: LocalServer) -> None:

@@ -151,6 +151,13 @@ class Studio:
         ).get_schedule(Name=post_schedule_name(post_id), GroupName=get_settings().schedule_group)
         return found
 
+    def scheduler_input(self, name: str) -> dict[str, Any]:
+        found = boto3.client("scheduler", region_name=get_settings().region).get_schedule(
+            Name=name, GroupName=get_settings().schedule_group
+        )
+        payload: dict[str, Any] = json.loads(found["Target"]["Input"])
+        return payload
+
     def fire(self, post_id: str) -> dict[str, Any]:
         """Deliver the post's schedule to the worker, as EventBridge Scheduler does."""
         schedule = self.stored_schedule(post_id)

@@ -1,0 +1,302 @@
+"""Exactly once: duplicate deliveries, a worker cut off after the platform accepted, partial
+failure and retry, temporary failures with backoff, threads and first comments.
+
+Platforms are faked at the transport (respx). X: POST /2/tweets creates a post, a reply when the
+body has `reply.in_reply_to_tweet_id` (https://docs.x.com/x-api/posts/create-or-edit-post);
+GET /2/users/{id}/tweets lists the account's posts
+(https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id).
+"""
+
+import asyncio
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import time_machine
+
+from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
+from functions.publish.adapters.platforms.sandbox import SandboxAdapter
+from functions.publish.adapters.post_items import TargetItem
+from functions.publish.domain import publishing
+from tests.publish.conftest import bus_listener
+from tests.publish.studio import Studio, run_worker, studio
+from tests.publish.test_publishing_flow import X_TWEETS, later, received
+
+__all__ = ["studio"]
+
+X_USER = "2244994945"
+X_TIMELINE = f"https://api.x.com/2/users/{X_USER}/tweets"
+
+
+def tweet(post_id: str, text: str) -> httpx.Response:
+    return httpx.Response(201, json={"data": {"id": post_id, "text": text}})
+
+
+def scheduled_post(studio: Studio, targets: list[dict[str, Any]], text: str = "Hello") -> str:
+    created = studio.create(text=text, targets=targets)
+    assert created["preflight"]["ok"], created["preflight"]
+    studio.schedule(created["id"], later())
+    post_id: str = created["id"]
+    return post_id
+
+
+def sandbox_posts(studio: Studio, account_id: str) -> int:
+    """How many posts the sandbox platform holds for the account (it remembers them)."""
+    from functions.publish.adapters.items import SocialAccountItem
+
+    item = SocialAccountItem.find(studio.workspace_id, account_id)
+    assert item is not None
+    who = ConnectedAccount(platform_account_id=item.platform_account_id, name=item.name)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    listed = asyncio.run(SandboxAdapter().recent_posts(TokenSet("token"), who, since))
+    return len(listed)
+
+
+def target(studio: Studio, post_id: str, account_id: str) -> TargetItem:
+    found = TargetItem.find(studio.workspace_id, post_id, account_id)
+    assert found is not None
+    return found
+
+
+def test_three_simultaneous_deliveries_call_each_platform_once(studio: Studio) -> None:
+    x = studio.connect("x", X_USER)
+    sandbox = studio.sandbox()
+    post_id = scheduled_post(studio, [{"account_id": x}, {"account_id": sandbox}])
+    event = json.loads(studio.stored_schedule(post_id)["Target"]["Input"])
+    outcomes: list[str] = []
+    start = threading.Barrier(3)
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            outcomes.append(run_worker(event)["result"]["outcome"])
+        except Exception as error:  # the idempotency layer refuses a delivery in progress
+            outcomes.append(type(error).__name__)
+
+    with respx.mock(assert_all_called=True) as platforms:
+        created = platforms.post(X_TWEETS).mock(return_value=tweet("1001", "Hello"))
+        threads = [threading.Thread(target=deliver) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert created.call_count == 1
+    assert sandbox_posts(studio, sandbox) == 1
+    assert studio.post(post_id)["status"] == "published"
+    assert "published" in outcomes
+    assert set(outcomes) <= {"published", "stale", "IdempotencyAlreadyInProgressError"}
+    # A later redelivery (Scheduler retries for hours) publishes nothing either.
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
+        again = platforms.post(X_TWEETS).mock(return_value=tweet("1002", "Hello"))
+        run_worker(event)
+    assert again.call_count == 0
+
+
+def test_a_crash_after_the_platform_accepted_is_reconciled_not_reposted(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}], text="Launch day https://acme.test/x")
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the worker died before it recorded the answer")
+
+    with respx.mock(assert_all_called=True) as platforms:
+        created = platforms.post(X_TWEETS).mock(return_value=tweet("1003", "Launch day"))
+        with monkeypatch.context() as patched:
+            patched.setattr(publishing, "_record_part", crash)
+            studio.fire(post_id)
+    assert created.call_count == 1
+    stuck = target(studio, post_id, x)
+    assert stuck.state == "unconfirmed"
+    assert studio.post(post_id)["status"] == "publishing"
+
+    # The reconciliation step finds the post at X (its link shortened by X) and records it.
+    listed = {
+        "data": [
+            {
+                "id": "1003",
+                "text": "Launch day https://t.co/abc",
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+        ],
+        "meta": {"result_count": 1},
+    }
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(minutes=1, seconds=5)),
+        respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms,
+    ):
+        timeline = platforms.get(X_TIMELINE).respond(200, json=listed)
+        reposted = platforms.post(X_TWEETS).mock(return_value=tweet("1004", "Launch day"))
+        outcome = publishing.advance_target(studio.workspace_id, post_id, x)
+
+    assert timeline.call_count == 1
+    assert reposted.call_count == 0
+    assert outcome == "published"
+    done = target(studio, post_id, x)
+    assert (done.state, done.platform_post_id) == ("published", "1003")
+    assert studio.post(post_id)["status"] == "published"
+
+
+class WorkerKilled(BaseException):
+    """Stands for Lambda ending the invocation: nothing in the worker can catch it."""
+
+
+def test_a_worker_cut_off_mid_publish_is_found_by_the_sweeper_and_reconciled(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}], text="Cut off")
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise WorkerKilled
+
+    with respx.mock(assert_all_called=True) as platforms:
+        platforms.post(X_TWEETS).mock(return_value=tweet("1005", "Cut off"))
+        with monkeypatch.context() as patched, pytest.raises(WorkerKilled):
+            patched.setattr(publishing, "_record_part", killed)
+            studio.fire(post_id)
+    assert target(studio, post_id, x).state == "publishing"
+
+    listed = {"data": [{"id": "1005", "text": "Cut off"}], "meta": {"result_count": 1}}
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
+        timeline = platforms.get(X_TIMELINE).respond(200, json=listed)
+        reposted = platforms.post(X_TWEETS).mock(return_value=tweet("1006", "Cut off"))
+        # The sweeper runs every 5 minutes; the target is overdue once the worker's timeout
+        # (plus the sweeper's grace) has passed.
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=19)):
+            run_worker({"herald": "sweep"})
+        assert target(studio, post_id, x).state == "unconfirmed"
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=22)):
+            run_worker({"herald": "sweep"})
+
+    assert timeline.call_count == 1
+    assert reposted.call_count == 0
+    done = target(studio, post_id, x)
+    assert (done.state, done.platform_post_id) == ("published", "1005")
+
+
+def test_a_post_that_is_confirmed_absent_is_published_once_more(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}], text="Lost answer")
+    with respx.mock(assert_all_called=True) as platforms:
+        platforms.post(X_TWEETS).mock(side_effect=httpx.ReadTimeout("no answer"))
+        studio.fire(post_id)
+    assert target(studio, post_id, x).state == "unconfirmed"
+
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(minutes=3)),
+        respx.mock(assert_all_called=True) as platforms,
+    ):
+        platforms.get(X_TIMELINE).respond(200, json={"meta": {"result_count": 0}})
+        created = platforms.post(X_TWEETS).mock(return_value=tweet("1007", "Lost answer"))
+        outcome = publishing.advance_target(studio.workspace_id, post_id, x)
+
+    assert outcome == "published"
+    assert created.call_count == 1
+    assert target(studio, post_id, x).platform_post_id == "1007"
+
+
+def test_partial_failure_then_retry_calls_only_the_failed_target(studio: Studio) -> None:
+    x = studio.connect("x", X_USER)
+    sandbox = studio.sandbox()
+    post_id = scheduled_post(studio, [{"account_id": x}, {"account_id": sandbox}])
+    partial = bus_listener("post.partially_failed")
+    refusal = {
+        "title": "Forbidden",
+        "detail": "You are not allowed to create a Tweet with duplicate content.",
+        "type": "about:blank",
+        "status": 403,
+    }
+    with respx.mock(assert_all_called=True) as platforms:
+        platforms.post(X_TWEETS).respond(403, json=refusal)
+        studio.fire(post_id)
+
+    post = studio.post(post_id)
+    assert post["status"] == "partially_failed"
+    failed = {t["account_id"]: t for t in post["publishing"]}[x]
+    assert failed["state"] == "failed"
+    assert failed["error"]["failure_class"] == "permanent"
+    assert "duplicate content" in failed["error"]["message"]
+    (event,) = received(partial)
+    assert {t["account_id"]: t["state"] for t in event["detail"]["targets"]} == {
+        x: "failed",
+        sandbox: "published",
+    }
+
+    with respx.mock(assert_all_called=True) as platforms:
+        retried = platforms.post(X_TWEETS).mock(return_value=tweet("1008", "Hello"))
+        response = studio.client.post(f"/v1/posts/{post_id}/retry", headers=studio.headers)
+        assert response.status_code == 202, response.text
+        assert response.json()["retried"] == [x]
+        done = studio.wait_for(post_id, "published")
+
+    assert done["status"] == "published"
+    assert retried.call_count == 1
+    assert sandbox_posts(studio, sandbox) == 1
+    again = studio.client.post(f"/v1/posts/{post_id}/retry", headers=studio.headers)
+    assert again.status_code == 409
+
+
+def test_a_temporary_failure_is_retried_later_with_backoff(studio: Studio) -> None:
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}])
+    with respx.mock(assert_all_called=True) as platforms:
+        platforms.post(X_TWEETS).respond(
+            429, headers={"retry-after": "120"}, json={"title": "Too Many Requests"}
+        )
+        studio.fire(post_id)
+    waiting = target(studio, post_id, x)
+    assert waiting.state == "retry_wait"
+    assert waiting.due_at is not None
+    assert waiting.due_at - datetime.now(UTC) >= timedelta(seconds=115)
+    step = studio.scheduler_input(f"t-{post_id}-{x}")
+    assert step["herald"] == "advance-target"
+
+    with (
+        time_machine.travel(waiting.due_at + timedelta(seconds=1)),
+        respx.mock(assert_all_called=True) as platforms,
+    ):
+        platforms.post(X_TWEETS).mock(return_value=tweet("1009", "Hello"))
+        run_worker(step)
+    assert target(studio, post_id, x).state == "published"
+    assert studio.post(post_id)["status"] == "published"
+
+
+def test_a_thread_publishes_part_by_part_and_the_first_comment_follows(studio: Studio) -> None:
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(
+        studio,
+        [
+            {
+                "account_id": x,
+                "thread": [{"text": "Part two"}, {"text": "Part three"}],
+                "first_comment": "Tell us what you think",
+            }
+        ],
+        text="Part one",
+    )
+    with respx.mock(assert_all_called=True) as platforms:
+        created = platforms.post(X_TWEETS).mock(
+            side_effect=[tweet(str(2000 + n), f"part {n}") for n in range(4)]
+        )
+        studio.fire(post_id)
+
+    bodies = [json.loads(call.request.content) for call in created.calls]
+    assert bodies == [
+        {"text": "Part one"},
+        {"text": "Part two", "reply": {"in_reply_to_tweet_id": "2000"}},
+        {"text": "Part three", "reply": {"in_reply_to_tweet_id": "2001"}},
+        {"text": "Tell us what you think", "reply": {"in_reply_to_tweet_id": "2000"}},
+    ]
+    done = target(studio, post_id, x)
+    assert done.parts == ["2000", "2001", "2002"]
+    assert done.comment_id == "2003"
+    assert done.platform_post_id == "2000"
