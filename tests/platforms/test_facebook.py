@@ -20,6 +20,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -622,3 +623,70 @@ async def test_revoke_failures_are_classified(adapter: FacebookAdapter) -> None:
             await adapter.revoke(TOKENS)
         with pytest.raises(Retryable, match="An unknown error occurred"):
             await adapter.revoke(TOKENS)
+
+
+# --- reconciling --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_recent_posts_list_the_pages_published_posts_since(adapter: FacebookAdapter) -> None:
+    """GET /<page-id>/published_posts?fields=id,message,created_time,permalink_url&since=<unix>
+    &limit=50 with the Page token.
+
+    https://developers.facebook.com/docs/graph-api/reference/page/published_posts/,
+    https://developers.facebook.com/docs/graph-api/results (since, limit)
+    """
+    body = {
+        "data": [
+            {
+                "id": f"{PAGE}_1002",
+                "message": "Doors open at nine",
+                "created_time": "2026-01-02T03:00:00+0000",
+                "permalink_url": "https://www.facebook.com/104000000000001/posts/1002",
+            },
+            {
+                "id": f"{PAGE}_1001",
+                "created_time": "2026-01-02T02:10:00+0000",
+                "permalink_url": "https://www.facebook.com/104000000000001/posts/1001",
+            },
+        ],
+        "paging": {"cursors": {"before": "QVFIUk", "after": "QVFIUl"}},
+    }
+    since = NOW - timedelta(hours=1)
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{PAGE}/published_posts").respond(200, json=body)
+        posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert_bearer(request)
+    assert query(request) == {
+        "fields": "id,message,created_time,permalink_url",
+        "since": str(int(since.timestamp())),
+        "limit": "50",
+    }
+    assert posts == [
+        RecentPost(
+            platform_post_id=f"{PAGE}_1002",
+            text="Doors open at nine",
+            created_at=datetime(2026, 1, 2, 3, 0, tzinfo=UTC),
+            url="https://www.facebook.com/104000000000001/posts/1002",
+        ),
+        RecentPost(
+            platform_post_id=f"{PAGE}_1001",
+            text="",
+            created_at=datetime(2026, 1, 2, 2, 10, tzinfo=UTC),
+            url="https://www.facebook.com/104000000000001/posts/1001",
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_with_an_invalid_token_need_reauth(adapter: FacebookAdapter) -> None:
+    """Graph error 190: https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/{PAGE}/published_posts").respond(
+            400, json=graph_error(190, "Error validating access token", error_subcode=460)
+        )
+        with pytest.raises(ReauthRequired) as caught:
+            await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert caught.value.code == "190"

@@ -18,6 +18,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -659,3 +660,70 @@ async def test_revoke_refused_by_meta(adapter: InstagramAdapter) -> None:
         )
         with pytest.raises(Permanent, match=r"\(#200\) Permissions error"):
             await adapter.revoke(TOKENS)
+
+
+# --- reconciling --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_recent_posts_list_the_accounts_media(adapter: InstagramAdapter) -> None:
+    """GET /<ig-user-id>/media?fields=id,caption,timestamp,permalink&limit=50 with the Page token,
+    newest first; the listing takes no start time here, so older media are dropped locally.
+
+    https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media,
+    https://developers.facebook.com/docs/graph-api/results (limit)
+    """
+    body = {
+        "data": [
+            {
+                "id": "17895695668004550",
+                "caption": "Spring drop #new",
+                "timestamp": "2026-01-02T03:00:00+0000",
+                "permalink": "https://www.instagram.com/p/DAbCdEf1234/",
+            },
+            {
+                "id": "17899305451014820",
+                "timestamp": "2026-01-02T02:30:00+0000",
+                "permalink": "https://www.instagram.com/reel/DAbCdEf1233/",
+            },
+            {
+                "id": "17896450804038745",
+                "caption": "Last week's post",
+                "timestamp": "2025-12-26T10:00:00+0000",
+                "permalink": "https://www.instagram.com/p/DAbCdEf1232/",
+            },
+        ],
+        "paging": {"cursors": {"before": "QVFIUkZA", "after": "QVFIUlBm"}},
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{IG_USER}/media").respond(200, json=body)
+        posts = await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=2))
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert_bearer(request)
+    assert query(request) == {"fields": "id,caption,timestamp,permalink", "limit": "50"}
+    assert posts == [
+        RecentPost(
+            platform_post_id="17895695668004550",
+            text="Spring drop #new",
+            created_at=datetime(2026, 1, 2, 3, 0, tzinfo=UTC),
+            url="https://www.instagram.com/p/DAbCdEf1234/",
+        ),
+        RecentPost(
+            platform_post_id="17899305451014820",
+            text="",
+            created_at=datetime(2026, 1, 2, 2, 30, tzinfo=UTC),
+            url="https://www.instagram.com/reel/DAbCdEf1233/",
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_throttled_is_retryable(adapter: InstagramAdapter) -> None:
+    """Graph error 4 (application request limit): https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/{IG_USER}/media").respond(
+            400, json=graph_error(4, "Application request limit reached")
+        )
+        with pytest.raises(Retryable, match="Application request limit reached"):
+            await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=2))

@@ -23,10 +23,15 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.platforms.linkedin import LinkedInAdapter, little_text
+from functions.publish.adapters.platforms.linkedin import (
+    LinkedInAdapter,
+    little_text,
+    plain_text,
+)
 
 API = "https://api.linkedin.com"
 VERSION = "202609"
@@ -848,3 +853,140 @@ async def test_revoke_is_not_offered(adapter: LinkedInAdapter, mock: respx.MockR
     """
     assert await adapter.revoke(TOKENS) is False
     assert not mock.calls
+
+
+# -- reconciling --------------------------------------------------------------------------------
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+async def test_recent_posts_find_the_organizations_posts_by_author(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /rest/posts?author={encoded URN}&q=author&count=50&sortBy=CREATED with the versioned
+    headers and X-RestLi-Method: FINDER; `createdAt` is epoch milliseconds, `commentary` is
+    Little Text Format (given back as plain text); drafts are not posts yet.
+
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+    ("Find Posts by Authors"),
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
+    """
+    organization_tokens = TokenSet(
+        access_token="li-access", scopes=("w_organization_social", "r_organization_social")
+    )
+    route = mock.get(f"{API}/rest/posts").respond(
+        200,
+        json={
+            "paging": {"start": 0, "count": 50, "links": [], "total": 3},
+            "elements": [
+                {
+                    "id": "urn:li:share:7100000000000000002",
+                    "author": "urn:li:organization:2414183",
+                    "commentary": "Launch day {hashtag|\\#|Herald} \\(beta\\)",
+                    "visibility": "PUBLIC",
+                    "lifecycleState": "PUBLISHED",
+                    "createdAt": ms(NOW - timedelta(minutes=5)),
+                    "publishedAt": ms(NOW - timedelta(minutes=5)),
+                    "lastModifiedAt": ms(NOW - timedelta(minutes=5)),
+                },
+                {
+                    "id": "urn:li:share:7100000000000000003",
+                    "author": "urn:li:organization:2414183",
+                    "commentary": "Not ready yet",
+                    "visibility": "PUBLIC",
+                    "lifecycleState": "DRAFT",
+                    "createdAt": ms(NOW - timedelta(minutes=3)),
+                    "lastModifiedAt": ms(NOW - timedelta(minutes=3)),
+                },
+                {
+                    "id": "urn:li:ugcPost:7100000000000000001",
+                    "author": "urn:li:organization:2414183",
+                    "commentary": "Older news",
+                    "visibility": "PUBLIC",
+                    "lifecycleState": "PUBLISHED",
+                    "createdAt": ms(NOW - timedelta(days=2)),
+                    "publishedAt": ms(NOW - timedelta(days=2)),
+                    "lastModifiedAt": ms(NOW - timedelta(days=2)),
+                },
+            ],
+        },
+    )
+    posts = await adapter.recent_posts(organization_tokens, ORGANIZATION, NOW - timedelta(hours=1))
+
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert_versioned(request)
+    assert request.headers["x-restli-method"] == "FINDER"
+    assert request.url.query.decode() == (
+        "author=urn%3Ali%3Aorganization%3A2414183&q=author&count=50&sortBy=CREATED"
+    )
+    assert posts == [
+        RecentPost(
+            platform_post_id="urn:li:share:7100000000000000002",
+            text="Launch day #Herald (beta)",
+            created_at=NOW - timedelta(minutes=5),
+            url="https://www.linkedin.com/feed/update/urn:li:share:7100000000000000002/",
+        )
+    ]
+
+
+async def test_recent_posts_of_a_member_without_r_member_social_say_so(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """A member's posts are readable only with r_member_social, a restricted permission; a
+    connection that was not granted it is told so, without calling LinkedIn.
+
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+    (Permissions)
+    """
+    member_tokens = TokenSet(access_token="li-access", scopes=("openid", "w_member_social"))
+    with pytest.raises(Permanent, match="r_member_social") as caught:
+        await adapter.recent_posts(member_tokens, MEMBER, NOW - timedelta(hours=1))
+    assert caught.value.code == "scope_missing"
+
+
+async def test_recent_posts_failures_are_classified(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """401 (token expired or revoked) -> re-auth; 429 -> retry after Retry-After.
+
+    https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
+    """
+    mock.get(f"{API}/rest/posts").mock(
+        side_effect=[
+            httpx.Response(
+                401,
+                json={
+                    "status": 401,
+                    "serviceErrorCode": 65601,
+                    "message": "The token used in the request has been revoked by the user",
+                },
+            ),
+            httpx.Response(
+                429,
+                headers={"Retry-After": "60"},
+                json={"status": 429, "message": "Too Many Requests"},
+            ),
+        ]
+    )
+    with pytest.raises(ReauthRequired, match="revoked by the user"):
+        await adapter.recent_posts(TOKENS, MEMBER, NOW - timedelta(hours=1))
+    with pytest.raises(Retryable) as throttled:
+        await adapter.recent_posts(TOKENS, MEMBER, NOW - timedelta(hours=1))
+    assert throttled.value.retry_after == 60
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain words",
+        "Launch #Herald (beta) at 9:00 -- see [notes] <here> & *bold* _it_ ~x~ @team | {a} \\ end",
+        "Two #tags, one#glued and #last",
+        "A lone # and a backslash before a hash \\#notatag",
+    ],
+)
+def test_plain_text_undoes_little_text(text: str) -> None:
+    """https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format"""
+    assert plain_text(little_text(text)) == text

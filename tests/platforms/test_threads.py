@@ -20,6 +20,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -688,3 +689,86 @@ async def test_revoke_is_not_offered(adapter: ThreadsAdapter, mock: respx.MockRo
     """
     assert await adapter.revoke(TOKENS) is False
     assert not mock.calls
+
+
+# -- reconciling --------------------------------------------------------------------------------
+
+
+async def test_recent_posts_list_the_profiles_threads_since(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /{threads-user-id}/threads with fields, since (a Unix timestamp) and limit (at most
+    100), the token as access_token; the answer is the documented list shape.
+
+    https://developers.facebook.com/docs/threads/reference/user,
+    https://developers.facebook.com/docs/threads/threads-media
+    """
+    route = mock.get(f"{BASE}/{USER}/threads").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "18050206876707110",
+                    "text": "Today Is Monday",
+                    "timestamp": "2026-11-01T11:42:03+0000",
+                    "permalink": "https://www.threads.net/@heraldhq/post/abcdefg",
+                },
+                {
+                    "id": "18050206876707109",
+                    "media_type": "IMAGE",
+                    "timestamp": "2026-11-01T11:05:00+0000",
+                    "permalink": "https://www.threads.net/@heraldhq/post/abcdeff",
+                },
+            ],
+            "paging": {"cursors": {"before": "BEFORE_CURSOR", "after": "AFTER_CURSOR"}},
+        },
+    )
+    since = NOW - timedelta(hours=1)
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert query(request) == {
+        "fields": "id,text,timestamp,permalink",
+        "since": str(int(since.timestamp())),
+        "limit": "100",
+        "access_token": "th-access",
+    }
+    assert posts == [
+        RecentPost(
+            platform_post_id="18050206876707110",
+            text="Today Is Monday",
+            created_at=datetime(2026, 11, 1, 11, 42, 3, tzinfo=UTC),
+            url="https://www.threads.net/@heraldhq/post/abcdefg",
+        ),
+        RecentPost(
+            platform_post_id="18050206876707109",
+            text="",
+            created_at=datetime(2026, 11, 1, 11, 5, tzinfo=UTC),
+            url="https://www.threads.net/@heraldhq/post/abcdeff",
+        ),
+    ]
+
+
+async def test_recent_posts_since_is_never_before_the_listing_allows(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """`since` must be at least 1688540400; an earlier window asks from there.
+
+    https://developers.facebook.com/docs/threads/reference/user
+    """
+    route = mock.get(f"{BASE}/{USER}/threads").respond(200, json={"data": []})
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, datetime(2020, 1, 1, tzinfo=UTC))
+    assert posts == []
+    assert query(route.calls.last.request)["since"] == "1688540400"
+
+
+async def test_recent_posts_with_an_expired_token_need_reauth(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """Graph error 190 (token expired): https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    mock.get(f"{BASE}/{USER}/threads").mock(
+        return_value=meta_error(400, 190, "Error validating access token: Session has expired")
+    )
+    with pytest.raises(ReauthRequired, match="Session has expired"):
+        await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))

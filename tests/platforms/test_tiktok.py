@@ -18,6 +18,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -733,3 +734,100 @@ async def test_revoke_failures_are_classified(mock: respx.MockRouter) -> None:
         assert throttled.value.retry_after == 60
         with pytest.raises(Retryable):
             await adapter.revoke(TOKENS)
+
+
+# -- reconciling --------------------------------------------------------------------------------
+
+LIST_FIELDS = "id,title,video_description,create_time,share_url"
+
+
+@pytest.mark.anyio
+async def test_recent_posts_list_the_creators_newest_videos(mock: respx.MockRouter) -> None:
+    """POST /v2/video/list/?fields=... with {"max_count": 20} (the most a page holds): videos
+    newest first, create_time in Unix seconds; the listing has no start time, so older videos
+    are dropped here.
+
+    https://developers.tiktok.com/doc/tiktok-api-v2-video-list
+    """
+    route = mock.post(f"{API}/video/list/", params={"fields": LIST_FIELDS}).mock(
+        return_value=answer(
+            {
+                "videos": [
+                    {
+                        "id": "7380080137682881835",
+                        "title": "",
+                        "video_description": "Behind the scenes #herald",
+                        "create_time": int((NOW - timedelta(minutes=10)).timestamp()),
+                        "share_url": "https://www.tiktok.com/@creator/video/7380080137682881835",
+                    },
+                    {
+                        "id": "7380080137682881834",
+                        "title": "Old clip",
+                        "create_time": int((NOW - timedelta(days=3)).timestamp()),
+                        "share_url": "https://www.tiktok.com/@creator/video/7380080137682881834",
+                    },
+                ],
+                "cursor": int((NOW - timedelta(days=3)).timestamp() * 1000),
+                "has_more": True,
+            }
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        posts = await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    sent = route.calls[0].request
+    assert_api_call(sent, f"/video/list/?fields={LIST_FIELDS.replace(',', '%2C')}", None)
+    assert sent.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert json.loads(sent.content) == {"max_count": 20}
+    assert posts == [
+        RecentPost(
+            platform_post_id="7380080137682881835",
+            text="Behind the scenes #herald",
+            created_at=NOW - timedelta(minutes=10),
+            url="https://www.tiktok.com/@creator/video/7380080137682881835",
+        )
+    ]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_need_the_video_list_scope(mock: respx.MockRouter) -> None:
+    """video.list is the listing's scope: a token granted without it is told so before any call,
+    and TikTok's own scope_not_authorized answer says the same (refreshing cannot add a scope).
+
+    https://developers.tiktok.com/doc/tiktok-api-v2-video-list,
+    https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+    """
+    narrow = TokenSet(access_token="act.user-token", scopes=("user.info.basic", "video.publish"))
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent, match=r"video\.list") as before_any_call:
+            await make_adapter(http).recent_posts(narrow, ACCOUNT, NOW - timedelta(hours=1))
+    assert before_any_call.value.code == "scope_not_authorized"
+
+    mock.post(f"{API}/video/list/").mock(
+        return_value=error(401, "scope_not_authorized", "The user did not authorize the scope.")
+    )
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent, match="reconnect the account") as refused:
+            await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert refused.value.code == "scope_not_authorized"
+
+
+@pytest.mark.anyio
+async def test_recent_posts_failures_are_classified(mock: respx.MockRouter) -> None:
+    """rate_limit_exceeded (429) -> retry; access_token_invalid (401) -> re-auth.
+
+    https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit,
+    https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+    """
+    mock.post(f"{API}/video/list/").mock(
+        side_effect=[
+            error(429, "rate_limit_exceeded", "Too many requests.", **{"Retry-After": "30"}),
+            error(401, "access_token_invalid", "The access token is invalid or not found."),
+        ]
+    )
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http)
+        with pytest.raises(Retryable) as throttled:
+            await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+        with pytest.raises(ReauthRequired):
+            await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert throttled.value.retry_after == 30

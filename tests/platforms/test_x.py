@@ -5,7 +5,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -24,6 +24,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -860,3 +861,146 @@ async def test_revoke_failures_are_classified(adapter: XAdapter, mock: respx.Moc
         await adapter.revoke(TOKENS)
     with pytest.raises(ReauthRequired, match=r"Bad client\."):
         await adapter.revoke(TOKENS)
+
+
+# -- reconciling --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_recent_posts_read_the_users_timeline_from_since(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /2/users/:id/tweets with start_time (YYYY-MM-DDTHH:mm:ssZ), max_results (5..100),
+    exclude and tweet.fields; a long post's whole text is in note_tweet.
+
+    https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
+    """
+    route = mock.get(f"{API}/2/users/2244994945/tweets").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "1930000000000000002",
+                    "text": "A long thought that X cuts short\u2026 https://t.co/56a0vZUx7i",
+                    "note_tweet": {"text": "A long thought that X cuts short, told in full."},
+                    "created_at": "2025-06-01T11:40:40.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000002"],
+                },
+                {
+                    "id": "1930000000000000001",
+                    "text": "Hello from Herald",
+                    "created_at": "2025-06-01T11:00:00.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000001"],
+                },
+            ],
+            "meta": {
+                "result_count": 2,
+                "newest_id": "1930000000000000002",
+                "oldest_id": "1930000000000000001",
+            },
+        },
+    )
+    # 13:00 at UTC+2 is 11:00 UTC: start_time is sent in UTC, and is inclusive.
+    since = datetime(2025, 6, 1, 13, 0, tzinfo=timezone(timedelta(hours=2)))
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert_auth(request)
+    assert parse_qs(urlsplit(str(request.url)).query) == {
+        "start_time": ["2025-06-01T11:00:00Z"],
+        "max_results": ["100"],
+        "exclude": ["retweets"],
+        "tweet.fields": ["created_at,note_tweet"],
+    }
+    assert posts == [
+        RecentPost(
+            platform_post_id="1930000000000000002",
+            text="A long thought that X cuts short, told in full.",
+            created_at=datetime(2025, 6, 1, 11, 40, 40, tzinfo=UTC),
+            url="https://x.com/heraldhq/status/1930000000000000002",
+        ),
+        RecentPost(
+            platform_post_id="1930000000000000001",
+            text="Hello from Herald",
+            created_at=datetime(2025, 6, 1, 11, 0, tzinfo=UTC),
+            url="https://x.com/heraldhq/status/1930000000000000001",
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_count_a_post_from_the_same_second_as_since(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """created_at is given to the second (.000Z): a post made 300 ms after `since`, in the same
+    second, reads as earlier than `since` and must still be listed.
+
+    https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
+    """
+    mock.get(f"{API}/2/users/2244994945/tweets").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "1930000000000000003",
+                    "text": "Just in time",
+                    "created_at": "2025-06-01T11:00:00.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000003"],
+                }
+            ],
+            "meta": {"result_count": 1},
+        },
+    )
+    since = datetime(2025, 6, 1, 11, 0, 0, 700_000, tzinfo=UTC)
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+    assert [post.platform_post_id for post in posts] == ["1930000000000000003"]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_with_nothing_in_the_window(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """An empty window answers meta.result_count 0 and no `data` at all.
+
+    https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
+    """
+    mock.get(f"{API}/2/users/2244994945/tweets").respond(200, json={"meta": {"result_count": 0}})
+    assert await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1)) == []
+
+
+@pytest.mark.anyio
+async def test_recent_posts_failures_are_classified(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """429 waits until x-rate-limit-reset; 401 needs a new token.
+
+    https://docs.x.com/resources/fundamentals/rate-limits,
+    https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+    """
+    reset = int(NOW.timestamp()) + 300
+    mock.get(f"{API}/2/users/2244994945/tweets").mock(
+        side_effect=[
+            httpx.Response(
+                429,
+                headers={"x-rate-limit-reset": str(reset)},
+                json={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
+            ),
+            httpx.Response(
+                401,
+                json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401},
+            ),
+        ]
+    )
+    with pytest.raises(Retryable) as throttled:
+        await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert throttled.value.retry_after == 300
+    with pytest.raises(ReauthRequired):
+        await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+
+
+@pytest.mark.anyio
+async def test_recent_posts_refuse_a_naive_since(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """A time without a zone would be read in the server's zone: refused before any call."""
+    with pytest.raises(ValueError, match="aware"):
+        await adapter.recent_posts(TOKENS, ACCOUNT, datetime(2025, 6, 1, 11, 0))

@@ -20,6 +20,7 @@ from functions.publish.adapters.platforms.base import (
     PublishRequest,
     PublishResult,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
 )
@@ -742,3 +743,137 @@ async def test_revoke_failures_are_classified(mock: respx.MockRouter) -> None:
             await adapter.revoke(TOKENS)
         with pytest.raises(Retryable):
             await adapter.revoke(TOKENS)
+
+
+# -- reconciling --------------------------------------------------------------------------------
+
+UPLOADS = "UU123"
+
+
+def mock_uploads_playlist(mock: respx.MockRouter) -> respx.Route:
+    return mock.get(f"{API}/channels", params={"part": "contentDetails", "id": "UC123"}).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "kind": "youtube#channelListResponse",
+                "items": [
+                    {
+                        "kind": "youtube#channel",
+                        "id": "UC123",
+                        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": UPLOADS}},
+                    }
+                ],
+            },
+        )
+    )
+
+
+def playlist_item(video_id: str, title: str, description: str, added: datetime) -> dict[str, Any]:
+    return {
+        "kind": "youtube#playlistItem",
+        "id": f"item-{video_id}",
+        "snippet": {
+            "publishedAt": added.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "channelId": "UC123",
+            "title": title,
+            "description": description,
+            "playlistId": UPLOADS,
+            "position": 0,
+            "resourceId": {"kind": "youtube#video", "videoId": video_id},
+        },
+        "contentDetails": {"videoId": video_id},
+    }
+
+
+@pytest.mark.anyio
+async def test_recent_posts_read_the_channels_uploads_playlist(mock: respx.MockRouter) -> None:
+    """channels.list?part=contentDetails&id=... names the uploads playlist; then
+    playlistItems.list?part=snippet,contentDetails&playlistId=...&maxResults=50 (1 quota unit
+    each, where search.list costs 100). The text is the description, else the title.
+
+    https://developers.google.com/youtube/v3/docs/channels/list,
+    https://developers.google.com/youtube/v3/docs/playlistItems/list,
+    https://developers.google.com/youtube/v3/determine_quota_cost
+    """
+    channels = mock_uploads_playlist(mock)
+    items = mock.get(f"{API}/playlistItems").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "kind": "youtube#playlistItemListResponse",
+                "pageInfo": {"totalResults": 3, "resultsPerPage": 50},
+                "items": [
+                    playlist_item(
+                        "vid3",
+                        "Launch day",
+                        "Launch day\nFull notes below.",
+                        NOW - timedelta(minutes=4),
+                    ),
+                    playlist_item("vid2", "Title only", "", NOW - timedelta(minutes=30)),
+                    playlist_item("vid1", "Last month", "Old", NOW - timedelta(days=30)),
+                ],
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        posts = await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+
+    for route in (channels, items):
+        assert route.call_count == 1
+        assert route.calls[0].request.method == "GET"
+        assert_bearer(route.calls[0].request)
+    assert dict(channels.calls[0].request.url.params) == {"part": "contentDetails", "id": "UC123"}
+    assert dict(items.calls[0].request.url.params) == {
+        "part": "snippet,contentDetails",
+        "playlistId": UPLOADS,
+        "maxResults": "50",
+    }
+    assert posts == [
+        RecentPost(
+            platform_post_id="vid3",
+            text="Launch day\nFull notes below.",
+            created_at=NOW - timedelta(minutes=4),
+            url="https://www.youtube.com/watch?v=vid3",
+        ),
+        RecentPost(
+            platform_post_id="vid2",
+            text="Title only",
+            created_at=NOW - timedelta(minutes=30),
+            url="https://www.youtube.com/watch?v=vid2",
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_recent_posts_of_a_channel_youtube_no_longer_lists(mock: respx.MockRouter) -> None:
+    """channels.list answers no item for a channel that is gone.
+
+    https://developers.google.com/youtube/v3/docs/channels/list
+    """
+    mock.get(f"{API}/channels").mock(
+        return_value=httpx.Response(200, json={"kind": "youtube#channelListResponse", "items": []})
+    )
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Permanent, match="uploads") as caught:
+            await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert caught.value.code == "no_uploads"
+
+
+@pytest.mark.anyio
+async def test_recent_posts_out_of_quota_is_retryable(mock: respx.MockRouter) -> None:
+    """403 quotaExceeded clears when the daily quota resets.
+
+    https://developers.google.com/youtube/v3/docs/errors
+    """
+    mock_uploads_playlist(mock)
+    mock.get(f"{API}/playlistItems").mock(
+        return_value=google_error(
+            403,
+            "quotaExceeded",
+            "The request cannot be completed because you have exceeded your quota.",
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Retryable) as caught:
+            await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+    assert caught.value.code == "quotaExceeded"
