@@ -19,7 +19,7 @@ conditional). Targets of one post publish concurrently.
 import asyncio
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,9 +82,10 @@ def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
         _hold_for_approval(post)
         return FireReport("gated", {})
     content = posts.content_of(post)
-    if not _claim_post(post, content, fire_id):
+    accounts = _claim_post(post, content, fire_id)
+    if accounts is None:
         return FireReport("stale", {})
-    _publish_targets(post, content, [t.account_id for t in content.targets])
+    _publish_targets(post, content, [t.account_id for t in content.targets], accounts)
     from functions.publish.domain.scheduling import schedule_next_occurrence
 
     schedule_next_occurrence(post)
@@ -113,7 +114,10 @@ def _hold_for_approval(post: PostItem) -> None:
     logger.info("post held for approval", extra={"post_id": post.post_id})
 
 
-def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> bool:
+def _claim_post(
+    post: PostItem, content: PostContent, fire_id: str
+) -> dict[str, SocialAccountItem] | None:
+    """The post moves to publishing with its target items, or None if another firing has it."""
     accounts = {
         item.account_id: item
         for item in SocialAccountItem.batch_get(
@@ -146,20 +150,28 @@ def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> bool:
                     )
                 )
     except TransactWriteError:
-        return False
+        return None
     post.status = "publishing"
-    return True
+    return accounts
 
 
-def _publish_targets(post: PostItem, content: PostContent, account_ids: Sequence[str]) -> None:
+def _publish_targets(
+    post: PostItem,
+    content: PostContent,
+    account_ids: Sequence[str],
+    accounts: Mapping[str, SocialAccountItem],
+) -> None:
     specs = {spec.account_id: spec for spec in content.targets}
     work = [effective(content, specs[account_id]) for account_id in account_ids]
+
+    def publish(target: EffectiveTarget) -> str:
+        return publish_target(post, target, accounts.get(target.spec.account_id))
+
     if len(work) == 1:
-        publish_target(post, work[0])
+        publish(work[0])
     else:
         with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="target") as pool:
-            for done in pool.map(lambda target: publish_target(post, target), work):
-                del done
+            list(pool.map(publish, work))
     settle_post(post.workspace_id, post.post_id)
 
 
@@ -176,17 +188,22 @@ def _report(post: PostItem) -> FireReport:
 # --- one target ----------------------------------------------------------------------------------
 
 
-def publish_target(post: PostItem, target: EffectiveTarget) -> str:
-    item = TargetItem.find(post.workspace_id, post.post_id, target.spec.account_id)
-    if item is None or not _claim_target(item):
+def publish_target(
+    post: PostItem, target: EffectiveTarget, account: SocialAccountItem | None = None
+) -> str:
+    """Claim the target and publish it; `account` saves a read when the caller has it."""
+    item = _claim_target(post.workspace_id, post.post_id, target.spec.account_id)
+    if item is None:
         return "skipped"
-    account = SocialAccountItem.find(post.workspace_id, target.spec.account_id)
+    account = account or SocialAccountItem.find(post.workspace_id, target.spec.account_id)
     if account is None:
         return _fail(item, "account_gone", "The account was disconnected.", "permanent")
+    # Media may have left the library, or the account been disconnected, since scheduling.
+    media_ids = _media_ids(target)
     checked = check_target(
         target,
-        posts.account_facts(post.workspace_id, [account.account_id]),
-        posts.asset_facts(post.workspace_id, _media_ids(target)),
+        {account.account_id: posts.account_fact(account)},
+        posts.asset_facts(post.workspace_id, media_ids) if media_ids else {},
     )
     if checked.problems:
         first = checked.problems[0]
@@ -201,7 +218,9 @@ def _media_ids(target: EffectiveTarget) -> list[str]:
     return ids
 
 
-def _claim_target(item: TargetItem) -> bool:
+def _claim_target(workspace_id: str, post_id: str, account_id: str) -> TargetItem | None:
+    """The target, moved to publishing by this caller alone (read back from the update)."""
+    item = TargetItem(*TargetItem.keys(workspace_id, post_id, account_id), account_id=account_id)
     now = utc_now()
     try:
         item.update(
@@ -214,10 +233,11 @@ def _claim_target(item: TargetItem) -> bool:
                 TargetItem.error.remove(),
             ],
             condition=TargetItem.state.is_in(*CLAIMABLE),
+            add_version_condition=False,
         )
     except UpdateError:
-        return False
-    return True
+        return None
+    return item
 
 
 def _run(
@@ -248,12 +268,14 @@ def _run(
         return _unconfirmed(item, "Herald stopped before recording the platform's answer.")
     if outcome.processing is not None:
         return _wait_for_processing(item, outcome.processing)
-    return _published(item, target, account)
+    return _published(item, target, account, outcome.last_part)
 
 
 @dataclass(frozen=True, slots=True)
 class StepOutcome:
     processing: PublishResult | None = None
+    # The last part's id and URL, recorded with the published state in one write.
+    last_part: tuple[list[str], str | None] | None = None
 
 
 def _parts(target: EffectiveTarget) -> list[ThreadPart]:
@@ -281,7 +303,10 @@ def _publish_parts(
             return StepOutcome(processing=result)
         assert result.platform_post_id is not None
         done.append(result.platform_post_id)
-        _record_part(item, done, result.url if index == 0 else None)
+        url = result.url if index == 0 else None
+        if index == len(parts) - 1 and not target.spec.first_comment:
+            return StepOutcome(last_part=(done, url))
+        _record_part(item, done, url)
     return StepOutcome()
 
 
@@ -294,16 +319,25 @@ async def _publish_one(account: SocialAccountItem, request: PublishRequest) -> P
     return await call_platform(account, publish)
 
 
-def _record_part(item: TargetItem, done: list[str], url: str | None) -> None:
+def _part_actions(done: list[str], url: str | None) -> list[Any]:
     actions: list[Any] = [TargetItem.parts.set(done)]
     if len(done) == 1:
         actions.append(TargetItem.platform_post_id.set(done[0]))
         if url:
             actions.append(TargetItem.url.set(url))
-    item.update(actions=actions)
+    return actions
 
 
-def _published(item: TargetItem, target: EffectiveTarget, account: SocialAccountItem) -> str:
+def _record_part(item: TargetItem, done: list[str], url: str | None) -> None:
+    item.update(actions=_part_actions(done, url))
+
+
+def _published(
+    item: TargetItem,
+    target: EffectiveTarget,
+    account: SocialAccountItem,
+    last_part: tuple[list[str], str | None] | None = None,
+) -> str:
     warnings = list(item.warnings or [])
     if target.spec.first_comment and not item.comment_id and item.platform_post_id:
         comment = target.spec.first_comment
@@ -328,6 +362,7 @@ def _published(item: TargetItem, target: EffectiveTarget, account: SocialAccount
             TargetItem.due_at.remove(),
             TargetItem.progress.remove(),
             TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
+            *(_part_actions(*last_part) if last_part is not None else ()),
         ]
     )
     logger.info("target published", extra=_ids(item))
@@ -652,5 +687,12 @@ def publish_accounts(workspace_id: str, post_id: str, account_ids: Sequence[str]
     post = PostItem.find(workspace_id, post_id)
     if post is None or post.status != "publishing":
         return FireReport("stale", {})
-    _publish_targets(post, posts.content_of(post), account_ids)
+    content = posts.content_of(post)
+    accounts = {
+        item.account_id: item
+        for item in SocialAccountItem.batch_get(
+            [SocialAccountItem.keys(workspace_id, account_id) for account_id in account_ids]
+        )
+    }
+    _publish_targets(post, content, account_ids, accounts)
     return _report(post)
