@@ -22,6 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,7 +61,7 @@ class FakePlatform(BaseHTTPRequestHandler):
     served = 0
     lock = threading.Lock()
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
         time.sleep(self.delay_seconds)
         with self.lock:
@@ -142,7 +143,8 @@ def publish_once(workspace_id: str, account_ids: list[str]) -> float:
     if report.outcome != "published":
         raise SystemExit(f"the post was not published: {report}")
     stored = PostItem.find(workspace_id, item.post_id)
-    assert stored is not None and stored.status == "published"
+    if stored is None or stored.status != "published":
+        raise SystemExit("the post was not recorded as published")
     return elapsed
 
 
@@ -156,16 +158,16 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
 
-    original_client = httpx.AsyncClient
+    def loopback_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=platform_calls.HTTP_TIMEOUT, transport=ToLoopback(port))
 
-    def loopback_client(*args: Any, **kwargs: Any) -> httpx.AsyncClient:
-        return original_client(*args, transport=ToLoopback(port), **kwargs)
-
-    platform_calls.httpx.AsyncClient = loopback_client  # type: ignore[misc,assignment]
-    registry.platform_credentials = lambda: {  # type: ignore[assignment]
-        "x": {"client_id": "bench", "client_secret": "bench"}
-    }
-    with mock_aws():
+    credentials = {"x": {"client_id": "bench", "client_secret": "bench"}}
+    with (
+        # Every platform call goes to the fake platform.
+        mock.patch.object(platform_calls, "http_client", loopback_client),
+        mock.patch.object(registry, "platform_credentials", return_value=credentials),
+        mock_aws(),
+    ):
         provision()
         workspace_id = str(ULID())
         WorkspaceItem(

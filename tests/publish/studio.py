@@ -146,10 +146,10 @@ class Studio:
         return scheduled
 
     def stored_schedule(self, post_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = boto3.client(
-            "scheduler", region_name=get_settings().region
-        ).get_schedule(Name=post_schedule_name(post_id), GroupName=get_settings().schedule_group)
-        return found
+        found = boto3.client("scheduler", region_name=get_settings().region).get_schedule(
+            Name=post_schedule_name(post_id), GroupName=get_settings().schedule_group
+        )
+        return dict(found)
 
     def scheduler_input(self, name: str) -> dict[str, Any]:
         found = boto3.client("scheduler", region_name=get_settings().region).get_schedule(

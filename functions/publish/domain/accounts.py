@@ -8,7 +8,6 @@ on the bus; a temporary platform failure never does.
 import asyncio
 import secrets
 
-import httpx
 from ulid import ULID
 
 from functions.publish.adapters import token_vault
@@ -22,7 +21,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.domain.models import Account, CheckResult, SandboxAccountCreate
-from functions.publish.domain.platform_calls import HTTP_TIMEOUT, adapter_for, call_platform
+from functions.publish.domain.platform_calls import adapter_for, call_platform, http_client
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.observability import logger
@@ -184,5 +183,5 @@ async def _revoke(item: SocialAccountItem) -> None:
     tokens = token_vault.unseal(
         item.sealed_tokens, workspace_id=item.workspace_id, account_id=item.account_id
     )
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with http_client() as http:
         await adapter_for(item, http).revoke(tokens)

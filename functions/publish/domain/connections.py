@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from pynamodb.exceptions import DeleteError
 from ulid import ULID
 
@@ -31,6 +30,7 @@ from functions.publish.domain.models import (
     Selection,
     SelectionChoice,
 )
+from functions.publish.domain.platform_calls import http_client
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import digest
@@ -41,7 +41,6 @@ from functions.shared.tables import key, transaction, utc_now
 
 STATE_LIFETIME = timedelta(minutes=10)
 SELECTION_LIFETIME = timedelta(minutes=30)
-HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 def redirect_uri(platform: str) -> str:
@@ -73,7 +72,7 @@ def start(access: WorkspaceAccess, platform: str) -> ConnectStart:
 
 
 async def _authorization_url(platform: str, state: str, verifier: str) -> str:
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with http_client() as http:
         return registry.oauth_adapter(platform, http).authorization_url(
             state=state,
             code_challenge=_code_challenge(verifier),
@@ -139,7 +138,7 @@ def callback(
 async def _exchange(
     platform: str, code: str, verifier: str
 ) -> list[tuple[ConnectedAccount, TokenSet]]:
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with http_client() as http:
         adapter = registry.oauth_adapter(platform, http)
         tokens = await adapter.exchange_code(
             code=code, code_verifier=verifier, redirect_uri=redirect_uri(platform)

@@ -27,6 +27,10 @@ from functions.shared.tables import utc_now
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
+def http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+
+
 def adapter_for(item: SocialAccountItem, http: httpx.AsyncClient) -> PlatformAdapter:
     if item.platform == "sandbox":
         return SandboxAdapter(fail_with=(item.options or {}).get("fail_with"))
@@ -101,7 +105,7 @@ async def call_platform[T](
     tokens = token_vault.unseal(
         item.sealed_tokens, workspace_id=item.workspace_id, account_id=item.account_id
     )
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with http_client() as http:
         adapter = adapter_for(item, http)
         account = connected(item)
         try:

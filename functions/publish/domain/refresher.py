@@ -10,17 +10,14 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
-
 from functions.publish.adapters.items import REFRESH_SHARDS, SocialAccountItem
 from functions.publish.adapters.platforms.base import ReauthRequired, Retryable
-from functions.publish.domain.platform_calls import adapter_for, refresh_tokens
+from functions.publish.domain.platform_calls import adapter_for, http_client, refresh_tokens
 from functions.shared.observability import logger
 from functions.shared.problems import Problem
 from functions.shared.tables import key, utc_now
 
 HORIZON = timedelta(hours=2)
-HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 @dataclass
@@ -56,7 +53,7 @@ def refresh_due_tokens() -> RefreshReport:
 
 async def _refresh(item: SocialAccountItem) -> str:
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+        async with http_client() as http:
             await refresh_tokens(item, adapter_for(item, http))
     except ReauthRequired:
         return "needs_reconnect"  # refresh_tokens marked the account and announced it
