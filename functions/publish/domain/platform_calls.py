@@ -7,8 +7,11 @@ refresh is refused too, or the retry still is, the account becomes `needs_reconn
 Temporary failures (`Retryable`) pass through untouched: they never mark an account.
 """
 
+import ssl
 from collections.abc import Awaitable, Callable
+from functools import cache
 
+import certifi
 import httpx
 
 from functions.publish.adapters import registry, token_vault
@@ -27,8 +30,15 @@ from functions.shared.tables import utc_now
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """Loading the CA bundle costs tens of milliseconds of CPU: once per process, not per call
+    (an SSLContext is safe to share between threads)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def http_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT, verify=_tls())
 
 
 def adapter_for(item: SocialAccountItem, http: httpx.AsyncClient) -> PlatformAdapter:
