@@ -1,16 +1,16 @@
 """How long a post's text is, as each platform counts it.
 
-X counts a weighted length, exactly as twitter-text v3 does (https://github.com/twitter/twitter-text,
-Apache License 2.0; its conformance suite is the test). After NFC normalisation each code point
-weighs 100 or 200 (the config's ranges make Latin to Georgian and some general punctuation light,
-everything else heavy), every URL weighs `transformedURLLength` whatever its length, since X
-wraps it in a t.co link, and an emoji sequence weighs 200 however many code points it joins. A
-text is valid while that total, over `scale`, is within `maxWeightedTweetLength` and it holds no
-invalid character (U+FFFE, U+FEFF, U+FFFF).
+X counts a weighted length, as twitter-text v3 counts it (https://github.com/twitter/twitter-text,
+Apache License 2.0): its JavaScript `parseTweet` and URL extractor are followed here rule for
+rule, and its conformance suite is the test. After NFC normalisation each code point weighs 100
+or 200 (the config's ranges make Latin to Georgian and some general punctuation light, everything
+else heavy), every URL weighs `transformedURLLength` whatever its length, since X wraps it in a
+t.co link, and an emoji sequence weighs 200 however many code points it joins. A text is valid
+while that total, over `scale`, is within `maxWeightedTweetLength` and it holds no invalid
+character (U+FFFE, U+FEFF, U+FFFF).
 
-Emoji sequences come from current Unicode data (the `emoji` package) rather than twitter-text's
-regex, frozen at Unicode 12, so newer sequences count 200 too. The ranges of an empty text are
-empty: (0, -1).
+One deliberate difference: emoji sequences come from current Unicode data (the `emoji` package)
+rather than the parser twitter-text bundles, frozen at Unicode 12, so newer sequences count 200.
 
 Ranges are inclusive offsets in UTF-16 code units into the text as given, as twitter-text
 reports them: the indices of a JavaScript string, so the dashboard can mark the overflow as is.
@@ -21,9 +21,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -86,17 +88,21 @@ def count_code_points(text: str) -> int:
 
 def weighted_length(text: str, config: TextConfig) -> WeightedLength:
     normalized = unicodedata.normalize("NFC", text)
+    weight_by_char = {char: config.weight_of(ord(char)) for char in set(normalized)}
+    weights = list(map(weight_by_char.__getitem__, normalized))
+    for start, end, weight in _entities(normalized, config):
+        weights[start:end] = [weight] + [0] * (end - start - 1)  # weighed once, as a whole
+    running_totals = list(accumulate(weights))
+    total = running_totals[-1] if running_totals else 0
     invalid_at = min(
         (found for found in map(normalized.find, _INVALID_CHARACTERS) if found >= 0),
         default=len(normalized),
     )
-    scaled_limit = config.max_weighted_length * config.scale
-    total = 0
-    valid_end = 0  # the longest prefix within the limit and before any invalid character
-    for end, weight in _weighted_pieces(normalized, config):
-        total += weight
-        if total <= scaled_limit and end <= invalid_at:
-            valid_end = end
+    # The longest prefix within the limit and before any invalid character (which is never part
+    # of an entity, so the prefix never ends inside one).
+    valid_end = min(
+        bisect_right(running_totals, config.max_weighted_length * config.scale), invalid_at
+    )
 
     weighted = total // config.scale
     # Like twitter-text, map back to the text as given by the difference normalisation made.
@@ -105,33 +111,32 @@ def weighted_length(text: str, config: TextConfig) -> WeightedLength:
         weighted_length=weighted,
         valid=invalid_at == len(normalized) and 0 < weighted <= config.max_weighted_length,
         permillage=weighted * 1000 // config.max_weighted_length,
-        display_range=(0, _utf16_length(text) - 1),
-        valid_range=(0, _utf16_length(normalized[:valid_end]) + normalization_shift - 1),
+        # Inclusive ends, which twitter-text leaves at 0 for an empty text or valid prefix.
+        display_range=(0, max(_utf16_length(text) - 1, 0)),
+        valid_range=(0, max(_utf16_length(normalized[:valid_end]) - 1, 0) + normalization_shift),
     )
 
 
-def _weighted_pieces(text: str, config: TextConfig) -> Iterator[tuple[int, int]]:
-    """Where each URL, emoji sequence or other code point of `text` ends, with its weight."""
+def _entities(text: str, config: TextConfig) -> Iterator[tuple[int, int, int]]:
+    """The URLs and emoji sequences of `text` as (start, end, weight), in order. Like
+    twitter-text, where both could start, the URL wins, and nothing starts inside another."""
     urls = _url_spans(text)
-    char_weights: dict[str, int] = {}
-    position = 0
-    while position < len(text):
-        char = text[position]
-        if (end := urls.get(position)) is not None:
-            weight = config.transformed_url_length * config.scale
-        elif (
-            config.emoji_parsing_enabled
-            and char in _EMOJI_FIRST_CODE_POINTS
-            and (end := _emoji_end(text, position)) is not None
-        ):
-            weight = config.default_weight
+    url_weight = config.transformed_url_length * config.scale
+    starts = set(urls)
+    if config.emoji_parsing_enabled:
+        starts.update(found.start() for found in _EMOJI_START.finditer(text))
+    taken_until = 0
+    for start in sorted(starts):
+        if start < taken_until:
+            continue
+        if start in urls:
+            end, weight = urls[start], url_weight
+        elif (emoji_end := _emoji_end(text, start)) is not None:
+            end, weight = emoji_end, config.default_weight
         else:
-            end = position + 1
-            weight = char_weights.get(char, -1)
-            if weight < 0:
-                weight = char_weights[char] = config.weight_of(ord(char))
-        yield end, weight
-        position = end
+            continue
+        yield start, end, weight
+        taken_until = end
 
 
 def _utf16_length(text: str) -> int:
@@ -144,11 +149,20 @@ def _utf16_length(text: str) -> int:
 # they are sequences of two.
 _EMOJI_SEQUENCES = frozenset(key for key in EMOJI_DATA if len(key) > 1)
 _EMOJI_FIRST_CODE_POINTS = frozenset(sequence[0] for sequence in _EMOJI_SEQUENCES)
+# Where an emoji sequence may start. The astral first code points are given as one range: listed
+# one by one, they make the search some twenty times slower; `_emoji_end` rejects the others.
+_BMP_FIRSTS = sorted(char for char in _EMOJI_FIRST_CODE_POINTS if char <= "\uffff")
+_ASTRAL_FIRSTS = sorted(char for char in _EMOJI_FIRST_CODE_POINTS if char > "\uffff")
+_EMOJI_START = re.compile(
+    f"[{''.join(map(re.escape, _BMP_FIRSTS))}{_ASTRAL_FIRSTS[0]}-{_ASTRAL_FIRSTS[-1]}]"
+)
 _LONGEST_EMOJI = max(map(len, _EMOJI_SEQUENCES))
 
 
 def _emoji_end(text: str, start: int) -> int | None:
     """The end of the longest emoji sequence of two or more code points at `start`, if any."""
+    if text[start] not in _EMOJI_FIRST_CODE_POINTS:
+        return None
     for end in range(min(len(text), start + _LONGEST_EMOJI), start + 1, -1):
         if text[start:end] in _EMOJI_SEQUENCES:
             return end
@@ -156,6 +170,10 @@ def _emoji_end(text: str, start: int) -> int | None:
 
 
 # --- URLs, as twitter-text's extractUrlsWithIndices finds them -------------------------------
+# Its regex, `before protocol? subdomain* domain-name TLD port? path? query?`, backtracks through
+# a chain of labels for the last one a TLD follows, and does so again from every label of a long
+# chain without one: quadratic time, minutes for 25,000 characters. The same URLs are found here
+# in linear time: regexes match the parts, and a domain's end is worked out once per label run.
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
 _MAX_DOMAIN_LABEL_LENGTH = 63
@@ -183,66 +201,171 @@ def _tld_alternation() -> str:
     return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
 
 
-_TLD = rf"(?:(?i:{_tld_alternation()})(?=[^0-9a-zA-Z@+-]|\Z)|(?i:xn--[-0-9a-z]+))"
+_TLD = re.compile(rf"(?i:{_tld_alternation()})(?=[^0-9a-zA-Z@+-]|\Z)|(?i:xn--[-0-9a-z]+)")
 _DOMAIN_CHAR = f"[^{_PUNCTUATION}{_SPACES}{_INVALID}{_DIRECTIONAL_MARKS}]"
-_SUBDOMAIN = rf"(?:(?:{_DOMAIN_CHAR}(?:[_-]|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\.)"
-_DOMAIN_NAME = rf"(?:(?:{_DOMAIN_CHAR}(?:-|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\.)"
+# Every TLD begins with a domain character, so a domain needs a dot followed by one.
+_DOT_BEFORE_TLD = re.compile(rf"\.{_DOMAIN_CHAR}")
+_DOMAIN_LABEL_RUN = re.compile(rf"(?:{_DOMAIN_CHAR}|[_-])+")
+_ASCII_LABEL_RUN = re.compile(rf"[-a-zA-Z0-9{_LATIN_ACCENTS}]+")
+# Where a URL may start: after a character that is none of these, on a domain character.
+_URL_START = re.compile(rf"[^A-Za-z0-9@\uff20$#\uff03{_INVALID}](?={_DOMAIN_CHAR})")
+_PROTOCOL = re.compile("[hH][tT][tT][pP][sS]?://")
 _PATH_CHAR = rf"[a-zA-Z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~&|@{_LATIN_ACCENTS}]"
 _BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
-_PATH_END = rf"(?:[+\-a-zA-Z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]|{_BALANCED_PARENS})"
-_PATH_SEGMENT = rf"(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END}|@{_PATH_CHAR}+/)"
-_QUERY = r"\?[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-zA-Z0-9\-_&=#/]"
-
-_URL = re.compile(
-    rf"(?P<before>[^A-Za-z0-9@＠$#＃{_INVALID}]|^)"
-    rf"(?P<url>(?P<protocol>(?i:https?://))?(?P<domain>{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
-    rf"(?::[0-9]+)?(?P<path>/{_PATH_SEGMENT}*)?(?:{_QUERY})?)"
+_PATH_END_CHAR = rf"[+\-a-zA-Z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+# twitter-text splices its ending-characters pattern, `[...]|(?:parens)`, into the path pattern
+# without a group, so a path segment may also be balanced parentheses alone.
+_PATH_SEGMENT = (
+    rf"(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}"
+    rf"|{_BALANCED_PARENS}|@{_PATH_CHAR}+/)"
 )
-_ASCII_DOMAIN = re.compile(rf"(?:[\-a-zA-Z0-9{_LATIN_ACCENTS}]+\.)+{_TLD}")
-_TCO_URL = re.compile(rf"(?i:https?://t\.co/)(?P<slug>[a-zA-Z0-9]+)(?:{_QUERY})?")
+_QUERY = r"\?[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-zA-Z0-9\-_&=#/]"
+_AFTER_DOMAIN = re.compile(rf"(?::[0-9]+)?(?P<path>/{_PATH_SEGMENT}*)?(?:{_QUERY})?")
+_TCO_URL = re.compile(rf"{_PROTOCOL.pattern}[tT]\.[cC][oO]/(?P<slug>[a-zA-Z0-9]+)(?:{_QUERY})?")
 _IDEOGRAPHIC_DOTS = re.compile("[\u3002\uff0e\uff61]")
 _NON_ASCII = re.compile("[^\x00-\x7e]")
+
+
+class _Domains:
+    """Where a domain (labels, each followed by a dot, then a TLD) ends from any position of a
+    text, as twitter-text's regexes find it. Labels are runs of `label_run`. The regex takes as
+    many labels as it can: a label takes the end found from the label after its dot if there is
+    one, and else ends the domain itself with the TLD that follows its dot, if any."""
+
+    def __init__(self, text: str, label_run: re.Pattern[str], *, strict_labels: bool) -> None:
+        self._text = text
+        # The main domain pattern wants each label to begin and end with a domain character and
+        # no `_` in the last one; the ASCII-domain pattern has no such rules.
+        self._strict = strict_labels
+        self.runs = [found.span() for found in label_run.finditer(text)]
+        self._run_starts = [start for start, _ in self.runs]
+        self._last_underscores = [text.rfind("_", start, end) for start, end in self.runs]
+        self._ends_from_run_start: list[int | None] = [None] * len(self.runs)
+        for index in reversed(range(len(self.runs))):
+            self._ends_from_run_start[index] = self._end(self.runs[index][0], index)
+
+    def end(self, position: int) -> int | None:
+        index = bisect_right(self._run_starts, position) - 1
+        if index < 0 or position >= self.runs[index][1]:
+            return None
+        if position == self.runs[index][0]:
+            return self._ends_from_run_start[index]
+        return self._end(position, index)
+
+    def _end(self, position: int, index: int) -> int | None:
+        text, run_end, following = self._text, self.runs[index][1], index + 1
+        if run_end + 1 >= len(text) or text[run_end] != ".":
+            return None
+        if self._strict and (text[position] in "_-" or text[run_end - 1] in "_-"):
+            return None
+        if following < len(self.runs) and self.runs[following][0] == run_end + 1:
+            longer = self._ends_from_run_start[following]
+            if longer is not None:
+                return longer
+        if self._strict and self._last_underscores[index] >= position:
+            return None
+        tld = _TLD.match(text, run_end + 1)
+        return None if tld is None else tld.end()
+
+
+@dataclass(frozen=True, slots=True)
+class _UrlMatch:
+    """One match of twitter-text's URL regex, before its extractor vets it."""
+
+    before: str
+    start: int
+    end: int
+    protocol: str
+    domain: str
+    domain_start: int
+    has_path: bool
+
+
+def _url_matches(text: str) -> Iterator[_UrlMatch]:
+    """The matches of twitter-text's URL regex, in order, as its `exec` loop finds them."""
+    domains = _Domains(text, _DOMAIN_LABEL_RUN, strict_labels=True)
+    position = 0
+    while position < len(text):
+        # The regex tries its preceding character first; at the very start, none is needed.
+        starts = [position + 1] if _URL_START.match(text, position) else []
+        if position == 0:
+            starts.append(0)
+        for start in starts:
+            protocol = _PROTOCOL.match(text, start)
+            domain_start = start if protocol is None else protocol.end()
+            domain_end = domains.end(domain_start)
+            if domain_end is not None:
+                after = _AFTER_DOMAIN.match(text, domain_end)
+                assert after is not None  # its parts are all optional
+                yield _UrlMatch(
+                    before=text[start - 1 : start],
+                    start=start,
+                    end=after.end(),
+                    protocol="" if protocol is None else protocol.group(),
+                    domain=text[domain_start:domain_end],
+                    domain_start=domain_start,
+                    has_path=after["path"] is not None,
+                )
+                position = after.end()
+                break
+        else:
+            following = _URL_START.search(text, position + 1)
+            position = len(text) if following is None else following.start()
 
 
 def _url_spans(text: str) -> dict[int, int]:
     """Where each URL that X would shorten starts and ends, in code points."""
     spans: dict[int, int] = {}
-    if "." not in text:
+    if _DOT_BEFORE_TLD.search(text) is None:  # the common case of prose: no domain at all
         return spans
-    for match in _URL.finditer(text):
-        start, end = match.span("url")
-        protocol = match["protocol"]
-        if not _is_valid_host(match["domain"]) or (
-            len(protocol or "https://") + _utf16_length(match["url"]) > _MAX_URL_LENGTH
-        ):
+    for match in _url_matches(text):
+        url_length = len(match.protocol or "https://") + _utf16_length(
+            text[match.start : match.end]
+        )
+        if url_length > _MAX_URL_LENGTH or not _is_valid_host(match.domain):
             continue
-        if protocol:
-            tco = _TCO_URL.match(match["url"])
+        if match.protocol:
+            end = match.end
+            tco = _TCO_URL.match(text, match.start, match.end)
             if tco is not None:
                 if len(tco["slug"]) > _MAX_TCO_SLUG_LENGTH:
                     continue
-                end = start + tco.end()  # a t.co link takes no path after its slug
-            spans[start] = end
-        elif not match["before"].endswith(("-", "_", ".", "/")):
+                end = tco.end()  # a t.co link takes no path after its slug
+            spans[match.start] = end
+        elif not match.before.endswith(("-", "_", ".", "/")):
             spans.update(_bare_domain_spans(match))
     return spans
 
 
-def _bare_domain_spans(match: re.Match[str]) -> dict[int, int]:
+def _bare_domain_spans(match: _UrlMatch) -> dict[int, int]:
     """A URL without protocol counts only through its ASCII domains; the last takes the path."""
-    offset = match.start("domain")
     spans = {
-        offset + found.start(): offset + found.end()
-        for found in _ASCII_DOMAIN.finditer(match["domain"])
+        match.domain_start + start: match.domain_start + end
+        for start, end in _ascii_domains(match.domain)
     }
-    if spans and match["path"]:
-        spans[max(spans)] = match.end("url")
+    if spans and match.has_path:
+        # twitter-text then weighs the URL's text with the domain replaced by its last ASCII
+        # domain, so as many characters as that text holds count as the URL, from its start.
+        spans[max(spans)] += match.end - (match.domain_start + len(match.domain))
     return spans
+
+
+def _ascii_domains(domain: str) -> Iterator[tuple[int, int]]:
+    """The spans of twitter-text's ASCII-domain regex in `domain`, as its global search finds
+    them; every start within a label run ends the same way, so one try per run suffices."""
+    domains = _Domains(domain, _ASCII_LABEL_RUN, strict_labels=False)
+    position = 0
+    for run_start, run_end in domains.runs:
+        start = max(run_start, position)
+        end = domains.end(start) if start < run_end else None
+        if end is not None:
+            yield start, end
+            position = end
 
 
 def _is_valid_host(domain: str) -> bool:
     """twitter-text's light IDNA check: every label fits DNS's 63 characters once punycoded."""
-    if domain.startswith("xn--") and _ASCII_DOMAIN.search(domain) is None:
+    if domain.startswith("xn--") and next(_ascii_domains(domain), None) is None:
         return False
     return all(
         # Punycode never shortens a label, and encoding a long one costs quadratic time.
