@@ -20,6 +20,7 @@ from functions.publish.domain.post_models import (
     BulkRow,
     PostContent,
     PostCreate,
+    Preflight,
     Problem,
     TargetSpec,
 )
@@ -30,6 +31,8 @@ from functions.shared.tables import utc_now
 
 REQUIRED_COLUMNS = ("text", "accounts", "at")
 OPTIONAL_COLUMNS = ("media", "labels", "first_comment")
+# The column a field of the parsed row comes from, where their names differ.
+_COLUMN_OF = {"account_id": "accounts", "targets": "accounts"}
 MAX_ROWS = 500
 MAX_BYTES = 1024 * 1024
 
@@ -99,8 +102,10 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
             problems=[
                 Problem(
                     code=str(error["type"]),
-                    message=str(error["msg"]),
-                    field="/".join(str(part) for part in error["loc"]),
+                    message=f"{error['msg']}: `{error['input']}`"
+                    if isinstance(error["input"], str)
+                    else str(error["msg"]),
+                    field=_COLUMN_OF.get(str(error["loc"][0]), str(error["loc"][0])),
                 )
                 for error in invalid.errors()
             ],
@@ -117,6 +122,10 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
         return _invalid(line, "accounts", "no_targets", "Name at least one account.")
     content = PostContent(text=body.text, media=body.media, targets=body.targets)
     item = posts.new_post_item(access.workspace_id, content, body.labels, access.actor)
+    # Checked before anything is written, so that an invalid row leaves no trace at all.
+    checked = scheduling.full_preflight(access.workspace_id, item, at)
+    if not checked.ok:
+        return BulkRow(row=line, status="invalid", problems=_preflight_problems(checked))
     posts.save_new(item, access.actor, "post.created", {"source": "bulk"})
     try:
         scheduling.schedule_created(access, item, at, timezone)
@@ -137,6 +146,21 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
     return BulkRow(row=line, status="created", post_id=item.post_id)
 
 
+def _preflight_problems(checked: Preflight) -> list[Problem]:
+    """Every problem, each target's placed under `targets/<account>`, fixes kept."""
+    found = list(checked.problems)
+    for target in checked.targets:
+        found.extend(
+            problem.model_copy(
+                update={
+                    "field": "/".join(filter(None, ("targets", target.account_id, problem.field)))
+                }
+            )
+            for problem in target.problems
+        )
+    return found
+
+
 def _invalid(line: int, field: str, code: str, message: str) -> BulkRow:
     return BulkRow(
         row=line, status="invalid", problems=[Problem(code=code, message=message, field=field)]
@@ -144,5 +168,6 @@ def _invalid(line: int, field: str, code: str, message: str) -> BulkRow:
 
 
 def _remove(item: PostItem) -> None:
-    PostVersionItem(*PostVersionItem.keys(item.workspace_id, item.post_id, 1)).delete()
+    version = PostVersionItem(*PostVersionItem.keys(item.workspace_id, item.post_id, 1))
+    version.delete(add_version_condition=False)
     item.delete(add_version_condition=False)

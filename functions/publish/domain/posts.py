@@ -7,10 +7,12 @@ can be duplicated. Every change writes its activity entry in the same transactio
 """
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
 from functions.publish.adapters.items import SocialAccountItem
@@ -42,7 +44,7 @@ from functions.shared.activity import activity_entry
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
 
 EDITABLE = ("draft", "pending_approval", "scheduled")
 FINISHED_TARGET_STATES = ("published", "failed")
@@ -65,13 +67,20 @@ def preflight_errors(result: Preflight) -> list[FieldError]:
     for target in result.targets:
         errors.extend(
             FieldError(
-                pointer=f"/preflight/targets/{target.account_id}/{problem.field or ''}",
+                pointer="/".join(
+                    filter(None, ("/preflight/targets", target.account_id, problem.field))
+                ),
                 detail=problem.message,
                 code=problem.code,
             )
             for problem in target.problems
         )
     return errors
+
+
+def changed_meanwhile(post_id: str) -> AbstractContextManager[None]:
+    """A write that lost a race (the post's version moved on since it was read) answers 409."""
+    return conflict_on_condition_failure(f"Post {post_id} changed meanwhile; reload it and retry.")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -97,14 +106,18 @@ def asset_ids(content: PostContent) -> set[str]:
     return found
 
 
+def account_fact(item: SocialAccountItem) -> preflight.AccountFacts:
+    return preflight.AccountFacts(
+        account_id=item.account_id, platform=item.platform, status=item.status, name=item.name
+    )
+
+
 def account_facts(
     workspace_id: str, account_ids: Iterable[str]
 ) -> dict[str, preflight.AccountFacts]:
     keys = [SocialAccountItem.keys(workspace_id, account_id) for account_id in set(account_ids)]
     return {
-        item.account_id: preflight.AccountFacts(
-            account_id=item.account_id, platform=item.platform, status=item.status, name=item.name
-        )
+        item.account_id: account_fact(item)
         for item in SocialAccountItem.batch_get(keys, consistent_read=True)
     }
 
@@ -317,36 +330,43 @@ def update_post(access: WorkspaceAccess, post_id: str, body: PostUpdate) -> Post
             checked,
         )
     previous_scheduled_at = item.scheduled_at
+    revision = int(item.revision)
     item.content = content.model_dump(mode="json")
     item.labels = labels or None
-    item.revision = int(item.revision) + 1
+    item.revision = revision + 1
     item.updated_at = utc_now()
-    needs_new_approval = content_changed and approval_required(access.workspace_id)
+    if not content_changed and item.approval and item.approval.get("revision") == revision:
+        # Labels are Herald's own and never published: what was decided still stands.
+        item.approval = {**item.approval, "revision": int(item.revision)}
+    needs_new_approval = (
+        content_changed
+        and item.status in ("scheduled", "pending_approval")
+        and approval_required(access.workspace_id)
+    )
     unschedule = needs_new_approval and item.status == "scheduled"
     if needs_new_approval:
         # Whatever was approved is not what the post says any more.
+        requested_at = (
+            _iso(item.scheduled_at)
+            if item.status == "scheduled"
+            else (item.approval or {}).get("requested_at")
+        )
         item.approval = {
             "state": "pending",
             "revision": int(item.revision),
             "submitted_by": access.actor,
-            "requested_at": _iso(item.scheduled_at),
+            "requested_at": requested_at,
         }
         if item.status == "scheduled":
             scheduling.disarm(item)
             item.status = "pending_approval"
-    with transaction() as write:
+    with changed_meanwhile(post_id), transaction() as write:
         write.save(item)
         write.save(version_item(item, access.actor))
         if item.status == "scheduled" and previous_scheduled_at is not None:
-            write.save(
-                calendar_item(item, previous_scheduled_at, content),
-            )
+            write.save(calendar_item(item, previous_scheduled_at, content))
         if unschedule and previous_scheduled_at is not None:
-            write.delete(
-                CalendarItem(
-                    *CalendarItem.keys(access.workspace_id, previous_scheduled_at, post_id)
-                )
-            )
+            remove_from_calendar(write, access.workspace_id, previous_scheduled_at, post_id)
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -362,11 +382,22 @@ def update_post(access: WorkspaceAccess, post_id: str, body: PostUpdate) -> Post
 
 
 def calendar_item(item: PostItem, at: datetime, content: PostContent) -> CalendarItem:
-    return CalendarItem(
-        *CalendarItem.keys(item.workspace_id, at, item.post_id),
-        post_id=item.post_id,
-        scheduled_at=at,
-        account_ids={target.account_id for target in content.targets} or {"-"},
+    """The post's calendar entry at `at`: the stored one when there is one (an edit of a scheduled
+    post, a reschedule within the same second), so that its save passes the version check."""
+    keys = CalendarItem.keys(item.workspace_id, at, item.post_id)
+    entry = CalendarItem.find_key(*keys) or CalendarItem(
+        *keys, post_id=item.post_id, scheduled_at=at
+    )
+    entry.account_ids = {target.account_id for target in content.targets} or {"-"}
+    return entry
+
+
+def remove_from_calendar(
+    write: TransactWrite, workspace_id: str, at: datetime, post_id: str
+) -> None:
+    # A key-only instance: it has no version to check, and the entry is the post's alone.
+    write.delete(
+        CalendarItem(*CalendarItem.keys(workspace_id, at, post_id)), add_version_condition=False
     )
 
 
@@ -376,17 +407,13 @@ def delete_post(access: WorkspaceAccess, post_id: str) -> None:
     item = find_post(access.workspace_id, post_id)
     if item.status == "publishing":
         raise Conflict(f"Post {post_id} is publishing; it can be deleted once it is done.")
-    if item.status == "scheduled":
-        scheduling.delete_schedule(item)
     versions = PostVersionItem.query(
         key("WS", access.workspace_id), PostVersionItem.sk.startswith(key("POSTVER", post_id) + "#")
     )
-    with transaction() as write:
+    with changed_meanwhile(post_id), transaction() as write:
         write.delete(item)
         if item.scheduled_at is not None and item.status == "scheduled":
-            write.delete(
-                CalendarItem(*CalendarItem.keys(access.workspace_id, item.scheduled_at, post_id))
-            )
+            remove_from_calendar(write, access.workspace_id, item.scheduled_at, post_id)
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -395,6 +422,9 @@ def delete_post(access: WorkspaceAccess, post_id: str) -> None:
                 target=f"post:{post_id}",
             )
         )
+    # After the post is gone: a firing of a schedule left behind finds nothing to publish.
+    if item.status == "scheduled":
+        scheduling.delete_schedule(item)
     # Versions and targets are history of a post that no longer exists; removed after it.
     for version in versions:
         version.delete()

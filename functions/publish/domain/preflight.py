@@ -256,17 +256,19 @@ def platform_name(platform: str) -> str:
 
 # --- media ---------------------------------------------------------------------------------------
 
-# The media studio presets that turn a file into what each content type needs.
+# The media studio presets that turn a file into what each content type needs: video presets
+# of its reframe jobs (`functions/media/domain/job_operations.py`), image presets of its image
+# tools (`functions/media/domain/models.py`). `story` is the 9:16 frame of stories and reels.
 VIDEO_PRESETS = {
-    ("instagram", "reel"): "instagram_reel",
-    ("instagram", "story"): "instagram_story",
+    ("instagram", "reel"): "story",
+    ("instagram", "story"): "story",
     ("instagram", "carousel"): "instagram_portrait",
-    ("facebook", "reel"): "facebook_reel",
+    ("facebook", "reel"): "story",
     ("tiktok", "video"): "tiktok",
     ("x", "post"): "x_landscape",
     ("threads", "post"): "instagram_portrait",
     ("youtube", "video"): "youtube",
-    ("linkedin", "post"): "linkedin_landscape",
+    ("linkedin", "post"): "linkedin",
 }
 IMAGE_PRESETS = {
     ("instagram", "image"): "instagram_portrait",
@@ -631,7 +633,8 @@ def quota_problems(
         busiest = max(
             (
                 1 + sum(1 for moment in times if start <= moment < start + QUOTA_WINDOW)
-                for start in [at - QUOTA_WINDOW + timedelta(seconds=1), *times]
+                # The busiest window holding `at` starts at `at` or at one of the other posts.
+                for start in [at, *times]
                 if start <= at < start + QUOTA_WINDOW
             ),
             default=1,

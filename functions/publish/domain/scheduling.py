@@ -20,10 +20,10 @@ from ulid import ULID
 
 from functions.publish.adapters import schedules, worker_calls
 from functions.publish.adapters.post_items import (
-    CalendarItem,
     PostItem,
     PublishingSettingsItem,
     QueueItem,
+    calendar_sort_key,
     due_bucket,
 )
 from functions.publish.domain import posts, preflight
@@ -43,7 +43,7 @@ from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
 
 # A time a moment in the past is still taken as "now" (clock skew, a slow form).
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -56,7 +56,7 @@ def workspace_timezone(workspace_id: str) -> str:
     return workspace.timezone if workspace is not None else "UTC"
 
 
-def resolve_time(at: datetime, timezone: str) -> datetime:
+def resolve_time(at: datetime, timezone: str, pointer: str = "/body/at") -> datetime:
     """The UTC moment meant by `at`: with an offset as given, without one in `timezone`.
 
     A wall time that does not exist there (skipped by a spring-forward change) is refused; one
@@ -72,7 +72,7 @@ def resolve_time(at: datetime, timezone: str) -> datetime:
             f"{at.isoformat()} does not exist in {timezone} (the clocks skip it).",
             errors=[
                 FieldError(
-                    pointer="/body/at",
+                    pointer=pointer,
                     detail=f"this wall time is skipped by a daylight-saving change in {timezone}",
                     code="nonexistent_time",
                 )
@@ -133,10 +133,12 @@ def _schedule(
     at: datetime,
     timezone: str,
     recurrence: Recurrence | None,
+    action: str = "post.scheduled",
 ) -> Post:
     if item.status not in ("draft", "scheduled", "pending_approval"):
         raise Conflict(f"Post {item.post_id} is {item.status.replace('_', ' ')}.")
-    if recurrence is not None and recurrence.until is not None and recurrence.until < at.date():
+    first_day = at.astimezone(ZoneInfo(timezone)).date()  # `until` is a day of the workspace
+    if recurrence is not None and recurrence.until is not None and recurrence.until < first_day:
         raise ValidationFailed(
             "The recurrence ends before the first occurrence.",
             errors=[
@@ -160,7 +162,7 @@ def _schedule(
             _submit(access, item, at)
             return posts.post_view(item, [], checked)
         _record_approval(item, access.actor, "approved", None)
-    arm(item, at, timezone, actor=access.actor)
+    arm(item, at, timezone, actor=access.actor, action=action)
     return posts.post_view(item, None, checked)
 
 
@@ -181,7 +183,9 @@ def _record_approval(item: PostItem, actor: str, state: str, comment: str | None
     item.approval = approval
 
 
-def arm(item: PostItem, at: datetime, timezone: str, *, actor: str) -> None:
+def arm(
+    item: PostItem, at: datetime, timezone: str, *, actor: str, action: str = "post.scheduled"
+) -> None:
     """Point the post's schedule at `at`, then record it (calendar, due index, activity).
 
     The schedule is written first: if recording fails the schedule carries a `fire_id` the post
@@ -206,18 +210,18 @@ def arm(item: PostItem, at: datetime, timezone: str, *, actor: str) -> None:
     item.due_at = at
     item.updated_at = utc_now()
     try:
-        with transaction() as write:
+        with posts.changed_meanwhile(item.post_id), transaction() as write:
             write.save(item)
-            if previous[3] == "scheduled" and previous[0] is not None and previous[0] != at:
-                write.delete(
-                    CalendarItem(*CalendarItem.keys(item.workspace_id, previous[0], item.post_id))
-                )
+            old_at = previous[0] if previous[3] == "scheduled" else None
+            # Moved to another second (an entry's key): the old entry goes.
+            if old_at is not None and calendar_sort_key(old_at) != calendar_sort_key(at):
+                posts.remove_from_calendar(write, item.workspace_id, old_at, item.post_id)
             write.save(posts.calendar_item(item, at, content))
             write.save(
                 activity_entry(
                     item.workspace_id,
                     actor=actor,
-                    action="post.scheduled",
+                    action=action,
                     target=f"post:{item.post_id}",
                     details={"at": at.isoformat(), "timezone": timezone},
                 )
@@ -262,13 +266,13 @@ def unschedule(access: WorkspaceAccess, post_id: str) -> Post:
     item.status = "draft"
     item.scheduled_at = None
     item.timezone = None
+    # Cancelling ends the series too: scheduling the draft again names its own recurrence.
+    item.recurrence = None
     item.updated_at = utc_now()
-    with transaction() as write:
+    with posts.changed_meanwhile(post_id), transaction() as write:
         write.save(item)
         if was_scheduled_at is not None:
-            write.delete(
-                CalendarItem(*CalendarItem.keys(access.workspace_id, was_scheduled_at, post_id))
-            )
+            posts.remove_from_calendar(write, access.workspace_id, was_scheduled_at, post_id)
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -312,12 +316,10 @@ def _submit(access: WorkspaceAccess, item: PostItem, requested_at: datetime | No
     item.status = "pending_approval"
     disarm(item)
     item.updated_at = utc_now()
-    with transaction() as write:
+    with posts.changed_meanwhile(item.post_id), transaction() as write:
         write.save(item)
         if was_scheduled_at is not None:
-            write.delete(
-                CalendarItem(*CalendarItem.keys(item.workspace_id, was_scheduled_at, item.post_id))
-            )
+            posts.remove_from_calendar(write, item.workspace_id, was_scheduled_at, item.post_id)
         write.save(
             activity_entry(
                 item.workspace_id,
@@ -349,7 +351,9 @@ def approve(access: WorkspaceAccess, post_id: str, comment: str | None) -> Post:
     if requested:
         at = datetime.fromisoformat(requested)
         if at >= utc_now() - PAST_TOLERANCE:
-            return _schedule(access, item, at, workspace_timezone(access.workspace_id), None)
+            timezone = workspace_timezone(access.workspace_id)
+            # One entry says both: approved, and so scheduled.
+            return _schedule(access, item, at, timezone, None, action="post.approved")
     item.status = "draft"
     _save_decision(access, item, "post.approved")
     return posts.post_view(item, [])
@@ -367,7 +371,7 @@ def reject(access: WorkspaceAccess, post_id: str, comment: str) -> Post:
 
 def _save_decision(access: WorkspaceAccess, item: PostItem, action: str) -> None:
     item.updated_at = utc_now()
-    with transaction() as write:
+    with posts.changed_meanwhile(item.post_id), transaction() as write:
         write.save(item)
         write.save(
             activity_entry(
@@ -385,11 +389,15 @@ def get_settings(access: WorkspaceAccess) -> PublishingSettings:
 
 
 def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> PublishingSettings:
-    item = PublishingSettingsItem(
-        *PublishingSettingsItem.keys(access.workspace_id),
-        approval_required=settings.approval_required,
-    )
-    with transaction() as write:
+    keys = PublishingSettingsItem.keys(access.workspace_id)
+    # The stored item when there is one: its save is conditional on the version read.
+    item = PublishingSettingsItem.find_key(*keys) or PublishingSettingsItem(*keys)
+    item.approval_required = settings.approval_required
+    item.updated_at = utc_now()
+    with (
+        conflict_on_condition_failure("The settings changed meanwhile; reload and retry."),
+        transaction() as write,
+    ):
         write.save(item)
         write.save(
             activity_entry(
@@ -405,22 +413,30 @@ def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> Publi
 # --- queue ---------------------------------------------------------------------------------------
 
 
+def _require_account(workspace_id: str, account_id: str | None) -> None:
+    if account_id is not None and not posts.account_facts(workspace_id, [account_id]):
+        raise NotFound(f"Account {account_id} was not found.")
+
+
 def get_slots(access: WorkspaceAccess, account_id: str | None) -> QueueSlots:
+    _require_account(access.workspace_id, account_id)
     item = QueueItem.find_key(*QueueItem.keys(access.workspace_id, account_id or WORKSPACE_QUEUE))
     return QueueSlots.model_validate({"slots": item.slots if item else []})
 
 
 def put_slots(access: WorkspaceAccess, account_id: str | None, slots: QueueSlots) -> QueueSlots:
-    if account_id is not None and not posts.account_facts(access.workspace_id, [account_id]):
-        raise NotFound(f"Account {account_id} was not found.")
+    _require_account(access.workspace_id, account_id)
     unique = sorted({(slot.weekday, slot.time) for slot in slots.slots})
     stored = [{"weekday": weekday, "time": moment} for weekday, moment in unique]
-    with transaction() as write:
-        write.save(
-            QueueItem(
-                *QueueItem.keys(access.workspace_id, account_id or WORKSPACE_QUEUE), slots=stored
-            )
-        )
+    keys = QueueItem.keys(access.workspace_id, account_id or WORKSPACE_QUEUE)
+    item = QueueItem.find_key(*keys) or QueueItem(*keys)
+    item.slots = stored
+    item.updated_at = utc_now()
+    with (
+        conflict_on_condition_failure("The slots changed meanwhile; reload and retry."),
+        transaction() as write,
+    ):
+        write.save(item)
         write.save(
             activity_entry(
                 access.workspace_id,

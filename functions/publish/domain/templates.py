@@ -1,5 +1,7 @@
 """Templates: reusable post content, listed by category, turned into drafts on use."""
 
+from contextlib import AbstractContextManager
+
 from ulid import ULID
 
 from functions.publish.adapters.post_items import TemplateItem
@@ -16,7 +18,7 @@ from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import NotFound
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
 
 
 def template_view(item: TemplateItem) -> Template:
@@ -39,8 +41,14 @@ def _find(workspace_id: str, template_id: str) -> TemplateItem:
     return item
 
 
+def _changed_meanwhile(template_id: str) -> AbstractContextManager[None]:
+    return conflict_on_condition_failure(
+        f"Template {template_id} changed meanwhile; reload it and retry."
+    )
+
+
 def _save(access: WorkspaceAccess, item: TemplateItem, action: str, *, new: bool) -> None:
-    with transaction() as write:
+    with _changed_meanwhile(item.template_id), transaction() as write:
         if new:
             write.save(item, condition=TemplateItem.pk.does_not_exist())
         else:
@@ -110,7 +118,7 @@ def update_template(access: WorkspaceAccess, template_id: str, body: TemplateUpd
 
 def delete_template(access: WorkspaceAccess, template_id: str) -> None:
     item = _find(access.workspace_id, template_id)
-    with transaction() as write:
+    with _changed_meanwhile(template_id), transaction() as write:
         write.delete(item)
         write.save(
             activity_entry(

@@ -44,7 +44,6 @@ ApproveAccess = Annotated[WorkspaceAccess, Depends(require_workspace(APPROVE))]
 Paging = Annotated[PageRequest, Depends(page_request)]
 PostId = Annotated[str, Path(pattern=ID_PATTERN, description="The post.")]
 AccountFilter = Annotated[str | None, Query(pattern=ID_PATTERN)]
-MAX_CSV_BYTES = 1024 * 1024
 
 
 @router.get("", description=READ.description)
@@ -54,12 +53,22 @@ async def list_posts(
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
     account_id: AccountFilter = None,
     label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    created_from: Annotated[datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+    created_from: Annotated[
+        datetime | None, Query(alias="from", description="RFC 3339; no offset: workspace time.")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(alias="to", description="RFC 3339; no offset: workspace time.")
+    ] = None,
 ) -> Page[Post]:
     """Newest first; filter by status, account, label and creation time (`from`, `to`)."""
-    from functions.publish.domain import posts
+    from functions.publish.domain import posts, scheduling
 
+    if created_from is not None or created_to is not None:
+        timezone = await run_in_threadpool(scheduling.workspace_timezone, access.workspace_id)
+        if created_from is not None:
+            created_from = scheduling.resolve_time(created_from, timezone, "/query/from")
+        if created_to is not None:
+            created_to = scheduling.resolve_time(created_to, timezone, "/query/to")
     items, cursor = await run_in_threadpool(
         posts.list_posts,
         access,
@@ -95,8 +104,8 @@ async def calendar(
     items, cursor = await run_in_threadpool(
         posts.calendar,
         access,
-        scheduling.resolve_time(start, timezone),
-        scheduling.resolve_time(end, timezone),
+        scheduling.resolve_time(start, timezone, "/query/from"),
+        scheduling.resolve_time(end, timezone, "/query/to"),
         paging,
     )
     return Page(items=items, next_cursor=cursor)
