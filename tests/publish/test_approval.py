@@ -176,6 +176,14 @@ def test_a_schedule_that_fires_for_an_unapproved_revision_publishes_nothing(
     post = studio.post(created["id"])
     assert post["status"] == "pending_approval"
     assert post["publishing"] == []
+    assert post["approval"]["requested_at"] == post["scheduled_at"]
+
+    # An admin's approval arms it again for the time it was meant for.
+    approved = studio.client.post(f"/v1/posts/{created['id']}/approve", headers=studio.headers)
+    assert approved.json()["status"] == "scheduled"
+    assert approved.json()["scheduled_at"] == post["scheduled_at"]
+    assert studio.fire(created["id"])["result"]["outcome"] == "published"
+    assert sandbox_published(studio, sandbox) == ["Scheduled before approval existed"]
 
 
 def test_a_label_change_does_not_withdraw_an_approval(studio: Studio) -> None:

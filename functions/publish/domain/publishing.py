@@ -40,7 +40,7 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
+from functions.publish.adapters.post_items import CalendarItem, PostItem, TargetItem, due_bucket
 from functions.publish.domain import posts
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.post_models import PostContent, ThreadPart
@@ -98,18 +98,36 @@ def _approved(post: PostItem) -> bool:
 
 
 def _hold_for_approval(post: PostItem) -> None:
-    """An approved post edited since: it waits for a new approval instead of publishing."""
+    """A revision nobody approved (approval turned on, or an edit since): it waits for an
+    approval, which arms it again at the time it was meant for, instead of publishing."""
+    approval = {
+        "state": "pending",
+        "revision": int(post.revision),
+        "submitted_by": (post.approval or {}).get("submitted_by") or post.created_by,
+        "requested_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+    }
     try:
-        post.update(
-            actions=[
-                PostItem.status.set("pending_approval"),
-                PostItem.fire_id.remove(),
-                PostItem.due_bucket.remove(),
-                PostItem.due_at.remove(),
-            ],
-            condition=(PostItem.status == "scheduled") & (PostItem.fire_id == post.fire_id),
-        )
-    except UpdateError:
+        with transaction() as write:
+            write.update(
+                post,
+                actions=[
+                    PostItem.status.set("pending_approval"),
+                    PostItem.approval.set(approval),
+                    PostItem.fire_id.remove(),
+                    PostItem.due_bucket.remove(),
+                    PostItem.due_at.remove(),
+                ],
+                condition=(PostItem.status == "scheduled") & (PostItem.fire_id == post.fire_id),
+            )
+            if post.scheduled_at is not None:
+                # Off the calendar (and the quotas) until it is approved and armed again.
+                write.delete(
+                    CalendarItem(
+                        *CalendarItem.keys(post.workspace_id, post.scheduled_at, post.post_id)
+                    ),
+                    add_version_condition=False,
+                )
+    except TransactWriteError:
         return
     logger.info("post held for approval", extra={"post_id": post.post_id})
 
