@@ -65,27 +65,27 @@ def build_function(group: str) -> Path:
     if not (source / "app.py").is_file():
         raise BundlingError(f"{source}/app.py not found: is `{group}` a function group?")
     target = LAMBDA_BUILD_DIR / group
-    staging = _staging_dir(target)
+    staging = staging_dir(target)
     package = staging / "functions"
     package.mkdir()
     shutil.copy2(FUNCTIONS_DIR / "__init__.py", package / "__init__.py")
     shutil.copytree(FUNCTIONS_DIR / "shared", package / "shared", ignore=_IGNORED)
     shutil.copytree(source, package / group, ignore=_IGNORED)
-    _replace(staging, target)
+    replace_tree(staging, target)
     return target
 
 
 def build_layer() -> Path:
     """Install the runtime requirements into `build/layers/deps/python` unless already there."""
-    requirements = export_requirements()
+    return build_python_layer(LAYER_DIR, LAYER_STAMP, export_requirements())
+
+
+def build_python_layer(layer_dir: Path, stamp: Path, requirements: str) -> Path:
+    """Install pinned requirements into `<layer_dir>/python` unless `stamp` says they are there."""
     digest = hashlib.sha256(f"{_LAYER_RECIPE}\n{requirements}".encode()).hexdigest()
-    if (
-        LAYER_STAMP.is_file()
-        and LAYER_STAMP.read_text().strip() == digest
-        and (LAYER_DIR / "python").is_dir()
-    ):
-        return LAYER_DIR
-    staging = _staging_dir(LAYER_DIR)
+    if stamp.is_file() and stamp.read_text().strip() == digest and (layer_dir / "python").is_dir():
+        return layer_dir
+    staging = staging_dir(layer_dir)
     requirements_file = staging.parent / f"{staging.name}.requirements.txt"
     requirements_file.write_text(requirements)
     try:
@@ -93,10 +93,10 @@ def build_layer() -> Path:
         _compile(staging / "python")
     finally:
         requirements_file.unlink(missing_ok=True)
-    LAYER_STAMP.unlink(missing_ok=True)
-    _replace(staging, LAYER_DIR)
-    LAYER_STAMP.write_text(digest + "\n")
-    return LAYER_DIR
+    stamp.unlink(missing_ok=True)
+    replace_tree(staging, layer_dir)
+    stamp.write_text(digest + "\n")
+    return layer_dir
 
 
 def export_requirements() -> str:
@@ -180,12 +180,12 @@ def _compile(tree: Path) -> None:
         raise BundlingError(f"some modules under {tree} do not compile")
 
 
-def _staging_dir(target: Path) -> Path:
+def staging_dir(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
 
 
-def _replace(staging: Path, target: Path) -> None:
+def replace_tree(staging: Path, target: Path) -> None:
     """Swap a finished tree into place, so a failed build never leaves a half-written one."""
     old = None
     if target.exists():

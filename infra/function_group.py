@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -58,6 +58,7 @@ class Access:
     # read the platforms' OAuth client credentials; knows the API's URL (OAuth redirects)
     platform_credentials: bool = False
     memory_mb: int = 512  # Lambda's CPU share grows with its memory
+    tmp_mb: int = 512  # ephemeral storage in /tmp
 
     def __post_init__(self) -> None:
         if self.platform_credentials and not self.data_key:
@@ -76,7 +77,8 @@ GROUP_ACCESS: dict[str, Access] = {
         schedules=True,
         platform_credentials=True,
     ),
-    "media": Access(media_prefix="workspaces/", put_events=True),
+    # Completing an upload decodes images of up to 100 MP and probes videos downloaded to /tmp.
+    "media": Access(media_prefix="workspaces/", put_events=True, memory_mb=2048, tmp_mb=2048),
     "webhooks": Access(idempotency_table=True, put_events=True),
     "analytics": Access(),
 }
@@ -134,6 +136,7 @@ class FunctionGroupConstruct(Construct):
             code=lambda_.Code.from_asset(str(code_path)),
             layers=[foundation.dependencies_layer],
             memory_size=access.memory_mb,
+            ephemeral_storage_size=Size.mebibytes(access.tmp_mb),
             # API Gateway gives up on an integration after 29 s.
             timeout=Duration.seconds(29),
             tracing=lambda_.Tracing.ACTIVE,

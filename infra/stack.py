@@ -12,6 +12,7 @@ from infra.bundling import Bundle
 from infra.config import HeraldConfig
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
+from infra.media_jobs import MediaJobs
 from infra.publish_worker import PublishWorker
 
 
@@ -51,6 +52,17 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
         )
+        self.media_jobs = MediaJobs(
+            self,
+            "MediaJobs",
+            media=self.groups["media"],
+            code_path=bundle.functions["media"],
+            dependencies_layer_path=bundle.layer,
+            foundation=self.foundation,
+            config=config,
+        )
+        # Completing an upload probes video and audio with the same FFmpeg build.
+        self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
         # Scheduled posts are delivered to the publish worker, and to nothing else.
         self.foundation.scheduler_role.add_to_principal_policy(
             iam.PolicyStatement(

@@ -30,6 +30,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "events": {"event_bus"},
         "ses": {"mail_identity"},
     },
+    # The publish API and its worker share one role (infra/publish_worker.py).
     "publish": {
         "dynamodb": {"idempotency_table"},
         "kms": {"data_key"},
@@ -37,8 +38,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "scheduler": {"schedules"},
         "iam": {"scheduler_role"},
         "secretsmanager": {"platform_credentials"},
+        "logs": {"publish_worker_log_group"},
+        "s3": {"media:workspaces/*:read"},
+        "lambda": {"publish_worker"},
     },
-    "media": {"s3": {"media:workspaces/*"}, "events": {"event_bus"}},
+    "media": {
+        "s3": {"media:workspaces/*"},
+        "events": {"event_bus"},
+        "states": {"media_jobs", "media_job_executions"},
+    },
     "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},
     "analytics": {},
 }
@@ -73,12 +81,21 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     },
     "scheduler_role": {"iam:PassRole"},
     "platform_credentials": {"secretsmanager:GetSecretValue"},
+    "publish_worker_log_group": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    "media:workspaces/*:read": {"s3:GetObject"},
+    "publish_worker": {"lambda:InvokeFunction"},
+    "media_jobs": {"states:StartExecution"},
+    "media_job_executions": {"states:StopExecution"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
 
 
 # The domain of the default `mailFrom` context value, "Herald <no-reply@example.com>".
 MAIL_IDENTITY = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com"
+# The worker is named in the stack, so schedules can target it without a reference to itself.
+WORKER_ARN = (
+    "arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:herald-dev-publish-worker"
+)
 
 
 def expected_grants(group: str) -> dict[str, set[str]]:
@@ -131,6 +148,14 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
     }
     for prefix in ("users/*", "workspaces/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
+    if group == "publish":
+        worker = synthesized.stack.publish_worker
+        names[f"<{lid(worker.log_group)}.Arn>"] = "publish_worker_log_group"
+        names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
+        names[WORKER_ARN] = "publish_worker"
+    media_jobs = synthesized.stack.media_jobs
+    names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
+    names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
     return names
 
 
@@ -180,7 +205,7 @@ def test_table_covers_every_group() -> None:
     assert set(EXPECTED) == {group.name for group in GROUPS}
 
 
-def test_scheduler_role_invokes_only_the_publish_function(synthesized: Synthesized) -> None:
+def test_scheduler_role_invokes_only_the_publish_worker(synthesized: Synthesized) -> None:
     foundation = synthesized.stack.foundation
     role_id = synthesized.logical_id(foundation.scheduler_role)
     (trust,) = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
@@ -194,7 +219,7 @@ def test_scheduler_role_invokes_only_the_publish_function(synthesized: Synthesiz
         for resource in as_list(statement["Resource"])
     }
     assert granted == {
-        ("lambda:InvokeFunction", f"<{synthesized.function_id('publish')}.Arn>"),
+        ("lambda:InvokeFunction", WORKER_ARN),
         ("sqs:SendMessage", f"<{synthesized.logical_id(foundation.scheduler_dlq)}.Arn>"),
     }
 
@@ -203,6 +228,9 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     """New roles (from a construct's defaults) must be looked at, and added here."""
     known = {synthesized.logical_id(g.role) for g in synthesized.stack.groups.values()}
     known.add(synthesized.logical_id(synthesized.stack.foundation.scheduler_role))
+    # The media job steps and their state machine (tests/infra/test_media_jobs.py).
+    known.add(synthesized.logical_id(synthesized.stack.media_jobs.role))
+    known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
@@ -286,20 +314,28 @@ def test_only_publish_reads_the_platform_credentials(synthesized: Synthesized) -
     assert synthesized.of_type("AWS::SecretsManager::ResourcePolicy") == {}
 
 
-def test_only_the_token_refresher_rule_invokes_a_function_from_eventbridge(
+def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
     synthesized: Synthesized,
 ) -> None:
-    rule_id = synthesized.logical_id(synthesized.stack.token_refresher)
-    from_events = [
-        permission["Properties"]
-        for permission in synthesized.of_type("AWS::Lambda::Permission").values()
-        if permission["Properties"]["Principal"] == "events.amazonaws.com"
-    ]
+    worker = synthesized.stack.publish_worker
+    from_events = sorted(
+        (
+            permission["Properties"]
+            for permission in synthesized.of_type("AWS::Lambda::Permission").values()
+            if permission["Properties"]["Principal"] == "events.amazonaws.com"
+        ),
+        key=lambda properties: str(properties["SourceArn"]),
+    )
+    rules = sorted(
+        (synthesized.logical_id(rule) for rule in (worker.sweeper, worker.token_refresher)),
+        key=lambda rule_id: str({"Fn::GetAtt": [rule_id, "Arn"]}),
+    )
     assert from_events == [
         {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [synthesized.function_id("publish"), "Arn"]},
+            "FunctionName": {"Fn::GetAtt": [synthesized.logical_id(worker.function), "Arn"]},
             "Principal": "events.amazonaws.com",
             "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
         }
+        for rule_id in rules
     ]

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
 
 from functions.shared.groups import GROUPS, FunctionGroup
@@ -21,6 +22,7 @@ UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir", "platform_credentials_fi
 # The same in every deployment: the defaults in settings.py are the values (for the platform
 # API versions, the ones the adapters were written and tested against).
 LEFT_AT_DEFAULT = {
+    "media_quota_bytes",
     "jwt_issuer",
     "jwt_audience",
     "meta_graph_version",
@@ -32,6 +34,23 @@ ONLY_ON = {
     "mail_from": {"auth"},
     "platform_credentials_secret": {"publish"},
     "api_base_url": {"publish"},
+    "publish_worker_arn": {"publish"},
+    "scheduler_dead_letter_arn": {"publish"},
+    "media_jobs_state_machine_arn": {"media"},
+}
+WORKER_ARN = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":lambda:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":function:herald-dev-publish-worker",
+        ],
+    ]
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
 
@@ -51,11 +70,13 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        "AWS::Lambda::Function": len(GROUPS),
-        "AWS::Lambda::LayerVersion": 1,
+        # And the publish worker and the media job steps.
+        "AWS::Lambda::Function": len(GROUPS) + 2,
+        "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
+        "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
-        "AWS::Events::Rule": 1,  # the token refresher
+        "AWS::Events::Rule": 2,  # the publish sweeper and the token refresher
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -67,8 +88,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function, depth per dead-letter queue.
-        "AWS::CloudWatch::Alarm": 2 * len(GROUPS) + 2,
+        # Errors and Throttles per function (and the worker), depth per dead-letter queue;
+        # the media job steps' throttles and crashes (tests/infra/test_media_jobs.py).
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 1) + 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -303,22 +325,50 @@ def test_platform_credentials_secret_holds_no_value_and_is_kept(
     assert outputs["PlatformCredentialsSecretArn"]["Value"] == ref(logical_id)
 
 
-def test_token_refresher_invokes_the_publish_function_every_30_minutes(
-    synthesized: Synthesized,
+@pytest.mark.parametrize(
+    ("rule", "every", "task"),
+    [("token_refresher", "30 minutes", "refresh-tokens"), ("sweeper", "5 minutes", "sweep")],
+)
+def test_rules_invoke_the_publish_worker(
+    synthesized: Synthesized, rule: str, every: str, task: str
 ) -> None:
-    rule_id, rule = only(synthesized.of_type("AWS::Events::Rule"))
-    props = rule["Properties"]
-    assert props["ScheduleExpression"] == "rate(30 minutes)"
+    worker = synthesized.stack.publish_worker
+    rule_id = synthesized.logical_id(getattr(worker, rule))
+    props = synthesized.resources[rule_id]["Properties"]
+    assert props["ScheduleExpression"] == f"rate({every})"
     assert props["State"] == "ENABLED"
     assert "EventBusName" not in props  # schedules run on the default bus
     (target,) = props["Targets"]
-    assert target["Arn"] == arn_of(synthesized.function_id("publish"))
-    assert json.loads(target["Input"]) == {"herald": "refresh-tokens"}
+    assert target["Arn"] == arn_of(synthesized.logical_id(worker.function))
+    assert json.loads(target["Input"]) == {"herald": task}
     async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
     assert target["DeadLetterConfig"] == {"Arn": arn_of(async_dlq)}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 30 * 60
-    # EventBridge may send what it could not deliver to the queue, for this rule only.
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= int(every.split()[0]) * 60
+
+
+def test_publish_worker(synthesized: Synthesized) -> None:
+    worker = synthesized.stack.publish_worker
+    props = synthesized.resources[synthesized.logical_id(worker.function)]["Properties"]
+    assert props["FunctionName"] == "herald-dev-publish-worker"
+    assert props["Handler"] == "functions.publish.worker.handler"
+    assert props["Timeout"] == 15 * 60
+    publish = synthesized.stack.groups["publish"]
+    assert props["Role"] == arn_of(synthesized.logical_id(publish.role))
+    variables = props["Environment"]["Variables"]
+    api_variables = synthesized.resources[synthesized.function_id("publish")]["Properties"][
+        "Environment"
+    ]["Variables"]
+    assert variables == api_variables | {"POWERTOOLS_SERVICE_NAME": "herald-publish-worker"}
+    assert variables["HERALD_PUBLISH_WORKER_ARN"] == WORKER_ARN
+
+
+def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
+    synthesized: Synthesized,
+) -> None:
+    async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
+    worker = synthesized.stack.publish_worker
+    rules = [synthesized.logical_id(rule) for rule in (worker.sweeper, worker.token_refresher)]
     statements = [
         statement
         for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values()
@@ -326,13 +376,16 @@ def test_token_refresher_invokes_the_publish_function_every_30_minutes(
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if statement["Effect"] == "Allow"
     ]
-    assert [(s["Principal"], s["Action"], s["Condition"]) for s in statements] == [
+    assert sorted(
+        (json.dumps(s["Principal"]), s["Action"], json.dumps(s["Condition"])) for s in statements
+    ) == sorted(
         (
-            {"Service": "events.amazonaws.com"},
+            json.dumps({"Service": "events.amazonaws.com"}),
             "sqs:SendMessage",
-            {"ArnEquals": {"aws:SourceArn": arn_of(rule_id)}},
+            json.dumps({"ArnEquals": {"aws:SourceArn": arn_of(rule_id)}}),
         )
-    ]
+        for rule_id in rules
+    )
 
 
 def test_event_bus_and_schedule_group(synthesized: Synthesized) -> None:
@@ -381,7 +434,10 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
         }
 
     functions = {synthesized.function_id(group.name) for group in GROUPS}
+    functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
+    # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
+    functions.add(synthesized.logical_id(synthesized.stack.media_jobs.function))
     assert watched("AWS/Lambda", "Throttles", "FunctionName") == functions
     queues = {synthesized.logical_id(q) for q in (foundation.async_dlq, foundation.scheduler_dlq)}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
@@ -418,8 +474,21 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(foundation.platform_credentials)
                 ),
                 "HERALD_API_BASE_URL": _stage_url(synthesized),
+                "HERALD_PUBLISH_WORKER_ARN": WORKER_ARN,
+                "HERALD_SCHEDULER_DEAD_LETTER_ARN": arn_of(
+                    synthesized.logical_id(foundation.scheduler_dlq)
+                ),
             }
             if group.name == "publish"
+            else {}
+        ),
+        **(
+            {
+                "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN": ref(
+                    synthesized.logical_id(synthesized.stack.media_jobs.state_machine)
+                )
+            }
+            if group.name == "media"
             else {}
         ),
         "HERALD_CORS_ORIGINS": "http://localhost:3000",
@@ -430,7 +499,7 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
 
 
 def test_functions(synthesized: Synthesized) -> None:
-    layer_id, _ = only(synthesized.of_type("AWS::Lambda::LayerVersion"))
+    layer_id = synthesized.logical_id(synthesized.stack.foundation.dependencies_layer)
     for group in GROUPS:
         logical_id = synthesized.function_id(group.name)
         assert logical_id.startswith(f"{group.name.capitalize()}Function"), logical_id
@@ -439,11 +508,16 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Handler"] == group.handler
         assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == ["x86_64"]
-        # argon2id password hashing is CPU-bound, and Lambda's CPU grows with memory.
-        assert props["MemorySize"] == (1024 if group.name == "auth" else 512)
+        # argon2id password hashing is CPU-bound, and Lambda's CPU grows with memory; media
+        # decodes large images and probes videos it downloads to /tmp.
+        memory = {"auth": 1024, "media": 2048}.get(group.name, 512)
+        assert props["MemorySize"] == memory
+        assert props["EphemeralStorage"] == {"Size": 2048 if group.name == "media" else 512}
         assert props["Timeout"] == 29
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["Layers"] == [ref(layer_id)]
+        ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
+        layers = [ref(layer_id), ref(ffmpeg)] if group.name == "media" else [ref(layer_id)]
+        assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)
         log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert log_group_id == synthesized.logical_id(

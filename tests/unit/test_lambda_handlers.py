@@ -43,7 +43,9 @@ def test_health_answers_through_the_lambda_proxy_contract(group: FunctionGroup) 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
 def test_unknown_route_is_a_problem_document(group: FunctionGroup) -> None:
-    response = _invoke(group, "GET", f"{group.prefixes[0]}/no-such-thing", request_id="req-404")
+    # Deep enough that no route with a path parameter (such as /v1/media/{asset_id}) matches.
+    path = f"{group.prefixes[0]}/no/such/thing"
+    response = _invoke(group, "GET", path, request_id="req-404")
 
     assert response["statusCode"] == 404
     assert isinstance(response["headers"], dict)
@@ -53,5 +55,5 @@ def test_unknown_route_is_a_problem_document(group: FunctionGroup) -> None:
         "type": "about:blank",
         "title": "Not Found",
         "status": 404,
-        "detail": f"No route matches {group.prefixes[0]}/no-such-thing.",
+        "detail": f"No route matches {path}.",
     }

@@ -1,0 +1,47 @@
+"""The media job workflow (a Step Functions state machine), started and stopped per job.
+
+Each execution is named after its job, so a job can never run twice: Step Functions refuses a
+second execution of the same name while keeping the first one's history.
+"""
+
+import json
+
+from functions.shared import aws
+from functions.shared.observability import logger
+from functions.shared.settings import get_settings
+
+
+class WorkflowUnavailable(Exception):
+    """Step Functions did not take the request; nothing was started or stopped."""
+
+
+def start(workspace_id: str, job_id: str) -> str:
+    """Start the job's execution; its ARN."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = aws.stepfunctions().start_execution(
+            stateMachineArn=get_settings().media_jobs_state_machine_arn,
+            name=job_id,
+            input=json.dumps({"workspace_id": workspace_id, "job_id": job_id}),
+        )
+    except (BotoCoreError, ClientError) as error:
+        logger.exception("media job could not be started", extra={"job_id": job_id})
+        raise WorkflowUnavailable(str(error)) from error
+    return response["executionArn"]
+
+
+def stop(execution_arn: str) -> None:
+    """Stop the execution; one that has already ended is left as it is."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        aws.stepfunctions().stop_execution(
+            executionArn=execution_arn, cause="Cancelled by a workspace member."
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+            return
+        raise WorkflowUnavailable(str(error)) from error
+    except BotoCoreError as error:
+        raise WorkflowUnavailable(str(error)) from error

@@ -1,0 +1,169 @@
+"""The operations a video or audio job can run: one per job, told apart by `type`.
+
+Each operation names its input assets (`input_asset_ids()`); the workflow downloads and probes
+them in that order, and FFmpeg receives them in that order. Only numbers and the fixed words of
+these models reach FFmpeg's filter graphs.
+"""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+AudioFormat = Literal["mp3", "aac", "wav"]
+ReframeMode = Literal["fit_pad", "blur", "crop"]
+VideoPreset = Literal[
+    "instagram_square",
+    "instagram_portrait",
+    "story",
+    "tiktok",
+    "youtube",
+    "youtube_shorts",
+    "x_landscape",
+    "linkedin",
+    "facebook",
+]
+
+# Output frame size (width, height) of each preset, from the platforms' recommended uploads.
+VIDEO_PRESETS: dict[VideoPreset, tuple[int, int]] = {
+    "instagram_square": (1080, 1080),  # 1:1 feed
+    "instagram_portrait": (1080, 1350),  # 4:5 feed
+    "story": (1080, 1920),  # 9:16 stories and reels (Instagram, Facebook)
+    "tiktok": (1080, 1920),
+    "youtube": (1920, 1080),
+    "youtube_shorts": (1080, 1920),
+    "x_landscape": (1280, 720),  # 16:9
+    "linkedin": (1920, 1080),
+    "facebook": (1080, 1350),  # 4:5 feed, the shape that fills a phone's feed
+}
+
+_MAX_SECONDS = 24 * 3600.0
+_MAX_MERGED_CLIPS = 20
+
+
+class _Operation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReframeOperation(_Operation):
+    """Resize a video to a preset's frame: fit inside with bars, over a blurred copy, or crop."""
+
+    type: Literal["reframe"]
+    asset_id: str = Field(min_length=1, max_length=64)
+    preset: VideoPreset
+    mode: ReframeMode = Field(
+        "fit_pad",
+        description="fit_pad: whole picture with black bars; blur: whole picture over a "
+        "blurred, cropped copy of itself; crop: fill the frame, cutting the overflow.",
+    )
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id]
+
+
+class MergeOperation(_Operation):
+    """Join videos end to end in the given order."""
+
+    type: Literal["merge"]
+    asset_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=2, max_length=_MAX_MERGED_CLIPS
+    )
+
+    def input_asset_ids(self) -> list[str]:
+        return list(self.asset_ids)
+
+
+class TrimOperation(_Operation):
+    """Keep the part of a video or audio file between two times."""
+
+    type: Literal["trim"]
+    asset_id: str = Field(min_length=1, max_length=64)
+    start_seconds: float = Field(0.0, ge=0, le=_MAX_SECONDS)
+    end_seconds: float = Field(gt=0, le=_MAX_SECONDS)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Self:
+        if self.end_seconds <= self.start_seconds:
+            raise ValueError("end_seconds must be after start_seconds")
+        return self
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id]
+
+
+class AudioOperation(_Operation):
+    """Change the audio of a video or audio file: volume or loudness, and/or its format.
+
+    Without `format` a video stays a video (its picture copied untouched) and an audio file
+    becomes AAC; with one, the result is an audio file in that format.
+    """
+
+    type: Literal["audio"]
+    asset_id: str = Field(min_length=1, max_length=64)
+    volume_db: float | None = Field(None, ge=-60, le=30, description="Gain in decibels.")
+    loudness_lufs: float | None = Field(
+        None,
+        ge=-70,
+        le=-5,
+        description="Integrated loudness target (EBU R128); -14 suits most social platforms.",
+    )
+    format: AudioFormat | None = None
+
+    @model_validator(mode="after")
+    def _one_change(self) -> Self:
+        if self.volume_db is not None and self.loudness_lufs is not None:
+            raise ValueError("choose either volume_db or loudness_lufs, not both")
+        if self.volume_db is None and self.loudness_lufs is None and self.format is None:
+            raise ValueError("give volume_db, loudness_lufs or format")
+        return self
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id]
+
+
+class MusicOperation(_Operation):
+    """Put a music track under a video: replace its sound, or mix the music in below it."""
+
+    type: Literal["music"]
+    asset_id: str = Field(min_length=1, max_length=64, description="The video.")
+    music_asset_id: str = Field(min_length=1, max_length=64)
+    mode: Literal["replace", "mix"] = "mix"
+    music_volume_db: float = Field(
+        -12.0, ge=-60, le=12, description="Gain applied to the music before it is used."
+    )
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id, self.music_asset_id]
+
+
+class ExtractAudioOperation(_Operation):
+    """The sound of a video as an audio file."""
+
+    type: Literal["extract_audio"]
+    asset_id: str = Field(min_length=1, max_length=64)
+    format: AudioFormat = "mp3"
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id]
+
+
+class ThumbnailOperation(_Operation):
+    """A JPEG of one frame of a video."""
+
+    type: Literal["thumbnail"]
+    asset_id: str = Field(min_length=1, max_length=64)
+    at_seconds: float = Field(0.0, ge=0, le=_MAX_SECONDS)
+
+    def input_asset_ids(self) -> list[str]:
+        return [self.asset_id]
+
+
+JobOperation = Annotated[
+    ReframeOperation
+    | MergeOperation
+    | TrimOperation
+    | AudioOperation
+    | MusicOperation
+    | ExtractAudioOperation
+    | ThumbnailOperation,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,176 @@
+"""Request and response bodies of the media library and image tools."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from functions.media.domain.kinds import Kind, UploadContentType
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Labels = Annotated[list[Label], Field(max_length=20, description="At most 20 labels.")]
+AssetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+# X's alt text limit, the strictest of the platforms that take alt text.
+AltText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="`#RRGGBB`.")]
+MAX_SIDE = 8192
+
+
+class Asset(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    content_type: str = Field(description="The type the file's bytes were identified as.")
+    size_bytes: int
+    labels: list[str]
+    alt_text: str | None
+    source_asset_id: str | None = Field(description="The asset this one was made from.")
+    thumbnail_url: str | None = Field(
+        description="A JPEG at most 640 pixels wide, through a link valid for 5 minutes."
+    )
+    container: str | None = Field(description="Image format (JPEG...) or FFmpeg's container.")
+    width: int | None = Field(description="As displayed, after rotation or EXIF orientation.")
+    height: int | None
+    rotation: int | None = Field(description="Degrees a player turns the video, clockwise.")
+    duration_seconds: float | None
+    frame_rate: float | None
+    video_codec: str | None
+    audio_codec: str | None
+    audio_channels: int | None
+    audio_sample_rate: int | None
+    bit_rate: int | None
+    faststart: bool | None = Field(description="MP4/MOV: whether `moov` precedes the media.")
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AssetName = Field(description="The file's name, shown in the library and downloads.")
+    content_type: UploadContentType = Field(description="The file's type as the browser knows it.")
+    size_bytes: int = Field(gt=0, description="The file's size; the upload may not exceed it.")
+
+
+class Upload(BaseModel):
+    upload_id: str
+    url: str = Field(description="POST `fields` and then the file (as `file`) here.")
+    fields: dict[str, str]
+    max_bytes: int
+    content_type: str
+    expires_in: int = Field(description="Seconds the form stays valid.")
+
+
+class AssetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AssetName | None = None
+    labels: Labels | None = None
+    alt_text: AltText | None = Field(None, description="Null or empty removes it.")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("change at least one of name, labels or alt_text")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("an asset keeps a name; send a new one instead of null")
+        return self
+
+
+class Download(BaseModel):
+    url: str = Field(description="A link to the file, valid for `expires_in` seconds.")
+    filename: str
+    expires_in: int
+
+
+class Usage(BaseModel):
+    used_bytes: int = Field(description="The sum of the library's file sizes.")
+    quota_bytes: int
+    asset_count: int
+
+
+class ImportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2048, description="An https URL of the file.")
+    name: AssetName | None = Field(None, description="Defaults to the file's name in the URL.")
+
+
+# Image tools --------------------------------------------------------------------------------------
+
+PresetName = Literal[
+    "instagram_square",
+    "instagram_portrait",
+    "story",
+    "x_landscape",
+    "linkedin",
+    "youtube_thumbnail",
+    "facebook",
+    "tiktok_cover",
+]
+Side = Annotated[int, Field(ge=1, le=MAX_SIDE)]
+
+
+class ResizeOperation(BaseModel):
+    """Scale keeping the aspect ratio: to `width`, to `height`, or to fit inside both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["resize"]
+    width: Side | None = None
+    height: Side | None = None
+
+    @model_validator(mode="after")
+    def _a_side(self) -> Self:
+        if self.width is None and self.height is None:
+            raise ValueError("give width, height or both")
+        return self
+
+
+class CropOperation(BaseModel):
+    """Cut out a box, in pixels of the upright image (EXIF orientation applied)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["crop"]
+    left: int = Field(ge=0)
+    top: int = Field(ge=0)
+    width: Side
+    height: Side
+
+
+class FitOperation(BaseModel):
+    """Scale to fit inside `width` x `height` and pad the rest with `background`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["fit"]
+    width: Side
+    height: Side
+    background: HexColour = "#FFFFFF"
+
+
+class PresetOperation(BaseModel):
+    """A platform's recommended size: filled by a centred crop, or fitted with padding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["preset"]
+    preset: PresetName
+    mode: Literal["crop", "fit"] = "crop"
+    background: HexColour = Field("#FFFFFF", description="Padding colour in `fit` mode.")
+
+
+ImageOperation = Annotated[
+    ResizeOperation | CropOperation | FitOperation | PresetOperation,
+    Field(discriminator="type"),
+]
+
+
+class ImageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operation: ImageOperation
+    format: Literal["jpeg", "png", "webp"] = "jpeg"
+    quality: int = Field(85, ge=1, le=100, description="JPEG and WebP quality; PNG is lossless.")
+    name: AssetName | None = Field(None, description="Defaults to the source's name and the op.")

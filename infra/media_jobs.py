@@ -1,0 +1,290 @@
+"""The media job workflow: the FFmpeg function and the Step Functions state machine it serves.
+
+    Probe -> Process -> Thumbnail -> Finalize          (each a task of the FFmpeg function)
+      \\________\\___________\\__________\\___ any error -> RecordFailure -> JobFailed (Fail)
+
+One Lambda function runs every step (`functions.media.job_steps.handler`, told which by the
+task's payload), with the media group's code, the dependency layer and the FFmpeg layer. Lambda
+service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
+retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
+which records a message on the job (the user's own for `MediaRejected`, a generic one for the
+rest) and publishes `media.job_failed`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infra.config import HeraldConfig
+from infra.foundation import ARCHITECTURE, RUNTIME, Foundation, alarm
+from infra.function_group import OBJECT_READ_WRITE, FunctionGroupConstruct
+from infra.nag import acknowledge, acknowledge_wildcard
+from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
+
+STEPS_HANDLER = "functions.media.job_steps.handler"
+SERVICE_NAME = "herald-media-jobs"
+# The steps read and write single items, in transactions too; they never query or delete.
+STEP_TABLE_ACCESS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+)
+# Raised by a step for a failure worth another try (see functions/media/job_steps.py).
+TRANSIENT_ERRORS = ["TransientError", "Lambda.TooManyRequestsException"]
+# Emitted by the steps for a job that failed through no fault of its input.
+CRASH_METRIC = "MediaJobCrashes"
+STATE_MACHINE_VARIABLE = "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN"
+
+
+class MediaJobs(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        media: FunctionGroupConstruct,
+        code_path: Path,
+        dependencies_layer_path: Path,
+        foundation: Foundation,
+        config: HeraldConfig,
+    ) -> None:
+        """`media`: the media API, which starts and cancels jobs; `code_path`: the media
+        group's bundle, which holds the steps too; `dependencies_layer_path`: the built
+        dependency layer (the FFmpeg layer is built here)."""
+        super().__init__(scope, construct_id)
+        self.state_machine_name = f"herald-{config.stage}-media-jobs"
+        ffmpeg_layer_path = build_ffmpeg_layer()
+        # Lambda refuses a function whose code and layers exceed 250 MB unzipped; fail here.
+        check_fits(ffmpeg_layer_path, dependencies_layer_path, code_path)
+        self.ffmpeg_layer = lambda_.LayerVersion(
+            self,
+            "FfmpegLayer",
+            code=lambda_.Code.from_asset(str(ffmpeg_layer_path)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Static ffmpeg and ffprobe under /opt/bin",
+        )
+        self.function = self._steps_function(code_path, media, foundation, config)
+        self.state_machine = self._state_machine(config)
+        self._allow_jobs_from(media)
+
+        for construct_id_, metric, what in (
+            (
+                "ThrottlesAlarm",
+                self.function.metric_throttles(period=Duration.minutes(5)),
+                "The Herald media jobs function is throttled.",
+            ),
+            (
+                "CrashesAlarm",
+                cloudwatch.Metric(
+                    namespace="Herald",
+                    metric_name=CRASH_METRIC,
+                    dimensions_map={"service": SERVICE_NAME},
+                    statistic=cloudwatch.Stats.SUM,
+                    period=Duration.minutes(5),
+                ),
+                "A media job failed for a reason other than its input (see the function's log).",
+            ),
+        ):
+            alarm(self, construct_id_, metric, topic=foundation.alarm_topic, description=what)
+
+    def _steps_function(
+        self,
+        code_path: Path,
+        media: FunctionGroupConstruct,
+        foundation: Foundation,
+        config: HeraldConfig,
+    ) -> lambda_.Function:
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            description="Herald media job steps (FFmpeg)",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        allow = self.role.add_to_principal_policy
+        allow(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        allow(
+            iam.PolicyStatement(
+                actions=list(STEP_TABLE_ACCESS), resources=[foundation.app_table.table_arn]
+            )
+        )
+        objects = foundation.media_bucket.arn_for_objects("workspaces/*")
+        allow(iam.PolicyStatement(actions=list(OBJECT_READ_WRITE), resources=[objects]))
+        acknowledge_wildcard(
+            self.role,
+            objects,
+            "Objects under the `workspaces/` key prefix of the media bucket only: a job reads "
+            "its workspace's inputs and writes its output, both keyed by workspace and asset.",
+        )
+        allow(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"], resources=[foundation.event_bus.event_bus_arn]
+            )
+        )
+        acknowledge_wildcard(
+            self.role,
+            "*",
+            "X-Ray PutTraceSegments and PutTelemetryRecords (added for active tracing) support "
+            "no resource-level permissions.",
+        )
+
+        function = lambda_.Function(
+            self,
+            "Function",
+            description="Herald media jobs: the FFmpeg steps of the media job workflow",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=STEPS_HANDLER,
+            code=lambda_.Code.from_asset(str(code_path)),
+            layers=[foundation.dependencies_layer, self.ffmpeg_layer],
+            # FFmpeg encodes with as many threads as there are vCPUs, and Lambda gives about two
+            # vCPUs at this size; /tmp holds the inputs and the output of one step.
+            memory_size=3008,
+            ephemeral_storage_size=Size.gibibytes(10),
+            timeout=Duration.minutes(15),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            role=self.role,
+            dead_letter_queue=foundation.async_dlq,
+            # The media group's settings: the steps are the same group's code.
+            environment={**media.environment, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME},
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Herald pins Python 3.13 (pyproject requires-python, uv.lock, and the dependency "
+            "layer's cp313 wheels); a newer runtime is a deliberate upgrade of all three.",
+        )
+        return function
+
+    def _step(self, name: str, step: str) -> tasks.LambdaInvoke:
+        task = tasks.LambdaInvoke(
+            self,
+            name,
+            lambda_function=self.function,
+            payload=sfn.TaskInput.from_object({"step": step, "job": sfn.JsonPath.entire_payload}),
+            # The step's return value is the next state's input (the job's running record).
+            payload_response_only=True,
+        )
+        task.add_retry(
+            errors=TRANSIENT_ERRORS,
+            interval=Duration.seconds(2),
+            max_attempts=3,
+            backoff_rate=2,
+        )
+        return task
+
+    def _state_machine(self, config: HeraldConfig) -> sfn.StateMachine:
+        record_failure = self._step("RecordFailure", "record_failure").next(
+            sfn.Fail(
+                self,
+                "JobFailed",
+                error="MediaJobFailed",
+                cause="The job failed; its error is recorded on the job item.",
+            )
+        )
+        steps = [
+            self._step(name, step)
+            for name, step in (
+                ("Probe", "probe"),
+                ("Process", "process"),
+                ("Thumbnail", "thumbnail"),
+                ("Finalize", "finalize"),
+            )
+        ]
+        chain = sfn.Chain.start(steps[0])
+        for task in steps:
+            # `$.error` keeps the failed step's input (workspace, job, what was made so far).
+            task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+            if task is not steps[0]:
+                chain = chain.next(task)
+
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogGroup",
+            # Step Functions' recommended prefix: its log delivery policy covers it already.
+            log_group_name=f"/aws/vendedlogs/states/herald-{config.stage}-media-jobs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.state_machine_role = iam.Role(
+            self,
+            "StateMachineRole",
+            description="Herald media job workflow",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+        )
+        state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            # Named, so that the grant to stop its executions can name them (executions_arn).
+            state_machine_name=self.state_machine_name,
+            comment="Herald media job: probe, process, thumbnail, finalize",
+            definition_body=sfn.DefinitionBody.from_chainable(chain),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            role=self.state_machine_role,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.execution_log_group,
+                level=sfn.LogLevel.ALL,
+                # States carry ids, keys and probe figures, never file contents or secrets.
+                include_execution_data=True,
+            ),
+        )
+        acknowledge_wildcard(
+            self.state_machine_role,
+            f"{self.function.function_arn}:*",
+            "Invokes the media job steps function only; the `:*` form covers its versions and "
+            "aliases, which is how Step Functions names a function it invokes.",
+        )
+        acknowledge_wildcard(
+            self.state_machine_role,
+            "*",
+            "CloudWatch Logs delivery (CreateLogDelivery and the other vended-log actions) and "
+            "X-Ray tracing support no resource-level permissions.",
+        )
+        return state_machine
+
+    def _allow_jobs_from(self, api: FunctionGroupConstruct) -> None:
+        """The media API starts jobs and cancels them; it learns the machine from its env."""
+        self.state_machine.grant_start_execution(api.role)
+        api.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["states:StopExecution"], resources=[self.executions_arn])
+        )
+        acknowledge_wildcard(
+            api.role,
+            self.executions_arn,
+            "Stops executions of the media job state machine only; each is named after its "
+            "job, so their names are not known in advance.",
+        )
+        api.function.add_environment(STATE_MACHINE_VARIABLE, self.state_machine.state_machine_arn)
+
+    @property
+    def executions_arn(self) -> str:
+        """`arn:...:execution:<state machine name>:*`: every execution of the machine."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )

@@ -1,0 +1,236 @@
+"""The media job workflow in the template: state machine, FFmpeg function and their roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.media import job_steps
+from functions.media.adapters.ffmpeg import MediaRejected
+from functions.media.domain.jobs_workflow import JobEnded
+from infra import media_jobs
+from tests.infra.conftest import Synthesized
+from tests.infra.test_permissions import as_list, flatten, statements_of_role
+
+STEPS = [
+    ("Probe", "probe"),
+    ("Process", "process"),
+    ("Thumbnail", "thumbnail"),
+    ("Finalize", "finalize"),
+]
+LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+]
+
+
+def ids(synthesized: Synthesized) -> dict[str, str]:
+    jobs = synthesized.stack.media_jobs
+    lid = synthesized.logical_id
+    return {
+        "function": lid(jobs.function),
+        "state_machine": lid(jobs.state_machine),
+        "role": lid(jobs.role),
+        "state_machine_role": lid(jobs.state_machine_role),
+        "log_group": lid(jobs.log_group),
+        "execution_log_group": lid(jobs.execution_log_group),
+        "ffmpeg_layer": lid(jobs.ffmpeg_layer),
+        "dependencies_layer": lid(synthesized.stack.foundation.dependencies_layer),
+    }
+
+
+def definition(synthesized: Synthesized) -> dict[str, Any]:
+    """The state machine's ASL, with the function's ARN written as `<function>`."""
+    function_id = ids(synthesized)["function"]
+    props = synthesized.resources[ids(synthesized)["state_machine"]]["Properties"]
+    parts = props["DefinitionString"]["Fn::Join"][1]
+    text = "".join(
+        part if isinstance(part, str) else "<function>"
+        for part in parts
+        if isinstance(part, str) or part == {"Fn::GetAtt": [function_id, "Arn"]}
+    )
+    assert len(parts) == text.count("<function>") * 2 + 1, "the ASL names other resources"
+    asl: dict[str, Any] = json.loads(text)
+    return asl
+
+
+def test_the_workflow_is_probe_process_thumbnail_finalize_with_one_failure_path(
+    synthesized: Synthesized,
+) -> None:
+    asl = definition(synthesized)
+    states = asl["States"]
+
+    assert asl["StartAt"] == "Probe"
+    assert set(states) == {name for name, _ in STEPS} | {"RecordFailure", "JobFailed"}
+    for index, (name, step) in enumerate(STEPS):
+        state = states[name]
+        assert state["Type"] == "Task"
+        assert state["Resource"] == "<function>"
+        assert state["Parameters"] == {"step": step, "job.$": "$"}
+        if index + 1 < len(STEPS):
+            assert state["Next"] == STEPS[index + 1][0]
+        else:
+            assert state["End"] is True
+        # Every error goes to RecordFailure, the step's input kept beside it at $.error.
+        assert state["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+        ]
+    assert states["RecordFailure"]["Parameters"] == {"step": "record_failure", "job.$": "$"}
+    assert states["RecordFailure"]["Next"] == "JobFailed"
+    assert "Catch" not in states["RecordFailure"]
+    assert states["JobFailed"]["Type"] == "Fail"
+    assert states["JobFailed"]["Error"] == "MediaJobFailed"
+
+
+def test_only_lambda_service_errors_and_transient_ones_are_retried(
+    synthesized: Synthesized,
+) -> None:
+    states = definition(synthesized)["States"]
+
+    for name in [name for name, _ in STEPS] + ["RecordFailure"]:
+        retried = [error for retrier in states[name]["Retry"] for error in retrier["ErrorEquals"]]
+        assert retried == [
+            *LAMBDA_SERVICE_ERRORS,
+            job_steps.TransientError.__name__,
+            "Lambda.TooManyRequestsException",
+        ], name
+        assert all(retrier["BackoffRate"] >= 2 for retrier in states[name]["Retry"])
+        # Bad input, a cancelled job or a crash would fail the same way again.
+        for never in (MediaRejected, JobEnded, job_steps.StepCrashed):
+            assert never.__name__ not in retried
+        assert not {"States.ALL", "States.TaskFailed"} & set(retried)
+
+
+def test_the_state_machine_is_standard_logged_and_traced(synthesized: Synthesized) -> None:
+    found = ids(synthesized)
+    props = synthesized.resources[found["state_machine"]]["Properties"]
+
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["StateMachineName"] == "herald-dev-media-jobs"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["Destinations"] == [
+        {
+            "CloudWatchLogsLogGroup": {
+                "LogGroupArn": {"Fn::GetAtt": [found["execution_log_group"], "Arn"]}
+            }
+        }
+    ]
+    assert props["RoleArn"] == {"Fn::GetAtt": [found["state_machine_role"], "Arn"]}
+    log_group = synthesized.resources[found["execution_log_group"]]["Properties"]
+    assert log_group["LogGroupName"].startswith("/aws/vendedlogs/states/")
+    assert log_group["RetentionInDays"] == 30
+
+
+def test_the_ffmpeg_function_has_the_layer_room_and_time_it_needs(
+    synthesized: Synthesized,
+) -> None:
+    found = ids(synthesized)
+    props = synthesized.resources[found["function"]]["Properties"]
+    media = synthesized.resources[synthesized.function_id("media")]["Properties"]
+
+    assert props["Handler"] == "functions.media.job_steps.handler"
+    assert props["Code"] == media["Code"]  # the media group's bundle
+    assert props["Layers"] == [{"Ref": found["dependencies_layer"]}, {"Ref": found["ffmpeg_layer"]}]
+    assert props["MemorySize"] == 3008
+    assert props["EphemeralStorage"] == {"Size": 10240}
+    assert props["Timeout"] == 900
+    assert props["Architectures"] == media["Architectures"] == ["x86_64"]
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": found["log_group"]}
+    # The media group's settings, under the steps' own service name; it starts no jobs.
+    expected = {
+        name: value
+        for name, value in media["Environment"]["Variables"].items()
+        if name != media_jobs.STATE_MACHINE_VARIABLE
+    } | {"POWERTOOLS_SERVICE_NAME": "herald-media-jobs"}
+    assert props["Environment"]["Variables"] == expected
+    layer = synthesized.resources[found["ffmpeg_layer"]]["Properties"]
+    assert layer["CompatibleArchitectures"] == ["x86_64"]
+
+
+def test_the_media_api_knows_the_state_machine(synthesized: Synthesized) -> None:
+    variables = synthesized.resources[synthesized.function_id("media")]["Properties"][
+        "Environment"
+    ]["Variables"]
+
+    assert variables[media_jobs.STATE_MACHINE_VARIABLE] == {
+        "Ref": ids(synthesized)["state_machine"]
+    }
+
+
+def grants(synthesized: Synthesized, role_id: str) -> set[tuple[str, str]]:
+    return {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, role_id)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def test_the_steps_reach_only_the_table_workspace_objects_and_the_bus(
+    synthesized: Synthesized,
+) -> None:
+    found = ids(synthesized)
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    trust = synthesized.resources[found["role"]]["Properties"]["AssumeRolePolicyDocument"]
+    objects = f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"
+
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
+    assert grants(synthesized, found["role"]) == {
+        ("logs:CreateLogStream", f"<{found['log_group']}.Arn>"),
+        ("logs:PutLogEvents", f"<{found['log_group']}.Arn>"),
+        *(
+            (action, f"<{lid(foundation.app_table)}.Arn>")
+            for action in media_jobs.STEP_TABLE_ACCESS
+        ),
+        ("s3:GetObject", objects),
+        ("s3:PutObject", objects),
+        ("s3:DeleteObject", objects),
+        ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }
+
+
+def test_the_state_machine_invokes_only_the_steps_function(synthesized: Synthesized) -> None:
+    found = ids(synthesized)
+    trust = synthesized.resources[found["state_machine_role"]]["Properties"][
+        "AssumeRolePolicyDocument"
+    ]
+    granted = grants(synthesized, found["state_machine_role"])
+    function = f"<{found['function']}.Arn>"
+
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "states.amazonaws.com"}]
+    assert {(a, r) for a, r in granted if r != "*"} == {
+        ("lambda:InvokeFunction", function),
+        ("lambda:InvokeFunction", f"{function}:*"),
+    }
+    # What supports no resource scope: log delivery (for the execution log) and X-Ray.
+    assert {a.split(":")[0] for a, r in granted if r == "*"} == {"logs", "xray"}
+
+
+def test_crashes_and_throttles_raise_alarms(synthesized: Synthesized) -> None:
+    alarms = [
+        alarm["Properties"] for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+    ]
+    function_id = ids(synthesized)["function"]
+
+    throttles = [
+        alarm
+        for alarm in alarms
+        if alarm["MetricName"] == "Throttles"
+        and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
+    ]
+    crashes = [alarm for alarm in alarms if alarm["MetricName"] == job_steps.CRASH_METRIC]
+    assert len(throttles) == 1
+    assert len(crashes) == 1
+    assert crashes[0]["Namespace"] == "Herald"
+    # Powertools names the service dimension after POWERTOOLS_SERVICE_NAME.
+    assert crashes[0]["Dimensions"] == [{"Name": "service", "Value": "herald-media-jobs"}]
+    assert media_jobs.CRASH_METRIC == job_steps.CRASH_METRIC

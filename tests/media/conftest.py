@@ -1,0 +1,37 @@
+"""The identity world serves the media tests too, with the media bucket created in moto."""
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from fastapi.testclient import TestClient
+
+from functions.shared.settings import get_settings
+from tests.identity.conftest import Herald, cloud, herald, quick_uniform_answers
+from tests.media.library_world import Library
+
+__all__ = ["cloud", "herald", "quick_uniform_answers"]
+
+
+@pytest.fixture
+def media_bucket(cloud: None) -> str:
+    """The media bucket, empty, in the test's moto account."""
+    name = get_settings().media_bucket
+    boto3.client("s3", region_name=get_settings().region).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def media(herald: Herald, media_bucket: str) -> Iterator[TestClient]:
+    """The media app, over HTTP."""
+    from functions.media.app import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def library(herald: Herald, media: TestClient) -> Library:
+    """A workspace (with its owner) whose library the test fills."""
+    owner = herald.sign_up("owner")
+    return Library(herald, media, owner, herald.create_workspace(owner)["id"])
