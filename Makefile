@@ -47,6 +47,8 @@ test: lint typecheck
 bench: setup
 	.venv/bin/python bench/cold_start.py
 	.venv/bin/python bench/auth.py
+	.venv/bin/python bench/publish_fanout.py
+	.venv/bin/python bench/media.py
 
 synth: setup
 	npx cdk synth --quiet
