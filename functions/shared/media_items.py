@@ -20,6 +20,11 @@ from functions.shared.identity_items import FindableItem
 from functions.shared.tables import key
 
 
+def whole(value: float | None) -> int | None:
+    """A count the item stores as a DynamoDB number (pixels, channels, hertz) as an int."""
+    return None if value is None else int(value)
+
+
 class MediaAssetItem(FindableItem):
     asset_id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()

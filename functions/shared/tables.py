@@ -18,6 +18,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -84,11 +85,16 @@ def query_page[M: AppItem](
     page: PageRequest,
     *,
     newest_first: bool = False,
+    filter_condition: Condition | None = None,
 ) -> tuple[list[M], str | None]:
-    """One page of a partition's items whose sort key starts with `sort_prefix` (consistent)."""
+    """One page of a partition's items whose sort key starts with `sort_prefix` (consistent).
+
+    A `filter_condition` is applied after the page is read, so a page may hold fewer than
+    `limit` items while `next_cursor` goes on."""
     result = model.query(
         partition,
         model.sk.startswith(sort_prefix),
+        filter_condition=filter_condition,
         limit=page.limit,
         last_evaluated_key=decode_cursor(
             page.cursor, partition_attribute="PK", partition=partition

@@ -19,7 +19,7 @@ from functions.media.domain.kinds import Kind
 from functions.media.domain.models import Asset
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem
+from functions.shared.media_items import MediaAssetItem, whole
 from functions.shared.problems import BadRequest, Conflict, NotFound
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
 
@@ -55,25 +55,21 @@ def asset_view(item: MediaAssetItem) -> Asset:
         source_asset_id=item.source_asset_id,
         thumbnail_url=asset_store.download_url(item.thumbnail_key) if item.thumbnail_key else None,
         container=item.container,
-        width=_int(item.width),
-        height=_int(item.height),
-        rotation=_int(item.rotation),
+        width=whole(item.width),
+        height=whole(item.height),
+        rotation=whole(item.rotation),
         duration_seconds=item.duration_seconds,
         frame_rate=item.frame_rate,
         video_codec=item.video_codec,
         audio_codec=item.audio_codec,
-        audio_channels=_int(item.audio_channels),
-        audio_sample_rate=_int(item.audio_sample_rate),
-        bit_rate=_int(item.bit_rate),
+        audio_channels=whole(item.audio_channels),
+        audio_sample_rate=whole(item.audio_sample_rate),
+        bit_rate=whole(item.bit_rate),
         faststart=item.faststart,
         created_by=item.created_by,
         created_at=item.created_at.isoformat(),
         updated_at=item.updated_at.isoformat(),
     )
-
-
-def _int(value: float | None) -> int | None:
-    return int(value) if value is not None else None
 
 
 def find_asset(access: WorkspaceAccess, asset_id: str) -> MediaAssetItem:

@@ -30,7 +30,7 @@ from functions.media.domain.job_operations import (
 from functions.media.domain.jobs_models import Job
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem
+from functions.shared.media_items import MediaAssetItem, whole
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import (
@@ -88,24 +88,20 @@ def probe_of(asset: MediaAssetItem) -> Probe:
     return Probe(
         kind=asset.kind,  # type: ignore[arg-type]  # checked against INPUT_KINDS first
         container=asset.container,
-        width=_whole(asset.width),
-        height=_whole(asset.height),
-        rotation=_whole(asset.rotation),
+        width=whole(asset.width),
+        height=whole(asset.height),
+        rotation=whole(asset.rotation),
         duration_seconds=asset.duration_seconds,
         frame_rate=asset.frame_rate,
         video_codec=asset.video_codec,
         audio_codec=asset.audio_codec,
-        audio_channels=_whole(asset.audio_channels),
-        audio_sample_rate=_whole(asset.audio_sample_rate),
-        bit_rate=_whole(asset.bit_rate),
+        audio_channels=whole(asset.audio_channels),
+        audio_sample_rate=whole(asset.audio_sample_rate),
+        bit_rate=whole(asset.bit_rate),
         faststart=asset.faststart,
         has_video=asset.video_codec is not None,
         has_audio=asset.audio_codec is not None,
     )
-
-
-def _whole(value: float | None) -> int | None:
-    return None if value is None else int(value)
 
 
 def check_inputs(workspace_id: str, operation: JobOperation) -> list[MediaAssetItem]:

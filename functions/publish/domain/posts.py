@@ -41,10 +41,16 @@ from functions.publish.domain.post_models import (
 )
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem
+from functions.shared.media_items import MediaAssetItem, whole
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
-from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
+from functions.shared.tables import (
+    conflict_on_condition_failure,
+    key,
+    query_page,
+    transaction,
+    utc_now,
+)
 
 EDITABLE = ("draft", "pending_approval", "scheduled")
 FINISHED_TARGET_STATES = ("published", "failed")
@@ -130,8 +136,8 @@ def asset_facts(workspace_id: str, ids: Iterable[str]) -> dict[str, preflight.As
             kind=item.kind,
             content_type=item.content_type,
             size_bytes=int(item.size_bytes),
-            width=int(item.width) if item.width is not None else None,
-            height=int(item.height) if item.height is not None else None,
+            width=whole(item.width),
+            height=whole(item.height),
             duration_seconds=item.duration_seconds,
             frame_rate=item.frame_rate,
             video_codec=item.video_codec,
@@ -436,19 +442,15 @@ def list_versions(
     access: WorkspaceAccess, post_id: str, page: PageRequest
 ) -> tuple[list[PostVersion], str | None]:
     find_post(access.workspace_id, post_id)
-    partition = key("WS", access.workspace_id)
-    result = PostVersionItem.query(
-        partition,
-        PostVersionItem.sk.startswith(key("POSTVER", post_id) + "#"),
-        limit=page.limit,
-        scan_index_forward=False,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
+    found, cursor = query_page(
+        PostVersionItem,
+        key("WS", access.workspace_id),
+        key("POSTVER", post_id) + "#",
+        page,
+        newest_first=True,
     )
     versions = []
-    for version in result:
+    for version in found:
         content = PostContent.model_validate(version.content)
         versions.append(
             PostVersion(
@@ -461,7 +463,7 @@ def list_versions(
                 edited_at=version.created_at.isoformat(),
             )
         )
-    return versions, encode_cursor(result.last_evaluated_key)
+    return versions, cursor
 
 
 # --- lists ---------------------------------------------------------------------------------------

@@ -16,9 +16,15 @@ from functions.publish.domain.post_models import (
 )
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
+from functions.shared.pagination import PageRequest
 from functions.shared.problems import NotFound
-from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
+from functions.shared.tables import (
+    conflict_on_condition_failure,
+    key,
+    query_page,
+    transaction,
+    utc_now,
+)
 
 
 def template_view(item: TemplateItem) -> Template:
@@ -86,19 +92,14 @@ def get_template(access: WorkspaceAccess, template_id: str) -> Template:
 def list_templates(
     access: WorkspaceAccess, page: PageRequest, category: str | None
 ) -> tuple[list[Template], str | None]:
-    partition = key("WS", access.workspace_id)
-    result = TemplateItem.query(
-        partition,
-        TemplateItem.sk.startswith("TEMPLATE#"),
+    found, cursor = query_page(
+        TemplateItem,
+        key("WS", access.workspace_id),
+        "TEMPLATE#",
+        page,
         filter_condition=(TemplateItem.category == category) if category else None,
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(
-            page.cursor, partition_attribute="PK", partition=partition
-        ),
-        consistent_read=True,
     )
-    items = [template_view(item) for item in result]
-    return items, encode_cursor(result.last_evaluated_key)
+    return [template_view(item) for item in found], cursor
 
 
 def update_template(access: WorkspaceAccess, template_id: str, body: TemplateUpdate) -> Template:
