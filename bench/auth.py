@@ -7,42 +7,30 @@ Prints medians of:
   match, which is what keeps sign-in from telling which addresses have accounts;
 - password reset request for a known and an unknown address (both held to the uniform floor);
 - token verification per request: the ES256 signature and claims alone, and the whole
-  `require_principal` dependency (signature plus the consistent session read, here from moto).
+  `principal_for` (signature plus the consistent session read, here from moto).
 
 moto answers in-process, so the DynamoDB and KMS parts are cheaper than over a network; argon2
 and signature work are what they are. Usage: `python bench/auth.py [--runs N]`.
 """
 
 import argparse
-import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (moto's fake credentials)
-    AWS_REGION="us-east-1",
-    AWS_DEFAULT_REGION="us-east-1",
-    HERALD_STAGE="test",
-    HERALD_MAIL_OUTBOX_DIR=tempfile.mkdtemp(prefix="herald-bench-outbox-"),
-    POWERTOOLS_LOG_LEVEL="WARNING",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from bench.moto_environment import use_moto_environment  # noqa: E402
+
+use_moto_environment()
 
 import boto3  # noqa: E402
-from fastapi.security import HTTPAuthorizationCredentials  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from functions.shared.auth import require_principal, verify_access_token  # noqa: E402
+from functions.shared.auth import principal_for, verify_access_token  # noqa: E402
 from functions.shared.settings import get_settings  # noqa: E402
 from functions.shared.tables import AppItem  # noqa: E402
 
@@ -136,13 +124,12 @@ def main() -> None:
             .post("/v1/auth/login", json={"email": "bench@example.com", "password": PASSWORD})
             .json()["access_token"]
         )
-        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
         verify_runs = runs * 40
         figures["token verification: signature and claims"] = _median_ms(
             lambda: verify_access_token(token), verify_runs
         )
         figures["token verification: with session check (moto)"] = _median_ms(
-            lambda: asyncio.run(require_principal(credentials)), verify_runs
+            lambda: principal_for(token), verify_runs
         )
 
     print(f"auth: medians over {runs} logins, {verify_runs} verifications (moto in-process)")

@@ -13,10 +13,8 @@ Usage: `python bench/publish_fanout.py [--runs N] [--delay-ms MS]`.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,17 +24,9 @@ from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (moto's fake credentials)
-    AWS_REGION="us-east-1",
-    AWS_DEFAULT_REGION="us-east-1",
-    HERALD_STAGE="test",
-    HERALD_MAIL_OUTBOX_DIR=tempfile.mkdtemp(prefix="herald-bench-outbox-"),
-    POWERTOOLS_LOG_LEVEL="WARNING",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from bench.moto_environment import use_moto_environment  # noqa: E402
+
+use_moto_environment()
 
 import boto3  # noqa: E402
 import httpx  # noqa: E402

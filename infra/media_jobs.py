@@ -3,7 +3,7 @@
     Probe -> Process -> Thumbnail -> Finalize          (each a task of the FFmpeg function)
       \\________\\___________\\__________\\___ any error -> RecordFailure -> JobFailed (Fail)
 
-One Lambda function runs every step (`functions.media.job_steps.handler`, told which by the
+One Lambda function runs every step (`functions.media.workers.job_steps.handler`, told which by the
 task's payload), with the media group's code, the dependency layer and the FFmpeg layer. Lambda
 service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
 retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
@@ -30,7 +30,7 @@ from infra.function_group import OBJECT_READ_WRITE, FunctionGroupConstruct
 from infra.nag import acknowledge, acknowledge_wildcard
 from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
 
-STEPS_HANDLER = "functions.media.job_steps.handler"
+STEPS_HANDLER = "functions.media.workers.job_steps.handler"
 SERVICE_NAME = "herald-media-jobs"
 # The steps read and write single items, in transactions too; they never query or delete.
 STEP_TABLE_ACCESS = (
@@ -39,7 +39,7 @@ STEP_TABLE_ACCESS = (
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
 )
-# Raised by a step for a failure worth another try (see functions/media/job_steps.py).
+# Raised by a step for a failure worth another try (see functions/media/workers/job_steps.py).
 TRANSIENT_ERRORS = ["TransientError", "Lambda.TooManyRequestsException"]
 # Emitted by the steps for a job that failed through no fault of its input.
 CRASH_METRIC = "MediaJobCrashes"

@@ -26,7 +26,7 @@ from infra.foundation import ARCHITECTURE, RUNTIME, Foundation, alarm
 from infra.function_group import FunctionGroupConstruct
 from infra.nag import acknowledge, acknowledge_wildcard
 
-HANDLER = "functions.publish.worker.handler"
+HANDLER = "functions.publish.workers.publisher.handler"
 
 
 class PublishWorker(Construct):

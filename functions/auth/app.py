@@ -1,5 +1,12 @@
-from functions.auth.routes import me, sessions, workspaces
-from functions.shared.app_factory import create_app, lambda_handler
+from functions.shared.http.app import create_app, lambda_handler
 
-app = create_app("auth", sessions.router, me.router, workspaces.router, workspaces.invites_router)
+app = create_app(
+    "auth",
+    routers=(
+        "functions.auth.routes.sessions:router",
+        "functions.auth.routes.me:router",
+        "functions.auth.routes.workspaces:router",
+        "functions.auth.routes.workspaces:invites_router",
+    ),
+)
 handler = lambda_handler(app)

@@ -1,5 +1,11 @@
-from functions.publish.routes import accounts, posts, templates
-from functions.shared.app_factory import create_app, lambda_handler
+from functions.shared.http.app import create_app, lambda_handler
 
-app = create_app("publish", accounts.router, posts.router, templates.router)
+app = create_app(
+    "publish",
+    routers=(
+        "functions.publish.routes.accounts:router",
+        "functions.publish.routes.posts:router",
+        "functions.publish.routes.templates:router",
+    ),
+)
 handler = lambda_handler(app)

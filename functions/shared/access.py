@@ -7,15 +7,11 @@ needs at least the role a route requires and an API key needs the route's scope;
 a scope (managing members, invites and API keys, deletion) are for people only.
 """
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
 
-from fastapi import Depends, Header, Path
-
-from functions.shared.auth import ApiKeyPrincipal, Principal, UserPrincipal, require_principal
-from functions.shared.problems import Forbidden, NotFound
+from functions.shared.auth import ApiKeyPrincipal, Principal, UserPrincipal
+from functions.shared.problems import FieldError, Forbidden, NotFound, ValidationFailed
 
 WORKSPACE_HEADER = "X-Workspace-Id"
 # ULIDs in Crockford base32, the form of every Herald id.
@@ -70,6 +66,26 @@ class Permission:
         return f"Requires the {self.role} role or above; {scope}."
 
 
+class Permissions:
+    """What each kind of route requires, named once for every group's routes.
+
+    The ones without a scope are people's decisions that no API key may take: approving posts
+    and the approval setting, connecting accounts, managing members, invites and keys.
+    """
+
+    MEMBERS = Permission(Role.VIEWER)
+    ADMINS = Permission(Role.ADMIN)
+    OWNERS = Permission(Role.OWNER)
+    WORKSPACE_READ = Permission(Role.VIEWER, Scope.WORKSPACE_READ)
+    ACTIVITY_READ = Permission(Role.VIEWER, Scope.ACTIVITY_READ)
+    ACCOUNTS_READ = Permission(Role.VIEWER, Scope.ACCOUNTS_READ)
+    ACCOUNTS_WRITE = Permission(Role.ADMIN, Scope.ACCOUNTS_WRITE)
+    POSTS_READ = Permission(Role.VIEWER, Scope.POSTS_READ)
+    POSTS_WRITE = Permission(Role.EDITOR, Scope.POSTS_WRITE)
+    MEDIA_READ = Permission(Role.VIEWER, Scope.MEDIA_READ)
+    MEDIA_WRITE = Permission(Role.EDITOR, Scope.MEDIA_WRITE)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkspaceAccess:
     """A request allowed to act in `workspace_id`; `role` is None for an API key."""
@@ -109,60 +125,13 @@ def authorize(principal: Principal, workspace_id: str, permission: Permission) -
     return WorkspaceAccess(principal=principal, workspace_id=workspace_id, role=role)
 
 
-AccessDependency = Callable[..., Awaitable[WorkspaceAccess]]
-
-
-def require_workspace(permission: Permission) -> AccessDependency:
-    """Dependency for routes acting in the workspace named by `X-Workspace-Id`.
-
-    API keys may leave the header out; their own workspace is used.
-    """
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(require_principal)],
-        workspace_id: Annotated[
-            str | None,
-            Header(
-                alias=WORKSPACE_HEADER,
-                pattern=ID_PATTERN,
-                description="The workspace (brand) the request acts in; optional for API keys.",
-            ),
-        ] = None,
-    ) -> WorkspaceAccess:
-        if workspace_id is None:
-            if not isinstance(principal, ApiKeyPrincipal):
-                raise _missing_header()
-            workspace_id = principal.workspace_id
-        return authorize(principal, workspace_id, permission)
-
-    return dependency
-
-
-def require_workspace_in_path(permission: Permission) -> AccessDependency:
-    """Dependency for `/v1/workspaces/{workspace_id}/...` routes."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(require_principal)],
-        workspace_id: Annotated[str, Path(pattern=ID_PATTERN, description="Workspace id.")],
-    ) -> WorkspaceAccess:
-        return authorize(principal, workspace_id, permission)
-
-    return dependency
-
-
-async def require_user(
-    principal: Annotated[Principal, Depends(require_principal)],
-) -> UserPrincipal:
-    """Dependency for routes about the signed-in person (profile, sessions): no API keys."""
-    if not isinstance(principal, UserPrincipal):
-        raise Forbidden("API keys cannot do this; sign in as a user.")
-    return principal
-
-
-def _missing_header() -> Exception:
-    from functions.shared.problems import FieldError, ValidationFailed
-
-    return ValidationFailed(
+def workspace_from_header(principal: Principal, header: str | None) -> str:
+    """The workspace a request names in `X-Workspace-Id`; an API key's own when left out."""
+    if header is not None:
+        return header
+    if isinstance(principal, ApiKeyPrincipal):
+        return principal.workspace_id
+    raise ValidationFailed(
         f"The {WORKSPACE_HEADER} header is required with a user access token.",
         errors=[
             FieldError(

@@ -1,4 +1,4 @@
-"""Who is calling: access tokens and API keys, verified as a FastAPI dependency.
+"""Who is calling: access tokens and API keys (the HTTP edge reads them from the request).
 
 Access tokens are ES256 JWTs signed by the auth function with an asymmetric KMS key; no other
 function can sign. Verification pins the algorithm before it looks at the key, so neither
@@ -17,10 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
-
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from typing import TYPE_CHECKING, Any
 
 from functions.shared.problems import ServiceUnavailable, Unauthorized
 from functions.shared.settings import get_settings
@@ -31,11 +28,6 @@ if TYPE_CHECKING:
 ACCESS_TOKEN_ALGORITHM = "ES256"  # noqa: S105 (an algorithm name, not a secret)
 CLOCK_SKEW_SECONDS = 30
 API_KEY_PREFIX = "hk_"
-
-bearer_scheme = HTTPBearer(
-    auto_error=False,
-    description="An access token from `POST /v1/auth/login`, or a workspace API key (`hk_...`).",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +190,8 @@ def _api_key_principal(secret: str) -> ApiKeyPrincipal:
     )
 
 
-async def require_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> Principal:
-    if credentials is None:
-        raise Unauthorized(
-            "A bearer token is required in the Authorization header.", token_presented=False
-        )
-    token = credentials.credentials
+def principal_for(token: str) -> Principal:
+    """Whoever presents `token`: an API key (`hk_...`) or a user's access token; 401 otherwise."""
     if token.startswith(API_KEY_PREFIX):
         return _api_key_principal(token)
     return _user_principal(token)

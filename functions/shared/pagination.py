@@ -8,9 +8,8 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeGuard
+from typing import Any, TypeGuard
 
-from fastapi import Query
 from pydantic import BaseModel, Field
 
 from functions.shared.problems import BadRequest
@@ -32,15 +31,6 @@ class Page[T](BaseModel):
 class PageRequest:
     limit: int
     cursor: str | None
-
-
-async def page_request(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")
-    ] = None,
-) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor)
 
 
 def encode_cursor(last_evaluated_key: DynamoKey | None) -> str | None:

@@ -1,4 +1,4 @@
-from functions.shared.app_factory import create_app, lambda_handler
+from functions.shared.http.app import create_app, lambda_handler
 
 app = create_app("webhooks")
 handler = lambda_handler(app)

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from functions.shared.groups import FunctionGroup
-from functions.shared.problems import ProblemDetails, problem_response
+from functions.shared.http.problems import problem_response
+from functions.shared.problems import ProblemDetails
 from infra.local.openapi import TITLE, group_apps, merged_openapi
 
 OPENAPI_PATH = "/openapi.json"

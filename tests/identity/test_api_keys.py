@@ -22,8 +22,9 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from functions.shared.access import Permission, Role, Scope, WorkspaceAccess, require_workspace
-from functions.shared.app_factory import create_app
+from functions.shared.access import Permission, Role, Scope, WorkspaceAccess
+from functions.shared.http.app import create_app
+from functions.shared.http.dependencies import require_workspace
 from functions.shared.groups import GROUPS
 from functions.shared.settings import get_settings
 from tests.identity.conftest import Account, Herald, unique_email
@@ -61,7 +62,9 @@ def probe_app(group_name: str, prefix: str) -> FastAPI:
     ) -> dict[str, str]:
         return {"workspace_id": access.workspace_id}
 
-    return create_app(group_name, router)
+    app = create_app(group_name)
+    app.include_router(router)
+    return app
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions.media import job_steps
 from functions.media.adapters.ffmpeg import MediaRejected
 from functions.media.domain.jobs_workflow import JobEnded
+from functions.media.workers import job_steps
 from infra import media_jobs
 from tests.infra.conftest import Synthesized
 from tests.infra.test_permissions import as_list, flatten, statements_of_role
@@ -132,7 +132,7 @@ def test_the_ffmpeg_function_has_the_layer_room_and_time_it_needs(
     props = synthesized.resources[found["function"]]["Properties"]
     media = synthesized.resources[synthesized.function_id("media")]["Properties"]
 
-    assert props["Handler"] == "functions.media.job_steps.handler"
+    assert props["Handler"] == "functions.media.workers.job_steps.handler"
     assert props["Code"] == media["Code"]  # the media group's bundle
     assert props["Layers"] == [{"Ref": found["dependencies_layer"]}, {"Ref": found["ffmpeg_layer"]}]
     assert props["MemorySize"] == 3008

@@ -351,7 +351,7 @@ def test_publish_worker(synthesized: Synthesized) -> None:
     worker = synthesized.stack.publish_worker
     props = synthesized.resources[synthesized.logical_id(worker.function)]["Properties"]
     assert props["FunctionName"] == "herald-dev-publish-worker"
-    assert props["Handler"] == "functions.publish.worker.handler"
+    assert props["Handler"] == "functions.publish.workers.publisher.handler"
     assert props["Timeout"] == 15 * 60
     publish = synthesized.stack.groups["publish"]
     assert props["Role"] == arn_of(synthesized.logical_id(publish.role))

@@ -27,13 +27,13 @@ from pynamodb.exceptions import (
 )
 from ulid import ULID
 
-from functions.media import job_steps
 from functions.media.adapters import asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.asset_items import MediaUsageItem
 from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import assets, jobs_workflow, probing, quotas
 from functions.media.domain.jobs_workflow import JobEnded, JobState, ProgressWriter
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
+from functions.media.workers import job_steps
 from functions.shared.activity import ActivityItem
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.problems import ServiceUnavailable

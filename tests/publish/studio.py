@@ -38,7 +38,7 @@ WORKER_NAME = "herald-local-publish-worker"
 
 
 def run_worker(event: dict[str, Any]) -> dict[str, Any]:
-    from functions.publish.worker import handler
+    from functions.publish.workers.publisher import handler
 
     result: dict[str, Any] = handler(event, lambda_context(WORKER_NAME))
     return result
@@ -194,7 +194,7 @@ def studio(cloud: None, herald: Herald, monkeypatch: pytest.MonkeyPatch) -> Iter
             LocalFunction(
                 name=WORKER_NAME,
                 arn=settings.publish_worker_arn,
-                handler="functions.publish.worker.handler",
+                handler="functions.publish.workers.publisher.handler",
                 timeout_seconds=900,
             )
         ]

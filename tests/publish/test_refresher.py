@@ -72,7 +72,7 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
 
 
 def run_refresher() -> dict[str, Any]:
-    from functions.publish.worker import handler
+    from functions.publish.workers.publisher import handler
 
     result: dict[str, Any] = handler(
         {"herald": "refresh-tokens"}, lambda_context("herald-publish-worker")
@@ -173,7 +173,7 @@ def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
 
 
 def test_an_unknown_task_is_an_error() -> None:
-    from functions.publish.worker import handler
+    from functions.publish.workers.publisher import handler
 
     with pytest.raises(ValueError, match="unknown task 'dance'"):
         handler({"herald": "dance"}, lambda_context("herald-publish-worker"))

@@ -6,14 +6,14 @@ import pytest
 from fastapi import APIRouter, Depends, Header
 from fastapi.testclient import TestClient
 
-from functions.shared.app_factory import create_app
 from functions.shared.pagination import (
     Page,
     PageRequest,
     decode_cursor,
     encode_cursor,
-    page_request,
 )
+from functions.shared.http.app import create_app
+from functions.shared.http.dependencies import page_request
 from functions.shared.problems import BadRequest
 
 WORKSPACE = "01JD5W3X8F2Q9Y7K6T4M2N1P0R"
@@ -34,7 +34,9 @@ async def list_posts(
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app("publish", router))
+    app = create_app("publish")
+    app.include_router(router)
+    return TestClient(app)
 
 
 HEADERS = {"X-Workspace-Id": WORKSPACE}

@@ -5,9 +5,9 @@ import logging
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from functions.shared.http.app import create_app
 from pydantic import BaseModel, Field
 
-from functions.shared.app_factory import create_app
 from functions.shared.observability import logger
 from functions.shared.problems import Conflict, NotFound
 
@@ -38,7 +38,9 @@ async def explode() -> None:
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app("media", router))
+    app = create_app("media")
+    app.include_router(router)
+    return TestClient(app)
 
 
 def test_validation_errors_list_every_field_with_a_json_pointer(client: TestClient) -> None:

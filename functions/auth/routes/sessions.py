@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.auth.domain.models import (
@@ -19,11 +19,13 @@ from functions.auth.domain.models import (
     Tokens,
 )
 from functions.auth.routes.requests import client_ip, user_agent
-from functions.shared.access import ID_PATTERN, require_user
-from functions.shared.auth import UserPrincipal, public_jwks
+from functions.shared.access import ID_PATTERN
+from functions.shared.auth import public_jwks
+from functions.shared.http.dependencies import (
+    CurrentUser,
+)
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
-Me = Annotated[UserPrincipal, Depends(require_user)]
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 CHECK_YOUR_EMAIL = "If the address can receive email, a message with the next step is on its way."
@@ -74,7 +76,7 @@ async def refresh(body: RefreshRequest) -> Tokens:
 
 
 @router.post("/logout", status_code=NO_CONTENT)
-async def logout(principal: Me) -> None:
+async def logout(principal: CurrentUser) -> None:
     """End this session: its refresh token and access tokens stop working at once."""
     from functions.auth.domain import accounts
 
@@ -82,7 +84,7 @@ async def logout(principal: Me) -> None:
 
 
 @router.post("/logout-all", status_code=NO_CONTENT)
-async def logout_all(principal: Me) -> None:
+async def logout_all(principal: CurrentUser) -> None:
     """End every session of this user, this one included."""
     from functions.auth.domain import accounts
 
@@ -90,7 +92,7 @@ async def logout_all(principal: Me) -> None:
 
 
 @router.get("/sessions")
-async def list_sessions(principal: Me) -> list[Session]:
+async def list_sessions(principal: CurrentUser) -> list[Session]:
     """The devices signed in to this account, most recently used first."""
     from functions.auth.domain import accounts
 
@@ -98,14 +100,16 @@ async def list_sessions(principal: Me) -> list[Session]:
 
 
 @router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
-async def end_session(principal: Me, session_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> None:
+async def end_session(
+    principal: CurrentUser, session_id: Annotated[str, Path(pattern=ID_PATTERN)]
+) -> None:
     from functions.auth.domain import accounts
 
     await run_in_threadpool(accounts.end_session, principal, session_id)
 
 
 @router.post("/password/change", status_code=NO_CONTENT)
-async def change_password(principal: Me, body: PasswordChange) -> None:
+async def change_password(principal: CurrentUser, body: PasswordChange) -> None:
     """Change the password; every other session is ended."""
     from functions.auth.domain import accounts
 

@@ -18,42 +18,34 @@ from functions.auth.domain.models import (
     WorkspaceCreate,
     WorkspaceUpdate,
 )
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_user,
+from functions.shared.access import ID_PATTERN, Permissions, WorkspaceAccess
+from functions.shared.http.dependencies import (
+    CurrentUser,
+    Paging,
     require_workspace_in_path,
 )
-from functions.shared.auth import UserPrincipal
-from functions.shared.pagination import Page, PageRequest, page_request
+from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 invites_router = APIRouter(prefix="/v1/invites", tags=["workspaces"])
 
-Me = Annotated[UserPrincipal, Depends(require_user)]
-Paging = Annotated[PageRequest, Depends(page_request)]
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 ItemId = Annotated[str, Path(pattern=ID_PATTERN)]
 
-READ = Permission(Role.VIEWER, Scope.WORKSPACE_READ)
-READ_ACTIVITY = Permission(Role.VIEWER, Scope.ACTIVITY_READ)
-MEMBER_ONLY = Permission(Role.VIEWER)
-ADMIN = Permission(Role.ADMIN)
-OWNER = Permission(Role.OWNER)
 
-
-ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(READ))]
-ActivityAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(READ_ACTIVITY))]
-MemberAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(MEMBER_ONLY))]
-AdminAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(ADMIN))]
-OwnerAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(OWNER))]
+ReadAccess = Annotated[
+    WorkspaceAccess, Depends(require_workspace_in_path(Permissions.WORKSPACE_READ))
+]
+ActivityAccess = Annotated[
+    WorkspaceAccess, Depends(require_workspace_in_path(Permissions.ACTIVITY_READ))
+]
+MemberAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(Permissions.MEMBERS))]
+AdminAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(Permissions.ADMINS))]
+OwnerAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(Permissions.OWNERS))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_workspace(principal: Me, body: WorkspaceCreate) -> Workspace:
+async def create_workspace(principal: CurrentUser, body: WorkspaceCreate) -> Workspace:
     """Create a workspace; you become its owner (and it becomes your default if you had none)."""
     from functions.auth.domain import workspaces
 
@@ -61,7 +53,7 @@ async def create_workspace(principal: Me, body: WorkspaceCreate) -> Workspace:
 
 
 @router.get("")
-async def list_workspaces(principal: Me, page: Paging) -> Page[Workspace]:
+async def list_workspaces(principal: CurrentUser, page: Paging) -> Page[Workspace]:
     """The workspaces you belong to, each with your role."""
     from functions.auth.domain import workspaces
 
@@ -69,14 +61,14 @@ async def list_workspaces(principal: Me, page: Paging) -> Page[Workspace]:
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{workspace_id}", description=READ.description)
+@router.get("/{workspace_id}", description=Permissions.WORKSPACE_READ.description)
 async def get_workspace(access: ReadAccess) -> Workspace:
     from functions.auth.domain import workspaces
 
     return await run_in_threadpool(workspaces.get_workspace, access)
 
 
-@router.patch("/{workspace_id}", description=ADMIN.description)
+@router.patch("/{workspace_id}", description=Permissions.ADMINS.description)
 async def update_workspace(access: AdminAccess, body: WorkspaceUpdate) -> Workspace:
     """Change name, slug, logo or time zone."""
     from functions.auth.domain import workspaces
@@ -84,7 +76,9 @@ async def update_workspace(access: AdminAccess, body: WorkspaceUpdate) -> Worksp
     return await run_in_threadpool(workspaces.update_workspace, access, body)
 
 
-@router.delete("/{workspace_id}", description=OWNER.description, status_code=NO_CONTENT)
+@router.delete(
+    "/{workspace_id}", description=Permissions.OWNERS.description, status_code=NO_CONTENT
+)
 async def delete_workspace(access: OwnerAccess) -> None:
     """Delete the workspace: every member loses access at once, and what it held is removed."""
     from functions.auth.domain import workspaces
@@ -92,7 +86,7 @@ async def delete_workspace(access: OwnerAccess) -> None:
     await run_in_threadpool(workspaces.delete_workspace, access)
 
 
-@router.post("/{workspace_id}/default", description=MEMBER_ONLY.description)
+@router.post("/{workspace_id}/default", description=Permissions.MEMBERS.description)
 async def set_default_workspace(access: MemberAccess) -> Workspace:
     """Make this your default workspace (the one the dashboard opens)."""
     from functions.auth.domain import workspaces
@@ -100,7 +94,7 @@ async def set_default_workspace(access: MemberAccess) -> Workspace:
     return await run_in_threadpool(workspaces.set_default_workspace, access)
 
 
-@router.get("/{workspace_id}/members", description=READ.description)
+@router.get("/{workspace_id}/members", description=Permissions.WORKSPACE_READ.description)
 async def list_members(access: ReadAccess, page: Paging) -> Page[Member]:
     from functions.auth.domain import workspaces
 
@@ -108,7 +102,7 @@ async def list_members(access: ReadAccess, page: Paging) -> Page[Member]:
     return Page(items=items, next_cursor=cursor)
 
 
-@router.patch("/{workspace_id}/members/{user_id}", description=ADMIN.description)
+@router.patch("/{workspace_id}/members/{user_id}", description=Permissions.ADMINS.description)
 async def change_member_role(access: AdminAccess, user_id: ItemId, body: MemberUpdate) -> Member:
     """Change a member's role. Only owners grant or remove ownership; the last owner stays."""
     from functions.auth.domain import workspaces
@@ -128,7 +122,9 @@ async def remove_member(access: MemberAccess, user_id: ItemId) -> None:
 
 
 @router.post(
-    "/{workspace_id}/invites", status_code=status.HTTP_201_CREATED, description=ADMIN.description
+    "/{workspace_id}/invites",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.ADMINS.description,
 )
 async def create_invite(access: AdminAccess, body: InviteCreate) -> Invite:
     """Invite an email address with a role; a single-use link valid 7 days is emailed."""
@@ -137,7 +133,7 @@ async def create_invite(access: AdminAccess, body: InviteCreate) -> Invite:
     return await run_in_threadpool(invites.create_invite, access, body)
 
 
-@router.get("/{workspace_id}/invites", description=ADMIN.description)
+@router.get("/{workspace_id}/invites", description=Permissions.ADMINS.description)
 async def list_invites(access: AdminAccess, page: Paging) -> Page[Invite]:
     from functions.auth.domain import invites
 
@@ -146,7 +142,9 @@ async def list_invites(access: AdminAccess, page: Paging) -> Page[Invite]:
 
 
 @router.delete(
-    "/{workspace_id}/invites/{invite_id}", description=ADMIN.description, status_code=NO_CONTENT
+    "/{workspace_id}/invites/{invite_id}",
+    description=Permissions.ADMINS.description,
+    status_code=NO_CONTENT,
 )
 async def delete_invite(access: AdminAccess, invite_id: ItemId) -> None:
     from functions.auth.domain import invites
@@ -155,7 +153,9 @@ async def delete_invite(access: AdminAccess, invite_id: ItemId) -> None:
 
 
 @invites_router.post("/{token}/accept")
-async def accept_invite(principal: Me, token: Annotated[str, Path(max_length=200)]) -> Workspace:
+async def accept_invite(
+    principal: CurrentUser, token: Annotated[str, Path(max_length=200)]
+) -> Workspace:
     """Join the workspace you were invited to (signed in with the invited address)."""
     from functions.auth.domain import invites
 
@@ -163,7 +163,9 @@ async def accept_invite(principal: Me, token: Annotated[str, Path(max_length=200
 
 
 @router.post(
-    "/{workspace_id}/api-keys", status_code=status.HTTP_201_CREATED, description=ADMIN.description
+    "/{workspace_id}/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.ADMINS.description,
 )
 async def create_api_key(access: AdminAccess, body: ApiKeyCreate) -> ApiKeyCreated:
     """Create an API key. The key is in this response only; Herald keeps just its digest."""
@@ -172,7 +174,7 @@ async def create_api_key(access: AdminAccess, body: ApiKeyCreate) -> ApiKeyCreat
     return await run_in_threadpool(api_keys.create_api_key, access, body)
 
 
-@router.get("/{workspace_id}/api-keys", description=ADMIN.description)
+@router.get("/{workspace_id}/api-keys", description=Permissions.ADMINS.description)
 async def list_api_keys(access: AdminAccess, page: Paging) -> Page[ApiKey]:
     from functions.auth.domain import api_keys
 
@@ -181,7 +183,9 @@ async def list_api_keys(access: AdminAccess, page: Paging) -> Page[ApiKey]:
 
 
 @router.delete(
-    "/{workspace_id}/api-keys/{key_id}", description=ADMIN.description, status_code=NO_CONTENT
+    "/{workspace_id}/api-keys/{key_id}",
+    description=Permissions.ADMINS.description,
+    status_code=NO_CONTENT,
 )
 async def revoke_api_key(access: AdminAccess, key_id: ItemId) -> None:
     """Revoke an API key; it stops working on its very next request."""
@@ -190,7 +194,7 @@ async def revoke_api_key(access: AdminAccess, key_id: ItemId) -> None:
     await run_in_threadpool(api_keys.revoke_api_key, access, key_id)
 
 
-@router.get("/{workspace_id}/activity", description=READ_ACTIVITY.description)
+@router.get("/{workspace_id}/activity", description=Permissions.ACTIVITY_READ.description)
 async def list_activity(access: ActivityAccess, page: Paging) -> Page[Activity]:
     """Who did what, newest first."""
     from functions.auth.domain import activity

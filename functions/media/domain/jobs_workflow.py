@@ -1,4 +1,4 @@
-"""The steps of the media job workflow, run by `functions/media/job_steps.py`.
+"""The steps of the media job workflow, run by `functions/media/workers/job_steps.py`.
 
 Probe -> Process -> Thumbnail -> Finalize; any error -> RecordFailure (see infra/media_jobs.py).
 Each step takes the job's state (what the steps before it found and made) and returns it with

@@ -2,30 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.media.domain.models import Asset, ImageRequest
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_workspace,
+from functions.shared.access import ID_PATTERN, Permissions
+from functions.shared.http.dependencies import (
+    MediaWriter,
 )
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
-WRITE = Permission(Role.EDITOR, Scope.MEDIA_WRITE)
-WriteAccess = Annotated[WorkspaceAccess, Depends(require_workspace(WRITE))]
 AssetId = Annotated[str, Path(pattern=ID_PATTERN, description="The source image's asset id.")]
 
 
 @router.post(
-    "/{asset_id}/image", status_code=status.HTTP_201_CREATED, description=WRITE.description
+    "/{asset_id}/image",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.MEDIA_WRITE.description,
 )
-async def transform_image(access: WriteAccess, asset_id: AssetId, body: ImageRequest) -> Asset:
+async def transform_image(access: MediaWriter, asset_id: AssetId, body: ImageRequest) -> Asset:
     """Make a new image from this one: resize (keeping the aspect ratio), crop (a box of the
     upright image), fit with padding, or a platform preset (cropped to fill, or fitted), as
     JPEG, PNG or WebP. The result is upright (EXIF orientation applied), in sRGB and without

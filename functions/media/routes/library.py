@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.media.domain.kinds import Kind
@@ -16,31 +16,26 @@ from functions.media.domain.models import (
     UploadRequest,
     Usage,
 )
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_workspace,
+from functions.shared.access import ID_PATTERN, Permissions
+from functions.shared.http.dependencies import (
+    MediaReader,
+    MediaWriter,
+    Paging,
 )
-from functions.shared.pagination import Page, PageRequest, page_request
+from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
-READ = Permission(Role.VIEWER, Scope.MEDIA_READ)
-WRITE = Permission(Role.EDITOR, Scope.MEDIA_WRITE)
-ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
-WriteAccess = Annotated[WorkspaceAccess, Depends(require_workspace(WRITE))]
 AssetId = Annotated[str, Path(pattern=ID_PATTERN, description="Asset id.")]
 UploadId = Annotated[
     str, Path(pattern=ID_PATTERN, description="The `upload_id` from POST /v1/media/uploads.")
 ]
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
-@router.post("/uploads", status_code=status.HTTP_201_CREATED, description=WRITE.description)
-async def start_upload(access: WriteAccess, body: UploadRequest) -> Upload:
+@router.post(
+    "/uploads", status_code=status.HTTP_201_CREATED, description=Permissions.MEDIA_WRITE.description
+)
+async def start_upload(access: MediaWriter, body: UploadRequest) -> Upload:
     """Get a form to upload one file straight to storage (this type, at most `size_bytes`,
     within 15 minutes): POST `fields` and then the file (as `file`) to `url` as
     multipart/form-data, then call POST /v1/media/uploads/{upload_id}/complete.
@@ -56,9 +51,9 @@ async def start_upload(access: WriteAccess, body: UploadRequest) -> Upload:
 @router.post(
     "/uploads/{upload_id}/complete",
     status_code=status.HTTP_201_CREATED,
-    description=WRITE.description,
+    description=Permissions.MEDIA_WRITE.description,
 )
-async def complete_upload(access: WriteAccess, upload_id: UploadId) -> Asset:
+async def complete_upload(access: MediaWriter, upload_id: UploadId) -> Asset:
     """Check the uploaded file and add it to the library.
 
     The file's bytes decide what it is: 400 (problem type `urn:herald:problem:media-rejected`,
@@ -70,8 +65,10 @@ async def complete_upload(access: WriteAccess, upload_id: UploadId) -> Asset:
     return await run_in_threadpool(uploads.complete_upload, access, upload_id)
 
 
-@router.post("/import", status_code=status.HTTP_201_CREATED, description=WRITE.description)
-async def import_media(access: WriteAccess, body: ImportRequest) -> Asset:
+@router.post(
+    "/import", status_code=status.HTTP_201_CREATED, description=Permissions.MEDIA_WRITE.description
+)
+async def import_media(access: MediaWriter, body: ImportRequest) -> Asset:
     """Fetch a file from an https URL into the library (at most 256 MiB, within 20 s).
 
     The URL and every redirect must lead to public internet addresses (422 otherwise); the file
@@ -82,17 +79,17 @@ async def import_media(access: WriteAccess, body: ImportRequest) -> Asset:
     return await run_in_threadpool(importing.import_from_url, access, body)
 
 
-@router.get("/usage", description=READ.description)
-async def get_usage(access: ReadAccess) -> Usage:
+@router.get("/usage", description=Permissions.MEDIA_READ.description)
+async def get_usage(access: MediaReader) -> Usage:
     """How much of its storage quota the workspace's library uses."""
     from functions.media.domain import library
 
     return await run_in_threadpool(library.usage, access)
 
 
-@router.get("", description=READ.description)
+@router.get("", description=Permissions.MEDIA_READ.description)
 async def list_assets(
-    access: ReadAccess,
+    access: MediaReader,
     page: Paging,
     kind: Annotated[Kind | None, Query(description="Only assets of this kind.")] = None,
     label: Annotated[
@@ -120,31 +117,35 @@ async def list_assets(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{asset_id}", description=READ.description)
-async def get_asset(access: ReadAccess, asset_id: AssetId) -> Asset:
+@router.get("/{asset_id}", description=Permissions.MEDIA_READ.description)
+async def get_asset(access: MediaReader, asset_id: AssetId) -> Asset:
     from functions.media.domain import library
 
     return await run_in_threadpool(library.get_asset, access, asset_id)
 
 
-@router.patch("/{asset_id}", description=WRITE.description)
-async def update_asset(access: WriteAccess, asset_id: AssetId, body: AssetUpdate) -> Asset:
+@router.patch("/{asset_id}", description=Permissions.MEDIA_WRITE.description)
+async def update_asset(access: MediaWriter, asset_id: AssetId, body: AssetUpdate) -> Asset:
     """Rename, relabel or set the alt text (null removes labels or alt text)."""
     from functions.media.domain import library
 
     return await run_in_threadpool(library.update_asset, access, asset_id, body)
 
 
-@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, description=WRITE.description)
-async def delete_asset(access: WriteAccess, asset_id: AssetId) -> None:
+@router.delete(
+    "/{asset_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=Permissions.MEDIA_WRITE.description,
+)
+async def delete_asset(access: MediaWriter, asset_id: AssetId) -> None:
     """Delete the asset and its files; its bytes no longer count against the quota."""
     from functions.media.domain import library
 
     await run_in_threadpool(library.delete_asset, access, asset_id)
 
 
-@router.get("/{asset_id}/download", description=READ.description)
-async def download_asset(access: ReadAccess, asset_id: AssetId) -> Download:
+@router.get("/{asset_id}/download", description=Permissions.MEDIA_READ.description)
+async def download_asset(access: MediaReader, asset_id: AssetId) -> Download:
     """A link that downloads the file under its name, valid for 5 minutes."""
     from functions.media.domain import library
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -15,48 +15,42 @@ from functions.publish.domain.models import (
     SelectionChoice,
 )
 from functions.publish.domain.platforms import OAUTH_PLATFORMS, PLATFORMS, PlatformInfo
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_workspace,
+from functions.shared.access import ID_PATTERN, Permissions
+from functions.shared.http.dependencies import (
+    AccountsManager,
+    AccountsReader,
+    Paging,
+    WorkspaceAdmin,
 )
-from functions.shared.pagination import Page, PageRequest, page_request
+from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
-READ = Permission(Role.VIEWER, Scope.ACCOUNTS_READ)
-MANAGE = Permission(Role.ADMIN, Scope.ACCOUNTS_WRITE)
-ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
-ManageAccess = Annotated[WorkspaceAccess, Depends(require_workspace(MANAGE))]
 # OAuth logins belong to a person: API keys cannot start or finish one.
-CONNECT = Permission(Role.ADMIN)
-ConnectAccess = Annotated[WorkspaceAccess, Depends(require_workspace(CONNECT))]
 OAuthPlatform = Annotated[
     str, Path(pattern="^(" + "|".join(OAUTH_PLATFORMS) + ")$", description="The platform.")
 ]
-Paging = Annotated[PageRequest, Depends(page_request)]
 AccountId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-@router.get("/platforms", description=READ.description)
-async def list_platforms(access: ReadAccess) -> list[PlatformInfo]:
+@router.get("/platforms", description=Permissions.ACCOUNTS_READ.description)
+async def list_platforms(access: AccountsReader) -> list[PlatformInfo]:
     """Every platform with its content types and limits: the rules preflight enforces."""
     return list(PLATFORMS)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, description=MANAGE.description)
-async def add_account(access: ManageAccess, body: SandboxAccountCreate) -> Account:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, description=Permissions.ACCOUNTS_WRITE.description
+)
+async def add_account(access: AccountsManager, body: SandboxAccountCreate) -> Account:
     """Add the built-in sandbox account (real platforms connect through OAuth)."""
     from functions.publish.domain import accounts
 
     return await run_in_threadpool(accounts.add_sandbox_account, access, body)
 
 
-@router.post("/connect/{platform}", description=CONNECT.description)
-async def connect(access: ConnectAccess, platform: OAuthPlatform) -> ConnectStart:
+@router.post("/connect/{platform}", description=Permissions.ADMINS.description)
+async def connect(access: WorkspaceAdmin, platform: OAuthPlatform) -> ConnectStart:
     """Start connecting a platform: send the browser to `authorization_url`."""
     from functions.publish.domain import connections
 
@@ -88,8 +82,8 @@ async def callback(
     return RedirectResponse(target, status_code=status.HTTP_302_FOUND)
 
 
-@router.get("/selections/{selection_id}", description=CONNECT.description)
-async def get_selection(access: ConnectAccess, selection_id: AccountId) -> Selection:
+@router.get("/selections/{selection_id}", description=Permissions.ADMINS.description)
+async def get_selection(access: WorkspaceAdmin, selection_id: AccountId) -> Selection:
     """The pages, organizations or channels one login exposed, to choose from."""
     from functions.publish.domain import connections
 
@@ -99,10 +93,10 @@ async def get_selection(access: ConnectAccess, selection_id: AccountId) -> Selec
 @router.post(
     "/selections/{selection_id}",
     status_code=status.HTTP_201_CREATED,
-    description=CONNECT.description,
+    description=Permissions.ADMINS.description,
 )
 async def choose(
-    access: ConnectAccess, selection_id: AccountId, body: SelectionChoice
+    access: WorkspaceAdmin, selection_id: AccountId, body: SelectionChoice
 ) -> list[Account]:
     """Add the chosen identities as accounts."""
     from functions.publish.domain import connections
@@ -110,23 +104,23 @@ async def choose(
     return await run_in_threadpool(connections.choose, access, selection_id, body)
 
 
-@router.get("", description=READ.description)
-async def list_accounts(access: ReadAccess, page: Paging) -> Page[Account]:
+@router.get("", description=Permissions.ACCOUNTS_READ.description)
+async def list_accounts(access: AccountsReader, page: Paging) -> Page[Account]:
     from functions.publish.domain import accounts
 
     items, cursor = await run_in_threadpool(accounts.list_accounts, access, page)
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{account_id}", description=READ.description)
-async def get_account(access: ReadAccess, account_id: AccountId) -> Account:
+@router.get("/{account_id}", description=Permissions.ACCOUNTS_READ.description)
+async def get_account(access: AccountsReader, account_id: AccountId) -> Account:
     from functions.publish.domain import accounts
 
     return await run_in_threadpool(accounts.get_account, access, account_id)
 
 
-@router.post("/{account_id}/check", description=MANAGE.description)
-async def check_account(access: ManageAccess, account_id: AccountId) -> CheckResult:
+@router.post("/{account_id}/check", description=Permissions.ACCOUNTS_WRITE.description)
+async def check_account(access: AccountsManager, account_id: AccountId) -> CheckResult:
     """Verify the connection live with the platform."""
     from functions.publish.domain import accounts
 
@@ -134,9 +128,11 @@ async def check_account(access: ManageAccess, account_id: AccountId) -> CheckRes
 
 
 @router.delete(
-    "/{account_id}", status_code=status.HTTP_204_NO_CONTENT, description=MANAGE.description
+    "/{account_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=Permissions.ACCOUNTS_WRITE.description,
 )
-async def disconnect_account(access: ManageAccess, account_id: AccountId) -> None:
+async def disconnect_account(access: AccountsManager, account_id: AccountId) -> None:
     """Disconnect the account and delete its tokens."""
     from functions.publish.domain import accounts
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.post_models import (
@@ -22,33 +22,24 @@ from functions.publish.domain.post_models import (
     RetryResult,
     ScheduleRequest,
 )
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_workspace,
+from functions.shared.access import ID_PATTERN, Permissions
+from functions.shared.http.dependencies import (
+    Paging,
+    PostsReader,
+    PostsWriter,
+    WorkspaceAdmin,
 )
-from functions.shared.pagination import Page, PageRequest, page_request
+from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
-READ = Permission(Role.VIEWER, Scope.POSTS_READ)
-WRITE = Permission(Role.EDITOR, Scope.POSTS_WRITE)
-# Approving is a person's decision, and so is turning approval on or off.
-APPROVE = Permission(Role.ADMIN)
-ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
-WriteAccess = Annotated[WorkspaceAccess, Depends(require_workspace(WRITE))]
-ApproveAccess = Annotated[WorkspaceAccess, Depends(require_workspace(APPROVE))]
-Paging = Annotated[PageRequest, Depends(page_request)]
 PostId = Annotated[str, Path(pattern=ID_PATTERN, description="The post.")]
 AccountFilter = Annotated[str | None, Query(pattern=ID_PATTERN)]
 
 
-@router.get("", description=READ.description)
+@router.get("", description=Permissions.POSTS_READ.description)
 async def list_posts(
-    access: ReadAccess,
+    access: PostsReader,
     paging: Paging,
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
     account_id: AccountFilter = None,
@@ -82,17 +73,19 @@ async def list_posts(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, description=WRITE.description)
-async def create_post(access: WriteAccess, body: PostCreate) -> Post:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, description=Permissions.POSTS_WRITE.description
+)
+async def create_post(access: PostsWriter, body: PostCreate) -> Post:
     """A draft; the answer carries its preflight."""
     from functions.publish.domain import posts
 
     return await run_in_threadpool(posts.create_post, access, body)
 
 
-@router.get("/calendar", description=READ.description)
+@router.get("/calendar", description=Permissions.POSTS_READ.description)
 async def calendar(
-    access: ReadAccess,
+    access: PostsReader,
     paging: Paging,
     start: Annotated[datetime, Query(alias="from", description="RFC 3339, with an offset.")],
     end: Annotated[datetime, Query(alias="to", description="RFC 3339, with an offset.")],
@@ -111,32 +104,32 @@ async def calendar(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/settings", description=READ.description)
-async def get_settings(access: ReadAccess) -> PublishingSettings:
+@router.get("/settings", description=Permissions.POSTS_READ.description)
+async def get_settings(access: PostsReader) -> PublishingSettings:
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.get_settings, access)
 
 
-@router.put("/settings", description=APPROVE.description)
-async def put_settings(access: ApproveAccess, body: PublishingSettings) -> PublishingSettings:
+@router.put("/settings", description=Permissions.ADMINS.description)
+async def put_settings(access: WorkspaceAdmin, body: PublishingSettings) -> PublishingSettings:
     """Turn approval on or off for the workspace."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.put_settings, access, body)
 
 
-@router.get("/queue/slots", description=READ.description)
-async def get_slots(access: ReadAccess, account_id: AccountFilter = None) -> QueueSlots:
+@router.get("/queue/slots", description=Permissions.POSTS_READ.description)
+async def get_slots(access: PostsReader, account_id: AccountFilter = None) -> QueueSlots:
     """The queue's weekly slots: the workspace's, or one account's."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.get_slots, access, account_id)
 
 
-@router.put("/queue/slots", description=WRITE.description)
+@router.put("/queue/slots", description=Permissions.POSTS_WRITE.description)
 async def put_slots(
-    access: WriteAccess, body: QueueSlots, account_id: AccountFilter = None
+    access: PostsWriter, body: QueueSlots, account_id: AccountFilter = None
 ) -> QueueSlots:
     from functions.publish.domain import scheduling
 
@@ -145,7 +138,7 @@ async def put_slots(
 
 @router.post(
     "/bulk",
-    description=WRITE.description,
+    description=Permissions.POSTS_WRITE.description,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -154,7 +147,7 @@ async def put_slots(
     },
 )
 async def bulk_schedule(
-    access: WriteAccess, csv_body: Annotated[bytes, Body(media_type="text/csv")]
+    access: PostsWriter, csv_body: Annotated[bytes, Body(media_type="text/csv")]
 ) -> BulkReport:
     """Create and schedule one post per CSV row (columns: `text`, `accounts`, `at`, and
     optionally `media`, `labels`, `first_comment`); each row is reported."""
@@ -163,23 +156,27 @@ async def bulk_schedule(
     return await run_in_threadpool(bulk.import_csv, access, csv_body)
 
 
-@router.get("/{post_id}", description=READ.description)
-async def get_post(access: ReadAccess, post_id: PostId) -> Post:
+@router.get("/{post_id}", description=Permissions.POSTS_READ.description)
+async def get_post(access: PostsReader, post_id: PostId) -> Post:
     from functions.publish.domain import posts
 
     return await run_in_threadpool(posts.get_post, access, post_id)
 
 
-@router.patch("/{post_id}", description=WRITE.description)
-async def update_post(access: WriteAccess, post_id: PostId, body: PostUpdate) -> Post:
+@router.patch("/{post_id}", description=Permissions.POSTS_WRITE.description)
+async def update_post(access: PostsWriter, post_id: PostId, body: PostUpdate) -> Post:
     """Edit content or labels; a new revision, kept in the version history."""
     from functions.publish.domain import posts
 
     return await run_in_threadpool(posts.update_post, access, post_id, body)
 
 
-@router.delete("/{post_id}", status_code=status.HTTP_204_NO_CONTENT, description=WRITE.description)
-async def delete_post(access: WriteAccess, post_id: PostId) -> Response:
+@router.delete(
+    "/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=Permissions.POSTS_WRITE.description,
+)
+async def delete_post(access: PostsWriter, post_id: PostId) -> Response:
     from functions.publish.domain import posts
 
     await run_in_threadpool(posts.delete_post, access, post_id)
@@ -187,16 +184,18 @@ async def delete_post(access: WriteAccess, post_id: PostId) -> Response:
 
 
 @router.post(
-    "/{post_id}/duplicate", status_code=status.HTTP_201_CREATED, description=WRITE.description
+    "/{post_id}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.POSTS_WRITE.description,
 )
-async def duplicate_post(access: WriteAccess, post_id: PostId) -> Post:
+async def duplicate_post(access: PostsWriter, post_id: PostId) -> Post:
     from functions.publish.domain import posts
 
     return await run_in_threadpool(posts.duplicate_post, access, post_id)
 
 
-@router.get("/{post_id}/versions", description=READ.description)
-async def list_versions(access: ReadAccess, post_id: PostId, paging: Paging) -> Page[PostVersion]:
+@router.get("/{post_id}/versions", description=Permissions.POSTS_READ.description)
+async def list_versions(access: PostsReader, post_id: PostId, paging: Paging) -> Page[PostVersion]:
     """Every revision of the content, newest first."""
     from functions.publish.domain import posts
 
@@ -204,24 +203,24 @@ async def list_versions(access: ReadAccess, post_id: PostId, paging: Paging) -> 
     return Page(items=items, next_cursor=cursor)
 
 
-@router.post("/{post_id}/validate", description=READ.description)
-async def validate_post(access: ReadAccess, post_id: PostId) -> Preflight:
+@router.post("/{post_id}/validate", description=Permissions.POSTS_READ.description)
+async def validate_post(access: PostsReader, post_id: PostId) -> Preflight:
     """Preflight: every problem per target, with a fix where one exists."""
     from functions.publish.domain import posts
 
     return await run_in_threadpool(posts.validate_post, access, post_id)
 
 
-@router.post("/{post_id}/schedule", description=WRITE.description)
-async def schedule_post(access: WriteAccess, post_id: PostId, body: ScheduleRequest) -> Post:
+@router.post("/{post_id}/schedule", description=Permissions.POSTS_WRITE.description)
+async def schedule_post(access: PostsWriter, post_id: PostId, body: ScheduleRequest) -> Post:
     """Schedule or reschedule. With approval on, an editor's request waits for an admin."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.schedule_post, access, post_id, body)
 
 
-@router.delete("/{post_id}/schedule", description=WRITE.description)
-async def unschedule_post(access: WriteAccess, post_id: PostId) -> Post:
+@router.delete("/{post_id}/schedule", description=Permissions.POSTS_WRITE.description)
+async def unschedule_post(access: PostsWriter, post_id: PostId) -> Post:
     """Cancel the schedule; the post becomes a draft again."""
     from functions.publish.domain import scheduling
 
@@ -229,18 +228,20 @@ async def unschedule_post(access: WriteAccess, post_id: PostId) -> Post:
 
 
 @router.post(
-    "/{post_id}/publish", status_code=status.HTTP_202_ACCEPTED, description=WRITE.description
+    "/{post_id}/publish",
+    status_code=status.HTTP_202_ACCEPTED,
+    description=Permissions.POSTS_WRITE.description,
 )
-async def publish_now(access: WriteAccess, post_id: PostId) -> Post:
+async def publish_now(access: PostsWriter, post_id: PostId) -> Post:
     """Publish now; follow its progress on the post."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.publish_now, access, post_id)
 
 
-@router.post("/{post_id}/queue", description=WRITE.description)
+@router.post("/{post_id}/queue", description=Permissions.POSTS_WRITE.description)
 async def queue_post(
-    access: WriteAccess, post_id: PostId, body: QueueRequest | None = None
+    access: PostsWriter, post_id: PostId, body: QueueRequest | None = None
 ) -> Post:
     """Schedule in the queue's next free slot."""
     from functions.publish.domain import scheduling
@@ -250,9 +251,11 @@ async def queue_post(
 
 
 @router.post(
-    "/{post_id}/retry", status_code=status.HTTP_202_ACCEPTED, description=WRITE.description
+    "/{post_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    description=Permissions.POSTS_WRITE.description,
 )
-async def retry_post(access: WriteAccess, post_id: PostId) -> RetryResult:
+async def retry_post(access: PostsWriter, post_id: PostId) -> RetryResult:
     """Publish the failed targets again; published ones are not touched."""
     from functions.publish.domain import scheduling
 
@@ -260,17 +263,17 @@ async def retry_post(access: WriteAccess, post_id: PostId) -> RetryResult:
     return RetryResult(post=post, retried=retried)
 
 
-@router.post("/{post_id}/submit", description=WRITE.description)
-async def submit_post(access: WriteAccess, post_id: PostId) -> Post:
+@router.post("/{post_id}/submit", description=Permissions.POSTS_WRITE.description)
+async def submit_post(access: PostsWriter, post_id: PostId) -> Post:
     """Ask an admin to approve the post."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.submit, access, post_id)
 
 
-@router.post("/{post_id}/approve", description=APPROVE.description)
+@router.post("/{post_id}/approve", description=Permissions.ADMINS.description)
 async def approve_post(
-    access: ApproveAccess, post_id: PostId, body: ApprovalDecision | None = None
+    access: WorkspaceAdmin, post_id: PostId, body: ApprovalDecision | None = None
 ) -> Post:
     """Approve this revision; a requested time is scheduled."""
     from functions.publish.domain import scheduling
@@ -279,8 +282,8 @@ async def approve_post(
     return await run_in_threadpool(scheduling.approve, access, post_id, comment)
 
 
-@router.post("/{post_id}/reject", description=APPROVE.description)
-async def reject_post(access: ApproveAccess, post_id: PostId, body: RejectDecision) -> Post:
+@router.post("/{post_id}/reject", description=Permissions.ADMINS.description)
+async def reject_post(access: WorkspaceAdmin, post_id: PostId, body: RejectDecision) -> Post:
     """Send the post back to its author with a comment."""
     from functions.publish.domain import scheduling
 

@@ -2,33 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.post_models import Post, Template, TemplateCreate, TemplateUpdate
-from functions.shared.access import (
-    ID_PATTERN,
-    Permission,
-    Role,
-    Scope,
-    WorkspaceAccess,
-    require_workspace,
+from functions.shared.access import ID_PATTERN, Permissions
+from functions.shared.http.dependencies import (
+    Paging,
+    PostsReader,
+    PostsWriter,
 )
-from functions.shared.pagination import Page, PageRequest, page_request
+from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 
-READ = Permission(Role.VIEWER, Scope.POSTS_READ)
-WRITE = Permission(Role.EDITOR, Scope.POSTS_WRITE)
-ReadAccess = Annotated[WorkspaceAccess, Depends(require_workspace(READ))]
-WriteAccess = Annotated[WorkspaceAccess, Depends(require_workspace(WRITE))]
-Paging = Annotated[PageRequest, Depends(page_request)]
 TemplateId = Annotated[str, Path(pattern=ID_PATTERN, description="The template.")]
 
 
-@router.get("", description=READ.description)
+@router.get("", description=Permissions.POSTS_READ.description)
 async def list_templates(
-    access: ReadAccess,
+    access: PostsReader,
     paging: Paging,
     category: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)] = None,
 ) -> Page[Template]:
@@ -38,23 +31,25 @@ async def list_templates(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, description=WRITE.description)
-async def create_template(access: WriteAccess, body: TemplateCreate) -> Template:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, description=Permissions.POSTS_WRITE.description
+)
+async def create_template(access: PostsWriter, body: TemplateCreate) -> Template:
     from functions.publish.domain import templates
 
     return await run_in_threadpool(templates.create_template, access, body)
 
 
-@router.get("/{template_id}", description=READ.description)
-async def get_template(access: ReadAccess, template_id: TemplateId) -> Template:
+@router.get("/{template_id}", description=Permissions.POSTS_READ.description)
+async def get_template(access: PostsReader, template_id: TemplateId) -> Template:
     from functions.publish.domain import templates
 
     return await run_in_threadpool(templates.get_template, access, template_id)
 
 
-@router.patch("/{template_id}", description=WRITE.description)
+@router.patch("/{template_id}", description=Permissions.POSTS_WRITE.description)
 async def update_template(
-    access: WriteAccess, template_id: TemplateId, body: TemplateUpdate
+    access: PostsWriter, template_id: TemplateId, body: TemplateUpdate
 ) -> Template:
     from functions.publish.domain import templates
 
@@ -62,9 +57,11 @@ async def update_template(
 
 
 @router.delete(
-    "/{template_id}", status_code=status.HTTP_204_NO_CONTENT, description=WRITE.description
+    "/{template_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description=Permissions.POSTS_WRITE.description,
 )
-async def delete_template(access: WriteAccess, template_id: TemplateId) -> Response:
+async def delete_template(access: PostsWriter, template_id: TemplateId) -> Response:
     from functions.publish.domain import templates
 
     await run_in_threadpool(templates.delete_template, access, template_id)
@@ -72,9 +69,11 @@ async def delete_template(access: WriteAccess, template_id: TemplateId) -> Respo
 
 
 @router.post(
-    "/{template_id}/use", status_code=status.HTTP_201_CREATED, description=WRITE.description
+    "/{template_id}/use",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.POSTS_WRITE.description,
 )
-async def use_template(access: WriteAccess, template_id: TemplateId) -> Post:
+async def use_template(access: PostsWriter, template_id: TemplateId) -> Post:
     """A new draft from the template."""
     from functions.publish.domain import templates
 

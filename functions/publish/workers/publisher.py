@@ -1,4 +1,5 @@
-"""What the publish worker does for each event it receives (`{"herald": "<task>", ...}`).
+"""The publish worker: schedules, the publish API and EventBridge rules invoke it with
+`{"herald": "<task>", ...}`, and each task's domain code is imported when its first event comes.
 
 Schedules and the publish API deliver at least once, so every task that touches a platform runs
 through Powertools idempotency, keyed by what makes a delivery unique: a duplicate that arrives
@@ -13,6 +14,7 @@ from typing import Any
 
 from functions.shared import aws
 from functions.shared.settings import get_settings
+from functions.shared.workers import task_handler
 
 IDEMPOTENCY_SECONDS = 6 * 3600  # longer than a schedule's delivery retries last
 
@@ -96,3 +98,14 @@ def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.refresher import refresh_due_tokens
 
     return asdict(refresh_due_tokens())
+
+
+handler = task_handler(
+    {
+        "publish-post": publish_post,
+        "publish-accounts": publish_accounts,
+        "advance-target": advance_target,
+        "sweep": sweep,
+        "refresh-tokens": refresh_tokens,
+    }
+)

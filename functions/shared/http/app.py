@@ -1,9 +1,9 @@
-"""Builds a function group's FastAPI app and its Lambda entry point, with what all groups share."""
+"""A function group's FastAPI app and its Lambda entry point, with what all groups share."""
 
 import asyncio
 import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -12,17 +12,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from pydantic import BaseModel, Field
+from starlette.routing import BaseRoute
+from starlette.types import Receive, Scope, Send
 
 from functions.shared.groups import group_named
+from functions.shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from functions.shared.observability import logger, metrics
-from functions.shared.problems import (
-    PROBLEM_MEDIA_TYPE,
-    PROBLEM_RESPONSES,
-    install_problem_handlers,
-)
+from functions.shared.problems import PROBLEM_MEDIA_TYPE
 from functions.shared.settings import get_settings
-
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+from functions.shared.workers import LambdaHandler
 
 
 class Health(BaseModel):
@@ -32,10 +30,49 @@ class Health(BaseModel):
     stage: str = Field(description="Deployment stage.")
 
 
-def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
+class GroupApp(FastAPI):
+    """A group's app whose routers are imported on the first request that needs them.
+
+    Route modules carry the group's request and response models, most of the import time of an
+    API function; a health check answers without them. Routers are included in the order given
+    (an earlier router's paths win), all at once, on the first other request or when anything
+    reads the routes or the OpenAPI document.
+    """
+
+    def __init__(self, *, routers: Sequence[str], health_path: str, **settings: Any) -> None:
+        self._pending_routers = tuple(routers)
+        self._health_path = health_path
+        super().__init__(**settings)
+
+    def include_pending_routers(self) -> None:
+        pending, self._pending_routers = self._pending_routers, ()
+        for reference in pending:
+            module_name, attribute = reference.split(":")
+            router: APIRouter = getattr(importlib.import_module(module_name), attribute)
+            self.include_router(router)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        self.include_pending_routers()
+        return super().routes
+
+    def openapi(self) -> dict[str, Any]:
+        self.include_pending_routers()
+        return super().openapi()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != self._health_path:
+            self.include_pending_routers()
+        await super().__call__(scope, receive, send)
+
+
+def create_app(group_name: str, routers: Sequence[str] = ()) -> GroupApp:
+    """The app of a function group; `routers` name its routers as `"module:attribute"`."""
     group = group_named(group_name)
     settings = get_settings()
-    app = FastAPI(
+    app = GroupApp(
+        routers=routers,
+        health_path=group.health_path,
         title=f"Herald {group.name}",
         version=settings.version,
         responses=PROBLEM_RESPONSES,
@@ -59,8 +96,6 @@ def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
             stage=settings.stage,
         )
 
-    for router in routers:
-        app.include_router(router)
     install_problem_handlers(app)
     app.add_middleware(
         CORSMiddleware,
@@ -70,26 +105,6 @@ def create_app(group_name: str, *routers: APIRouter) -> FastAPI:
         max_age=600,
     )
     return app
-
-
-def task_handler(tasks: Mapping[str, str]) -> LambdaHandler:
-    """The entry point of a worker function: each event names its task (`{"herald": "<task>"}`)
-    and `tasks` maps the task to `"module:function"`, imported when such an event first arrives
-    and called with the event and the Lambda context."""
-
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        task = str(event.get("herald"))
-        if task not in tasks:
-            raise ValueError(f"unknown task {task!r}")
-        module_name, function_name = tasks[task].split(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        result: dict[str, Any] = function(event, context)
-        logger.info("task done", extra={"task": task})
-        return {"task": task, "result": result}
-
-    wrapped: LambdaHandler = logger.inject_lambda_context(clear_state=True)(handler)
-    return wrapped
 
 
 def lambda_handler(app: FastAPI) -> LambdaHandler:

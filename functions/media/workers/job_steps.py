@@ -17,23 +17,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore import exceptions as botocore_errors
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from functions.media.adapters.ffmpeg import MediaRejected
-from functions.media.domain import jobs_workflow
-from functions.media.domain.jobs_workflow import JobEnded, JobState
 from functions.shared.observability import logger, metrics
 from functions.shared.problems import ServiceUnavailable
 
 CRASH_METRIC = "MediaJobCrashes"
-STEPS: dict[str, Callable[[JobState], JobState]] = {
-    "probe": jobs_workflow.probe,
-    "process": jobs_workflow.process,
-    "thumbnail": jobs_workflow.thumbnail,
-    "finalize": jobs_workflow.finalize,
-    "record_failure": jobs_workflow.record_failure,
-}
+# The workflow's step functions, by the name the state machine passes; the workflow module
+# (FFmpeg, S3, DynamoDB adapters) is imported on the first event, not at the function's start.
+STEPS = ("probe", "process", "thumbnail", "finalize", "record_failure")
 _TRANSIENT_CODES = frozenset(
     {
         "InternalError",
@@ -59,12 +50,16 @@ class StepCrashed(Exception):
     """A step failed for a reason of ours; the detail is in the log, not in the workflow."""
 
 
-# Failures of the input, cancellations, and crashes already counted where they happened.
-_COUNTED_ELSEWHERE = frozenset({MediaRejected.__name__, JobEnded.__name__, StepCrashed.__name__})
+# Failures of the input, cancellations, and crashes already counted where they happened
+# (the names of MediaRejected, JobEnded and StepCrashed, as the state machine reports them).
+_COUNTED_ELSEWHERE = frozenset({"MediaRejected", "JobEnded", StepCrashed.__name__})
 
 
 def is_transient(error: BaseException | None) -> bool:
     """Whether `error`, or what caused it, is an AWS call that may well work a moment later."""
+    from botocore import exceptions as botocore_errors
+    from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
     while error is not None:
         if isinstance(
             error,
@@ -88,20 +83,28 @@ def is_transient(error: BaseException | None) -> bool:
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from functions.media.adapters.ffmpeg import MediaRejected
+    from functions.media.domain import jobs_workflow
+
     step = str(event["step"])
-    state = JobState.model_validate(event["job"])
+    state = jobs_workflow.JobState.model_validate(event["job"])
     logger.append_keys(step=step, job_id=state.job_id, workspace_id=state.workspace_id)
     if step == "record_failure" and state.error and state.error.error not in _COUNTED_ELSEWHERE:
         # Timeouts, exhausted retries, Lambda's own errors: ours, and no step counted them.
         metrics.add_metric(name=CRASH_METRIC, unit=MetricUnit.Count, value=1)
     try:
-        return STEPS[step](state).model_dump(mode="json", by_alias=True)
+        if step not in STEPS:
+            raise KeyError(step)
+        run: Callable[[jobs_workflow.JobState], jobs_workflow.JobState] = getattr(
+            jobs_workflow, step
+        )
+        return run(state).model_dump(mode="json", by_alias=True)
     except MediaRejected as rejected:
         # One error name for the state machine, whichever refinement FFmpeg's adapter raised.
         if type(rejected) is not MediaRejected:
             raise MediaRejected(str(rejected)) from rejected
         raise
-    except JobEnded:
+    except jobs_workflow.JobEnded:
         logger.info("media job ended meanwhile")
         raise
     except Exception as error:

@@ -1,0 +1,1 @@
+"""Non-HTTP entry points of the publish group (see functions/shared/workers.py)."""

@@ -1,0 +1,131 @@
+"""Problem details over HTTP: every error an app meets leaves as `application/problem+json`.
+
+`install_problem_handlers` turns Herald's `Problem` exceptions, FastAPI's validation errors,
+Starlette's 404 and 405, and anything unexpected into the one format of
+`functions/shared/problems.py`.
+"""
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from functions.shared.observability import logger
+from functions.shared.problems import (
+    PROBLEM_MEDIA_TYPE,
+    FieldError,
+    Problem,
+    ProblemDetails,
+    ValidationFailed,
+)
+
+
+def problem_response(
+    body: ProblemDetails, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=body.status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _pointer(location: Sequence[int | str]) -> str:
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "/" + "/".join(escaped)
+
+
+def _validation_problem(exc: RequestValidationError) -> ValidationFailed:
+    errors = [
+        FieldError(pointer=_pointer(error["loc"]), detail=error["msg"], code=error["type"])
+        for error in exc.errors()
+    ]
+    noun = "field is" if len(errors) == 1 else "fields are"
+    return ValidationFailed(f"{len(errors)} {noun} invalid.", errors=errors)
+
+
+async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc.details(), exc.headers)
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(_validation_problem(exc).details())
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    title = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if exc.detail != title else None
+    if exc.status_code == HTTPStatus.NOT_FOUND and detail is None:
+        detail = f"No route matches {request.url.path}."
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED and detail is None:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    body = ProblemDetails(title=title, status=exc.status_code, detail=detail)
+    return problem_response(body, exc.headers)
+
+
+class UnhandledErrorMiddleware:
+    """Answers an unexpected exception with a bare 500 problem, keeping internals in the log only.
+
+    Starlette's own server-error handler re-raises after responding, which Mangum then logs a
+    second time; catching here ends the request once, cleanly.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("Unhandled error", extra={"path": scope.get("path")})
+            if response_started:
+                raise
+            body = ProblemDetails(
+                title=HTTPStatus.INTERNAL_SERVER_ERROR.phrase,
+                status=HTTPStatus.INTERNAL_SERVER_ERROR,
+                detail="An unexpected error occurred. It has been logged.",
+            )
+            await problem_response(body)(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_exception)
+    app.add_middleware(UnhandledErrorMiddleware)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemDetails,
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        },
+        "description": description,
+    }
+    for status, description in (
+        ("4XX", "Client error (problem details)."),
+        (422, "Validation failed; `errors` lists every invalid field."),
+        ("5XX", "Server error (problem details, no internals)."),
+    )
+}
