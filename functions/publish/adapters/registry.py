@@ -6,8 +6,12 @@ serves Instagram and Facebook; Google's serves YouTube.
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -15,7 +19,7 @@ from functions.publish.adapters.platforms.base import PlatformAdapter
 from functions.publish.domain.platforms import CREDENTIALS_ENTRY
 from functions.shared import aws
 from functions.shared.problems import ServiceUnavailable
-from functions.shared.settings import get_settings
+from functions.shared.settings import Settings, get_settings
 
 
 @cache
@@ -33,6 +37,36 @@ def platform_credentials() -> dict[str, dict[str, str]]:
     return credentials
 
 
+@dataclass(frozen=True, slots=True)
+class AdapterClass:
+    """A platform's adapter class, in the module named after the platform (imported on first
+    use, so that a process loads only the platforms it serves), and how its constructor
+    differs from the common one."""
+
+    name: str
+    client_id_parameter: str = "client_id"
+    api_version: Callable[[Settings], str] | None = None  # the setting that pins the version
+
+
+ADAPTER_CLASSES = {
+    "x": AdapterClass("XAdapter"),
+    "instagram": AdapterClass(
+        "InstagramAdapter", api_version=lambda settings: settings.meta_graph_version
+    ),
+    "facebook": AdapterClass(
+        "FacebookAdapter", api_version=lambda settings: settings.meta_graph_version
+    ),
+    "threads": AdapterClass(
+        "ThreadsAdapter", api_version=lambda settings: settings.threads_api_version
+    ),
+    "linkedin": AdapterClass(
+        "LinkedInAdapter", api_version=lambda settings: settings.linkedin_api_version
+    ),
+    "tiktok": AdapterClass("TikTokAdapter", client_id_parameter="client_key"),
+    "youtube": AdapterClass("YouTubeAdapter"),
+}
+
+
 def oauth_adapter(platform: str, http: httpx.AsyncClient) -> PlatformAdapter:
     """The adapter of a real platform, configured; 503 when it has no credentials here."""
     entry = platform_credentials().get(CREDENTIALS_ENTRY[platform])
@@ -41,55 +75,16 @@ def oauth_adapter(platform: str, http: httpx.AsyncClient) -> PlatformAdapter:
             f"Connecting {platform} is not configured here: its OAuth client credentials "
             f"({CREDENTIALS_ENTRY[platform]!r}) are missing."
         )
-    client_id, client_secret = entry["client_id"], entry["client_secret"]
-    settings = get_settings()
-    match platform:
-        case "x":
-            from functions.publish.adapters.platforms.x import XAdapter
-
-            return XAdapter(client_id=client_id, client_secret=client_secret, http=http)
-        case "instagram":
-            from functions.publish.adapters.platforms.instagram import InstagramAdapter
-
-            return InstagramAdapter(
-                client_id=client_id,
-                client_secret=client_secret,
-                http=http,
-                api_version=settings.meta_graph_version,
-            )
-        case "facebook":
-            from functions.publish.adapters.platforms.facebook import FacebookAdapter
-
-            return FacebookAdapter(
-                client_id=client_id,
-                client_secret=client_secret,
-                http=http,
-                api_version=settings.meta_graph_version,
-            )
-        case "threads":
-            from functions.publish.adapters.platforms.threads import ThreadsAdapter
-
-            return ThreadsAdapter(
-                client_id=client_id,
-                client_secret=client_secret,
-                http=http,
-                api_version=settings.threads_api_version,
-            )
-        case "linkedin":
-            from functions.publish.adapters.platforms.linkedin import LinkedInAdapter
-
-            return LinkedInAdapter(
-                client_id=client_id,
-                client_secret=client_secret,
-                http=http,
-                api_version=settings.linkedin_api_version,
-            )
-        case "tiktok":
-            from functions.publish.adapters.platforms.tiktok import TikTokAdapter
-
-            return TikTokAdapter(client_key=client_id, client_secret=client_secret, http=http)
-        case "youtube":
-            from functions.publish.adapters.platforms.youtube import YouTubeAdapter
-
-            return YouTubeAdapter(client_id=client_id, client_secret=client_secret, http=http)
-    raise ServiceUnavailable(f"{platform} has no adapter.")
+    adapter_class = ADAPTER_CLASSES.get(platform)
+    if adapter_class is None:
+        raise ServiceUnavailable(f"{platform} has no adapter.")
+    arguments: dict[str, Any] = {
+        adapter_class.client_id_parameter: entry["client_id"],
+        "client_secret": entry["client_secret"],
+        "http": http,
+    }
+    if adapter_class.api_version is not None:
+        arguments["api_version"] = adapter_class.api_version(get_settings())
+    module = import_module(f"functions.publish.adapters.platforms.{platform}")
+    build: Callable[..., PlatformAdapter] = getattr(module, adapter_class.name)
+    return build(**arguments)

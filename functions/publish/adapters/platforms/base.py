@@ -1,4 +1,5 @@
-"""The one interface every platform adapter implements, and how platform failures are classified.
+"""The one interface every platform adapter implements, how platform failures are classified, and
+the OAuth 2.0 and error-reading helpers several adapters share.
 
 Every failure reaches the caller as one of three classes, which decide what publishing does next:
 - `Retryable`: try again later (429 honouring Retry-After, 5xx, timeouts, connection errors);
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 
@@ -179,6 +180,53 @@ class PlatformAdapter(Protocol):
         ...
 
 
+class VersionedOAuthAdapter:
+    """What an adapter of a platform API whose version the caller pins is built from: the
+    app's OAuth client credentials, the HTTP client, the version, the scopes it asks for and a
+    clock. A subclass names its platform's default version and scopes."""
+
+    default_api_version: ClassVar[str]
+    default_scopes: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        api_version: str | None = None,
+        scopes: Sequence[str] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._http = http
+        self._version = api_version if api_version is not None else self.default_api_version
+        self._scopes = tuple(scopes) if scopes is not None else self.default_scopes
+        self._now = now
+
+
+def form_post(
+    url: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None
+) -> httpx.Request:
+    """A POST of an application/x-www-form-urlencoded body, as OAuth 2.0 token endpoints
+    (RFC 6749 section 3.2) and revocation endpoints (RFC 7009 section 2.1) take."""
+    return httpx.Request(
+        "POST",
+        url,
+        data=dict(form),
+        headers={**(headers or {}), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def refresh_form(platform: str, tokens: TokenSet, client: Mapping[str, str]) -> dict[str, str]:
+    """A refresh request (RFC 6749 section 6) from a client that sends its credentials in the
+    body (section 2.3.1); ReauthRequired when no refresh token is stored."""
+    if not tokens.refresh_token:
+        raise ReauthRequired(platform, "No refresh token is stored for this account.")
+    return {**client, "grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+
+
 def oauth_token_set(
     body: Mapping[str, Any], *, now: datetime, previous: TokenSet | None = None
 ) -> TokenSet:
@@ -253,6 +301,35 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def error_text(response: httpx.Response) -> str:
+    """What an error answer that is not the platform's JSON says: the start of its text, else
+    its reason phrase."""
+    text = response.text.strip()
+    return text[:500] or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def describe_error_object(
+    response: httpx.Response, code_of: Callable[[Mapping[str, Any]], Any]
+) -> tuple[str, str | None]:
+    """The message and code of an error answer shaped `{"error": {"message", ...}}`, the code
+    read from that object by `code_of`, or shaped as an OAuth error response
+    `{"error": "...", "error_description": "..."}` (RFC 6749 section 5.2)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text[:300] or f"HTTP {response.status_code}", None)
+    if not isinstance(body, dict):
+        return (f"HTTP {response.status_code}", None)
+    error = body.get("error")
+    if isinstance(error, dict):
+        code = code_of(error)
+        message = error.get("message") or code or f"HTTP {response.status_code}"
+        return (str(message), str(code) if code else None)
+    if isinstance(error, str):
+        return (str(body.get("error_description") or error), error)
+    return (f"HTTP {response.status_code}", None)
 
 
 def classify_response(

@@ -31,14 +31,13 @@ from functions.publish.adapters.platforms.base import (
     PublishResult,
     RecentPost,
     TokenSet,
-    iso_time,
-    posts_since,
     utc,
 )
 from functions.publish.adapters.platforms.meta import (
     FACEBOOK_WEB,
     GRAPH_VIDEO_HOST,
     MetaLogin,
+    listed_posts,
     page_token,
     picture_url,
 )
@@ -143,13 +142,7 @@ class FacebookAdapter(MetaLogin):
         body = await self.graph.call(
             "POST", f"{page}/videos", token=token, data=data, host=GRAPH_VIDEO_HOST
         )
-        video_id = str(body["id"])
-        return PublishResult(
-            state="processing",
-            platform_post_id=video_id,
-            check_after_seconds=VIDEO_CHECK_AFTER,
-            progress={"kind": "video", "video_id": video_id},
-        )
+        return _processing("video", str(body["id"]))
 
     async def _reel(self, token: str, page: str, media: MediaFile, text: str) -> PublishResult:
         # https://developers.facebook.com/docs/video-api/guides/reels-publishing
@@ -183,12 +176,7 @@ class FacebookAdapter(MetaLogin):
                 "description": text,
             },
         )
-        return PublishResult(
-            state="processing",
-            platform_post_id=video_id,
-            check_after_seconds=VIDEO_CHECK_AFTER,
-            progress={"kind": "reel", "video_id": video_id},
-        )
+        return _processing("reel", video_id)
 
     async def status(
         self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
@@ -257,30 +245,9 @@ class FacebookAdapter(MetaLogin):
                 "limit": str(RECENT_POSTS_PAGE),
             },
         )
-        posts = [
-            RecentPost(
-                platform_post_id=str(item["id"]),
-                text=str(item.get("message") or ""),
-                created_at=iso_time(item.get("created_time")),
-                url=str(item["permalink_url"]) if item.get("permalink_url") else None,
-            )
-            for item in body.get("data") or []
-            if isinstance(item, dict) and item.get("id")
-        ]
-        return posts_since(posts, since)
-
-    async def comment(
-        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
-    ) -> str:
-        """POST /<post-id>/comments with message
-        (https://developers.facebook.com/docs/graph-api/reference/object/comments)."""
-        body = await self.graph.call(
-            "POST",
-            f"{platform_post_id}/comments",
-            token=tokens.access_token,
-            data={"message": text},
+        return listed_posts(
+            body, since, text="message", created="created_time", permalink="permalink_url"
         )
-        return str(body["id"])
 
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
@@ -306,6 +273,16 @@ class FacebookAdapter(MetaLogin):
 def _published(post_id: str) -> PublishResult:
     return PublishResult(
         state="published", platform_post_id=post_id, url=f"{FACEBOOK_WEB}/{post_id}"
+    )
+
+
+def _processing(kind: str, video_id: str) -> PublishResult:
+    """A video or reel Facebook is still processing; `status` follows it by its video id."""
+    return PublishResult(
+        state="processing",
+        platform_post_id=video_id,
+        check_after_seconds=VIDEO_CHECK_AFTER,
+        progress={"kind": kind, "video_id": video_id},
     )
 
 

@@ -31,10 +31,8 @@ from functions.publish.adapters.platforms.base import (
     PublishResult,
     RecentPost,
     TokenSet,
-    iso_time,
-    posts_since,
 )
-from functions.publish.adapters.platforms.meta import MetaLogin, page_token
+from functions.publish.adapters.platforms.meta import MetaLogin, listed_posts, page_token
 
 INSTAGRAM_SCOPES = (
     "instagram_basic",
@@ -232,17 +230,7 @@ class InstagramAdapter(MetaLogin):
             token=tokens.access_token,
             params={"fields": "id,caption,timestamp,permalink", "limit": str(RECENT_POSTS_PAGE)},
         )
-        posts = [
-            RecentPost(
-                platform_post_id=str(item["id"]),
-                text=str(item.get("caption") or ""),
-                created_at=iso_time(item.get("timestamp")),
-                url=str(item["permalink"]) if item.get("permalink") else None,
-            )
-            for item in body.get("data") or []
-            if isinstance(item, dict) and item.get("id")
-        ]
-        return posts_since(posts, since)
+        return listed_posts(body, since, text="caption", created="timestamp", permalink="permalink")
 
     # --- publishing limit ----------------------------------------------------------------------
 
@@ -267,19 +255,6 @@ class InstagramAdapter(MetaLogin):
         )
 
     # --- after publishing --------------------------------------------------------------------
-
-    async def comment(
-        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
-    ) -> str:
-        """POST /<ig-media-id>/comments with message
-        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
-        body = await self.graph.call(
-            "POST",
-            f"{platform_post_id}/comments",
-            token=tokens.access_token,
-            data={"message": text},
-        )
-        return str(body["id"])
 
     async def delete(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

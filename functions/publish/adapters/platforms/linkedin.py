@@ -7,8 +7,8 @@ Errors: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/err
 """
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,7 +26,9 @@ from functions.publish.adapters.platforms.base import (
     RecentPost,
     Retryable,
     TokenSet,
+    VersionedOAuthAdapter,
     epoch_time,
+    error_text,
     oauth_token_set,
     posts_since,
     retry_after_seconds,
@@ -100,8 +102,7 @@ def describe(response: httpx.Response) -> tuple[str, str | None]:
         code = body.get("code") or body.get("serviceErrorCode") or body.get("error")
         if message:
             return str(message), str(code) if code is not None else None
-    text = response.text.strip()
-    return (text[:500] or response.reason_phrase or f"HTTP {response.status_code}"), None
+    return error_text(response), None
 
 
 def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
@@ -133,25 +134,10 @@ def author_urn(account: ConnectedAccount) -> str:
     return f"urn:li:{kind}:{account_id}"
 
 
-class LinkedInAdapter:
+class LinkedInAdapter(VersionedOAuthAdapter):
     platform = PLATFORM
-
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        client_secret: str,
-        http: httpx.AsyncClient,
-        api_version: str = DEFAULT_API_VERSION,
-        scopes: Sequence[str] = DEFAULT_SCOPES,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._http = http
-        self._version = api_version
-        self._scopes = tuple(scopes)
-        self._now = now
+    default_api_version = DEFAULT_API_VERSION
+    default_scopes = DEFAULT_SCOPES
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Shared Meta Graph API plumbing for the Instagram and Facebook Pages adapters.
+"""Shared Meta Graph API plumbing for the Instagram and Facebook Pages adapters; Threads, a Graph
+API too, shares the reading of post listings.
 
 - Versioned base URL: https://graph.facebook.com/<version> (the version is pinned by the caller).
 - Error classification from the Graph API `error` object
@@ -25,12 +26,16 @@ from urllib.parse import urlencode
 import httpx
 
 from functions.publish.adapters.platforms.base import (
+    ConnectedAccount,
     Permanent,
     PlatformError,
     ReauthRequired,
+    RecentPost,
     Retryable,
     TokenSet,
     classify_response,
+    iso_time,
+    posts_since,
     retry_after_seconds,
     send,
 )
@@ -170,7 +175,8 @@ def _expiry(body: Mapping[str, Any], now: datetime) -> datetime | None:
 
 
 class MetaLogin:
-    """Facebook Login shared by the Instagram (with Facebook Login) and Facebook Pages adapters."""
+    """What the Instagram (with Facebook Login) and Facebook Pages adapters share: Facebook
+    Login, the Pages the user manages, and comments."""
 
     platform: str
     scopes: tuple[str, ...]
@@ -297,6 +303,21 @@ class MetaLogin:
                 return pages
             params = {**params, "after": str(after)}
 
+    async def comment(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str, text: str
+    ) -> str:
+        """POST /<object-id>/comments with message, on a Page post
+        (https://developers.facebook.com/docs/graph-api/reference/object/comments) as on an
+        Instagram media
+        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
+        body = await self.graph.call(
+            "POST",
+            f"{platform_post_id}/comments",
+            token=tokens.access_token,
+            data={"message": text},
+        )
+        return str(body["id"])
+
 
 def page_token(page: Mapping[str, Any], user: TokenSet) -> TokenSet:
     """A Page token obtained with a long-lived user token has no expiry."""
@@ -312,6 +333,24 @@ def picture_url(node: Mapping[str, Any]) -> str | None:
     return None
 
 
+def listed_posts(
+    listing: Mapping[str, Any], since: datetime, *, text: str, created: str, permalink: str
+) -> list[RecentPost]:
+    """The posts of a Graph API listing (its `data` nodes) made at or after `since`; each edge
+    names its text, creation time (ISO 8601) and permalink fields in its own way."""
+    posts = [
+        RecentPost(
+            platform_post_id=str(node["id"]),
+            text=str(node.get(text) or ""),
+            created_at=iso_time(node.get(created)),
+            url=str(node[permalink]) if node.get(permalink) else None,
+        )
+        for node in listing.get("data") or []
+        if isinstance(node, dict) and node.get("id")
+    ]
+    return posts_since(posts, since)
+
+
 __all__ = [
     "DEFAULT_GRAPH_VERSION",
     "FACEBOOK_WEB",
@@ -321,6 +360,7 @@ __all__ = [
     "MetaLogin",
     "classify",
     "describe",
+    "listed_posts",
     "page_token",
     "picture_url",
 ]

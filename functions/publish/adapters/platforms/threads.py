@@ -20,9 +20,9 @@ token travels as the documented `access_token` parameter: in the form body of PO
 of GETs and DELETEs.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -40,12 +40,13 @@ from functions.publish.adapters.platforms.base import (
     RecentPost,
     Retryable,
     TokenSet,
-    iso_time,
-    posts_since,
+    VersionedOAuthAdapter,
+    error_text,
     retry_after_seconds,
     send,
     utc,
 )
+from functions.publish.adapters.platforms.meta import listed_posts
 
 PLATFORM = "threads"
 GRAPH = "https://graph.threads.net"
@@ -92,8 +93,7 @@ def describe(response: httpx.Response) -> tuple[str, str | None]:
     code = error.get("code")
     if message:
         return str(message), str(code) if code is not None else None
-    text = response.text.strip()
-    return (text[:500] or response.reason_phrase or f"HTTP {response.status_code}"), None
+    return error_text(response), None
 
 
 def classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
@@ -130,27 +130,16 @@ class PublishingLimit:
         return max(0, self.quota_total - self.quota_usage)
 
 
-class ThreadsAdapter:
+class ThreadsAdapter(VersionedOAuthAdapter):
     platform = PLATFORM
-
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        client_secret: str,
-        http: httpx.AsyncClient,
-        api_version: str = DEFAULT_API_VERSION,
-        scopes: Sequence[str] = DEFAULT_SCOPES,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._http = http
-        self._base = f"{GRAPH}/{api_version}"
-        self._scopes = tuple(scopes)
-        self._now = now
+    default_api_version = DEFAULT_API_VERSION
+    default_scopes = DEFAULT_SCOPES
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def _base(self) -> str:
+        return f"{GRAPH}/{self._version}"
 
     async def _send(self, request: httpx.Request) -> dict[str, Any]:
         response = await send(PLATFORM, self._http, request, describe, classify)
@@ -444,17 +433,7 @@ class ThreadsAdapter:
                 "limit": str(RECENT_POSTS_PAGE),
             },
         )
-        posts = [
-            RecentPost(
-                platform_post_id=str(item["id"]),
-                text=str(item.get("text") or ""),
-                created_at=iso_time(item.get("timestamp")),
-                url=item.get("permalink") or None,
-            )
-            for item in body.get("data") or []
-            if isinstance(item, dict) and item.get("id")
-        ]
-        return posts_since(posts, since)
+        return listed_posts(body, since, text="text", created="timestamp", permalink="permalink")
 
     async def delete(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str

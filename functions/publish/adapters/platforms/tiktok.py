@@ -35,9 +35,12 @@ from .base import (
     Retryable,
     TokenSet,
     classify_response,
+    describe_error_object,
     epoch_time,
+    form_post,
     oauth_token_set,
     posts_since,
+    refresh_form,
     retry_after_seconds,
     send,
 )
@@ -57,6 +60,7 @@ MAX_CHUNK_SIZE = 64 * 1024 * 1024
 MAX_CHUNKS = 1000
 DEFAULT_CHUNK_SIZE = 10 * 1024 * 1024
 MAX_PHOTOS = 35
+CHECK_AFTER_SECONDS = 15  # between checks of a post's publishing status
 LIST_SCOPE = "video.list"
 RECENT_POSTS_PAGE = 20  # `max_count` of /v2/video/list/: default 10, at most 20
 
@@ -74,20 +78,7 @@ _LIST_SCOPE_MISSING = (
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
     """TikTok's message and code: `{"error": {"code", "message", "log_id"}}` on the API,
     `{"error": "...", "error_description": "..."}` on the OAuth token endpoint."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text[:300] or f"HTTP {response.status_code}", None)
-    if not isinstance(body, dict):
-        return (f"HTTP {response.status_code}", None)
-    error = body.get("error")
-    if isinstance(error, dict):
-        code = error.get("code")
-        message = error.get("message") or code or f"HTTP {response.status_code}"
-        return (str(message), str(code) if code else None)
-    if isinstance(error, str):
-        return (str(body.get("error_description") or error), error)
-    return (f"HTTP {response.status_code}", None)
+    return describe_error_object(response, lambda error: error.get("code"))
 
 
 def _classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
@@ -109,6 +100,15 @@ def _data(response: httpx.Response) -> dict[str, Any]:
         raise _classify(response, message, code)
     data = body.get("data") if isinstance(body, dict) else None
     return data if isinstance(data, dict) else {}
+
+
+def _processing(publish_id: str, media_type: str) -> PublishResult:
+    """A direct post TikTok accepted; `status` follows it through processing and moderation."""
+    return PublishResult(
+        state="processing",
+        check_after_seconds=CHECK_AFTER_SECONDS,
+        progress={"publish_id": publish_id, "media_type": media_type},
+    )
 
 
 def chunk_plan(size: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -185,14 +185,11 @@ class TikTokAdapter:
     def _tokens(self, body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
         return oauth_token_set(body, now=self.clock(), previous=previous)
 
+    def _client(self) -> dict[str, str]:
+        return {"client_key": self.client_key, "client_secret": self.client_secret}
+
     async def _token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
-        request = httpx.Request(
-            "POST",
-            TOKEN_URL,
-            data=dict(form),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        response = await self._send(request)
+        response = await self._send(form_post(TOKEN_URL, form))
         body = response.json()
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             message, code = _describe(response)
@@ -205,8 +202,7 @@ class TikTokAdapter:
         del code_verifier
         body = await self._token_request(
             {
-                "client_key": self.client_key,
-                "client_secret": self.client_secret,
+                **self._client(),
                 "code": code,
                 "grant_type": "authorization_code",
                 "redirect_uri": redirect_uri,
@@ -216,16 +212,7 @@ class TikTokAdapter:
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
         """Same endpoint with grant_type=refresh_token; TikTok may rotate the refresh token."""
-        if not tokens.refresh_token:
-            raise ReauthRequired(PLATFORM, "No refresh token is stored for this account.")
-        body = await self._token_request(
-            {
-                "client_key": self.client_key,
-                "client_secret": self.client_secret,
-                "grant_type": "refresh_token",
-                "refresh_token": tokens.refresh_token,
-            }
-        )
+        body = await self._token_request(refresh_form(PLATFORM, tokens, self._client()))
         return self._tokens(body, tokens)
 
     async def revoke(self, tokens: TokenSet) -> bool:
@@ -234,17 +221,9 @@ class TikTokAdapter:
         the user's connected apps (https://developers.tiktok.com/doc/oauth-revoke-a-user-access-token,
         also https://developers.tiktok.com/doc/oauth-user-access-token-management). Like the
         token endpoint, an error may come back as `{"error": "...", "error_description": ...}`."""
-        request = httpx.Request(
-            "POST",
-            REVOKE_URL,
-            data={
-                "client_key": self.client_key,
-                "client_secret": self.client_secret,
-                "token": tokens.access_token,
-            },
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        response = await self._send(
+            form_post(REVOKE_URL, {**self._client(), "token": tokens.access_token})
         )
-        response = await self._send(request)
         try:
             body = response.json() if response.content else {}
         except ValueError:
@@ -382,11 +361,7 @@ class TikTokAdapter:
                     },
                 )
             )
-        return PublishResult(
-            state="processing",
-            check_after_seconds=15,
-            progress={"publish_id": publish_id, "media_type": "video"},
-        )
+        return _processing(publish_id, "video")
 
     async def _publish_photos(
         self, tokens: TokenSet, request: PublishRequest, photos: Sequence[MediaFile]
@@ -418,12 +393,7 @@ class TikTokAdapter:
         response = await self._send(
             self._api(tokens, "POST", "/post/publish/content/init/", body=body)
         )
-        publish_id = str(_data(response)["publish_id"])
-        return PublishResult(
-            state="processing",
-            check_after_seconds=15,
-            progress={"publish_id": publish_id, "media_type": "photo"},
-        )
+        return _processing(str(_data(response)["publish_id"]), "photo")
 
     async def status(
         self, tokens: TokenSet, account: ConnectedAccount, result: PublishResult
@@ -449,7 +419,7 @@ class TikTokAdapter:
                 platform_post_id=post_id,
                 url=self._post_url(account, post_id, result.progress.get("media_type", "video")),
             )
-        return PostStatus(state="processing", check_after_seconds=15)
+        return PostStatus(state="processing", check_after_seconds=CHECK_AFTER_SECONDS)
 
     @staticmethod
     def _post_url(account: ConnectedAccount, post_id: str | None, media_type: str) -> str | None:

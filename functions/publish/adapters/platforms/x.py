@@ -41,6 +41,8 @@ from functions.publish.adapters.platforms.base import (
     RecentPost,
     Retryable,
     TokenSet,
+    error_text,
+    form_post,
     iso_time,
     oauth_token_set,
     posts_since,
@@ -95,8 +97,7 @@ def describe(response: httpx.Response) -> tuple[str, str | None]:
             return str(body.get("error_description") or body["error"]), body["error"]
         if isinstance(body.get("title"), str):
             return body["title"], None
-    text = response.text.strip()
-    return (text[:500] if text else response.reason_phrase or f"HTTP {response.status_code}"), None
+    return error_text(response), None
 
 
 class XAdapter:
@@ -191,12 +192,7 @@ class XAdapter:
             auth_headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
         else:
             form = {**form, "client_id": self._client_id}
-        return httpx.Request(
-            "POST",
-            f"{self._api}{path}",
-            data=form,
-            headers={**auth_headers, "Content-Type": "application/x-www-form-urlencoded"},
-        )
+        return form_post(f"{self._api}{path}", form, auth_headers)
 
     def _tokens(self, response: httpx.Response, previous: TokenSet | None = None) -> TokenSet:
         body = _json(response)

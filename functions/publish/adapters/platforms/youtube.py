@@ -36,9 +36,12 @@ from .base import (
     Retryable,
     TokenSet,
     classify_response,
+    describe_error_object,
+    form_post,
     iso_time,
     oauth_token_set,
     posts_since,
+    refresh_form,
     retry_after_seconds,
     send,
 )
@@ -83,22 +86,14 @@ class _ResumeIncomplete(Retryable):
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
     """Google's message and reason: `{"error": {"code", "message", "errors": [{"reason"}]}}`
     on the API, `{"error": "...", "error_description": "..."}` on the OAuth token endpoint."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text[:300] or f"HTTP {response.status_code}", None)
-    if not isinstance(body, dict):
-        return (f"HTTP {response.status_code}", None)
-    error = body.get("error")
-    if isinstance(error, dict):
-        errors = error.get("errors") or []
-        reason = errors[0].get("reason") if errors and isinstance(errors[0], dict) else None
-        code = reason or error.get("status")
-        message = error.get("message") or code or f"HTTP {response.status_code}"
-        return (str(message), str(code) if code else None)
-    if isinstance(error, str):
-        return (str(body.get("error_description") or error), error)
-    return (f"HTTP {response.status_code}", None)
+    return describe_error_object(response, _reason)
+
+
+def _reason(error: Mapping[str, Any]) -> Any:
+    """The first of the error's reasons (quotaExceeded, ...), else its status."""
+    errors = error.get("errors") or []
+    reason = errors[0].get("reason") if errors and isinstance(errors[0], dict) else None
+    return reason or error.get("status")
 
 
 def _classify(response: httpx.Response, message: str, code: str | None) -> PlatformError:
@@ -177,21 +172,17 @@ class YouTubeAdapter:
         # Google answers a refresh without a new refresh token: the old one stays valid.
         return oauth_token_set(body, now=self.clock(), previous=previous)
 
+    def _client(self) -> dict[str, str]:
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
+
     async def _token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
-        request = httpx.Request(
-            "POST",
-            TOKEN_URL,
-            data=dict(form),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        return dict((await self._send(request)).json())
+        return dict((await self._send(form_post(TOKEN_URL, form))).json())
 
     async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
         body = await self._token_request(
             {
                 "code": code,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
+                **self._client(),
                 "redirect_uri": redirect_uri,
                 "grant_type": "authorization_code",
                 "code_verifier": code_verifier,
@@ -200,16 +191,7 @@ class YouTubeAdapter:
         return self._tokens(body)
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
-        if not tokens.refresh_token:
-            raise ReauthRequired(PLATFORM, "No refresh token is stored for this account.")
-        body = await self._token_request(
-            {
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "grant_type": "refresh_token",
-                "refresh_token": tokens.refresh_token,
-            }
-        )
+        body = await self._token_request(refresh_form(PLATFORM, tokens, self._client()))
         return self._tokens(body, tokens)
 
     async def revoke(self, tokens: TokenSet) -> bool:
@@ -224,12 +206,7 @@ class YouTubeAdapter:
                 return ReauthRequired(PLATFORM, message, code=code)
             return _classify(response, message, code)
 
-        request = httpx.Request(
-            "POST",
-            REVOKE_URL,
-            data={"token": tokens.refresh_token or tokens.access_token},
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        request = form_post(REVOKE_URL, {"token": tokens.refresh_token or tokens.access_token})
         await send(PLATFORM, self.http, request, _describe, classify)
         return True
 
