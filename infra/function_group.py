@@ -1,20 +1,18 @@
-"""One function group: its Lambda function, its own role, its log group and its alarms."""
+"""One function group: its Lambda function (a HeraldFunction) and what the group may touch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Size, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
+from aws_cdk import Duration, Size, Stack
 from constructs import Construct
 
 from functions.shared.groups import FunctionGroup
 from infra.config import HeraldConfig
-from infra.foundation import ARCHITECTURE, RUNTIME, Foundation, alarm
-from infra.nag import acknowledge, acknowledge_wildcard
+from infra.foundation import Foundation
+from infra.herald_function import HeraldFunction
+from infra.nag import acknowledge_wildcard
 
 # Scan is left out on purpose: no request path scans (DESIGN section 4). Transactions are
 # authorised through the item actions they contain.
@@ -84,7 +82,9 @@ GROUP_ACCESS: dict[str, Access] = {
 }
 
 
-class FunctionGroupConstruct(Construct):
+class FunctionGroupConstruct(HeraldFunction):
+    """The function of one API group, allowed what GROUP_ACCESS gives the group."""
+
     def __init__(
         self,
         scope: Construct,
@@ -97,172 +97,121 @@ class FunctionGroupConstruct(Construct):
         api_base_url: str | None = None,
     ) -> None:
         """`api_base_url`: the API's public base URL, needed by groups that run OAuth logins."""
-        super().__init__(scope, construct_id)
-        self.group = group
         access = GROUP_ACCESS[group.name]
-        if access.platform_credentials and not api_base_url:
-            raise ValueError(f"the {group.name} group needs the API's base URL")
-        self.api_base_url = api_base_url
-
-        # Created here rather than by Lambda so that retention is set and the role can be
-        # limited to exactly this log group.
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            description=f"Herald {group.name} function",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-
-        self.environment = self._environment(access, foundation, config)
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
+            title=f"Herald {group.name} function",
             description=f"Herald {group.name} API",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
             handler=group.handler,
-            code=lambda_.Code.from_asset(str(code_path)),
-            layers=[foundation.dependencies_layer],
-            memory_size=access.memory_mb,
-            ephemeral_storage_size=Size.mebibytes(access.tmp_mb),
+            code_path=code_path,
+            foundation=foundation,
+            service_name=f"herald-{group.name}",
+            environment=group_environment(group, access, foundation, config, api_base_url),
+            memory_mb=access.memory_mb,
+            tmp=Size.mebibytes(access.tmp_mb),
             # API Gateway gives up on an integration after 29 s.
             timeout=Duration.seconds(29),
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=self.log_group,
-            role=self.role,
-            dead_letter_queue=foundation.async_dlq,
-            environment=self.environment,
         )
-        acknowledge(
-            self.function,
-            "AwsSolutions-L1",
-            "Herald pins Python 3.13 (pyproject requires-python, uv.lock, and the dependency "
-            "layer's cp313 wheels); a newer runtime is a deliberate upgrade of all three.",
+        self.group = group
+        self.access = access
+        self.api_base_url = api_base_url
+        grant_group_access(self, access, foundation, config)
+
+
+def group_environment(
+    group: FunctionGroup,
+    access: Access,
+    foundation: Foundation,
+    config: HeraldConfig,
+    api_base_url: str | None,
+) -> dict[str, str]:
+    """Exactly the names functions/shared/settings.py reads, plus Powertools' own.
+
+    Left unset: HERALD_JWT_PUBLIC_JWKS (extra verification keys, none until a signing key
+    is rolled), HERALD_MAIL_OUTBOX_DIR and HERALD_PLATFORM_CREDENTIALS_FILE (local mode only:
+    in AWS, mail goes through SES and credentials come from the secret), and the platform
+    API versions (their defaults in settings.py are the versions the adapters were written
+    against).
+    """
+    environment = {
+        "HERALD_STAGE": config.stage,
+        "HERALD_VERSION": config.version,
+        "HERALD_TABLE_NAME": foundation.app_table.table_name,
+        "HERALD_IDEMPOTENCY_TABLE_NAME": foundation.idempotency_table.table_name,
+        "HERALD_MEDIA_BUCKET": foundation.media_bucket.bucket_name,
+        "HERALD_KMS_KEY_ID": foundation.data_key.key_arn,
+        "HERALD_EVENT_BUS_NAME": foundation.event_bus.event_bus_name,
+        "HERALD_SCHEDULE_GROUP": foundation.schedule_group.ref,
+        "HERALD_SCHEDULER_ROLE_ARN": foundation.scheduler_role.role_arn,
+        "HERALD_JWT_SIGNING_KEY_ID": foundation.signing_key.key_arn,
+        "HERALD_DASHBOARD_URL": config.dashboard_url,
+        "HERALD_CORS_ORIGINS": ",".join(config.cors_origins),
+        "POWERTOOLS_METRICS_NAMESPACE": "Herald",
+        "POWERTOOLS_LOG_LEVEL": config.log_level,
+    }
+    if access.send_mail:
+        environment["HERALD_MAIL_FROM"] = config.mail_from
+    if access.platform_credentials:
+        if not api_base_url:
+            raise ValueError(f"the {group.name} group needs the API's base URL")
+        environment["HERALD_PLATFORM_CREDENTIALS_SECRET"] = (
+            foundation.platform_credentials.secret_arn
         )
+        environment["HERALD_API_BASE_URL"] = api_base_url
+    return environment
+
+
+def grant_group_access(
+    function: HeraldFunction, access: Access, foundation: Foundation, config: HeraldConfig
+) -> None:
+    """Allow `function` what `access` gives a group (the publish worker does its group's work)."""
+    app_table = foundation.app_table
+    app_indexes = f"{app_table.table_arn}/index/*"
+    function.allow(TABLE_READ_WRITE, app_table.table_arn)
+    function.allow(("dynamodb:Query",), app_indexes)
+    acknowledge_wildcard(
+        function.role,
+        app_indexes,
+        "Queries on the application table's indexes only; the index names change as access "
+        "patterns are added, the table stays the same.",
+    )
+    if access.idempotency_table:
+        function.allow(TABLE_READ_WRITE, foundation.idempotency_table.table_arn)
+    if access.media_prefix is not None:
+        objects = foundation.media_bucket.arn_for_objects(f"{access.media_prefix}*")
+        function.allow(OBJECT_READ_WRITE, objects)
         acknowledge_wildcard(
-            self.role,
-            "*",
-            "X-Ray PutTraceSegments and PutTelemetryRecords (added for active tracing) support "
-            "no resource-level permissions.",
+            function.role,
+            objects,
+            f"Objects under the `{access.media_prefix}` key prefix of the media bucket only; "
+            "object keys are generated per upload, so a prefix is the narrowest grant.",
         )
-        self._grant(access, foundation, config)
-
-        for metric_name, metric in (
-            ("Errors", self.function.metric_errors(period=Duration.minutes(5))),
-            ("Throttles", self.function.metric_throttles(period=Duration.minutes(5))),
-        ):
-            alarm(
-                self,
-                f"{metric_name}Alarm",
-                metric,
-                topic=foundation.alarm_topic,
-                description=f"The Herald {group.name} function reports {metric_name.lower()}.",
-            )
-
-    def _environment(
-        self, access: Access, foundation: Foundation, config: HeraldConfig
-    ) -> dict[str, str]:
-        """Exactly the names functions/shared/settings.py reads, plus Powertools' own.
-
-        Left unset: HERALD_JWT_PUBLIC_JWKS (extra verification keys, none until a signing key
-        is rolled), HERALD_MAIL_OUTBOX_DIR and HERALD_PLATFORM_CREDENTIALS_FILE (local mode only:
-        in AWS, mail goes through SES and credentials come from the secret), and the platform
-        API versions (their defaults in settings.py are the versions the adapters were written
-        against).
-        """
-        environment = {
-            "HERALD_STAGE": config.stage,
-            "HERALD_VERSION": config.version,
-            "HERALD_TABLE_NAME": foundation.app_table.table_name,
-            "HERALD_IDEMPOTENCY_TABLE_NAME": foundation.idempotency_table.table_name,
-            "HERALD_MEDIA_BUCKET": foundation.media_bucket.bucket_name,
-            "HERALD_KMS_KEY_ID": foundation.data_key.key_arn,
-            "HERALD_EVENT_BUS_NAME": foundation.event_bus.event_bus_name,
-            "HERALD_SCHEDULE_GROUP": foundation.schedule_group.ref,
-            "HERALD_SCHEDULER_ROLE_ARN": foundation.scheduler_role.role_arn,
-            "HERALD_JWT_SIGNING_KEY_ID": foundation.signing_key.key_arn,
-            "HERALD_DASHBOARD_URL": config.dashboard_url,
-            "HERALD_CORS_ORIGINS": ",".join(config.cors_origins),
-            "POWERTOOLS_SERVICE_NAME": f"herald-{self.group.name}",
-            "POWERTOOLS_METRICS_NAMESPACE": "Herald",
-            "POWERTOOLS_LOG_LEVEL": config.log_level,
-        }
-        if access.send_mail:
-            environment["HERALD_MAIL_FROM"] = config.mail_from
-        if access.platform_credentials:
-            assert self.api_base_url is not None  # checked in __init__
-            environment["HERALD_PLATFORM_CREDENTIALS_SECRET"] = (
-                foundation.platform_credentials.secret_arn
-            )
-            environment["HERALD_API_BASE_URL"] = self.api_base_url
-        return environment
-
-    def _allow(self, actions: tuple[str, ...], *resources: str) -> None:
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(actions), resources=list(resources))
-        )
-
-    def _grant(self, access: Access, foundation: Foundation, config: HeraldConfig) -> None:
-        app_table = foundation.app_table
-        app_indexes = f"{app_table.table_arn}/index/*"
-        self._allow(TABLE_READ_WRITE, app_table.table_arn)
-        self._allow(("dynamodb:Query",), app_indexes)
+    if access.data_key:
+        function.allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
+    if access.platform_credentials:
+        # The secret is encrypted with the data key: reading it needs kms:Decrypt on that
+        # key too, which only a group with `data_key` has.
+        function.allow(READ_SECRET, foundation.platform_credentials.secret_arn)
+    signing_key = foundation.signing_key.key_arn
+    function.allow(SIGN_TOKENS if access.sign_tokens else VERIFY_TOKENS, signing_key)
+    if access.send_mail:
+        function.allow(SEND_MAIL, mail_identity_arn(function, config))
+    if access.put_events:
+        function.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
+    if access.schedules:
+        function.allow(MANAGE_SCHEDULES, foundation.schedules_arn)
         acknowledge_wildcard(
-            self.role,
-            app_indexes,
-            "Queries on the application table's indexes only; the index names change as access "
-            "patterns are added, the table stays the same.",
+            function.role,
+            foundation.schedules_arn,
+            "Schedules inside Herald's own schedule group only; one schedule is created "
+            "per scheduled post, named after the post, so names are not known in advance.",
         )
-        if access.idempotency_table:
-            self._allow(TABLE_READ_WRITE, foundation.idempotency_table.table_arn)
-        if access.media_prefix is not None:
-            objects = foundation.media_bucket.arn_for_objects(f"{access.media_prefix}*")
-            self._allow(OBJECT_READ_WRITE, objects)
-            acknowledge_wildcard(
-                self.role,
-                objects,
-                f"Objects under the `{access.media_prefix}` key prefix of the media bucket only; "
-                "object keys are generated per upload, so a prefix is the narrowest grant.",
-            )
-        if access.data_key:
-            self._allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
-        if access.platform_credentials:
-            # The secret is encrypted with the data key: reading it needs kms:Decrypt on that
-            # key too, which only a group with `data_key` has.
-            self._allow(READ_SECRET, foundation.platform_credentials.secret_arn)
-        signing_key = foundation.signing_key.key_arn
-        self._allow(SIGN_TOKENS if access.sign_tokens else VERIFY_TOKENS, signing_key)
-        if access.send_mail:
-            self._allow(SEND_MAIL, mail_identity_arn(self, config))
-        if access.put_events:
-            self._allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
-        if access.schedules:
-            self._allow(MANAGE_SCHEDULES, foundation.schedules_arn)
-            acknowledge_wildcard(
-                self.role,
-                foundation.schedules_arn,
-                "Schedules inside Herald's own schedule group only; one schedule is created "
-                "per scheduled post, named after the post, so names are not known in advance.",
-            )
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["iam:PassRole"],
-                    resources=[foundation.scheduler_role.role_arn],
-                    conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
-                )
-            )
+        function.allow(
+            ("iam:PassRole",),
+            foundation.scheduler_role.role_arn,
+            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        )
 
 
 def mail_identity_arn(scope: Construct, config: HeraldConfig) -> str:

@@ -25,9 +25,10 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.config import HeraldConfig
-from infra.foundation import ARCHITECTURE, RUNTIME, Foundation, alarm
+from infra.foundation import ARCHITECTURE, RUNTIME, Foundation
 from infra.function_group import OBJECT_READ_WRITE, FunctionGroupConstruct
-from infra.nag import acknowledge, acknowledge_wildcard
+from infra.herald_function import ALARM_PERIOD, AlarmedMetric, HeraldFunction
+from infra.nag import acknowledge_wildcard
 from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
 
 STEPS_HANDLER = "functions.media.workers.job_steps.handler"
@@ -74,115 +75,58 @@ class MediaJobs(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="Static ffmpeg and ffprobe under /opt/bin",
         )
-        self.function = self._steps_function(code_path, media, foundation, config)
-        self.state_machine = self._state_machine(config)
-        self._allow_jobs_from(media)
-
-        for construct_id_, metric, what in (
-            (
-                "ThrottlesAlarm",
-                self.function.metric_throttles(period=Duration.minutes(5)),
-                "The Herald media jobs function is throttled.",
-            ),
-            (
-                "CrashesAlarm",
+        # `Default`: CDK leaves it out of logical ids, so the steps' resources are named as if
+        # they were this construct's own (a new id would replace the function and its log group).
+        self.steps = HeraldFunction(
+            self,
+            "Default",
+            title="Herald media jobs function",
+            description="Herald media jobs: the FFmpeg steps of the media job workflow",
+            handler=STEPS_HANDLER,
+            code_path=code_path,
+            foundation=foundation,
+            service_name=SERVICE_NAME,
+            # The media group's settings: the steps are the same group's code.
+            environment=media.environment,
+            layers=[self.ffmpeg_layer],
+            # FFmpeg encodes with as many threads as there are vCPUs, and Lambda gives about two
+            # vCPUs at this size; /tmp holds the inputs and the output of one step.
+            memory_mb=3008,
+            tmp=Size.gibibytes(10),
+            timeout=Duration.minutes(15),
+            failures=AlarmedMetric(
+                "Crashes",
                 cloudwatch.Metric(
                     namespace="Herald",
                     metric_name=CRASH_METRIC,
                     dimensions_map={"service": SERVICE_NAME},
                     statistic=cloudwatch.Stats.SUM,
-                    period=Duration.minutes(5),
+                    period=ALARM_PERIOD,
                 ),
                 "A media job failed for a reason other than its input (see the function's log).",
             ),
-        ):
-            alarm(self, construct_id_, metric, topic=foundation.alarm_topic, description=what)
+        )
+        self._allow_steps(foundation)
+        self.state_machine = self._state_machine(config)
+        self._allow_jobs_from(media)
 
-    def _steps_function(
-        self,
-        code_path: Path,
-        media: FunctionGroupConstruct,
-        foundation: Foundation,
-        config: HeraldConfig,
-    ) -> lambda_.Function:
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            description="Herald media job steps (FFmpeg)",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        )
-        allow = self.role.add_to_principal_policy
-        allow(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        allow(
-            iam.PolicyStatement(
-                actions=list(STEP_TABLE_ACCESS), resources=[foundation.app_table.table_arn]
-            )
-        )
+    def _allow_steps(self, foundation: Foundation) -> None:
+        self.steps.allow(STEP_TABLE_ACCESS, foundation.app_table.table_arn)
         objects = foundation.media_bucket.arn_for_objects("workspaces/*")
-        allow(iam.PolicyStatement(actions=list(OBJECT_READ_WRITE), resources=[objects]))
+        self.steps.allow(OBJECT_READ_WRITE, objects)
         acknowledge_wildcard(
-            self.role,
+            self.steps.role,
             objects,
             "Objects under the `workspaces/` key prefix of the media bucket only: a job reads "
             "its workspace's inputs and writes its output, both keyed by workspace and asset.",
         )
-        allow(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"], resources=[foundation.event_bus.event_bus_arn]
-            )
-        )
-        acknowledge_wildcard(
-            self.role,
-            "*",
-            "X-Ray PutTraceSegments and PutTelemetryRecords (added for active tracing) support "
-            "no resource-level permissions.",
-        )
-
-        function = lambda_.Function(
-            self,
-            "Function",
-            description="Herald media jobs: the FFmpeg steps of the media job workflow",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler=STEPS_HANDLER,
-            code=lambda_.Code.from_asset(str(code_path)),
-            layers=[foundation.dependencies_layer, self.ffmpeg_layer],
-            # FFmpeg encodes with as many threads as there are vCPUs, and Lambda gives about two
-            # vCPUs at this size; /tmp holds the inputs and the output of one step.
-            memory_size=3008,
-            ephemeral_storage_size=Size.gibibytes(10),
-            timeout=Duration.minutes(15),
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=self.log_group,
-            role=self.role,
-            dead_letter_queue=foundation.async_dlq,
-            # The media group's settings: the steps are the same group's code.
-            environment={**media.environment, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME},
-        )
-        acknowledge(
-            function,
-            "AwsSolutions-L1",
-            "Herald pins Python 3.13 (pyproject requires-python, uv.lock, and the dependency "
-            "layer's cp313 wheels); a newer runtime is a deliberate upgrade of all three.",
-        )
-        return function
+        self.steps.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
 
     def _step(self, name: str, step: str) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
             self,
             name,
-            lambda_function=self.function,
+            lambda_function=self.steps.function,
             payload=sfn.TaskInput.from_object({"step": step, "job": sfn.JsonPath.entire_payload}),
             # The step's return value is the next state's input (the job's running record).
             payload_response_only=True,
@@ -253,7 +197,7 @@ class MediaJobs(Construct):
         )
         acknowledge_wildcard(
             self.state_machine_role,
-            f"{self.function.function_arn}:*",
+            f"{self.steps.function.function_arn}:*",
             "Invokes the media job steps function only; the `:*` form covers its versions and "
             "aliases, which is how Step Functions names a function it invokes.",
         )
@@ -268,9 +212,7 @@ class MediaJobs(Construct):
     def _allow_jobs_from(self, api: FunctionGroupConstruct) -> None:
         """The media API starts jobs and cancels them; it learns the machine from its env."""
         self.state_machine.grant_start_execution(api.role)
-        api.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["states:StopExecution"], resources=[self.executions_arn])
-        )
+        api.allow(("states:StopExecution",), self.executions_arn)
         acknowledge_wildcard(
             api.role,
             self.executions_arn,

@@ -30,11 +30,11 @@ def ids(synthesized: Synthesized) -> dict[str, str]:
     jobs = synthesized.stack.media_jobs
     lid = synthesized.logical_id
     return {
-        "function": lid(jobs.function),
+        "function": lid(jobs.steps.function),
         "state_machine": lid(jobs.state_machine),
-        "role": lid(jobs.role),
+        "role": lid(jobs.steps.role),
         "state_machine_role": lid(jobs.state_machine_role),
-        "log_group": lid(jobs.log_group),
+        "log_group": lid(jobs.steps.log_group),
         "execution_log_group": lid(jobs.execution_log_group),
         "ffmpeg_layer": lid(jobs.ffmpeg_layer),
         "dependencies_layer": lid(synthesized.stack.foundation.dependencies_layer),

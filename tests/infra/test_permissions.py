@@ -2,7 +2,8 @@
 
 Every (action, resource) pair of a role's policies is mapped to a named resource of the stack
 ("app_table", "media:users/*"...) and compared, per service, with the table below: a grant that
-is missing, broader or pointed elsewhere fails. Extend the table when a group needs more.
+is missing, broader or pointed elsewhere fails. Extend the table when a function needs more.
+The media job steps have their own test (tests/infra/test_media_jobs.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from typing import Any
 import pytest
 
 from functions.shared.groups import GROUPS
+from infra.herald_function import HeraldFunction
 from tests.infra.conftest import Synthesized
+
+# The API groups' functions, by group name, and the publish worker.
+FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker"]
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
 # the token signing key's public key, to verify access tokens.
@@ -24,24 +29,25 @@ COMMON: dict[str, set[str]] = {
     "dynamodb": {"app_table", "app_indexes"},
     "kms": {"signing_key"},
 }
+# What the publish API and its worker both do.
+PUBLISHING: dict[str, set[str]] = {
+    "dynamodb": {"idempotency_table"},
+    "kms": {"data_key"},
+    "events": {"event_bus"},
+    "scheduler": {"schedules"},
+    "iam": {"scheduler_role"},
+    "secretsmanager": {"platform_credentials"},
+}
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "auth": {
         "s3": {"media:users/*"},
         "events": {"event_bus"},
         "ses": {"mail_identity"},
     },
-    # The publish API and its worker share one role (infra/publish_worker.py).
-    "publish": {
-        "dynamodb": {"idempotency_table"},
-        "kms": {"data_key"},
-        "events": {"event_bus"},
-        "scheduler": {"schedules"},
-        "iam": {"scheduler_role"},
-        "secretsmanager": {"platform_credentials"},
-        "logs": {"publish_worker_log_group"},
-        "s3": {"media:workspaces/*:read"},
-        "lambda": {"publish_worker"},
-    },
+    # Publishing now and retrying start the worker at once.
+    "publish": {**PUBLISHING, "lambda": {"publish_worker"}},
+    # The publish group's work, and reading media to upload it (infra/publish_worker.py).
+    "publish_worker": {**PUBLISHING, "s3": {"media:workspaces/*:read"}},
     "media": {
         "s3": {"media:workspaces/*"},
         "events": {"event_bus"},
@@ -81,7 +87,6 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     },
     "scheduler_role": {"iam:PassRole"},
     "platform_credentials": {"secretsmanager:GetSecretValue"},
-    "publish_worker_log_group": {"logs:CreateLogStream", "logs:PutLogEvents"},
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
@@ -98,9 +103,15 @@ WORKER_ARN = (
 )
 
 
-def expected_grants(group: str) -> dict[str, set[str]]:
+def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
+    if name == "publish_worker":
+        return synthesized.stack.publish_worker
+    return synthesized.stack.groups[name]
+
+
+def expected_grants(name: str) -> dict[str, set[str]]:
     grants: dict[str, set[str]] = defaultdict(set)
-    for table in (COMMON, EXPECTED[group]):
+    for table in (COMMON, EXPECTED[name]):
         for service, resources in table.items():
             grants[service] |= resources
     return dict(grants)
@@ -124,13 +135,13 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
+def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     """Flattened resource -> name, for every resource a role may legitimately name."""
     foundation = synthesized.stack.foundation
     lid = synthesized.logical_id
     names = {
         "*": "*",
-        f"<{lid(synthesized.stack.groups[group].log_group)}.Arn>": "own_log_group",
+        f"<{lid(herald_function(synthesized, name).log_group)}.Arn>": "own_log_group",
         f"<{lid(foundation.async_dlq)}.Arn>": "async_dlq",
         f"<{lid(foundation.app_table)}.Arn>": "app_table",
         f"<{lid(foundation.app_table)}.Arn>/index/*": "app_indexes",
@@ -141,6 +152,7 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
         f"<{lid(foundation.event_bus)}.Arn>": "event_bus",
         f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
         f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
+        WORKER_ARN: "publish_worker",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
@@ -148,11 +160,8 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
     }
     for prefix in ("users/*", "workspaces/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
-    if group == "publish":
-        worker = synthesized.stack.publish_worker
-        names[f"<{lid(worker.log_group)}.Arn>"] = "publish_worker_log_group"
+    if name == "publish_worker":
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
-        names[WORKER_ARN] = "publish_worker"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
@@ -173,24 +182,24 @@ def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str,
     return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
 
 
-@pytest.mark.parametrize("group", [group.name for group in GROUPS])
-def test_role_reaches_only_its_own_resources(synthesized: Synthesized, group: str) -> None:
-    role_id = synthesized.logical_id(synthesized.stack.groups[group].role)
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_role_reaches_only_its_own_resources(synthesized: Synthesized, function: str) -> None:
+    role_id = synthesized.logical_id(herald_function(synthesized, function).role)
     trust = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
 
-    names = resource_names(synthesized, group)
+    names = resource_names(synthesized, function)
     granted: dict[str, set[str]] = defaultdict(set)
     for statement in statements_of_role(synthesized, role_id):
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
             flat = flatten(resource)
-            assert flat in names, f"{group} may reach an unexpected resource: {flat}"
+            assert flat in names, f"{function} may reach an unexpected resource: {flat}"
             name = names[flat]
             for action in as_list(statement["Action"]):
                 assert "*" not in action, f"wildcard action {action}"
                 service = action.split(":")[0]
-                assert action in ALLOWED_ACTIONS[name], f"{group}: {action} on {name}"
+                assert action in ALLOWED_ACTIONS[name], f"{function}: {action} on {name}"
                 if name == "*":
                     assert service == "xray", f"{action} on every resource"
                 if name == "scheduler_role":
@@ -198,11 +207,11 @@ def test_role_reaches_only_its_own_resources(synthesized: Synthesized, group: st
                         "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
                     }
                 granted[service].add(name)
-    assert dict(granted) == expected_grants(group)
+    assert dict(granted) == expected_grants(function)
 
 
-def test_table_covers_every_group() -> None:
-    assert set(EXPECTED) == {group.name for group in GROUPS}
+def test_table_covers_every_function() -> None:
+    assert set(EXPECTED) == set(FUNCTIONS)
 
 
 def test_scheduler_role_invokes_only_the_publish_worker(synthesized: Synthesized) -> None:
@@ -226,10 +235,10 @@ def test_scheduler_role_invokes_only_the_publish_worker(synthesized: Synthesized
 
 def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     """New roles (from a construct's defaults) must be looked at, and added here."""
-    known = {synthesized.logical_id(g.role) for g in synthesized.stack.groups.values()}
+    known = {synthesized.logical_id(herald_function(synthesized, f).role) for f in FUNCTIONS}
     known.add(synthesized.logical_id(synthesized.stack.foundation.scheduler_role))
     # The media job steps and their state machine (tests/infra/test_media_jobs.py).
-    known.add(synthesized.logical_id(synthesized.stack.media_jobs.role))
+    known.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
@@ -240,9 +249,9 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     assert list(others.values()) == [{"Service": "apigateway.amazonaws.com"}]
 
 
-def grants_of(synthesized: Synthesized, group: str) -> set[tuple[str, str]]:
-    """(action, flattened resource) of every statement of the group's role."""
-    role_id = synthesized.logical_id(synthesized.stack.groups[group].role)
+def grants_of(synthesized: Synthesized, function: str) -> set[tuple[str, str]]:
+    """(action, flattened resource) of every statement of the function's role."""
+    role_id = synthesized.logical_id(herald_function(synthesized, function).role)
     return {
         (action, flatten(resource))
         for statement in statements_of_role(synthesized, role_id)
@@ -254,62 +263,65 @@ def grants_of(synthesized: Synthesized, group: str) -> set[tuple[str, str]]:
 def test_only_auth_signs_tokens_and_only_with_the_signing_key(synthesized: Synthesized) -> None:
     signing_key = f"<{synthesized.logical_id(synthesized.stack.foundation.signing_key)}.Arn>"
     signers = {
-        group.name: {
+        function: {
             resource
-            for action, resource in grants_of(synthesized, group.name)
+            for action, resource in grants_of(synthesized, function)
             if action == "kms:Sign"
         }
-        for group in GROUPS
+        for function in FUNCTIONS
     }
     assert {name: keys for name, keys in signers.items() if keys} == {"auth": {signing_key}}
 
 
 def test_every_function_reads_the_signing_keys_public_key(synthesized: Synthesized) -> None:
     signing_key = f"<{synthesized.logical_id(synthesized.stack.foundation.signing_key)}.Arn>"
-    for group in GROUPS:
+    for function in FUNCTIONS:
         readable = {
             resource
-            for action, resource in grants_of(synthesized, group.name)
+            for action, resource in grants_of(synthesized, function)
             if action == "kms:GetPublicKey"
         }
-        assert readable == {signing_key}, group.name
+        assert readable == {signing_key}, function
 
 
 def test_only_auth_sends_email_and_only_as_the_mail_identity(synthesized: Synthesized) -> None:
     senders = {
-        group.name: {
+        function: {
             (action, resource)
-            for action, resource in grants_of(synthesized, group.name)
+            for action, resource in grants_of(synthesized, function)
             if action.startswith("ses:")
         }
-        for group in GROUPS
+        for function in FUNCTIONS
     }
     assert {name: grants for name, grants in senders.items() if grants} == {
         "auth": {("ses:SendEmail", MAIL_IDENTITY)}
     }
 
 
-def test_only_publish_reads_the_platform_credentials(synthesized: Synthesized) -> None:
+def test_only_publish_and_its_worker_read_the_platform_credentials(
+    synthesized: Synthesized,
+) -> None:
     secret = synthesized.logical_id(synthesized.stack.foundation.platform_credentials)
     data_key = f"<{synthesized.logical_id(synthesized.stack.foundation.data_key)}.Arn>"
     readers = {
-        group.name: {
+        function: {
             (action, resource)
-            for action, resource in grants_of(synthesized, group.name)
+            for action, resource in grants_of(synthesized, function)
             if action.startswith("secretsmanager:") or secret in resource
         }
-        for group in GROUPS
+        for function in FUNCTIONS
     }
     assert {name: grants for name, grants in readers.items() if grants} == {
-        "publish": {("secretsmanager:GetSecretValue", f"<{secret}>")}
+        "publish": {("secretsmanager:GetSecretValue", f"<{secret}>")},
+        "publish_worker": {("secretsmanager:GetSecretValue", f"<{secret}>")},
     }
-    # The secret is encrypted with the data key, which only publish may decrypt with.
+    # The secret is encrypted with the data key, which only they may decrypt with.
     decrypters = {
-        group.name
-        for group in GROUPS
-        if ("kms:Decrypt", data_key) in grants_of(synthesized, group.name)
+        function
+        for function in FUNCTIONS
+        if ("kms:Decrypt", data_key) in grants_of(synthesized, function)
     }
-    assert decrypters == {"publish"}
+    assert decrypters == {"publish", "publish_worker"}
     # No resource policy widens who may read it.
     assert synthesized.of_type("AWS::SecretsManager::ResourcePolicy") == {}
 

@@ -353,8 +353,8 @@ def test_publish_worker(synthesized: Synthesized) -> None:
     assert props["FunctionName"] == "herald-dev-publish-worker"
     assert props["Handler"] == "functions.publish.workers.publisher.handler"
     assert props["Timeout"] == 15 * 60
-    publish = synthesized.stack.groups["publish"]
-    assert props["Role"] == arn_of(synthesized.logical_id(publish.role))
+    # Its own role (its grants: tests/infra/test_permissions.py).
+    assert props["Role"] == arn_of(synthesized.logical_id(worker.role))
     variables = props["Environment"]["Variables"]
     api_variables = synthesized.resources[synthesized.function_id("publish")]["Properties"][
         "Environment"
@@ -437,7 +437,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
-    functions.add(synthesized.logical_id(synthesized.stack.media_jobs.function))
+    functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
     assert watched("AWS/Lambda", "Throttles", "FunctionName") == functions
     queues = {synthesized.logical_id(q) for q in (foundation.async_dlq, foundation.scheduler_dlq)}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
