@@ -37,7 +37,7 @@ from functions.publish.adapters import registry, token_vault  # noqa: E402
 from functions.publish.adapters.items import SocialAccountItem  # noqa: E402
 from functions.publish.adapters.platforms.base import TokenSet  # noqa: E402
 from functions.publish.adapters.post_items import PostItem  # noqa: E402
-from functions.publish.domain import platform_calls, posts, publishing  # noqa: E402
+from functions.publish.domain import platform_calls, post_store, publishing  # noqa: E402
 from functions.publish.domain.post_models import PostContent, TargetSpec  # noqa: E402
 from functions.shared import aws  # noqa: E402
 from functions.shared.identity_items import WorkspaceItem  # noqa: E402
@@ -122,7 +122,7 @@ def publish_once(workspace_id: str, account_ids: list[str]) -> float:
     content = PostContent(
         text="fan-out", targets=[TargetSpec(account_id=account_id) for account_id in account_ids]
     )
-    item = posts.new_post_item(workspace_id, content, (), "user:bench")
+    item = post_store.new_post_item(workspace_id, content, (), "user:bench")
     fire_id = str(ULID())
     item.status = "scheduled"
     item.fire_id = fire_id

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from functions.publish.adapters.post_items import PostItem
-from functions.publish.domain import posts
+from functions.publish.domain import post_store
 from tests.publish.posts_world import (
     activity_actions,
     error_codes,
@@ -412,7 +412,7 @@ def test_a_write_that_loses_a_race_answers_409_and_changes_nothing(
     draft = studio.create(text="Raced", targets=[{"account_id": sandbox}])
     scheduled = studio.create(text="Raced too", targets=[{"account_id": sandbox}])
     studio.schedule(scheduled["id"], in_minutes(30))
-    read = posts.find_post
+    read = post_store.find_post
 
     def read_then_someone_else_writes(workspace_id: str, post_id: str) -> PostItem:
         item = read(workspace_id, post_id)
@@ -421,7 +421,7 @@ def test_a_write_that_loses_a_race_answers_409_and_changes_nothing(
         other.update(actions=[PostItem.updated_at.set(datetime.now(UTC))])
         return item
 
-    monkeypatch.setattr(posts, "find_post", read_then_someone_else_writes)
+    monkeypatch.setattr(post_store, "find_post", read_then_someone_else_writes)
     attempts = [
         ("PATCH", f"/v1/posts/{draft['id']}", {"text": "Mine"}, draft["id"]),
         ("POST", f"/v1/posts/{draft['id']}/schedule", {"at": in_minutes(20)}, draft["id"]),

@@ -14,7 +14,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from functions.publish.adapters.post_items import PostItem, PostVersionItem
-from functions.publish.domain import posts, scheduling
+from functions.publish.domain import post_store, scheduling
 from functions.publish.domain.post_models import (
     BulkReport,
     BulkRow,
@@ -24,6 +24,7 @@ from functions.publish.domain.post_models import (
     Problem,
     TargetSpec,
 )
+from functions.publish.domain.wall_time import resolve_time
 from functions.shared.access import WorkspaceAccess
 from functions.shared.problems import FieldError, ValidationFailed
 from functions.shared.problems import Problem as ProblemError
@@ -111,7 +112,7 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
             ],
         )
     try:
-        at = scheduling.resolve_time(datetime.fromisoformat(row["at"].strip()), timezone)
+        at = resolve_time(datetime.fromisoformat(row["at"].strip()), timezone)
     except ValueError:
         return _invalid(line, "at", "time", f"`{row['at']}` is not an RFC 3339 time.")
     except ValidationFailed as problem:
@@ -121,12 +122,12 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
     if not body.targets:
         return _invalid(line, "accounts", "no_targets", "Name at least one account.")
     content = PostContent(text=body.text, media=body.media, targets=body.targets)
-    item = posts.new_post_item(access.workspace_id, content, body.labels, access.actor)
+    item = post_store.new_post_item(access.workspace_id, content, body.labels, access.actor)
     # Checked before anything is written, so that an invalid row leaves no trace at all.
     checked = scheduling.full_preflight(access.workspace_id, item, at)
     if not checked.ok:
         return BulkRow(row=line, status="invalid", problems=_preflight_problems(checked))
-    posts.save_new(item, access.actor, "post.created", {"source": "bulk"})
+    post_store.save_new(item, access.actor, "post.created", {"source": "bulk"})
     try:
         scheduling.schedule_created(access, item, at, timezone)
     except ProblemError as refused:

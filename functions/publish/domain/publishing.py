@@ -14,6 +14,9 @@ A target's next step is a one-time schedule (`t-<post>-<account>`); the sweeper 
 that is missed through the `by-due` index. When every target has finished, the post becomes
 published, partially_failed or failed, and exactly one event says so (the status change is
 conditional). Targets of one post publish concurrently.
+
+Once a recurring post has fired, its next occurrence is created and armed here; and a post's
+failed targets are retried here, the published ones left alone.
 """
 
 import asyncio
@@ -26,8 +29,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from ulid import ULID
 
-from functions.publish.adapters import media_files, schedules
+from functions.publish.adapters import media_files, schedules, worker_calls
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
@@ -40,14 +44,18 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.post_items import CalendarItem, PostItem, TargetItem, due_bucket
-from functions.publish.domain import posts
+from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
+from functions.publish.domain import approval, post_store, schedule_arming
 from functions.publish.domain.platform_calls import call_platform
-from functions.publish.domain.post_models import PostContent, ThreadPart
+from functions.publish.domain.post_models import Post, PostContent, Recurrence, ThreadPart
 from functions.publish.domain.preflight import EffectiveTarget, check_target, effective
+from functions.publish.domain.wall_time import next_occurrence
+from functions.shared.access import WorkspaceAccess
+from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
 from functions.shared.observability import logger
-from functions.shared.tables import transaction, utc_now
+from functions.shared.problems import Conflict
+from functions.shared.tables import key, transaction, utc_now
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 60
@@ -78,41 +86,29 @@ def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
     post = PostItem.find(workspace_id, post_id)
     if post is None or post.status != "scheduled" or post.fire_id != fire_id:
         return FireReport("stale", {})
-    if posts.approval_required(workspace_id) and not _approved(post):
+    if approval.missing(post):
         _hold_for_approval(post)
         return FireReport("gated", {})
-    content = posts.content_of(post)
+    content = post_store.content_of(post)
     accounts = _claim_post(post, content, fire_id)
     if accounts is None:
         return FireReport("stale", {})
     _publish_targets(post, content, [t.account_id for t in content.targets], accounts)
-    from functions.publish.domain.scheduling import schedule_next_occurrence
-
     schedule_next_occurrence(post)
     return _report(post)
-
-
-def _approved(post: PostItem) -> bool:
-    approval = post.approval or {}
-    return approval.get("state") == "approved" and approval.get("revision") == int(post.revision)
 
 
 def _hold_for_approval(post: PostItem) -> None:
     """A revision nobody approved (approval turned on, or an edit since): it waits for an
     approval, which arms it again at the time it was meant for, instead of publishing."""
-    approval = {
-        "state": "pending",
-        "revision": int(post.revision),
-        "submitted_by": (post.approval or {}).get("submitted_by") or post.created_by,
-        "requested_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
-    }
+    submitted_by = (post.approval or {}).get("submitted_by") or post.created_by
     try:
         with transaction() as write:
             write.update(
                 post,
                 actions=[
                     PostItem.status.set("pending_approval"),
-                    PostItem.approval.set(approval),
+                    PostItem.approval.set(approval.pending(post, submitted_by, post.scheduled_at)),
                     PostItem.fire_id.remove(),
                     PostItem.due_bucket.remove(),
                     PostItem.due_at.remove(),
@@ -121,11 +117,8 @@ def _hold_for_approval(post: PostItem) -> None:
             )
             if post.scheduled_at is not None:
                 # Off the calendar (and the quotas) until it is approved and armed again.
-                write.delete(
-                    CalendarItem(
-                        *CalendarItem.keys(post.workspace_id, post.scheduled_at, post.post_id)
-                    ),
-                    add_version_condition=False,
+                post_store.remove_from_calendar(
+                    write, post.workspace_id, post.scheduled_at, post.post_id
                 )
     except TransactWriteError:
         return
@@ -203,6 +196,35 @@ def _report(post: PostItem) -> FireReport:
     )
 
 
+# --- the next occurrence of a recurring post -----------------------------------------------------
+
+
+def schedule_next_occurrence(item: PostItem) -> str | None:
+    """After a recurring post fired: a copy of it armed for the next occurrence."""
+    if not item.recurrence or item.scheduled_at is None or not item.timezone:
+        return None
+    recurrence = Recurrence.model_validate(item.recurrence)
+    at = next_occurrence(item.scheduled_at, item.timezone, recurrence)
+    if at is None:
+        return None
+    content = post_store.content_of(item)
+    copy = post_store.new_post_item(
+        item.workspace_id,
+        content,
+        item.labels or (),
+        item.created_by,
+        recurrence=item.recurrence,
+        series_id=item.series_id or item.post_id,
+    )
+    if item.approval and item.approval.get("state") == "approved":
+        copy.approval = {**item.approval, "revision": 1}
+    post_store.save_new(
+        copy, f"system:{key('SERIES', copy.series_id or '')}", "post.occurrence_created"
+    )
+    schedule_arming.arm(copy, at, item.timezone, actor="system:recurrence")
+    return copy.post_id
+
+
 # --- one target ----------------------------------------------------------------------------------
 
 
@@ -220,8 +242,8 @@ def publish_target(
     media_ids = _media_ids(target)
     checked = check_target(
         target,
-        {account.account_id: posts.account_fact(account)},
-        posts.asset_facts(post.workspace_id, media_ids) if media_ids else {},
+        {account.account_id: post_store.account_fact(account)},
+        post_store.asset_facts(post.workspace_id, media_ids) if media_ids else {},
     )
     if checked.problems:
         first = checked.problems[0]
@@ -504,7 +526,7 @@ def advance_target(workspace_id: str, post_id: str, account_id: str) -> str:
         return "gone"
     if item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
         return "not_due"
-    content = posts.content_of(post)
+    content = post_store.content_of(post)
     spec = next((t for t in content.targets if t.account_id == account_id), None)
     if spec is None:
         return "gone"
@@ -675,9 +697,42 @@ def event_target(target: TargetItem) -> dict[str, Any]:
     }
 
 
+# --- retrying failed targets ---------------------------------------------------------------------
+
+
+def retry_post(access: WorkspaceAccess, post_id: str) -> tuple[Post, list[str]]:
+    """Publish again only the targets that failed; the published ones are left alone."""
+    item = post_store.find_post(access.workspace_id, post_id)
+    if item.status not in ("failed", "partially_failed"):
+        raise Conflict(f"Post {post_id} has no failed targets to retry ({item.status}).")
+    retried = retry_failed(access.workspace_id, post_id)
+    if not retried:
+        raise Conflict(f"Post {post_id} has no failed targets to retry.")
+    with transaction() as write:
+        write.save(
+            activity_entry(
+                access.workspace_id,
+                actor=access.actor,
+                action="post.retried",
+                target=f"post:{post_id}",
+                details={"account_ids": retried},
+            )
+        )
+    worker_calls.start(
+        {
+            "herald": "publish-accounts",
+            "workspace_id": access.workspace_id,
+            "post_id": post_id,
+            "account_ids": retried,
+            "run_id": str(ULID()),
+        }
+    )
+    return post_store.get_post(access, post_id), retried
+
+
 def retry_failed(workspace_id: str, post_id: str) -> list[str]:
     """Put the failed targets back to pending; the caller starts the worker on them."""
-    post = posts.find_post(workspace_id, post_id)
+    post = post_store.find_post(workspace_id, post_id)
     failed = [t for t in TargetItem.of_post(workspace_id, post_id) if t.state == "failed"]
     if not failed:
         return []
@@ -705,7 +760,7 @@ def publish_accounts(workspace_id: str, post_id: str, account_ids: Sequence[str]
     post = PostItem.find(workspace_id, post_id)
     if post is None or post.status != "publishing":
         return FireReport("stale", {})
-    content = posts.content_of(post)
+    content = post_store.content_of(post)
     accounts = {
         item.account_id: item
         for item in SocialAccountItem.batch_get(

@@ -1,35 +1,19 @@
 """Scheduling: when a post publishes, and who has to agree first.
 
-A scheduled post has one EventBridge Scheduler schedule (`post-<post>`) whose `at(...)` holds the
-wall time in the workspace's timezone, so 09:00 Europe/Berlin stays 09:00 across a daylight-saving
-change. Each arming gets a new `fire_id`; the worker ignores a firing that carries an older one,
-so a schedule left behind by a crash can never publish a moved or cancelled post. The post also
-goes on the calendar and on the `by-due` index, where the sweeper finds it if the schedule is
-ever missed.
-
-With approval on, a post publishes only when the revision about to go out was approved: an
-editor's schedule request becomes a submission, an admin's approval arms it, and any edit after
-approval asks again.
+Scheduling arms the post's schedule (see schedule_arming.py) after a full preflight, quotas
+included. With approval on, a post publishes only when the revision about to go out was
+approved: an editor's schedule request becomes a submission, an admin's approval arms it, and
+any edit after approval asks again.
 """
 
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ulid import ULID
-
-from functions.publish.adapters import schedules, worker_calls
-from functions.publish.adapters.post_items import (
-    PostItem,
-    PublishingSettingsItem,
-    QueueItem,
-    calendar_sort_key,
-    due_bucket,
-)
-from functions.publish.domain import posts, preflight
+from functions.publish.adapters import worker_calls
+from functions.publish.adapters.post_items import PostItem, PublishingSettingsItem, QueueItem
+from functions.publish.domain import approval, post_store, preflight, schedule_arming
 from functions.publish.domain.post_models import (
     Post,
-    PostContent,
     Preflight,
     PublishingSettings,
     QueueSlot,
@@ -38,12 +22,12 @@ from functions.publish.domain.post_models import (
     ScheduleRequest,
     TargetPreflight,
 )
-from functions.shared.access import Role, WorkspaceAccess
+from functions.publish.domain.wall_time import resolve_time
+from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.events import publish_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
-from functions.shared.tables import conflict_on_condition_failure, key, transaction, utc_now
+from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
 
 # A time a moment in the past is still taken as "now" (clock skew, a slow form).
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -56,31 +40,6 @@ def workspace_timezone(workspace_id: str) -> str:
     return workspace.timezone if workspace is not None else "UTC"
 
 
-def resolve_time(at: datetime, timezone: str, pointer: str = "/body/at") -> datetime:
-    """The UTC moment meant by `at`: with an offset as given, without one in `timezone`.
-
-    A wall time that does not exist there (skipped by a spring-forward change) is refused; one
-    that exists twice (the autumn change) means its first occurrence.
-    """
-    if at.tzinfo is not None:
-        return at.astimezone(ZoneInfo("UTC"))
-    zone = ZoneInfo(timezone)
-    local = at.replace(tzinfo=zone, fold=0)
-    round_trip = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
-    if round_trip.replace(tzinfo=None) != at:
-        raise ValidationFailed(
-            f"{at.isoformat()} does not exist in {timezone} (the clocks skip it).",
-            errors=[
-                FieldError(
-                    pointer=pointer,
-                    detail=f"this wall time is skipped by a daylight-saving change in {timezone}",
-                    code="nonexistent_time",
-                )
-            ],
-        )
-    return local.astimezone(ZoneInfo("UTC"))
-
-
 def _require_future(moment: datetime) -> None:
     if moment < utc_now() - PAST_TOLERANCE:
         raise ValidationFailed(
@@ -89,16 +48,12 @@ def _require_future(moment: datetime) -> None:
         )
 
 
-def _is_approver(access: WorkspaceAccess) -> bool:
-    return access.role is not None and access.role.at_least(Role.ADMIN)
-
-
 def full_preflight(workspace_id: str, item: PostItem, at: datetime) -> Preflight:
     """Preflight plus the per-account quotas at `at`."""
-    content = posts.content_of(item)
-    checked = posts.run_preflight(workspace_id, content)
-    accounts = posts.account_facts(workspace_id, (t.account_id for t in content.targets))
-    scheduled = posts.scheduled_times(
+    content = post_store.content_of(item)
+    checked = post_store.run_preflight(workspace_id, content)
+    accounts = post_store.account_facts(workspace_id, (t.account_id for t in content.targets))
+    scheduled = post_store.scheduled_times(
         workspace_id,
         accounts,
         at - preflight.QUOTA_WINDOW,
@@ -115,7 +70,7 @@ def full_preflight(workspace_id: str, item: PostItem, at: datetime) -> Preflight
 
 
 def schedule_post(access: WorkspaceAccess, post_id: str, request: ScheduleRequest) -> Post:
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     timezone = workspace_timezone(access.workspace_id)
     at = resolve_time(request.at, timezone)
     _require_future(at)
@@ -151,128 +106,37 @@ def _schedule(
         )
     checked = full_preflight(access.workspace_id, item, at)
     if not checked.ok:
-        raise posts.PreflightFailed(
+        raise post_store.PreflightFailed(
             "This post would fail to publish; fix the problems listed first.", checked
         )
     if recurrence is not None:
         item.recurrence = recurrence.model_dump(mode="json")
         item.series_id = item.series_id or item.post_id
-    if posts.approval_required(access.workspace_id) and not _approved(item):
-        if not _is_approver(access):
+    if approval.missing(item):
+        if not approval.may_decide(access):
             _submit(access, item, at)
-            return posts.post_view(item, [], checked)
-        _record_approval(item, access.actor, "approved", None)
-    arm(item, at, timezone, actor=access.actor, action=action)
-    return posts.post_view(item, None, checked)
-
-
-def _approved(item: PostItem) -> bool:
-    approval = item.approval or {}
-    return approval.get("state") == "approved" and approval.get("revision") == int(item.revision)
-
-
-def _record_approval(item: PostItem, actor: str, state: str, comment: str | None) -> None:
-    approval: dict[str, Any] = dict(item.approval or {})
-    approval.update(
-        state=state,
-        revision=int(item.revision),
-        decided_by=actor,
-        decided_at=utc_now().isoformat(),
-        comment=comment,
-    )
-    item.approval = approval
-
-
-def arm(
-    item: PostItem, at: datetime, timezone: str, *, actor: str, action: str = "post.scheduled"
-) -> None:
-    """Point the post's schedule at `at`, then record it (calendar, due index, activity).
-
-    The schedule is written first: if recording fails the schedule carries a `fire_id` the post
-    never got, so its firing is ignored, and the previous schedule is put back.
-    """
-    previous = (item.scheduled_at, item.timezone, item.fire_id, item.status)
-    fire_id = str(ULID())
-    payload = {
-        "herald": "publish-post",
-        "workspace_id": item.workspace_id,
-        "post_id": item.post_id,
-        "fire_id": fire_id,
-    }
-    name = schedules.post_schedule_name(item.post_id)
-    schedules.put(name, at, timezone, payload)
-    content = posts.content_of(item)
-    item.status = "scheduled"
-    item.scheduled_at = at
-    item.timezone = timezone
-    item.fire_id = fire_id
-    item.due_bucket = due_bucket("POSTS", item.post_id)
-    item.due_at = at
-    item.updated_at = utc_now()
-    try:
-        with posts.changed_meanwhile(item.post_id), transaction() as write:
-            write.save(item)
-            old_at = previous[0] if previous[3] == "scheduled" else None
-            # Moved to another second (an entry's key): the old entry goes.
-            if old_at is not None and calendar_sort_key(old_at) != calendar_sort_key(at):
-                posts.remove_from_calendar(write, item.workspace_id, old_at, item.post_id)
-            write.save(posts.calendar_item(item, at, content))
-            write.save(
-                activity_entry(
-                    item.workspace_id,
-                    actor=actor,
-                    action=action,
-                    target=f"post:{item.post_id}",
-                    details={"at": at.isoformat(), "timezone": timezone},
-                )
-            )
-    except Exception:
-        old_at, old_timezone, old_fire_id, old_status = previous
-        if old_status == "scheduled" and old_at is not None and old_timezone and old_fire_id:
-            schedules.put(name, old_at, old_timezone, {**payload, "fire_id": old_fire_id})
-        else:
-            schedules.delete(name)
-        raise
-    publish_event(
-        "publish",
-        "post.scheduled",
-        {
-            "workspace_id": item.workspace_id,
-            "post_id": item.post_id,
-            "scheduled_at": at.isoformat(),
-            "timezone": timezone,
-            "targets": [{"account_id": target.account_id} for target in content.targets],
-        },
-    )
-
-
-def disarm(item: PostItem) -> None:
-    """Forget the post's firing on the item (the caller saves it and deletes the schedule)."""
-    item.fire_id = None
-    item.due_bucket = None
-    item.due_at = None
-
-
-def delete_schedule(item: PostItem) -> None:
-    schedules.delete(schedules.post_schedule_name(item.post_id))
+            return post_store.post_view(item, [], checked)
+        approval.record_decision(item, access.actor, "approved", None)
+    schedule_arming.arm(item, at, timezone, actor=access.actor, action=action)
+    return post_store.post_view(item, None, checked)
 
 
 def unschedule(access: WorkspaceAccess, post_id: str) -> Post:
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     if item.status not in ("scheduled", "pending_approval"):
         raise Conflict(f"Post {post_id} is not scheduled.")
     was_scheduled_at = item.scheduled_at if item.status == "scheduled" else None
-    disarm(item)
+    schedule_arming.disarm(item)
     item.status = "draft"
     item.scheduled_at = None
     item.timezone = None
     # Cancelling ends the series too: scheduling the draft again names its own recurrence.
     item.recurrence = None
     item.updated_at = utc_now()
-    with posts.changed_meanwhile(post_id), transaction() as write:
+    with post_store.changed_meanwhile(post_id), transaction() as write:
         write.save(item)
         if was_scheduled_at is not None:
-            posts.remove_from_calendar(write, access.workspace_id, was_scheduled_at, post_id)
+            post_store.remove_from_calendar(write, access.workspace_id, was_scheduled_at, post_id)
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -281,13 +145,13 @@ def unschedule(access: WorkspaceAccess, post_id: str) -> Post:
                 target=f"post:{post_id}",
             )
         )
-    delete_schedule(item)
-    return posts.post_view(item, [])
+    schedule_arming.delete_schedule(item)
+    return post_store.post_view(item, [])
 
 
 def publish_now(access: WorkspaceAccess, post_id: str) -> Post:
     """Arm the post for now and start the worker at once (the schedule stays as a backstop)."""
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     timezone = workspace_timezone(access.workspace_id)
     view = _schedule(access, item, utc_now(), timezone, None)
     if item.status == "scheduled":
@@ -307,19 +171,16 @@ def publish_now(access: WorkspaceAccess, post_id: str) -> Post:
 
 def _submit(access: WorkspaceAccess, item: PostItem, requested_at: datetime | None) -> None:
     was_scheduled_at = item.scheduled_at if item.status == "scheduled" else None
-    item.approval = {
-        "state": "pending",
-        "revision": int(item.revision),
-        "submitted_by": access.actor,
-        "requested_at": requested_at.isoformat() if requested_at else None,
-    }
+    item.approval = approval.pending(item, access.actor, requested_at)
     item.status = "pending_approval"
-    disarm(item)
+    schedule_arming.disarm(item)
     item.updated_at = utc_now()
-    with posts.changed_meanwhile(item.post_id), transaction() as write:
+    with post_store.changed_meanwhile(item.post_id), transaction() as write:
         write.save(item)
         if was_scheduled_at is not None:
-            posts.remove_from_calendar(write, item.workspace_id, was_scheduled_at, item.post_id)
+            post_store.remove_from_calendar(
+                write, item.workspace_id, was_scheduled_at, item.post_id
+            )
         write.save(
             activity_entry(
                 item.workspace_id,
@@ -329,49 +190,47 @@ def _submit(access: WorkspaceAccess, item: PostItem, requested_at: datetime | No
             )
         )
     if was_scheduled_at is not None:
-        delete_schedule(item)
+        schedule_arming.delete_schedule(item)
 
 
 def submit(access: WorkspaceAccess, post_id: str) -> Post:
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     if item.status not in ("draft", "pending_approval"):
         raise Conflict(
             f"Post {post_id} is {item.status.replace('_', ' ')}; only drafts are submitted."
         )
     _submit(access, item, None)
-    return posts.post_view(item, [])
+    return post_store.post_view(item, [])
 
 
 def approve(access: WorkspaceAccess, post_id: str, comment: str | None) -> Post:
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     if item.status != "pending_approval":
         raise Conflict(f"Post {post_id} is not waiting for approval.")
-    requested = (item.approval or {}).get("requested_at")
-    _record_approval(item, access.actor, "approved", comment)
-    if requested:
-        at = datetime.fromisoformat(requested)
-        if at >= utc_now() - PAST_TOLERANCE:
-            timezone = workspace_timezone(access.workspace_id)
-            # One entry says both: approved, and so scheduled.
-            return _schedule(access, item, at, timezone, None, action="post.approved")
+    at = approval.requested_at(item)
+    approval.record_decision(item, access.actor, "approved", comment)
+    if at is not None and at >= utc_now() - PAST_TOLERANCE:
+        timezone = workspace_timezone(access.workspace_id)
+        # One entry says both: approved, and so scheduled.
+        return _schedule(access, item, at, timezone, None, action="post.approved")
     item.status = "draft"
     _save_decision(access, item, "post.approved")
-    return posts.post_view(item, [])
+    return post_store.post_view(item, [])
 
 
 def reject(access: WorkspaceAccess, post_id: str, comment: str) -> Post:
-    item = posts.find_post(access.workspace_id, post_id)
+    item = post_store.find_post(access.workspace_id, post_id)
     if item.status != "pending_approval":
         raise Conflict(f"Post {post_id} is not waiting for approval.")
-    _record_approval(item, access.actor, "rejected", comment)
+    approval.record_decision(item, access.actor, "rejected", comment)
     item.status = "draft"
     _save_decision(access, item, "post.rejected")
-    return posts.post_view(item, [])
+    return post_store.post_view(item, [])
 
 
 def _save_decision(access: WorkspaceAccess, item: PostItem, action: str) -> None:
     item.updated_at = utc_now()
-    with posts.changed_meanwhile(item.post_id), transaction() as write:
+    with post_store.changed_meanwhile(item.post_id), transaction() as write:
         write.save(item)
         write.save(
             activity_entry(
@@ -385,7 +244,7 @@ def _save_decision(access: WorkspaceAccess, item: PostItem, action: str) -> None
 
 
 def get_settings(access: WorkspaceAccess) -> PublishingSettings:
-    return PublishingSettings(approval_required=posts.approval_required(access.workspace_id))
+    return PublishingSettings(approval_required=approval.required(access.workspace_id))
 
 
 def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> PublishingSettings:
@@ -414,7 +273,7 @@ def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> Publi
 
 
 def _require_account(workspace_id: str, account_id: str | None) -> None:
-    if account_id is not None and not posts.account_facts(workspace_id, [account_id]):
+    if account_id is not None and not post_store.account_facts(workspace_id, [account_id]):
         raise NotFound(f"Account {account_id} was not found.")
 
 
@@ -474,8 +333,8 @@ def slot_times(
 
 def queue_post(access: WorkspaceAccess, post_id: str, account_id: str | None) -> Post:
     """Schedule the post in the first free slot: one where none of its accounts has a post."""
-    item = posts.find_post(access.workspace_id, post_id)
-    content = posts.content_of(item)
+    item = post_store.find_post(access.workspace_id, post_id)
+    content = post_store.content_of(item)
     slots = get_slots(access, account_id).slots
     if account_id is not None and not slots:
         slots = get_slots(access, None).slots
@@ -486,7 +345,7 @@ def queue_post(access: WorkspaceAccess, post_id: str, account_id: str | None) ->
     candidates = slot_times(slots, timezone, now, QUEUE_HORIZON_WEEKS)
     accounts = {target.account_id for target in content.targets}
     taken = (
-        posts.scheduled_times(
+        post_store.scheduled_times(
             access.workspace_id, accounts, now, candidates[-1] + timedelta(seconds=1), item.post_id
         )
         if candidates
@@ -497,82 +356,3 @@ def queue_post(access: WorkspaceAccess, post_id: str, account_id: str | None) ->
     if free is None:
         raise Conflict(f"Every queue slot of the next {QUEUE_HORIZON_WEEKS} weeks is taken.")
     return _schedule(access, item, free, timezone, None)
-
-
-# --- recurrence ----------------------------------------------------------------------------------
-
-
-def next_occurrence(previous: datetime, timezone: str, recurrence: Recurrence) -> datetime | None:
-    """The same wall time `every` days or weeks later (so 09:00 stays 09:00 across a change),
-    or None after `until`."""
-    zone = ZoneInfo(timezone)
-    local = previous.astimezone(zone)
-    step = timedelta(days=recurrence.every * (7 if recurrence.unit == "weeks" else 1))
-    wall = local.replace(tzinfo=None) + step
-    until: date | None = recurrence.until
-    while True:
-        if until is not None and wall.date() > until:
-            return None
-        try:
-            return resolve_time(wall, timezone)
-        except ValidationFailed:
-            wall += step  # the wall time does not exist that day: skip the occurrence
-
-
-def schedule_next_occurrence(item: PostItem) -> str | None:
-    """After a recurring post fired: a copy of it armed for the next occurrence."""
-    if not item.recurrence or item.scheduled_at is None or not item.timezone:
-        return None
-    recurrence = Recurrence.model_validate(item.recurrence)
-    at = next_occurrence(item.scheduled_at, item.timezone, recurrence)
-    if at is None:
-        return None
-    content = PostContent.model_validate(item.content_dict())
-    copy = posts.new_post_item(
-        item.workspace_id,
-        content,
-        item.labels or (),
-        item.created_by,
-        recurrence=item.recurrence,
-        series_id=item.series_id or item.post_id,
-    )
-    if item.approval and item.approval.get("state") == "approved":
-        copy.approval = {**item.approval, "revision": 1}
-    posts.save_new(copy, f"system:{key('SERIES', copy.series_id or '')}", "post.occurrence_created")
-    arm(copy, at, item.timezone, actor="system:recurrence")
-    return copy.post_id
-
-
-# --- retry ---------------------------------------------------------------------------------------
-
-
-def retry_post(access: WorkspaceAccess, post_id: str) -> tuple[Post, list[str]]:
-    """Publish again only the targets that failed; the published ones are left alone."""
-    from functions.publish.domain.publishing import retry_failed
-
-    item = posts.find_post(access.workspace_id, post_id)
-    if item.status not in ("failed", "partially_failed"):
-        raise Conflict(f"Post {post_id} has no failed targets to retry ({item.status}).")
-    retried = retry_failed(access.workspace_id, post_id)
-    if not retried:
-        raise Conflict(f"Post {post_id} has no failed targets to retry.")
-    with transaction() as write:
-        write.save(
-            activity_entry(
-                access.workspace_id,
-                actor=access.actor,
-                action="post.retried",
-                target=f"post:{post_id}",
-                details={"account_ids": retried},
-            )
-        )
-    worker_calls.start(
-        {
-            "herald": "publish-accounts",
-            "workspace_id": access.workspace_id,
-            "post_id": post_id,
-            "account_ids": retried,
-            "run_id": str(ULID()),
-        }
-    )
-    return posts.get_post(access, post_id), retried

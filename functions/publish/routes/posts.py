@@ -52,14 +52,14 @@ async def list_posts(
     ] = None,
 ) -> Page[Post]:
     """Newest first; filter by status, account, label and creation time (`from`, `to`)."""
-    from functions.publish.domain import posts, scheduling
+    from functions.publish.domain import posts, scheduling, wall_time
 
     if created_from is not None or created_to is not None:
         timezone = await run_in_threadpool(scheduling.workspace_timezone, access.workspace_id)
         if created_from is not None:
-            created_from = scheduling.resolve_time(created_from, timezone, "/query/from")
+            created_from = wall_time.resolve_time(created_from, timezone, "/query/from")
         if created_to is not None:
-            created_to = scheduling.resolve_time(created_to, timezone, "/query/to")
+            created_to = wall_time.resolve_time(created_to, timezone, "/query/to")
     items, cursor = await run_in_threadpool(
         posts.list_posts,
         access,
@@ -91,14 +91,14 @@ async def calendar(
     end: Annotated[datetime, Query(alias="to", description="RFC 3339, with an offset.")],
 ) -> Page[Post]:
     """Posts scheduled in [from, to), in time order."""
-    from functions.publish.domain import posts, scheduling
+    from functions.publish.domain import posts, scheduling, wall_time
 
     timezone = await run_in_threadpool(scheduling.workspace_timezone, access.workspace_id)
     items, cursor = await run_in_threadpool(
         posts.calendar,
         access,
-        scheduling.resolve_time(start, timezone, "/query/from"),
-        scheduling.resolve_time(end, timezone, "/query/to"),
+        wall_time.resolve_time(start, timezone, "/query/from"),
+        wall_time.resolve_time(end, timezone, "/query/to"),
         paging,
     )
     return Page(items=items, next_cursor=cursor)
@@ -158,9 +158,9 @@ async def bulk_schedule(
 
 @router.get("/{post_id}", description=Permissions.POSTS_READ.description)
 async def get_post(access: PostsReader, post_id: PostId) -> Post:
-    from functions.publish.domain import posts
+    from functions.publish.domain import post_store
 
-    return await run_in_threadpool(posts.get_post, access, post_id)
+    return await run_in_threadpool(post_store.get_post, access, post_id)
 
 
 @router.patch("/{post_id}", description=Permissions.POSTS_WRITE.description)
@@ -257,9 +257,9 @@ async def queue_post(
 )
 async def retry_post(access: PostsWriter, post_id: PostId) -> RetryResult:
     """Publish the failed targets again; published ones are not touched."""
-    from functions.publish.domain import scheduling
+    from functions.publish.domain import publishing
 
-    post, retried = await run_in_threadpool(scheduling.retry_post, access, post_id)
+    post, retried = await run_in_threadpool(publishing.retry_post, access, post_id)
     return RetryResult(post=post, retried=retried)
 
 
