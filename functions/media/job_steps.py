@@ -21,18 +21,18 @@ from botocore import exceptions as botocore_errors
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from functions.media.adapters.ffmpeg import MediaRejected
-from functions.media.domain import jobs_workflow
-from functions.media.domain.jobs_workflow import JobEnded, JobState
+from functions.media.domain import job_workflow_steps
+from functions.media.domain.job_workflow_steps import JobEnded, JobState
 from functions.shared.observability import logger, metrics
 from functions.shared.problems import ServiceUnavailable
 
 CRASH_METRIC = "MediaJobCrashes"
 STEPS: dict[str, Callable[[JobState], JobState]] = {
-    "probe": jobs_workflow.probe,
-    "process": jobs_workflow.process,
-    "thumbnail": jobs_workflow.thumbnail,
-    "finalize": jobs_workflow.finalize,
-    "record_failure": jobs_workflow.record_failure,
+    "probe": job_workflow_steps.probe,
+    "process": job_workflow_steps.process,
+    "thumbnail": job_workflow_steps.thumbnail,
+    "finalize": job_workflow_steps.finalize,
+    "record_failure": job_workflow_steps.record_failure,
 }
 _TRANSIENT_CODES = frozenset(
     {

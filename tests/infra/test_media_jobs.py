@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.media import job_steps
 from functions.media.adapters.ffmpeg import MediaRejected
-from functions.media.domain.jobs_workflow import JobEnded
+from functions.media.domain.job_workflow_steps import JobEnded
 from infra import media_jobs
 from tests.infra.conftest import Synthesized
 from tests.infra.test_permissions import as_list, flatten, statements_of_role
