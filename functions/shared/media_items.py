@@ -1,10 +1,6 @@
 """Media library assets: written by the media group, read by publishing (preflight and upload).
 
 WS#<workspace>   ASSET#<asset>   one file of the library with what probing found in its bytes
-
-The probed fields are what the platforms' media rules are checked against, so they come from
-the file's content (Pillow for images, FFmpeg for video and audio), never from its name or the
-uploader's claims. A field a probe cannot tell stays null.
 """
 
 from typing import Self
@@ -17,12 +13,8 @@ from pynamodb.attributes import (
 )
 
 from functions.shared.identity_items import FindableItem
+from functions.shared.probed_media import ProbedMedia
 from functions.shared.tables import key
-
-
-def whole(value: float | None) -> int | None:
-    """A count the item stores as a DynamoDB number (pixels, channels, hertz) as an int."""
-    return None if value is None else int(value)
 
 
 class MediaAssetItem(FindableItem):
@@ -39,19 +31,19 @@ class MediaAssetItem(FindableItem):
     source_asset_id = UnicodeAttribute(null=True)  # the asset this one was made from
     created_by = UnicodeAttribute()
 
-    # What probing found.
-    container = UnicodeAttribute(null=True)  # e.g. "mov,mp4,m4a,3gp,3g2,mj2", "JPEG"
-    width = NumberAttribute(null=True)  # as displayed, after rotation / EXIF orientation
+    # What probing found: ProbedMedia's fields, each stored as an attribute of its own.
+    container = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
-    rotation = NumberAttribute(null=True)  # degrees, from the video's display matrix
+    rotation = NumberAttribute(null=True)
     duration_seconds = NumberAttribute(null=True)
     frame_rate = NumberAttribute(null=True)
-    video_codec = UnicodeAttribute(null=True)  # FFmpeg codec names: h264, hevc, vp9...
-    audio_codec = UnicodeAttribute(null=True)  # aac, mp3, opus...
+    video_codec = UnicodeAttribute(null=True)
+    audio_codec = UnicodeAttribute(null=True)
     audio_channels = NumberAttribute(null=True)
     audio_sample_rate = NumberAttribute(null=True)
     bit_rate = NumberAttribute(null=True)
-    faststart = BooleanAttribute(null=True)  # MP4/MOV: the moov atom precedes the media data
+    faststart = BooleanAttribute(null=True)
 
     @staticmethod
     def keys(workspace_id: str, asset_id: str) -> tuple[str, str]:
@@ -60,3 +52,7 @@ class MediaAssetItem(FindableItem):
     @classmethod
     def find(cls, workspace_id: str, asset_id: str) -> Self | None:
         return cls.find_key(*cls.keys(workspace_id, asset_id))
+
+    def probed(self) -> ProbedMedia:
+        # DynamoDB numbers come back as int or float; the model's int fields take whole floats.
+        return ProbedMedia.model_validate(self, from_attributes=True)

@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from functions.shared.access import Permission, Role, Scope, WorkspaceAccess
+from functions.shared.groups import GROUPS
 from functions.shared.http.app import create_app
 from functions.shared.http.dependencies import require_workspace
-from functions.shared.groups import GROUPS
 from functions.shared.settings import get_settings
 from tests.identity.conftest import Account, Herald, unique_email
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from functions.media.adapters.ffmpeg import MediaRejected
-from functions.media.domain.jobs_workflow import JobEnded
+from functions.media.domain.job_workflow_steps import JobEnded
 from functions.media.workers import job_steps
 from infra import media_jobs
 from tests.infra.conftest import Synthesized

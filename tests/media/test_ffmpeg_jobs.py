@@ -13,8 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from functions.media.adapters import ffmpeg_jobs
 from functions.media.adapters.ffmpeg import MediaRejected, Probe, probe, read_streams
-from functions.media.adapters.ffmpeg_jobs import run_operation, validate_inputs
+from functions.media.adapters.ffmpeg_jobs import run_operation
 from functions.media.domain.job_operations import JobOperation
+from functions.media.domain.job_validation import validate_inputs
 from tests.media.ffmpeg_samples import (
     band_mean,
     frame_luma,

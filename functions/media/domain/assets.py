@@ -7,7 +7,6 @@ nothing is. `remove_asset` takes them back the same way before the files go.
 """
 
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
@@ -19,7 +18,8 @@ from functions.media.domain.kinds import Kind
 from functions.media.domain.models import Asset
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem, whole
+from functions.shared.media_items import MediaAssetItem
+from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import BadRequest, Conflict, NotFound
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
 
@@ -54,18 +54,7 @@ def asset_view(item: MediaAssetItem) -> Asset:
         alt_text=item.alt_text,
         source_asset_id=item.source_asset_id,
         thumbnail_url=asset_store.download_url(item.thumbnail_key) if item.thumbnail_key else None,
-        container=item.container,
-        width=whole(item.width),
-        height=whole(item.height),
-        rotation=whole(item.rotation),
-        duration_seconds=item.duration_seconds,
-        frame_rate=item.frame_rate,
-        video_codec=item.video_codec,
-        audio_codec=item.audio_codec,
-        audio_channels=whole(item.audio_channels),
-        audio_sample_rate=whole(item.audio_sample_rate),
-        bit_rate=whole(item.bit_rate),
-        faststart=item.faststart,
+        **item.probed().model_dump(),
         created_by=item.created_by,
         created_at=item.created_at.isoformat(),
         updated_at=item.updated_at.isoformat(),
@@ -91,7 +80,7 @@ def new_asset_item(
     object_key: str,
     thumbnail_key: str | None,
     created_by: str,
-    probe_fields: dict[str, Any],
+    probed: ProbedMedia,
     source_asset_id: str | None = None,
 ) -> MediaAssetItem:
     return MediaAssetItem(
@@ -108,7 +97,7 @@ def new_asset_item(
         created_by=created_by,
         created_at=created_at,
         updated_at=created_at,
-        **probe_fields,
+        **probed.model_dump(),
     )
 
 

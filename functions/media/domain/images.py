@@ -18,6 +18,7 @@ from functions.media.domain.probing import THUMBNAIL_WIDTH
 from functions.shared import images
 from functions.shared.access import WorkspaceAccess
 from functions.shared.images import ImageRejected
+from functions.shared.probed_media import ProbedMedia
 
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -56,11 +57,9 @@ def apply(access: WorkspaceAccess, asset_id: str, request: ImageRequest) -> Asse
             object_key=object_key,
             thumbnail_key=thumbnail_key,
             created_by=access.actor,
-            probe_fields={
-                "container": rendered.image_format,
-                "width": rendered.width,
-                "height": rendered.height,
-            },
+            probed=ProbedMedia(
+                container=rendered.image_format, width=rendered.width, height=rendered.height
+            ),
             source_asset_id=source.asset_id,
         )
         assets.store_new_asset(item, actor=access.actor, action="media.image_created")

@@ -82,7 +82,7 @@ def import_from_url(access: WorkspaceAccess, request: ImportRequest) -> Asset:
             object_key=object_key,
             thumbnail_key=thumbnail_key,
             created_by=access.actor,
-            probe_fields=inspection.fields,
+            probed=inspection.probed,
         )
         assets.store_new_asset(item, actor=access.actor, action="media.imported")
     except BaseException:

@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 from ulid import ULID
 
-from functions.media.adapters import job_items, job_workflow
+from functions.media.adapters import job_items, job_state_machine
 from functions.media.adapters.ffmpeg import MediaRejected, Probe
-from functions.media.adapters.ffmpeg_jobs import validate_inputs
 from functions.media.adapters.job_items import UNFINISHED, MediaJobItem
 from functions.media.domain.job_operations import (
     JobOperation,
     MergeOperation,
     MusicOperation,
 )
+from functions.media.domain.job_validation import validate_inputs
 from functions.media.domain.jobs_models import Job
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem, whole
+from functions.shared.media_items import MediaAssetItem
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import (
@@ -85,22 +85,12 @@ def _kinds_phrase(kinds: frozenset[str]) -> str:
 
 def probe_of(asset: MediaAssetItem) -> Probe:
     """What probing found when the asset was uploaded, as the FFmpeg adapter describes files."""
+    probed = asset.probed()
     return Probe(
-        kind=asset.kind,  # type: ignore[arg-type]  # checked against INPUT_KINDS first
-        container=asset.container,
-        width=whole(asset.width),
-        height=whole(asset.height),
-        rotation=whole(asset.rotation),
-        duration_seconds=asset.duration_seconds,
-        frame_rate=asset.frame_rate,
-        video_codec=asset.video_codec,
-        audio_codec=asset.audio_codec,
-        audio_channels=whole(asset.audio_channels),
-        audio_sample_rate=whole(asset.audio_sample_rate),
-        bit_rate=whole(asset.bit_rate),
-        faststart=asset.faststart,
-        has_video=asset.video_codec is not None,
-        has_audio=asset.audio_codec is not None,
+        kind=asset.kind,  # checked against INPUT_KINDS first
+        has_video=probed.video_codec is not None,
+        has_audio=probed.audio_codec is not None,
+        **probed.model_dump(),
     )
 
 
@@ -177,8 +167,8 @@ def create_job(access: WorkspaceAccess, operation: JobOperation) -> Job:
         write.save(item, condition=MediaJobItem.pk.does_not_exist())
         write.save(entry)
     try:
-        execution_arn = job_workflow.start(access.workspace_id, job_id)
-    except job_workflow.WorkflowUnavailable:
+        execution_arn = job_state_machine.start(access.workspace_id, job_id)
+    except job_state_machine.StateMachineUnavailable:
         with transaction() as write:
             write.delete(item, add_version_condition=False)
             write.delete(entry, add_version_condition=False)
@@ -231,8 +221,8 @@ def cancel_job(access: WorkspaceAccess, job_id: str) -> Job:
         )
     if item.execution_arn is not None:
         try:
-            job_workflow.stop(item.execution_arn)
-        except job_workflow.WorkflowUnavailable:
+            job_state_machine.stop(item.execution_arn)
+        except job_state_machine.StateMachineUnavailable:
             # The job is cancelled all the same: its running step stops at its next write.
             logger.warning("media job execution not stopped", extra={"job_id": job_id})
     return job_view(_job(access, job_id))

@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from functions.media.domain.kinds import Kind, UploadContentType
+from functions.shared.probed_media import ProbedMedia
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Labels = Annotated[list[Label], Field(max_length=20, description="At most 20 labels.")]
@@ -15,7 +16,7 @@ HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="`#RR
 MAX_SIDE = 8192
 
 
-class Asset(BaseModel):
+class AssetFile(BaseModel):
     id: str
     kind: Kind
     name: str
@@ -27,18 +28,11 @@ class Asset(BaseModel):
     thumbnail_url: str | None = Field(
         description="A JPEG at most 640 pixels wide, through a link valid for 5 minutes."
     )
-    container: str | None = Field(description="Image format (JPEG...) or FFmpeg's container.")
-    width: int | None = Field(description="As displayed, after rotation or EXIF orientation.")
-    height: int | None
-    rotation: int | None = Field(description="Degrees a player turns the video, clockwise.")
-    duration_seconds: float | None
-    frame_rate: float | None
-    video_codec: str | None
-    audio_codec: str | None
-    audio_channels: int | None
-    audio_sample_rate: int | None
-    bit_rate: int | None
-    faststart: bool | None = Field(description="MP4/MOV: whether `moov` precedes the media.")
+
+
+# The file, what probing found in it, then who added it and when: pydantic lays out the fields
+# of the last base first.
+class Asset(ProbedMedia, AssetFile):
     created_by: str
     created_at: str
     updated_at: str

@@ -7,7 +7,6 @@ demuxer. Thumbnails are JPEGs at most 640 pixels wide: Pillow's for images, FFmp
 for video (and an audio file's cover art, when it has one).
 """
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -19,6 +18,7 @@ from functions.media.domain.kinds import Kind
 from functions.media.domain.sniffing import ISO_MEDIA_DEMUXER, MATROSKA_DEMUXER, Sniffed
 from functions.shared import images
 from functions.shared.images import ImageRejected
+from functions.shared.probed_media import ProbedMedia
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 THUMBNAIL_WIDTH = 640
 # Frames times pixels a GIF may hold: reading every frame's delay decodes each frame.
 MAX_GIF_FRAME_PIXELS = 1_000_000_000
-_NOT_PROBE_FIELDS = frozenset({"kind", "has_video", "has_audio"})
 
 
 class MediaRefused(Exception):
@@ -37,7 +36,7 @@ class MediaRefused(Exception):
 class Inspection:
     kind: Kind
     content_type: str
-    fields: dict[str, Any]  # MediaAssetItem's probe fields
+    probed: ProbedMedia
     thumbnail: bytes | None
 
 
@@ -62,7 +61,7 @@ def _inspect_image(path: Path, sniffed: Sniffed) -> Inspection:
             thumbnail = image_ops.thumbnail(image, THUMBNAIL_WIDTH)
     except ImageRejected as refusal:
         raise MediaRefused(str(refusal)) from None
-    return Inspection(sniffed.kind, sniffed.content_type, fields, thumbnail)
+    return Inspection(sniffed.kind, sniffed.content_type, ProbedMedia(**fields), thumbnail)
 
 
 def _gif_timing(image: "Image") -> dict[str, Any]:
@@ -95,12 +94,9 @@ def _inspect_audio_video(path: Path, sniffed: Sniffed) -> Inspection:
         )
     content_type = _content_type(sniffed, has_video=probe.has_video)
     kind: Kind = "video" if probe.has_video else "audio"
-    fields = {
-        name: value
-        for name, value in dataclasses.asdict(probe).items()
-        if name not in _NOT_PROBE_FIELDS
-    }
-    return Inspection(kind, content_type, fields, _video_thumbnail(path, probe))
+    # The library keeps the kind apart, and which streams the file has shows in its codecs.
+    probed = ProbedMedia(**probe.model_dump(include=set(ProbedMedia.model_fields)))
+    return Inspection(kind, content_type, probed, _video_thumbnail(path, probe))
 
 
 def _content_type(sniffed: Sniffed, *, has_video: bool) -> str:

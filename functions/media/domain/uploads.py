@@ -153,7 +153,7 @@ def _keep(
         object_key=object_key,
         thumbnail_key=thumbnail_key,
         created_by=access.actor,
-        probe_fields=inspection.fields,
+        probed=inspection.probed,
     )
     try:
         assets.store_new_asset(

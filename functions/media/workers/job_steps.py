@@ -84,10 +84,10 @@ def is_transient(error: BaseException | None) -> bool:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from functions.media.adapters.ffmpeg import MediaRejected
-    from functions.media.domain import jobs_workflow
+    from functions.media.domain import job_workflow_steps
 
     step = str(event["step"])
-    state = jobs_workflow.JobState.model_validate(event["job"])
+    state = job_workflow_steps.JobState.model_validate(event["job"])
     logger.append_keys(step=step, job_id=state.job_id, workspace_id=state.workspace_id)
     if step == "record_failure" and state.error and state.error.error not in _COUNTED_ELSEWHERE:
         # Timeouts, exhausted retries, Lambda's own errors: ours, and no step counted them.
@@ -95,8 +95,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         if step not in STEPS:
             raise KeyError(step)
-        run: Callable[[jobs_workflow.JobState], jobs_workflow.JobState] = getattr(
-            jobs_workflow, step
+        run: Callable[[job_workflow_steps.JobState], job_workflow_steps.JobState] = getattr(
+            job_workflow_steps, step
         )
         return run(state).model_dump(mode="json", by_alias=True)
     except MediaRejected as rejected:
@@ -104,7 +104,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if type(rejected) is not MediaRejected:
             raise MediaRejected(str(rejected)) from rejected
         raise
-    except jobs_workflow.JobEnded:
+    except job_workflow_steps.JobEnded:
         logger.info("media job ended meanwhile")
         raise
     except Exception as error:

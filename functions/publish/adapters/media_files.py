@@ -6,7 +6,7 @@ from typing import cast
 
 from functions.publish.adapters.platforms.base import MediaFile, MediaKind
 from functions.shared import aws
-from functions.shared.media_items import MediaAssetItem, whole
+from functions.shared.media_items import MediaAssetItem
 from functions.shared.settings import get_settings
 from functions.shared.storage import presign_download
 
@@ -41,6 +41,7 @@ def for_assets(workspace_id: str, asset_ids: Sequence[str]) -> list[MediaFile]:
     files = []
     for asset_id in asset_ids:
         item = found[asset_id]
+        probed = item.probed()
         files.append(
             MediaFile(
                 kind=cast(MediaKind, item.kind),
@@ -48,9 +49,9 @@ def for_assets(workspace_id: str, asset_ids: Sequence[str]) -> list[MediaFile]:
                 size=int(item.size_bytes),
                 url=presign_download(item.object_key, expires_in=DOWNLOAD_URL_SECONDS),
                 read=_reader(item.object_key),
-                width=whole(item.width),
-                height=whole(item.height),
-                duration_seconds=item.duration_seconds,
+                width=probed.width,
+                height=probed.height,
+                duration_seconds=probed.duration_seconds,
                 alt_text=item.alt_text,
                 filename=item.name,
             )

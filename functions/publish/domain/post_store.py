@@ -33,7 +33,7 @@ from functions.publish.domain.post_models import (
 )
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.media_items import MediaAssetItem, whole
+from functions.shared.media_items import MediaAssetItem
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 from functions.shared.tables import conflict_on_condition_failure, key, transaction
 
@@ -112,21 +112,22 @@ def account_facts(
 
 def asset_facts(workspace_id: str, ids: Iterable[str]) -> dict[str, preflight.AssetFacts]:
     keys = [MediaAssetItem.keys(workspace_id, asset_id) for asset_id in set(ids)]
-    return {
-        item.asset_id: preflight.AssetFacts(
+    facts = {}
+    for item in MediaAssetItem.batch_get(keys, consistent_read=True):
+        probed = item.probed()
+        facts[item.asset_id] = preflight.AssetFacts(
             asset_id=item.asset_id,
             kind=item.kind,
             content_type=item.content_type,
             size_bytes=int(item.size_bytes),
-            width=whole(item.width),
-            height=whole(item.height),
-            duration_seconds=item.duration_seconds,
-            frame_rate=item.frame_rate,
-            video_codec=item.video_codec,
-            audio_codec=item.audio_codec,
+            width=probed.width,
+            height=probed.height,
+            duration_seconds=probed.duration_seconds,
+            frame_rate=probed.frame_rate,
+            video_codec=probed.video_codec,
+            audio_codec=probed.audio_codec,
         )
-        for item in MediaAssetItem.batch_get(keys, consistent_read=True)
-    }
+    return facts
 
 
 def run_preflight(workspace_id: str, content: PostContent) -> Preflight:

@@ -1,6 +1,7 @@
 """The steps of the media job workflow, run by `functions/media/workers/job_steps.py`.
 
-Probe -> Process -> Thumbnail -> Finalize; any error -> RecordFailure (see infra/media_jobs.py).
+Probe -> Process -> Thumbnail -> Finalize; any error -> RecordFailure (the state machine is
+infra/media_jobs.py; adapters/job_state_machine.py starts one execution of it per job).
 Each step takes the job's state (what the steps before it found and made) and returns it with
 its own part added; Step Functions carries it from one step to the next. Each step may run in a
 fresh Lambda environment, so each downloads what it needs into a scratch folder of its own.
@@ -24,9 +25,7 @@ ended, so a step that finds its job cancelled stops (`JobEnded`) and what it mad
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pynamodb.exceptions import TransactWriteError
@@ -34,7 +33,7 @@ from ulid import ULID
 
 from functions.media.adapters import asset_items, asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.ffmpeg import MediaRejected, Probe
-from functions.media.adapters.ffmpeg_jobs import content_type_for, run_operation, validate_inputs
+from functions.media.adapters.ffmpeg_jobs import content_type_for, run_operation
 from functions.media.adapters.job_items import UNFINISHED, MediaJobItem
 from functions.media.domain import assets, probing, quotas
 from functions.media.domain.job_operations import (
@@ -42,12 +41,14 @@ from functions.media.domain.job_operations import (
     ReframeOperation,
     ThumbnailOperation,
 )
+from functions.media.domain.job_validation import validate_inputs
 from functions.media.domain.kinds import size_phrase
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
 from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.observability import logger
+from functions.shared.probed_media import ProbedMedia
 from functions.shared.tables import transaction, utc_now
 
 OPERATION = TypeAdapter[JobOperation](JobOperation)
@@ -72,7 +73,7 @@ class InputFile(BaseModel):
     key: str
     etag: str  # the file as probed: a later step reads exactly this version
     name: str
-    probe: dict[str, Any]
+    probe: Probe
 
 
 class OutputFile(BaseModel):
@@ -82,7 +83,8 @@ class OutputFile(BaseModel):
     content_type: str
     size_bytes: int
     kind: str | None = None  # what the Thumbnail step's inspection found
-    fields: dict[str, Any] | None = None  # MediaAssetItem's probe fields
+    # What probing found in it. The key stays `fields`: executions already running carry it.
+    fields: ProbedMedia | None = None
 
 
 class StepError(BaseModel):
@@ -101,10 +103,6 @@ class JobState(BaseModel):
     output: OutputFile | None = None
     thumbnail_key: str | None = None
     error: StepError | None = None
-
-
-def _probe(data: dict[str, Any]) -> Probe:
-    return Probe(**data)
 
 
 def _sentence(message: str) -> str:
@@ -183,10 +181,10 @@ def probe(state: JobState) -> JobState:
                     key=asset.object_key,
                     etag=stored.etag,
                     name=asset.name,
-                    probe=asdict(probed),
+                    probe=probed,
                 )
             )
-    validate_inputs(operation, [_probe(file.probe) for file in inputs])
+    validate_inputs(operation, [file.probe for file in inputs])
     return state.model_copy(update={"inputs": inputs})
 
 
@@ -221,7 +219,7 @@ def process(state: JobState) -> JobState:
         result = run_operation(
             operation,
             paths,
-            [_probe(file.probe) for file in state.inputs],
+            [file.probe for file in state.inputs],
             work,
             ProgressWriter(state),
         )
@@ -264,7 +262,7 @@ def thumbnail(state: JobState) -> JobState:
         update={
             "kind": inspection.kind,
             "content_type": inspection.content_type,
-            "fields": inspection.fields,
+            "fields": inspection.probed,
         }
     )
     return state.model_copy(update={"output": inspected, "thumbnail_key": thumbnail_key})
@@ -291,7 +289,7 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
         object_key=output.key,
         thumbnail_key=state.thumbnail_key,
         created_by=job.created_by,
-        probe_fields=output.fields,
+        probed=output.fields,
         source_asset_id=state.inputs[0].asset_id,
     )
     with transaction() as write:

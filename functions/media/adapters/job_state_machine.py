@@ -1,4 +1,4 @@
-"""The media job workflow (a Step Functions state machine), started and stopped per job.
+"""Starting and stopping the media job state machine (Step Functions): one execution per job.
 
 Each execution is named after its job, so a job can never run twice: Step Functions refuses a
 second execution of the same name while keeping the first one's history.
@@ -11,7 +11,7 @@ from functions.shared.observability import logger
 from functions.shared.settings import get_settings
 
 
-class WorkflowUnavailable(Exception):
+class StateMachineUnavailable(Exception):
     """Step Functions did not take the request; nothing was started or stopped."""
 
 
@@ -27,7 +27,7 @@ def start(workspace_id: str, job_id: str) -> str:
         )
     except (BotoCoreError, ClientError) as error:
         logger.exception("media job could not be started", extra={"job_id": job_id})
-        raise WorkflowUnavailable(str(error)) from error
+        raise StateMachineUnavailable(str(error)) from error
     return response["executionArn"]
 
 
@@ -42,6 +42,6 @@ def stop(execution_arn: str) -> None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
             return
-        raise WorkflowUnavailable(str(error)) from error
+        raise StateMachineUnavailable(str(error)) from error
     except BotoCoreError as error:
-        raise WorkflowUnavailable(str(error)) from error
+        raise StateMachineUnavailable(str(error)) from error
