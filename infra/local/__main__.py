@@ -2,8 +2,9 @@
 
 Start-up: moto server, CDK synthesis, resources created in moto, environment set from the
 functions' variables, Lambda dispatch for Step Functions, local scheduler, then the gateway.
-Emails are written into the outbox folder instead of being sent. Platform OAuth client
-credentials are read from .local/platform-credentials.json when it exists (or the file
+Emails are written into the outbox folder instead of being sent, and each one is announced on
+the console with its token and the API call that uses it. Platform OAuth client credentials are
+read from .local/platform-credentials.json when it exists (or the file
 $HERALD_PLATFORM_CREDENTIALS_FILE names); without them only the sandbox platform connects.
 Ctrl-C or SIGTERM stops everything and exits 0.
 """
@@ -155,6 +156,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     # or a bad argument should be reported before that.
     from infra.local import lambda_dispatch
     from infra.local.cloud import ACCOUNT, REGION, LocalCloud
+    from infra.local.outbox import OutboxAnnouncer
     from infra.local.provision import provision
     from infra.local.runtime import InProcessLambdas
     from infra.local.scheduler import LocalScheduler
@@ -162,6 +164,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
 
     cloud = LocalCloud(host="127.0.0.1").start()
     scheduler: LocalScheduler | None = None
+    announcer: OutboxAnnouncer | None = None
     try:
         os.environ.update(cloud.environment())
         logger.info("Synthesizing the CDK app...")
@@ -191,8 +194,13 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
         lambda_dispatch.install(lambdas)
         scheduler = LocalScheduler(cloud.client, lambdas)
         scheduler.start()
+        host, port = listener.getsockname()[:2]
+        announcer = OutboxAnnouncer(outbox, base_url(str(host), int(port)))
+        announcer.start()
         serve(listener, moto_url=cloud.endpoint_url, outbox=outbox)
     finally:
+        if announcer is not None:
+            announcer.stop()
         if scheduler is not None:
             scheduler.stop()
         lambda_dispatch.uninstall()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.local.background import BackgroundLoop
 from infra.local.cloud import ClientFactory
 from infra.local.runtime import InProcessLambdas
 
@@ -46,28 +47,16 @@ class LocalScheduler:
     ) -> None:
         self._clients = clients
         self._lambdas = lambdas
-        self._interval = interval
         self._fired: set[tuple[str, str, str, str]] = set()
         self._reported: set[str] = set()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("local-scheduler", self.tick, interval)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="local-scheduler", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
-            try:
-                self.tick()
-            except Exception:
-                logger.exception("Local scheduler pass failed")
+        self._loop.stop()
 
     def tick(self, now: datetime | None = None) -> list[str]:
         """Fire each enabled schedule due at `now` (default: now); return the fired ARNs."""

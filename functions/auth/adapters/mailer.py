@@ -1,4 +1,5 @@
-"""Sends email through SES, or writes it to the local outbox folder when one is configured."""
+"""Sends email through SES, or writes it to the local outbox folder when one is configured: each
+email as an `.eml` file and, beside it, a plain-text copy to read and copy links from."""
 
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,11 +32,24 @@ def send(email: Email) -> None:
 
 
 def _write_to_outbox(outbox: Path, email: Email) -> None:
+    headers = {
+        "From": get_settings().mail_from,
+        "To": email.to,
+        "Subject": email.subject,
+        "X-Herald-Purpose": email.purpose,
+    }
     message = EmailMessage()
-    message["From"] = get_settings().mail_from
-    message["To"] = email.to
-    message["Subject"] = email.subject
-    message["X-Herald-Purpose"] = email.purpose
+    for name, value in headers.items():
+        message[name] = value
     message.set_content(email.body)
     outbox.mkdir(parents=True, exist_ok=True)
-    (outbox / f"{ULID()}-{email.purpose}.eml").write_bytes(bytes(message))
+    stem = f"{ULID()}-{email.purpose}"
+    # The .eml body is quoted-printable, so a token copied from it comes out wrong (`=3D`, soft
+    # line breaks); the .txt beside it is the same email as a person reads it.
+    plain_text = "".join(f"{name}: {value}\n" for name, value in headers.items())
+    (outbox / f"{stem}.txt").write_text(f"{plain_text}\n{email.body}", encoding="utf-8")
+    # Renamed into place so that whoever watches the outbox for .eml files (make dev's console)
+    # never reads half an email; the .txt is complete by then.
+    partial = outbox / f"{stem}.eml.part"
+    partial.write_bytes(bytes(message))
+    partial.replace(outbox / f"{stem}.eml")
