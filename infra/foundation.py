@@ -46,7 +46,7 @@ class Foundation(Construct):
         )
         self.data_key_alias = self.data_key.add_alias(f"alias/herald-{config.stage}")
 
-        # The platforms' OAuth client credentials (JSON, one entry per platform; see the README).
+        # The platforms' OAuth client credentials (JSON, one per platform; docs/deploying.md).
         # Created holding `{}` (no platform configured): ops put the real value, which stack
         # updates leave alone as long as this placeholder does not change. Only the publish
         # function may read it, and only it may decrypt with the data key.

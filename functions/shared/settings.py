@@ -1,6 +1,6 @@
 """Every setting Herald reads from its environment, typed, in one place.
 
-The README's configuration table lists the same variables; a test keeps the two in step.
+docs/configuration.md lists the same variables; a test keeps the two in step.
 A plain pydantic model rather than pydantic-settings: that package imports every settings source
 it supports (CLI, dotenv, cloud secret stores), about 90 ms of each cold start for nothing here.
 """

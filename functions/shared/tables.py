@@ -1,6 +1,6 @@
 """The application table's PynamoDB base model and its conditional-write convention.
 
-Herald keeps one application table (single-table design, see the README's access patterns). Each
+Herald keeps one application table (single-table design, see docs/access-patterns.md). Each
 item type subclasses `AppItem`, keeping its `Meta`, and chooses key shapes whose partition key
 starts with the workspace id. `version` makes every save and update conditional on the version
 that was read, so two writers can never silently overwrite each other.

@@ -1,6 +1,6 @@
 """Items only the identity group reads and writes (the shared ones are in identity_items).
 
-Key shapes (see the README's access patterns):
+Key shapes (see docs/access-patterns.md):
   USER#<user>          PROFILE              the user
   USER#<user>          SESSION#<session>    a signed-in device (shared SessionItem)
   USER#<user>          WS#<workspace>       the user's side of a membership, with the role

@@ -13,7 +13,7 @@ from functions.shared.tables import key
 
 REFRESH_SHARDS = 8
 # One sparse index serves all work that falls due at a time: `due_bucket` names the kind of work
-# and a shard, `due_at` orders it (see README, access patterns).
+# and a shard, `due_at` orders it (see docs/access-patterns.md).
 DUE_INDEX = "by-due"
 DUE_INDEX_PROJECTION = ["workspace_id", "account_id", "post_id"]
 

@@ -53,7 +53,7 @@ class TargetSpec(Strict):
         default_factory=dict,
         description="Platform options, checked by preflight: Instagram `type` (feed, reel, "
         "story, carousel); YouTube `title`, `privacy_status`, `made_for_kids`; TikTok "
-        "`privacy_level`; X `reply_settings`; and so on (see the README).",
+        "`privacy_level`; X `reply_settings`; and so on (see docs/posts.md).",
     )
     first_comment: str | None = Field(None, min_length=1, max_length=8000)
     thread: list[ThreadPart] = Field(
