@@ -6,7 +6,7 @@ Run by bench/cold_start.py in a fresh interpreter each time; exits non-zero unle
 import importlib
 import sys
 
-from tests.events import lambda_context, rest_proxy_event
+from tests.support.events import lambda_context, rest_proxy_event
 
 
 def main(module_name: str, path: str) -> None:

@@ -8,12 +8,11 @@ is missing, broader or pointed elsewhere fails. Extend the table when a group ne
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import pytest
 
 from functions.shared.groups import GROUPS
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
 # the token signing key's public key, to verify access tokens.
@@ -106,24 +105,6 @@ def expected_grants(group: str) -> dict[str, set[str]]:
     return dict(grants)
 
 
-def flatten(value: Any) -> str:
-    """A readable form of a resource: `<Logical.Arn>/index/*`, `<AWS::Region>`..."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        delimiter, parts = value["Fn::Join"]
-        return str(delimiter).join(flatten(part) for part in parts)
-    if "Fn::GetAtt" in value:
-        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    raise AssertionError(f"unexpected intrinsic in a policy resource: {value}")
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
     """Flattened resource -> name, for every resource a role may legitimately name."""
     foundation = synthesized.stack.foundation
@@ -157,20 +138,6 @@ def resource_names(synthesized: Synthesized, group: str) -> dict[str, str]:
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
     return names
-
-
-def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
-    role = synthesized.resources[role_id]["Properties"]
-    assert "ManagedPolicyArns" not in role, "no AWS managed policies on function roles"
-    assert "Policies" not in role
-    policies = [
-        policy["Properties"]
-        for policy in synthesized.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-    ]
-    for policy in policies:
-        assert policy["Roles"] == [{"Ref": role_id}], "a policy shared between roles"
-    return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
 
 
 @pytest.mark.parametrize("group", [group.name for group in GROUPS])

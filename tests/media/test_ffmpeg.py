@@ -20,7 +20,7 @@ from functions.media.adapters.ffmpeg import (
     run_ffmpeg,
     thumbnail,
 )
-from tests.media.ffmpeg_samples import make_tone, make_video
+from tests.support.ffmpeg_samples import make_tone, make_video
 
 UNREADABLE = "the file is not a video or audio file we can read"
 

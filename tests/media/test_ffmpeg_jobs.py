@@ -15,7 +15,7 @@ from functions.media.adapters import ffmpeg_jobs
 from functions.media.adapters.ffmpeg import MediaRejected, Probe, probe, read_streams
 from functions.media.adapters.ffmpeg_jobs import run_operation, validate_inputs
 from functions.media.domain.job_operations import JobOperation
-from tests.media.ffmpeg_samples import (
+from tests.support.ffmpeg_samples import (
     band_mean,
     frame_luma,
     integrated_loudness,

@@ -38,12 +38,9 @@ from functions.shared.activity import ActivityItem
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
-from tests.identity.test_api_keys import log_output
-from tests.media.ffmpeg_samples import make_video
 from tests.media.library_world import object_keys, read_object
-from tests.publish.conftest import bus_listener
-
-__all__ = ["log_output"]
+from tests.support.event_bus import bus_listener
+from tests.support.ffmpeg_samples import make_video
 
 WORKSPACE = "01JC0000000000000000000WS1"
 CREATOR = "user:01JC00000000000000000USER"

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from functions.shared.media_items import MediaAssetItem
-from tests.media.ffmpeg_samples import make_tone
 from tests.media.library_world import Library, jpeg, object_keys
+from tests.support.ffmpeg_samples import make_tone
 
 GREEN = (30, 160, 60)
 

@@ -23,7 +23,6 @@ from functions.shared.media_items import MediaAssetItem
 from functions.shared.problems import NotFound
 from functions.shared.settings import get_settings
 from functions.shared.tables import utc_now
-from tests.media.ffmpeg_samples import make_tone, make_video
 from tests.media.library_world import (
     RED,
     Library,
@@ -35,6 +34,7 @@ from tests.media.library_world import (
     put_as_browser,
     read_object,
 )
+from tests.support.ffmpeg_samples import make_tone, make_video
 
 MIB = 1024 * 1024
 
