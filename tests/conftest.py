@@ -6,6 +6,7 @@ The shared worlds of tests/support are registered below; a test asks for their f
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,20 @@ os.environ.update(
         "HERALD_MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="herald-test-outbox-"),
     }
 )
+
+
+TESTS = Path(__file__).parent
+MARKER_OF_DIRECTORY = {"e2e": pytest.mark.e2e, "infra": pytest.mark.cdk}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers that follow from where a test lives or what world it needs (pyproject.toml
+    describes each). Modules and tests elsewhere that synthesize CDK or run FFmpeg say so with
+    `pytestmark` or a decorator."""
+    for item in items:
+        directory = item.path.relative_to(TESTS).parts[0]
+        if directory in MARKER_OF_DIRECTORY:
+            item.add_marker(MARKER_OF_DIRECTORY[directory])
+        # Signing people up in moto takes about a second per test; nothing else here comes close.
+        if "herald" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -14,6 +14,8 @@ from ulid import ULID
 from tests.e2e.local_stack import LocalServer, sign_up
 from tests.support.ffmpeg_samples import make_video
 
+pytestmark = pytest.mark.ffmpeg
+
 JOB_TIMEOUT_SECONDS = 180
 FINISHED = {"succeeded", "failed", "cancelled"}
 

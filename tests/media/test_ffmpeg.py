@@ -22,6 +22,8 @@ from functions.media.adapters.ffmpeg import (
 )
 from tests.support.ffmpeg_samples import make_tone, make_video
 
+pytestmark = pytest.mark.ffmpeg
+
 UNREADABLE = "the file is not a video or audio file we can read"
 
 

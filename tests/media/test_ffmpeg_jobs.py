@@ -24,6 +24,8 @@ from tests.support.ffmpeg_samples import (
     packet_hashes,
 )
 
+pytestmark = pytest.mark.ffmpeg
+
 OPERATION = TypeAdapter[Any](JobOperation)
 BLACK = 0  # luma of black once decoded to full-range grey
 DURATION_TOLERANCE = 0.1

@@ -258,6 +258,7 @@ def test_results_over_fifty_megapixels_are_refused(library: Library) -> None:
     assert "8000x800000 pixels" in response.json()["detail"]
 
 
+@pytest.mark.ffmpeg
 def test_only_still_images_can_be_worked_on(library: Library, tmp_path: Path) -> None:
     frames = [Image.new("RGB", (50, 50), (index * 40, 0, 0)) for index in range(3)]
     out = BytesIO()

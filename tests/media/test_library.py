@@ -52,6 +52,7 @@ def test_the_library_lists_newest_first_in_pages(library: Library) -> None:
     assert pages == [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]
 
 
+@pytest.mark.ffmpeg
 def test_kind_and_label_filters_page_through_the_matches_only(
     library: Library, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from tests.support.ffmpeg_samples import make_tone, make_video
 VP9 = ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8")
 
 
+@pytest.mark.ffmpeg
 @pytest.mark.parametrize(
     ("filename", "content_type", "kind"),
     [

@@ -16,7 +16,7 @@ def imported_names(path: Path, root: Path = TESTS) -> list[str]:
     """The dotted name of everything `path` imports (`from a.b import c` gives `a.b.c`), with
     relative imports resolved against its package."""
     package = [root.name, *path.relative_to(root).parent.parts]
-    names = []
+    names: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
@@ -30,7 +30,7 @@ def imported_names(path: Path, root: Path = TESTS) -> list[str]:
 def layout_problems(path: Path, root: Path = TESTS) -> list[str]:
     relative = path.relative_to(root)
     home = relative.parts[0] if len(relative.parts) > 1 else None
-    problems = []
+    problems: list[str] = []
     for name in imported_names(path, root):
         parts = name.split(".")
         if parts[0] != root.name or len(parts) < 2:
