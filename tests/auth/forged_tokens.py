@@ -1,4 +1,5 @@
-"""Access tokens as an attacker (or a clock) would make them, and the refusals they earn.
+"""Access tokens made by hand (Herald's own claims and key, tampered, unsigned, HMAC-keyed with
+the public key, signed by a stranger) and the refusals they earn.
 
 Used by test_tokens.py, which forges them against one endpoint, and test_isolation.py, which
 forges them against every route.
