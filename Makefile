@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # turn that off (notices and telemetry are off there).
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup dev test lint typecheck bench synth clean
+.PHONY: setup dev test quick lint typecheck bench synth clean
 
 setup: .venv/.synced node_modules/.installed
 
@@ -42,7 +42,11 @@ typecheck: setup
 	.venv/bin/mypy
 
 test: lint typecheck
-	.venv/bin/pytest
+	.venv/bin/pytest --durations=20
+
+# The fast loop, well under 90 s: lint, then the tests not marked slow, e2e, cdk or ffmpeg.
+quick: lint
+	.venv/bin/pytest -n 2 -m "not slow and not e2e and not cdk and not ffmpeg"
 
 bench: setup
 	.venv/bin/python bench/cold_start.py

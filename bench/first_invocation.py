@@ -10,7 +10,7 @@ is a Lambda function's init phase; each task's own code is imported by its first
 import importlib
 import sys
 
-from tests.events import lambda_context, rest_proxy_event
+from tests.support.events import lambda_context, rest_proxy_event
 
 
 def main(module_name: str, path: str | None = None, status: str = "200") -> None:

@@ -1,28 +1,26 @@
 """Test-wide environment: fake AWS credentials and a test JWT key, set before any app is imported.
 
 Functions read their settings once per process, so the environment is fixed here, at collection.
+The shared worlds of tests/support are registered below; a test asks for their fixtures by name.
 """
 
-import json
 import os
 import tempfile
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
-TEST_KEY_ID = "test-key-1"
-_SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
+# Before the first import from tests/support, so that its asserts explain their failures as
+# those of test modules do.
+pytest.register_assert_rewrite("tests.support")
 
+from tests.support.signing_key import public_jwks  # noqa: E402
 
-def _public_jwks() -> str:
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_SIGNING_KEY.public_key()))
-    jwk.update(kid=TEST_KEY_ID, alg="ES256", use="sig")
-    return json.dumps({"keys": [jwk]})
-
+pytest_plugins = [
+    "tests.support.auth_world",
+    "tests.support.logs",
+    "tests.support.signing_key",
+]
 
 for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(name, None)
@@ -33,37 +31,25 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "HERALD_STAGE": "test",
-        "HERALD_JWT_PUBLIC_JWKS": _public_jwks(),
+        "HERALD_JWT_PUBLIC_JWKS": public_jwks(),
         "POWERTOOLS_SERVICE_NAME": "herald-test",
         "HERALD_MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="herald-test-outbox-"),
     }
 )
 
-TokenFactory = Callable[..., str]
+
+TESTS = Path(__file__).parent
+MARKER_OF_DIRECTORY = {"e2e": pytest.mark.e2e, "infra": pytest.mark.cdk}
 
 
-@pytest.fixture
-def make_token() -> TokenFactory:
-    """Sign an access token as the auth function would; keyword arguments override claims."""
-
-    def sign(
-        *,
-        key: Any = _SIGNING_KEY,
-        kid: str = TEST_KEY_ID,
-        algorithm: str = "ES256",
-        lifetime: timedelta = timedelta(minutes=15),
-        **claims: Any,
-    ) -> str:
-        now = datetime.now(UTC)
-        payload = {
-            "sub": "01JBCDEFGHJKMNPQRSTVWXYZ00",
-            "sid": "01JBCDEFGHJKMNPQRSTVWXYZ01",
-            "iss": "herald",
-            "aud": "herald-api",
-            "iat": now,
-            "exp": now + lifetime,
-            **claims,
-        }
-        return jwt.encode(payload, key, algorithm=algorithm, headers={"kid": kid})
-
-    return sign
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers that follow from where a test lives or what world it needs (pyproject.toml
+    describes each). Modules and tests elsewhere that synthesize CDK or run FFmpeg say so with
+    `pytestmark` or a decorator."""
+    for item in items:
+        directory = item.path.relative_to(TESTS).parts[0]
+        if directory in MARKER_OF_DIRECTORY:
+            item.add_marker(MARKER_OF_DIRECTORY[directory])
+        # Signing people up in moto takes about a second per test; nothing else here comes close.
+        if "herald" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -3,87 +3,18 @@
 The tests of this module share one server and run in order; the last one stops it.
 """
 
-import re
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from pathlib import Path
 
 import httpx
 import pytest
 
 from functions.shared.groups import GROUPS, FunctionGroup
+from tests.e2e.local_stack import LocalServer, emailed_token, sign_up
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 120
 STOP_TIMEOUT = 15
-
-
-@dataclass
-class LocalServer:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    stdout: Path
-    stderr: Path
-    outbox: Path
-
-    def output(self) -> str:
-        return self.stdout.read_text(errors="replace")
-
-    def diagnostics(self) -> str:
-        return f"stdout:\n{self.output()}\nstderr:\n{self.stderr.read_text(errors='replace')}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_serving(server: LocalServer) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"The local stack exited with {server.process.returncode}.\n" + server.diagnostics()
-            )
-        try:
-            httpx.get(f"{server.base_url}/v1/auth/health", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.5)
-    pytest.fail(
-        f"The local stack did not answer within {START_TIMEOUT} s.\n" + server.diagnostics()
-    )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    logs = tmp_path_factory.mktemp("local-stack")
-    port = free_port()
-    stdout, stderr, outbox = logs / "stdout.txt", logs / "stderr.txt", logs / "outbox"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--port", str(port), "--outbox", str(outbox)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=err,
-        )
-    running = LocalServer(process, f"http://127.0.0.1:{port}", stdout, stderr, outbox)
-    try:
-        wait_until_serving(running)
-        yield running
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
@@ -119,41 +50,14 @@ def test_an_unknown_path_is_a_problem_404(server: LocalServer) -> None:
     assert response.json()["status"] == 404
 
 
-def _emailed_token(server: LocalServer, to: str, purpose: str) -> str:
-    for path in sorted(server.outbox.glob(f"*-{purpose}.eml"), reverse=True):
-        message = message_from_bytes(path.read_bytes())
-        if message["To"] == to:
-            body = message.get_payload(decode=True)
-            assert isinstance(body, bytes)
-            match = re.search(r"\?token=([A-Za-z0-9_\-]+)", body.decode())
-            assert match, body
-            return match.group(1)
-    pytest.fail(f"No {purpose} email to {to} in {server.outbox}.\n" + server.diagnostics())
-
-
-def _sign_up(api: httpx.Client, server: LocalServer, email: str, name: str) -> dict[str, str]:
-    registered = api.post(
-        "/v1/auth/register",
-        json={"email": email, "password": "violet-harbour-kettle-42", "name": name},
-    )
-    assert registered.status_code == 202, registered.text
-    token = _emailed_token(server, email, "verify_email")
-    assert api.post("/v1/auth/email/verify", json={"token": token}).status_code == 204
-    login = api.post(
-        "/v1/auth/login", json={"email": email, "password": "violet-harbour-kettle-42"}
-    )
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
 def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
     """Register, verify, sign in, create a workspace, invite a second user who accepts."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
-        owner = _sign_up(api, server, "owner@example.com", "Olive Owner")
+        owner = sign_up(api, server, "owner@example.com", "Olive Owner")
         created = api.post("/v1/workspaces", json={"name": "Acme Coffee"}, headers=owner)
         assert created.status_code == 201, created.text
         workspace_id = created.json()["id"]
-        editor = _sign_up(api, server, "editor@example.com", "Eddie Editor")
+        editor = sign_up(api, server, "editor@example.com", "Eddie Editor")
 
         invited = api.post(
             f"/v1/workspaces/{workspace_id}/invites",
@@ -161,7 +65,7 @@ def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
             headers=owner,
         )
         assert invited.status_code == 201, invited.text
-        invite_token = _emailed_token(server, "editor@example.com", "invite")
+        invite_token = emailed_token(server, "editor@example.com", "invite")
         accepted = api.post(f"/v1/invites/{invite_token}/accept", headers=editor)
         assert accepted.status_code == 200, accepted.text
 
@@ -184,7 +88,7 @@ def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
 def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
     """Add the built-in sandbox account and check it live, through the publish function."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
-        owner = _sign_up(api, server, "sandbox-owner@example.com", "Sam Sandbox")
+        owner = sign_up(api, server, "sandbox-owner@example.com", "Sam Sandbox")
         workspace_id = api.post(
             "/v1/workspaces", json={"name": "Sandbox Brand"}, headers=owner
         ).json()["id"]
@@ -203,7 +107,7 @@ def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
 def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -> None:
     """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
-        owner = _sign_up(api, server, "scheduler@example.com", "Sched Uler")
+        owner = sign_up(api, server, "scheduler@example.com", "Sched Uler")
         workspace_id = api.post(
             "/v1/workspaces", json={"name": "Scheduled Brand"}, headers=owner
         ).json()["id"]

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from ulid import ULID
 
-from tests.e2e.test_local_stack import LocalServer, _sign_up, server
-from tests.media.ffmpeg_samples import make_video
+from tests.e2e.local_stack import LocalServer, sign_up
+from tests.support.ffmpeg_samples import make_video
 
-__all__ = ["server"]
+pytestmark = pytest.mark.ffmpeg
 
 JOB_TIMEOUT_SECONDS = 180
 FINISHED = {"succeeded", "failed", "cancelled"}
@@ -25,7 +25,7 @@ def studio(server: LocalServer) -> Iterator[httpx.Client]:
     """A signed-up owner's client, acting in a workspace of their own."""
     with httpx.Client(base_url=server.base_url, timeout=60) as api:
         email = f"editor.{str(ULID()).lower()}@example.com"
-        api.headers.update(_sign_up(api, server, email, "Edith"))
+        api.headers.update(sign_up(api, server, email, "Edith"))
         created = api.post("/v1/workspaces", json={"name": "Studio"})
         assert created.status_code == 201, created.text
         api.headers["X-Workspace-Id"] = created.json()["id"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -12,36 +10,11 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from infra.app import STACK_NAME, build_app
 from infra.stack import HeraldStack
-
-Resources = dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Synthesized:
-    app: cdk.App
-    stack: HeraldStack
-    template: Template
-    resources: Resources
-
-    def of_type(self, cfn_type: str) -> Resources:
-        return {
-            logical_id: resource
-            for logical_id, resource in self.resources.items()
-            if resource["Type"] == cfn_type
-        }
-
-    def logical_id(self, construct: Any) -> str:
-        """Logical id of an L2 construct's CloudFormation resource."""
-        resolved: str = self.stack.resolve(self.stack.get_logical_id(construct.node.default_child))
-        return resolved
-
-    def function_id(self, group_name: str) -> str:
-        return self.logical_id(self.stack.groups[group_name].function)
+from tests.infra.synthesized import Synthesized
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 
 from functions.shared.groups import GROUPS
 from infra import bundling
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesized import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lambda's environment for an invocation of the health route through API Gateway.

@@ -17,7 +17,7 @@ from constructs import IConstruct
 
 from infra import nag
 from infra.app import build_app
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesized import Synthesized
 
 # CDK always adds DependsOn on a function's role although Role's GetAtt already orders them.
 IGNORED_CFN_LINT = ["W3005"]

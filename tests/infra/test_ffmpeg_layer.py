@@ -15,6 +15,7 @@ def layer() -> Path:
     return build.build_ffmpeg_layer()
 
 
+@pytest.mark.ffmpeg
 def test_layer_holds_ffmpeg_and_ffprobe_as_x86_64_executables(layer: Path) -> None:
     assert layer == build.LAYER_DIR
     for tool in build.TOOLS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.infra.conftest import Resources, Synthesized
+from tests.infra.synthesized import Resources, Synthesized
 
 
 def functions(synthesized: Synthesized) -> Resources:

@@ -9,8 +9,7 @@ from functions.media.adapters.ffmpeg import MediaRejected
 from functions.media.domain.job_workflow_steps import JobEnded
 from functions.media.workers import job_steps
 from infra import media_jobs
-from tests.infra.conftest import Synthesized
-from tests.infra.test_permissions import as_list, flatten, statements_of_role
+from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
 STEPS = [
     ("Probe", "probe"),

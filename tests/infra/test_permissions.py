@@ -9,13 +9,12 @@ The media job steps have their own test (tests/infra/test_media_jobs.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import pytest
 
 from functions.shared.groups import GROUPS
 from infra.herald_function import HeraldFunction
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
 # The API groups' functions, by group name, and the publish worker.
 FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker"]
@@ -117,24 +116,6 @@ def expected_grants(name: str) -> dict[str, set[str]]:
     return dict(grants)
 
 
-def flatten(value: Any) -> str:
-    """A readable form of a resource: `<Logical.Arn>/index/*`, `<AWS::Region>`..."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        delimiter, parts = value["Fn::Join"]
-        return str(delimiter).join(flatten(part) for part in parts)
-    if "Fn::GetAtt" in value:
-        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    raise AssertionError(f"unexpected intrinsic in a policy resource: {value}")
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     """Flattened resource -> name, for every resource a role may legitimately name."""
     foundation = synthesized.stack.foundation
@@ -166,20 +147,6 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
     return names
-
-
-def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
-    role = synthesized.resources[role_id]["Properties"]
-    assert "ManagedPolicyArns" not in role, "no AWS managed policies on function roles"
-    assert "Policies" not in role
-    policies = [
-        policy["Properties"]
-        for policy in synthesized.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-    ]
-    for policy in policies:
-        assert policy["Roles"] == [{"Ref": role_id}], "a policy shared between roles"
-    return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

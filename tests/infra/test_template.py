@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match
 
 from functions.shared.groups import GROUPS, FunctionGroup
 from functions.shared.settings import PREFIX, environment_variables
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesized import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not set by the stack: extra verification keys are only needed while a signing key is rolled

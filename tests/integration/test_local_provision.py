@@ -32,6 +32,8 @@ from infra.local.cloud import ACCOUNT, REGION, LocalCloud
 from infra.local.provision import Deployment, provision
 from infra.local.template import TemplateError
 
+pytestmark = pytest.mark.cdk
+
 
 def foundation_template() -> dict[str, Any]:
     """A stack with one resource of each emulated kind, configured as Herald configures them."""

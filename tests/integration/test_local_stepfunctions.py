@@ -29,6 +29,8 @@ from infra.local.provision import Deployment, provision
 from infra.local.runtime import InProcessLambdas
 from tests.integration.workflow import steps
 
+pytestmark = pytest.mark.cdk
+
 WORKFLOW_CODE = Path(steps.__file__).parent
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 

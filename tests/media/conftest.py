@@ -1,4 +1,4 @@
-"""The identity world serves the media tests too, with the media bucket created in moto."""
+"""The media world: the media bucket in moto, the media app, and a workspace's library."""
 
 from collections.abc import Iterator
 
@@ -7,10 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Herald, cloud, herald, quick_uniform_answers
 from tests.media.library_world import Library
-
-__all__ = ["cloud", "herald", "quick_uniform_answers"]
+from tests.support.auth_world import Herald
 
 
 @pytest.fixture

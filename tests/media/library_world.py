@@ -15,7 +15,7 @@ from httpx import Response
 from PIL import ExifTags, Image, ImageCms
 
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Account, Herald
+from tests.support.auth_world import Account, Herald
 
 RED = (220, 20, 20)
 WHITE = (255, 255, 255)

@@ -1,6 +1,6 @@
 """The FFmpeg adapter on real files: probing, faststart, thumbnails, untrusted input, progress.
 
-Every input is made in the test by FFmpeg's lavfi sources (tests/media/ffmpeg_samples.py).
+Every input is made in the test by FFmpeg's lavfi sources (tests/support/ffmpeg_samples.py).
 """
 
 import struct
@@ -20,7 +20,9 @@ from functions.media.adapters.ffmpeg import (
     run_ffmpeg,
     thumbnail,
 )
-from tests.media.ffmpeg_samples import make_tone, make_video
+from tests.support.ffmpeg_samples import make_tone, make_video
+
+pytestmark = pytest.mark.ffmpeg
 
 UNREADABLE = "the file is not a video or audio file we can read"
 

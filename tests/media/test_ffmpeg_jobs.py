@@ -16,7 +16,7 @@ from functions.media.adapters.ffmpeg import MediaRejected, Probe, probe, read_st
 from functions.media.adapters.ffmpeg_jobs import run_operation
 from functions.media.domain.job_operations import JobOperation
 from functions.media.domain.job_validation import validate_inputs
-from tests.media.ffmpeg_samples import (
+from tests.support.ffmpeg_samples import (
     band_mean,
     frame_luma,
     integrated_loudness,
@@ -24,6 +24,8 @@ from tests.media.ffmpeg_samples import (
     make_video,
     packet_hashes,
 )
+
+pytestmark = pytest.mark.ffmpeg
 
 OPERATION = TypeAdapter[Any](JobOperation)
 BLACK = 0  # luma of black once decoded to full-range grey

@@ -11,8 +11,6 @@ from functions.media.domain import image_ops
 from functions.media.domain.models import ImageRequest
 from functions.shared import images
 from functions.shared.images import ImageRejected
-from tests.identity.test_avatar import handmade_png, riff_chunks, swapped_primaries_profile
-from tests.media.ffmpeg_samples import make_video
 from tests.media.library_world import (
     RED,
     WHITE,
@@ -24,6 +22,8 @@ from tests.media.library_world import (
     object_keys,
     read_object,
 )
+from tests.support.ffmpeg_samples import make_video
+from tests.support.images import handmade_png, riff_chunks, swapped_primaries_profile
 
 BLUE = (0, 0, 255)
 
@@ -258,6 +258,7 @@ def test_results_over_fifty_megapixels_are_refused(library: Library) -> None:
     assert "8000x800000 pixels" in response.json()["detail"]
 
 
+@pytest.mark.ffmpeg
 def test_only_still_images_can_be_worked_on(library: Library, tmp_path: Path) -> None:
     frames = [Image.new("RGB", (50, 50), (index * 40, 0, 0)) for index in range(3)]
     out = BytesIO()

@@ -38,12 +38,9 @@ from functions.shared.media_items import MediaAssetItem
 from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
-from tests.identity.test_api_keys import log_output
-from tests.media.ffmpeg_samples import make_video
 from tests.media.library_world import object_keys, read_object
-from tests.publish.conftest import bus_listener
-
-__all__ = ["log_output"]
+from tests.support.event_bus import bus_listener
+from tests.support.ffmpeg_samples import make_video
 
 WORKSPACE = "01JC0000000000000000000WS1"
 CREATOR = "user:01JC00000000000000000USER"
@@ -197,6 +194,7 @@ def stored_file(key: str, folder: Path) -> Path:
     return path
 
 
+@pytest.mark.ffmpeg
 def test_a_reframe_job_runs_every_step_and_its_result_joins_the_library(
     studio: str, clips: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -284,6 +282,7 @@ def test_a_reframe_job_runs_every_step_and_its_result_joins_the_library(
     }
 
 
+@pytest.mark.ffmpeg
 def test_sound_taken_from_a_video_is_an_audio_asset_without_a_thumbnail(
     studio: str, clips: dict[str, Path]
 ) -> None:
@@ -302,6 +301,7 @@ def test_sound_taken_from_a_video_is_an_audio_asset_without_a_thumbnail(
     assert asset.thumbnail_key is None
 
 
+@pytest.mark.ffmpeg
 def test_a_merge_of_two_clips_is_as_long_as_both(studio: str, clips: dict[str, Path]) -> None:
     first, second = add_clip(studio, clips["clip"]), add_clip(studio, clips["short"])
     state = new_job(studio, {"type": "merge", "asset_ids": [first, second]})
@@ -315,6 +315,7 @@ def test_a_merge_of_two_clips_is_as_long_as_both(studio: str, clips: dict[str, P
     assert asset.source_asset_id == first
 
 
+@pytest.mark.ffmpeg
 @pytest.mark.parametrize(
     ("case", "message"),
     [
@@ -360,6 +361,7 @@ def test_inputs_that_turn_out_unusable_fail_the_job_with_a_message_for_the_user(
     }
 
 
+@pytest.mark.ffmpeg
 def test_a_crash_records_a_generic_message_and_logs_the_detail(
     studio: str,
     clips: dict[str, Path],
@@ -457,6 +459,7 @@ def test_a_transaction_cancelled_by_a_conflict_is_transient() -> None:
     assert job_steps.is_transient(cancelled("ConditionalCheckFailed")) is False
 
 
+@pytest.mark.ffmpeg
 def test_a_storage_hiccup_is_reported_as_transient_for_step_functions_to_retry(
     studio: str, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -476,6 +479,7 @@ def test_a_storage_hiccup_is_reported_as_transient_for_step_functions_to_retry(
     assert step("probe", state)["inputs"]  # the retry finds S3 well again
 
 
+@pytest.mark.ffmpeg
 def test_a_job_cancelled_before_a_step_does_nothing_more(
     studio: str, clips: dict[str, Path]
 ) -> None:
@@ -494,6 +498,7 @@ def test_a_job_cancelled_before_a_step_does_nothing_more(
     assert object_keys(studio) == before
 
 
+@pytest.mark.ffmpeg
 @pytest.mark.parametrize("cancelled_before", ["thumbnail", "finalize"])
 def test_a_job_cancelled_after_processing_keeps_nothing_it_made(
     studio: str, clips: dict[str, Path], cancelled_before: str
@@ -521,6 +526,7 @@ def test_a_job_cancelled_after_processing_keeps_nothing_it_made(
     assert received(events) == []
 
 
+@pytest.mark.ffmpeg
 def test_finalize_run_again_keeps_one_asset_and_announces_again(
     studio: str, clips: dict[str, Path]
 ) -> None:
@@ -544,6 +550,7 @@ def test_finalize_run_again_keeps_one_asset_and_announces_again(
     assert (asset.kind, asset.content_type, asset.container) == ("image", "image/jpeg", "JPEG")
 
 
+@pytest.mark.ffmpeg
 def test_a_result_over_the_quota_fails_the_job_and_is_deleted(
     studio: str, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -601,6 +608,7 @@ def test_scratch_folders_left_by_a_killed_step_are_removed() -> None:
     recent.rmdir()
 
 
+@pytest.mark.ffmpeg
 def test_the_state_carries_probe_fields_named_as_the_adapter_names_them(
     studio: str, clips: dict[str, Path]
 ) -> None:

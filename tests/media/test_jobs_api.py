@@ -18,7 +18,7 @@ from functions.media.adapters.job_items import MediaJobItem, finish
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.settings import get_settings
 from functions.shared.storage import workspace_key
-from tests.identity.conftest import Account, Herald
+from tests.support.auth_world import Account, Herald
 
 VIDEO_PROBE: dict[str, Any] = {
     "container": "mov,mp4,m4a,3gp,3g2,mj2",

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from functions.shared.media_items import MediaAssetItem
-from tests.media.ffmpeg_samples import make_tone
 from tests.media.library_world import Library, jpeg, object_keys
+from tests.support.ffmpeg_samples import make_tone
 
 GREEN = (30, 160, 60)
 
@@ -52,6 +52,7 @@ def test_the_library_lists_newest_first_in_pages(library: Library) -> None:
     assert pages == [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]
 
 
+@pytest.mark.ffmpeg
 def test_kind_and_label_filters_page_through_the_matches_only(
     library: Library, tmp_path: Path
 ) -> None:

@@ -8,12 +8,13 @@ from PIL import Image
 
 from functions.media.adapters import ffmpeg
 from functions.media.domain.sniffing import HEAD_BYTES, describe_unknown, sniff
-from tests.media.ffmpeg_samples import make_tone, make_video
 from tests.media.library_world import encode
+from tests.support.ffmpeg_samples import make_tone, make_video
 
 VP9 = ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8")
 
 
+@pytest.mark.ffmpeg
 @pytest.mark.parametrize(
     ("filename", "content_type", "kind"),
     [

@@ -23,7 +23,6 @@ from functions.shared.media_items import MediaAssetItem
 from functions.shared.problems import NotFound
 from functions.shared.settings import get_settings
 from functions.shared.tables import utc_now
-from tests.media.ffmpeg_samples import make_tone, make_video
 from tests.media.library_world import (
     RED,
     Library,
@@ -35,6 +34,7 @@ from tests.media.library_world import (
     put_as_browser,
     read_object,
 )
+from tests.support.ffmpeg_samples import make_tone, make_video
 
 MIB = 1024 * 1024
 
@@ -176,6 +176,7 @@ def test_an_animated_gif_has_its_duration_and_frame_rate(library: Library) -> No
     assert (asset["duration_seconds"], asset["frame_rate"]) == (0.5, 20.0)
 
 
+@pytest.mark.ffmpeg
 def test_a_video_is_probed_by_ffmpeg_and_gets_a_frame_as_thumbnail(
     library: Library, tmp_path: Path
 ) -> None:
@@ -207,6 +208,7 @@ def test_a_video_is_probed_by_ffmpeg_and_gets_a_frame_as_thumbnail(
     assert Image.open(BytesIO(thumbnail)).size == (640, 360)
 
 
+@pytest.mark.ffmpeg
 def test_a_video_with_its_index_at_the_end_is_reported_as_not_faststart(
     library: Library, tmp_path: Path
 ) -> None:
@@ -217,6 +219,7 @@ def test_a_video_with_its_index_at_the_end_is_reported_as_not_faststart(
     assert (asset["content_type"], asset["faststart"]) == ("video/quicktime", False)
 
 
+@pytest.mark.ffmpeg
 @pytest.mark.parametrize(
     ("filename", "content_type", "codec"),
     [
@@ -324,6 +327,7 @@ def test_an_image_declared_as_a_video_is_refused(library: Library) -> None:
     )
 
 
+@pytest.mark.ffmpeg
 def test_sound_declared_as_a_video_is_refused(library: Library, tmp_path: Path) -> None:
     # An MP4 with only an audio track: the container says video, the streams say otherwise.
     sound_only = make_video(tmp_path / "sound.mp4", seconds=1.0, extra=("-vn",))
@@ -338,6 +342,7 @@ def test_sound_declared_as_a_video_is_refused(library: Library, tmp_path: Path) 
     )
 
 
+@pytest.mark.ffmpeg
 def test_a_truncated_video_is_refused(library: Library, tmp_path: Path) -> None:
     clip = make_video(tmp_path / "clip.mp4", seconds=2.0).read_bytes()
     broken = clip[: len(clip) // 3]  # the index (moov) is at the end: cut off
@@ -495,6 +500,7 @@ def usage(library: Library) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.ffmpeg
 def test_usage_counts_every_kept_file(library: Library, tmp_path: Path) -> None:
     photo, tone = jpeg(), make_tone(tmp_path / "tone.mp3", seconds=1.0).read_bytes()
 

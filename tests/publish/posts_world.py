@@ -1,8 +1,8 @@
-"""Helpers shared by the posts, scheduling, approval, queue, bulk and template tests."""
+"""Helpers shared by the posts, scheduling, approval, queue, bulk, template and publishing tests."""
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -21,6 +21,8 @@ from tests.publish.studio import Studio
 # "Now" for tests that schedule on fixed dates: before Europe/Berlin's spring-forward change
 # (2027-03-28, 02:00 CET -> 03:00 CEST) and its autumn change (2027-10-31, 03:00 -> 02:00).
 MARCH_1_2027 = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+# X's endpoint for creating a post (https://docs.x.com/x-api/posts/create-or-edit-post).
+X_TWEETS = "https://api.x.com/2/tweets"
 
 
 @pytest.fixture
@@ -29,6 +31,10 @@ def march_2027() -> Iterator[None]:
     so their tokens) happen at that time."""
     with time_machine.travel(MARCH_1_2027, tick=True):
         yield
+
+
+def later(minutes: int = 30) -> str:
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
 
 
 def post_routes() -> set[tuple[str, str]]:

@@ -27,8 +27,8 @@ from functions.shared.settings import get_settings
 from functions.shared.storage import workspace_key
 from infra.local import lambda_dispatch
 from infra.local.runtime import InProcessLambdas, LocalFunction
-from tests.events import lambda_context
-from tests.identity.conftest import Account, Herald
+from tests.support.auth_world import Account, Herald
+from tests.support.events import lambda_context
 
 CREDENTIALS = {
     platform: {"client_id": f"{platform}-client", "client_secret": f"{platform}-secret"}

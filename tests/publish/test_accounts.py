@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from functions.publish.adapters import token_vault
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Account, Herald
-from tests.publish.conftest import bus_listener
+from tests.support.auth_world import Account, Herald
+from tests.support.event_bus import bus_listener
 
 
 @pytest.fixture

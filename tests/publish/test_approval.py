@@ -11,9 +11,7 @@ from tests.publish.posts_world import (
     schedule_exists,
     table_keys,
 )
-from tests.publish.studio import Studio, run_worker, studio
-
-__all__ = ["studio"]
+from tests.publish.studio import Studio, run_worker
 
 
 def in_minutes(minutes: int) -> str:

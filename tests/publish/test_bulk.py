@@ -10,15 +10,12 @@ from functions.publish.adapters.post_items import CalendarItem
 from tests.publish.posts_world import (
     activity_actions,
     error_codes,
-    march_2027,
     problem,
     schedule_names,
     set_timezone,
     table_keys,
 )
-from tests.publish.studio import Studio, studio
-
-__all__ = ["march_2027", "studio"]
+from tests.publish.studio import Studio
 
 CSV = {"Content-Type": "text/csv"}
 

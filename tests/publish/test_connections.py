@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from functions.publish.adapters import registry
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Account, Herald
+from tests.support.auth_world import Account, Herald
 
 CREDENTIALS = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
 X_TOKEN = {

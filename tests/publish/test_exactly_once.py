@@ -22,11 +22,9 @@ from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
 from functions.publish.adapters.post_items import TargetItem
 from functions.publish.domain import publishing
-from tests.publish.conftest import bus_listener
-from tests.publish.studio import Studio, run_worker, studio
-from tests.publish.test_publishing_flow import X_TWEETS, later, received
-
-__all__ = ["studio"]
+from tests.publish.posts_world import X_TWEETS, later
+from tests.publish.studio import Studio, run_worker
+from tests.support.event_bus import bus_listener, received
 
 X_USER = "2244994945"
 X_TIMELINE = f"https://api.x.com/2/users/{X_USER}/tweets"

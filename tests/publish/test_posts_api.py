@@ -19,9 +19,7 @@ from tests.publish.posts_world import (
     set_timezone,
     table_keys,
 )
-from tests.publish.studio import Studio, studio
-
-__all__ = ["studio"]
+from tests.publish.studio import Studio
 
 
 def in_minutes(minutes: int) -> str:

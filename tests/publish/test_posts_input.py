@@ -14,9 +14,7 @@ from tests.publish.posts_world import (
     schedule_names,
     table_keys,
 )
-from tests.publish.studio import Studio, studio
-
-__all__ = ["studio"]
+from tests.publish.studio import Studio
 
 BAD_ID = "01hzzzzzzzzzzzzzzzzzzzzzzz"  # a ULID must be upper-case Crockford base32
 SHORT_ID = "01HZ"

@@ -24,9 +24,7 @@ from httpx import Response
 from functions.shared.access import Scope
 from functions.shared.settings import get_settings
 from tests.publish.posts_world import post_routes
-from tests.publish.studio import Studio, studio
-
-__all__ = ["studio"]
+from tests.publish.studio import Studio
 
 
 @dataclass

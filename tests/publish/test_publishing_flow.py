@@ -2,29 +2,14 @@
 transport (respx). X: POST /2/tweets (https://docs.x.com/x-api/posts/create-or-edit-post)."""
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-import boto3
 import respx
 
 from functions.shared.settings import get_settings
-from tests.publish.conftest import bus_listener
-from tests.publish.studio import Studio, studio
-
-__all__ = ["studio"]
-
-X_TWEETS = "https://api.x.com/2/tweets"
-
-
-def later(minutes: int = 30) -> str:
-    return (datetime.now(UTC) + timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
-
-
-def received(queue_url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=get_settings().region)
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(message["Body"]) for message in messages]
+from tests.publish.posts_world import X_TWEETS, later
+from tests.publish.studio import Studio
+from tests.support.event_bus import bus_listener, received
 
 
 def test_a_post_goes_from_draft_to_published_on_every_target(studio: Studio) -> None:

@@ -11,9 +11,7 @@ import time_machine
 from ulid import ULID
 
 from tests.publish.posts_world import error_codes, problem, set_timezone
-from tests.publish.studio import Studio, studio
-
-__all__ = ["monday_22_march_2027", "studio"]
+from tests.publish.studio import Studio
 
 MONDAY = 0
 WEDNESDAY = 2

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import SocialAccountItem
 from functions.shared.settings import get_settings
-from tests.events import lambda_context
-from tests.identity.conftest import Herald
-from tests.publish.conftest import bus_listener
+from tests.support.auth_world import Herald
+from tests.support.event_bus import bus_listener
+from tests.support.events import lambda_context
 
 CREDENTIALS = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
@@ -250,7 +250,7 @@ def test_a_failed_revocation_still_deletes_the_tokens(
 def test_http_events_still_work_after_a_scheduled_task_in_the_same_container() -> None:
     """Lambda reuses the process: a task must leave it able to serve API Gateway events."""
     from functions.publish.app import handler
-    from tests.events import rest_proxy_event
+    from tests.support.events import rest_proxy_event
 
     run_refresher()
     answer = handler(

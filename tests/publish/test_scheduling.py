@@ -19,7 +19,6 @@ from functions.publish.adapters.post_items import CalendarItem
 from tests.publish.posts_world import (
     activity_actions,
     error_codes,
-    march_2027,
     problem,
     sandbox_published,
     schedule_exists,
@@ -27,9 +26,7 @@ from tests.publish.posts_world import (
     set_timezone,
     table_keys,
 )
-from tests.publish.studio import Studio, run_worker, studio
-
-__all__ = ["march_2027", "studio"]
+from tests.publish.studio import Studio, run_worker
 
 
 def calendar(studio: Studio, start: str, end: str) -> list[dict[str, str]]:

@@ -3,9 +3,7 @@
 from typing import Any
 
 from tests.publish.posts_world import activity_actions, error_codes, problem
-from tests.publish.studio import Studio, studio
-
-__all__ = ["studio"]
+from tests.publish.studio import Studio
 
 
 def create_template(studio: Studio, **body: Any) -> dict[str, Any]:

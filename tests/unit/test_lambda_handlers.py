@@ -11,7 +11,7 @@ import pytest
 
 from functions.shared.groups import GROUPS, FunctionGroup
 from functions.shared.observability import logger
-from tests.events import lambda_context, rest_proxy_event
+from tests.support.events import lambda_context, rest_proxy_event
 
 
 def _invoke(group: FunctionGroup, method: str, path: str, request_id: str) -> dict[str, object]:

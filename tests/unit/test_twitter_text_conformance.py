@@ -1,6 +1,6 @@
 """X's weighted length against twitter-text's own conformance suite, case by case.
 
-The suite and its v3 config live in ../shared/conformance/twitter-text, unchanged from
+The suite and its v3 config live in tests/data/twitter-text, unchanged from
 https://github.com/twitter/twitter-text (Apache License 2.0). Its WeightedTweetsCounterTest
 section predates emoji parsing: twitter-text runs it with config v2, which is v3 without
 `emojiParsingEnabled` (https://github.com/twitter/twitter-text/blob/master/config/v2.json), and
@@ -18,8 +18,7 @@ import yaml
 from functions.publish.domain import text_length
 from functions.publish.domain.text_length import X_TEXT_CONFIG, TextConfig, WeightedLength
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SUITE = REPO_ROOT.parent / "shared" / "conformance" / "twitter-text"
+SUITE = Path(__file__).resolve().parents[1] / "data" / "twitter-text"
 SHIPPED_CONFIG = Path(text_length.__file__).with_name("twitter_text_config_v3.json")
 CONFIG_V2 = dataclasses.replace(X_TEXT_CONFIG, emoji_parsing_enabled=False)
 
@@ -50,7 +49,7 @@ def in_suite_terms(result: WeightedLength) -> dict[str, Any]:
 
 
 def test_the_shipped_config_is_the_suites_v3_config() -> None:
-    """Lambda bundles carry no ../shared, so the module reads its own copy of the file."""
+    """Lambda bundles carry no tests/data, so the module reads its own copy of the file."""
     assert SHIPPED_CONFIG.read_bytes() == (SUITE / "config-v3.json").read_bytes()
     suite_config = json.loads((SUITE / "config-v3.json").read_text(encoding="utf-8"))
     assert TextConfig.from_json(suite_config) == X_TEXT_CONFIG

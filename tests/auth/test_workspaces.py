@@ -9,7 +9,7 @@ from functions.auth.adapters.items import InviteLookupItem, UserWorkspaceItem
 from functions.shared.auth import digest
 from functions.shared.identity_items import ApiKeyLookupItem, MembershipItem
 from functions.shared.tables import key
-from tests.identity.conftest import Account, Herald, emails_to, link_token, unique_email
+from tests.support.auth_world import Account, Herald, emails_to, link_token, unique_email
 
 ID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 

@@ -12,7 +12,7 @@ import httpx
 import time_machine
 
 from functions.auth.adapters.items import UserItem
-from tests.identity.conftest import Account, Herald, emails_to, link_token, unique_email
+from tests.support.auth_world import Account, Herald, emails_to, link_token, unique_email
 
 INVALID = "This invitation is invalid, was withdrawn or was already used."
 

@@ -27,7 +27,7 @@ from functions.shared.groups import GROUPS
 from functions.shared.http.app import create_app
 from functions.shared.http.dependencies import require_workspace
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Account, Herald, unique_email
+from tests.support.auth_world import Account, Herald, unique_email
 
 PROBE = "key-probe"
 READ_POSTS = Permission(Role.VIEWER, Scope.POSTS_READ)
@@ -127,16 +127,6 @@ def all_table_items() -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return items
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-@pytest.fixture
-def log_output(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
-    """What Herald logs from here on (its JSON log lines, every field of them)."""
-    from functions.shared.observability import logger
-
-    buffer = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", buffer)
-    return buffer
 
 
 def test_a_key_is_shown_once_and_stored_only_as_its_digest(

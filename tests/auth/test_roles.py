@@ -17,7 +17,7 @@ from httpx import Response
 
 from functions.shared.access import Role
 from functions.shared.settings import get_settings
-from tests.identity.conftest import Account, Herald, emails_to, link_token, unique_email
+from tests.support.auth_world import Account, Herald, emails_to, link_token, unique_email
 
 ROLES_LOW_TO_HIGH = (Role.VIEWER, Role.EDITOR, Role.ADMIN, Role.OWNER)
 ONLY_OWNERS_TOUCH_OWNERS = "Only an owner can grant or remove the owner role."

@@ -29,7 +29,7 @@ from functions.shared.auth import digest
 from functions.shared.problems import Unauthorized
 from functions.shared.settings import get_settings
 from functions.shared.tables import transaction
-from tests.identity.conftest import PASSWORD, Account, Herald, emails_to, unique_email
+from tests.support.auth_world import PASSWORD, Account, Herald, emails_to, unique_email
 
 REUSED = (
     "This refresh token was already used, so it may have been stolen: the session has "

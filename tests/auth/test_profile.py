@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.identity.conftest import Account, Herald
+from tests.support.auth_world import Account, Herald
 
 DEFAULT_NOTIFICATIONS = {
     "post_published": True,

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from functions.auth.adapters.items import EmailItem, UserItem
-from tests.identity.conftest import (
+from tests.support.auth_world import (
     PASSWORD,
     Account,
     Herald,

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from functions.auth.domain import accounts
-from tests.identity.conftest import PASSWORD, Herald, emails_to, unique_email
+from tests.support.auth_world import PASSWORD, Herald, emails_to, unique_email
 
-# Read at collection, before the autouse fixture of conftest.py drops the floor for speed.
+# Read at collection, before the `herald` fixture drops the floor for speed.
 REAL_UNIFORM_ANSWER_SECONDS = accounts.UNIFORM_ANSWER_SECONDS
 CHECK_YOUR_EMAIL = "If the address can receive email, a message with the next step is on its way."
 

@@ -25,8 +25,7 @@ from httpx import Response
 from functions.shared.access import Scope
 from functions.shared.auth import digest
 from functions.shared.settings import get_settings
-from tests.identity.conftest import PASSWORD, Account, Herald, emails_to, link_token, unique_email
-from tests.identity.test_tokens import (
+from tests.auth.forged_tokens import (
     EXPIRED,
     INVALID,
     INVALID_TOKEN_CHALLENGE,
@@ -43,6 +42,7 @@ from tests.identity.test_tokens import (
     token_claims,
     unsigned,
 )
+from tests.support.auth_world import PASSWORD, Account, Herald, emails_to, link_token, unique_email
 
 # Routes anyone may call: they name no workspace object and need no token.
 PUBLIC = frozenset(

@@ -1,6 +1,6 @@
 """The identity happy path over HTTP: sign up, verify, sign in, a workspace shared by two."""
 
-from tests.identity.conftest import Herald
+from tests.support.auth_world import Herald
 
 
 def test_two_users_share_a_workspace_with_their_roles(herald: Herald) -> None:

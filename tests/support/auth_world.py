@@ -1,7 +1,8 @@
 """A moto-backed identity world: the application table, the token signing key, the outbox.
 
 `Herald` drives the auth app over HTTP (FastAPI's TestClient, so every request goes through
-routing, validation, dependencies and problem handlers) and reads the emails it sends.
+routing, validation, dependencies and problem handlers) and reads the emails it sends. The auth,
+publish and media tests all start from it.
 """
 
 import re
@@ -135,11 +136,11 @@ class Herald:
         assert accepted.status_code == 200, accepted.text
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def quick_uniform_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Drop the floor on enumeration-safe answers so that sign-ups stay quick in tests.
 
-    Tests of that floor set it back (see test_enumeration.py).
+    Tests of that floor set it back (see tests/auth/test_enumeration.py).
     """
     from functions.auth.domain import accounts
 
@@ -147,7 +148,7 @@ def quick_uniform_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def herald(cloud: None) -> Iterator[Herald]:
+def herald(cloud: None, quick_uniform_answers: None) -> Iterator[Herald]:
     from functions.auth.app import app
 
     with TestClient(app, client=(str(ULID()), 50000)) as client:

@@ -1,0 +1,80 @@
+"""`python -m infra.local` as a real process on a free port, and a person signing up to it."""
+
+import re
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from email import message_from_bytes
+from pathlib import Path
+
+import httpx
+import pytest
+
+START_TIMEOUT = 120
+
+
+@dataclass
+class LocalServer:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    stdout: Path
+    stderr: Path
+    outbox: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text(errors="replace")
+
+    def diagnostics(self) -> str:
+        return f"stdout:\n{self.output()}\nstderr:\n{self.stderr.read_text(errors='replace')}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_serving(server: LocalServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"The local stack exited with {server.process.returncode}.\n" + server.diagnostics()
+            )
+        try:
+            httpx.get(f"{server.base_url}/v1/auth/health", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.5)
+    pytest.fail(
+        f"The local stack did not answer within {START_TIMEOUT} s.\n" + server.diagnostics()
+    )
+
+
+def emailed_token(server: LocalServer, to: str, purpose: str) -> str:
+    for path in sorted(server.outbox.glob(f"*-{purpose}.eml"), reverse=True):
+        message = message_from_bytes(path.read_bytes())
+        if message["To"] == to:
+            body = message.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            match = re.search(r"\?token=([A-Za-z0-9_\-]+)", body.decode())
+            assert match, body
+            return match.group(1)
+    pytest.fail(f"No {purpose} email to {to} in {server.outbox}.\n" + server.diagnostics())
+
+
+def sign_up(api: httpx.Client, server: LocalServer, email: str, name: str) -> dict[str, str]:
+    registered = api.post(
+        "/v1/auth/register",
+        json={"email": email, "password": "violet-harbour-kettle-42", "name": name},
+    )
+    assert registered.status_code == 202, registered.text
+    token = emailed_token(server, email, "verify_email")
+    assert api.post("/v1/auth/email/verify", json={"token": token}).status_code == 204
+    login = api.post(
+        "/v1/auth/login", json={"email": email, "password": "violet-harbour-kettle-42"}
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
