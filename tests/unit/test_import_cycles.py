@@ -100,7 +100,7 @@ def test_the_cycle_finder_names_a_cycle_and_passes_a_chain() -> None:
 def test_the_graph_sees_imports_inside_functions_and_relative_ones() -> None:
     graph = import_graph()
 
-    assert "functions.publish.domain.publishing" in graph["functions.publish.tasks"]
+    assert "functions.publish.domain.publishing" in graph["functions.publish.workers.publisher"]
     assert (
         "functions.publish.adapters.platforms.base"
         in (graph["functions.publish.adapters.platforms.tiktok"])
