@@ -101,7 +101,9 @@ class Settings(BaseModel):
     meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
     threads_api_version: str = Field("v1.0", description="Threads API version.")
     linkedin_api_version: str = Field(
-        "202610", description="LinkedIn-Version header (YYYYMM) of LinkedIn's REST API."
+        "202608",
+        description="LinkedIn-Version header (YYYYMM) of LinkedIn's REST API; one LinkedIn has "
+        "published, since an unpublished version fails every /rest call.",
     )
     cors_origins: tuple[str, ...] = Field(
         ("http://localhost:3000",),

@@ -465,13 +465,17 @@ async def test_timeout_is_retryable(adapter: ThreadsAdapter, mock: respx.MockRou
 
 
 def test_authorization_url(adapter: ThreadsAdapter) -> None:
-    """https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions"""
+    """The Authorization Window is https://threads.com/oauth/authorize with client_id,
+    redirect_uri, scope (comma-separated), response_type=code and state.
+
+    https://developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions
+    """
     url = adapter.authorization_url(
         state="signed-state", code_challenge="unused", redirect_uri="https://app.example/cb"
     )
 
     parts = urlsplit(url)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://threads.net/oauth/authorize"
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://threads.com/oauth/authorize"
     assert parse_qs(parts.query) == {
         "client_id": ["th-client"],
         "redirect_uri": ["https://app.example/cb"],

@@ -29,6 +29,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.x import XAdapter
+from functions.publish.domain.publishing import matching_post
 
 API = "https://api.x.com"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -372,9 +373,12 @@ async def test_video_processing_failure(adapter: XAdapter, mock: respx.MockRoute
 
 @pytest.mark.anyio
 async def test_gif_is_uploaded_as_tweet_gif(adapter: XAdapter, mock: respx.MockRouter) -> None:
-    """One animated GIF: media_category tweet_gif, synchronous finalize then the post.
+    """One animated GIF: media_category tweet_gif, synchronous finalize then the post, whose
+    `text` is sent empty: X's OpenAPI document gives the create-post body's `text` the default "".
 
-    https://docs.x.com/x-api/media/initialize-media-upload
+    https://docs.x.com/x-api/media/initialize-media-upload,
+    https://api.x.com/2/openapi.json (the create-post request's `text` property),
+    https://docs.x.com/x-api/posts/create-or-edit-post
     """
     frames = [Image.new("RGB", (20, 20), color) for color in ("red", "blue")]
     buffer = io.BytesIO()
@@ -395,7 +399,7 @@ async def test_gif_is_uploaded_as_tweet_gif(adapter: XAdapter, mock: respx.MockR
         "media_category": "tweet_gif",
     }
     assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == gif
-    assert body(tweet.calls.last.request) == {"media": {"media_ids": ["55"]}}
+    assert body(tweet.calls.last.request) == {"text": "", "media": {"media_ids": ["55"]}}
     assert result.state == "published"
 
 
@@ -930,15 +934,73 @@ async def test_recent_posts_read_the_users_timeline_from_since(
 
 
 @pytest.mark.anyio
+async def test_a_long_post_reads_back_as_written_and_matches_heralds_text(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """A long post (over 280 characters) comes back with a cut `text` and its whole text in
+    `note_tweet.text`; X writes `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;` and links as t.co
+    links. Read back, the post is Herald's text again, so reconciliation's comparison finds it.
+
+    https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id,
+    https://docs.x.com/x-api/fundamentals/data-dictionary/reference (note_tweet),
+    https://twittercommunity.com/t/ampersands-are-translated-to-amp-when-received-by-the-account-activity-api/107607
+    """
+    written = (
+        "Q&A tonight: <b> is bold, a > b, and everything else you asked about the launch. "
+        + "More notes follow, one sentence at a time, until this post is well past the old "
+        + "limit of 280 characters that X still applies to the text field of every long post. "
+        + "Details at https://herald.example/launch?utm=x&ref=long and in the replies."
+    )
+    assert len(written) > 280
+    escaped = (
+        "Q&amp;A tonight: &lt;b&gt; is bold, a &gt; b, and everything else you asked about the "
+        + "launch. More notes follow, one sentence at a time, until this post is well past the old "
+        + "limit of 280 characters that X still applies to the text field of every long post. "
+        + "Details at https://t.co/Lw3xYz0AbC and in the replies."
+    )
+    mock.get(f"{API}/2/users/2244994945/tweets").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "1930000000000000004",
+                    "text": escaped[:270] + "\u2026 https://t.co/56a0vZUx7i",
+                    "note_tweet": {"text": escaped},
+                    "created_at": "2025-06-01T11:00:05.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000004"],
+                },
+                {
+                    "id": "1930000000000000005",
+                    "text": "Fish &amp; chips &lt;3",
+                    "created_at": "2025-06-01T11:00:04.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000005"],
+                },
+            ],
+            "meta": {"result_count": 2},
+        },
+    )
+    since = datetime(2025, 6, 1, 11, 0, tzinfo=UTC)
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+
+    assert [post.text for post in posts] == [
+        escaped.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"),
+        "Fish & chips <3",
+    ]
+    assert matching_post(posts, written, since) == posts[0]
+    assert matching_post(posts, "Fish & chips <3", since) == posts[1]
+
+
+@pytest.mark.anyio
 async def test_recent_posts_count_a_post_from_the_same_second_as_since(
     adapter: XAdapter, mock: respx.MockRouter
 ) -> None:
     """created_at is given to the second (.000Z): a post made 300 ms after `since`, in the same
-    second, reads as earlier than `since` and must still be listed.
+    second, reads as earlier than `since` and must still be listed. The start_time sent is that
+    second too (YYYY-MM-DDTHH:mm:ssZ, inclusive), so X itself lists the post.
 
     https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
     """
-    mock.get(f"{API}/2/users/2244994945/tweets").respond(
+    route = mock.get(f"{API}/2/users/2244994945/tweets").respond(
         200,
         json={
             "data": [
@@ -954,6 +1016,8 @@ async def test_recent_posts_count_a_post_from_the_same_second_as_since(
     )
     since = datetime(2025, 6, 1, 11, 0, 0, 700_000, tzinfo=UTC)
     posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+    sent = parse_qs(urlsplit(str(route.calls.last.request.url)).query)
+    assert sent["start_time"] == ["2025-06-01T11:00:00Z"]
     assert [post.platform_post_id for post in posts] == ["1930000000000000003"]
 
 

@@ -220,8 +220,10 @@ async def test_upload_that_does_not_progress_is_retryable(mock: respx.MockRouter
 @pytest.mark.anyio
 async def test_thumbnail_is_set_after_the_upload(mock: respx.MockRouter) -> None:
     """thumbnails.set: POST the image bytes to /upload/youtube/v3/thumbnails/set?videoId=...
+    as a simple media upload, uploadType=media, the way Google's own clients call it.
 
-    https://developers.google.com/youtube/v3/docs/thumbnails/set
+    https://developers.google.com/youtube/v3/docs/thumbnails/set,
+    https://www.googleapis.com/discovery/v1/apis/youtube/v3/rest (thumbnails.set mediaUpload)
     """
     image = png()
     mock_session(mock)
@@ -237,7 +239,7 @@ async def test_thumbnail_is_set_after_the_upload(mock: respx.MockRouter) -> None
         result = await make_adapter(http).publish(TOKENS, ACCOUNT, request)
     sent = thumb.calls[0].request
     assert sent.method == "POST"
-    assert dict(sent.url.params) == {"videoId": "v1"}
+    assert dict(sent.url.params) == {"videoId": "v1", "uploadType": "media"}
     assert_bearer(sent)
     assert sent.headers["Content-Type"] == "image/png"
     assert sent.content == image

@@ -39,13 +39,20 @@ PLATFORM = "linkedin"
 API = "https://api.linkedin.com"
 AUTHORIZE_URL = "https://www.linkedin.com/oauth/v2/authorization"
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (an endpoint)
-DEFAULT_API_VERSION = "202610"
+# The newest version in LinkedIn's changelog
+# (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/recent-changes); a version
+# LinkedIn has not published fails every /rest call. tests/data/linkedin/versions.txt lists them.
+DEFAULT_API_VERSION = "202608"
+# Listing the organizations a member administers (organizationAcls) takes an organization admin
+# permission: r_organization_admin, read-only, is enough.
+ORGANIZATION_ADMIN_SCOPES = ("r_organization_admin", "rw_organization_admin")
 DEFAULT_SCOPES = (
     "openid",
     "profile",
     "w_member_social",
     "w_organization_social",
     "r_organization_social",
+    "r_organization_admin",
 )
 MAX_IMAGES = 20  # MultiImage posts take 2 to 20 images
 VIDEO_CHECK_SECONDS = 30
@@ -248,7 +255,9 @@ class LinkedInAdapter(VersionedOAuthAdapter):
         return False
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
-        """The member (OpenID userinfo) and the organizations they administer (organizationAcls).
+        """The member (OpenID userinfo) and the organizations they administer (organizationAcls,
+        which needs r_organization_admin or rw_organization_admin: a token known to have neither
+        lists the member alone instead of being refused).
 
         https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
@@ -267,9 +276,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             kind="profile",
         )
         found: list[tuple[ConnectedAccount, TokenSet]] = [(member, tokens)]
-        if tokens.scopes and not {"w_organization_social", "r_organization_social"} & set(
-            tokens.scopes
-        ):
+        if tokens.scopes and not set(ORGANIZATION_ADMIN_SCOPES) & set(tokens.scopes):
             return found
         acls = self._json(
             await self._call(

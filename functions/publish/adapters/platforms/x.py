@@ -21,6 +21,7 @@ Documentation this adapter follows (cited again next to each flow):
 """
 
 import base64
+import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -302,10 +303,13 @@ class XAdapter:
             )
 
     def _tweet_body(self, request: PublishRequest, media_ids: Sequence[str]) -> dict[str, Any]:
-        """https://docs.x.com/x-api/posts/create-or-edit-post"""
-        body: dict[str, Any] = {}
-        if request.text:
-            body["text"] = request.text
+        """https://docs.x.com/x-api/posts/create-or-edit-post
+
+        `text` is always sent, "" for a media-only post: X's OpenAPI document
+        (https://api.x.com/2/openapi.json, the create-post request's `text` property) gives it the
+        default "".
+        """
+        body: dict[str, Any] = {"text": request.text}
         if media_ids:
             body["media"] = {"media_ids": list(media_ids)}
         if request.reply_to:
@@ -560,10 +564,14 @@ def _processing_error(info: Mapping[str, Any]) -> str:
 
 
 def _full_text(tweet: Mapping[str, Any]) -> str:
+    """The post's whole text as it was written: a long post's `note_tweet.text` (its `text` is
+    cut short, https://docs.x.com/x-api/fundamentals/data-dictionary/reference), with the
+    `&amp;`, `&lt;` and `&gt;` X writes for `&`, `<` and `>` turned back into those characters
+    (https://twittercommunity.com/t/ampersands-are-translated-to-amp-when-received-by-the-account-activity-api/107607)."""
     note = tweet.get("note_tweet")
     if isinstance(note, dict) and isinstance(note.get("text"), str):
-        return str(note["text"])
-    return str(tweet.get("text") or "")
+        return html.unescape(note["text"])
+    return html.unescape(str(tweet.get("text") or ""))
 
 
 def _post_url(account: ConnectedAccount, post_id: str) -> str:

@@ -345,12 +345,17 @@ class YouTubeAdapter:
             return str(done.json()["id"])
 
     async def set_thumbnail(self, tokens: TokenSet, video_id: str, image: MediaFile) -> None:
-        """thumbnails.set: the image bytes as the body of an upload POST."""
+        """thumbnails.set: the image bytes as the body of a simple media upload POST.
+
+        The upload path takes the upload protocol as `uploadType` (the method's `mediaUpload`
+        `simple` protocol in https://www.googleapis.com/discovery/v1/apis/youtube/v3/rest);
+        Google's own clients send `uploadType=media` for a body that is the bytes alone.
+        """
         await self._send(
             httpx.Request(
                 "POST",
                 f"{UPLOAD_BASE}/thumbnails/set",
-                params={"videoId": video_id},
+                params={"videoId": video_id, "uploadType": "media"},
                 headers=self._auth(tokens, **{"Content-Type": image.content_type}),
                 content=await image.read(),
             )
