@@ -132,6 +132,7 @@ def test_every_model_example_is_accepted_by_the_model_itself() -> None:
     for model in models:
         extra = model.model_config.get("json_schema_extra")
         assert isinstance(extra, dict)
+        assert isinstance(extra["examples"], list)
         for example in extra["examples"]:
             model.model_validate(example)
 

@@ -47,6 +47,19 @@ class _Operation(BaseModel):
 class ReframeOperation(_Operation):
     """Resize a video to a preset's frame: fit inside with bars, over a blurred copy, or crop."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "reframe",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "preset": "story",
+                    "mode": "blur",
+                }
+            ]
+        }
+    )
+
     type: Literal["reframe"] = Field(description="Reframe a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video to reframe.")
     preset: VideoPreset = Field(description="The platform frame to produce: its size and shape.")
@@ -63,6 +76,17 @@ class ReframeOperation(_Operation):
 class MergeOperation(_Operation):
     """Join videos end to end in the given order."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "merge",
+                    "asset_ids": ["01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "01JB8ZE6S8T0W2Y4A6C8E0G2J4"],
+                }
+            ]
+        }
+    )
+
     type: Literal["merge"] = Field(description="Join videos.")
     asset_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         min_length=2,
@@ -76,6 +100,19 @@ class MergeOperation(_Operation):
 
 class TrimOperation(_Operation):
     """Keep the part of a video or audio file between two times."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "trim",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "start_seconds": 2.5,
+                    "end_seconds": 17.0,
+                }
+            ]
+        }
+    )
 
     type: Literal["trim"] = Field(description="Trim a video or audio file.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video or audio file.")
@@ -108,6 +145,14 @@ class AudioOperation(_Operation):
     becomes AAC; with one, the result is an audio file in that format.
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "audio", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "loudness_lufs": -14}
+            ]
+        }
+    )
+
     type: Literal["audio"] = Field(description="Change the audio.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video or audio file.")
     volume_db: float | None = Field(None, ge=-60, le=30, description="Gain in decibels.")
@@ -134,6 +179,20 @@ class AudioOperation(_Operation):
 class MusicOperation(_Operation):
     """Put a music track under a video: replace its sound, or mix the music in below it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "music",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "music_asset_id": "01JB8ZD5R7T9V1X3Z5B7D9F1H3",
+                    "mode": "mix",
+                    "music_volume_db": -12,
+                }
+            ]
+        }
+    )
+
     type: Literal["music"] = Field(description="Add music under a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video.")
     music_asset_id: str = Field(
@@ -155,6 +214,14 @@ class MusicOperation(_Operation):
 class ExtractAudioOperation(_Operation):
     """The sound of a video as an audio file."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "extract_audio", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "format": "mp3"}
+            ]
+        }
+    )
+
     type: Literal["extract_audio"] = Field(description="Extract the audio of a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video.")
     format: AudioFormat = Field("mp3", description="The audio file's format.")
@@ -165,6 +232,14 @@ class ExtractAudioOperation(_Operation):
 
 class ThumbnailOperation(_Operation):
     """A JPEG of one frame of a video."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "thumbnail", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "at_seconds": 4.2}
+            ]
+        }
+    )
 
     type: Literal["thumbnail"] = Field(description="Take one frame of a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video.")

@@ -41,7 +41,18 @@ class Asset(ProbedMedia, AssetFile):
 
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "autumn-roast-teaser.mp4",
+                    "content_type": "video/mp4",
+                    "size_bytes": 48234112,
+                }
+            ]
+        },
+    )
 
     name: AssetName = Field(description="The file's name, shown in the library and downloads.")
     content_type: UploadContentType = Field(description="The file's type as the browser knows it.")
@@ -61,7 +72,18 @@ class Upload(BaseModel):
 
 
 class AssetUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Autumn roast teaser",
+                    "labels": ["autumn", "video"],
+                    "alt_text": "A barista pours a flat white beside a bag of autumn roast beans.",
+                }
+            ]
+        },
+    )
 
     name: AssetName | None = None
     labels: Labels | None = None
@@ -91,7 +113,17 @@ class Usage(BaseModel):
 
 
 class ImportRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://cdn.acme-coffee.example/press/autumn-roast.jpg",
+                    "name": "autumn-roast.jpg",
+                }
+            ]
+        },
+    )
 
     url: str = Field(min_length=1, max_length=2048, description="An https URL of the file.")
     name: AssetName | None = Field(None, description="Defaults to the file's name in the URL.")
@@ -169,7 +201,24 @@ ImageOperation = Annotated[
 
 
 class ImageRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "operation": {
+                        "type": "preset",
+                        "preset": "instagram_portrait",
+                        "mode": "fit",
+                        "background": "#1A1A1A",
+                    },
+                    "format": "jpeg",
+                    "quality": 85,
+                    "name": "autumn-roast-instagram.jpg",
+                }
+            ]
+        },
+    )
 
     operation: ImageOperation
     format: Literal["jpeg", "png", "webp"] = "jpeg"

@@ -8,7 +8,14 @@ FailureClass = Literal["retryable", "reauth", "permanent"]
 
 
 class SandboxAccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"platform": "sandbox", "name": "Sandbox (failing)", "fail_with": "retryable"}
+            ]
+        },
+    )
 
     platform: Literal["sandbox"]
     name: str = Field("Sandbox", min_length=1, max_length=100)
@@ -82,6 +89,11 @@ class Selection(BaseModel):
 
 
 class SelectionChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"platform_account_ids": ["104857362910485", "183920475610293"]}]
+        },
+    )
 
     platform_account_ids: list[str] = Field(min_length=1, max_length=50)

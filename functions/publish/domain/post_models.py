@@ -105,10 +105,46 @@ class PostContent(Strict):
 
 
 class PostCreate(PostContent):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Our autumn roast is here: notes of fig, cocoa and orange. "
+                    "Back in stock until Friday.",
+                    "media": ["01JB8ZA1B2C3D4E5F6G7H8J9KA"],
+                    "targets": [
+                        {
+                            "account_id": "01JB8Z6D3W5Y7A9C1E3G5J7K9M",
+                            "first_comment": "Order at https://acme-coffee.example/autumn",
+                        },
+                        {
+                            "account_id": "01JB8Z7F4X6Z8B0D2F4H6K8M0N",
+                            "text": "Autumn roast is back: fig, cocoa, orange. Until Friday only.",
+                        },
+                    ],
+                    "labels": ["launch", "autumn"],
+                }
+            ]
+        }
+    )
+
     labels: list[Label] = Field(default_factory=list, max_length=20)
 
 
 class PostUpdate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Our autumn roast is here: fig, cocoa and orange. "
+                    "In stock until Sunday.",
+                    "labels": ["launch"],
+                    "revision": 3,
+                }
+            ]
+        }
+    )
+
     text: str | None = Field(None, max_length=MAX_TEXT)
     media: list[AssetId] | None = Field(None, max_length=20)
     targets: list[TargetSpec] | None = Field(None, max_length=25)
@@ -246,6 +282,8 @@ class PostVersion(BaseModel):
 
 
 class ScheduleRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"at": "2027-03-02T09:30:00+01:00"}]})
+
     at: datetime = Field(
         description="RFC 3339. Without an offset it is read in the workspace's timezone."
     )
@@ -253,14 +291,26 @@ class ScheduleRequest(Strict):
 
 
 class ApprovalDecision(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"comment": "Looks good; the price is right."}]}
+    )
+
     comment: str | None = Field(None, max_length=2000)
 
 
 class RejectDecision(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"comment": "The sale ends on Sunday, not Friday: please fix the date."}]
+        }
+    )
+
     comment: str = Field(min_length=1, max_length=2000)
 
 
 class PublishingSettings(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"approval_required": True}]})
+
     approval_required: bool = Field(
         description="Whether posts need an admin's approval before they can be scheduled or "
         "published."
@@ -273,6 +323,20 @@ class QueueSlot(Strict):
 
 
 class QueueSlots(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slots": [
+                        {"weekday": 0, "time": "09:00"},
+                        {"weekday": 2, "time": "12:30"},
+                        {"weekday": 4, "time": "17:45"},
+                    ]
+                }
+            ]
+        }
+    )
+
     slots: list[QueueSlot] = Field(
         max_length=100,
         description="The weekly times queued posts go out at, in the workspace's (or account's) "
@@ -281,6 +345,10 @@ class QueueSlots(Strict):
 
 
 class QueueRequest(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"account_id": "01JB8Z6D3W5Y7A9C1E3G5J7K9M"}]}
+    )
+
     account_id: AccountId | None = Field(
         None, description="Use this account's slots instead of the workspace's."
     )
@@ -307,6 +375,24 @@ class BulkReport(BaseModel):
 
 
 class TemplateCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Weekly roast announcement",
+                    "category": "promotion",
+                    "content": {
+                        "text": "This week's roast: Ethiopia Guji, "
+                        "with notes of blueberry and jasmine.",
+                        "media": [],
+                        "targets": [{"account_id": "01JB8Z6D3W5Y7A9C1E3G5J7K9M"}],
+                    },
+                    "labels": ["weekly"],
+                }
+            ]
+        }
+    )
+
     name: str = Field(min_length=1, max_length=100)
     category: str = Field("general", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     content: PostContent
@@ -314,6 +400,12 @@ class TemplateCreate(Strict):
 
 
 class TemplateUpdate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Weekly roast announcement (v2)", "labels": ["weekly", "roast"]}]
+        }
+    )
+
     name: str | None = Field(None, min_length=1, max_length=100)
     category: str | None = Field(
         None, min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$"

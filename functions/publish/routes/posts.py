@@ -144,7 +144,19 @@ async def put_slots(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "text,accounts,at,media,labels\n"
+                        '"Autumn roast is back: fig, cocoa, orange.",'
+                        "01JB8Z6D3W5Y7A9C1E3G5J7K9M 01JB8Z7F4X6Z8B0D2F4H6K8M0N,"
+                        "2027-03-02T09:30:00+01:00,01JB8ZA1B2C3D4E5F6G7H8J9KA,launch;autumn\n"
+                        '"Last day for the autumn roast!",01JB8Z6D3W5Y7A9C1E3G5J7K9M,'
+                        "2027-03-06T17:00:00+01:00,,autumn\n"
+                    ),
+                }
+            },
         }
     },
     name="bulk_schedule_posts",
