@@ -33,7 +33,10 @@ UploadId = Annotated[
 
 
 @router.post(
-    "/uploads", status_code=status.HTTP_201_CREATED, description=Permissions.MEDIA_WRITE.description
+    "/uploads",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.MEDIA_WRITE.description,
+    name="start_media_upload",
 )
 async def start_upload(access: MediaWriter, body: UploadRequest) -> Upload:
     """Get a form to upload one file straight to storage (this type, at most `size_bytes`,
@@ -52,6 +55,7 @@ async def start_upload(access: MediaWriter, body: UploadRequest) -> Upload:
     "/uploads/{upload_id}/complete",
     status_code=status.HTTP_201_CREATED,
     description=Permissions.MEDIA_WRITE.description,
+    name="complete_media_upload",
 )
 async def complete_upload(access: MediaWriter, upload_id: UploadId) -> Asset:
     """Check the uploaded file and add it to the library.
@@ -79,7 +83,7 @@ async def import_media(access: MediaWriter, body: ImportRequest) -> Asset:
     return await run_in_threadpool(importing.import_from_url, access, body)
 
 
-@router.get("/usage", description=Permissions.MEDIA_READ.description)
+@router.get("/usage", description=Permissions.MEDIA_READ.description, name="get_media_usage")
 async def get_usage(access: MediaReader) -> Usage:
     """How much of its storage quota the workspace's library uses."""
     from functions.media.domain import library
