@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, TypeAdapter, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # ECMA-262 (the OpenAPI document) and pydantic-core (the check) read this pattern alike.
@@ -23,7 +23,7 @@ SINGLE_LINE_DETAIL = "must be a single line without control characters"
 
 # RFC 3339 section 5.6 `date-time`, with `time-offset` optional. ABNF strings are
 # case-insensitive, so `t` and `z` are allowed as well.
-_DATE_TIME = re.compile(
+_DATE_TIME_TEXT = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?", re.ASCII
 )
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -32,7 +32,7 @@ DATE_TIME_EXAMPLE = "2030-03-01T09:00:00+01:00"
 
 def _date_time_text(value: Any) -> Any:
     """Lets RFC 3339 text through to pydantic's parser; datetimes built in code pass as they are."""
-    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.fullmatch(value)):
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME_TEXT.fullmatch(value)):
         return value
     raise PydanticCustomError(
         "rfc3339_date_time",
@@ -76,3 +76,11 @@ Rfc3339Date = Annotated[
     BeforeValidator(_full_date_text),
     WithJsonSchema({"type": "string", "format": "date"}),
 ]
+
+_DATE_TIME_ADAPTER = TypeAdapter(Rfc3339DateTime)
+
+
+def parse_date_time(text: str) -> datetime:
+    """`text` read as `Rfc3339DateTime`, for input that arrives outside a model (a CSV cell);
+    pydantic's ValidationError, a ValueError, when it is not one."""
+    return _DATE_TIME_ADAPTER.validate_python(text)
