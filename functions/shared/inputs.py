@@ -17,8 +17,12 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, TypeAdapter, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+_LINE_BREAKING = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
 # ECMA-262 (the OpenAPI document) and pydantic-core (the check) read this pattern alike.
-SINGLE_LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+SINGLE_LINE_PATTERN = f"^[^{_LINE_BREAKING}]*$"
+# For text that reaches a single-line place without passing SingleLine (an email header made of
+# stored names): its runs of such characters.
+LINE_BREAKING_RUNS = re.compile(f"[{_LINE_BREAKING}]+")
 SINGLE_LINE_DETAIL = "must be a single line without control characters"
 
 # RFC 3339 section 5.6 `date-time`, with `time-offset` optional. ABNF strings are
