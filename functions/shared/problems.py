@@ -66,12 +66,21 @@ class BadRequest(Problem):
 
 
 class Unauthorized(Problem):
-    status = HTTPStatus.UNAUTHORIZED
+    """401 with a bare `Bearer` challenge: no bearer token was presented (none at all, or the
+    failure is about a password or a refresh token in the body), so RFC 6750 section 3.1 gives
+    no error code to name."""
 
-    def __init__(self, detail: str, *, token_presented: bool = True) -> None:
-        # RFC 6750 section 3.1: a request without credentials gets a bare challenge.
-        challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+    status = HTTPStatus.UNAUTHORIZED
+    challenge: ClassVar[str] = "Bearer"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": self.challenge})
+
+
+class InvalidToken(Unauthorized):
+    """401 for a bearer token that was presented and refused (RFC 6750 section 3.1)."""
+
+    challenge = 'Bearer error="invalid_token"'
 
 
 class Forbidden(Problem):

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.shared.access import Role, Scope
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 
 # Deliberately simple (RFC 5321 lengths, one @, a dot in the domain): deliverability is proven by
 # the verification email, not by a regular expression.
@@ -33,7 +34,7 @@ def _timezones() -> frozenset[str]:
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, StringConstraints(max_length=1024)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=10, max_length=200)]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
@@ -340,7 +341,7 @@ class ApiKeyCreate(Body):
 
     name: Name
     scopes: Annotated[list[Scope], Field(min_length=1)]
-    expires_at: datetime | None = Field(None, description="Optional expiry (RFC 3339).")
+    expires_at: Rfc3339DateTime | None = Field(None, description="Optional expiry (RFC 3339).")
 
 
 class ApiKey(BaseModel):

@@ -5,11 +5,14 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from functions.media.domain.kinds import Kind, UploadContentType
+from functions.shared.inputs import SingleLine
 from functions.shared.probed_media import ProbedMedia
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Label = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Labels = Annotated[list[Label], Field(max_length=20, description="At most 20 labels.")]
-AssetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+AssetName = Annotated[
+    SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
 # X's alt text limit, the strictest of the platforms that take alt text.
 AltText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="`#RRGGBB`.")]

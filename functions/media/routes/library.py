@@ -1,6 +1,5 @@
 """The media library: uploads, imports, listing, reading, editing, deleting, downloading."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -22,6 +21,7 @@ from functions.shared.http.dependencies import (
     MediaWriter,
     Paging,
 )
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
@@ -97,12 +97,16 @@ async def list_assets(
     page: Paging,
     kind: Annotated[Kind | None, Query(description="Only assets of this kind.")] = None,
     label: Annotated[
-        str | None, Query(min_length=1, max_length=50, description="Only assets with it.")
+        SingleLine | None, Query(min_length=1, max_length=50, description="Only assets with it.")
     ] = None,
     created_from: Annotated[
-        datetime | None, Query(description="Created at or after (RFC 3339; UTC if no zone).")
+        Rfc3339DateTime | None,
+        Query(description="Created at or after (RFC 3339; UTC if no offset)."),
     ] = None,
-    created_to: Annotated[datetime | None, Query(description="Created at or before.")] = None,
+    created_to: Annotated[
+        Rfc3339DateTime | None,
+        Query(description="Created at or before (RFC 3339; UTC if no offset)."),
+    ] = None,
 ) -> Page[Asset]:
     """The library, newest first. With filters a page may hold fewer than `limit` assets;
     follow `next_cursor` until it is null."""

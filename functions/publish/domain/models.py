@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.inputs import SingleLine
+
 FailureClass = Literal["retryable", "reauth", "permanent"]
 
 
@@ -18,7 +20,7 @@ class SandboxAccountCreate(BaseModel):
     )
 
     platform: Literal["sandbox"]
-    name: str = Field("Sandbox", min_length=1, max_length=100)
+    name: SingleLine = Field("Sandbox", min_length=1, max_length=100)
     fail_with: FailureClass | None = Field(
         None, description="Make every call fail in this class, to try error paths."
     )

@@ -1,15 +1,15 @@
 """Request and response bodies of posts, preflight, scheduling, queues and templates."""
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from functions.shared.access import ID_PATTERN
+from functions.shared.inputs import Rfc3339Date, Rfc3339DateTime, SingleLine
 
 AssetId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 AccountId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
+Label = Annotated[SingleLine, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
 PostStatus = Literal[
     "draft",
     "pending_approval",
@@ -237,7 +237,7 @@ class Approval(BaseModel):
 class Recurrence(Strict):
     every: int = Field(ge=1, le=52, description="How many units between occurrences.")
     unit: Literal["days", "weeks"] = Field(description="The unit of `every`.")
-    until: date | None = Field(None, description="Last day an occurrence may fall on.")
+    until: Rfc3339Date | None = Field(None, description="Last day an occurrence may fall on.")
 
 
 class Post(BaseModel):
@@ -284,7 +284,7 @@ class PostVersion(BaseModel):
 class ScheduleRequest(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"at": "2027-03-02T09:30:00+01:00"}]})
 
-    at: datetime = Field(
+    at: Rfc3339DateTime = Field(
         description="RFC 3339. Without an offset it is read in the workspace's timezone."
     )
     recurrence: Recurrence | None = None
@@ -393,7 +393,7 @@ class TemplateCreate(Strict):
         }
     )
 
-    name: str = Field(min_length=1, max_length=100)
+    name: SingleLine = Field(min_length=1, max_length=100)
     category: str = Field("general", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     content: PostContent
     labels: list[Label] = Field(default_factory=list, max_length=20)
@@ -406,7 +406,7 @@ class TemplateUpdate(Strict):
         }
     )
 
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: SingleLine | None = Field(None, min_length=1, max_length=100)
     category: str | None = Field(
         None, min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$"
     )

@@ -6,7 +6,7 @@ keep the previous content as a version. A post that is publishing or done cannot
 can be duplicated. Every change writes its activity entry in the same transaction.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.expressions.condition import Condition
 from ulid import ULID
@@ -35,6 +35,7 @@ from functions.shared.problems import Conflict, FieldError, ValidationFailed
 from functions.shared.tables import key, query_page, transaction, utc_now
 
 EDITABLE = ("draft", "pending_approval", "scheduled")
+_ULID_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def validate_post(access: WorkspaceAccess, post_id: str) -> Preflight:
@@ -240,7 +241,9 @@ def list_posts(
 
 
 def _ulid_bound(moment: datetime, fill: str) -> str:
-    return str(ULID.from_datetime(moment))[:10] + fill * 16
+    # A ULID names no time before 1970, and no post was made then: a filter reaching further
+    # back starts there (`from`) or finds nothing (`to`), as it would in an unbounded range.
+    return str(ULID.from_datetime(max(moment, _ULID_EPOCH)))[:10] + fill * 16
 
 
 def calendar(

@@ -1,6 +1,5 @@
 """Posts: composing, preflight, scheduling, approval, the queue, bulk import and publishing."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
@@ -29,6 +28,7 @@ from functions.shared.http.dependencies import (
     PostsWriter,
     WorkspaceAdmin,
 )
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
@@ -43,12 +43,14 @@ async def list_posts(
     paging: Paging,
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
     account_id: AccountFilter = None,
-    label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    label: Annotated[SingleLine | None, Query(min_length=1, max_length=40)] = None,
     created_from: Annotated[
-        datetime | None, Query(alias="from", description="RFC 3339; no offset: workspace time.")
+        Rfc3339DateTime | None,
+        Query(alias="from", description="RFC 3339; no offset: workspace time."),
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(alias="to", description="RFC 3339; no offset: workspace time.")
+        Rfc3339DateTime | None,
+        Query(alias="to", description="RFC 3339; no offset: workspace time."),
     ] = None,
 ) -> Page[Post]:
     """Newest first; filter by status, account, label and creation time (`from`, `to`)."""
@@ -87,8 +89,12 @@ async def create_post(access: PostsWriter, body: PostCreate) -> Post:
 async def calendar(
     access: PostsReader,
     paging: Paging,
-    start: Annotated[datetime, Query(alias="from", description="RFC 3339, with an offset.")],
-    end: Annotated[datetime, Query(alias="to", description="RFC 3339, with an offset.")],
+    start: Annotated[
+        Rfc3339DateTime, Query(alias="from", description="RFC 3339; no offset: workspace time.")
+    ],
+    end: Annotated[
+        Rfc3339DateTime, Query(alias="to", description="RFC 3339; no offset: workspace time.")
+    ],
 ) -> Page[Post]:
     """Posts scheduled in [from, to), in time order."""
     from functions.publish.domain import posts, scheduling, wall_time

@@ -36,9 +36,7 @@ async def require_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     if credentials is None:
-        raise Unauthorized(
-            "A bearer token is required in the Authorization header.", token_presented=False
-        )
+        raise Unauthorized("A bearer token is required in the Authorization header.")
     return principal_for(credentials.credentials)
 
 
