@@ -5,7 +5,7 @@ Starlette's 404 and 405, and anything unexpected into the one format of
 `functions/shared/problems.py`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +22,7 @@ from functions.shared.problems import (
     Problem,
     ProblemDetails,
     ValidationFailed,
+    json_pointer,
 )
 
 
@@ -36,14 +37,9 @@ def problem_response(
     )
 
 
-def _pointer(location: Sequence[int | str]) -> str:
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "/" + "/".join(escaped)
-
-
 def _validation_problem(exc: RequestValidationError) -> ValidationFailed:
     errors = [
-        FieldError(pointer=_pointer(error["loc"]), detail=error["msg"], code=error["type"])
+        FieldError(pointer=json_pointer(error["loc"]), detail=error["msg"], code=error["type"])
         for error in exc.errors()
     ]
     noun = "field is" if len(errors) == 1 else "fields are"
