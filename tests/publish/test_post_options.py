@@ -217,3 +217,29 @@ def test_options_too_large_are_refused(studio: Studio) -> None:
     refused = problem(response, 422)
     assert error_codes(refused) == {("/body/targets/0/options", "json_too_large")}
     assert workspace_items(studio) == before
+
+
+def test_openapi_documents_each_platform_s_options() -> None:
+    from functions.publish.app import app
+
+    models = {
+        "XOptions",
+        "InstagramOptions",
+        "FacebookOptions",
+        "LinkedInOptions",
+        "TikTokOptions",
+        "YouTubeOptions",
+        "ThreadsOptions",
+        "SandboxOptions",
+    }
+    schemas = app.openapi()["components"]["schemas"]
+    targets = [schema for name, schema in schemas.items() if name.startswith("TargetSpec")]
+    assert targets
+    for target in targets:
+        documented = {ref["$ref"] for ref in target["properties"]["options"]["anyOf"]}
+        assert documented == {f"#/components/schemas/{name}" for name in models}
+    for name in models:
+        assert schemas[name]["additionalProperties"] is False
+        assert "required" not in schemas[name], "a stored draft may lack what publishing needs"
+    quote = schemas["XOptions"]["properties"]["quote_tweet_id"]
+    assert "quote post" in quote["description"]

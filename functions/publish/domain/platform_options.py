@@ -1,14 +1,15 @@
 """Each platform's target options: exactly what Herald's adapter for that platform sends on.
 
 A target's `options` arrive as a bounded JSON object; which model applies is known only once the
-target's account (and so its platform) is looked up. Writes then refuse what cannot be right
-whatever else the post holds (unknown names, wrong types or values) with a 422 pointing at the
-option; a required option still missing is left to preflight, so that a draft can be saved before
-every choice is made (TikTok's privacy level is the creator's to pick).
+target's account (and so its platform) is looked up. Writes then refuse what the platform does
+not take (unknown names, wrong types or values) with a 422 pointing at the option. An option that
+publishing needs but a draft may still lack (TikTok's privacy level, the creator's to pick) is
+optional here, so the documented schema holds for every stored draft; preflight reports it
+missing.
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -31,6 +32,8 @@ NumericId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")]
 
 class PlatformOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Options a draft may still lack but publishing needs: preflight reports them missing.
+    required_to_publish: ClassVar[tuple[str, ...]] = ()
 
 
 class XOptions(PlatformOptions):
@@ -94,9 +97,15 @@ class TikTokOptions(PlatformOptions):
     """TikTok options: https://developers.tiktok.com/doc/content-posting-api-reference-direct-post"""
 
     # TikTok's UX guidelines: the creator picks the privacy level; there is no default.
-    privacy_level: Literal[
-        "PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"
-    ] = Field(description="Required: one of the levels TikTok offers this creator.")
+    required_to_publish = ("privacy_level",)
+    privacy_level: (
+        Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
+        | None
+    ) = Field(
+        None,
+        description="Required to publish (a draft may wait for it): one of the levels TikTok "
+        "offers this creator.",
+    )
     title: str | None = Field(None, max_length=90, description="Photo posts: the title.")
     disable_comment: bool | None = None
     disable_duet: bool | None = Field(None, description="Videos.")
@@ -174,7 +183,7 @@ TargetOptions = Annotated[
 
 
 def option_errors(platform: str, options: Mapping[str, Any]) -> list[ErrorDetails]:
-    """Everything wrong with a target's options for its platform, missing ones included."""
+    """What the platform does not take: unknown options, wrong types or values."""
     try:
         OPTIONS[platform].model_validate(dict(options))
     except ValidationError as invalid:
@@ -182,6 +191,7 @@ def option_errors(platform: str, options: Mapping[str, Any]) -> list[ErrorDetail
     return []
 
 
-def refused_option_errors(platform: str, options: Mapping[str, Any]) -> list[ErrorDetails]:
-    """The errors a write refuses: all but options still to be chosen."""
-    return [error for error in option_errors(platform, options) if error["type"] != "missing"]
+def missing_to_publish(platform: str, options: Mapping[str, Any]) -> list[str]:
+    """The options publishing needs that are not chosen yet."""
+    needed = OPTIONS[platform].required_to_publish
+    return [name for name in needed if options.get(name) is None]

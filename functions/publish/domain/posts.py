@@ -20,7 +20,7 @@ from functions.publish.adapters.post_items import (
     calendar_sort_key,
 )
 from functions.publish.domain import approval, post_store, preflight, schedule_arming
-from functions.publish.domain.platform_options import OPTIONS, refused_option_errors
+from functions.publish.domain.platform_options import OPTIONS, option_errors
 from functions.publish.domain.post_models import (
     Post,
     PostContent,
@@ -56,7 +56,7 @@ def refuse_invalid_options(workspace_id: str, targets: Sequence[TargetSpec], at:
         account = accounts.get(target.account_id)
         if account is None:
             continue
-        for error in refused_option_errors(account.platform, target.options):
+        for error in option_errors(account.platform, target.options):
             name = ".".join(str(part) for part in error["loc"])
             detail = error["msg"]
             if error["type"] == "extra_forbidden":

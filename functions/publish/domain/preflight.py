@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions.publish.domain.platform_options import option_errors
+from functions.publish.domain.platform_options import missing_to_publish, option_errors
 from functions.publish.domain.platforms import ContentType, MediaLimits, platform_info
 from functions.publish.domain.post_models import (
     Fix,
@@ -77,7 +77,15 @@ def effective(content: PostContent, target: TargetSpec) -> EffectiveTarget:
 
 
 def _option_problems(platform: str, options: Mapping[str, Any]) -> list[Problem]:
-    return [
+    missing = [
+        Problem(
+            code="invalid_option",
+            message=f"{name}: {platform_name(platform)} needs it to publish",
+            field=f"options/{name}",
+        )
+        for name in missing_to_publish(platform, options)
+    ]
+    return missing + [
         Problem(
             code="invalid_option",
             message=f"{'.'.join(str(part) for part in error['loc']) or 'options'}: {error['msg']}",
