@@ -13,9 +13,6 @@ from typing import Any
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-MAX_DEPTH = 8  # well under DynamoDB's 32 levels, leaving room for the item around the value
-MAX_BYTES = 16 * 1024  # of the value serialized as compact UTF-8 JSON
-
 
 def _deeper_than(value: Any, max_depth: int) -> bool:
     """Whether objects and arrays nest more than `max_depth` levels (a scalar is level 0)."""
@@ -34,8 +31,10 @@ def _deeper_than(value: Any, max_depth: int) -> bool:
     return False
 
 
-def bounded_json(*, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> BeforeValidator:
-    """A validator refusing JSON nested deeper than `max_depth` or larger than `max_bytes`."""
+def bounded_json(*, max_depth: int, max_bytes: int) -> BeforeValidator:
+    """A validator refusing JSON nested deeper than `max_depth` or larger than `max_bytes` (the
+    value serialized as compact UTF-8 JSON). Each field picks bounds that fit what it holds, well
+    under DynamoDB's 32 levels and 400 KB items."""
 
     def check(value: Any) -> Any:
         if _deeper_than(value, max_depth):
