@@ -15,6 +15,12 @@ from pydantic import BaseModel, Field
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+def json_pointer(location: Sequence[int | str]) -> str:
+    """An RFC 6901 pointer to `location`, with `~` and `/` inside a name escaped."""
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "/" + "/".join(escaped)
+
+
 class FieldError(BaseModel):
     pointer: str = Field(description="JSON pointer to the offending input, e.g. `/body/email`.")
     detail: str = Field(description="What is wrong with it.")

@@ -164,6 +164,35 @@ async def test_everyone_omits_reply_settings_and_reply_chains_use_in_reply_to(
 
 
 @pytest.mark.anyio
+async def test_quote_post_sends_the_quoted_post_s_id(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """A quote post is POST /2/tweets with quote_tweet_id beside the text.
+
+    https://docs.x.com/x-api/posts/creation-of-a-post
+    """
+    route = mock.post(f"{API}/2/tweets").respond(
+        201, json={"data": {"id": "1445880548472328193", "text": "Worth reading"}}
+    )
+    result = await adapter.publish(
+        TOKENS,
+        ACCOUNT,
+        PublishRequest(
+            text="Worth reading",
+            options={"quote_tweet_id": "1445880548472328192", "reply_settings": "following"},
+        ),
+    )
+    request = route.calls.last.request
+    assert_auth(request)
+    assert body(request) == {
+        "text": "Worth reading",
+        "quote_tweet_id": "1445880548472328192",
+        "reply_settings": "following",
+    }
+    assert result.platform_post_id == "1445880548472328193"
+
+
+@pytest.mark.anyio
 async def test_unknown_reply_setting_is_permanent(
     adapter: XAdapter, mock: respx.MockRouter
 ) -> None:

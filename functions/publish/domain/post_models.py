@@ -1,9 +1,10 @@
 """Request and response bodies of posts, preflight, scheduling, queues and templates."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from functions.publish.domain.platform_options import TargetOptions
 from functions.shared.access import ID_PATTERN
 from functions.shared.inputs import Rfc3339Date, Rfc3339DateTime, SingleLine
 
@@ -53,11 +54,11 @@ class TargetSpec(Strict):
     media: list[AssetId] | None = Field(
         None, max_length=20, description="Replaces the shared media for this target."
     )
-    options: dict[str, Any] = Field(
+    options: TargetOptions = Field(
         default_factory=dict,
-        description="Platform options, checked by preflight: Instagram `type` (feed, reel, "
-        "story, carousel); YouTube `title`, `privacy_status`, `made_for_kids`; TikTok "
-        "`privacy_level`; X `reply_settings`; and so on (see docs/posts.md).",
+        description="The options of the account's platform, one of the models listed (see "
+        "docs/posts.md). An unknown or invalid option is refused (422); a required one still "
+        "missing is a preflight problem.",
     )
     first_comment: str | None = Field(
         None,

@@ -23,6 +23,7 @@ from functions.shared.problems import (
     Problem,
     ProblemDetails,
     ValidationFailed,
+    json_pointer,
 )
 
 
@@ -35,11 +36,6 @@ def problem_response(
         headers=dict(headers or {}),
         media_type=PROBLEM_MEDIA_TYPE,
     )
-
-
-def _pointer(location: Sequence[int | str]) -> str:
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "/" + "/".join(escaped)
 
 
 _ABSENT = object()
@@ -88,7 +84,7 @@ def _location_as_sent(location: Sequence[int | str], body: Any) -> Sequence[int 
 
 
 def _field_error(error: Mapping[str, Any], body: Any) -> FieldError:
-    pointer = _pointer(_location_as_sent(error["loc"], body))
+    pointer = json_pointer(_location_as_sent(error["loc"], body))
     pattern = (error.get("ctx") or {}).get("pattern")
     if error["type"] == "string_pattern_mismatch" and pattern == SINGLE_LINE_PATTERN:
         return FieldError(pointer=pointer, detail=SINGLE_LINE_DETAIL, code="control_character")

@@ -314,6 +314,10 @@ class XAdapter:
             body["media"] = {"media_ids": list(media_ids)}
         if request.reply_to:
             body["reply"] = {"in_reply_to_tweet_id": request.reply_to}
+        # A quote post: https://docs.x.com/x-api/posts/creation-of-a-post (quote_tweet_id).
+        quoted = request.options.get("quote_tweet_id")
+        if quoted:
+            body["quote_tweet_id"] = str(quoted)
         setting = request.options.get("reply_settings")
         if setting and setting != "everyone":
             body["reply_settings"] = setting
