@@ -108,7 +108,7 @@ class TikTokOptions(PlatformOptions):
         "offers this creator.",
     )
     title: SingleLine | None = Field(None, max_length=90, description="Photo posts: the title.")
-    disable_comment: bool | None = None
+    disable_comment: bool | None = Field(None, description="Turn comments off for the post.")
     disable_duet: bool | None = Field(None, description="Videos.")
     disable_stitch: bool | None = Field(None, description="Videos.")
     video_cover_timestamp_ms: int | None = Field(
@@ -129,19 +129,31 @@ class YouTubeOptions(PlatformOptions):
     title: SingleLine | None = Field(
         None, min_length=1, max_length=100, description="The text's first line when left out."
     )
-    privacy_status: Literal["public", "unlisted", "private"] = "public"
-    made_for_kids: bool = False
-    tags: list[Annotated[str, StringConstraints(max_length=500)]] | None = Field(
-        None, max_length=500
+    privacy_status: Literal["public", "unlisted", "private"] = Field(
+        "public", description="Who may watch the video (`status.privacyStatus`)."
     )
-    category_id: Annotated[str, StringConstraints(pattern=r"^\d+$", max_length=4)] | None = None
-    contains_synthetic_media: bool | None = None
+    made_for_kids: bool = Field(
+        False,
+        description="Whether the video is made for children (`status.selfDeclaredMadeForKids`).",
+    )
+    tags: list[Annotated[str, StringConstraints(max_length=500)]] | None = Field(
+        None, max_length=500, description="Keywords of the video (`snippet.tags`)."
+    )
+    category_id: Annotated[str, StringConstraints(pattern=r"^\d+$", max_length=4)] | None = Field(
+        None, description="The video category's id (`snippet.categoryId`), e.g. `22`."
+    )
+    contains_synthetic_media: bool | None = Field(
+        None,
+        description="Declares altered or synthetic content (`status.containsSyntheticMedia`).",
+    )
 
 
 class ThreadsOptions(PlatformOptions):
     """Threads options: https://developers.facebook.com/docs/threads/posts"""
 
-    reply_control: Literal["everyone", "accounts_you_follow", "mentioned_only"] | None = None
+    reply_control: Literal["everyone", "accounts_you_follow", "mentioned_only"] | None = Field(
+        None, description="Who may reply to the post."
+    )
     link_attachment: HttpsUrl | None = Field(None, description="Text posts: a link preview.")
     topic_tag: str | None = Field(
         None, min_length=1, max_length=50, description="The post's topic, without `#`."
