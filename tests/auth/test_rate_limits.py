@@ -258,3 +258,17 @@ def test_a_request_is_counted_by_one_atomic_update_of_its_counter(
     assert "ADD" in update["UpdateExpression"]
     assert "ConditionExpression" not in update
     assert update["ReturnValues"] == "ALL_NEW"
+
+
+def test_the_dashboard_may_read_the_fields_across_origins(
+    herald: Herald, owner: Account, workspace_id: str
+) -> None:
+    """Fetch standard: a cross-origin page reads only safelisted and exposed response fields."""
+    origin = get_settings().cors_origins[0]
+
+    answer = herald.client.get(
+        f"/v1/workspaces/{workspace_id}", headers={**owner.headers, "Origin": origin}
+    )
+
+    exposed = {name.strip() for name in answer.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"RateLimit-Policy", "RateLimit", "Retry-After"} <= exposed
