@@ -7,13 +7,16 @@ success, problem or 429, since an error handler builds a new response without a 
 headers. The counting is in the framework-free core, `functions/shared/rate_limits.py`.
 """
 
+from typing import TYPE_CHECKING
+
 from fastapi import Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from functions.shared import rate_limits
 from functions.shared.access import WorkspaceAccess
-from functions.shared.rate_limits import BudgetUsage
+
+if TYPE_CHECKING:
+    from functions.shared.rate_limits import BudgetUsage
 
 _STATE_KEY = "rate_limit_usages"
 # What a browser page may read of a cross-origin answer beyond the CORS-safelisted fields.
@@ -22,12 +25,15 @@ EXPOSED_HEADERS = ("RateLimit-Policy", "RateLimit", "Retry-After")
 
 def charge_request(request: Request, access: WorkspaceAccess) -> None:
     """Count the request against its budgets; 429 when one is spent (headers either way)."""
+    # Imported here: the counters need PynamoDB, which an app's health check should not load.
+    from functions.shared import rate_limits
+
     usages = rate_limits.charge(access, request.method)
     setattr(request.state, _STATE_KEY, usages)
     rate_limits.enforce(usages)
 
 
-def policy_field(usages: list[BudgetUsage]) -> str:
+def policy_field(usages: list["BudgetUsage"]) -> str:
     """`RateLimit-Policy`: each budget's quota `q` per window of `w` seconds."""
     return ", ".join(
         f'"{usage.budget.name}";q={usage.budget.quota};w={usage.budget.window_seconds}'
@@ -35,7 +41,7 @@ def policy_field(usages: list[BudgetUsage]) -> str:
     )
 
 
-def rate_limit_field(usages: list[BudgetUsage]) -> str:
+def rate_limit_field(usages: list["BudgetUsage"]) -> str:
     """`RateLimit`: each budget's remaining requests `r`, and `t` seconds until it resets."""
     return ", ".join(
         f'"{usage.budget.name}";r={usage.remaining};t={usage.resets_in_seconds}' for usage in usages
