@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from functions.shared.groups import group_named
 from functions.shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from functions.shared.http.rate_limits import EXPOSED_HEADERS, RateLimitHeadersMiddleware
 from functions.shared.observability import logger, metrics
 from functions.shared.problems import PROBLEM_MEDIA_TYPE
 from functions.shared.settings import get_settings
@@ -110,11 +111,14 @@ def create_app(group_name: str, routers: Sequence[str] = ()) -> GroupApp:
         )
 
     install_problem_handlers(app)
+    # Outside the unhandled-error middleware, so that even a 500 carries the RateLimit fields.
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-Workspace-Id", "Idempotency-Key"],
+        expose_headers=list(EXPOSED_HEADERS),
         max_age=600,
     )
     return app
