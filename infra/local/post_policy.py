@@ -67,9 +67,7 @@ class FormUpload:
 class UploadRefused(Exception):
     """S3's answer to a form upload it refuses: status, error code, message and extra elements."""
 
-    def __init__(
-        self, status: HTTPStatus, code: str, message: str, **details: str | int
-    ) -> None:
+    def __init__(self, status: HTTPStatus, code: str, message: str, **details: str | int) -> None:
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
@@ -288,7 +286,9 @@ def _missing_field(name: str) -> UploadRefused:
 
 
 def _invalid_policy(reason: str) -> UploadRefused:
-    return UploadRefused(HTTPStatus.BAD_REQUEST, "InvalidPolicyDocument", f"Invalid Policy: {reason}")
+    return UploadRefused(
+        HTTPStatus.BAD_REQUEST, "InvalidPolicyDocument", f"Invalid Policy: {reason}"
+    )
 
 
 def _policy_failed(reason: str) -> UploadRefused:
