@@ -257,7 +257,7 @@ def _check_length(condition: list[Any], size: int) -> None:
 def _check_every_field_has_a_condition(
     fields: Sequence[tuple[str, str]], conditions: list[Any]
 ) -> None:
-    covered = set()
+    covered: set[str] = set()
     for condition in conditions:
         if isinstance(condition, dict):
             covered.update(str(name).lower() for name in condition)

@@ -13,7 +13,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import httpx
-from moto.server import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from infra.local.moto_quirks import enforce_form_upload_policies
 
