@@ -6,8 +6,6 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +28,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.platforms.x import XAdapter
 from functions.publish.domain.publishing import matching_post
+from tests.platforms.media_bytes import form_parts, in_memory
 
 API = "https://api.x.com"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -68,34 +67,14 @@ def png_bytes(color: str = "red") -> bytes:
 
 
 def media(kind: MediaKind, content: bytes, content_type: str, alt: str | None = None) -> MediaFile:
-    async def read() -> bytes:
-        return content
-
-    return MediaFile(
-        kind=kind,
-        content_type=content_type,
-        size=len(content),
-        url="https://media.example/asset",
-        read=read,
+    return in_memory(
+        kind,
+        content_type,
+        content,
+        "https://media.example/asset",
         alt_text=alt,
         filename=f"asset.{content_type.split('/')[1]}",
     )
-
-
-def form_parts(request: httpx.Request) -> dict[str, tuple[bytes, str | None, str | None]]:
-    """multipart/form-data parts as name -> (bytes, filename, content type)."""
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + request.content)
-    assert message.is_multipart()
-    parts: dict[str, tuple[bytes, str | None, str | None]] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        assert isinstance(name, str)
-        assert isinstance(payload, bytes)
-        content_type = part.get("content-type")
-        parts[name] = (payload, part.get_filename(), str(content_type) if content_type else None)
-    return parts
 
 
 def body(request: httpx.Request) -> Any:
@@ -442,6 +421,7 @@ async def test_oversized_image_is_permanent(adapter: XAdapter, mock: respx.MockR
         size=6 * 1024 * 1024,
         url="https://media.example/big",
         read=lambda: pytest.fail("must not be read"),
+        read_range=lambda start, end: pytest.fail("must not be read"),
     )
     with pytest.raises(Permanent, match="at most"):
         await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[big]))

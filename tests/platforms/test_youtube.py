@@ -25,6 +25,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.youtube import YouTubeAdapter
+from tests.platforms.media_bytes import in_memory
 
 API = "https://www.googleapis.com/youtube/v3"
 UPLOAD = "https://www.googleapis.com/upload/youtube/v3"
@@ -63,12 +64,7 @@ def make_adapter(http: httpx.AsyncClient, chunk_size: int = 64 * KIB256) -> YouT
 
 
 def media(kind: Any, content_type: str, data: bytes) -> MediaFile:
-    async def read() -> bytes:
-        return data
-
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(data), url="https://m/x", read=read
-    )
+    return in_memory(kind, content_type, data, "https://m/x")
 
 
 def png() -> bytes:
