@@ -3,6 +3,7 @@ the rule that only an image is ever read whole (a test whose adapter reads a vid
 and the multipart bodies they are sent in."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -58,3 +59,15 @@ def form_parts(request: httpx.Request) -> dict[str, tuple[bytes, str | None, str
         content_type = part.get("content-type")
         parts[name] = (payload, part.get_filename(), str(content_type) if content_type else None)
     return parts
+
+
+def logging_reads(media: MediaFile, log: list[str]) -> MediaFile:
+    """`media` whose every ranged read is logged as "read start-end" (end excluded), so that a
+    test can interleave reads with the requests they feed."""
+    read_range = media.read_range
+
+    async def logged(start: int, end: int) -> bytes:
+        log.append(f"read {start}-{end}")
+        return await read_range(start, end)
+
+    return replace(media, read_range=logged)

@@ -28,7 +28,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.platforms.x import XAdapter
 from functions.publish.domain.publishing import matching_post
-from tests.platforms.media_bytes import form_parts, in_memory
+from tests.platforms.media_bytes import form_parts, in_memory, logging_reads
 
 API = "https://api.x.com"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -232,6 +232,42 @@ async def test_four_images_with_alt_text(adapter: XAdapter, mock: respx.MockRout
     assert metadata.call_count == 4
     assert result.state == "published"
     assert result.platform_post_id == "900"
+
+
+@pytest.mark.anyio
+async def test_video_is_streamed_one_chunk_per_append_in_segment_order(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """INITIALIZE gives total_bytes from the stored size; each chunk is read from storage just
+    before its APPEND (multipart `media`, segment_index 0, 1, 2...), never the whole video.
+
+    https://docs.x.com/x-api/media/quickstart/media-upload-chunked,
+    https://docs.x.com/x-api/media/append-media-upload
+    """
+    video = os.urandom(2500)
+    log: list[str] = []
+
+    def appended(request: httpx.Request) -> httpx.Response:
+        parts = form_parts(request)
+        log.append(f"append {parts['segment_index'][0].decode()} {len(parts['media'][0])}")
+        return httpx.Response(200, json={"data": {}})
+
+    init = mock.post(f"{API}/2/media/upload/initialize").respond(200, json={"data": {"id": "9"}})
+    append = mock.post(f"{API}/2/media/upload/9/append").mock(side_effect=appended)
+    mock.post(f"{API}/2/media/upload/9/finalize").respond(200, json={"data": {"id": "9"}})
+    mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "1", "text": "t"}})
+    streamed = logging_reads(media("video", video, "video/mp4"), log)
+    await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[streamed]))
+    assert body(init.calls.last.request)["total_bytes"] == 2500
+    assert log == [
+        "read 0-1000",
+        "append 0 1000",
+        "read 1000-2000",
+        "append 1 1000",
+        "read 2000-2500",
+        "append 2 500",
+    ]
+    assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == video
 
 
 @pytest.mark.anyio

@@ -358,7 +358,7 @@ class YouTubeAdapter:
             headers=self._auth(
                 tokens, **{"Content-Type": video.content_type, "Content-Range": content_range}
             ),
-            content=await video.read_range(offset, end),
+            content=await video.read_range(offset, end) if end > offset else b"",
         )
         try:
             done = await self._send(request)
