@@ -348,7 +348,11 @@ class YouTubeAdapter:
         byte, else (None, the offset after the last byte it holds, from the 308's Range).
 
         From the end of the file it is an empty PUT with `bytes */size`: the protocol's status
-        query, which asks how much the session holds without sending anything."""
+        query, which asks how much the session holds without sending anything.
+
+        The chunk is streamed, not held as bytes: a 308 comes back as an exception, which keeps
+        the request alive until the garbage collector finds it, and the chunk must not stay
+        with it."""
         size = video.size
         end = min(offset + self.chunk_size, size)
         content_range = f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
@@ -356,9 +360,14 @@ class YouTubeAdapter:
             "PUT",
             session_uri,
             headers=self._auth(
-                tokens, **{"Content-Type": video.content_type, "Content-Range": content_range}
+                tokens,
+                **{
+                    "Content-Type": video.content_type,
+                    "Content-Range": content_range,
+                    "Content-Length": str(end - offset),
+                },
             ),
-            content=await video.read_range(offset, end) if end > offset else b"",
+            content=video.stream(offset, end),
         )
         try:
             done = await self._send(request)
