@@ -58,8 +58,9 @@ class FakeYouTube(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._drain()
+        # The transport sends every request to loopback, whatever host the Location names.
         self.send_response(200)
-        self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}{SESSION_PATH}")
+        self.send_header("Location", f"https://www.googleapis.com{SESSION_PATH}")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
