@@ -23,6 +23,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.instagram import InstagramAdapter, PublishingLimit
+from tests.platforms.media_bytes import in_memory
 
 V = "v25.0"
 GRAPH = f"https://graph.facebook.com/{V}"
@@ -55,14 +56,8 @@ def media(
     kind: MediaKind = "image", url: str = "https://cdn.example/a.jpg", alt: str | None = None
 ) -> MediaFile:
     data = png_bytes() if kind == "image" else os.urandom(2048)
-
-    async def read() -> bytes:
-        return data
-
     content_type = "image/jpeg" if kind == "image" else "video/mp4"
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(data), url=url, read=read, alt_text=alt
-    )
+    return in_memory(kind, content_type, data, url, alt_text=alt)
 
 
 def form(request: httpx.Request) -> dict[str, str]:

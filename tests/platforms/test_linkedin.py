@@ -35,6 +35,7 @@ from functions.publish.adapters.platforms.linkedin import (
     plain_text,
 )
 from functions.shared.settings import Settings
+from tests.platforms.media_bytes import in_memory
 
 API = "https://api.linkedin.com"
 # A published version other than the default, so the tests show the pinned one is what is sent.
@@ -89,15 +90,11 @@ def png_bytes(color: str) -> bytes:
 def media(
     kind: MediaKind, content: bytes, content_type: str, *, alt: str | None = None, name: str = ""
 ) -> MediaFile:
-    async def read() -> bytes:
-        return content
-
-    return MediaFile(
-        kind=kind,
-        content_type=content_type,
-        size=len(content),
-        url="https://media.example/asset",
-        read=read,
+    return in_memory(
+        kind,
+        content_type,
+        content,
+        "https://media.example/asset",
         alt_text=alt,
         filename=name or "asset",
     )

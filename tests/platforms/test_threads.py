@@ -62,12 +62,16 @@ def media(kind: MediaKind, url: str, alt: str | None = None) -> MediaFile:
     async def read() -> bytes:
         raise AssertionError("Threads pulls media from its URL; nothing is read.")
 
+    async def read_range(start: int, end: int) -> bytes:
+        raise AssertionError("Threads pulls media from its URL; nothing is read.")
+
     return MediaFile(
         kind=kind,
         content_type="image/jpeg" if kind == "image" else "video/mp4",
         size=1000,
         url=url,
         read=read,
+        read_range=read_range,
         alt_text=alt,
     )
 

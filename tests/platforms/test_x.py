@@ -6,8 +6,6 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +28,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.platforms.x import XAdapter
 from functions.publish.domain.publishing import matching_post
+from tests.platforms.media_bytes import form_parts, in_memory, logging_reads
 
 API = "https://api.x.com"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -68,34 +67,14 @@ def png_bytes(color: str = "red") -> bytes:
 
 
 def media(kind: MediaKind, content: bytes, content_type: str, alt: str | None = None) -> MediaFile:
-    async def read() -> bytes:
-        return content
-
-    return MediaFile(
-        kind=kind,
-        content_type=content_type,
-        size=len(content),
-        url="https://media.example/asset",
-        read=read,
+    return in_memory(
+        kind,
+        content_type,
+        content,
+        "https://media.example/asset",
         alt_text=alt,
         filename=f"asset.{content_type.split('/')[1]}",
     )
-
-
-def form_parts(request: httpx.Request) -> dict[str, tuple[bytes, str | None, str | None]]:
-    """multipart/form-data parts as name -> (bytes, filename, content type)."""
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + request.content)
-    assert message.is_multipart()
-    parts: dict[str, tuple[bytes, str | None, str | None]] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        assert isinstance(name, str)
-        assert isinstance(payload, bytes)
-        content_type = part.get("content-type")
-        parts[name] = (payload, part.get_filename(), str(content_type) if content_type else None)
-    return parts
 
 
 def body(request: httpx.Request) -> Any:
@@ -285,6 +264,42 @@ async def test_four_images_with_alt_text(adapter: XAdapter, mock: respx.MockRout
 
 
 @pytest.mark.anyio
+async def test_video_is_streamed_one_chunk_per_append_in_segment_order(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """INITIALIZE gives total_bytes from the stored size; each chunk is read from storage just
+    before its APPEND (multipart `media`, segment_index 0, 1, 2...), never the whole video.
+
+    https://docs.x.com/x-api/media/quickstart/media-upload-chunked,
+    https://docs.x.com/x-api/media/append-media-upload
+    """
+    video = os.urandom(2500)
+    log: list[str] = []
+
+    def appended(request: httpx.Request) -> httpx.Response:
+        parts = form_parts(request)
+        log.append(f"append {parts['segment_index'][0].decode()} {len(parts['media'][0])}")
+        return httpx.Response(200, json={"data": {}})
+
+    init = mock.post(f"{API}/2/media/upload/initialize").respond(200, json={"data": {"id": "9"}})
+    append = mock.post(f"{API}/2/media/upload/9/append").mock(side_effect=appended)
+    mock.post(f"{API}/2/media/upload/9/finalize").respond(200, json={"data": {"id": "9"}})
+    mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "1", "text": "t"}})
+    streamed = logging_reads(media("video", video, "video/mp4"), log)
+    await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[streamed]))
+    assert body(init.calls.last.request)["total_bytes"] == 2500
+    assert log == [
+        "read 0-1000",
+        "append 0 1000",
+        "read 1000-2000",
+        "append 1 1000",
+        "read 2000-2500",
+        "append 2 500",
+    ]
+    assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == video
+
+
+@pytest.mark.anyio
 async def test_video_processing_then_status_posts(
     adapter: XAdapter, mock: respx.MockRouter
 ) -> None:
@@ -471,6 +486,7 @@ async def test_oversized_image_is_permanent(adapter: XAdapter, mock: respx.MockR
         size=6 * 1024 * 1024,
         url="https://media.example/big",
         read=lambda: pytest.fail("must not be read"),
+        read_range=lambda start, end: pytest.fail("must not be read"),
     )
     with pytest.raises(Permanent, match="at most"):
         await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[big]))

@@ -319,7 +319,8 @@ class LinkedInAdapter(VersionedOAuthAdapter):
     async def _upload_single(
         self, tokens: TokenSet, owner: str, media: MediaFile, resource: str, key: str
     ) -> str:
-        """Images and Documents: initializeUpload, then PUT the whole file to `uploadUrl`.
+        """Images and Documents: initializeUpload, then PUT the whole file to `uploadUrl`,
+        streamed from storage (a document may be up to 100 MB).
 
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/documents-api
@@ -334,14 +335,14 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             )
         )
         value = init["value"]
-        data = await media.read()
         request = self._http.build_request(
             "PUT",
             str(value["uploadUrl"]),
-            content=data,
+            content=media.stream(),
             headers={
                 "Authorization": f"Bearer {tokens.access_token}",
                 "Content-Type": "application/octet-stream",
+                "Content-Length": str(media.size),
             },
         )
         await self._send(request)
@@ -349,11 +350,11 @@ class LinkedInAdapter(VersionedOAuthAdapter):
 
     async def _upload_video(self, tokens: TokenSet, owner: str, media: MediaFile) -> str:
         """Videos: initializeUpload with fileSizeBytes; PUT each byte range LinkedIn assigns to its
-        own uploadUrl, keeping the ETag of each answer in order; finalizeUpload with them.
+        own uploadUrl, keeping the ETag of each answer in order; finalizeUpload with them. Each
+        part (about 4 MB) is read from storage just before its PUT.
 
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api
         """
-        data = await media.read()
         init = self._json(
             await self._call(
                 "POST",
@@ -363,7 +364,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
                 json={
                     "initializeUploadRequest": {
                         "owner": owner,
-                        "fileSizeBytes": len(data),
+                        "fileSizeBytes": media.size,
                         "uploadCaptions": False,
                         "uploadThumbnail": False,
                     }
@@ -378,7 +379,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             request = self._http.build_request(
                 "PUT",
                 str(instruction["uploadUrl"]),
-                content=data[first : last + 1],
+                content=await media.read_range(first, last + 1),
                 headers={"Content-Type": "application/octet-stream"},
             )
             response = await self._send(request)

@@ -376,26 +376,25 @@ class XAdapter:
 
         https://docs.x.com/x-api/media/quickstart/media-upload-chunked
         Returns the media id and, when X processes it asynchronously, its processing_info.
+        Each chunk is read from storage just before its APPEND, so one chunk at a time is held.
         """
-        content = await item.read()
         init = httpx.Request(
             "POST",
             f"{self._api}/2/media/upload/initialize",
             json={
                 "media_type": item.content_type,
-                "total_bytes": len(content),
+                "total_bytes": item.size,
                 "media_category": MEDIA_CATEGORY[item.kind],
             },
             headers=self._auth(tokens),
         )
         media_id = str(self._data(await self._send(init))["id"])
         # https://docs.x.com/x-api/media/append-media-upload: multipart, segment_index 0..999.
-        for index, offset in enumerate(range(0, len(content), self._chunk_size)):
-            chunk = content[offset : offset + self._chunk_size]
+        async for offset, chunk in item.chunks(self._chunk_size):
             append = httpx.Request(
                 "POST",
                 f"{self._api}/2/media/upload/{media_id}/append",
-                data={"segment_index": str(index)},
+                data={"segment_index": str(offset // self._chunk_size)},
                 files={"media": (item.filename, chunk, "application/octet-stream")},
                 headers=self._auth(tokens),
             )
