@@ -52,6 +52,7 @@ bench: setup
 	.venv/bin/python bench/cold_start.py
 	.venv/bin/python bench/auth.py
 	.venv/bin/python bench/publish_fanout.py
+	.venv/bin/python bench/publish_video_memory.py
 	.venv/bin/python bench/media.py
 
 synth: setup

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from functions.shared.problems import ServiceUnavailable, Unauthorized
+from functions.shared.problems import InvalidToken, ServiceUnavailable
 from functions.shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -141,12 +141,12 @@ def verify_access_token(token: str) -> Mapping[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
-        raise Unauthorized("The access token is malformed.") from None
+        raise InvalidToken("The access token is malformed.") from None
     if header.get("alg") != ACCESS_TOKEN_ALGORITHM:
-        raise Unauthorized(f"The access token must be signed with {ACCESS_TOKEN_ALGORITHM}.")
+        raise InvalidToken(f"The access token must be signed with {ACCESS_TOKEN_ALGORITHM}.")
     key = _verification_key(str(header.get("kid")))
     if key is None:
-        raise Unauthorized("The access token was signed with an unknown key.")
+        raise InvalidToken("The access token was signed with an unknown key.")
     try:
         claims: Mapping[str, Any] = jwt.decode(
             token,
@@ -158,9 +158,9 @@ def verify_access_token(token: str) -> Mapping[str, Any]:
             options={"require": ["exp", "iat", "sub", "iss", "aud", "sid"]},
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("The access token has expired.") from None
+        raise InvalidToken("The access token has expired.") from None
     except jwt.InvalidTokenError:
-        raise Unauthorized("The access token is invalid.") from None
+        raise InvalidToken("The access token is invalid.") from None
     return claims
 
 
@@ -171,7 +171,7 @@ def _user_principal(token: str) -> UserPrincipal:
     user_id, session_id = str(claims["sub"]), str(claims["sid"])
     session = SessionItem.find(user_id, session_id)
     if session is None or session.revoked_at is not None:
-        raise Unauthorized("The session of this access token has ended; sign in again.")
+        raise InvalidToken("The session of this access token has ended; sign in again.")
     return UserPrincipal(user_id=user_id, session_id=session_id, claims=claims)
 
 
@@ -180,9 +180,9 @@ def _api_key_principal(secret: str) -> ApiKeyPrincipal:
 
     lookup = ApiKeyLookupItem.find(digest(secret))
     if lookup is None:
-        raise Unauthorized("The API key is not valid; it may have been revoked.")
+        raise InvalidToken("The API key is not valid; it may have been revoked.")
     if lookup.valid_until is not None and lookup.valid_until <= datetime.now(UTC):
-        raise Unauthorized("The API key has expired.")
+        raise InvalidToken("The API key has expired.")
     return ApiKeyPrincipal(
         key_id=lookup.key_id,
         workspace_id=lookup.workspace_id,

@@ -27,7 +27,13 @@ def _client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=3,
+        # botocore presigns S3 URLs and forms with Signature Version 2 unless told otherwise, and
+        # S3 refuses version 2 on buckets created after 24 June 2020, as every Herald bucket is.
+        signature_version="s3v4" if service == "s3" else None,
+    )
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]
         region_name=get_settings().region,

@@ -21,7 +21,7 @@ DynamoKey = dict[str, dict[str, str]]
 
 
 class Page[T](BaseModel):
-    items: list[T]
+    items: list[T] = Field(description="This page's items, in the list's order.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )

@@ -18,14 +18,22 @@ class ProbedMedia(BaseModel):
     container: str | None = Field(None, description="Image format (JPEG...) or FFmpeg's container.")
     # Sample aspect ratio, rotation and EXIF orientation applied.
     width: int | None = Field(None, description="As displayed, after rotation or EXIF orientation.")
-    height: int | None = None
+    height: int | None = Field(
+        None, description="As displayed, after rotation or EXIF orientation."
+    )
     # From the video's display matrix; null without video.
     rotation: int | None = Field(None, description="Degrees a player turns the video, clockwise.")
-    duration_seconds: float | None = None
-    frame_rate: float | None = None
-    video_codec: str | None = None  # FFmpeg's codec names: h264, hevc, vp9...
-    audio_codec: str | None = None  # aac, mp3, opus...
-    audio_channels: int | None = None
-    audio_sample_rate: int | None = None
-    bit_rate: int | None = None
+    duration_seconds: float | None = Field(
+        None, description="Length of a video or audio file, in seconds."
+    )
+    frame_rate: float | None = Field(None, description="Video frames per second.")
+    video_codec: str | None = Field(
+        None, description="FFmpeg's name of the video codec (h264, hevc, vp9...)."
+    )  # FFmpeg's codec names: h264, hevc, vp9...
+    audio_codec: str | None = Field(
+        None, description="FFmpeg's name of the audio codec (aac, mp3, opus...)."
+    )  # aac, mp3, opus...
+    audio_channels: int | None = Field(None, description="Audio channels (1 mono, 2 stereo...).")
+    audio_sample_rate: int | None = Field(None, description="Audio samples per second (Hz).")
+    bit_rate: int | None = Field(None, description="Overall bit rate, in bits per second.")
     faststart: bool | None = Field(None, description="MP4/MOV: whether `moov` precedes the media.")

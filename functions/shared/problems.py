@@ -15,6 +15,12 @@ from pydantic import BaseModel, Field
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+def json_pointer(location: Sequence[int | str]) -> str:
+    """An RFC 6901 pointer to `location`, with `~` and `/` inside a name escaped."""
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "/" + "/".join(escaped)
+
+
 class FieldError(BaseModel):
     pointer: str = Field(description="JSON pointer to the offending input, e.g. `/body/email`.")
     detail: str = Field(description="What is wrong with it.")
@@ -66,12 +72,21 @@ class BadRequest(Problem):
 
 
 class Unauthorized(Problem):
-    status = HTTPStatus.UNAUTHORIZED
+    """401 with a bare `Bearer` challenge: no bearer token was presented (none at all, or the
+    failure is about a password or a refresh token in the body), so RFC 6750 section 3.1 gives
+    no error code to name."""
 
-    def __init__(self, detail: str, *, token_presented: bool = True) -> None:
-        # RFC 6750 section 3.1: a request without credentials gets a bare challenge.
-        challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+    status = HTTPStatus.UNAUTHORIZED
+    challenge: ClassVar[str] = "Bearer"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": self.challenge})
+
+
+class InvalidToken(Unauthorized):
+    """401 for a bearer token that was presented and refused (RFC 6750 section 3.1)."""
+
+    challenge = 'Bearer error="invalid_token"'
 
 
 class Forbidden(Problem):

@@ -101,7 +101,28 @@ class Settings(BaseModel):
     meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
     threads_api_version: str = Field("v1.0", description="Threads API version.")
     linkedin_api_version: str = Field(
-        "202610", description="LinkedIn-Version header (YYYYMM) of LinkedIn's REST API."
+        "202608",
+        description="LinkedIn-Version header (YYYYMM) of LinkedIn's REST API; one LinkedIn has "
+        "published, since an unpublished version fails every /rest call.",
+    )
+    rate_limit_window_seconds: int = Field(
+        60, gt=0, le=3600, description="Length of each rate-limit window, in seconds."
+    )
+    rate_limit_workspace_reads: int = Field(
+        1200,
+        gt=0,
+        description="Reads (GET, HEAD) a workspace may make per window, all callers together.",
+    )
+    rate_limit_workspace_writes: int = Field(
+        300,
+        gt=0,
+        description="Writes (POST, PUT, PATCH, DELETE) a workspace may make per window.",
+    )
+    rate_limit_api_key_reads: int = Field(
+        600, gt=0, description="Reads one API key may make per window (besides its workspace's)."
+    )
+    rate_limit_api_key_writes: int = Field(
+        120, gt=0, description="Writes one API key may make per window (besides its workspace's)."
     )
     cors_origins: tuple[str, ...] = Field(
         ("http://localhost:3000",),

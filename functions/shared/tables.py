@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
+    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -43,6 +44,18 @@ class AppItem(Model):
     version = VersionAttribute()
     created_at = UTCDateTimeAttribute(default_for_new=utc_now)
     updated_at = UTCDateTimeAttribute(default=utc_now)
+    expires_at = TTLAttribute(null=True)
+
+
+class CounterItem(Model):
+    """A counter bumped atomically; unversioned, since concurrent increments must all land."""
+
+    class Meta(AppItem.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    hits = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)
 
 

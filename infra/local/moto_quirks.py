@@ -4,10 +4,15 @@ moto runs in this process, so the corrections are patches of its server-side cod
 to every client, including the functions' own.
 """
 
+import os
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from infra.local.post_policy import FormUpload, UploadRefused, check_form_upload
 
 _PATCHED = "_herald_local_patched"
 
@@ -36,5 +41,45 @@ def name_unnamed_executions() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
+def enforce_form_upload_policies() -> None:
+    """Check each browser form upload (presigned POST) against its policy, as S3 does.
+
+    moto stores any form; the check runs where moto's S3 handles a POST to a bucket, before the
+    object is stored, so it holds for moto's server and its in-process mock alike. A refusal is
+    answered with S3's status and XML error (`infra/local/post_policy.py`).
+    """
+    original = S3Response._bucket_response_post
+    if getattr(original, _PATCHED, False):
+        return
+
+    def bucket_response_post(self: S3Response, request: Any, bucket_name: str) -> Any:
+        self.path = self._get_path(request)
+        if self.is_delete_keys():  # DeleteObjects is a POST too, signed as any API call
+            return original(self, request, bucket_name)
+        # The file's bytes are the body once moto has parsed the form (a file part or a field).
+        has_file = bool(request.files) or "file" in self.form_data
+        upload = FormUpload(
+            bucket=bucket_name,
+            fields=[(name, value) for name, value in self.form_data.items(multi=True)],
+            file_size=len(self.raw_body) if has_file else 0,
+        )
+        try:
+            check_form_upload(upload, _environment_secret, datetime.now(UTC))
+        except UploadRefused as refused:
+            return int(refused.status), {"content-type": "application/xml"}, refused.xml()
+        return original(self, request, bucket_name)
+
+    setattr(bucket_response_post, _PATCHED, True)
+    S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
+
+
+def _environment_secret(access_key_id: str) -> str | None:
+    """The secret of the credentials this process signs with, which local mode sets."""
+    if access_key_id and access_key_id == os.environ.get("AWS_ACCESS_KEY_ID"):
+        return os.environ.get("AWS_SECRET_ACCESS_KEY")
+    return None
+
+
 def apply_all() -> None:
     name_unnamed_executions()
+    enforce_form_upload_policies()

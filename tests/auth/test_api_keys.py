@@ -294,6 +294,29 @@ def test_a_key_cannot_be_created_already_expired_or_with_a_floating_expiry(
     assert [error["pointer"] for error in response.json()["errors"]] == ["/body/expires_at"]
 
 
+@pytest.mark.parametrize("expires_at", [1900000000, "2030-03-17", "2030-03-17 17:46:40Z"])
+def test_an_expiry_is_rfc_3339_text_only(
+    herald: Herald, owner: Account, expires_at: object
+) -> None:
+    """Pydantic alone reads 1900000000 as 2030-03-17T17:46:40Z and a bare date as midnight."""
+    workspace_id = herald.create_workspace(owner)["id"]
+
+    response = herald.client.post(
+        f"/v1/workspaces/{workspace_id}/api-keys",
+        json={"name": "Zapier", "scopes": ["posts:read"], "expires_at": expires_at},
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/body/expires_at",
+            "detail": "must be an RFC 3339 date-time such as 2030-03-01T09:00:00+01:00",
+            "code": "rfc3339_date_time",
+        }
+    ]
+
+
 # The identity group's own workspace routes, as a key holding every scope calls them.
 KEY_ALLOWED = {
     ("GET", "/v1/workspaces/{workspace_id}"): Scope.WORKSPACE_READ,

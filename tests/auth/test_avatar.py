@@ -1,9 +1,8 @@
 """Avatars: a presigned upload under the user's prefix, then a re-encoded 512x512 WebP.
 
 Every image here is real bytes made with Pillow (or, for the decompression bombs, a valid PNG
-written by hand). The browser's form POST to S3 is covered against moto's server in
-tests/integration/test_storage.py; here the file is put at the presigned key with boto3 (moto's
-in-process mock only intercepts boto3) and the policy itself is decoded and checked.
+written by hand), posted to the upload form as a browser posts it, with S3's policy check on
+(tests/support/s3_forms.py).
 """
 
 import base64
@@ -25,6 +24,7 @@ from functions.auth.domain import avatars
 from functions.shared.settings import get_settings
 from tests.support.auth_world import Account, Herald
 from tests.support.images import handmade_png, riff_chunks, swapped_primaries_profile
+from tests.support.s3_forms import post_form, s3_error
 
 WHITE = (255, 255, 255)
 RED = (220, 20, 20)
@@ -61,7 +61,13 @@ def start(herald: Herald, account: Account, content_type: str = "image/jpeg") ->
 
 
 def put_upload(upload: dict[str, Any], data: bytes) -> None:
-    """What the browser's form POST leaves behind: the file at the policy's key and type."""
+    """The browser's form POST, which the form's policy accepts."""
+    posted = post_form(upload, data)
+    assert posted.status_code == 204, posted.text
+
+
+def put_past_the_form(upload: dict[str, Any], data: bytes) -> None:
+    """The file at the form's key and type, put with the bucket's own rights, as no browser can."""
     s3().put_object(
         Bucket=get_settings().media_bucket,
         Key=upload["fields"]["key"],
@@ -171,6 +177,46 @@ def test_the_upload_form_is_pinned_to_the_users_prefix_type_size_and_five_minute
         "image/png",
         300,
     )
+
+
+def test_the_upload_form_refuses_an_avatar_over_five_mib(herald: Herald) -> None:
+    """S3's answer: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html"""
+    account = herald.sign_up("ada")
+    upload = start(herald, account, "image/png")
+
+    posted = post_form(upload, b"\x89PNG" + bytes(5 * 1024 * 1024))
+
+    assert s3_error(posted) == (
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+    )
+    assert object_keys(account.user_id) == set()
+
+
+def test_the_upload_form_refuses_another_type_or_another_users_key(herald: Herald) -> None:
+    ada, grace = herald.sign_up("ada"), herald.sign_up("grace")
+    upload = start(herald, ada, "image/png")
+    key = upload["fields"]["key"]
+    graces_key = key.replace(ada.user_id, grace.user_id)
+
+    as_svg = post_form(upload, b"<svg/>", fields={"Content-Type": "image/svg+xml"})
+    at_grace = post_form(
+        upload, encode(Image.new("RGB", (8, 8)), "PNG"), fields={"key": graces_key}
+    )
+
+    assert s3_error(as_svg) == (
+        403,
+        "AccessDenied",
+        'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", '
+        '"image/png"]',
+    )
+    assert s3_error(at_grace) == (
+        403,
+        "AccessDenied",
+        f'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "{key}"]',
+    )
+    assert object_keys(ada.user_id) | object_keys(grace.user_id) == set()
 
 
 def test_only_jpeg_png_and_webp_uploads_are_offered(herald: Herald) -> None:
@@ -348,8 +394,10 @@ def test_images_over_forty_megapixels_are_refused(herald: Herald) -> None:
 
 def test_a_file_over_five_megabytes_is_refused_even_if_it_got_there(herald: Herald) -> None:
     account = herald.sign_up("ada")
+    upload = start(herald, account, "image/png")
+    put_past_the_form(upload, bytes(5 * 1024 * 1024 + 1))  # the form refuses it (test above)
 
-    response = set_avatar(herald, account, bytes(5 * 1024 * 1024 + 1), "image/png")
+    response = complete(herald, account, upload["upload_id"])
 
     assert response.status_code == 422
     assert "at most 5242880 bytes" in response.json()["detail"]

@@ -120,6 +120,7 @@ def test_an_empty_patch_changes_nothing(herald: Herald) -> None:
     [
         ({"name": "   "}, "/body/name", "string_too_short"),
         ({"name": "x" * 101}, "/body/name", "string_too_long"),
+        ({"name": "Ada\r\nBcc: victim@example.com"}, "/body/name", "control_character"),
         ({"timezone": "Mars/Olympus_Mons"}, "/body/timezone", "value_error"),
         ({"locale": "english"}, "/body/locale", "string_pattern_mismatch"),
         ({"theme": "neon"}, "/body/theme", "literal_error"),
@@ -130,7 +131,16 @@ def test_an_empty_patch_changes_nothing(herald: Herald) -> None:
         ),
         ({"notifications": "all"}, "/body/notifications", "model_attributes_type"),
     ],
-    ids=["blank_name", "long_name", "timezone", "locale", "theme", "notification", "notifications"],
+    ids=[
+        "blank_name",
+        "long_name",
+        "control_character",
+        "timezone",
+        "locale",
+        "theme",
+        "notification",
+        "notifications",
+    ],
 )
 def test_invalid_values_are_422_with_a_pointer_and_change_nothing(
     herald: Herald, body: dict[str, Any], pointer: str, code: str

@@ -461,3 +461,20 @@ def test_a_session_id_that_is_not_an_id_is_a_validation_error(herald: Herald) ->
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/path/session_id"
+
+
+def test_a_refused_password_or_refresh_token_gets_a_bare_challenge(herald: Herald) -> None:
+    """RFC 6750 section 3.1: `error="invalid_token"` is about a bearer token the request
+    presented; a wrong password or a refresh token in the body presents none."""
+    account = herald.sign_up()
+
+    wrong_password = login(herald.client, account.email, "not-the-password-42")
+    unknown_refresh = refresh(herald.client, "hr_" + "A" * 43)
+
+    for refused in (wrong_password, unknown_refresh):
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["WWW-Authenticate"] == "Bearer"
+    # A presented access token that fails still says so.
+    assert me(herald.client, "not-a-token").headers["WWW-Authenticate"] == (
+        'Bearer error="invalid_token"'
+    )

@@ -218,6 +218,35 @@ def test_patching_a_workspace_with_a_bad_timezone_is_422_and_changes_nothing(
     assert get(herald, owner, path).json() == workspace
 
 
+def test_a_workspace_name_with_a_line_break_is_422_and_invites_still_go_out(
+    herald: Herald,
+) -> None:
+    """The name goes into the invitation's Subject header: "\r\nBcc:" would add a recipient."""
+    owner = herald.sign_up("owner")
+    workspace = herald.create_workspace(owner)
+    path = f"/v1/workspaces/{workspace['id']}"
+
+    response = herald.client.patch(
+        path, json={"name": "Acme\r\nBcc: victim@example.com"}, headers=owner.headers
+    )
+    invited = herald.client.post(
+        f"{path}/invites",
+        json={"email": unique_email("guest"), "role": "editor"},
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/body/name",
+            "detail": "must be a single line without control characters",
+            "code": "control_character",
+        }
+    ]
+    assert get(herald, owner, path).json() == workspace
+    assert invited.status_code == 201, invited.text
+
+
 def test_only_admins_and_owners_patch_a_workspace(herald: Herald) -> None:
     owner = herald.sign_up("owner")
     workspace = herald.create_workspace(owner)

@@ -78,3 +78,14 @@ def sign_up(api: httpx.Client, server: LocalServer, email: str, name: str) -> di
     )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def workspace_owner(
+    api: httpx.Client, server: LocalServer, email: str, workspace: str
+) -> tuple[str, dict[str, str]]:
+    """A person signed up with a new workspace: its id, and their headers acting in it."""
+    owner = sign_up(api, server, email, email.split("@")[0].title())
+    created = api.post("/v1/workspaces", json={"name": workspace}, headers=owner)
+    assert created.status_code == 201, created.text
+    workspace_id: str = created.json()["id"]
+    return workspace_id, owner | {"X-Workspace-Id": workspace_id}

@@ -3,6 +3,7 @@
 The tests of this module share one server and run in order; the last one stops it.
 """
 
+import re
 import signal
 import subprocess
 import time
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from functions.shared.groups import GROUPS, FunctionGroup
-from tests.e2e.local_stack import LocalServer, emailed_token, sign_up
+from tests.e2e.local_stack import LocalServer, emailed_token, sign_up, workspace_owner
 
 STOP_TIMEOUT = 15
 
@@ -88,11 +89,9 @@ def test_two_people_share_a_workspace_over_http(server: LocalServer) -> None:
 def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
     """Add the built-in sandbox account and check it live, through the publish function."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
-        owner = sign_up(api, server, "sandbox-owner@example.com", "Sam Sandbox")
-        workspace_id = api.post(
-            "/v1/workspaces", json={"name": "Sandbox Brand"}, headers=owner
-        ).json()["id"]
-        headers = owner | {"X-Workspace-Id": workspace_id}
+        _workspace_id, headers = workspace_owner(
+            api, server, "sandbox-owner@example.com", "Sandbox Brand"
+        )
 
         added = api.post("/v1/accounts", json={"platform": "sandbox"}, headers=headers)
         checked = api.post(f"/v1/accounts/{added.json()['id']}/check", headers=headers)
@@ -107,11 +106,9 @@ def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
 def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -> None:
     """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
-        owner = sign_up(api, server, "scheduler@example.com", "Sched Uler")
-        workspace_id = api.post(
-            "/v1/workspaces", json={"name": "Scheduled Brand"}, headers=owner
-        ).json()["id"]
-        headers = owner | {"X-Workspace-Id": workspace_id}
+        _workspace_id, headers = workspace_owner(
+            api, server, "scheduler@example.com", "Scheduled Brand"
+        )
         account = api.post("/v1/accounts", json={"platform": "sandbox"}, headers=headers).json()
         post = api.post(
             "/v1/posts",
@@ -135,6 +132,46 @@ def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -
     (target,) = current["publishing"]
     assert target["state"] == "published"
     assert target["url"].startswith("https://sandbox.herald.invalid/")
+
+
+def test_the_local_s3_enforces_the_upload_form_policy(server: LocalServer) -> None:
+    """A form declared for 1,000 bytes of JPEG: S3's answers to what a user might post instead.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+    """
+    with httpx.Client(base_url=server.base_url, timeout=30) as api:
+        workspace_id, headers = workspace_owner(api, server, "uploader@example.com", "Upload Brand")
+        started = api.post(
+            "/v1/media/uploads",
+            json={"name": "photo.jpg", "content_type": "image/jpeg", "size_bytes": 1_000},
+            headers=headers,
+        )
+        assert started.status_code == 201, started.text
+        form = started.json()
+
+        def post(data: bytes, **fields: str) -> tuple[int, str]:
+            posted = httpx.post(
+                form["url"],
+                data=form["fields"] | fields,
+                files={"file": ("photo.jpg", data, "image/jpeg")},
+                timeout=30,
+            )
+            code = re.search(r"<Code>(\w+)</Code>", posted.text)
+            return posted.status_code, code.group(1) if code else ""
+
+        oversize = post(b"\xff" * 200_000)
+        mistyped = post(b"\xff" * 500, **{"Content-Type": "text/html"})
+        elsewhere = post(b"\xff" * 500, key=f"workspaces/{workspace_id}/media/elsewhere")
+        declared = post(b"\xff" * 500)
+        early = api.get("/v1/media", headers=headers).json()["items"]
+
+    assert (oversize, mistyped, elsewhere) == (
+        (400, "EntityTooLarge"),
+        (403, "AccessDenied"),
+        (403, "AccessDenied"),
+    )
+    assert declared == (204, "")
+    assert early == []
 
 
 def test_ctrl_c_stops_it_cleanly(server: LocalServer) -> None:

@@ -31,4 +31,7 @@ def test_openapi_typescript_generates_types_for_every_group(tmp_path: Path) -> N
     for group in GROUPS:
         assert f'"{group.health_path}": {{' in generated
     assert "ProblemDetails: {" in generated
+    # The client's operations are named by the document's operation ids.
+    assert "createPost: {" in generated
+    assert "schedulePost: {" in generated
     assert '"application/problem+json": components["schemas"]["ProblemDetails"]' in generated

@@ -1,8 +1,7 @@
 """A workspace with its media library, driven over HTTP like the dashboard drives it.
 
-The browser's form POST to S3 is covered against moto's server in tests/integration/
-test_storage.py; here the file is put at the form's key with boto3 (moto's in-process mock only
-intercepts boto3), with the form's Content-Type, and the policy itself is decoded and checked.
+Files are posted to the upload form as a browser posts them, with S3's policy check on
+(tests/support/s3_forms.py), so a file the form does not allow never reaches the bucket.
 """
 
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from PIL import ExifTags, Image, ImageCms
 
 from functions.shared.settings import get_settings
 from tests.support.auth_world import Account, Herald
+from tests.support.s3_forms import post_form
 
 RED = (220, 20, 20)
 WHITE = (255, 255, 255)
@@ -86,7 +86,16 @@ class Library:
 
 
 def put_as_browser(form: dict[str, Any], data: bytes) -> None:
-    """What the browser's form POST leaves behind: the file at the policy's key and type."""
+    """The browser's form POST, which the form's policy accepts."""
+    posted = post_form(form, data)
+    assert posted.status_code == 204, posted.text
+
+
+def put_past_the_form(form: dict[str, Any], data: bytes) -> None:
+    """The file at the form's key and type, put with the bucket's own rights, as no browser can.
+
+    For Herald's own checks of what it finds at the key, behind the policy's.
+    """
     s3().put_object(
         Bucket=get_settings().media_bucket,
         Key=form["fields"]["key"],

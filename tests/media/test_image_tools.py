@@ -160,6 +160,28 @@ def test_a_crop_outside_the_image_is_refused(library: Library, photo: dict[str, 
     assert "inside the 2000x3000 image" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("operation", "pointer"),
+    [
+        ({"type": "preset", "preset": "cinema"}, "/body/operation/preset"),
+        # `preset` is both the tag and a field here: the error is about `mode`.
+        ({"type": "preset", "preset": "story", "mode": "stretch"}, "/body/operation/mode"),
+        ({"type": "resize"}, "/body/operation"),
+        (
+            {"type": "fit", "width": 600, "height": 600, "background": "blue"},
+            "/body/operation/background",
+        ),
+    ],
+)
+def test_a_refused_operation_points_into_the_request_as_sent(
+    library: Library, photo: dict[str, Any], operation: dict[str, Any], pointer: str
+) -> None:
+    response = transform(library, photo["id"], operation=operation)
+
+    assert response.status_code == 422
+    assert [error["pointer"] for error in response.json()["errors"]] == [pointer]
+
+
 def test_fit_pads_with_the_background_colour(library: Library) -> None:
     source = library.add(jpeg(800, 400, RED), "wide.jpg")
 

@@ -94,6 +94,17 @@ def test_a_created_date_range_selects_by_creation_time(library: Library) -> None
     assert [asset["id"] for asset in exact["items"]] == [middle["id"]]
 
 
+def test_a_date_range_reaching_before_1970_reads_as_unbounded(library: Library) -> None:
+    """Asset ids are ULIDs, which name no time before 1970 (this answered 500)."""
+    asset = library.add(jpeg())
+
+    since_778 = listed(library, created_from="0778-04-19T06:14:59Z")["items"]
+    until_year_1 = listed(library, created_to="0001-01-01T00:00:00Z")["items"]
+
+    assert [found["id"] for found in since_778] == [asset["id"]]
+    assert until_year_1 == []
+
+
 def test_a_reversed_date_range_or_a_foreign_cursor_is_refused(library: Library) -> None:
     reversed_range = library.client.get(
         "/v1/media",
@@ -152,6 +163,8 @@ def test_name_labels_and_alt_text_can_be_changed_and_removed(library: Library) -
         {},
         {"name": None},
         {"labels": ["x" * 51]},
+        {"labels": ["beach\nday"]},
+        {"name": "Beach\r\nday.jpg"},
         {"labels": ["a"] * 21},
         {"alt_text": "x" * 1001},
         {"size_bytes": 1},

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from PIL import Image
 
 from functions.media.adapters.asset_items import MediaUploadItem, MediaUsageItem
@@ -32,9 +33,11 @@ from tests.media.library_world import (
     near,
     object_keys,
     put_as_browser,
+    put_past_the_form,
     read_object,
 )
 from tests.support.ffmpeg_samples import make_tone, make_video
+from tests.support.s3_forms import post_form, s3_error
 
 MIB = 1024 * 1024
 
@@ -403,7 +406,7 @@ def test_decompression_bombs_are_refused_before_decoding(
 def test_a_file_bigger_than_declared_is_refused(library: Library) -> None:
     data = jpeg()
     upload = start(library, "photo.jpg", "image/jpeg", 100)
-    put_as_browser(upload, data)  # the form's policy would have refused it
+    put_past_the_form(upload, data)  # the form's policy refuses it (test below)
 
     assert_discarded(
         library,
@@ -411,6 +414,123 @@ def test_a_file_bigger_than_declared_is_refused(library: Library) -> None:
         upload["upload_id"],
         f"The file has {len(data)} bytes, more than the 100 declared",
     )
+
+
+# What S3 lets through the form ------------------------------------------------------------------
+# The policy S3 enforces: https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+# and its errors: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+
+
+def test_the_form_takes_the_declared_file(library: Library) -> None:
+    data = jpeg()
+    upload = start(library, "photo.jpg", "image/jpeg", len(data))
+
+    posted = post_form(upload, data, filename="photo.jpg")
+
+    assert posted.status_code == 204, posted.text
+    assert read_object(upload["fields"]["key"]) == (data, "image/jpeg")
+
+
+def test_the_form_refuses_a_file_bigger_than_declared(library: Library) -> None:
+    upload = start(library, "photo.jpg", "image/jpeg", 1_000)
+
+    posted = post_form(upload, b"\xff" * 200_000)
+
+    assert s3_error(posted) == (
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+    )
+    assert object_keys(library.workspace_id) == set()
+
+
+def test_the_form_refuses_an_empty_file(library: Library) -> None:
+    upload = start(library, "photo.jpg", "image/jpeg", 1_000)
+
+    posted = post_form(upload, b"")
+
+    assert s3_error(posted) == (
+        400,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed size",
+    )
+
+
+def test_the_form_refuses_another_content_type(library: Library) -> None:
+    data = jpeg()
+    upload = start(library, "photo.jpg", "image/jpeg", len(data))
+
+    posted = post_form(upload, data, fields={"Content-Type": "text/html"})
+
+    assert s3_error(posted) == (
+        403,
+        "AccessDenied",
+        'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", '
+        '"image/jpeg"]',
+    )
+    assert object_keys(library.workspace_id) == set()
+
+
+def test_the_form_refuses_another_key(library: Library) -> None:
+    data = jpeg()
+    upload = start(library, "photo.jpg", "image/jpeg", len(data))
+    key = upload["fields"]["key"]
+
+    posted = post_form(upload, data, fields={"key": f"{key}-and-more"})
+
+    assert s3_error(posted) == (
+        403,
+        "AccessDenied",
+        f'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "{key}"]',
+    )
+    assert object_keys(library.workspace_id) == set()
+
+
+def test_the_form_refuses_fields_its_policy_does_not_name(library: Library) -> None:
+    data = jpeg()
+    upload = start(library, "photo.jpg", "image/jpeg", len(data))
+
+    posted = post_form(upload, data, fields={"Content-Disposition": "attachment"})
+
+    assert s3_error(posted) == (
+        403,
+        "AccessDenied",
+        "Invalid according to Policy: Extra input fields: Content-Disposition",
+    )
+
+
+def test_the_form_expires_after_fifteen_minutes(library: Library) -> None:
+    data = jpeg()
+    upload = start(library, "photo.jpg", "image/jpeg", len(data))
+
+    with time_machine.travel(utc_now() + timedelta(minutes=15, seconds=1)):
+        posted = post_form(upload, data)
+
+    assert s3_error(posted) == (
+        403,
+        "AccessDenied",
+        "Invalid according to Policy: Policy expired.",
+    )
+    assert object_keys(library.workspace_id) == set()
+
+
+def test_a_policy_changed_after_signing_is_refused(library: Library) -> None:
+    big = b"\xff" * 200_000
+    upload = start(library, "photo.jpg", "image/jpeg", 1_000)
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    policy["conditions"].remove(["content-length-range", 1, 1_000])
+    policy["conditions"].append(["content-length-range", 1, 10 * MIB])
+    widened = base64.b64encode(json.dumps(policy).encode()).decode()
+
+    posted = post_form(upload, big, fields={"policy": widened})
+
+    assert s3_error(posted) == (
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+    )
+    assert object_keys(library.workspace_id) == set()
 
 
 # The upload's life ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.facebook import FacebookAdapter
+from tests.platforms.media_bytes import form_parts, in_memory
 
 V = "v25.0"
 GRAPH = f"https://graph.facebook.com/{V}"
@@ -62,14 +63,8 @@ def media(
     alt: str | None = None,
 ) -> MediaFile:
     payload = data if data is not None else (png_bytes() if kind == "image" else os.urandom(4096))
-
-    async def read() -> bytes:
-        return payload
-
     content_type = "image/png" if kind == "image" else "video/mp4"
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(payload), url=url, read=read, alt_text=alt
-    )
+    return in_memory(kind, content_type, payload, url, alt_text=alt)
 
 
 def form(request: httpx.Request) -> dict[str, str]:
@@ -253,23 +248,60 @@ async def test_several_photos_unpublished_then_attached_to_a_feed_post(
 
 
 @pytest.mark.anyio
-async def test_video_by_file_url_then_status(adapter: FacebookAdapter) -> None:
-    """https://developers.facebook.com/docs/video-api/guides/publishing (POST graph-video host
-    /page_id/videos with file_url) and GET /video_id?fields=status"""
+async def test_video_resumable_upload_in_windows_then_status(adapter: FacebookAdapter) -> None:
+    """The resumable upload on the graph-video host: upload_phase=start with file_size; then
+    upload_phase=transfer of each window Facebook names (start_offset to end_offset, the bytes as
+    the multipart file video_file_chunk) until start_offset meets end_offset; then
+    upload_phase=finish with the title and description; then GET /video_id?fields=status.
+    The video is read in those windows only, never whole.
+
+    https://developers.facebook.com/docs/video-api/guides/publishing,
+    https://developers.facebook.com/docs/graph-api/reference/page/videos/#Creating
+    """
+    video = os.urandom(10_000)
     request = PublishRequest(
-        text="Watch",
-        media=[media("video", url="https://cdn.example/v.mp4")],
-        options={"title": "Launch"},
+        text="Watch", media=[media("video", data=video)], options={"title": "Launch"}
     )
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
-        route = mock.post(f"{GRAPH_VIDEO}/{PAGE}/videos").respond(200, json={"id": "VID1"})
+        route = mock.post(f"{GRAPH_VIDEO}/{PAGE}/videos").mock(
+            side_effect=[
+                httpx.Response(
+                    200,
+                    json={
+                        "video_id": "VID1",
+                        "upload_session_id": "S1",
+                        "start_offset": "0",
+                        "end_offset": "4000",
+                    },
+                ),
+                httpx.Response(200, json={"start_offset": "4000", "end_offset": "8000"}),
+                httpx.Response(200, json={"start_offset": "8000", "end_offset": "10000"}),
+                httpx.Response(200, json={"start_offset": "10000", "end_offset": "10000"}),
+                httpx.Response(200, json={"success": True}),
+            ]
+        )
         result = await adapter.publish(TOKENS, ACCOUNT, request)
-    assert form(route.calls.last.request) == {
-        "file_url": "https://cdn.example/v.mp4",
+    start, *transfers, finish = (call.request for call in route.calls)
+    for sent in route.calls:
+        assert_bearer(sent.request)
+    assert form(start) == {"upload_phase": "start", "file_size": "10000"}
+    windows = [(0, 4000), (4000, 8000), (8000, 10000)]
+    assert len(transfers) == len(windows)
+    for sent, (first, end) in zip(transfers, windows, strict=True):
+        parts = form_parts(sent)
+        assert {name: value for name, (value, _, _) in parts.items()} == {
+            "upload_phase": b"transfer",
+            "upload_session_id": b"S1",
+            "start_offset": str(first).encode(),
+            "video_file_chunk": video[first:end],
+        }
+        assert parts["video_file_chunk"][2] == "application/octet-stream"
+    assert form(finish) == {
+        "upload_phase": "finish",
+        "upload_session_id": "S1",
         "description": "Watch",
         "title": "Launch",
     }
-    assert_bearer(route.calls.last.request)
     assert result.state == "processing"
     assert dict(result.progress) == {"kind": "video", "video_id": "VID1"}
 
@@ -320,6 +352,8 @@ async def test_reel_start_upload_bytes_finish_then_status(adapter: FacebookAdapt
     assert sent.headers["authorization"] == f"OAuth {TOKEN}"
     assert sent.headers["offset"] == "0"
     assert sent.headers["file_size"] == str(len(video))
+    assert sent.headers["content-length"] == str(len(video))
+    assert "transfer-encoding" not in sent.headers
     assert sent.content == video
     assert json.loads(finish.content) == {
         "upload_phase": "finish",

@@ -23,6 +23,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.instagram import InstagramAdapter, PublishingLimit
+from tests.platforms.media_bytes import in_memory
 
 V = "v25.0"
 GRAPH = f"https://graph.facebook.com/{V}"
@@ -55,14 +56,8 @@ def media(
     kind: MediaKind = "image", url: str = "https://cdn.example/a.jpg", alt: str | None = None
 ) -> MediaFile:
     data = png_bytes() if kind == "image" else os.urandom(2048)
-
-    async def read() -> bytes:
-        return data
-
     content_type = "image/jpeg" if kind == "image" else "video/mp4"
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(data), url=url, read=read, alt_text=alt
-    )
+    return in_memory(kind, content_type, data, url, alt_text=alt)
 
 
 def form(request: httpx.Request) -> dict[str, str]:
@@ -486,8 +481,14 @@ async def test_delete_is_not_offered_by_the_api(adapter: InstagramAdapter) -> No
 
 
 @pytest.mark.anyio
-async def test_metrics_from_media_insights(adapter: InstagramAdapter) -> None:
-    """https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights"""
+@pytest.mark.parametrize("product_type", ["FEED", "REELS"])
+async def test_metrics_of_a_feed_post_or_reel(adapter: InstagramAdapter, product_type: str) -> None:
+    """The media's product type first, then the metrics FEED and REELS take: views, reach,
+    likes, comments, shares, saved, total_interactions.
+
+    https://developers.facebook.com/docs/instagram-platform/reference/instagram-media (fields),
+    https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights
+    """
     body = {
         "data": [
             {"name": "views", "period": "lifetime", "values": [{"value": 1200}]},
@@ -500,11 +501,16 @@ async def test_metrics_from_media_insights(adapter: InstagramAdapter) -> None:
         ]
     }
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        media_route = mock.get(f"{GRAPH}/M1").respond(
+            200, json={"media_product_type": product_type, "id": "M1"}
+        )
         route = mock.get(f"{GRAPH}/M1/insights").respond(200, json=body)
         metrics = await adapter.metrics(TOKENS, ACCOUNT, "M1")
+    assert query(media_route.calls.last.request) == {"fields": "media_product_type"}
     assert query(route.calls.last.request) == {
         "metric": "views,reach,likes,comments,shares,saved,total_interactions"
     }
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
     assert metrics == {
         "views": 1200,
         "reach": 900,
@@ -514,6 +520,61 @@ async def test_metrics_from_media_insights(adapter: InstagramAdapter) -> None:
         "saved": 9,
         "total_interactions": 96,
     }
+
+
+@pytest.mark.anyio
+async def test_metrics_of_a_story_ask_only_what_stories_take(adapter: InstagramAdapter) -> None:
+    """Stories take no likes, comments or saved (Meta refuses the whole request when one
+    metric does not fit the media type); they take replies, navigation, follows and
+    profile_visits instead.
+
+    https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights
+    """
+    body = {
+        "data": [
+            {"name": "views", "period": "lifetime", "values": [{"value": 410}]},
+            {"name": "reach", "period": "lifetime", "values": [{"value": 380}]},
+            {"name": "shares", "period": "lifetime", "values": [{"value": 2}]},
+            {"name": "total_interactions", "period": "lifetime", "values": [{"value": 17}]},
+            {"name": "replies", "period": "lifetime", "values": [{"value": 6}]},
+            {"name": "navigation", "period": "lifetime", "values": [{"value": 95}]},
+            {"name": "follows", "period": "lifetime", "values": [{"value": 3}]},
+            {"name": "profile_visits", "period": "lifetime", "values": [{"value": 12}]},
+        ]
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/S1").respond(200, json={"media_product_type": "STORY", "id": "S1"})
+        route = mock.get(f"{GRAPH}/S1/insights").respond(200, json=body)
+        metrics = await adapter.metrics(TOKENS, ACCOUNT, "S1")
+    assert query(route.calls.last.request) == {
+        "metric": "views,reach,shares,total_interactions,replies,navigation,follows,profile_visits"
+    }
+    assert metrics == {
+        "views": 410,
+        "reach": 380,
+        "shares": 2,
+        "total_interactions": 17,
+        "replies": 6,
+        "navigation": 95,
+        "follows": 3,
+        "profile_visits": 12,
+    }
+
+
+@pytest.mark.anyio
+async def test_metrics_of_an_unknown_product_type_ask_what_every_type_takes(
+    adapter: InstagramAdapter,
+) -> None:
+    """A product type the adapter does not know (AD, or one Meta adds later) is asked only the
+    metrics FEED, REELS and STORY all take, so the request cannot be refused for a metric.
+
+    https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights
+    """
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/A1").respond(200, json={"media_product_type": "AD", "id": "A1"})
+        route = mock.get(f"{GRAPH}/A1/insights").respond(200, json={"data": []})
+        assert await adapter.metrics(TOKENS, ACCOUNT, "A1") == {}
+    assert query(route.calls.last.request) == {"metric": "views,reach,shares,total_interactions"}
 
 
 # --- error classification -----------------------------------------------------------------------

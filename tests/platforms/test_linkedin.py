@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,15 +29,23 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.linkedin import (
+    DEFAULT_API_VERSION,
     LinkedInAdapter,
     little_text,
     plain_text,
 )
+from functions.shared.settings import Settings
+from tests.platforms.media_bytes import in_memory
 
 API = "https://api.linkedin.com"
-VERSION = "202609"
+# A published version other than the default, so the tests show the pinned one is what is sent.
+VERSION = "202607"
+# The versions LinkedIn has published, with the pages they were read from.
+PUBLISHED_VERSIONS = Path(__file__).resolve().parents[1] / "data" / "linkedin" / "versions.txt"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TOKENS = TokenSet(access_token="li-access", refresh_token="li-refresh")
+# What the default consent grants (the token answer lists the scopes, comma-separated).
+GRANTED = ("openid", "profile", "w_member_social", "w_organization_social", "r_organization_social")
 MEMBER = ConnectedAccount(platform_account_id="urn:li:person:abc123", name="Ada", kind="profile")
 ORGANIZATION = ConnectedAccount(
     platform_account_id="urn:li:organization:2414183", name="Herald", kind="organization"
@@ -81,15 +90,11 @@ def png_bytes(color: str) -> bytes:
 def media(
     kind: MediaKind, content: bytes, content_type: str, *, alt: str | None = None, name: str = ""
 ) -> MediaFile:
-    async def read() -> bytes:
-        return content
-
-    return MediaFile(
-        kind=kind,
-        content_type=content_type,
-        size=len(content),
-        url="https://media.example/asset",
-        read=read,
+    return in_memory(
+        kind,
+        content_type,
+        content,
+        "https://media.example/asset",
         alt_text=alt,
         filename=name or "asset",
     )
@@ -595,7 +600,12 @@ async def test_failed_video_part_is_retryable(
 
 
 def test_authorization_url(adapter: LinkedInAdapter) -> None:
-    """https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow"""
+    """The scopes include r_organization_admin, which listing the organizations a member
+    administers (organizationAcls) requires.
+
+    https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow,
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+    """
     url = adapter.authorization_url(
         state="signed-state", code_challenge="unused", redirect_uri="https://app.example/cb"
     )
@@ -609,7 +619,10 @@ def test_authorization_url(adapter: LinkedInAdapter) -> None:
         "client_id": ["li-client"],
         "redirect_uri": ["https://app.example/cb"],
         "state": ["signed-state"],
-        "scope": ["openid profile w_member_social w_organization_social r_organization_social"],
+        "scope": [
+            "openid profile w_member_social w_organization_social r_organization_social "
+            "r_organization_admin"
+        ],
     }
     assert "%20" in parts.query
     assert "+" not in parts.query
@@ -770,6 +783,57 @@ async def test_accounts_member_and_administered_organizations(
     }
     assert_versioned(org1.calls.last.request)
     assert_versioned(org2.calls.last.request)
+
+
+async def test_accounts_without_an_organization_admin_scope_list_the_member_alone(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """organizationAcls needs r_organization_admin or rw_organization_admin: a token granted
+    neither (an account connected before Herald asked for it) lists the member without asking
+    LinkedIn for organizations it would refuse; with r_organization_admin they are asked for.
+
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+    """
+    mock.get(f"{API}/v2/userinfo").respond(200, json={"sub": "abc123", "name": "Ada Lovelace"})
+    acls = mock.get(f"{API}/rest/organizationAcls").respond(200, json={"elements": []})
+
+    older = TokenSet(access_token="li-access", scopes=GRANTED)
+    found = await adapter.accounts(older)
+    assert [account.platform_account_id for account, _ in found] == ["urn:li:person:abc123"]
+    assert acls.call_count == 0
+
+    admin = TokenSet(access_token="li-access", scopes=(*GRANTED, "r_organization_admin"))
+    found = await adapter.accounts(admin)
+    assert [account.platform_account_id for account, _ in found] == ["urn:li:person:abc123"]
+    assert acls.call_count == 1
+
+
+def test_the_default_version_is_one_linkedin_published() -> None:
+    """A LinkedIn-Version LinkedIn has not published fails every /rest call, so the default (in
+    the adapter and in the settings) must be in the checked-in list of published versions, read
+    from LinkedIn's changelog and migrations pages (their URLs head the list).
+
+    https://learn.microsoft.com/en-us/linkedin/marketing/versioning,
+    https://learn.microsoft.com/en-us/linkedin/marketing/integrations/recent-changes
+    """
+    lines = PUBLISHED_VERSIONS.read_text().splitlines()
+    published = [line for line in lines if line and not line.startswith("#")]
+    assert all(len(version) == 6 and version.isdigit() for version in published)
+    assert DEFAULT_API_VERSION in published
+    assert Settings.model_fields["linkedin_api_version"].default == DEFAULT_API_VERSION
+    assert VERSION in published
+
+
+async def test_an_adapter_without_a_version_sends_the_default(mock: respx.MockRouter) -> None:
+    """https://learn.microsoft.com/en-us/linkedin/marketing/versioning"""
+    route = mock.delete(f"{API}/rest/posts/urn%3Ali%3Ashare%3A1").respond(204)
+    adapter = LinkedInAdapter(
+        client_id="li-client", client_secret="li-secret", http=httpx.AsyncClient()
+    )
+
+    await adapter.delete(TOKENS, MEMBER, "urn:li:share:1")
+
+    assert route.calls.last.request.headers["linkedin-version"] == DEFAULT_API_VERSION
 
 
 # -- delete, comment, metrics ----------------------------------------------------------------

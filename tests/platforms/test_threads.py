@@ -62,12 +62,16 @@ def media(kind: MediaKind, url: str, alt: str | None = None) -> MediaFile:
     async def read() -> bytes:
         raise AssertionError("Threads pulls media from its URL; nothing is read.")
 
+    async def read_range(start: int, end: int) -> bytes:
+        raise AssertionError("Threads pulls media from its URL; nothing is read.")
+
     return MediaFile(
         kind=kind,
         content_type="image/jpeg" if kind == "image" else "video/mp4",
         size=1000,
         url=url,
         read=read,
+        read_range=read_range,
         alt_text=alt,
     )
 
@@ -465,13 +469,17 @@ async def test_timeout_is_retryable(adapter: ThreadsAdapter, mock: respx.MockRou
 
 
 def test_authorization_url(adapter: ThreadsAdapter) -> None:
-    """https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions"""
+    """The Authorization Window is https://threads.com/oauth/authorize with client_id,
+    redirect_uri, scope (comma-separated), response_type=code and state.
+
+    https://developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions
+    """
     url = adapter.authorization_url(
         state="signed-state", code_challenge="unused", redirect_uri="https://app.example/cb"
     )
 
     parts = urlsplit(url)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://threads.net/oauth/authorize"
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://threads.com/oauth/authorize"
     assert parse_qs(parts.query) == {
         "client_id": ["th-client"],
         "redirect_uri": ["https://app.example/cb"],

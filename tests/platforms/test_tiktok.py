@@ -23,6 +23,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.tiktok import TikTokAdapter, chunk_plan
+from tests.platforms.media_bytes import in_memory
 
 API = "https://open.tiktokapis.com/v2"
 UPLOAD_URL = "https://open-upload.tiktokapis.com/video/?upload_id=67890&upload_token=Xza123"
@@ -64,12 +65,7 @@ def make_adapter(http: httpx.AsyncClient, chunk_size: int = 10 * 1024 * 1024) ->
 
 
 def media(kind: Any, content_type: str, data: bytes, url: str = "", **extra: Any) -> MediaFile:
-    async def read() -> bytes:
-        return data
-
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(data), url=url, read=read, **extra
-    )
+    return in_memory(kind, content_type, data, url, **extra)
 
 
 def answer(data: dict[str, Any], status: int = 200) -> httpx.Response:

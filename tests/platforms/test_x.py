@@ -6,8 +6,6 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +27,8 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.x import XAdapter
+from functions.publish.domain.publishing import matching_post
+from tests.platforms.media_bytes import form_parts, in_memory, logging_reads
 
 API = "https://api.x.com"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -67,34 +67,14 @@ def png_bytes(color: str = "red") -> bytes:
 
 
 def media(kind: MediaKind, content: bytes, content_type: str, alt: str | None = None) -> MediaFile:
-    async def read() -> bytes:
-        return content
-
-    return MediaFile(
-        kind=kind,
-        content_type=content_type,
-        size=len(content),
-        url="https://media.example/asset",
-        read=read,
+    return in_memory(
+        kind,
+        content_type,
+        content,
+        "https://media.example/asset",
         alt_text=alt,
         filename=f"asset.{content_type.split('/')[1]}",
     )
-
-
-def form_parts(request: httpx.Request) -> dict[str, tuple[bytes, str | None, str | None]]:
-    """multipart/form-data parts as name -> (bytes, filename, content type)."""
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + request.content)
-    assert message.is_multipart()
-    parts: dict[str, tuple[bytes, str | None, str | None]] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        assert isinstance(name, str)
-        assert isinstance(payload, bytes)
-        content_type = part.get("content-type")
-        parts[name] = (payload, part.get_filename(), str(content_type) if content_type else None)
-    return parts
 
 
 def body(request: httpx.Request) -> Any:
@@ -160,6 +140,35 @@ async def test_everyone_omits_reply_settings_and_reply_chains_use_in_reply_to(
         PublishRequest(text="2/2", reply_to="1", options={"reply_settings": "everyone"}),
     )
     assert body(route.calls.last.request) == {"text": "2/2", "reply": {"in_reply_to_tweet_id": "1"}}
+
+
+@pytest.mark.anyio
+async def test_quote_post_sends_the_quoted_post_s_id(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """A quote post is POST /2/tweets with quote_tweet_id beside the text.
+
+    https://docs.x.com/x-api/posts/creation-of-a-post
+    """
+    route = mock.post(f"{API}/2/tweets").respond(
+        201, json={"data": {"id": "1445880548472328193", "text": "Worth reading"}}
+    )
+    result = await adapter.publish(
+        TOKENS,
+        ACCOUNT,
+        PublishRequest(
+            text="Worth reading",
+            options={"quote_tweet_id": "1445880548472328192", "reply_settings": "following"},
+        ),
+    )
+    request = route.calls.last.request
+    assert_auth(request)
+    assert body(request) == {
+        "text": "Worth reading",
+        "quote_tweet_id": "1445880548472328192",
+        "reply_settings": "following",
+    }
+    assert result.platform_post_id == "1445880548472328193"
 
 
 @pytest.mark.anyio
@@ -252,6 +261,42 @@ async def test_four_images_with_alt_text(adapter: XAdapter, mock: respx.MockRout
     assert metadata.call_count == 4
     assert result.state == "published"
     assert result.platform_post_id == "900"
+
+
+@pytest.mark.anyio
+async def test_video_is_streamed_one_chunk_per_append_in_segment_order(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """INITIALIZE gives total_bytes from the stored size; each chunk is read from storage just
+    before its APPEND (multipart `media`, segment_index 0, 1, 2...), never the whole video.
+
+    https://docs.x.com/x-api/media/quickstart/media-upload-chunked,
+    https://docs.x.com/x-api/media/append-media-upload
+    """
+    video = os.urandom(2500)
+    log: list[str] = []
+
+    def appended(request: httpx.Request) -> httpx.Response:
+        parts = form_parts(request)
+        log.append(f"append {parts['segment_index'][0].decode()} {len(parts['media'][0])}")
+        return httpx.Response(200, json={"data": {}})
+
+    init = mock.post(f"{API}/2/media/upload/initialize").respond(200, json={"data": {"id": "9"}})
+    append = mock.post(f"{API}/2/media/upload/9/append").mock(side_effect=appended)
+    mock.post(f"{API}/2/media/upload/9/finalize").respond(200, json={"data": {"id": "9"}})
+    mock.post(f"{API}/2/tweets").respond(201, json={"data": {"id": "1", "text": "t"}})
+    streamed = logging_reads(media("video", video, "video/mp4"), log)
+    await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[streamed]))
+    assert body(init.calls.last.request)["total_bytes"] == 2500
+    assert log == [
+        "read 0-1000",
+        "append 0 1000",
+        "read 1000-2000",
+        "append 1 1000",
+        "read 2000-2500",
+        "append 2 500",
+    ]
+    assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == video
 
 
 @pytest.mark.anyio
@@ -372,9 +417,12 @@ async def test_video_processing_failure(adapter: XAdapter, mock: respx.MockRoute
 
 @pytest.mark.anyio
 async def test_gif_is_uploaded_as_tweet_gif(adapter: XAdapter, mock: respx.MockRouter) -> None:
-    """One animated GIF: media_category tweet_gif, synchronous finalize then the post.
+    """One animated GIF: media_category tweet_gif, synchronous finalize then the post, whose
+    `text` is sent empty: X's OpenAPI document gives the create-post body's `text` the default "".
 
-    https://docs.x.com/x-api/media/initialize-media-upload
+    https://docs.x.com/x-api/media/initialize-media-upload,
+    https://api.x.com/2/openapi.json (the create-post request's `text` property),
+    https://docs.x.com/x-api/posts/create-or-edit-post
     """
     frames = [Image.new("RGB", (20, 20), color) for color in ("red", "blue")]
     buffer = io.BytesIO()
@@ -395,7 +443,7 @@ async def test_gif_is_uploaded_as_tweet_gif(adapter: XAdapter, mock: respx.MockR
         "media_category": "tweet_gif",
     }
     assert b"".join(form_parts(call.request)["media"][0] for call in append.calls) == gif
-    assert body(tweet.calls.last.request) == {"media": {"media_ids": ["55"]}}
+    assert body(tweet.calls.last.request) == {"text": "", "media": {"media_ids": ["55"]}}
     assert result.state == "published"
 
 
@@ -438,6 +486,7 @@ async def test_oversized_image_is_permanent(adapter: XAdapter, mock: respx.MockR
         size=6 * 1024 * 1024,
         url="https://media.example/big",
         read=lambda: pytest.fail("must not be read"),
+        read_range=lambda start, end: pytest.fail("must not be read"),
     )
     with pytest.raises(Permanent, match="at most"):
         await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[big]))
@@ -930,15 +979,73 @@ async def test_recent_posts_read_the_users_timeline_from_since(
 
 
 @pytest.mark.anyio
+async def test_a_long_post_reads_back_as_written_and_matches_heralds_text(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """A long post (over 280 characters) comes back with a cut `text` and its whole text in
+    `note_tweet.text`; X writes `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;` and links as t.co
+    links. Read back, the post is Herald's text again, so reconciliation's comparison finds it.
+
+    https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id,
+    https://docs.x.com/x-api/fundamentals/data-dictionary/reference (note_tweet),
+    https://twittercommunity.com/t/ampersands-are-translated-to-amp-when-received-by-the-account-activity-api/107607
+    """
+    written = (
+        "Q&A tonight: <b> is bold, a > b, and everything else you asked about the launch. "
+        + "More notes follow, one sentence at a time, until this post is well past the old "
+        + "limit of 280 characters that X still applies to the text field of every long post. "
+        + "Details at https://herald.example/launch?utm=x&ref=long and in the replies."
+    )
+    assert len(written) > 280
+    escaped = (
+        "Q&amp;A tonight: &lt;b&gt; is bold, a &gt; b, and everything else you asked about the "
+        + "launch. More notes follow, one sentence at a time, until this post is well past the old "
+        + "limit of 280 characters that X still applies to the text field of every long post. "
+        + "Details at https://t.co/Lw3xYz0AbC and in the replies."
+    )
+    mock.get(f"{API}/2/users/2244994945/tweets").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "1930000000000000004",
+                    "text": escaped[:270] + "\u2026 https://t.co/56a0vZUx7i",
+                    "note_tweet": {"text": escaped},
+                    "created_at": "2025-06-01T11:00:05.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000004"],
+                },
+                {
+                    "id": "1930000000000000005",
+                    "text": "Fish &amp; chips &lt;3",
+                    "created_at": "2025-06-01T11:00:04.000Z",
+                    "edit_history_tweet_ids": ["1930000000000000005"],
+                },
+            ],
+            "meta": {"result_count": 2},
+        },
+    )
+    since = datetime(2025, 6, 1, 11, 0, tzinfo=UTC)
+    posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+
+    assert [post.text for post in posts] == [
+        escaped.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"),
+        "Fish & chips <3",
+    ]
+    assert matching_post(posts, written, since) == posts[0]
+    assert matching_post(posts, "Fish & chips <3", since) == posts[1]
+
+
+@pytest.mark.anyio
 async def test_recent_posts_count_a_post_from_the_same_second_as_since(
     adapter: XAdapter, mock: respx.MockRouter
 ) -> None:
     """created_at is given to the second (.000Z): a post made 300 ms after `since`, in the same
-    second, reads as earlier than `since` and must still be listed.
+    second, reads as earlier than `since` and must still be listed. The start_time sent is that
+    second too (YYYY-MM-DDTHH:mm:ssZ, inclusive), so X itself lists the post.
 
     https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
     """
-    mock.get(f"{API}/2/users/2244994945/tweets").respond(
+    route = mock.get(f"{API}/2/users/2244994945/tweets").respond(
         200,
         json={
             "data": [
@@ -954,6 +1061,8 @@ async def test_recent_posts_count_a_post_from_the_same_second_as_since(
     )
     since = datetime(2025, 6, 1, 11, 0, 0, 700_000, tzinfo=UTC)
     posts = await adapter.recent_posts(TOKENS, ACCOUNT, since)
+    sent = parse_qs(urlsplit(str(route.calls.last.request.url)).query)
+    assert sent["start_time"] == ["2025-06-01T11:00:00Z"]
     assert [post.platform_post_id for post in posts] == ["1930000000000000003"]
 
 

@@ -25,6 +25,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.youtube import YouTubeAdapter
+from tests.platforms.media_bytes import in_memory, logging_reads
 
 API = "https://www.googleapis.com/youtube/v3"
 UPLOAD = "https://www.googleapis.com/upload/youtube/v3"
@@ -63,12 +64,7 @@ def make_adapter(http: httpx.AsyncClient, chunk_size: int = 64 * KIB256) -> YouT
 
 
 def media(kind: Any, content_type: str, data: bytes) -> MediaFile:
-    async def read() -> bytes:
-        return data
-
-    return MediaFile(
-        kind=kind, content_type=content_type, size=len(data), url="https://m/x", read=read
-    )
+    return in_memory(kind, content_type, data, "https://m/x")
 
 
 def png() -> bytes:
@@ -202,6 +198,93 @@ def test_chunk_size_must_be_a_multiple_of_256_kib() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    "interruption",
+    [httpx.ReadTimeout("timed out"), httpx.Response(503, text="Service Unavailable")],
+    ids=["timeout", "503"],
+)
+async def test_interrupted_chunk_resumes_where_the_session_says(
+    mock: respx.MockRouter, interruption: httpx.Response | Exception
+) -> None:
+    """ "Resume an interrupted upload": after a chunk fails (no answer, or a 5xx), an empty PUT
+    with `Content-Range: bytes */size` asks the session what it holds; its 308 Range says where
+    the upload goes on (here part of the failed chunk had arrived). Each chunk is read from
+    storage just before it is sent, and only from the reported offset on.
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+    """
+    video = os.urandom(3 * KIB256)
+    size = len(video)
+    arrived = KIB256 + 1000  # the server kept 1000 bytes of the interrupted second chunk
+    log: list[str] = []
+
+    def put(request: httpx.Request) -> httpx.Response:
+        log.append(f"put {request.headers['Content-Range']}")
+        step = len([entry for entry in log if entry.startswith("put")])
+        if step == 1:
+            return httpx.Response(308, headers={"Range": f"bytes=0-{KIB256 - 1}"})
+        if step == 2:
+            if isinstance(interruption, Exception):
+                raise interruption
+            return interruption
+        if step == 3:
+            return httpx.Response(308, headers={"Range": f"bytes=0-{arrived - 1}"})
+        if step == 4:
+            return httpx.Response(308, headers={"Range": f"bytes=0-{arrived + KIB256 - 1}"})
+        return httpx.Response(200, json={"id": "resumed1"})
+
+    mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(side_effect=put)
+    streamed = logging_reads(media("video", "video/mp4", video), log)
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http, chunk_size=KIB256)
+        result = await adapter.publish(TOKENS, ACCOUNT, PublishRequest(text="t", media=[streamed]))
+
+    assert result.platform_post_id == "resumed1"
+    second_end = arrived + KIB256
+    assert log == [
+        f"read 0-{KIB256}",
+        f"put bytes 0-{KIB256 - 1}/{size}",
+        f"read {KIB256}-{2 * KIB256}",
+        f"put bytes {KIB256}-{2 * KIB256 - 1}/{size}",
+        f"put bytes */{size}",
+        f"read {arrived}-{second_end}",
+        f"put bytes {arrived}-{second_end - 1}/{size}",
+        f"read {second_end}-{size}",
+        f"put bytes {second_end}-{size - 1}/{size}",
+    ]
+    query = upload.calls[2].request
+    assert query.content == b""
+    assert query.headers["Content-Length"] == "0"
+    assert_bearer(query)
+    assert upload.calls[3].request.content == video[arrived:second_end]
+    assert upload.calls[4].request.content == video[second_end:]
+
+
+@pytest.mark.anyio
+async def test_interrupted_chunk_whose_status_query_fails_is_retryable(
+    mock: respx.MockRouter,
+) -> None:
+    """When the status query after an interruption fails too, the interruption is raised as
+    retryable (the publish is tried again later).
+
+    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+    """
+    mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(
+        side_effect=[httpx.ReadTimeout("timed out"), httpx.ConnectError("refused")]
+    )
+    request = PublishRequest(text="t", media=[media("video", "video/mp4", os.urandom(100))])
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Retryable, match="did not answer in time"):
+            await make_adapter(http).publish(TOKENS, ACCOUNT, request)
+    assert [c.request.headers["Content-Range"] for c in upload.calls] == [
+        "bytes 0-99/100",
+        "bytes */100",
+    ]
+
+
+@pytest.mark.anyio
 async def test_upload_that_does_not_progress_is_retryable(mock: respx.MockRouter) -> None:
     """A 308 without a Range header means nothing was received; an upload that never moves
     stops as retryable instead of looping.
@@ -220,8 +303,10 @@ async def test_upload_that_does_not_progress_is_retryable(mock: respx.MockRouter
 @pytest.mark.anyio
 async def test_thumbnail_is_set_after_the_upload(mock: respx.MockRouter) -> None:
     """thumbnails.set: POST the image bytes to /upload/youtube/v3/thumbnails/set?videoId=...
+    as a simple media upload, uploadType=media, the way Google's own clients call it.
 
-    https://developers.google.com/youtube/v3/docs/thumbnails/set
+    https://developers.google.com/youtube/v3/docs/thumbnails/set,
+    https://www.googleapis.com/discovery/v1/apis/youtube/v3/rest (thumbnails.set mediaUpload)
     """
     image = png()
     mock_session(mock)
@@ -237,7 +322,7 @@ async def test_thumbnail_is_set_after_the_upload(mock: respx.MockRouter) -> None
         result = await make_adapter(http).publish(TOKENS, ACCOUNT, request)
     sent = thumb.calls[0].request
     assert sent.method == "POST"
-    assert dict(sent.url.params) == {"videoId": "v1"}
+    assert dict(sent.url.params) == {"videoId": "v1", "uploadType": "media"}
     assert_bearer(sent)
     assert sent.headers["Content-Type"] == "image/png"
     assert sent.content == image

@@ -164,6 +164,26 @@ def test_a_temporary_platform_failure_never_marks_an_account_dead(
     assert checked["detail"].startswith("The platform could not be asked right now:")
 
 
+def test_a_permanent_platform_refusal_is_an_unhealthy_check_not_a_server_error(
+    herald: Herald, publish: TestClient
+) -> None:
+    owner = herald.sign_up("owner")
+    workspace = herald.create_workspace(owner)
+    headers = in_workspace(owner, workspace["id"])
+    refusing = add_sandbox(publish, headers, fail_with="permanent")
+
+    checked = publish.post(f"/v1/accounts/{refusing['id']}/check", headers=headers)
+
+    assert checked.status_code == 200, checked.text
+    body = checked.json()
+    assert body["healthy"] is False
+    assert body["detail"] == (
+        "The platform refused the check: The sandbox refused this content, as asked."
+    )
+    assert body["account"]["status"] == "active"
+    assert body["account"]["last_error"] == "The sandbox refused this content, as asked."
+
+
 def test_the_platform_catalogue_lists_every_platform_with_limits(
     herald: Herald, publish: TestClient
 ) -> None:

@@ -49,7 +49,17 @@ CASES: dict[tuple[str, str], list[Bad]] = {
             None,
             ("/query/account_id", "string_pattern_mismatch"),
         ),
-        bad("GET", "/v1/posts?from=yesterday", None, ("/query/from", "datetime_from_date_parsing")),
+        bad("GET", "/v1/posts?from=yesterday", None, ("/query/from", "rfc3339_date_time")),
+        # Pydantic alone reads a number as a Unix time and a bare date as midnight.
+        bad("GET", "/v1/posts?from=1900000000", None, ("/query/from", "rfc3339_date_time")),
+        bad("GET", "/v1/posts?to=2030-01-01", None, ("/query/to", "rfc3339_date_time")),
+        bad(
+            "GET",
+            "/v1/posts?from=0001-01-01T00:00:00%2B01:00",
+            None,
+            ("/query/from", "date_time_out_of_range"),
+        ),
+        bad("GET", "/v1/posts?label=a%0D%0Ab", None, ("/query/label", "control_character")),
         bad("GET", "/v1/posts?label=", None, ("/query/label", "string_too_short")),
         bad("GET", "/v1/posts?limit=0", None, ("/query/limit", "greater_than_equal")),
         bad("GET", "/v1/posts?limit=101", None, ("/query/limit", "less_than_equal")),
@@ -103,6 +113,12 @@ CASES: dict[tuple[str, str], list[Bad]] = {
             ("/body/targets/0/thread", "too_long"),
         ),
         bad("POST", "/v1/posts", {"labels": ["   "]}, ("/body/labels/0", "string_too_short")),
+        bad(
+            "POST",
+            "/v1/posts",
+            {"labels": ["launch\u2028day"]},
+            ("/body/labels/0", "control_character"),
+        ),
         bad("POST", "/v1/posts", {"text": "a" * 63207}, ("/body/text", "string_too_long")),
         bad("POST", "/v1/posts", None, ("/body/9", "json_invalid"), raw=b'{"text": '),
         bad("POST", "/v1/posts", ["not", "an", "object"], ("/body", "model_attributes_type")),
@@ -119,7 +135,7 @@ CASES: dict[tuple[str, str], list[Bad]] = {
             "GET",
             "/v1/posts/calendar?from=soon&to=2027-01-01T00:00:00Z",
             None,
-            ("/query/from", "datetime_from_date_parsing"),
+            ("/query/from", "rfc3339_date_time"),
         ),
     ],
     ("GET", "/v1/posts/settings"): [
@@ -251,7 +267,29 @@ CASES: dict[tuple[str, str], list[Bad]] = {
             "POST",
             "/v1/posts/{post}/schedule",
             {"at": "tomorrow morning"},
-            ("/body/at", "datetime_from_date_parsing"),
+            ("/body/at", "rfc3339_date_time"),
+        ),
+        bad(
+            "POST",
+            "/v1/posts/{post}/schedule",
+            {"at": 1900000000},
+            ("/body/at", "rfc3339_date_time"),
+            detail="1 field is invalid.",
+        ),
+        bad(
+            "POST",
+            "/v1/posts/{post}/schedule",
+            {"at": "2030-01-01T09:00"},
+            ("/body/at", "rfc3339_date_time"),
+        ),
+        bad(
+            "POST",
+            "/v1/posts/{post}/schedule",
+            {
+                "at": "2030-01-01T09:00:00Z",
+                "recurrence": {"every": 1, "unit": "days", "until": "2030-02-01T00:00:00"},
+            },
+            ("/body/recurrence/until", "rfc3339_date"),
         ),
         bad(
             "POST",
@@ -369,6 +407,13 @@ CASES: dict[tuple[str, str], list[Bad]] = {
         bad(
             "POST",
             "/v1/templates",
+            {"name": "Weekly\r\nBcc: victim@example.com", "content": {}, "labels": ["a\tb"]},
+            ("/body/name", "control_character"),
+            ("/body/labels/0", "control_character"),
+        ),
+        bad(
+            "POST",
+            "/v1/templates",
             {"name": "T", "content": {"text": 1}},
             ("/body/content/text", "string_type"),
         ),
@@ -467,3 +512,25 @@ def test_every_route_refuses_malformed_input_precisely_and_writes_nothing(studio
         1,
         "Untouched",
     )
+
+
+def test_time_filters_reaching_before_1970_read_as_unbounded(studio: Studio) -> None:
+    """Post ids are ULIDs, which name no time before 1970: such a `from` starts there and such a
+    `to` finds nothing, as for any range no post falls in (they answered 500)."""
+    post = studio.create(text="Kept")
+
+    def listed(query: str) -> list[str]:
+        response = studio.client.get(f"/v1/posts?{query}", headers=studio.headers)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    def scheduled(query: str) -> int:
+        response = studio.client.get(f"/v1/posts/calendar?{query}", headers=studio.headers)
+        return response.status_code
+
+    assert listed("from=0778-04-19T06:14:59Z") == [post["id"]]
+    assert listed("to=0001-01-01T00:00:00Z") == []
+    assert listed("from=1969-12-31T23:59:59Z&to=9999-12-31T23:59:59Z") == [post["id"]]
+    # Without an offset, in the workspace's time zone: still representable in UTC or refused.
+    assert listed("from=0001-01-02T00:00:00") == [post["id"]]
+    assert scheduled("from=0778-04-19T06:14:59Z&to=2030-01-01T00:00:00Z") == 200

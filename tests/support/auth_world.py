@@ -122,6 +122,17 @@ class Herald:
         body: dict[str, Any] = response.json()
         return body
 
+    def create_api_key(self, owner: Account, workspace_id: str, scopes: list[str]) -> str:
+        """A new API key of the workspace with `scopes`: its secret."""
+        response = self.client.post(
+            f"/v1/workspaces/{workspace_id}/api-keys",
+            json={"name": "Zapier", "scopes": scopes},
+            headers=owner.headers,
+        )
+        assert response.status_code == 201, response.text
+        secret: str = response.json()["key"]
+        return secret
+
     def add_member(self, owner: Account, workspace_id: str, member: Account, role: str) -> None:
         response = self.client.post(
             f"/v1/workspaces/{workspace_id}/invites",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from functions.auth.adapters import mailer
-from functions.auth.domain.emails import Email, verification_email
+from functions.auth.domain.emails import Email, invitation_email, verification_email
 from functions.shared import aws
 from functions.shared.settings import get_settings
 
@@ -79,3 +79,35 @@ def test_without_an_outbox_the_email_goes_through_ses_and_no_file_is_written(
         }
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stored_name_with_line_breaks_cannot_add_a_header(outbox: Path) -> None:
+    """Names are refused with control characters at the edge (SingleLine); this one bypassed
+    that (stored before the check), and it still stays inside its own header."""
+    mailer.send(
+        invitation_email(
+            "bob@example.com",
+            "Ada\u2028Lovelace",
+            "Acme\r\nBcc: victim@example.com",
+            "editor",
+            TOKEN,
+            7,
+        )
+    )
+
+    (eml,) = outbox.glob("*-invite.eml")
+    parsed = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"] == "Ada Lovelace invited you to Acme Bcc: victim@example.com on Herald"
+    assert sorted(parsed.keys()) == sorted(
+        [
+            "From",
+            "To",
+            "Subject",
+            "X-Herald-Purpose",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "MIME-Version",
+        ]
+    )
+    assert "\nBcc:" not in eml.with_suffix(".txt").read_text().split("\n\n")[0]

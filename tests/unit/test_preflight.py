@@ -308,7 +308,7 @@ def test_every_fix_names_a_preset_the_media_studio_has() -> None:
 def test_tiktok_needs_the_creator_s_privacy_level() -> None:
     problem = only(check("tiktok", "Clip", [mp4()]))
     assert (problem.code, problem.field) == ("invalid_option", "options/privacy_level")
-    assert problem.message == "privacy_level: Field required"
+    assert problem.message == "privacy_level: TikTok needs it to publish"
     wrong = only(check("tiktok", "Clip", [mp4()], options={"privacy_level": "EVERYONE"}))
     assert (wrong.code, wrong.field) == ("invalid_option", "options/privacy_level")
     assert check("tiktok", "Clip", [mp4()], options={"privacy_level": "SELF_ONLY"}).problems == []

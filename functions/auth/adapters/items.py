@@ -18,16 +18,13 @@ from typing import Self
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
-    NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.models import Model
 
 from functions.shared.identity_items import FindableItem
-from functions.shared.tables import AppItem, key
+from functions.shared.tables import key
 
 
 class UserItem(FindableItem):
@@ -136,15 +133,3 @@ class ApiKeyItem(FindableItem):
     @staticmethod
     def keys(workspace_id: str, key_id: str) -> tuple[str, str]:
         return key("WS", workspace_id), key("APIKEY", key_id)
-
-
-class CounterItem(Model):
-    """A counter bumped atomically; unversioned, since concurrent increments must all land."""
-
-    class Meta(AppItem.Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
-    sk = UnicodeAttribute(range_key=True, attr_name="SK")
-    hits = NumberAttribute(default=0)
-    expires_at = TTLAttribute(null=True)

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import UTCDateTimeAttribute
 
-from functions.auth.adapters.items import CounterItem
 from functions.shared.auth import digest
-from functions.shared.tables import key, utc_now
+from functions.shared.rate_limits import count_in_window
+from functions.shared.tables import CounterItem, key, utc_now
 
 
 class LockoutItem(CounterItem):
@@ -20,15 +20,7 @@ class LockoutItem(CounterItem):
 
 def bump_window(action: str, subject: str, window: timedelta) -> tuple[int, datetime]:
     """Count one more `action` by `subject` in the current fixed window: (count, window end)."""
-    now = utc_now()
-    seconds = int(window.total_seconds())
-    start = int(now.timestamp()) // seconds * seconds
-    window_end = datetime.fromtimestamp(start + seconds, tz=now.tzinfo)
-    counter = CounterItem(key("LIMIT", action, digest(subject)), str(start))
-    counter.update(
-        actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(window_end + window)]
-    )
-    return int(counter.hits), window_end
+    return count_in_window(key("LIMIT", action, digest(subject)), (), window)
 
 
 def _lockout_keys(email: str) -> tuple[str, str]:

@@ -40,6 +40,7 @@ from functions.shared.problems import (
     BadRequest,
     Forbidden,
     Gone,
+    InvalidToken,
     NotFound,
     TooManyRequests,
     Unauthorized,
@@ -457,5 +458,5 @@ def _set_password(user: UserItem, password: str, *, verified: bool = False) -> N
 def _signed_in_user(principal: UserPrincipal) -> UserItem:
     user = UserItem.find(principal.user_id)
     if user is None:
-        raise Unauthorized("This account no longer exists.")
+        raise InvalidToken("This account no longer exists.")
     return user

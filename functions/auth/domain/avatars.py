@@ -21,7 +21,7 @@ from functions.auth.domain.profiles import current_user, user_view
 from functions.shared import images
 from functions.shared.auth import UserPrincipal
 from functions.shared.images import ImagePolicy, ImageRejected
-from functions.shared.problems import Conflict, NotFound, Unauthorized, ValidationFailed
+from functions.shared.problems import Conflict, InvalidToken, NotFound, ValidationFailed
 from functions.shared.tables import utc_now
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -119,7 +119,7 @@ def _point_avatar_at(user: UserItem, key: str | None) -> tuple[UserItem, str | N
                 raise
             fresh = UserItem.find(user.user_id)
             if fresh is None:
-                raise Unauthorized("This account no longer exists.") from None
+                raise InvalidToken("This account no longer exists.") from None
             user = fresh
             continue
         return user, previous

@@ -5,7 +5,7 @@ from pynamodb.expressions.update import Action
 from functions.auth.adapters.items import UserItem
 from functions.auth.domain.models import NotificationPreferences, ProfileUpdate, User
 from functions.shared.auth import UserPrincipal
-from functions.shared.problems import Unauthorized
+from functions.shared.problems import InvalidToken
 from functions.shared.storage import presign_download
 from functions.shared.tables import conflict_on_condition_failure, utc_now
 
@@ -29,7 +29,7 @@ def user_view(user: UserItem) -> User:
 def current_user(principal: UserPrincipal) -> UserItem:
     user = UserItem.find(principal.user_id)
     if user is None:
-        raise Unauthorized("This account no longer exists.")
+        raise InvalidToken("This account no longer exists.")
     return user
 
 

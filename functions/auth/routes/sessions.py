@@ -49,7 +49,9 @@ async def verify_email(body: TokenRequest) -> None:
     await run_in_threadpool(accounts.verify_email, body.token)
 
 
-@router.post("/email/verify/resend", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/email/verify/resend", status_code=status.HTTP_202_ACCEPTED, name="resend_verification_email"
+)
 async def resend_verification(body: EmailRequest, request: Request) -> Accepted:
     from functions.auth.domain import accounts
 
@@ -67,7 +69,7 @@ async def login(body: LoginRequest, request: Request) -> Tokens:
     return await run_in_threadpool(accounts.login, body, client_ip(request), user_agent(request))
 
 
-@router.post("/refresh")
+@router.post("/refresh", name="refresh_tokens")
 async def refresh(body: RefreshRequest) -> Tokens:
     """Swap a refresh token for new tokens. Reusing a spent refresh token ends its session."""
     from functions.auth.domain import accounts
@@ -135,7 +137,7 @@ async def confirm_password_reset(body: PasswordResetConfirm) -> None:
     await run_in_threadpool(accounts.confirm_password_reset, body)
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", name="get_jwks")
 async def jwks(response: Response) -> Jwks:
     """Public keys that verify Herald's access tokens (RFC 7517)."""
     response.headers["Cache-Control"] = "public, max-age=300"

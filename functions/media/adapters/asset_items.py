@@ -105,7 +105,8 @@ def asset_sort_key_bound(moment: datetime, *, upper: bool) -> str:
 
     Asset ids are minted on whole milliseconds (assets.new_asset_id), so the bound is exact.
     """
-    microseconds = (moment - _EPOCH) // timedelta(microseconds=1)
+    # Clamped at 1970, where ULID time starts: no asset is older, so the answer is the same.
+    microseconds = max(0, (moment - _EPOCH) // timedelta(microseconds=1))
     milliseconds = microseconds // 1000 if upper else -(-microseconds // 1000)
     randomness = b"\xff" * 10 if upper else bytes(10)
     return key("ASSET", str(ULID.from_bytes(milliseconds.to_bytes(6, "big") + randomness)))

@@ -47,9 +47,22 @@ class _Operation(BaseModel):
 class ReframeOperation(_Operation):
     """Resize a video to a preset's frame: fit inside with bars, over a blurred copy, or crop."""
 
-    type: Literal["reframe"]
-    asset_id: str = Field(min_length=1, max_length=64)
-    preset: VideoPreset
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "reframe",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "preset": "story",
+                    "mode": "blur",
+                }
+            ]
+        }
+    )
+
+    type: Literal["reframe"] = Field(description="Reframe a video.")
+    asset_id: str = Field(min_length=1, max_length=64, description="The video to reframe.")
+    preset: VideoPreset = Field(description="The platform frame to produce: its size and shape.")
     mode: ReframeMode = Field(
         "fit_pad",
         description="fit_pad: whole picture with black bars; blur: whole picture over a "
@@ -63,9 +76,22 @@ class ReframeOperation(_Operation):
 class MergeOperation(_Operation):
     """Join videos end to end in the given order."""
 
-    type: Literal["merge"]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "merge",
+                    "asset_ids": ["01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "01JB8ZE6S8T0W2Y4A6C8E0G2J4"],
+                }
+            ]
+        }
+    )
+
+    type: Literal["merge"] = Field(description="Join videos.")
     asset_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=2, max_length=_MAX_MERGED_CLIPS
+        min_length=2,
+        max_length=_MAX_MERGED_CLIPS,
+        description="The videos, in the order they play.",
     )
 
     def input_asset_ids(self) -> list[str]:
@@ -75,10 +101,32 @@ class MergeOperation(_Operation):
 class TrimOperation(_Operation):
     """Keep the part of a video or audio file between two times."""
 
-    type: Literal["trim"]
-    asset_id: str = Field(min_length=1, max_length=64)
-    start_seconds: float = Field(0.0, ge=0, le=_MAX_SECONDS)
-    end_seconds: float = Field(gt=0, le=_MAX_SECONDS)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "trim",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "start_seconds": 2.5,
+                    "end_seconds": 17.0,
+                }
+            ]
+        }
+    )
+
+    type: Literal["trim"] = Field(description="Trim a video or audio file.")
+    asset_id: str = Field(min_length=1, max_length=64, description="The video or audio file.")
+    start_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=_MAX_SECONDS,
+        description="Where the kept part starts, in seconds from the beginning.",
+    )
+    end_seconds: float = Field(
+        gt=0,
+        le=_MAX_SECONDS,
+        description="Where the kept part ends, in seconds from the beginning.",
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -97,8 +145,16 @@ class AudioOperation(_Operation):
     becomes AAC; with one, the result is an audio file in that format.
     """
 
-    type: Literal["audio"]
-    asset_id: str = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "audio", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "loudness_lufs": -14}
+            ]
+        }
+    )
+
+    type: Literal["audio"] = Field(description="Change the audio.")
+    asset_id: str = Field(min_length=1, max_length=64, description="The video or audio file.")
     volume_db: float | None = Field(None, ge=-60, le=30, description="Gain in decibels.")
     loudness_lufs: float | None = Field(
         None,
@@ -106,7 +162,7 @@ class AudioOperation(_Operation):
         le=-5,
         description="Integrated loudness target (EBU R128); -14 suits most social platforms.",
     )
-    format: AudioFormat | None = None
+    format: AudioFormat | None = Field(None, description="Make an audio file in this format.")
 
     @model_validator(mode="after")
     def _one_change(self) -> Self:
@@ -123,10 +179,30 @@ class AudioOperation(_Operation):
 class MusicOperation(_Operation):
     """Put a music track under a video: replace its sound, or mix the music in below it."""
 
-    type: Literal["music"]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "music",
+                    "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2",
+                    "music_asset_id": "01JB8ZD5R7T9V1X3Z5B7D9F1H3",
+                    "mode": "mix",
+                    "music_volume_db": -12,
+                }
+            ]
+        }
+    )
+
+    type: Literal["music"] = Field(description="Add music under a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video.")
-    music_asset_id: str = Field(min_length=1, max_length=64)
-    mode: Literal["replace", "mix"] = "mix"
+    music_asset_id: str = Field(
+        min_length=1, max_length=64, description="The music (an audio asset)."
+    )
+    mode: Literal["replace", "mix"] = Field(
+        "mix",
+        description="replace: the music becomes the only sound; mix: the music plays under the "
+        "video's sound.",
+    )
     music_volume_db: float = Field(
         -12.0, ge=-60, le=12, description="Gain applied to the music before it is used."
     )
@@ -138,9 +214,17 @@ class MusicOperation(_Operation):
 class ExtractAudioOperation(_Operation):
     """The sound of a video as an audio file."""
 
-    type: Literal["extract_audio"]
-    asset_id: str = Field(min_length=1, max_length=64)
-    format: AudioFormat = "mp3"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "extract_audio", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "format": "mp3"}
+            ]
+        }
+    )
+
+    type: Literal["extract_audio"] = Field(description="Extract the audio of a video.")
+    asset_id: str = Field(min_length=1, max_length=64, description="The video.")
+    format: AudioFormat = Field("mp3", description="The audio file's format.")
 
     def input_asset_ids(self) -> list[str]:
         return [self.asset_id]
@@ -149,9 +233,19 @@ class ExtractAudioOperation(_Operation):
 class ThumbnailOperation(_Operation):
     """A JPEG of one frame of a video."""
 
-    type: Literal["thumbnail"]
-    asset_id: str = Field(min_length=1, max_length=64)
-    at_seconds: float = Field(0.0, ge=0, le=_MAX_SECONDS)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "thumbnail", "asset_id": "01JB8ZC4Q6S8V0W2Y4A6C8E0G2", "at_seconds": 4.2}
+            ]
+        }
+    )
+
+    type: Literal["thumbnail"] = Field(description="Take one frame of a video.")
+    asset_id: str = Field(min_length=1, max_length=64, description="The video.")
+    at_seconds: float = Field(
+        0.0, ge=0, le=_MAX_SECONDS, description="The frame's time, in seconds from the beginning."
+    )
 
     def input_asset_ids(self) -> list[str]:
         return [self.asset_id]

@@ -1,6 +1,5 @@
 """The media library: uploads, imports, listing, reading, editing, deleting, downloading."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -22,6 +21,7 @@ from functions.shared.http.dependencies import (
     MediaWriter,
     Paging,
 )
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
@@ -33,7 +33,10 @@ UploadId = Annotated[
 
 
 @router.post(
-    "/uploads", status_code=status.HTTP_201_CREATED, description=Permissions.MEDIA_WRITE.description
+    "/uploads",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.MEDIA_WRITE.description,
+    name="start_media_upload",
 )
 async def start_upload(access: MediaWriter, body: UploadRequest) -> Upload:
     """Get a form to upload one file straight to storage (this type, at most `size_bytes`,
@@ -52,6 +55,7 @@ async def start_upload(access: MediaWriter, body: UploadRequest) -> Upload:
     "/uploads/{upload_id}/complete",
     status_code=status.HTTP_201_CREATED,
     description=Permissions.MEDIA_WRITE.description,
+    name="complete_media_upload",
 )
 async def complete_upload(access: MediaWriter, upload_id: UploadId) -> Asset:
     """Check the uploaded file and add it to the library.
@@ -79,7 +83,7 @@ async def import_media(access: MediaWriter, body: ImportRequest) -> Asset:
     return await run_in_threadpool(importing.import_from_url, access, body)
 
 
-@router.get("/usage", description=Permissions.MEDIA_READ.description)
+@router.get("/usage", description=Permissions.MEDIA_READ.description, name="get_media_usage")
 async def get_usage(access: MediaReader) -> Usage:
     """How much of its storage quota the workspace's library uses."""
     from functions.media.domain import library
@@ -93,12 +97,16 @@ async def list_assets(
     page: Paging,
     kind: Annotated[Kind | None, Query(description="Only assets of this kind.")] = None,
     label: Annotated[
-        str | None, Query(min_length=1, max_length=50, description="Only assets with it.")
+        SingleLine | None, Query(min_length=1, max_length=50, description="Only assets with it.")
     ] = None,
     created_from: Annotated[
-        datetime | None, Query(description="Created at or after (RFC 3339; UTC if no zone).")
+        Rfc3339DateTime | None,
+        Query(description="Created at or after (RFC 3339; UTC if no offset)."),
     ] = None,
-    created_to: Annotated[datetime | None, Query(description="Created at or before.")] = None,
+    created_to: Annotated[
+        Rfc3339DateTime | None,
+        Query(description="Created at or before (RFC 3339; UTC if no offset)."),
+    ] = None,
 ) -> Page[Asset]:
     """The library, newest first. With filters a page may hold fewer than `limit` assets;
     follow `next_cursor` until it is null."""

@@ -154,7 +154,8 @@ class CalendarItem(FindableItem):
 
 def calendar_sort_key(moment: datetime, post_id: str = "") -> str:
     # ':' is fine inside a key part; only '#' separates parts.
-    stamp = moment.strftime(TIME_FORMAT)
+    # strftime writes year 778 as `778`, which would sort after 2030; the year is padded here.
+    stamp = f"{moment.year:04d}{moment.strftime(TIME_FORMAT.removeprefix('%Y'))}"
     return f"CAL#{stamp}#{post_id}" if post_id else f"CAL#{stamp}"
 
 

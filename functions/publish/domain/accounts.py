@@ -122,6 +122,14 @@ def check_account(access: WorkspaceAccess, account_id: str) -> CheckResult:
             healthy=False,
             detail=f"The platform could not be asked right now: {error.message}",
         )
+    except PlatformError as refused:
+        # Permanent, or any other refusal: the check did its job, and its answer is "not healthy".
+        _checked(item, error=refused.message)
+        return CheckResult(
+            account=_reloaded(item),
+            healthy=False,
+            detail=f"The platform refused the check: {refused.message}",
+        )
     _checked(item, error=None)
     return CheckResult(account=_reloaded(item), healthy=True, detail="The connection works.")
 

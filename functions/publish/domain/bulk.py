@@ -9,7 +9,6 @@ why and leaves nothing behind, even when it fails at the last step.
 
 import csv
 import io
-from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -26,6 +25,7 @@ from functions.publish.domain.post_models import (
 )
 from functions.publish.domain.wall_time import resolve_time
 from functions.shared.access import WorkspaceAccess
+from functions.shared.inputs import parse_date_time
 from functions.shared.problems import FieldError, ValidationFailed
 from functions.shared.problems import Problem as ProblemError
 from functions.shared.tables import utc_now
@@ -112,11 +112,12 @@ def _import_row(access: WorkspaceAccess, line: int, row: dict[str, str], timezon
             ],
         )
     try:
-        at = resolve_time(datetime.fromisoformat(row["at"].strip()), timezone)
+        at = resolve_time(parse_date_time(row["at"].strip()), timezone)
     except ValueError:
         return _invalid(line, "at", "time", f"`{row['at']}` is not an RFC 3339 time.")
     except ValidationFailed as problem:
-        return _invalid(line, "at", "nonexistent_time", problem.detail)
+        code = problem.errors[0].code if problem.errors else "time"
+        return _invalid(line, "at", code, problem.detail)
     if at < utc_now() - scheduling.PAST_TOLERANCE:
         return _invalid(line, "at", "past", "The time is in the past.")
     if not body.targets:

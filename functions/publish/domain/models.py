@@ -4,38 +4,60 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.inputs import SingleLine
+
 FailureClass = Literal["retryable", "reauth", "permanent"]
 
 
 class SandboxAccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"platform": "sandbox", "name": "Sandbox (failing)", "fail_with": "retryable"}
+            ]
+        },
+    )
 
     platform: Literal["sandbox"]
-    name: str = Field("Sandbox", min_length=1, max_length=100)
+    name: SingleLine = Field("Sandbox", min_length=1, max_length=100)
     fail_with: FailureClass | None = Field(
         None, description="Make every call fail in this class, to try error paths."
     )
 
 
 class Account(BaseModel):
-    id: str
-    platform: str
-    platform_account_id: str
-    name: str
-    handle: str | None
-    avatar_url: str | None
-    kind: str
-    status: Literal["active", "needs_reconnect"]
-    token_expires_at: str | None
-    last_checked_at: str | None
-    last_error: str | None
-    connected_at: str
+    id: str = Field(description="The account's id in Herald (a ULID); posts target it by this id.")
+    platform: str = Field(description="The platform, e.g. `x`, `linkedin` or `sandbox`.")
+    platform_account_id: str = Field(description="The account's id on the platform.")
+    name: str = Field(description="Display name on the platform.")
+    handle: str | None = Field(
+        description="Username on the platform (without `@`), where it has one."
+    )
+    avatar_url: str | None = Field(description="Profile picture URL on the platform, if known.")
+    kind: str = Field(
+        description="What the account is on its platform, e.g. `person`, `organization`, `page` "
+        "or `channel`."
+    )
+    status: Literal["active", "needs_reconnect"] = Field(
+        description="`needs_reconnect` when the platform refused its tokens: connect it again to "
+        "publish."
+    )
+    token_expires_at: str | None = Field(
+        description="When the platform's access token expires (RFC 3339); Herald refreshes it "
+        "before then where the platform allows."
+    )
+    last_checked_at: str | None = Field(
+        description="When the account was last checked against the platform (RFC 3339)."
+    )
+    last_error: str | None = Field(description="Why the last check or refresh failed, if it did.")
+    connected_at: str = Field(description="When the account was connected (RFC 3339).")
 
 
 class CheckResult(BaseModel):
-    account: Account
-    healthy: bool
-    detail: str
+    account: Account = Field(description="The account, with its status after the check.")
+    healthy: bool = Field(description="Whether the platform accepted the account's tokens.")
+    detail: str = Field(description="What the check found, in words.")
 
 
 class ConnectStart(BaseModel):
@@ -44,21 +66,36 @@ class ConnectStart(BaseModel):
 
 
 class Candidate(BaseModel):
-    platform_account_id: str
-    name: str
-    handle: str | None
-    avatar_url: str | None
-    kind: str
+    platform_account_id: str = Field(
+        description="The identity's id on the platform; choose it by this id."
+    )
+    name: str = Field(description="Display name on the platform.")
+    handle: str | None = Field(description="Username on the platform, where it has one.")
+    avatar_url: str | None = Field(description="Profile picture URL on the platform, if known.")
+    kind: str = Field(description="What the identity is, e.g. `person`, `organization` or `page`.")
 
 
 class Selection(BaseModel):
-    id: str
-    platform: str
-    candidates: list[Candidate]
-    expires_at: str
+    id: str = Field(
+        description="The selection's id (a ULID); choose with POST "
+        "/v1/accounts/selections/{selection_id}."
+    )
+    platform: str = Field(description="The platform the login was on.")
+    candidates: list[Candidate] = Field(
+        description="The identities the login may publish as (the member, the pages or "
+        "organizations it manages)."
+    )
+    expires_at: str = Field(
+        description="When the selection expires and the login must restart (RFC 3339)."
+    )
 
 
 class SelectionChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"platform_account_ids": ["104857362910485", "183920475610293"]}]
+        },
+    )
 
     platform_account_ids: list[str] = Field(min_length=1, max_length=50)

@@ -16,39 +16,51 @@ MediaType = Literal["image", "gif", "video", "document"]
 
 
 class MediaLimits(BaseModel):
-    types: list[MediaType]
+    types: list[MediaType] = Field(
+        description="The kinds of media this mix holds (image, video, gif)."
+    )
     formats: list[str] = Field(description="Accepted MIME types.")
-    max_bytes: int
-    min_count: int = 0
-    max_count: int
-    max_duration_seconds: float | None = None
-    min_duration_seconds: float | None = None
+    max_bytes: int = Field(description="Largest file accepted, in bytes.")
+    min_count: int = Field(0, description="Fewest files in the mix.")
+    max_count: int = Field(description="Most files in the mix.")
+    max_duration_seconds: float | None = Field(
+        None, description="Longest video accepted, in seconds."
+    )
+    min_duration_seconds: float | None = Field(
+        None, description="Shortest video accepted, in seconds."
+    )
     min_aspect_ratio: float | None = Field(None, description="Width / height, at least.")
     max_aspect_ratio: float | None = Field(None, description="Width / height, at most.")
-    max_width: int | None = None
-    max_height: int | None = None
+    max_width: int | None = Field(None, description="Widest image or video, in pixels.")
+    max_height: int | None = Field(None, description="Tallest image or video, in pixels.")
     video_codecs: list[str] | None = Field(
         None, description="Accepted video codecs (FFmpeg names), when the platform says."
     )
     audio_codecs: list[str] | None = Field(None, description="Accepted audio codecs.")
-    min_frame_rate: float | None = None
-    max_frame_rate: float | None = None
+    min_frame_rate: float | None = Field(None, description="Lowest video frame rate, per second.")
+    max_frame_rate: float | None = Field(None, description="Highest video frame rate, per second.")
 
 
 class ContentType(BaseModel):
-    name: str
-    description: str
-    max_text_length: int | None
+    name: str = Field(
+        description="The content type's name, as given in a target's options (e.g. `reel`)."
+    )
+    description: str = Field(description="What this content type is.")
+    max_text_length: int | None = Field(
+        description="Most characters of text, counted the platform's way; null if it takes no text."
+    )
     media: list[MediaLimits] = Field(description="One entry per kind of media mix allowed.")
 
 
 class PlatformInfo(BaseModel):
-    platform: Platform
-    name: str
+    platform: Platform = Field(description="The platform's identifier in Herald.")
+    name: str = Field(description="The platform's name, for display.")
     oauth: bool = Field(description="Whether connecting goes through the platform's OAuth.")
-    pkce: bool
+    pkce: bool = Field(description="Whether its OAuth login uses PKCE (RFC 7636).")
     text_counting: str = Field(description="How text length is counted.")
-    content_types: list[ContentType]
+    content_types: list[ContentType] = Field(
+        description="What a post to this platform can be (feed post, reel, story, short, ...)."
+    )
     daily_post_limit: int | None = Field(
         None,
         description="Posts an account may publish through the API in any 24 hours; preflight "
@@ -56,7 +68,9 @@ class PlatformInfo(BaseModel):
     )
     first_comment: bool = Field(True, description="Whether a first comment can follow a post.")
     threads: bool = Field(False, description="Whether a post can be a thread of replies.")
-    documentation: str
+    documentation: str = Field(
+        description="The platform's API documentation that these limits come from."
+    )
 
 
 _MB = 1024 * 1024

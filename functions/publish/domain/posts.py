@@ -6,7 +6,8 @@ keep the previous content as a version. A post that is publishing or done cannot
 can be duplicated. Every change writes its activity entry in the same transaction.
 """
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from pynamodb.expressions.condition import Condition
 from ulid import ULID
@@ -18,7 +19,8 @@ from functions.publish.adapters.post_items import (
     TargetItem,
     calendar_sort_key,
 )
-from functions.publish.domain import approval, post_store, schedule_arming
+from functions.publish.domain import approval, post_store, preflight, schedule_arming
+from functions.publish.domain.platform_options import OPTIONS, option_errors
 from functions.publish.domain.post_models import (
     Post,
     PostContent,
@@ -27,14 +29,16 @@ from functions.publish.domain.post_models import (
     PostUpdate,
     PostVersion,
     Preflight,
+    TargetSpec,
 )
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
-from functions.shared.problems import Conflict, FieldError, ValidationFailed
+from functions.shared.problems import Conflict, FieldError, ValidationFailed, json_pointer
 from functions.shared.tables import key, query_page, transaction, utc_now
 
 EDITABLE = ("draft", "pending_approval", "scheduled")
+_ULID_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def validate_post(access: WorkspaceAccess, post_id: str) -> Preflight:
@@ -42,7 +46,42 @@ def validate_post(access: WorkspaceAccess, post_id: str) -> Preflight:
     return post_store.run_preflight(access.workspace_id, post_store.content_of(item))
 
 
+def refuse_invalid_options(workspace_id: str, targets: Sequence[TargetSpec], at: str) -> None:
+    """422 for options the target's platform does not take, before anything is written.
+
+    `at` points at the targets in the request (`/body/targets`); an account that is not the
+    workspace's has no platform to check against, and preflight reports it."""
+    accounts = post_store.account_facts(workspace_id, (target.account_id for target in targets))
+    errors = []
+    for index, target in enumerate(targets):
+        account = accounts.get(target.account_id)
+        if account is None:
+            continue
+        for error in option_errors(account.platform, target.options):
+            name = ".".join(str(part) for part in error["loc"])
+            detail = error["msg"]
+            if error["type"] == "extra_forbidden":
+                known = ", ".join(OPTIONS[account.platform].model_fields)
+                detail = (
+                    f"{preflight.platform_name(account.platform)} has no option `{name}`; "
+                    f"it takes {known}."
+                )
+            errors.append(
+                FieldError(
+                    pointer=at + json_pointer([index, "options", *error["loc"]]),
+                    detail=detail,
+                    code=error["type"],
+                )
+            )
+    if errors:
+        raise ValidationFailed(
+            errors[0].detail if len(errors) == 1 else f"{len(errors)} options are invalid.",
+            errors=errors,
+        )
+
+
 def create_post(access: WorkspaceAccess, body: PostCreate) -> Post:
+    refuse_invalid_options(access.workspace_id, body.targets, "/body/targets")
     content = PostContent(text=body.text, media=body.media, targets=body.targets)
     checked = post_store.run_preflight(access.workspace_id, content)
     item = post_store.new_post_item(access.workspace_id, content, body.labels, access.actor)
@@ -68,6 +107,8 @@ def update_post(access: WorkspaceAccess, post_id: str, body: PostUpdate) -> Post
         raise Conflict(
             f"Post {post_id} was edited meanwhile: revision {int(item.revision)} is current."
         )
+    if body.targets is not None:
+        refuse_invalid_options(access.workspace_id, body.targets, "/body/targets")
     before = post_store.content_of(item)
     content = PostContent(
         text=before.text if body.text is None else body.text,
@@ -240,7 +281,9 @@ def list_posts(
 
 
 def _ulid_bound(moment: datetime, fill: str) -> str:
-    return str(ULID.from_datetime(moment))[:10] + fill * 16
+    # A ULID names no time before 1970, and no post was made then: a filter reaching further
+    # back starts there (`from`) or finds nothing (`to`), as it would in an unbounded range.
+    return str(ULID.from_datetime(max(moment, _ULID_EPOCH)))[:10] + fill * 16
 
 
 def calendar(

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from functions.publish.domain.platform_options import missing_to_publish, option_errors
 from functions.publish.domain.platforms import ContentType, MediaLimits, platform_info
 from functions.publish.domain.post_models import (
     Fix,
@@ -77,100 +76,23 @@ def effective(content: PostContent, target: TargetSpec) -> EffectiveTarget:
 # --- platform options --------------------------------------------------------------------------
 
 
-class _Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class XOptions(_Options):
-    # https://docs.x.com/x-api/posts/create-or-edit-post (reply_settings)
-    reply_settings: str | None = Field(
-        None, pattern="^(everyone|following|mentionedUsers|subscribers|verified)$"
-    )
-
-
-class InstagramOptions(_Options):
-    type: str = Field("feed", pattern="^(feed|reel|story|carousel)$")
-    share_to_feed: bool | None = None
-    location_id: str | None = None
-    collaborators: list[str] | None = Field(None, max_length=3)
-    cover_url: str | None = None
-    thumb_offset: int | None = Field(None, ge=0)
-
-
-class FacebookOptions(_Options):
-    type: str | None = Field(None, pattern="^(post|video|reel)$")
-    link: str | None = Field(None, pattern="^https?://")
-    title: str | None = Field(None, max_length=255)
-
-
-class LinkedInOptions(_Options):
-    visibility: str = Field("PUBLIC", pattern="^(PUBLIC|CONNECTIONS|LOGGED_IN)$")
-    title: str | None = Field(None, max_length=400)
-    little_text: bool | None = None
-
-
-class TikTokOptions(_Options):
-    # TikTok's UX guidelines: the creator picks the privacy level; there is no default.
-    privacy_level: str = Field(
-        pattern="^(PUBLIC_TO_EVERYONE|MUTUAL_FOLLOW_FRIENDS|FOLLOWER_OF_CREATOR|SELF_ONLY)$"
-    )
-    title: str | None = Field(None, max_length=90)
-    disable_comment: bool | None = None
-    disable_duet: bool | None = None
-    disable_stitch: bool | None = None
-    video_cover_timestamp_ms: int | None = Field(None, ge=0)
-    brand_content_toggle: bool | None = None
-    brand_organic_toggle: bool | None = None
-    auto_add_music: bool | None = None
-    photo_cover_index: int | None = Field(None, ge=0)
-
-
-class YouTubeOptions(_Options):
-    title: str | None = Field(None, min_length=1, max_length=100)
-    privacy_status: str = Field("public", pattern="^(public|unlisted|private)$")
-    made_for_kids: bool = False
-    tags: list[str] | None = Field(None, max_length=500)
-    category_id: str | None = Field(None, pattern=r"^\d+$")
-    contains_synthetic_media: bool | None = None
-
-
-class ThreadsOptions(_Options):
-    reply_control: str | None = Field(
-        None, pattern="^(everyone|accounts_you_follow|mentioned_only)$"
-    )
-    link_attachment: str | None = Field(None, pattern="^https://")
-
-
-class SandboxOptions(_Options):
-    note: str | None = None
-
-
-OPTIONS: Mapping[str, type[_Options]] = {
-    "x": XOptions,
-    "instagram": InstagramOptions,
-    "facebook": FacebookOptions,
-    "linkedin": LinkedInOptions,
-    "tiktok": TikTokOptions,
-    "youtube": YouTubeOptions,
-    "threads": ThreadsOptions,
-    "sandbox": SandboxOptions,
-}
-
-
 def _option_problems(platform: str, options: Mapping[str, Any]) -> list[Problem]:
-    try:
-        OPTIONS[platform].model_validate(dict(options))
-    except ValidationError as invalid:
-        return [
-            Problem(
-                code="invalid_option",
-                message=f"{'.'.join(str(part) for part in error['loc']) or 'options'}: "
-                f"{error['msg']}",
-                field="options/" + "/".join(str(part) for part in error["loc"]),
-            )
-            for error in invalid.errors()
-        ]
-    return []
+    missing = [
+        Problem(
+            code="invalid_option",
+            message=f"{name}: {platform_name(platform)} needs it to publish",
+            field=f"options/{name}",
+        )
+        for name in missing_to_publish(platform, options)
+    ]
+    return missing + [
+        Problem(
+            code="invalid_option",
+            message=f"{'.'.join(str(part) for part in error['loc']) or 'options'}: {error['msg']}",
+            field="options/" + "/".join(str(part) for part in error["loc"]),
+        )
+        for error in option_errors(platform, options)
+    ]
 
 
 # --- content types and text ----------------------------------------------------------------------

@@ -70,6 +70,7 @@ def _save(access: WorkspaceAccess, item: TemplateItem, action: str, *, new: bool
 
 
 def create_template(access: WorkspaceAccess, body: TemplateCreate) -> Template:
+    posts.refuse_invalid_options(access.workspace_id, body.content.targets, "/body/content/targets")
     template_id = str(ULID())
     item = TemplateItem(
         *TemplateItem.keys(access.workspace_id, template_id),
@@ -104,6 +105,10 @@ def list_templates(
 
 def update_template(access: WorkspaceAccess, template_id: str, body: TemplateUpdate) -> Template:
     item = _find(access.workspace_id, template_id)
+    if body.content is not None:
+        posts.refuse_invalid_options(
+            access.workspace_id, body.content.targets, "/body/content/targets"
+        )
     if body.name is not None:
         item.name = body.name
     if body.category is not None:

@@ -18,7 +18,19 @@ def resolve_time(at: datetime, timezone: str, pointer: str = "/body/at") -> date
         return at.astimezone(ZoneInfo("UTC"))
     zone = ZoneInfo(timezone)
     local = at.replace(tzinfo=zone, fold=0)
-    round_trip = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    try:
+        round_trip = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    except OverflowError:
+        raise ValidationFailed(
+            f"{at.isoformat()} in {timezone} falls outside the years 1 to 9999 in UTC.",
+            errors=[
+                FieldError(
+                    pointer=pointer,
+                    detail="must fall between the years 1 and 9999 in UTC",
+                    code="date_time_out_of_range",
+                )
+            ],
+        ) from None
     if round_trip.replace(tzinfo=None) != at:
         raise ValidationFailed(
             f"{at.isoformat()} does not exist in {timezone} (the clocks skip it).",

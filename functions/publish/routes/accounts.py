@@ -40,7 +40,10 @@ async def list_platforms(access: AccountsReader) -> list[PlatformInfo]:
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, description=Permissions.ACCOUNTS_WRITE.description
+    "",
+    status_code=status.HTTP_201_CREATED,
+    description=Permissions.ACCOUNTS_WRITE.description,
+    name="add_sandbox_account",
 )
 async def add_account(access: AccountsManager, body: SandboxAccountCreate) -> Account:
     """Add the built-in sandbox account (real platforms connect through OAuth)."""
@@ -49,7 +52,9 @@ async def add_account(access: AccountsManager, body: SandboxAccountCreate) -> Ac
     return await run_in_threadpool(accounts.add_sandbox_account, access, body)
 
 
-@router.post("/connect/{platform}", description=Permissions.ADMINS.description)
+@router.post(
+    "/connect/{platform}", description=Permissions.ADMINS.description, name="connect_account"
+)
 async def connect(access: WorkspaceAdmin, platform: OAuthPlatform) -> ConnectStart:
     """Start connecting a platform: send the browser to `authorization_url`."""
     from functions.publish.domain import connections
@@ -64,6 +69,7 @@ async def connect(access: WorkspaceAdmin, platform: OAuthPlatform) -> ConnectSta
     description="Public: the platform sends the browser here; the answer redirects to the "
     "dashboard with `status` connected, choose (with `selection`) or error (with `error` and "
     "`message`).",
+    name="complete_account_connection",
 )
 async def callback(
     platform: OAuthPlatform,
@@ -82,7 +88,11 @@ async def callback(
     return RedirectResponse(target, status_code=status.HTTP_302_FOUND)
 
 
-@router.get("/selections/{selection_id}", description=Permissions.ADMINS.description)
+@router.get(
+    "/selections/{selection_id}",
+    description=Permissions.ADMINS.description,
+    name="get_account_selection",
+)
 async def get_selection(access: WorkspaceAdmin, selection_id: AccountId) -> Selection:
     """The pages, organizations or channels one login exposed, to choose from."""
     from functions.publish.domain import connections
@@ -94,6 +104,7 @@ async def get_selection(access: WorkspaceAdmin, selection_id: AccountId) -> Sele
     "/selections/{selection_id}",
     status_code=status.HTTP_201_CREATED,
     description=Permissions.ADMINS.description,
+    name="choose_accounts",
 )
 async def choose(
     access: WorkspaceAdmin, selection_id: AccountId, body: SelectionChoice

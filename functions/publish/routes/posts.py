@@ -1,6 +1,5 @@
 """Posts: composing, preflight, scheduling, approval, the queue, bulk import and publishing."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
@@ -29,6 +28,7 @@ from functions.shared.http.dependencies import (
     PostsWriter,
     WorkspaceAdmin,
 )
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 from functions.shared.pagination import Page
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
@@ -43,12 +43,14 @@ async def list_posts(
     paging: Paging,
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
     account_id: AccountFilter = None,
-    label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    label: Annotated[SingleLine | None, Query(min_length=1, max_length=40)] = None,
     created_from: Annotated[
-        datetime | None, Query(alias="from", description="RFC 3339; no offset: workspace time.")
+        Rfc3339DateTime | None,
+        Query(alias="from", description="RFC 3339; no offset: workspace time."),
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(alias="to", description="RFC 3339; no offset: workspace time.")
+        Rfc3339DateTime | None,
+        Query(alias="to", description="RFC 3339; no offset: workspace time."),
     ] = None,
 ) -> Page[Post]:
     """Newest first; filter by status, account, label and creation time (`from`, `to`)."""
@@ -83,12 +85,16 @@ async def create_post(access: PostsWriter, body: PostCreate) -> Post:
     return await run_in_threadpool(posts.create_post, access, body)
 
 
-@router.get("/calendar", description=Permissions.POSTS_READ.description)
+@router.get("/calendar", description=Permissions.POSTS_READ.description, name="get_calendar")
 async def calendar(
     access: PostsReader,
     paging: Paging,
-    start: Annotated[datetime, Query(alias="from", description="RFC 3339, with an offset.")],
-    end: Annotated[datetime, Query(alias="to", description="RFC 3339, with an offset.")],
+    start: Annotated[
+        Rfc3339DateTime, Query(alias="from", description="RFC 3339; no offset: workspace time.")
+    ],
+    end: Annotated[
+        Rfc3339DateTime, Query(alias="to", description="RFC 3339; no offset: workspace time.")
+    ],
 ) -> Page[Post]:
     """Posts scheduled in [from, to), in time order."""
     from functions.publish.domain import posts, scheduling, wall_time
@@ -104,14 +110,16 @@ async def calendar(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/settings", description=Permissions.POSTS_READ.description)
+@router.get(
+    "/settings", description=Permissions.POSTS_READ.description, name="get_publishing_settings"
+)
 async def get_settings(access: PostsReader) -> PublishingSettings:
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.get_settings, access)
 
 
-@router.put("/settings", description=Permissions.ADMINS.description)
+@router.put("/settings", description=Permissions.ADMINS.description, name="set_publishing_settings")
 async def put_settings(access: WorkspaceAdmin, body: PublishingSettings) -> PublishingSettings:
     """Turn approval on or off for the workspace."""
     from functions.publish.domain import scheduling
@@ -119,7 +127,7 @@ async def put_settings(access: WorkspaceAdmin, body: PublishingSettings) -> Publ
     return await run_in_threadpool(scheduling.put_settings, access, body)
 
 
-@router.get("/queue/slots", description=Permissions.POSTS_READ.description)
+@router.get("/queue/slots", description=Permissions.POSTS_READ.description, name="get_queue_slots")
 async def get_slots(access: PostsReader, account_id: AccountFilter = None) -> QueueSlots:
     """The queue's weekly slots: the workspace's, or one account's."""
     from functions.publish.domain import scheduling
@@ -127,7 +135,7 @@ async def get_slots(access: PostsReader, account_id: AccountFilter = None) -> Qu
     return await run_in_threadpool(scheduling.get_slots, access, account_id)
 
 
-@router.put("/queue/slots", description=Permissions.POSTS_WRITE.description)
+@router.put("/queue/slots", description=Permissions.POSTS_WRITE.description, name="set_queue_slots")
 async def put_slots(
     access: PostsWriter, body: QueueSlots, account_id: AccountFilter = None
 ) -> QueueSlots:
@@ -142,9 +150,22 @@ async def put_slots(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "text,accounts,at,media,labels\n"
+                        '"Autumn roast is back: fig, cocoa, orange.",'
+                        "01JB8Z6D3W5Y7A9C1E3G5J7K9M 01JB8Z7F4X6Z8B0D2F4H6K8M0N,"
+                        "2027-03-02T09:30:00+01:00,01JB8ZA1B2C3D4E5F6G7H8J9KA,launch;autumn\n"
+                        '"Last day for the autumn roast!",01JB8Z6D3W5Y7A9C1E3G5J7K9M,'
+                        "2027-03-06T17:00:00+01:00,,autumn\n"
+                    ),
+                }
+            },
         }
     },
+    name="bulk_schedule_posts",
 )
 async def bulk_schedule(
     access: PostsWriter, csv_body: Annotated[bytes, Body(media_type="text/csv")]
@@ -194,7 +215,9 @@ async def duplicate_post(access: PostsWriter, post_id: PostId) -> Post:
     return await run_in_threadpool(posts.duplicate_post, access, post_id)
 
 
-@router.get("/{post_id}/versions", description=Permissions.POSTS_READ.description)
+@router.get(
+    "/{post_id}/versions", description=Permissions.POSTS_READ.description, name="list_post_versions"
+)
 async def list_versions(access: PostsReader, post_id: PostId, paging: Paging) -> Page[PostVersion]:
     """Every revision of the content, newest first."""
     from functions.publish.domain import posts
@@ -231,6 +254,7 @@ async def unschedule_post(access: PostsWriter, post_id: PostId) -> Post:
     "/{post_id}/publish",
     status_code=status.HTTP_202_ACCEPTED,
     description=Permissions.POSTS_WRITE.description,
+    name="publish_post_now",
 )
 async def publish_now(access: PostsWriter, post_id: PostId) -> Post:
     """Publish now; follow its progress on the post."""

@@ -8,7 +8,7 @@ are what routes declare, e.g. `access: PostsWriter`.
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from functions.shared.access import (
@@ -21,6 +21,7 @@ from functions.shared.access import (
     workspace_from_header,
 )
 from functions.shared.auth import Principal, UserPrincipal, principal_for
+from functions.shared.http.rate_limits import charge_request
 from functions.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from functions.shared.problems import Forbidden, Unauthorized
 
@@ -36,19 +37,19 @@ async def require_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     if credentials is None:
-        raise Unauthorized(
-            "A bearer token is required in the Authorization header.", token_presented=False
-        )
+        raise Unauthorized("A bearer token is required in the Authorization header.")
     return principal_for(credentials.credentials)
 
 
 def require_workspace(permission: Permission) -> AccessDependency:
     """Dependency for routes acting in the workspace named by `X-Workspace-Id`.
 
-    API keys may leave the header out; their own workspace is used.
+    API keys may leave the header out; their own workspace is used. The request is charged to
+    the workspace's rate limits (and the key's) once access is granted, so outsiders spend none.
     """
 
     async def dependency(
+        request: Request,
         principal: Annotated[Principal, Depends(require_principal)],
         workspace_id: Annotated[
             str | None,
@@ -59,19 +60,24 @@ def require_workspace(permission: Permission) -> AccessDependency:
             ),
         ] = None,
     ) -> WorkspaceAccess:
-        return authorize(principal, workspace_from_header(principal, workspace_id), permission)
+        access = authorize(principal, workspace_from_header(principal, workspace_id), permission)
+        charge_request(request, access)
+        return access
 
     return dependency
 
 
 def require_workspace_in_path(permission: Permission) -> AccessDependency:
-    """Dependency for `/v1/workspaces/{workspace_id}/...` routes."""
+    """Dependency for `/v1/workspaces/{workspace_id}/...` routes, charged as `require_workspace`."""
 
     async def dependency(
+        request: Request,
         principal: Annotated[Principal, Depends(require_principal)],
         workspace_id: Annotated[str, Path(pattern=ID_PATTERN, description="Workspace id.")],
     ) -> WorkspaceAccess:
-        return authorize(principal, workspace_id, permission)
+        access = authorize(principal, workspace_id, permission)
+        charge_request(request, access)
+        return access
 
     return dependency
 

@@ -5,7 +5,7 @@ Starlette's 404 and 405, and anything unexpected into the one format of
 `functions/shared/problems.py`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from functions.shared.inputs import SINGLE_LINE_DETAIL, SINGLE_LINE_PATTERN
 from functions.shared.observability import logger
 from functions.shared.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -22,6 +23,7 @@ from functions.shared.problems import (
     Problem,
     ProblemDetails,
     ValidationFailed,
+    json_pointer,
 )
 
 
@@ -36,16 +38,61 @@ def problem_response(
     )
 
 
-def _pointer(location: Sequence[int | str]) -> str:
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "/" + "/".join(escaped)
+_ABSENT = object()
+Reading = tuple[tuple[int | str, ...], int, bool]
+
+
+def _child(node: Any, segment: int | str) -> Any:
+    if isinstance(node, dict) and isinstance(segment, str):
+        return node.get(segment, _ABSENT)
+    if isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        return node[segment]
+    return _ABSENT
+
+
+def _readings(node: Any, segments: Sequence[int | str]) -> Iterator[Reading]:
+    """Each way to read pydantic's `segments` in the request as sent: (the segments kept, how
+    many of them the request has, whether the last one is kept).
+
+    Pydantic's location also names the union member it validated against: a tagged union's tag
+    (`reframe` in `/body/reframe/preset`) or a plain union's member type (`list[str]`). Such a
+    segment is absent from the request, or is the value of a field beside it (the tag `preset`
+    of `{"type": "preset", "preset": ...}`), so only those are read both ways.
+    """
+    if not segments:
+        yield (), 0, False
+        return
+    head, rest = segments[0], segments[1:]
+    child = _child(node, head)
+    is_tag_value = isinstance(node, dict) and head in node.values()
+    if child is not _ABSENT:
+        for kept, present, last_kept in _readings(child, rest):
+            yield (head, *kept), present + 1, last_kept or not rest
+    elif not rest and isinstance(node, dict) and not is_tag_value:
+        yield (head,), 0, True  # a missing or unexpected field
+    if isinstance(head, str) and (child is _ABSENT or is_tag_value):
+        yield from _readings(node, rest)
+
+
+def _location_as_sent(location: Sequence[int | str], body: Any) -> Sequence[int | str]:
+    """The body part of a location as the request has it: the reading that finds most of its
+    segments in the request, then the one that keeps the field the error is about."""
+    if not location or location[0] != "body" or not isinstance(body, dict | list):
+        return location
+    best = max(_readings(body, location[1:]), key=lambda reading: reading[1:], default=None)
+    return location if best is None else ("body", *best[0])
+
+
+def _field_error(error: Mapping[str, Any], body: Any) -> FieldError:
+    pointer = json_pointer(_location_as_sent(error["loc"], body))
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error["type"] == "string_pattern_mismatch" and pattern == SINGLE_LINE_PATTERN:
+        return FieldError(pointer=pointer, detail=SINGLE_LINE_DETAIL, code="control_character")
+    return FieldError(pointer=pointer, detail=error["msg"], code=error["type"])
 
 
 def _validation_problem(exc: RequestValidationError) -> ValidationFailed:
-    errors = [
-        FieldError(pointer=_pointer(error["loc"]), detail=error["msg"], code=error["type"])
-        for error in exc.errors()
-    ]
+    errors = [_field_error(error, exc.body) for error in exc.errors()]
     noun = "field is" if len(errors) == 1 else "fields are"
     return ValidationFailed(f"{len(errors)} {noun} invalid.", errors=errors)
 

@@ -8,7 +8,7 @@ Every failure reaches the caller as one of three classes, which decide what publ
 """
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -72,20 +72,46 @@ class ConnectedAccount:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+# How much of a file one read holds when a request body is streamed rather than cut into the
+# platform's own chunks: small enough that memory stays flat, large enough to keep reads few.
+STREAM_PIECE_BYTES = 8 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class MediaFile:
-    """A library asset to publish; `read` returns its bytes (adapters that upload call it)."""
+    """A library asset to publish.
+
+    `read` returns the whole file: for images only, which the platforms cap at a few MB. Every
+    other kind is streamed with `read_range(start, end)` (bytes start to end, end excluded) or
+    `chunks`, so that a video of any size is never held in memory whole.
+    """
 
     kind: MediaKind
     content_type: str
     size: int
     url: str  # a short-lived download URL, for platforms that pull media themselves
     read: Callable[[], Awaitable[bytes]]
+    read_range: Callable[[int, int], Awaitable[bytes]]
     width: int | None = None
     height: int | None = None
     duration_seconds: float | None = None
     alt_text: str | None = None
     filename: str = "media"
+
+    async def chunks(
+        self, size: int, *, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[tuple[int, bytes]]:
+        """(offset, bytes) of consecutive pieces of at most `size` bytes from `start` to `end`
+        (the end of the file by default), each read only when the previous one is consumed."""
+        stop = self.size if end is None else min(end, self.size)
+        for offset in range(start, stop, size):
+            yield offset, await self.read_range(offset, min(offset + size, stop))
+
+    async def stream(self, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes from `start` to `end` as a request body httpx sends piece by piece; the
+        request must carry its Content-Length, else httpx would send it chunked."""
+        async for _, piece in self.chunks(STREAM_PIECE_BYTES, start=start, end=end):
+            yield piece
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,19 @@
   each one unpublished (published=false), then POST /<page-id>/feed with attached_media
   (https://developers.facebook.com/docs/graph-api/reference/page/photos,
   https://developers.facebook.com/docs/pages-api/posts).
-- Video: POST https://graph-video.facebook.com/<version>/<page-id>/videos with file_url
-  (https://developers.facebook.com/docs/video-api/guides/publishing); processing is then
-  followed through GET /<video-id>?fields=status.
+- Video: the resumable (chunked) upload of https://graph-video.facebook.com/<version>/<page-id>/videos:
+  upload_phase=start with file_size -> upload_phase=transfer of each byte window Facebook names
+  (start_offset to end_offset, as the multipart file video_file_chunk) until the two meet ->
+  upload_phase=finish with the title and description
+  (https://developers.facebook.com/docs/video-api/guides/publishing,
+  https://developers.facebook.com/docs/graph-api/reference/page/videos/#Creating). The bytes are
+  read from storage one window at a time; processing is then followed through
+  GET /<video-id>?fields=status.
 - Reel: POST /<page-id>/video_reels upload_phase=start -> upload the bytes to
   https://rupload.facebook.com/video-upload/<version>/<video-id> (Authorization: OAuth <token>,
-  offset, file_size headers) -> POST /<page-id>/video_reels upload_phase=finish,
-  video_state=PUBLISHED (https://developers.facebook.com/docs/video-api/guides/reels-publishing).
+  offset, file_size headers), streamed from storage -> POST /<page-id>/video_reels
+  upload_phase=finish, video_state=PUBLISHED
+  (https://developers.facebook.com/docs/video-api/guides/reels-publishing).
 - Reconciling: GET /<page-id>/published_posts
   (https://developers.facebook.com/docs/graph-api/reference/page/published_posts/).
 """
@@ -134,15 +140,42 @@ class FacebookAdapter(MetaLogin):
     async def _video(
         self, token: str, page: str, media: MediaFile, request: PublishRequest
     ) -> PublishResult:
-        # https://developers.facebook.com/docs/video-api/guides/publishing (file_url: Facebook
-        # downloads the video itself from the short-lived URL).
-        data = {"file_url": media.url, "description": request.text}
+        """The resumable upload: start, transfer each window Facebook asks for, finish."""
+        started = await self.graph.call(
+            "POST",
+            f"{page}/videos",
+            token=token,
+            data={"upload_phase": "start", "file_size": str(media.size)},
+            host=GRAPH_VIDEO_HOST,
+        )
+        video_id, session = str(started["video_id"]), str(started["upload_session_id"])
+        window = started
+        while (start := int(window["start_offset"])) < (end := int(window["end_offset"])):
+            window = await self.graph.call(
+                "POST",
+                f"{page}/videos",
+                token=token,
+                data={
+                    "upload_phase": "transfer",
+                    "upload_session_id": session,
+                    "start_offset": str(start),
+                },
+                files={
+                    "video_file_chunk": (
+                        media.filename,
+                        await media.read_range(start, end),
+                        "application/octet-stream",
+                    )
+                },
+                host=GRAPH_VIDEO_HOST,
+            )
+        data = {"upload_phase": "finish", "upload_session_id": session, "description": request.text}
         if request.options.get("title"):
             data["title"] = str(request.options["title"])
-        body = await self.graph.call(
+        await self.graph.call(
             "POST", f"{page}/videos", token=token, data=data, host=GRAPH_VIDEO_HOST
         )
-        return _processing("video", str(body["id"]))
+        return _processing("video", video_id)
 
     async def _reel(self, token: str, page: str, media: MediaFile, text: str) -> PublishResult:
         # https://developers.facebook.com/docs/video-api/guides/reels-publishing
@@ -154,15 +187,15 @@ class FacebookAdapter(MetaLogin):
             started.get("upload_url")
             or f"{RUPLOAD_HOST}/video-upload/{self.api_version}/{video_id}"
         )
-        content = await media.read()
         await self.graph.call(
             "POST",
             upload_url,
-            content=content,
+            content=media.stream(),
             headers={
                 "Authorization": f"OAuth {token}",
                 "offset": "0",
-                "file_size": str(len(content)),
+                "file_size": str(media.size),
+                "Content-Length": str(media.size),
             },
         )
         await self.graph.call(

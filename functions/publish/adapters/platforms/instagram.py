@@ -44,9 +44,38 @@ INSTAGRAM_SCOPES = (
     "business_management",
 )
 CAROUSEL_MAX = 10
-# Organic media insights (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights);
+# Organic media insights per media product type
+# (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights):
+# Meta refuses the whole request when one metric does not apply to the media's type, and stories
+# have no likes, comments or saved but replies, navigation, follows and profile visits instead.
 # `impressions` and `plays` are deprecated since v22.0, `views` replaces them.
-MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+_FEED_AND_REELS_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saved",
+    "total_interactions",
+)
+MEDIA_METRICS = {
+    "FEED": _FEED_AND_REELS_METRICS,
+    "REELS": _FEED_AND_REELS_METRICS,
+    "STORY": (
+        "views",
+        "reach",
+        "shares",
+        "total_interactions",
+        "replies",
+        "navigation",
+        "follows",
+        "profile_visits",
+    ),
+}
+# A type Meta adds later (or none given): only the metrics every product type takes.
+COMMON_MEDIA_METRICS = tuple(
+    metric for metric in MEDIA_METRICS["STORY"] if metric in _FEED_AND_REELS_METRICS
+)
 IMAGE_CHECK_AFTER = 5
 VIDEO_CHECK_AFTER = 30
 # One page of the media listing, newest first (Graph API cursor pagination takes `limit`).
@@ -272,13 +301,22 @@ class InstagramAdapter(MetaLogin):
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]:
-        """GET /<ig-media-id>/insights?metric=...
-        (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights)."""
+        """GET /<ig-media-id>?fields=media_product_type, then GET /<ig-media-id>/insights with
+        the metrics of that product type (FEED, REELS or STORY)
+        (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media and
+        https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights)."""
+        media = await self.graph.call(
+            "GET",
+            platform_post_id,
+            token=tokens.access_token,
+            params={"fields": "media_product_type"},
+        )
+        metrics = MEDIA_METRICS.get(str(media.get("media_product_type")), COMMON_MEDIA_METRICS)
         body = await self.graph.call(
             "GET",
             f"{platform_post_id}/insights",
             token=tokens.access_token,
-            params={"metric": ",".join(MEDIA_METRICS)},
+            params={"metric": ",".join(metrics)},
         )
         found: dict[str, int] = {}
         for item in body.get("data", []):

@@ -39,13 +39,20 @@ PLATFORM = "linkedin"
 API = "https://api.linkedin.com"
 AUTHORIZE_URL = "https://www.linkedin.com/oauth/v2/authorization"
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (an endpoint)
-DEFAULT_API_VERSION = "202610"
+# The newest version in LinkedIn's changelog
+# (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/recent-changes); a version
+# LinkedIn has not published fails every /rest call. tests/data/linkedin/versions.txt lists them.
+DEFAULT_API_VERSION = "202608"
+# Listing the organizations a member administers (organizationAcls) takes an organization admin
+# permission: r_organization_admin, read-only, is enough.
+ORGANIZATION_ADMIN_SCOPES = ("r_organization_admin", "rw_organization_admin")
 DEFAULT_SCOPES = (
     "openid",
     "profile",
     "w_member_social",
     "w_organization_social",
     "r_organization_social",
+    "r_organization_admin",
 )
 MAX_IMAGES = 20  # MultiImage posts take 2 to 20 images
 VIDEO_CHECK_SECONDS = 30
@@ -248,7 +255,9 @@ class LinkedInAdapter(VersionedOAuthAdapter):
         return False
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
-        """The member (OpenID userinfo) and the organizations they administer (organizationAcls).
+        """The member (OpenID userinfo) and the organizations they administer (organizationAcls,
+        which needs r_organization_admin or rw_organization_admin: a token known to have neither
+        lists the member alone instead of being refused).
 
         https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
@@ -267,9 +276,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             kind="profile",
         )
         found: list[tuple[ConnectedAccount, TokenSet]] = [(member, tokens)]
-        if tokens.scopes and not {"w_organization_social", "r_organization_social"} & set(
-            tokens.scopes
-        ):
+        if tokens.scopes and not set(ORGANIZATION_ADMIN_SCOPES) & set(tokens.scopes):
             return found
         acls = self._json(
             await self._call(
@@ -312,7 +319,8 @@ class LinkedInAdapter(VersionedOAuthAdapter):
     async def _upload_single(
         self, tokens: TokenSet, owner: str, media: MediaFile, resource: str, key: str
     ) -> str:
-        """Images and Documents: initializeUpload, then PUT the whole file to `uploadUrl`.
+        """Images and Documents: initializeUpload, then PUT the whole file to `uploadUrl`,
+        streamed from storage (a document may be up to 100 MB).
 
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/documents-api
@@ -327,14 +335,14 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             )
         )
         value = init["value"]
-        data = await media.read()
         request = self._http.build_request(
             "PUT",
             str(value["uploadUrl"]),
-            content=data,
+            content=media.stream(),
             headers={
                 "Authorization": f"Bearer {tokens.access_token}",
                 "Content-Type": "application/octet-stream",
+                "Content-Length": str(media.size),
             },
         )
         await self._send(request)
@@ -342,11 +350,11 @@ class LinkedInAdapter(VersionedOAuthAdapter):
 
     async def _upload_video(self, tokens: TokenSet, owner: str, media: MediaFile) -> str:
         """Videos: initializeUpload with fileSizeBytes; PUT each byte range LinkedIn assigns to its
-        own uploadUrl, keeping the ETag of each answer in order; finalizeUpload with them.
+        own uploadUrl, keeping the ETag of each answer in order; finalizeUpload with them. Each
+        part (about 4 MB) is read from storage just before its PUT.
 
         https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api
         """
-        data = await media.read()
         init = self._json(
             await self._call(
                 "POST",
@@ -356,7 +364,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
                 json={
                     "initializeUploadRequest": {
                         "owner": owner,
-                        "fileSizeBytes": len(data),
+                        "fileSizeBytes": media.size,
                         "uploadCaptions": False,
                         "uploadThumbnail": False,
                     }
@@ -371,7 +379,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             request = self._http.build_request(
                 "PUT",
                 str(instruction["uploadUrl"]),
-                content=data[first : last + 1],
+                content=await media.read_range(first, last + 1),
                 headers={"Content-Type": "application/octet-stream"},
             )
             response = await self._send(request)

@@ -18,7 +18,7 @@ Every Graph call carries the token in an `Authorization: Bearer` header rather t
 `access_token` query parameter, so tokens never appear in URLs (and so never in access logs).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -139,10 +139,13 @@ class Graph:
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         host: str | None = None,
     ) -> Json:
+        """One Graph API call. `data` with `files` is sent as multipart/form-data; a `content`
+        stream needs its Content-Length among `headers`."""
         url = path_or_url if "://" in path_or_url else self.url(path_or_url, host=host)
         all_headers: dict[str, str] = {}
         if token is not None:
@@ -155,6 +158,7 @@ class Graph:
             data=dict(data) if data is not None else None,
             json=dict(json) if json is not None else None,
             content=content,
+            files=dict(files) if files is not None else None,
             headers=all_headers,
         )
         response = await send(self.platform, self.http, request, describe, classify(self.platform))

@@ -50,7 +50,9 @@ from functions.publish.adapters.platforms.meta import listed_posts
 
 PLATFORM = "threads"
 GRAPH = "https://graph.threads.net"
-AUTHORIZE_URL = "https://threads.net/oauth/authorize"
+# The Authorization Window as the current documentation gives it (threads.com, no longer .net):
+# https://developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions
+AUTHORIZE_URL = "https://threads.com/oauth/authorize"
 DEFAULT_API_VERSION = "v1.0"
 DEFAULT_SCOPES = (
     "threads_basic",

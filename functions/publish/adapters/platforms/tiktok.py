@@ -317,8 +317,7 @@ class TikTokAdapter:
                 f"This TikTok account can post videos of at most {max_seconds} seconds.",
                 code="duration_too_long",
             )
-        data = await video.read()
-        size = len(data)
+        size = video.size
         plan = chunk_plan(size, self.chunk_size)
         if len(plan) > MAX_CHUNKS:
             raise Permanent(PLATFORM, "The video is too large for TikTok.", code="too_large")
@@ -348,15 +347,17 @@ class TikTokAdapter:
         )
         init = _data(response)
         publish_id, upload_url = str(init["publish_id"]), str(init["upload_url"])
-        # Media transfer guide: sequential PUTs with Content-Range bytes first-last/total.
+        # Media transfer guide: sequential PUTs with Content-Range bytes first-last/total. Each
+        # chunk is streamed from storage (the last one may be up to 128 MB).
         for start, end in plan:
             await self._send(
                 httpx.Request(
                     "PUT",
                     upload_url,
-                    content=data[start:end],
+                    content=video.stream(start, end),
                     headers={
                         "Content-Type": video.content_type,
+                        "Content-Length": str(end - start),
                         "Content-Range": f"bytes {start}-{end - 1}/{size}",
                     },
                 )

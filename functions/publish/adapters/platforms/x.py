@@ -21,6 +21,7 @@ Documentation this adapter follows (cited again next to each flow):
 """
 
 import base64
+import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -302,14 +303,21 @@ class XAdapter:
             )
 
     def _tweet_body(self, request: PublishRequest, media_ids: Sequence[str]) -> dict[str, Any]:
-        """https://docs.x.com/x-api/posts/create-or-edit-post"""
-        body: dict[str, Any] = {}
-        if request.text:
-            body["text"] = request.text
+        """https://docs.x.com/x-api/posts/create-or-edit-post
+
+        `text` is always sent, "" for a media-only post: X's OpenAPI document
+        (https://api.x.com/2/openapi.json, the create-post request's `text` property) gives it the
+        default "".
+        """
+        body: dict[str, Any] = {"text": request.text}
         if media_ids:
             body["media"] = {"media_ids": list(media_ids)}
         if request.reply_to:
             body["reply"] = {"in_reply_to_tweet_id": request.reply_to}
+        # A quote post: https://docs.x.com/x-api/posts/creation-of-a-post (quote_tweet_id).
+        quoted = request.options.get("quote_tweet_id")
+        if quoted:
+            body["quote_tweet_id"] = str(quoted)
         setting = request.options.get("reply_settings")
         if setting and setting != "everyone":
             body["reply_settings"] = setting
@@ -368,26 +376,25 @@ class XAdapter:
 
         https://docs.x.com/x-api/media/quickstart/media-upload-chunked
         Returns the media id and, when X processes it asynchronously, its processing_info.
+        Each chunk is read from storage just before its APPEND, so one chunk at a time is held.
         """
-        content = await item.read()
         init = httpx.Request(
             "POST",
             f"{self._api}/2/media/upload/initialize",
             json={
                 "media_type": item.content_type,
-                "total_bytes": len(content),
+                "total_bytes": item.size,
                 "media_category": MEDIA_CATEGORY[item.kind],
             },
             headers=self._auth(tokens),
         )
         media_id = str(self._data(await self._send(init))["id"])
         # https://docs.x.com/x-api/media/append-media-upload: multipart, segment_index 0..999.
-        for index, offset in enumerate(range(0, len(content), self._chunk_size)):
-            chunk = content[offset : offset + self._chunk_size]
+        async for offset, chunk in item.chunks(self._chunk_size):
             append = httpx.Request(
                 "POST",
                 f"{self._api}/2/media/upload/{media_id}/append",
-                data={"segment_index": str(index)},
+                data={"segment_index": str(offset // self._chunk_size)},
                 files={"media": (item.filename, chunk, "application/octet-stream")},
                 headers=self._auth(tokens),
             )
@@ -560,10 +567,14 @@ def _processing_error(info: Mapping[str, Any]) -> str:
 
 
 def _full_text(tweet: Mapping[str, Any]) -> str:
+    """The post's whole text as it was written: a long post's `note_tweet.text` (its `text` is
+    cut short, https://docs.x.com/x-api/fundamentals/data-dictionary/reference), with the
+    `&amp;`, `&lt;` and `&gt;` X writes for `&`, `<` and `>` turned back into those characters
+    (https://twittercommunity.com/t/ampersands-are-translated-to-amp-when-received-by-the-account-activity-api/107607)."""
     note = tweet.get("note_tweet")
     if isinstance(note, dict) and isinstance(note.get("text"), str):
-        return str(note["text"])
-    return str(tweet.get("text") or "")
+        return html.unescape(note["text"])
+    return html.unescape(str(tweet.get("text") or ""))
 
 
 def _post_url(account: ConnectedAccount, post_id: str) -> str:

@@ -294,9 +294,16 @@ class YouTubeAdapter:
 
     async def _upload(self, tokens: TokenSet, video: MediaFile, metadata: Any) -> str:
         """Resumable upload: POST the metadata for a session URI (Location), then PUT the bytes
-        in chunks with Content-Range; 308 answers tell (Range) how much the server holds."""
-        data = await video.read()
-        size = len(data)
+        in chunks with Content-Range, each read from storage just before it is sent; 308
+        answers tell (Range) how much the server holds.
+
+        An interrupted chunk (the connection broke, timed out, or a 5xx came back) is resumed
+        as the protocol's "Resume an interrupted upload" says: an empty PUT with
+        `Content-Range: bytes */size` asks the session how much it holds, and the upload goes on
+        from there. When that status query fails as well, the interruption is raised.
+        https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+        """
+        size = video.size
         start = await self._send(
             httpx.Request(
                 "POST",
@@ -318,39 +325,68 @@ class YouTubeAdapter:
             raise Retryable(PLATFORM, "YouTube did not open an upload session.")
         offset, stalled = 0, 0
         while True:
-            end = min(offset + self.chunk_size, size)
-            # Once the server holds every byte, an empty PUT with `bytes */size` asks for the
-            # final answer (the protocol's status check).
-            content_range = (
-                f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
-            )
-            request = httpx.Request(
-                "PUT",
-                session_uri,
-                headers=self._auth(
-                    tokens,
-                    **{"Content-Type": video.content_type, "Content-Range": content_range},
-                ),
-                content=data[offset:end],
-            )
+            failure = Retryable(PLATFORM, "The YouTube upload is not progressing.")
             try:
-                done = await self._send(request)
-            except _ResumeIncomplete as incomplete:
-                received = _received_until(incomplete.response)
-                stalled = stalled + 1 if received <= offset else 0
-                if stalled >= MAX_STALLED_CHUNKS:
-                    raise Retryable(PLATFORM, "The YouTube upload is not progressing.") from None
-                offset = received
-                continue
-            return str(done.json()["id"])
+                video_id, received = await self._put(tokens, session_uri, video, offset)
+            except Retryable as interrupted:
+                failure = interrupted
+                try:
+                    video_id, received = await self._put(tokens, session_uri, video, size)
+                except Retryable:
+                    raise interrupted from None
+            if video_id is not None:
+                return video_id
+            stalled = stalled + 1 if received <= offset else 0
+            if stalled >= MAX_STALLED_CHUNKS:
+                raise failure
+            offset = received
+
+    async def _put(
+        self, tokens: TokenSet, session_uri: str, video: MediaFile, offset: int
+    ) -> tuple[str | None, int]:
+        """PUT the chunk that starts at `offset`: (the video id, size) once YouTube holds every
+        byte, else (None, the offset after the last byte it holds, from the 308's Range).
+
+        From the end of the file it is an empty PUT with `bytes */size`: the protocol's status
+        query, which asks how much the session holds without sending anything.
+
+        The chunk is streamed, not held as bytes: a 308 comes back as an exception, which keeps
+        the request alive until the garbage collector finds it, and the chunk must not stay
+        with it."""
+        size = video.size
+        end = min(offset + self.chunk_size, size)
+        content_range = f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
+        request = httpx.Request(
+            "PUT",
+            session_uri,
+            headers=self._auth(
+                tokens,
+                **{
+                    "Content-Type": video.content_type,
+                    "Content-Range": content_range,
+                    "Content-Length": str(end - offset),
+                },
+            ),
+            content=video.stream(offset, end),
+        )
+        try:
+            done = await self._send(request)
+        except _ResumeIncomplete as incomplete:
+            return None, _received_until(incomplete.response)
+        return str(done.json()["id"]), size
 
     async def set_thumbnail(self, tokens: TokenSet, video_id: str, image: MediaFile) -> None:
-        """thumbnails.set: the image bytes as the body of an upload POST."""
+        """thumbnails.set: the image bytes as the body of a simple media upload POST.
+
+        The upload path takes the upload protocol as `uploadType` (the method's `mediaUpload`
+        `simple` protocol in https://www.googleapis.com/discovery/v1/apis/youtube/v3/rest);
+        Google's own clients send `uploadType=media` for a body that is the bytes alone.
+        """
         await self._send(
             httpx.Request(
                 "POST",
                 f"{UPLOAD_BASE}/thumbnails/set",
-                params={"videoId": video_id},
+                params={"videoId": video_id, "uploadType": "media"},
                 headers=self._auth(tokens, **{"Content-Type": image.content_type}),
                 content=await image.read(),
             )
