@@ -1,9 +1,13 @@
 """`python -m infra.local` as a real process on a free port, and a person signing up to it."""
 
+import os
 import re
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes
 from pathlib import Path
@@ -12,6 +16,7 @@ import httpx
 import pytest
 
 START_TIMEOUT = 120
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -89,3 +94,26 @@ def workspace_owner(
     assert created.status_code == 201, created.text
     workspace_id: str = created.json()["id"]
     return workspace_id, owner | {"X-Workspace-Id": workspace_id}
+
+
+@contextmanager
+def local_server(logs: Path, environment: Mapping[str, str] | None = None) -> Iterator[LocalServer]:
+    """`python -m infra.local` on a free port, with `environment` added to this process's."""
+    port = free_port()
+    stdout, stderr, outbox = logs / "stdout.txt", logs / "stderr.txt", logs / "outbox"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local", "--port", str(port), "--outbox", str(outbox)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(environment or {})},
+        )
+    running = LocalServer(process, f"http://127.0.0.1:{port}", stdout, stderr, outbox)
+    try:
+        wait_until_serving(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
