@@ -526,7 +526,8 @@ def test_time_filters_reaching_before_1970_read_as_unbounded(studio: Studio) -> 
 
     def scheduled(query: str) -> int:
         response = studio.client.get(f"/v1/posts/calendar?{query}", headers=studio.headers)
-        return response.status_code
+        status: int = response.status_code
+        return status
 
     assert listed("from=0778-04-19T06:14:59Z") == [post["id"]]
     assert listed("to=0001-01-01T00:00:00Z") == []

@@ -49,13 +49,24 @@ def validate_post(access: WorkspaceAccess, post_id: str) -> Preflight:
 def refuse_invalid_options(workspace_id: str, targets: Sequence[TargetSpec], at: str) -> None:
     """422 for options the target's platform does not take, before anything is written.
 
-    `at` points at the targets in the request (`/body/targets`); an account that is not the
-    workspace's has no platform to check against, and preflight reports it."""
+    `at` points at the targets in the request (`/body/targets`). An account that is not the
+    workspace's has no platform to check against (preflight reports the account), but its
+    options must still be what some platform takes: a post holds nothing its schema does not
+    describe."""
     accounts = post_store.account_facts(workspace_id, (target.account_id for target in targets))
     errors = []
     for index, target in enumerate(targets):
         account = accounts.get(target.account_id)
         if account is None:
+            if all(option_errors(platform, target.options) for platform in OPTIONS):
+                errors.append(
+                    FieldError(
+                        pointer=at + json_pointer([index, "options"]),
+                        detail="No platform takes these options, and the account is not one "
+                        "of this workspace's.",
+                        code="options_fit_no_platform",
+                    )
+                )
             continue
         for error in option_errors(account.platform, target.options):
             name = ".".join(str(part) for part in error["loc"])
