@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from functions.publish.adapters import token_vault
 from functions.shared.settings import get_settings
+from tests.publish.sealed import readable_secrets
 from tests.support.auth_world import Account, Herald
 from tests.support.event_bus import bus_listener
 
@@ -71,14 +72,16 @@ def test_tokens_are_sealed_at_rest_and_never_answered(herald: Herald, publish: T
     ]
 
     sealed = str(item["sealed_tokens"])
-    secret = token_vault.unseal(
-        sealed, workspace_id=workspace["id"], account_id=added["id"]
-    ).access_token
+    tokens = token_vault.unseal(sealed, workspace_id=workspace["id"], account_id=added["id"])
+    secrets = [tokens.access_token, *([tokens.refresh_token] if tokens.refresh_token else [])]
     listed = publish.get("/v1/accounts", headers=in_workspace(owner, workspace["id"])).text
-    assert len(secret) >= 32
-    assert secret not in sealed
-    assert secret not in json.dumps(added)
-    assert secret not in listed
+    assert len(tokens.access_token) >= 32
+    # Decoded, not only as stored: an encoding alone would pass a look at the text.
+    assert readable_secrets(sealed, secrets) == []
+    assert readable_secrets(json.dumps(item, default=str), secrets) == []
+    for secret in secrets:
+        assert secret not in json.dumps(added)
+        assert secret not in listed
     assert sealed not in listed
 
 
