@@ -28,6 +28,10 @@ def _client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+    if service == "s3":
+        # botocore presigns with Signature Version 2 where a region still has it, and buckets
+        # created since June 2020 refuse it: upload forms and download links would not work.
+        config = config.merge(Config(signature_version="s3v4"))
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]
         region_name=get_settings().region,
