@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from fastapi.routing import iter_route_contexts
 from httpx import Response
 
 from functions.shared.access import Role
-from functions.shared.settings import get_settings
 from tests.support.auth_world import Account, Herald, emails_to, link_token, unique_email
+from tests.support.snapshots import workspace_items
 
 ROLES_LOW_TO_HIGH = (Role.VIEWER, Role.EDITOR, Role.ADMIN, Role.OWNER)
 ONLY_OWNERS_TOUCH_OWNERS = "Only an owner can grant or remove the owner role."
@@ -27,25 +26,6 @@ LAST_OWNER_DEMOTED = (
 LAST_OWNER_LEAVING = (
     "You are the workspace's last owner: make another member owner first, or delete the workspace."
 )
-
-
-def workspace_items(workspace_id: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every item of the workspace's partition, exactly as stored."""
-    table = boto3.resource("dynamodb", region_name=get_settings().region).Table(
-        get_settings().table_name
-    )
-    query: dict[str, Any] = {
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": f"WS#{workspace_id}"},
-        "ConsistentRead": True,
-    }
-    items: dict[tuple[str, str], dict[str, Any]] = {}
-    while True:
-        page = table.query(**query)
-        items.update({(str(item["PK"]), str(item["SK"])): item for item in page["Items"]})
-        if "LastEvaluatedKey" not in page:
-            return items
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @dataclass

@@ -117,7 +117,14 @@ def test_a_job_cancelled_while_it_runs_stops_and_adds_nothing(
         running = studio.get(f"/v1/media/jobs/{started['id']}").json()
 
     cancelled = studio.delete(f"/v1/media/jobs/{started['id']}")
-    time.sleep(5)  # longer than the interval of progress writes: the running step has noticed
+    # The process step stops FFmpeg when its next progress write is refused, and logs it.
+    noticed = f'"step":"process","job_id":"{started["id"]}"'
+    while not any(
+        "media job ended meanwhile" in line and noticed in line
+        for line in server.output().splitlines()
+    ):
+        assert time.monotonic() < deadline, "the running step never noticed the cancellation"
+        time.sleep(0.2)
     job = studio.get(f"/v1/media/jobs/{started['id']}").json()
     again = studio.delete(f"/v1/media/jobs/{started['id']}")
 
@@ -128,7 +135,3 @@ def test_a_job_cancelled_while_it_runs_stops_and_adds_nothing(
     assert again.status_code == 409
     assets_after = {asset["id"] for asset in studio.get("/v1/media?limit=100").json()["items"]}
     assert assets_after == assets_before
-    # The process step stopped FFmpeg when its next progress write was refused.
-    assert f'"step":"process","job_id":"{started["id"]}"' in "".join(
-        line for line in server.output().splitlines() if "media job ended meanwhile" in line
-    )

@@ -179,20 +179,64 @@ def test_run_operation_validates_before_running_anything(
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "rule"),
     [
-        {"type": "trim", "asset_id": "1", "start_seconds": 3, "end_seconds": 2},
-        {"type": "audio", "asset_id": "1"},
-        {"type": "audio", "asset_id": "1", "volume_db": 3, "loudness_lufs": -14},
-        {"type": "reframe", "asset_id": "1", "preset": "cinema"},
-        {"type": "merge", "asset_ids": ["only-one"]},
-        {"type": "music", "asset_id": "1", "music_asset_id": "2", "mode": "duck"},
-        {"type": "extract_audio", "asset_id": "1", "format": "flac"},
+        pytest.param(
+            {"type": "trim", "asset_id": "1", "start_seconds": 3, "end_seconds": 2},
+            ("value_error", None, "Value error, end_seconds must be after start_seconds"),
+            id="trim ends before it starts",
+        ),
+        pytest.param(
+            {"type": "audio", "asset_id": "1"},
+            ("value_error", None, "Value error, give volume_db, loudness_lufs or format"),
+            id="audio changes nothing",
+        ),
+        pytest.param(
+            {"type": "audio", "asset_id": "1", "volume_db": 3, "loudness_lufs": -14},
+            (
+                "value_error",
+                None,
+                "Value error, choose either volume_db or loudness_lufs, not both",
+            ),
+            id="audio both gain and loudness",
+        ),
+        pytest.param(
+            {"type": "reframe", "asset_id": "1", "preset": "cinema"},
+            ("literal_error", "preset", None),
+            id="reframe unknown preset",
+        ),
+        pytest.param(
+            {"type": "merge", "asset_ids": ["only-one"]},
+            ("too_short", "asset_ids", None),
+            id="merge one clip",
+        ),
+        pytest.param(
+            {"type": "music", "asset_id": "1", "music_asset_id": "2", "mode": "duck"},
+            ("literal_error", "mode", None),
+            id="music unknown mode",
+        ),
+        pytest.param(
+            {"type": "extract_audio", "asset_id": "1", "format": "flac"},
+            ("literal_error", "format", None),
+            id="extract_audio unknown format",
+        ),
     ],
 )
-def test_operations_refuse_impossible_requests(body: dict[str, Any]) -> None:
-    with pytest.raises(ValidationError):
+def test_operations_refuse_impossible_requests(
+    body: dict[str, Any], rule: tuple[str, str | None, str | None]
+) -> None:
+    """Each is refused by the rule it breaks, and that one alone: the error's type, the field
+    (None for a rule across fields, whose message then says which) and the message."""
+    kind, field, message = rule
+    with pytest.raises(ValidationError) as refused:
         OPERATION.validate_python(body)
+
+    (error,) = refused.value.errors()
+    assert error["type"] == kind
+    # The operation's own fields sit under its tag; a rule across fields is the operation's.
+    assert error["loc"] == (body["type"], *([field] if field else []))
+    if message is not None:
+        assert error["msg"] == message
 
 
 # Reframe ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import time_machine
 from functions.shared.media_items import MediaAssetItem
 from tests.media.library_world import Library, jpeg, object_keys
 from tests.support.ffmpeg_samples import make_tone
+from tests.support.snapshots import workspace_items, workspace_objects
 
 GREEN = (30, 160, 60)
 
@@ -216,10 +217,11 @@ def test_the_download_link_is_short_lived_and_names_the_file(library: Library) -
     query = parse_qs(url.query)
     assert url.path == f"/workspaces/{library.workspace_id}/media/{asset['id']}/original"
     assert query["response-content-disposition"] == ["attachment; filename*=UTF-8''Beach%20day.jpg"]
-    if "X-Amz-Expires" in query:  # Signature Version 4 states the lifetime
-        assert query["X-Amz-Expires"] == ["300"]
-    else:  # version 2 states the end
-        assert int(query["Expires"][0]) - datetime.now(UTC).timestamp() == pytest.approx(300, abs=5)
+    # Signature Version 4, which states the lifetime: S3 buckets created since June 2020 refuse
+    # version 2 (https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html).
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Expires"] == ["300"]
+    assert "Signature" not in query
     assert (body["filename"], body["expires_in"]) == ("Beach day.jpg", 300)
 
 
@@ -235,6 +237,8 @@ def test_another_workspace_s_media_answers_404_everywhere(library: Library) -> N
     theirs = intruder.headers | {"X-Workspace-Id": library.workspace_id}
     client, path = library.client, f"/v1/media/{asset['id']}"
     image_op = {"operation": {"type": "resize", "width": 100}}
+    items_before = workspace_items(library.workspace_id)
+    objects_before = workspace_objects(library.workspace_id)
 
     # The intruder names their own workspace: the asset and the upload are not in it.
     answers = {
@@ -270,9 +274,26 @@ def test_another_workspace_s_media_answers_404_everywhere(library: Library) -> N
         }.items()
     }
 
-    assert {name: response.status_code for name, response in answers.items()} == dict.fromkeys(
-        answers, 404
+    # The route's own answer, not any 404 (a path no route serves answers 404 too).
+    asset_unknown = f"Asset {asset['id']} was not found."
+    upload_unknown = (
+        f"No upload {pending['upload_id']} is waiting to be completed: start one with "
+        "POST /v1/media/uploads and post the file to its form first (an upload completes "
+        "once, within 24 hours)."
     )
+    workspace_unknown = f"Workspace {library.workspace_id} was not found."
+
+    def refusal(name: str) -> tuple[int, str]:
+        if "their workspace" in name:
+            return 404, workspace_unknown
+        return 404, upload_unknown if name == "complete" else asset_unknown
+
+    assert {name: (r.status_code, r.json().get("detail")) for name, r in answers.items()} == {
+        name: refusal(name) for name in answers
+    }
+    assert {r.headers["content-type"] for r in answers.values()} == {"application/problem+json"}
+    assert workspace_items(library.workspace_id) == items_before
+    assert workspace_objects(library.workspace_id) == objects_before
     assert listed(library, headers=mine)["items"] == []
     assert client.get(path, headers=library.headers).json()["name"] == "photo.jpg"
 

@@ -77,6 +77,9 @@ def test_the_form_is_pinned_to_the_workspace_key_type_size_and_fifteen_minutes(
     assert {"bucket": get_settings().media_bucket} in policy["conditions"]
     assert {"Content-Type": "video/mp4"} in policy["conditions"]
     assert ["content-length-range", 1, 12_345_678] in policy["conditions"]
+    # Signature Version 4: S3 buckets created since June 2020 refuse version 2.
+    assert upload["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert {"x-amz-algorithm": "AWS4-HMAC-SHA256"} in policy["conditions"]
     assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
         12_345_678,
         "video/mp4",

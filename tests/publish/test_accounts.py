@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 
 from functions.publish.adapters import token_vault
 from functions.shared.settings import get_settings
+from tests.publish.sealed import readable_secrets
 from tests.support.auth_world import Account, Herald
 from tests.support.event_bus import bus_listener
+from tests.support.snapshots import workspace_items
 
 
 @pytest.fixture
@@ -71,14 +73,16 @@ def test_tokens_are_sealed_at_rest_and_never_answered(herald: Herald, publish: T
     ]
 
     sealed = str(item["sealed_tokens"])
-    secret = token_vault.unseal(
-        sealed, workspace_id=workspace["id"], account_id=added["id"]
-    ).access_token
+    tokens = token_vault.unseal(sealed, workspace_id=workspace["id"], account_id=added["id"])
+    secrets = [tokens.access_token, *([tokens.refresh_token] if tokens.refresh_token else [])]
     listed = publish.get("/v1/accounts", headers=in_workspace(owner, workspace["id"])).text
-    assert len(secret) >= 32
-    assert secret not in sealed
-    assert secret not in json.dumps(added)
-    assert secret not in listed
+    assert len(tokens.access_token) >= 32
+    # Decoded, not only as stored: an encoding alone would pass a look at the text.
+    assert readable_secrets(sealed, secrets) == []
+    assert readable_secrets(json.dumps(item, default=str), secrets) == []
+    for secret in secrets:
+        assert secret not in json.dumps(added)
+        assert secret not in listed
     assert sealed not in listed
 
 
@@ -88,19 +92,32 @@ def test_another_workspace_s_accounts_are_404(herald: Herald, publish: TestClien
     bobs = herald.create_workspace(bob, "Bob Brand")
     bobs_account = add_sandbox(publish, in_workspace(bob, bobs["id"]))
     path = f"/v1/accounts/{bobs_account['id']}"
+    bobs_before = workspace_items(bobs["id"])
+    account_unknown = f"Account {bobs_account['id']} was not found."
+    workspace_unknown = f"Workspace {bobs['id']} was not found."
 
     # Alice names her own workspace: Bob's account is not in it.
     mine = in_workspace(alice, alices["id"])
-    answers = [
-        publish.get(path, headers=mine),
-        publish.post(f"{path}/check", headers=mine),
-        publish.delete(path, headers=mine),
-    ]
+    answers = {
+        "get": publish.get(path, headers=mine),
+        "check": publish.post(f"{path}/check", headers=mine),
+        "delete": publish.delete(path, headers=mine),
+    }
     # Alice names Bob's workspace: she is not a member.
     theirs = in_workspace(alice, bobs["id"])
-    answers += [publish.get("/v1/accounts", headers=theirs), publish.get(path, headers=theirs)]
+    answers |= {
+        "list (their workspace)": publish.get("/v1/accounts", headers=theirs),
+        "get (their workspace)": publish.get(path, headers=theirs),
+        "check (their workspace)": publish.post(f"{path}/check", headers=theirs),
+        "delete (their workspace)": publish.delete(path, headers=theirs),
+    }
 
-    assert [a.status_code for a in answers] == [404] * 5
+    # The route's own answer, not any 404 (a path no route serves answers 404 too).
+    assert {name: (a.status_code, a.json().get("detail")) for name, a in answers.items()} == {
+        name: (404, workspace_unknown if "their" in name else account_unknown) for name in answers
+    }
+    assert {a.headers["content-type"] for a in answers.values()} == {"application/problem+json"}
+    assert workspace_items(bobs["id"]) == bobs_before
     assert publish.get("/v1/accounts", headers=mine).json()["items"] == []
     assert publish.get(path, headers=in_workspace(bob, bobs["id"])).status_code == 200
 

@@ -118,21 +118,28 @@ def test_a_state_works_once(
 
 
 @pytest.mark.parametrize(
-    "tamper", [lambda s: s[:-1] + ("A" if s[-1] != "A" else "B"), lambda s: "", lambda s: s + "x"]
+    ("tamper", "error"),
+    [
+        pytest.param(
+            lambda s: s[:-1] + ("A" if s[-1] != "A" else "B"), "invalid_state", id="last changed"
+        ),
+        pytest.param(lambda s: "", "missing_state", id="empty"),
+        pytest.param(lambda s: s + "x", "invalid_state", id="one more character"),
+    ],
 )
 def test_a_tampered_or_missing_state_connects_nothing(
     publish: TestClient,
     owner: tuple[Account, dict[str, str]],
     x_platform: respx.MockRouter,
     tamper: Any,
+    error: str,
 ) -> None:
     _, headers = owner
     state = start(publish, headers)["state"][0]
 
     outcome = come_back(publish, state=tamper(state), code="the-code")
 
-    assert outcome["status"] == "error"
-    assert outcome["error"] in {"invalid_state", "missing_state"}
+    assert (outcome["status"], outcome["error"]) == ("error", error)
     assert not x_platform.calls
     assert publish.get("/v1/accounts", headers=headers).json()["items"] == []
 

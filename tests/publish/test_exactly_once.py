@@ -10,6 +10,7 @@ GET /2/users/{id}/tweets lists the account's posts
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,7 +61,22 @@ def target(studio: Studio, post_id: str, account_id: str) -> TargetItem:
     return found
 
 
-def test_three_simultaneous_deliveries_call_each_platform_once(studio: Studio) -> None:
+def _fire_without_the_idempotency_layer(event: dict[str, Any]) -> dict[str, Any]:
+    """The domain alone, as the worker runs it: its conditional writes keep the post once."""
+    report = publishing.fire_post(event["workspace_id"], event["post_id"], event["fire_id"])
+    return {"result": {"outcome": report.outcome}}
+
+
+@pytest.mark.parametrize(
+    "deliver",
+    [
+        pytest.param(run_worker, id="through the worker"),
+        pytest.param(_fire_without_the_idempotency_layer, id="domain only"),
+    ],
+)
+def test_three_simultaneous_deliveries_call_each_platform_once(
+    studio: Studio, deliver: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
     x = studio.connect("x", X_USER)
     sandbox = studio.sandbox()
     post_id = scheduled_post(studio, [{"account_id": x}, {"account_id": sandbox}])
@@ -68,16 +84,16 @@ def test_three_simultaneous_deliveries_call_each_platform_once(studio: Studio) -
     outcomes: list[str] = []
     start = threading.Barrier(3)
 
-    def deliver() -> None:
+    def one_delivery() -> None:
         start.wait()
         try:
-            outcomes.append(run_worker(event)["result"]["outcome"])
+            outcomes.append(deliver(event)["result"]["outcome"])
         except Exception as error:  # the idempotency layer refuses a delivery in progress
             outcomes.append(type(error).__name__)
 
     with respx.mock(assert_all_called=True) as platforms:
         created = platforms.post(X_TWEETS).mock(return_value=tweet("1001", "Hello"))
-        threads = [threading.Thread(target=deliver) for _ in range(3)]
+        threads = [threading.Thread(target=one_delivery) for _ in range(3)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -91,7 +107,7 @@ def test_three_simultaneous_deliveries_call_each_platform_once(studio: Studio) -
     # A later redelivery (Scheduler retries for hours) publishes nothing either.
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
         again = platforms.post(X_TWEETS).mock(return_value=tweet("1002", "Hello"))
-        run_worker(event)
+        deliver(event)
     assert again.call_count == 0
 
 
@@ -238,7 +254,8 @@ def test_partial_failure_then_retry_calls_only_the_failed_target(studio: Studio)
     assert again.status_code == 409
 
 
-def test_a_temporary_failure_is_retried_later_with_backoff(studio: Studio) -> None:
+def _retry_waiting(studio: Studio) -> tuple[str, str, TargetItem]:
+    """A post whose X target was refused with 429 and Retry-After: 120, waiting to retry."""
     x = studio.connect("x", X_USER)
     post_id = scheduled_post(studio, [{"account_id": x}])
     with respx.mock(assert_all_called=True) as platforms:
@@ -250,15 +267,50 @@ def test_a_temporary_failure_is_retried_later_with_backoff(studio: Studio) -> No
     assert waiting.state == "retry_wait"
     assert waiting.due_at is not None
     assert waiting.due_at - datetime.now(UTC) >= timedelta(seconds=115)
+    return post_id, x, waiting
+
+
+@pytest.mark.parametrize(
+    "deliver",
+    [
+        pytest.param(run_worker, id="through the worker"),
+        # Without the idempotency layer: the domain's conditional writes alone keep it once.
+        pytest.param(
+            lambda step: publishing.advance_target(
+                step["workspace_id"], step["post_id"], step["account_id"]
+            ),
+            id="domain only",
+        ),
+    ],
+)
+def test_a_temporary_failure_is_retried_later_with_backoff(
+    studio: Studio, deliver: Callable[[dict[str, Any]], object]
+) -> None:
+    post_id, x, waiting = _retry_waiting(studio)
+    assert waiting.due_at is not None
     step = studio.scheduler_input(f"t-{post_id}-{x}")
     assert step["herald"] == "advance-target"
+    before = waiting.attribute_values
 
+    # Delivered early (a duplicate, or a clock ahead): nothing happens, nothing changes.
+    with (
+        time_machine.travel(waiting.due_at - timedelta(seconds=30)),
+        respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms,
+    ):
+        early = platforms.post(X_TWEETS).mock(return_value=tweet("1009", "Hello"))
+        deliver(step)
+    assert early.call_count == 0
+    assert target(studio, post_id, x).attribute_values == before
+
+    # Due: one call; delivered again, still that one call.
     with (
         time_machine.travel(waiting.due_at + timedelta(seconds=1)),
-        respx.mock(assert_all_called=True) as platforms,
+        respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms,
     ):
-        platforms.post(X_TWEETS).mock(return_value=tweet("1009", "Hello"))
-        run_worker(step)
+        retried = platforms.post(X_TWEETS).mock(return_value=tweet("1009", "Hello"))
+        deliver(step)
+        deliver(step)
+    assert retried.call_count == 1
     assert target(studio, post_id, x).state == "published"
     assert studio.post(post_id)["status"] == "published"
 

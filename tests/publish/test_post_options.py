@@ -185,6 +185,15 @@ def test_a_wrong_value_is_refused_and_a_missing_required_option_is_left_to_prefl
         ("/body/targets/1/options/privacy_level", "literal_error"),
     }
     assert refused["detail"] == "2 options are invalid."
+    # Kept as sent, so no coercion: `0` is not `false` (found by the fuzz run).
+    coerced = studio.client.post(
+        "/v1/posts",
+        json={"text": "Hi", "targets": [{"account_id": tiktok, "options": {"disable_comment": 0}}]},
+        headers=studio.headers,
+    )
+    assert error_codes(problem(coerced, 422)) == {
+        ("/body/targets/0/options/disable_comment", "bool_type")
+    }
 
     # A draft may wait for the creator's choice of privacy level: preflight says it is missing.
     draft = studio.create(text="Clip", targets=[{"account_id": tiktok}])

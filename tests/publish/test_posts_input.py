@@ -12,9 +12,9 @@ from tests.publish.posts_world import (
     post_routes,
     problem,
     schedule_names,
-    table_keys,
 )
 from tests.publish.studio import Studio
+from tests.support.snapshots import workspace_items
 
 BAD_ID = "01hzzzzzzzzzzzzzzzzzzzzzzz"  # a ULID must be upper-case Crockford base32
 SHORT_ID = "01HZ"
@@ -472,8 +472,7 @@ def test_every_route_refuses_malformed_input_precisely_and_writes_nothing(studio
     template = studio.client.post(
         "/v1/templates", json={"name": "Untouched", "content": {}}, headers=studio.headers
     ).json()
-    posts_before = table_keys(studio.workspace_id, "POST")
-    templates_before = table_keys(studio.workspace_id, "TEMPLATE#")
+    items_before = workspace_items(studio.workspace_id)
     failures: list[str] = []
 
     for cases in CASES.values():
@@ -503,8 +502,8 @@ def test_every_route_refuses_malformed_input_precisely_and_writes_nothing(studio
                 failures.append(f"{method} {url}: detail {body['detail']!r}")
 
     assert failures == [], "\n".join(failures)
-    assert table_keys(studio.workspace_id, "POST") == posts_before
-    assert table_keys(studio.workspace_id, "TEMPLATE#") == templates_before
+    # Whole items, posts, templates and every other item of the workspace: not only their keys.
+    assert workspace_items(studio.workspace_id) == items_before
     assert schedule_names() == set()
     unchanged = studio.post(post["id"])
     assert (unchanged["status"], unchanged["revision"], unchanged["text"]) == (

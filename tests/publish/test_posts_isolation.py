@@ -25,6 +25,7 @@ from functions.shared.access import Scope
 from functions.shared.settings import get_settings
 from tests.publish.posts_world import post_routes
 from tests.publish.studio import Studio
+from tests.support.snapshots import workspace_items
 
 
 @dataclass
@@ -249,21 +250,12 @@ def build_world(studio: Studio) -> World:
 def bobs_state(world: World) -> tuple[dict[tuple[str, str], Any], list[dict[str, Any]]]:
     """Every item of Bob's workspace partition, exactly as stored, and the schedules."""
     settings = get_settings()
-    table = boto3.resource("dynamodb", region_name=settings.region).Table(settings.table_name)
-    found = table.query(
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": f"WS#{world.bob_workspace}"},
-        ConsistentRead=True,
-    )
-    items: dict[tuple[str, str], Any] = {
-        (str(item["PK"]), str(item["SK"])): item for item in found["Items"]
-    }
     scheduler = boto3.client("scheduler", region_name=settings.region)
     schedules: list[dict[str, Any]] = []
     for entry in scheduler.list_schedules(GroupName=settings.schedule_group)["Schedules"]:
         stored = scheduler.get_schedule(Name=entry["Name"], GroupName=settings.schedule_group)
         schedules.append({key: value for key, value in stored.items() if key != "ResponseMetadata"})
-    return items, schedules
+    return workspace_items(world.bob_workspace), schedules
 
 
 def send(studio: Studio, request: Request, headers: dict[str, str]) -> Response:

@@ -8,8 +8,10 @@ js/src/extractUrlsWithIndices.js, js/src/lib/idna.js and js/src/regexp/*.
 
 import random
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from emoji import EMOJI_DATA
 
 from functions.publish.domain import text_length
@@ -139,10 +141,37 @@ def test_long_label_chains_are_counted_as_plain_text(text: str, expected: int) -
 
 
 # --- The URL matcher against the regex it replaces --------------------------------------------
-# twitter-text's extractUrl and validAsciiDomain regexes, written out from the module's parts;
-# their backtracking makes them quadratic, which only matters on long texts.
+# twitter-text's extractUrl and validAsciiDomain regexes, written out from the module's parts but
+# for the top-level domains, which come from upstream's own list (tld_lib.yml, vendored unchanged
+# with the conformance suite) as js/src/regexp/validGTLD.js, validCCTLD.js and validPunycode.js
+# build them; their backtracking makes them quadratic, which only matters on long texts.
+TLD_LIB: dict[str, list[str]] = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "data" / "twitter-text" / "tld_lib.yml").read_text(
+        encoding="utf-8"
+    )
+)
+RUNTIME_TLDS = Path(text_length.__file__).with_name("twitter_text_tlds.txt")
+
+
+def _tlds(kind: str) -> str:
+    names = "|".join(re.escape(str(name)) for name in TLD_LIB[kind])
+    return rf"(?i:{names})(?=[^0-9a-zA-Z@+-]|\Z)"
+
+
 _CHAR = text_length._DOMAIN_CHAR
-_TLD = f"(?:{text_length._TLD.pattern})"
+_TLD = rf"(?:{_tlds('generic')}|{_tlds('country')}|(?i:xn--[\-0-9a-z]+))"
+
+
+def test_the_runtime_tld_list_is_upstreams_generic_then_country_list() -> None:
+    listed = [
+        line
+        for line in RUNTIME_TLDS.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+
+    assert listed == [str(name) for name in (*TLD_LIB["generic"], *TLD_LIB["country"])]
+
+
 EXTRACT_URL = re.compile(
     rf"(?P<before>[^A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]|^)"
     rf"(?P<url>(?P<protocol>{text_length._PROTOCOL.pattern})?(?P<domain>"

@@ -32,7 +32,9 @@ NumericId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")]
 
 
 class PlatformOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: options are kept as sent, so `0` must not pass for `false` nor `"5"` for 5; what
+    # is stored must match the documented schema.
+    model_config = ConfigDict(extra="forbid", strict=True)
     # Options a draft may still lack but publishing needs: preflight reports them missing.
     required_to_publish: ClassVar[tuple[str, ...]] = ()
 

@@ -76,15 +76,24 @@ def publish_accounts(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return result
 
 
+class _NotDueYet(Exception):
+    """A step delivered before its time: raised through the idempotency layer, which forgets a
+    run that raised, so that the delivery at the step's time is not answered "not_due" again."""
+
+
 def advance_target(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.publishing import advance_target as advance
 
-    outcome = _once(
-        event,
-        context,
-        ("workspace_id", "post_id", "account_id", "step"),
-        lambda: advance(event["workspace_id"], event["post_id"], event["account_id"]),
-    )
+    def step() -> str:
+        outcome = advance(event["workspace_id"], event["post_id"], event["account_id"])
+        if outcome == "not_due":
+            raise _NotDueYet
+        return outcome
+
+    try:
+        outcome = _once(event, context, ("workspace_id", "post_id", "account_id", "step"), step)
+    except _NotDueYet:
+        outcome = "not_due"
     return {"outcome": outcome}
 
 
