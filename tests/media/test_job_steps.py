@@ -572,6 +572,23 @@ def test_a_result_over_the_quota_fails_the_job_and_is_deleted(
     assert object_keys(studio) == before
 
 
+@pytest.mark.ffmpeg
+def test_a_result_over_the_quota_fails_the_process_step_before_it_is_stored(
+    studio: str, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = add_clip(studio, clips["clip"])
+    before = object_keys(studio)
+    monkeypatch.setattr(quotas, "quota_bytes", lambda: 1000)
+    probed = step(
+        "probe", new_job(studio, {"type": "reframe", "asset_id": source, "preset": "story"})
+    )
+
+    with pytest.raises(ffmpeg.MediaRejected, match="does not fit in the media library's"):
+        step("process", probed)
+
+    assert object_keys(studio) == before
+
+
 def test_progress_is_written_every_two_seconds_at_most_and_stops_a_cancelled_job(
     studio: str,
 ) -> None:

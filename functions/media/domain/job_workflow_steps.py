@@ -10,7 +10,7 @@ fresh Lambda environment, so each downloads what it needs into a scratch folder 
   with the user's message otherwise), before any work is done.
 - Process runs the operation, FFmpeg's progress written to the job every 2 seconds at most, and
   stores the result at its asset's key (asset_store.py): the step that made the file is the
-  only one holding it.
+  only one holding it. A result larger than the quota has left fails the job before it is stored.
 - Thumbnail reads the result as a completed upload is read (probing.py): its probe fields, its
   type, and a thumbnail for anything with a picture.
 - Finalize adds the asset to the library, charged to the workspace's quota, and marks the job
@@ -223,6 +223,8 @@ def process(state: JobState) -> JobState:
             work,
             ProgressWriter(state),
         )
+        # Checked again, atomically, when finalize charges it; failing here spares the upload.
+        _ensure_room(state.workspace_id, result.stat().st_size)
         asset_id, _ = assets.new_asset_id()
         key = asset_store.original_key(state.workspace_id, asset_id)
         content_type = content_type_for(result)
