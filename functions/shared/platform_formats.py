@@ -1,4 +1,4 @@
-"""The one catalogue of platform formats: each a name, one frame size, and the kinds it makes.
+"""The one catalogue of platform formats: each a name and one frame size, for images and videos.
 
 The media studio's image tools (`preset`), its reframe jobs (`preset`) and the publish
 preflight's fixes (`media_preset`) all read this catalogue, so a name means one size whatever
@@ -21,13 +21,10 @@ images and videos, the one every kind accepts is kept:
 Every side is even: H.264 with 4:2:0 chroma needs it.
 """
 
-from dataclasses import dataclass
 from typing import Literal
 
-type MediaKind = Literal["image", "video"]
-
 # The formats an image can be made into, and those a video can: the request models' enums.
-ImageFormat = Literal[
+EitherKindFormat = Literal[
     "instagram_square",
     "instagram_portrait",
     "story",
@@ -35,45 +32,21 @@ ImageFormat = Literal[
     "x_landscape",
     "linkedin",
     "tiktok",
-    "youtube_thumbnail",
 ]
-VideoFormat = Literal[
-    "instagram_square",
-    "instagram_portrait",
-    "story",
-    "facebook",
-    "x_landscape",
-    "linkedin",
-    "tiktok",
-    "youtube",
-    "youtube_shorts",
-]
+ImageFormat = Literal[EitherKindFormat, "youtube_thumbnail"]
+VideoFormat = Literal[EitherKindFormat, "youtube", "youtube_shorts"]
 
-BOTH: frozenset[MediaKind] = frozenset({"image", "video"})
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformFormat:
-    width: int
-    height: int
-    kinds: frozenset[MediaKind]
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.width, self.height
-
-
-FORMATS: dict[str, PlatformFormat] = {
-    "instagram_square": PlatformFormat(1080, 1080, BOTH),  # 1:1 feed
-    "instagram_portrait": PlatformFormat(1080, 1350, BOTH),  # 4:5 feed
-    "story": PlatformFormat(1080, 1920, BOTH),  # 9:16 stories and reels
-    "facebook": PlatformFormat(1080, 1350, BOTH),  # 4:5 feed
-    "x_landscape": PlatformFormat(1280, 720, BOTH),  # 16:9
-    "linkedin": PlatformFormat(1920, 1080, BOTH),  # 16:9
-    "tiktok": PlatformFormat(1080, 1920, BOTH),  # 9:16 videos and photo posts
-    "youtube": PlatformFormat(1920, 1080, frozenset({"video"})),
-    "youtube_shorts": PlatformFormat(1080, 1920, frozenset({"video"})),
-    "youtube_thumbnail": PlatformFormat(1280, 720, frozenset({"image"})),
+FORMATS: dict[str, tuple[int, int]] = {
+    "instagram_square": (1080, 1080),  # 1:1 feed
+    "instagram_portrait": (1080, 1350),  # 4:5 feed
+    "story": (1080, 1920),  # 9:16 stories and reels
+    "facebook": (1080, 1350),  # 4:5 feed
+    "x_landscape": (1280, 720),  # 16:9
+    "linkedin": (1920, 1080),  # 16:9
+    "tiktok": (1080, 1920),  # 9:16 videos and photo posts
+    "youtube": (1920, 1080),
+    "youtube_shorts": (1080, 1920),
+    "youtube_thumbnail": (1280, 720),
 }
 
 # The format that fixes a file of a kind for a platform's content type (preflight's fixes).
@@ -99,8 +72,9 @@ FIXES: dict[tuple[str, str, str], str] = {
 
 
 def size_of(name: str) -> tuple[int, int]:
-    """The frame of a format named by a validated request (an ImageFormat or a VideoFormat)."""
-    return FORMATS[name].size
+    """The frame (width, height) of a format named by a validated request (an ImageFormat or a
+    VideoFormat)."""
+    return FORMATS[name]
 
 
 def fix_for(platform: str, content_type: str, kind: str) -> str | None:
