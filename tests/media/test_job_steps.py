@@ -12,6 +12,7 @@ import os
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -596,18 +597,62 @@ def test_progress_is_written_every_two_seconds_at_most_and_stops_a_cancelled_job
     now = [100.0]
     writer = ProgressWriter(JobState.model_validate(state), clock=lambda: now[0])
 
-    writer(10.0)
+    # FFmpeg's percent moves the job across the process step's share, 10 to 85.
+    writer(0.0)
+    assert job_of(state).percent == 10
     now[0] += 1.9
     writer(20.0)  # too soon: not written
     assert job_of(state).percent == 10
     now[0] += 0.2
     writer(30.0)
-    assert job_of(state).percent == 30
+    assert job_of(state).percent == 32.5
+    now[0] += 2.0
+    writer(100.0)
+    assert job_of(state).percent == 85
     assert job_items.finish(studio, state["job_id"], "cancelled")
     now[0] += 2.5
     with pytest.raises(JobEnded):
-        writer(40.0)
-    assert (job_of(state).status, job_of(state).percent) == ("cancelled", 30)
+        writer(100.0)
+    assert (job_of(state).status, job_of(state).percent) == ("cancelled", 85)
+
+
+@pytest.mark.ffmpeg
+def test_the_percent_moves_through_every_step_never_backwards(
+    studio: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each step starts at its share of the job; FFmpeg's progress fills the process step's."""
+    written: list[tuple[str, float]] = []
+    enter_step, record_progress = job_items.enter_step, job_items.record_progress
+
+    def entering(workspace_id: str, job_id: str, step: str, *, percent: float) -> bool:
+        written.append((step, percent))
+        return enter_step(workspace_id, job_id, step, percent=percent)
+
+    def progressing(workspace_id: str, job_id: str, percent: float) -> bool:
+        written.append(("ffmpeg", percent))
+        return record_progress(workspace_id, job_id, percent)
+
+    monkeypatch.setattr(job_items, "enter_step", entering)
+    monkeypatch.setattr(job_items, "record_progress", progressing)
+    monkeypatch.setattr(job_workflow_steps, "ProgressWriter", partial(ProgressWriter, interval=0))
+    # Long enough for FFmpeg to report its progress a few times on the way.
+    clip = make_video(tmp_path / "long.mp4", size="320x240", seconds=12.0)
+    state = new_job(
+        studio, {"type": "reframe", "asset_id": add_clip(studio, clip), "preset": "story"}
+    )
+
+    _, error = run_workflow(state)
+
+    assert error is None
+    entered = [(name, percent) for name, percent in written if name != "ffmpeg"]
+    assert entered == [("probe", 0), ("process", 10), ("thumbnail", 85), ("finalize", 95)]
+    during = [percent for name, percent in written if name == "ffmpeg"]
+    assert len(set(during)) >= 3, during
+    assert min(during) > 10
+    assert max(during) == 85  # FFmpeg's end, as the process step's share ends
+    percents = [percent for _, percent in written] + [job_of(state).percent]
+    assert percents == sorted(percents)
+    assert percents[-1] == 100
 
 
 def test_scratch_folders_left_by_a_killed_step_are_removed() -> None:
