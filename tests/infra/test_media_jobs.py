@@ -233,3 +233,62 @@ def test_crashes_and_throttles_raise_alarms(synthesized: Synthesized) -> None:
     # Powertools names the service dimension after POWERTOOLS_SERVICE_NAME.
     assert crashes[0]["Dimensions"] == [{"Name": "service", "Value": "herald-media-jobs"}]
     assert media_jobs.CRASH_METRIC == job_steps.CRASH_METRIC
+
+
+def test_an_execution_that_ends_unrecorded_reaches_the_reconciler(
+    synthesized: Synthesized,
+) -> None:
+    """Step Functions' status changes go to the default bus; the rule picks this machine's
+    failed, timed-out and aborted executions (event reference:
+    https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html)."""
+    jobs = synthesized.stack.media_jobs
+    lid = synthesized.logical_id
+    reconciler = lid(jobs.reconciler.function)
+    rule = synthesized.resources[lid(jobs.ended_execution_rule)]["Properties"]
+    function = synthesized.resources[reconciler]["Properties"]
+
+    assert "EventBusName" not in rule  # the default bus, where AWS services send events
+    assert rule["State"] == "ENABLED"
+    assert rule["EventPattern"] == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": [{"Ref": ids(synthesized)["state_machine"]}],
+        },
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [reconciler, "Arn"]}
+    assert "Input" not in target  # the event itself, as the handler reads it
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3}
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": [lid(synthesized.stack.foundation.async_dlq), "Arn"]}
+    }
+    assert function["Handler"] == media_jobs.RECONCILER_HANDLER
+    assert len(function["Layers"]) == 1  # the dependency layer, not FFmpeg
+    permissions = [
+        p["Properties"]
+        for p in synthesized.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [reconciler, "Arn"]}
+    ]
+    assert [(p["Principal"], p["SourceArn"]) for p in permissions] == [
+        ("events.amazonaws.com", {"Fn::GetAtt": [lid(jobs.ended_execution_rule), "Arn"]})
+    ]
+
+
+def test_the_reconciler_reads_and_ends_jobs_and_announces_only(synthesized: Synthesized) -> None:
+    jobs = synthesized.stack.media_jobs
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    log_group = f"<{lid(jobs.reconciler.log_group)}.Arn>"
+
+    assert grants(synthesized, lid(jobs.reconciler.role)) == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        ("dynamodb:GetItem", f"<{lid(foundation.app_table)}.Arn>"),
+        ("dynamodb:UpdateItem", f"<{lid(foundation.app_table)}.Arn>"),
+        ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }

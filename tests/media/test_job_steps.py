@@ -25,11 +25,9 @@ from pynamodb.exceptions import (
     TransactWriteError,
     VerboseClientError,
 )
-from ulid import ULID
 
 from functions.media.adapters import asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.asset_items import MediaUsageItem
-from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import assets, job_workflow_steps, probing, quotas
 from functions.media.domain.job_workflow_steps import JobEnded, JobState, ProgressWriter
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
@@ -39,12 +37,11 @@ from functions.shared.media_items import MediaAssetItem
 from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
+from tests.media.job_world import CREATOR, WORKSPACE, job_of, new_job
 from tests.media.library_world import object_keys, read_object
 from tests.support.event_bus import bus_listener
 from tests.support.ffmpeg_samples import make_video
 
-WORKSPACE = "01JC0000000000000000000WS1"
-CREATOR = "user:01JC00000000000000000USER"
 STEPS = ("probe", "process", "thumbnail", "finalize")
 
 
@@ -115,20 +112,6 @@ def add_claimed(workspace_id: str, data: bytes, *, duration_seconds: float = 2.0
     return asset_id
 
 
-def new_job(workspace_id: str, operation: dict[str, Any]) -> dict[str, Any]:
-    """A job as the API leaves it (queued); the workflow's input."""
-    job_id = str(ULID())
-    ids = [operation[name] for name in ("asset_id", "music_asset_id") if name in operation]
-    job_items.new_job(
-        workspace_id,
-        job_id,
-        operation=operation,
-        input_asset_ids=operation.get("asset_ids", ids),
-        created_by=CREATOR,
-    ).save()
-    return {"workspace_id": workspace_id, "job_id": job_id}
-
-
 def step(name: str, state: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = job_steps.handler({"step": name, "job": state}, None)
     return result
@@ -148,12 +131,6 @@ def run_workflow(state: dict[str, Any]) -> tuple[dict[str, Any], Exception | Non
         except Exception as error:
             return step("record_failure", state | {"error": caught(error)}), error
     return state, None
-
-
-def job_of(state: dict[str, Any]) -> MediaJobItem:
-    found = MediaJobItem.find(state["workspace_id"], state["job_id"])
-    assert found is not None
-    return found
 
 
 def received(queue_url: str) -> list[dict[str, Any]]:

@@ -400,6 +400,41 @@ def failure_message(error: StepError) -> str:
     return CRASHED_MESSAGE
 
 
+# What a job records when its execution ended without reaching RecordFailure, by the status
+# Step Functions reports: the workflow itself broke, ran past its time, or was stopped from
+# outside (a cancel records `cancelled` first, so it is never failed here).
+ENDED_EXECUTION_MESSAGES = {
+    "FAILED": CRASHED_MESSAGE,
+    "TIMED_OUT": "The job ran out of time. Try a shorter clip.",
+    "ABORTED": "The job was stopped on our side before it finished; try again.",
+}
+
+
+def fail_job_of_ended_execution(workspace_id: str, job_id: str, execution_status: str) -> bool:
+    """Fail the job if it is still unfinished although its execution has ended, and announce
+    it; False if the job had ended already (the usual case: RecordFailure or a cancel did it)."""
+    message = ENDED_EXECUTION_MESSAGES[execution_status]
+    if not job_items.finish(workspace_id, job_id, "failed", error=message):
+        return False
+    logger.error(
+        "media job left unfinished by its execution",
+        extra={"job_id": job_id, "execution_status": execution_status},
+    )
+    job = MediaJobItem.find(workspace_id, job_id)
+    if job is not None:
+        publish_event(
+            "media",
+            "media.job_failed",
+            {
+                "workspace_id": workspace_id,
+                "job_id": job_id,
+                "operation": job.operation["type"],
+                "error": message,
+            },
+        )
+    return True
+
+
 def record_failure(state: JobState) -> JobState:
     """Record why the job failed, delete what it made, and announce the failure."""
     error = state.error
