@@ -23,6 +23,7 @@ from ulid import ULID
 from functions.auth.adapters.items import UserItem
 from functions.auth.domain import avatars
 from functions.shared.settings import get_settings
+from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
 from tests.support.images import handmade_png, riff_chunks, swapped_primaries_profile
 
@@ -61,12 +62,15 @@ def start(herald: Herald, account: Account, content_type: str = "image/jpeg") ->
 
 
 def put_upload(upload: dict[str, Any], data: bytes) -> None:
-    """What the browser's form POST leaves behind: the file at the policy's key and type."""
+    """What the browser's form POST leaves behind: the file at the policy's key and type, with
+    the policy's tag."""
+    assert upload["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
     s3().put_object(
         Bucket=get_settings().media_bucket,
         Key=upload["fields"]["key"],
         Body=data,
         ContentType=upload["fields"]["Content-Type"],
+        Tagging="=".join(PENDING_UPLOAD_TAG),
     )
 
 
@@ -166,6 +170,12 @@ def test_the_upload_form_is_pinned_to_the_users_prefix_type_size_and_five_minute
     assert {"key": key} in policy["conditions"]
     assert {"Content-Type": "image/png"} in policy["conditions"]
     assert ["content-length-range", 1, 5 * 1024 * 1024] in policy["conditions"]
+    # Tagged pending until completed: the bucket expires abandoned uploads by this tag.
+    assert {"tagging": PENDING_UPLOAD_TAGGING} in policy["conditions"]
+    assert upload["fields"]["tagging"] == (
+        "<Tagging><TagSet><Tag><Key>herald-upload</Key><Value>pending</Value></Tag></TagSet>"
+        "</Tagging>"
+    )
     assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
         5 * 1024 * 1024,
         "image/png",
@@ -197,6 +207,9 @@ def test_a_camera_photo_becomes_an_upright_square_webp_without_metadata(herald: 
     assert object_keys(account.user_id) == {key}  # the original upload is gone
     data, content_type = read_object(key)
     assert content_type == "image/webp"
+    # Kept for good: not tagged as a pending upload, which the bucket would expire.
+    tags = s3().get_object_tagging(Bucket=get_settings().media_bucket, Key=key)["TagSet"]
+    assert tags == []
     avatar = assert_clean_avatar(data)
     assert b"HeraldCam" not in data
     assert b"home address" not in data

@@ -72,8 +72,14 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
     },
     "app_indexes": {"dynamodb:Query"},
-    "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
-    "media:workspaces/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+    # PutObjectTagging: the presigned POSTs they sign tag each upload as pending.
+    "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging"},
+    "media:workspaces/*": {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:PutObjectTagging",
+    },
     "data_key": {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
     "signing_key": {"kms:GetPublicKey", "kms:Sign"},
     "mail_identity": {"ses:SendEmail"},

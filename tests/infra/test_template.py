@@ -186,6 +186,22 @@ def test_media_bucket(synthesized: Synthesized) -> None:
     assert cors["AllowedOrigins"] == ["http://localhost:3000"]
     assert "POST" in cors["AllowedMethods"]  # presigned POST uploads from the browser
     assert bucket["DeletionPolicy"] == "Retain"
+    # Abandoned browser uploads (tagged pending by their presigned POST, stored anew untagged
+    # when completed) expire after the 24-hour completion window, at the next day boundary.
+    assert props["LifecycleConfiguration"]["Rules"] == [
+        {
+            "Id": "tidy-versions-and-uploads",
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        },
+        {
+            "Id": "expire-abandoned-uploads",
+            "Status": "Enabled",
+            "TagFilters": [{"Key": "herald-upload", "Value": "pending"}],
+            "ExpirationInDays": 2,
+        },
+    ]
     for bucket_id in (media_id, logs_id):
         _ssl_only_policy(synthesized, "AWS::S3::BucketPolicy", "Bucket", bucket_id)
         assert synthesized.resources[bucket_id]["Properties"]["PublicAccessBlockConfiguration"]

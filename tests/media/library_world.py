@@ -15,6 +15,7 @@ from httpx import Response
 from PIL import ExifTags, Image, ImageCms
 
 from functions.shared.settings import get_settings
+from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
 
 RED = (220, 20, 20)
@@ -86,13 +87,21 @@ class Library:
 
 
 def put_as_browser(form: dict[str, Any], data: bytes) -> None:
-    """What the browser's form POST leaves behind: the file at the policy's key and type."""
+    """What the browser's form POST leaves behind: the file at the policy's key and type, with
+    the policy's tag."""
+    assert form["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
     s3().put_object(
         Bucket=get_settings().media_bucket,
         Key=form["fields"]["key"],
         Body=data,
         ContentType=form["fields"]["Content-Type"],
+        Tagging="=".join(PENDING_UPLOAD_TAG),
     )
+
+
+def tags_of(key: str) -> dict[str, str]:
+    found = s3().get_object_tagging(Bucket=get_settings().media_bucket, Key=key)
+    return {tag["Key"]: tag["Value"] for tag in found["TagSet"]}
 
 
 # Images -----------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from tests.media.library_world import (
     object_keys,
     put_as_browser,
     read_object,
+    tags_of,
 )
 from tests.support.ffmpeg_samples import make_tone, make_video
 
@@ -74,6 +75,12 @@ def test_the_form_is_pinned_to_the_workspace_key_type_size_and_fifteen_minutes(
     assert {"bucket": get_settings().media_bucket} in policy["conditions"]
     assert {"Content-Type": "video/mp4"} in policy["conditions"]
     assert ["content-length-range", 1, 12_345_678] in policy["conditions"]
+    # Tagged pending until completed: the bucket expires abandoned uploads by this tag.
+    assert {"tagging": upload["fields"]["tagging"]} in policy["conditions"]
+    assert upload["fields"]["tagging"] == (
+        "<Tagging><TagSet><Tag><Key>herald-upload</Key><Value>pending</Value></Tag></TagSet>"
+        "</Tagging>"
+    )
     assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
         12_345_678,
         "video/mp4",
@@ -139,6 +146,8 @@ def test_a_camera_photo_enters_the_library_with_its_displayed_size_and_a_thumbna
     # The upload was copied to the asset's own key, which no form can write, and removed.
     assert object_keys(library.workspace_id) == {f"{folder}/original", f"{folder}/thumbnail.jpg"}
     assert read_object(f"{folder}/original") == (data, "image/jpeg")
+    # Kept for good: not tagged as a pending upload, which the bucket would expire.
+    assert tags_of(f"{folder}/original") == {}
     thumbnail, thumbnail_type = read_object(f"{folder}/thumbnail.jpg")
     shown = Image.open(BytesIO(thumbnail))
     assert (thumbnail_type, shown.format, shown.size) == ("image/jpeg", "JPEG", (640, 960))

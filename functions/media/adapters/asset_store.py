@@ -152,6 +152,8 @@ def copy(source_key: str, etag: str, destination_key: str, *, content_type: str)
             CopySourceIfMatch=etag,
             MetadataDirective="REPLACE",
             ContentType=content_type,
+            # Without the upload's `pending` tag, which would have the lifecycle rule expire it.
+            TaggingDirective="REPLACE",
         )
     except s3.exceptions.ClientError as error:
         if error.response.get("Error", {}).get("Code") == "PreconditionFailed":
