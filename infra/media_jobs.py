@@ -13,8 +13,9 @@ rest) and publishes `media.job_failed`.
 An execution that ends without RecordFailure (timed out, stopped from outside, or RecordFailure
 itself failing) is reconciled: an EventBridge rule on the default bus sends the machine's
 "Step Functions Execution Status Change" events with status FAILED, TIMED_OUT or ABORTED to a
-small function (`functions.media.workers.job_executions.handler`), which fails the job if it is
-still unfinished.
+small function (`functions.media.workers.events.handler`), which fails the job if it is
+still unfinished. The same function removes a deleted workspace's files: a rule on Herald's bus
+sends it auth's `workspace.deleted`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from infra.nag import acknowledge_wildcard
 from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
 
 STEPS_HANDLER = "functions.media.workers.job_steps.handler"
-RECONCILER_HANDLER = "functions.media.workers.job_executions.handler"
+RECONCILER_HANDLER = "functions.media.workers.events.handler"
 SERVICE_NAME = "herald-media-jobs"
 # Execution statuses that end a job's workflow other than by success.
 ENDED_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"]
@@ -122,6 +123,7 @@ class MediaJobs(Construct):
         self._allow_jobs_from(media)
         self.reconciler = self._reconciler(media, code_path, foundation)
         self.ended_execution_rule = self._ended_execution_rule(foundation)
+        self.workspace_deleted_rule = self._workspace_deleted_rule(foundation)
 
     def _allow_steps(self, foundation: Foundation) -> None:
         self.steps.allow(STEP_TABLE_ACCESS, foundation.app_table.table_arn)
@@ -229,7 +231,8 @@ class MediaJobs(Construct):
             self,
             "ExecutionReconciler",
             title="Herald media job reconciler",
-            description="Herald media jobs: fails a job whose execution ended without it",
+            description="Herald media events: fails a job whose execution ended without it, "
+            "removes a deleted workspace's files",
             handler=RECONCILER_HANDLER,
             code_path=code_path,
             foundation=foundation,
@@ -243,6 +246,20 @@ class MediaJobs(Construct):
             ("dynamodb:GetItem", "dynamodb:UpdateItem"), foundation.app_table.table_arn
         )
         reconciler.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
+        # A deleted workspace's files: listed by prefix, deleted in batches.
+        workspace_objects = foundation.media_bucket.arn_for_objects("workspaces/*")
+        reconciler.allow(("s3:DeleteObject",), workspace_objects)
+        reconciler.allow(
+            ("s3:ListBucket",),
+            foundation.media_bucket.bucket_arn,
+            conditions={"StringLike": {"s3:prefix": ["workspaces/*"]}},
+        )
+        acknowledge_wildcard(
+            reconciler.role,
+            workspace_objects,
+            "Deletes objects under the `workspaces/` key prefix only: a deleted workspace's "
+            "files, whose keys are known only by listing its prefix.",
+        )
         return reconciler
 
     def _ended_execution_rule(self, foundation: Foundation) -> events.Rule:
@@ -260,6 +277,22 @@ class MediaJobs(Construct):
                 },
             ),
         )
+        return self._to_events_function(rule, foundation)
+
+    def _workspace_deleted_rule(self, foundation: Foundation) -> events.Rule:
+        rule = events.Rule(
+            self,
+            "WorkspaceDeletedRule",
+            description="A workspace was deleted: remove its media files",
+            event_bus=foundation.event_bus,
+            event_pattern=events.EventPattern(
+                source=["herald.auth"], detail_type=["workspace.deleted"]
+            ),
+        )
+        return self._to_events_function(rule, foundation)
+
+    def _to_events_function(self, rule: events.Rule, foundation: Foundation) -> events.Rule:
+        """The event itself, retried 3 times, then into the async dead-letter queue."""
         rule.add_target(
             targets.LambdaFunction(
                 self.reconciler.function,

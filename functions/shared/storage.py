@@ -42,6 +42,13 @@ def workspace_key(workspace_id: str, *parts: str) -> str:
     return _object_key(WORKSPACES_PREFIX, workspace_id, parts)
 
 
+def workspace_prefix(workspace_id: str) -> str:
+    """`workspaces/<ws>/`: the start of every key of the workspace's objects."""
+    if not _SEGMENT.fullmatch(workspace_id):
+        raise ValueError(f"unsafe workspace id: {workspace_id!r}")
+    return f"{WORKSPACES_PREFIX}/{workspace_id}/"
+
+
 def user_key(user_id: str, *parts: str) -> str:
     return _object_key(USERS_PREFIX, user_id, parts)
 

@@ -271,12 +271,31 @@ def test_an_execution_that_ends_unrecorded_reaches_the_reconciler(
         for p in synthesized.of_type("AWS::Lambda::Permission").values()
         if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [reconciler, "Arn"]}
     ]
-    assert [(p["Principal"], p["SourceArn"]) for p in permissions] == [
-        ("events.amazonaws.com", {"Fn::GetAtt": [lid(jobs.ended_execution_rule), "Arn"]})
-    ]
+    assert sorted((p["Principal"], str(p["SourceArn"])) for p in permissions) == sorted(
+        ("events.amazonaws.com", str({"Fn::GetAtt": [lid(rule), "Arn"]}))
+        for rule in (jobs.ended_execution_rule, jobs.workspace_deleted_rule)
+    )
 
 
-def test_the_reconciler_reads_and_ends_jobs_and_announces_only(synthesized: Synthesized) -> None:
+def test_a_deleted_workspace_reaches_the_media_events_function(synthesized: Synthesized) -> None:
+    jobs = synthesized.stack.media_jobs
+    lid = synthesized.logical_id
+    rule = synthesized.resources[lid(jobs.workspace_deleted_rule)]["Properties"]
+
+    assert rule["EventBusName"] == {"Ref": lid(synthesized.stack.foundation.event_bus)}
+    assert rule["EventPattern"] == {
+        "source": ["herald.auth"],
+        "detail-type": ["workspace.deleted"],
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [lid(jobs.reconciler.function), "Arn"]}
+    assert "Input" not in target
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3}
+
+
+def test_the_media_events_function_ends_jobs_and_deletes_workspace_files_only(
+    synthesized: Synthesized,
+) -> None:
     jobs = synthesized.stack.media_jobs
     foundation = synthesized.stack.foundation
     lid = synthesized.logical_id
@@ -288,7 +307,15 @@ def test_the_reconciler_reads_and_ends_jobs_and_announces_only(synthesized: Synt
         ("dynamodb:GetItem", f"<{lid(foundation.app_table)}.Arn>"),
         ("dynamodb:UpdateItem", f"<{lid(foundation.app_table)}.Arn>"),
         ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
+        ("s3:DeleteObject", f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"),
+        ("s3:ListBucket", f"<{lid(foundation.media_bucket)}.Arn>"),
         ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
     }
+    [listing] = [
+        s
+        for s in statements_of_role(synthesized, lid(jobs.reconciler.role))
+        if s["Action"] == "s3:ListBucket"
+    ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["workspaces/*"]}}

@@ -321,6 +321,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (worker.sweeper, worker.function),
                 (worker.token_refresher, worker.function),
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
+                (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),

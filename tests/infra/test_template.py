@@ -76,8 +76,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
-        # The publish sweeper, the token refresher and the media jobs' ended executions.
-        "AWS::Events::Rule": 3,
+        # The publish sweeper, the token refresher, the media jobs' ended executions and the
+        # media files of deleted workspaces.
+        "AWS::Events::Rule": 4,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -386,10 +387,15 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
 ) -> None:
     async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
     worker = synthesized.stack.publish_worker
-    ended_executions = synthesized.stack.media_jobs.ended_execution_rule
+    jobs = synthesized.stack.media_jobs
     rules = [
         synthesized.logical_id(rule)
-        for rule in (worker.sweeper, worker.token_refresher, ended_executions)
+        for rule in (
+            worker.sweeper,
+            worker.token_refresher,
+            jobs.ended_execution_rule,
+            jobs.workspace_deleted_rule,
+        )
     ]
     statements = [
         statement
