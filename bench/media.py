@@ -28,7 +28,7 @@ from PIL import Image, ImageChops, ImageFilter  # noqa: E402
 
 from functions.media.domain import image_ops  # noqa: E402
 from functions.media.domain.models import PresetOperation  # noqa: E402
-from functions.shared import images  # noqa: E402
+from functions.shared import images, platform_formats  # noqa: E402
 
 SOURCE_SIZE = (6000, 4000)
 PRESET = "instagram_portrait"
@@ -58,7 +58,7 @@ def photo_like_jpeg(size: tuple[int, int] = SOURCE_SIZE, quality: int = 90) -> b
 def plain_pillow(source: bytes, operation: PresetOperation) -> Image.Image:
     """What one writes without draft(): decode everything, then one Lanczos resize (and, to
     fit, the same padding)."""
-    target = image_ops.PRESETS[operation.preset]
+    target = platform_formats.size_of(operation.preset)
     image = Image.open(BytesIO(source))
     image.load()
     if operation.mode == "crop":
@@ -113,7 +113,7 @@ def _compare(source: bytes, operation: PresetOperation, rounds: int) -> bool:
         ours.append((wall, cpu))
     assert ours_image is not None
     assert plain_image is not None
-    assert ours_image.size == plain_image.size == image_ops.PRESETS[operation.preset]
+    assert ours_image.size == plain_image.size == platform_formats.size_of(operation.preset)
     ours_wall, ours_cpu = (statistics.median(sample[i] for sample in ours) for i in (0, 1))
     plain_wall, plain_cpu = (statistics.median(sample[i] for sample in plain) for i in (0, 1))
     ratio = plain_cpu / ours_cpu

@@ -19,6 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from functions.shared.storage import PENDING_UPLOAD_TAG
 from infra.config import HeraldConfig
 from infra.nag import acknowledge
 
@@ -158,7 +159,15 @@ class Foundation(Construct):
                     id="tidy-versions-and-uploads",
                     noncurrent_version_expiration=Duration.days(30),
                     abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
+                ),
+                # Browser uploads are tagged pending by their presigned POST and stored anew,
+                # untagged, when completed (functions/shared/storage.py): what still carries the
+                # tag after the 24-hour completion window was abandoned.
+                s3.LifecycleRule(
+                    id="expire-abandoned-uploads",
+                    tag_filters={PENDING_UPLOAD_TAG[0]: PENDING_UPLOAD_TAG[1]},
+                    expiration=Duration.days(2),
+                ),
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )

@@ -180,7 +180,8 @@ def grant_group_access(
         function.allow(TABLE_READ_WRITE, foundation.idempotency_table.table_arn)
     if access.media_prefix is not None:
         objects = foundation.media_bucket.arn_for_objects(f"{access.media_prefix}*")
-        function.allow(OBJECT_READ_WRITE, objects)
+        # Tagging: the presigned POSTs the group signs tag each upload (storage.py).
+        function.allow((*OBJECT_READ_WRITE, "s3:PutObjectTagging"), objects)
         acknowledge_wildcard(
             function.role,
             objects,

@@ -9,6 +9,13 @@ service errors and `TransientError` (throttling, 5xx and connection failures the
 retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
 which records a message on the job (the user's own for `MediaRejected`, a generic one for the
 rest) and publishes `media.job_failed`.
+
+An execution that ends without RecordFailure (timed out, stopped from outside, or RecordFailure
+itself failing) is reconciled: an EventBridge rule on the default bus sends the machine's
+"Step Functions Execution Status Change" events with status FAILED, TIMED_OUT or ABORTED to a
+small function (`functions.media.workers.events.handler`), which fails the job if it is
+still unfinished. The same function removes a deleted workspace's files: a rule on Herald's bus
+sends it auth's `workspace.deleted`.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -32,7 +41,10 @@ from infra.nag import acknowledge_wildcard
 from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
 
 STEPS_HANDLER = "functions.media.workers.job_steps.handler"
+RECONCILER_HANDLER = "functions.media.workers.events.handler"
 SERVICE_NAME = "herald-media-jobs"
+# Execution statuses that end a job's workflow other than by success.
+ENDED_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"]
 # The steps read and write single items, in transactions too; they never query or delete.
 STEP_TABLE_ACCESS = (
     "dynamodb:GetItem",
@@ -109,6 +121,9 @@ class MediaJobs(Construct):
         self._allow_steps(foundation)
         self.state_machine = self._state_machine(config)
         self._allow_jobs_from(media)
+        self.reconciler = self._reconciler(media, code_path, foundation)
+        self.ended_execution_rule = self._ended_execution_rule(foundation)
+        self.workspace_deleted_rule = self._workspace_deleted_rule(foundation)
 
     def _allow_steps(self, foundation: Foundation) -> None:
         self.steps.allow(STEP_TABLE_ACCESS, foundation.app_table.table_arn)
@@ -208,6 +223,84 @@ class MediaJobs(Construct):
             "X-Ray tracing support no resource-level permissions.",
         )
         return state_machine
+
+    def _reconciler(
+        self, media: FunctionGroupConstruct, code_path: Path, foundation: Foundation
+    ) -> HeraldFunction:
+        reconciler = HeraldFunction(
+            self,
+            "ExecutionReconciler",
+            title="Herald media job reconciler",
+            description="Herald media events: fails a job whose execution ended without it, "
+            "removes a deleted workspace's files",
+            handler=RECONCILER_HANDLER,
+            code_path=code_path,
+            foundation=foundation,
+            service_name=f"{SERVICE_NAME}-reconciler",
+            environment=media.environment,
+            memory_mb=256,
+            timeout=Duration.seconds(30),
+        )
+        # Reads the job and ends it conditionally; announces the failure.
+        reconciler.allow(
+            ("dynamodb:GetItem", "dynamodb:UpdateItem"), foundation.app_table.table_arn
+        )
+        reconciler.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
+        # A deleted workspace's files: listed by prefix, deleted in batches.
+        workspace_objects = foundation.media_bucket.arn_for_objects("workspaces/*")
+        reconciler.allow(("s3:DeleteObject",), workspace_objects)
+        reconciler.allow(
+            ("s3:ListBucket",),
+            foundation.media_bucket.bucket_arn,
+            conditions={"StringLike": {"s3:prefix": ["workspaces/*"]}},
+        )
+        acknowledge_wildcard(
+            reconciler.role,
+            workspace_objects,
+            "Deletes objects under the `workspaces/` key prefix only: a deleted workspace's "
+            "files, whose keys are known only by listing its prefix.",
+        )
+        return reconciler
+
+    def _ended_execution_rule(self, foundation: Foundation) -> events.Rule:
+        """Step Functions sends its status changes to the default bus, not Herald's own."""
+        rule = events.Rule(
+            self,
+            "ExecutionEndedRule",
+            description="A media job execution failed, timed out or was stopped",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": ENDED_STATUSES,
+                    "stateMachineArn": [self.state_machine.state_machine_arn],
+                },
+            ),
+        )
+        return self._to_events_function(rule, foundation)
+
+    def _workspace_deleted_rule(self, foundation: Foundation) -> events.Rule:
+        rule = events.Rule(
+            self,
+            "WorkspaceDeletedRule",
+            description="A workspace was deleted: remove its media files",
+            event_bus=foundation.event_bus,
+            event_pattern=events.EventPattern(
+                source=["herald.auth"], detail_type=["workspace.deleted"]
+            ),
+        )
+        return self._to_events_function(rule, foundation)
+
+    def _to_events_function(self, rule: events.Rule, foundation: Foundation) -> events.Rule:
+        """The event itself, retried 3 times, then into the async dead-letter queue."""
+        rule.add_target(
+            targets.LambdaFunction(
+                self.reconciler.function,
+                retry_attempts=3,
+                dead_letter_queue=foundation.async_dlq,
+            )
+        )
+        return rule
 
     def _allow_jobs_from(self, api: FunctionGroupConstruct) -> None:
         """The media API starts jobs and cancels them; it learns the machine from its env."""

@@ -1,8 +1,12 @@
 """S3 helpers for the media bucket: tenant-scoped keys and presigned uploads and downloads.
 
 Browsers upload straight to S3 with a presigned POST whose policy fixes the key, the content type
-and the size range, so no Lambda ever carries file bytes. Keys start with the owning workspace
-(or, for personal files such as avatars, the user) so IAM can scope each function to its prefix.
+and the size range, so no Lambda ever carries file bytes. The policy also fixes the object's tag
+`herald-upload=pending`: a bucket lifecycle rule (infra/foundation.py) expires objects still
+tagged so after two days, so an upload that is never completed does not stay. Completing one
+stores the file anew (copied or re-encoded, without the tag) and deletes the upload. Keys start
+with the owning workspace (or, for personal files such as avatars, the user) so IAM can scope
+each function to its prefix.
 """
 
 import re
@@ -15,6 +19,14 @@ from functions.shared.settings import get_settings
 WORKSPACES_PREFIX = "workspaces"
 USERS_PREFIX = "users"
 DEFAULT_EXPIRY_SECONDS = 300
+# The tag every presigned upload carries until it is completed, and the lifecycle rule matches.
+PENDING_UPLOAD_TAG = ("herald-upload", "pending")
+# S3's form field for object tags takes the tag set as XML.
+PENDING_UPLOAD_TAGGING = (
+    "<Tagging><TagSet><Tag>"
+    f"<Key>{PENDING_UPLOAD_TAG[0]}</Key><Value>{PENDING_UPLOAD_TAG[1]}</Value>"
+    "</Tag></TagSet></Tagging>"
+)
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -28,6 +40,13 @@ def _object_key(prefix: str, owner_id: str, parts: tuple[str, ...]) -> str:
 
 def workspace_key(workspace_id: str, *parts: str) -> str:
     return _object_key(WORKSPACES_PREFIX, workspace_id, parts)
+
+
+def workspace_prefix(workspace_id: str) -> str:
+    """`workspaces/<ws>/`: the start of every key of the workspace's objects."""
+    if not _SEGMENT.fullmatch(workspace_id):
+        raise ValueError(f"unsafe workspace id: {workspace_id!r}")
+    return f"{WORKSPACES_PREFIX}/{workspace_id}/"
 
 
 def user_key(user_id: str, *parts: str) -> str:
@@ -50,13 +69,15 @@ def presign_upload(
     max_bytes: int,
     expires_in: int = DEFAULT_EXPIRY_SECONDS,
 ) -> PresignedUpload:
-    """A browser form upload of one object at `key`, of exactly this type and 1..max_bytes."""
+    """A browser form upload of one object at `key`, of exactly this type and 1..max_bytes,
+    tagged as a pending upload."""
     post = aws.s3().generate_presigned_post(
         Bucket=get_settings().media_bucket,
         Key=key,
-        Fields={"Content-Type": content_type},
+        Fields={"Content-Type": content_type, "tagging": PENDING_UPLOAD_TAGGING},
         Conditions=[
             {"Content-Type": content_type},
+            {"tagging": PENDING_UPLOAD_TAGGING},
             ["content-length-range", 1, max_bytes],
         ],
         ExpiresIn=expires_in,

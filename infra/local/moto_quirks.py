@@ -8,6 +8,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from xml.etree import ElementTree
 
 from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -67,10 +68,26 @@ def enforce_form_upload_policies() -> None:
             check_form_upload(upload, _environment_secret, datetime.now(UTC))
         except UploadRefused as refused:
             return int(refused.status), {"content-type": "application/xml"}, refused.xml()
-        return original(self, request, bucket_name)
+        answer = original(self, request, bucket_name)
+        if "tagging" in self.form_data and "key" in self.form_data:
+            # S3 tags the stored object with the form's `tagging` document; moto ignores it.
+            stored = self.backend.get_object(bucket_name, self.form_data["key"])
+            if stored is not None:
+                self.backend.put_object_tagging(stored, _form_tags(self.form_data["tagging"]))
+        return answer
 
     setattr(bucket_response_post, _PATCHED, True)
     S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
+
+
+def _form_tags(document: str) -> dict[str, str]:
+    """The tags of an S3 `<Tagging><TagSet><Tag><Key>..</Key><Value>..</Value></Tag>..` field."""
+    root = ElementTree.fromstring(document)  # noqa: S314 (the local stack's own signed form)
+    return {
+        tag.findtext("Key", ""): tag.findtext("Value", "")
+        for tag in root.iter()
+        if tag.tag.rsplit("}", 1)[-1] == "Tag"
+    }
 
 
 def _environment_secret(access_key_id: str) -> str | None:

@@ -22,6 +22,7 @@ from ulid import ULID
 from functions.auth.adapters.items import UserItem
 from functions.auth.domain import avatars
 from functions.shared.settings import get_settings
+from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
 from tests.support.images import handmade_png, riff_chunks, swapped_primaries_profile
 from tests.support.s3_forms import post_form, s3_error
@@ -61,7 +62,8 @@ def start(herald: Herald, account: Account, content_type: str = "image/jpeg") ->
 
 
 def put_upload(upload: dict[str, Any], data: bytes) -> None:
-    """The browser's form POST, which the form's policy accepts."""
+    """The browser's form POST, which the form's policy accepts, tagged pending by it."""
+    assert upload["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
     posted = post_form(upload, data)
     assert posted.status_code == 204, posted.text
 
@@ -73,6 +75,7 @@ def put_past_the_form(upload: dict[str, Any], data: bytes) -> None:
         Key=upload["fields"]["key"],
         Body=data,
         ContentType=upload["fields"]["Content-Type"],
+        Tagging="=".join(PENDING_UPLOAD_TAG),
     )
 
 
@@ -172,6 +175,12 @@ def test_the_upload_form_is_pinned_to_the_users_prefix_type_size_and_five_minute
     assert {"key": key} in policy["conditions"]
     assert {"Content-Type": "image/png"} in policy["conditions"]
     assert ["content-length-range", 1, 5 * 1024 * 1024] in policy["conditions"]
+    # Tagged pending until completed: the bucket expires abandoned uploads by this tag.
+    assert {"tagging": PENDING_UPLOAD_TAGGING} in policy["conditions"]
+    assert upload["fields"]["tagging"] == (
+        "<Tagging><TagSet><Tag><Key>herald-upload</Key><Value>pending</Value></Tag></TagSet>"
+        "</Tagging>"
+    )
     assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
         5 * 1024 * 1024,
         "image/png",
@@ -243,6 +252,9 @@ def test_a_camera_photo_becomes_an_upright_square_webp_without_metadata(herald: 
     assert object_keys(account.user_id) == {key}  # the original upload is gone
     data, content_type = read_object(key)
     assert content_type == "image/webp"
+    # Kept for good: not tagged as a pending upload, which the bucket would expire.
+    tags = s3().get_object_tagging(Bucket=get_settings().media_bucket, Key=key)["TagSet"]
+    assert tags == []
     avatar = assert_clean_avatar(data)
     assert b"HeraldCam" not in data
     assert b"home address" not in data

@@ -3,6 +3,7 @@
 from typing import Any
 
 import httpx
+import pytest
 from ulid import ULID
 
 from functions.auth.adapters.items import InviteLookupItem, UserWorkspaceItem
@@ -384,3 +385,89 @@ def test_the_activity_log_lists_who_did_what_newest_first_page_by_page(herald: H
     assert len({e["id"] for e in entries}) == 8
     # A member who left no longer reads it.
     assert get(herald, member, f"{base}/activity").status_code == 404
+
+
+def test_a_slug_belongs_to_one_workspace_until_it_is_changed_or_deleted(herald: Herald) -> None:
+    owner = herald.sign_up("owner")
+    rival = herald.sign_up("rival")
+    first = herald.client.post(
+        "/v1/workspaces", json={"name": "Acme", "slug": "acme"}, headers=owner.headers
+    ).json()
+
+    taken = herald.client.post(
+        "/v1/workspaces", json={"name": "Other", "slug": "acme"}, headers=rival.headers
+    )
+    mine = herald.create_workspace(rival, "Rival")
+    renamed_onto = herald.client.patch(
+        f"/v1/workspaces/{mine['id']}", json={"slug": "acme"}, headers=rival.headers
+    )
+
+    assert (taken.status_code, taken.json()["detail"]) == (
+        409,
+        "The slug 'acme' is taken by another workspace; choose another.",
+    )
+    assert taken.headers["content-type"] == "application/problem+json"
+    assert [w["id"] for w in get(herald, rival, "/v1/workspaces").json()["items"]] == [mine["id"]]
+    assert renamed_onto.status_code == 409, renamed_onto.text
+    assert get(herald, rival, f"/v1/workspaces/{mine['id']}").json() == mine
+    # Keeping one's own slug is no change at all.
+    same = herald.client.patch(
+        f"/v1/workspaces/{first['id']}", json={"slug": "acme"}, headers=owner.headers
+    )
+    assert same.status_code == 200, same.text
+
+    # Changing the slug frees the old one ...
+    moved = herald.client.patch(
+        f"/v1/workspaces/{first['id']}", json={"slug": "acme-roasters"}, headers=owner.headers
+    )
+    assert moved.json()["slug"] == "acme-roasters"
+    claimed = herald.client.patch(
+        f"/v1/workspaces/{mine['id']}", json={"slug": "acme"}, headers=rival.headers
+    )
+    assert (claimed.status_code, claimed.json()["slug"]) == (200, "acme")
+    # ... and so does deleting the workspace.
+    deleted = herald.client.delete(f"/v1/workspaces/{first['id']}", headers=owner.headers)
+    assert deleted.status_code == 204
+    reused = herald.client.post(
+        "/v1/workspaces", json={"name": "Roasters", "slug": "acme-roasters"}, headers=rival.headers
+    )
+    assert reused.status_code == 201, reused.text
+
+
+def test_a_slug_derived_from_a_taken_name_is_numbered(herald: Herald) -> None:
+    owner = herald.sign_up("owner")
+    rival = herald.sign_up("rival")
+
+    slugs = [
+        herald.create_workspace(owner, "Acme Coffee")["slug"],
+        herald.create_workspace(rival, "Acme Coffee!")["slug"],
+        herald.create_workspace(owner, "ACME coffee")["slug"],
+    ]
+
+    assert slugs == ["acme-coffee", "acme-coffee-2", "acme-coffee-3"]
+
+
+def test_a_derived_slug_lost_to_a_concurrent_creation_is_derived_again(
+    herald: Herald, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.auth.adapters.items import WorkspaceSlugItem
+
+    owner = herald.sign_up("owner")
+    herald.create_workspace(owner, "Acme")
+    real_batch_get = WorkspaceSlugItem.batch_get
+    reads: list[int] = []
+
+    def stale_once(*args: Any, **kwargs: Any) -> Any:
+        # The first read misses the claim, as if "acme" were taken just after it.
+        reads.append(1)
+        return iter(()) if len(reads) == 1 else real_batch_get(*args, **kwargs)
+
+    monkeypatch.setattr(WorkspaceSlugItem, "batch_get", stale_once)
+
+    second = herald.create_workspace(owner, "Acme")
+
+    assert (second["slug"], len(reads)) == ("acme-2", 2)
+    assert [w["slug"] for w in get(herald, owner, "/v1/workspaces").json()["items"]] == [
+        "acme",
+        "acme-2",
+    ]

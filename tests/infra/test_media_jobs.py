@@ -233,3 +233,89 @@ def test_crashes_and_throttles_raise_alarms(synthesized: Synthesized) -> None:
     # Powertools names the service dimension after POWERTOOLS_SERVICE_NAME.
     assert crashes[0]["Dimensions"] == [{"Name": "service", "Value": "herald-media-jobs"}]
     assert media_jobs.CRASH_METRIC == job_steps.CRASH_METRIC
+
+
+def test_an_execution_that_ends_unrecorded_reaches_the_reconciler(
+    synthesized: Synthesized,
+) -> None:
+    """Step Functions' status changes go to the default bus; the rule picks this machine's
+    failed, timed-out and aborted executions (event reference:
+    https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html)."""
+    jobs = synthesized.stack.media_jobs
+    lid = synthesized.logical_id
+    reconciler = lid(jobs.reconciler.function)
+    rule = synthesized.resources[lid(jobs.ended_execution_rule)]["Properties"]
+    function = synthesized.resources[reconciler]["Properties"]
+
+    assert "EventBusName" not in rule  # the default bus, where AWS services send events
+    assert rule["State"] == "ENABLED"
+    assert rule["EventPattern"] == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": [{"Ref": ids(synthesized)["state_machine"]}],
+        },
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [reconciler, "Arn"]}
+    assert "Input" not in target  # the event itself, as the handler reads it
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3}
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": [lid(synthesized.stack.foundation.async_dlq), "Arn"]}
+    }
+    assert function["Handler"] == media_jobs.RECONCILER_HANDLER
+    assert len(function["Layers"]) == 1  # the dependency layer, not FFmpeg
+    permissions = [
+        p["Properties"]
+        for p in synthesized.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [reconciler, "Arn"]}
+    ]
+    assert sorted((p["Principal"], str(p["SourceArn"])) for p in permissions) == sorted(
+        ("events.amazonaws.com", str({"Fn::GetAtt": [lid(rule), "Arn"]}))
+        for rule in (jobs.ended_execution_rule, jobs.workspace_deleted_rule)
+    )
+
+
+def test_a_deleted_workspace_reaches_the_media_events_function(synthesized: Synthesized) -> None:
+    jobs = synthesized.stack.media_jobs
+    lid = synthesized.logical_id
+    rule = synthesized.resources[lid(jobs.workspace_deleted_rule)]["Properties"]
+
+    assert rule["EventBusName"] == {"Ref": lid(synthesized.stack.foundation.event_bus)}
+    assert rule["EventPattern"] == {
+        "source": ["herald.auth"],
+        "detail-type": ["workspace.deleted"],
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [lid(jobs.reconciler.function), "Arn"]}
+    assert "Input" not in target
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3}
+
+
+def test_the_media_events_function_ends_jobs_and_deletes_workspace_files_only(
+    synthesized: Synthesized,
+) -> None:
+    jobs = synthesized.stack.media_jobs
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    log_group = f"<{lid(jobs.reconciler.log_group)}.Arn>"
+
+    assert grants(synthesized, lid(jobs.reconciler.role)) == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        ("dynamodb:GetItem", f"<{lid(foundation.app_table)}.Arn>"),
+        ("dynamodb:UpdateItem", f"<{lid(foundation.app_table)}.Arn>"),
+        ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
+        ("s3:DeleteObject", f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"),
+        ("s3:ListBucket", f"<{lid(foundation.media_bucket)}.Arn>"),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }
+    [listing] = [
+        s
+        for s in statements_of_role(synthesized, lid(jobs.reconciler.role))
+        if s["Action"] == "s3:ListBucket"
+    ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["workspaces/*"]}}

@@ -72,8 +72,14 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
     },
     "app_indexes": {"dynamodb:Query"},
-    "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
-    "media:workspaces/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+    # PutObjectTagging: the presigned POSTs they sign tag each upload as pending.
+    "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging"},
+    "media:workspaces/*": {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:PutObjectTagging",
+    },
     "data_key": {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
     "signing_key": {"kms:GetPublicKey", "kms:Sign"},
     "mail_identity": {"ses:SendEmail"},
@@ -207,6 +213,7 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     # The media job steps and their state machine (tests/infra/test_media_jobs.py).
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
+    known.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
@@ -296,7 +303,9 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
 def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
     synthesized: Synthesized,
 ) -> None:
+    """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py)."""
     worker = synthesized.stack.publish_worker
+    reconciler = synthesized.stack.media_jobs.reconciler.function
     from_events = sorted(
         (
             permission["Properties"]
@@ -305,16 +314,24 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
         ),
         key=lambda properties: str(properties["SourceArn"]),
     )
-    rules = sorted(
-        (synthesized.logical_id(rule) for rule in (worker.sweeper, worker.token_refresher)),
-        key=lambda rule_id: str({"Fn::GetAtt": [rule_id, "Arn"]}),
+    targets = sorted(
+        (
+            (synthesized.logical_id(rule), synthesized.logical_id(function))
+            for rule, function in (
+                (worker.sweeper, worker.function),
+                (worker.token_refresher, worker.function),
+                (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
+                (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
+            )
+        ),
+        key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),
     )
     assert from_events == [
         {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [synthesized.logical_id(worker.function), "Arn"]},
+            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
             "Principal": "events.amazonaws.com",
             "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
         }
-        for rule_id in rules
+        for rule_id, function_id in targets
     ]

@@ -27,6 +27,12 @@ LEFT_AT_DEFAULT = {
     "meta_graph_version",
     "threads_api_version",
     "linkedin_api_version",
+    # Rate limits: the documented defaults (docs/api-conventions.md) until a stage needs others.
+    "rate_limit_window_seconds",
+    "rate_limit_workspace_reads",
+    "rate_limit_workspace_writes",
+    "rate_limit_api_key_reads",
+    "rate_limit_api_key_writes",
 }
 # Set only on the functions that use them.
 ONLY_ON = {
@@ -69,13 +75,15 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker and the media job steps.
-        "AWS::Lambda::Function": len(GROUPS) + 2,
+        # And the publish worker, the media job steps and their execution reconciler.
+        "AWS::Lambda::Function": len(GROUPS) + 3,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
-        "AWS::Events::Rule": 2,  # the publish sweeper and the token refresher
+        # The publish sweeper, the token refresher, the media jobs' ended executions and the
+        # media files of deleted workspaces.
+        "AWS::Events::Rule": 4,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -87,9 +95,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker), depth per dead-letter queue;
-        # the media job steps' throttles and crashes (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 1) + 2 + 2,
+        # Errors and Throttles per function (and the worker and the media jobs' reconciler),
+        # depth per dead-letter queue; the media job steps' throttles and crashes
+        # (tests/infra/test_media_jobs.py).
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -183,6 +192,22 @@ def test_media_bucket(synthesized: Synthesized) -> None:
     assert cors["AllowedOrigins"] == ["http://localhost:3000"]
     assert "POST" in cors["AllowedMethods"]  # presigned POST uploads from the browser
     assert bucket["DeletionPolicy"] == "Retain"
+    # Abandoned browser uploads (tagged pending by their presigned POST, stored anew untagged
+    # when completed) expire after the 24-hour completion window, at the next day boundary.
+    assert props["LifecycleConfiguration"]["Rules"] == [
+        {
+            "Id": "tidy-versions-and-uploads",
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        },
+        {
+            "Id": "expire-abandoned-uploads",
+            "Status": "Enabled",
+            "TagFilters": [{"Key": "herald-upload", "Value": "pending"}],
+            "ExpirationInDays": 2,
+        },
+    ]
     for bucket_id in (media_id, logs_id):
         _ssl_only_policy(synthesized, "AWS::S3::BucketPolicy", "Bucket", bucket_id)
         assert synthesized.resources[bucket_id]["Properties"]["PublicAccessBlockConfiguration"]
@@ -367,7 +392,16 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
 ) -> None:
     async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
     worker = synthesized.stack.publish_worker
-    rules = [synthesized.logical_id(rule) for rule in (worker.sweeper, worker.token_refresher)]
+    jobs = synthesized.stack.media_jobs
+    rules = [
+        synthesized.logical_id(rule)
+        for rule in (
+            worker.sweeper,
+            worker.token_refresher,
+            jobs.ended_execution_rule,
+            jobs.workspace_deleted_rule,
+        )
+    ]
     statements = [
         statement
         for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values()
@@ -434,6 +468,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
 
     functions = {synthesized.function_id(group.name) for group in GROUPS}
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
+    functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))

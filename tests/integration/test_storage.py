@@ -9,7 +9,13 @@ import pytest
 
 from functions.shared import aws
 from functions.shared.settings import get_settings
-from functions.shared.storage import presign_download, presign_upload, user_key, workspace_key
+from functions.shared.storage import (
+    PENDING_UPLOAD_TAGGING,
+    presign_download,
+    presign_upload,
+    user_key,
+    workspace_key,
+)
 from infra.local.cloud import LocalCloud
 
 WORKSPACE = "01JD5W3X8F2Q9Y7K6T4M2N1P0R"
@@ -63,6 +69,9 @@ def test_the_upload_policy_pins_key_type_and_size() -> None:
     assert {"key": key} in policy["conditions"]
     assert {"Content-Type": "video/mp4"} in policy["conditions"]
     assert ["content-length-range", 1, 50_000_000] in policy["conditions"]
+    # Tagged pending until completed: the bucket expires abandoned uploads by this tag.
+    assert {"tagging": PENDING_UPLOAD_TAGGING} in policy["conditions"]
+    assert upload.fields["tagging"] == PENDING_UPLOAD_TAGGING
 
 
 @pytest.mark.parametrize(

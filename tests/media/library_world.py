@@ -14,6 +14,7 @@ from httpx import Response
 from PIL import ExifTags, Image, ImageCms
 
 from functions.shared.settings import get_settings
+from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
 from tests.support.s3_forms import post_form
 
@@ -86,7 +87,8 @@ class Library:
 
 
 def put_as_browser(form: dict[str, Any], data: bytes) -> None:
-    """The browser's form POST, which the form's policy accepts."""
+    """The browser's form POST, which the form's policy accepts, tagged pending by it."""
+    assert form["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
     posted = post_form(form, data)
     assert posted.status_code == 204, posted.text
 
@@ -101,7 +103,13 @@ def put_past_the_form(form: dict[str, Any], data: bytes) -> None:
         Key=form["fields"]["key"],
         Body=data,
         ContentType=form["fields"]["Content-Type"],
+        Tagging="=".join(PENDING_UPLOAD_TAG),
     )
+
+
+def tags_of(key: str) -> dict[str, str]:
+    found = s3().get_object_tagging(Bucket=get_settings().media_bucket, Key=key)
+    return {tag["Key"]: tag["Value"] for tag in found["TagSet"]}
 
 
 # Images -----------------------------------------------------------------------------------------

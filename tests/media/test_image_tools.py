@@ -66,11 +66,11 @@ def photo(library: Library) -> dict[str, Any]:
         ("instagram_square", (1080, 1080)),
         ("instagram_portrait", (1080, 1350)),
         ("story", (1080, 1920)),
-        ("x_landscape", (1600, 900)),
-        ("linkedin", (1200, 627)),
+        ("x_landscape", (1280, 720)),
+        ("linkedin", (1920, 1080)),
         ("youtube_thumbnail", (1280, 720)),
-        ("facebook", (1200, 630)),
-        ("tiktok_cover", (1080, 1920)),
+        ("facebook", (1080, 1350)),
+        ("tiktok", (1080, 1920)),
     ],
 )
 def test_each_preset_fills_its_platform_size_upright_and_without_metadata(

@@ -12,6 +12,7 @@ import os
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,9 @@ from pynamodb.exceptions import (
     TransactWriteError,
     VerboseClientError,
 )
-from ulid import ULID
 
 from functions.media.adapters import asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.asset_items import MediaUsageItem
-from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import assets, job_workflow_steps, probing, quotas
 from functions.media.domain.job_workflow_steps import JobEnded, JobState, ProgressWriter
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
@@ -38,12 +37,11 @@ from functions.shared.media_items import MediaAssetItem
 from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
+from tests.media.job_world import CREATOR, WORKSPACE, job_of, new_job
 from tests.media.library_world import object_keys, read_object
 from tests.support.event_bus import bus_listener
 from tests.support.ffmpeg_samples import make_video
 
-WORKSPACE = "01JC0000000000000000000WS1"
-CREATOR = "user:01JC00000000000000000USER"
 STEPS = ("probe", "process", "thumbnail", "finalize")
 
 
@@ -114,20 +112,6 @@ def add_claimed(workspace_id: str, data: bytes, *, duration_seconds: float = 2.0
     return asset_id
 
 
-def new_job(workspace_id: str, operation: dict[str, Any]) -> dict[str, Any]:
-    """A job as the API leaves it (queued); the workflow's input."""
-    job_id = str(ULID())
-    ids = [operation[name] for name in ("asset_id", "music_asset_id") if name in operation]
-    job_items.new_job(
-        workspace_id,
-        job_id,
-        operation=operation,
-        input_asset_ids=operation.get("asset_ids", ids),
-        created_by=CREATOR,
-    ).save()
-    return {"workspace_id": workspace_id, "job_id": job_id}
-
-
 def step(name: str, state: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = job_steps.handler({"step": name, "job": state}, None)
     return result
@@ -147,12 +131,6 @@ def run_workflow(state: dict[str, Any]) -> tuple[dict[str, Any], Exception | Non
         except Exception as error:
             return step("record_failure", state | {"error": caught(error)}), error
     return state, None
-
-
-def job_of(state: dict[str, Any]) -> MediaJobItem:
-    found = MediaJobItem.find(state["workspace_id"], state["job_id"])
-    assert found is not None
-    return found
 
 
 def received(queue_url: str) -> list[dict[str, Any]]:
@@ -572,6 +550,23 @@ def test_a_result_over_the_quota_fails_the_job_and_is_deleted(
     assert object_keys(studio) == before
 
 
+@pytest.mark.ffmpeg
+def test_a_result_over_the_quota_fails_the_process_step_before_it_is_stored(
+    studio: str, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = add_clip(studio, clips["clip"])
+    before = object_keys(studio)
+    monkeypatch.setattr(quotas, "quota_bytes", lambda: 1000)
+    probed = step(
+        "probe", new_job(studio, {"type": "reframe", "asset_id": source, "preset": "story"})
+    )
+
+    with pytest.raises(ffmpeg.MediaRejected, match="does not fit in the media library's"):
+        step("process", probed)
+
+    assert object_keys(studio) == before
+
+
 def test_progress_is_written_every_two_seconds_at_most_and_stops_a_cancelled_job(
     studio: str,
 ) -> None:
@@ -579,18 +574,62 @@ def test_progress_is_written_every_two_seconds_at_most_and_stops_a_cancelled_job
     now = [100.0]
     writer = ProgressWriter(JobState.model_validate(state), clock=lambda: now[0])
 
-    writer(10.0)
+    # FFmpeg's percent moves the job across the process step's share, 10 to 85.
+    writer(0.0)
+    assert job_of(state).percent == 10
     now[0] += 1.9
     writer(20.0)  # too soon: not written
     assert job_of(state).percent == 10
     now[0] += 0.2
     writer(30.0)
-    assert job_of(state).percent == 30
+    assert job_of(state).percent == 32.5
+    now[0] += 2.0
+    writer(100.0)
+    assert job_of(state).percent == 85
     assert job_items.finish(studio, state["job_id"], "cancelled")
     now[0] += 2.5
     with pytest.raises(JobEnded):
-        writer(40.0)
-    assert (job_of(state).status, job_of(state).percent) == ("cancelled", 30)
+        writer(100.0)
+    assert (job_of(state).status, job_of(state).percent) == ("cancelled", 85)
+
+
+@pytest.mark.ffmpeg
+def test_the_percent_moves_through_every_step_never_backwards(
+    studio: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each step starts at its share of the job; FFmpeg's progress fills the process step's."""
+    written: list[tuple[str, float]] = []
+    enter_step, record_progress = job_items.enter_step, job_items.record_progress
+
+    def entering(workspace_id: str, job_id: str, step: str, *, percent: float) -> bool:
+        written.append((step, percent))
+        return enter_step(workspace_id, job_id, step, percent=percent)
+
+    def progressing(workspace_id: str, job_id: str, percent: float) -> bool:
+        written.append(("ffmpeg", percent))
+        return record_progress(workspace_id, job_id, percent)
+
+    monkeypatch.setattr(job_items, "enter_step", entering)
+    monkeypatch.setattr(job_items, "record_progress", progressing)
+    monkeypatch.setattr(job_workflow_steps, "ProgressWriter", partial(ProgressWriter, interval=0))
+    # Long enough for FFmpeg to report its progress a few times on the way.
+    clip = make_video(tmp_path / "long.mp4", size="320x240", seconds=12.0)
+    state = new_job(
+        studio, {"type": "reframe", "asset_id": add_clip(studio, clip), "preset": "story"}
+    )
+
+    _, error = run_workflow(state)
+
+    assert error is None
+    entered = [(name, percent) for name, percent in written if name != "ffmpeg"]
+    assert entered == [("probe", 0), ("process", 10), ("thumbnail", 85), ("finalize", 95)]
+    during = [percent for name, percent in written if name == "ffmpeg"]
+    assert len(set(during)) >= 3, during
+    assert min(during) > 10
+    assert max(during) == 85  # FFmpeg's end, as the process step's share ends
+    percents = [percent for _, percent in written] + [job_of(state).percent]
+    assert percents == sorted(percents)
+    assert percents[-1] == 100
 
 
 def test_scratch_folders_left_by_a_killed_step_are_removed() -> None:

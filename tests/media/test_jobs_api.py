@@ -316,6 +316,35 @@ def test_a_malformed_operation_is_a_422_naming_the_field(
     assert executions(workflow) == {}
 
 
+def test_a_job_on_a_full_library_is_refused_before_anything_starts(
+    herald: Herald,
+    media: TestClient,
+    studio: Studio,
+    workflow: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.media.adapters import asset_items
+    from functions.media.domain import quotas
+    from functions.shared.tables import transaction
+
+    monkeypatch.setattr(quotas, "quota_bytes", lambda: 5_000_000)
+    with transaction() as write:
+        asset_items.charge(write, studio.workspace_id, 5_000_000, quota_bytes=5_000_000)
+    video = add_asset(studio.workspace_id)
+
+    response = media.post("/v1/media/jobs", json=reframe(video), headers=studio.headers)
+
+    assert response.status_code == 403, response.text
+    assert response.json()["type"] == "urn:herald:problem:quota"
+    assert response.json()["detail"] == (
+        "The media library is full (5000000 bytes used of its 5000000 bytes quota), so the "
+        "job's result could not be kept. Delete assets you no longer need to make room."
+    )
+    assert job_items_of(studio.workspace_id) == []
+    assert executions(workflow) == {}
+    assert [entry["action"] for entry in activity(herald, studio)] == ["workspace.created"]
+
+
 def test_a_workflow_that_cannot_start_leaves_no_job_behind(
     herald: Herald, media: TestClient, studio: Studio
 ) -> None:

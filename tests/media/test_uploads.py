@@ -35,6 +35,7 @@ from tests.media.library_world import (
     put_as_browser,
     put_past_the_form,
     read_object,
+    tags_of,
 )
 from tests.support.ffmpeg_samples import make_tone, make_video
 from tests.support.s3_forms import post_form, s3_error
@@ -80,6 +81,12 @@ def test_the_form_is_pinned_to_the_workspace_key_type_size_and_fifteen_minutes(
     # Signature Version 4: S3 buckets created since June 2020 refuse version 2.
     assert upload["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
     assert {"x-amz-algorithm": "AWS4-HMAC-SHA256"} in policy["conditions"]
+    # Tagged pending until completed: the bucket expires abandoned uploads by this tag.
+    assert {"tagging": upload["fields"]["tagging"]} in policy["conditions"]
+    assert upload["fields"]["tagging"] == (
+        "<Tagging><TagSet><Tag><Key>herald-upload</Key><Value>pending</Value></Tag></TagSet>"
+        "</Tagging>"
+    )
     assert (upload["max_bytes"], upload["content_type"], upload["expires_in"]) == (
         12_345_678,
         "video/mp4",
@@ -145,6 +152,8 @@ def test_a_camera_photo_enters_the_library_with_its_displayed_size_and_a_thumbna
     # The upload was copied to the asset's own key, which no form can write, and removed.
     assert object_keys(library.workspace_id) == {f"{folder}/original", f"{folder}/thumbnail.jpg"}
     assert read_object(f"{folder}/original") == (data, "image/jpeg")
+    # Kept for good: not tagged as a pending upload, which the bucket would expire.
+    assert tags_of(f"{folder}/original") == {}
     thumbnail, thumbnail_type = read_object(f"{folder}/thumbnail.jpg")
     shown = Image.open(BytesIO(thumbnail))
     assert (thumbnail_type, shown.format, shown.size) == ("image/jpeg", "JPEG", (640, 960))

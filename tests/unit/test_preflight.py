@@ -7,13 +7,11 @@ message and, where the media studio can make a fitting copy, a fix naming its pr
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from functions.media.domain.job_operations import VideoPreset
-from functions.media.domain.models import PresetName
 from functions.publish.domain import preflight
 from functions.publish.domain.post_models import PostContent, Problem, TargetPreflight
 from functions.publish.domain.preflight import AccountFacts, AssetFacts
@@ -295,11 +293,6 @@ def test_dimensions_frame_rates_and_codecs_come_with_a_fix() -> None:
         assert problem.fix.media_preset == "x_landscape"
     # What a probe could not tell is not held against the file.
     assert check("x", media=[mp4(frame_rate=None, video_codec=None, **landscape)]).problems == []
-
-
-def test_every_fix_names_a_preset_the_media_studio_has() -> None:
-    assert set(preflight.VIDEO_PRESETS.values()) <= set(get_args(VideoPreset))
-    assert set(preflight.IMAGE_PRESETS.values()) <= set(get_args(PresetName))
 
 
 # --- options -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Key shapes (see docs/access-patterns.md):
   EMAIL#<email>        EMAIL                makes an address unique, finds its user
   REFRESH#<digest>     REFRESH              one refresh token of a session's family
   TOKEN#<digest>       <purpose>            a one-time email token (verify, reset)
+  SLUG#<slug>          SLUG                 makes a workspace slug unique, finds its workspace
   WS#<workspace>       INVITE#<invite>      an invitation; INVITE#<digest> INVITE finds it by token
   WS#<workspace>       APIKEY#<key>         an API key's record; APIKEY#<digest> APIKEY finds it
   LIMIT#<what>#<who>   <window>             a rate-limit counter (TTL)
@@ -60,6 +61,16 @@ class EmailItem(FindableItem):
     @classmethod
     def find(cls, email: str) -> Self | None:
         return cls.find_key(*cls.keys(email))
+
+
+class WorkspaceSlugItem(FindableItem):
+    """Holds a slug for one workspace; written and released in the workspace's own transactions."""
+
+    workspace_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(slug: str) -> tuple[str, str]:
+        return key("SLUG", slug), "SLUG"
 
 
 class UserWorkspaceItem(FindableItem):

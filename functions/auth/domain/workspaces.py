@@ -11,7 +11,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
 
-from functions.auth.adapters.items import UserItem, UserWorkspaceItem
+from functions.auth.adapters.items import UserItem, UserWorkspaceItem, WorkspaceSlugItem
 from functions.auth.domain.models import Member, Workspace, WorkspaceCreate, WorkspaceUpdate
 from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
@@ -28,10 +28,64 @@ from functions.shared.tables import (
     utc_now,
 )
 
+_SLUG_MAX_LENGTH = 48
+# How many numbered variants of a name's slug ("acme-2" ... "acme-20") are tried in one read
+# before a random suffix is used instead.
+_NUMBERED_SLUGS = 20
+# A derived slug lost to a concurrent creation is derived again, this many times in all.
+_SLUG_ATTEMPTS = 3
+
 
 def _slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:_SLUG_MAX_LENGTH].strip("-")
     return slug or "workspace"
+
+
+def _with_suffix(base: str, suffix: str) -> str:
+    return base[: _SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def _free_slug(name: str) -> str:
+    """The name's slug, or its first free numbered variant, or one with a random suffix."""
+    base = _slugify(name)
+    candidates = [base, *(_with_suffix(base, f"-{n}") for n in range(2, _NUMBERED_SLUGS + 1))]
+    taken = {
+        item.pk
+        for item in WorkspaceSlugItem.batch_get(
+            [WorkspaceSlugItem.keys(slug) for slug in candidates], consistent_read=True
+        )
+    }
+    free = (slug for slug in candidates if WorkspaceSlugItem.keys(slug)[0] not in taken)
+    return next(free, None) or _with_suffix(base, f"-{str(ULID())[-6:].lower()}")
+
+
+def _slug_taken(error: TransactWriteError) -> bool:
+    """Whether the transaction failed on its first write, by convention the slug's claim."""
+    reasons = error.cancellation_reasons
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def _claim_slug(write: Any, slug: str, workspace_id: str) -> None:
+    """Written first in its transaction, so that `_slug_taken` recognises its failure."""
+    write.save(
+        WorkspaceSlugItem(*WorkspaceSlugItem.keys(slug), workspace_id=workspace_id),
+        condition=WorkspaceSlugItem.pk.does_not_exist(),
+    )
+
+
+def _release_slug(write: Any, slug: str, workspace_id: str) -> None:
+    # Only this workspace's claim; a slug with no claim (written before slugs were unique) is
+    # simply absent.
+    write.delete(
+        WorkspaceSlugItem(*WorkspaceSlugItem.keys(slug)),
+        condition=(WorkspaceSlugItem.workspace_id == workspace_id)
+        | WorkspaceSlugItem.pk.does_not_exist(),
+        add_version_condition=False,
+    )
+
+
+def _slug_conflict(slug: str) -> Conflict:
+    return Conflict(f"The slug {slug!r} is taken by another workspace; choose another.")
 
 
 def workspace_view(item: WorkspaceItem, role: Role | None, default_id: str | None) -> Workspace:
@@ -57,16 +111,35 @@ def create_workspace(principal: UserPrincipal, request: WorkspaceCreate) -> Work
     if user is None or not user.email_verified:
         raise Forbidden("Confirm your email address before creating a workspace.")
     workspace_id = str(ULID())
+    for attempt in range(1, _SLUG_ATTEMPTS + 1):
+        slug = request.slug or _free_slug(request.name)
+        try:
+            return _write_new_workspace(principal, user, workspace_id, slug, request)
+        except TransactWriteError as error:
+            if not _slug_taken(error):
+                raise
+            # A slug asked for is refused; a derived one lost to a concurrent creation is
+            # derived again.
+            if request.slug is not None or attempt == _SLUG_ATTEMPTS:
+                raise _slug_conflict(slug) from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _write_new_workspace(
+    principal: UserPrincipal, user: UserItem, workspace_id: str, slug: str, request: WorkspaceCreate
+) -> Workspace:
     workspace = WorkspaceItem(
         *WorkspaceItem.keys(workspace_id),
         workspace_id=workspace_id,
         name=request.name,
-        slug=request.slug or _slugify(request.name),
+        slug=slug,
         timezone=request.timezone,
         logo_url=request.logo_url,
         created_by=principal.user_id,
     )
+    default_id = user.default_workspace_id or workspace_id
     with transaction() as write:
+        _claim_slug(write, slug, workspace_id)
         write.save(workspace, condition=WorkspaceItem.pk.does_not_exist())
         write_membership(write, workspace_id, principal.user_id, Role.OWNER, new=True)
         write.save(
@@ -80,8 +153,7 @@ def create_workspace(principal: UserPrincipal, request: WorkspaceCreate) -> Work
         )
         if user.default_workspace_id is None:
             write.update(user, actions=[UserItem.default_workspace_id.set(workspace_id)])
-            user.default_workspace_id = workspace_id
-    return workspace_view(workspace, Role.OWNER, user.default_workspace_id)
+    return workspace_view(workspace, Role.OWNER, default_id)
 
 
 def write_membership(write: Any, workspace_id: str, user_id: str, role: Role, *, new: bool) -> None:
@@ -146,29 +218,43 @@ def get_workspace(access: WorkspaceAccess) -> Workspace:
 def update_workspace(access: WorkspaceAccess, update: WorkspaceUpdate) -> Workspace:
     workspace = _workspace(access)
     changes = update.model_dump(exclude_unset=True, exclude_none=True)
+    if changes.get("slug") == workspace.slug:
+        del changes["slug"]
     if changes:
-        with (
-            conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."),
-            transaction() as write,
-        ):
-            write.update(
-                workspace,
-                actions=[
-                    WorkspaceItem.updated_at.set(utc_now()),
-                    *(getattr(WorkspaceItem, name).set(value) for name, value in changes.items()),
-                ],
-                condition=WorkspaceItem.deleted_at.does_not_exist(),
-            )
-            write.save(
-                activity_entry(
-                    access.workspace_id,
-                    actor=access.actor,
-                    action="workspace.updated",
-                    target=f"workspace:{access.workspace_id}",
-                    details={"changed": sorted(changes)},
-                )
-            )
+        with conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."):
+            try:
+                _write_workspace_changes(access, workspace, changes)
+            except TransactWriteError as error:
+                if "slug" in changes and _slug_taken(error):
+                    raise _slug_conflict(changes["slug"]) from None
+                raise
     return get_workspace(access)
+
+
+def _write_workspace_changes(
+    access: WorkspaceAccess, workspace: WorkspaceItem, changes: dict[str, Any]
+) -> None:
+    with transaction() as write:
+        if "slug" in changes:
+            _claim_slug(write, changes["slug"], access.workspace_id)
+            _release_slug(write, workspace.slug, access.workspace_id)
+        write.update(
+            workspace,
+            actions=[
+                WorkspaceItem.updated_at.set(utc_now()),
+                *(getattr(WorkspaceItem, name).set(value) for name, value in changes.items()),
+            ],
+            condition=WorkspaceItem.deleted_at.does_not_exist(),
+        )
+        write.save(
+            activity_entry(
+                access.workspace_id,
+                actor=access.actor,
+                action="workspace.updated",
+                target=f"workspace:{access.workspace_id}",
+                details={"changed": sorted(changes)},
+            )
+        )
 
 
 def set_default_workspace(access: WorkspaceAccess) -> Workspace:
@@ -187,11 +273,16 @@ def set_default_workspace(access: WorkspaceAccess) -> Workspace:
 def delete_workspace(access: WorkspaceAccess) -> None:
     """Close the workspace at once (every access check reads it), then remove what it held."""
     workspace = _workspace(access)
-    with conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."):
-        workspace.update(
+    with (
+        conflict_on_condition_failure("The workspace changed meanwhile; reload and retry."),
+        transaction() as write,
+    ):
+        write.update(
+            workspace,
             actions=[WorkspaceItem.deleted_at.set(utc_now())],
             condition=WorkspaceItem.deleted_at.does_not_exist(),
         )
+        _release_slug(write, workspace.slug, access.workspace_id)
     _purge_partition(access.workspace_id)
     # Other groups remove what they keep outside the table (media objects, schedules).
     publish_event(

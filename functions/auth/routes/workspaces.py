@@ -46,7 +46,10 @@ OwnerAccess = Annotated[WorkspaceAccess, Depends(require_workspace_in_path(Permi
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_workspace(principal: CurrentUser, body: WorkspaceCreate) -> Workspace:
-    """Create a workspace; you become its owner (and it becomes your default if you had none)."""
+    """Create a workspace; you become its owner (and it becomes your default if you had none).
+
+    Slugs are unique: a slug asked for that another workspace holds is 409; without one, the
+    name's slug is used, numbered (`acme-2`) if taken."""
     from functions.auth.domain import workspaces
 
     return await run_in_threadpool(workspaces.create_workspace, principal, body)
@@ -70,7 +73,8 @@ async def get_workspace(access: ReadAccess) -> Workspace:
 
 @router.patch("/{workspace_id}", description=Permissions.ADMINS.description)
 async def update_workspace(access: AdminAccess, body: WorkspaceUpdate) -> Workspace:
-    """Change name, slug, logo or time zone."""
+    """Change name, slug, logo or time zone; a slug another workspace holds is 409, and the old
+    slug is freed."""
     from functions.auth.domain import workspaces
 
     return await run_in_threadpool(workspaces.update_workspace, access, body)

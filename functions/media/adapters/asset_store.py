@@ -21,10 +21,11 @@ from functions.shared.storage import (
     presign_download,
     presign_upload,
     workspace_key,
+    workspace_prefix,
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef
+    from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef, ObjectIdentifierTypeDef
 
 MEDIA_FOLDER = "media"
 UPLOADS_FOLDER = "uploads"
@@ -152,6 +153,8 @@ def copy(source_key: str, etag: str, destination_key: str, *, content_type: str)
             CopySourceIfMatch=etag,
             MetadataDirective="REPLACE",
             ContentType=content_type,
+            # Without the upload's `pending` tag, which would have the lifecycle rule expire it.
+            TaggingDirective="REPLACE",
         )
     except s3.exceptions.ClientError as error:
         if error.response.get("Error", {}).get("Code") == "PreconditionFailed":
@@ -164,6 +167,26 @@ def delete(*keys: str | None) -> None:
     bucket = get_settings().media_bucket
     for key in dict.fromkeys(k for k in keys if k):
         aws.s3().delete_object(Bucket=bucket, Key=key)
+
+
+def delete_workspace_files(workspace_id: str) -> int:
+    """Delete every object under the workspace's prefix (uploads, originals, thumbnails, job
+    results), a thousand per request; the number deleted. The bucket keeps the versions it
+    replaced for 30 days (its lifecycle rule), then they go too."""
+    bucket = get_settings().media_bucket
+    s3 = aws.s3()
+    deleted = 0
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=workspace_prefix(workspace_id)
+    )
+    for page in pages:
+        keys: list[ObjectIdentifierTypeDef] = [
+            {"Key": found["Key"]} for found in page.get("Contents", [])
+        ]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
 
 
 def download_url(key: str, *, filename: str | None = None) -> str:

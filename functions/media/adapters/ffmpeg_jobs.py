@@ -28,7 +28,6 @@ from functions.media.adapters.ffmpeg import (
     thumbnail,
 )
 from functions.media.domain.job_operations import (
-    VIDEO_PRESETS,
     AudioFormat,
     AudioOperation,
     ExtractAudioOperation,
@@ -41,6 +40,7 @@ from functions.media.domain.job_operations import (
     TrimOperation,
 )
 from functions.media.domain.job_validation import validate_inputs
+from functions.shared import platform_formats
 
 ProgressCallback = Callable[[float], None]
 
@@ -227,7 +227,7 @@ def _audio_of_video(probe: Probe) -> list[str]:
 def reframe_command(
     operation: ReframeOperation, source: Path, probe: Probe, output: Path
 ) -> FFmpegCommand:
-    width, height = VIDEO_PRESETS[operation.preset]
+    width, height = platform_formats.size_of(operation.preset)
     return FFmpegCommand(
         [
             *_input(source),

@@ -116,13 +116,15 @@ def set_execution(workspace_id: str, job_id: str, execution_arn: str) -> None:
     )
 
 
-def enter_step(workspace_id: str, job_id: str, step: str) -> bool:
+def enter_step(workspace_id: str, job_id: str, step: str, *, percent: float) -> bool:
+    """Mark the job as running `step`, which starts at `percent` of the whole job."""
     return _update_unfinished(
         workspace_id,
         job_id,
         [
             MediaJobItem.status.set("running"),
             MediaJobItem.step.set(step),
+            MediaJobItem.percent.set(percent),
             MediaJobItem.updated_at.set(utc_now()),
         ],
     )

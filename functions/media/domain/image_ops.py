@@ -7,18 +7,8 @@ sRGB and encoded anew, so no metadata (EXIF with its GPS position, ICC, XMP) rea
 JPEG output composites transparency on the background colour (white unless given); PNG and WebP
 keep it.
 
-Platform presets (the size each platform recommends for what it is used for):
-  instagram_square 1080x1080, instagram_portrait 1080x1350 (4:5), story 1080x1920 (9:16):
-    Instagram shows feed images 1080 wide with aspect ratios from 4:5 to 1.91:1, and stories
-    and reels full screen at 9:16 (https://developers.facebook.com/docs/instagram-platform/
-    instagram-graph-api/reference/ig-user/media, image specifications).
-  facebook 1200x630: https://developers.facebook.com/docs/sharing/webmasters/images
-    ("use images that are at least 1200 x 630 pixels", 1.91:1).
-  youtube_thumbnail 1280x720: YouTube Help, "Add video thumbnails"
-    (https://support.google.com/youtube/answer/72431: 1280x720, at least 640 wide, 16:9).
-  x_landscape 1600x900 (16:9), linkedin 1200x627 (1.91:1), tiktok_cover 1080x1920 (9:16):
-    X, LinkedIn and TikTok publish no image-size page; these are the sizes every current
-    third-party guide gives (X in-stream photos, LinkedIn shared images, TikTok covers).
+Platform presets are the formats of the shared catalogue (functions/shared/platform_formats.py),
+one size per name for images and videos alike.
 """
 
 from dataclasses import dataclass
@@ -33,23 +23,13 @@ from functions.media.domain.models import (
     PresetOperation,
     ResizeOperation,
 )
-from functions.shared import images
+from functions.shared import images, platform_formats
 from functions.shared.images import Colour, ImagePolicy, OutputFormat
 from functions.shared.problems import FieldError, ValidationFailed
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-PRESETS: dict[str, tuple[int, int]] = {
-    "instagram_square": (1080, 1080),
-    "instagram_portrait": (1080, 1350),
-    "story": (1080, 1920),
-    "x_landscape": (1600, 900),
-    "linkedin": (1200, 627),
-    "youtube_thumbnail": (1280, 720),
-    "facebook": (1200, 630),
-    "tiktok_cover": (1080, 1920),
-}
 CONTENT_TYPES = {
     "JPEG": "image/jpeg",
     "PNG": "image/png",
@@ -96,7 +76,7 @@ def plan(operation: ImageOperation, displayed: tuple[int, int]) -> Plan:
         size = images.fit_size(displayed, canvas)
         return Plan(size=size, decode_at_least=size, canvas=canvas)
     if isinstance(operation, PresetOperation):
-        target = PRESETS[operation.preset]
+        target = platform_formats.size_of(operation.preset)
         if operation.mode == "fit":
             size = images.fit_size(displayed, target)
             return Plan(size=size, decode_at_least=size, canvas=target)

@@ -9,33 +9,10 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from functions.shared.platform_formats import VideoFormat
+
 AudioFormat = Literal["mp3", "aac", "wav"]
 ReframeMode = Literal["fit_pad", "blur", "crop"]
-VideoPreset = Literal[
-    "instagram_square",
-    "instagram_portrait",
-    "story",
-    "tiktok",
-    "youtube",
-    "youtube_shorts",
-    "x_landscape",
-    "linkedin",
-    "facebook",
-]
-
-# Output frame size (width, height) of each preset, from the platforms' recommended uploads.
-VIDEO_PRESETS: dict[VideoPreset, tuple[int, int]] = {
-    "instagram_square": (1080, 1080),  # 1:1 feed
-    "instagram_portrait": (1080, 1350),  # 4:5 feed
-    "story": (1080, 1920),  # 9:16 stories and reels (Instagram, Facebook)
-    "tiktok": (1080, 1920),
-    "youtube": (1920, 1080),
-    "youtube_shorts": (1080, 1920),
-    "x_landscape": (1280, 720),  # 16:9
-    "linkedin": (1920, 1080),
-    "facebook": (1080, 1350),  # 4:5 feed, the shape that fills a phone's feed
-}
-
 _MAX_SECONDS = 24 * 3600.0
 _MAX_MERGED_CLIPS = 20
 
@@ -62,7 +39,9 @@ class ReframeOperation(_Operation):
 
     type: Literal["reframe"] = Field(description="Reframe a video.")
     asset_id: str = Field(min_length=1, max_length=64, description="The video to reframe.")
-    preset: VideoPreset = Field(description="The platform frame to produce: its size and shape.")
+    preset: VideoFormat = Field(
+        description="A platform format of the shared catalogue (docs/media.md): its frame size."
+    )
     mode: ReframeMode = Field(
         "fit_pad",
         description="fit_pad: whole picture with black bars; blur: whole picture over a "

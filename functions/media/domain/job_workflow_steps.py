@@ -8,9 +8,10 @@ fresh Lambda environment, so each downloads what it needs into a scratch folder 
 
 - Probe downloads and probes every input and checks the operation fits them (`MediaRejected`
   with the user's message otherwise), before any work is done.
-- Process runs the operation, FFmpeg's progress written to the job every 2 seconds at most, and
-  stores the result at its asset's key (asset_store.py): the step that made the file is the
-  only one holding it.
+- Process runs the operation, FFmpeg's progress written to the job every 2 seconds at most (as
+  its share of the whole job, STEP_PERCENTS), and stores the result at its asset's key
+  (asset_store.py): the step that made the file is the only one holding it. A result larger
+  than the quota has left fails the job before it is stored.
 - Thumbnail reads the result as a completed upload is read (probing.py): its probe fields, its
   type, and a thumbnail for anything with a picture.
 - Finalize adds the asset to the library, charged to the workspace's quota, and marks the job
@@ -53,6 +54,15 @@ from functions.shared.tables import transaction, utc_now
 
 OPERATION = TypeAdapter[JobOperation](JobOperation)
 PROGRESS_INTERVAL_SECONDS = 2.0
+# The share of the job's percent each step covers, (start, end): entering a step sets its start,
+# and FFmpeg's own percent moves the job across the process step's share. Running FFmpeg takes
+# most of a job; probe and thumbnail download whole files, finalize only writes items.
+STEP_PERCENTS: dict[str, tuple[float, float]] = {
+    "probe": (0.0, 10.0),
+    "process": (10.0, 85.0),
+    "thumbnail": (85.0, 95.0),
+    "finalize": (95.0, 100.0),
+}
 # Step Functions' names for a step that ran out of time (Lambda's limit, or the state's).
 TIMEOUTS = frozenset({"Sandbox.Timedout", "States.Timeout"})
 CRASHED_MESSAGE = (
@@ -113,7 +123,8 @@ def _sentence(message: str) -> str:
 
 def _enter(state: JobState, step: str) -> MediaJobItem:
     """Mark the job as in `step`; JobEnded if it has ended (cancelled) meanwhile."""
-    if not job_items.enter_step(state.workspace_id, state.job_id, step):
+    start, _ = STEP_PERCENTS[step]
+    if not job_items.enter_step(state.workspace_id, state.job_id, step, percent=start):
         raise JobEnded(f"job {state.job_id} has ended; the {step} step does nothing")
     item = MediaJobItem.find(state.workspace_id, state.job_id)
     if item is None:
@@ -122,7 +133,8 @@ def _enter(state: JobState, step: str) -> MediaJobItem:
 
 
 class ProgressWriter:
-    """Writes FFmpeg's percent to the job at most every `interval` seconds.
+    """Writes FFmpeg's percent, as the job's percent within the process step's share, to the job
+    at most every `interval` seconds.
 
     A refused write means the job was cancelled: raising stops FFmpeg (see run_ffmpeg).
     """
@@ -144,7 +156,9 @@ class ProgressWriter:
         if self._last is not None and now - self._last < self._interval:
             return
         self._last = now
-        if not job_items.record_progress(self._state.workspace_id, self._state.job_id, percent):
+        start, end = STEP_PERCENTS["process"]
+        of_job = start + (end - start) * percent / 100
+        if not job_items.record_progress(self._state.workspace_id, self._state.job_id, of_job):
             raise JobEnded(f"job {self._state.job_id} was cancelled while processing")
 
 
@@ -223,6 +237,8 @@ def process(state: JobState) -> JobState:
             work,
             ProgressWriter(state),
         )
+        # Checked again, atomically, when finalize charges it; failing here spares the upload.
+        _ensure_room(state.workspace_id, result.stat().st_size)
         asset_id, _ = assets.new_asset_id()
         key = asset_store.original_key(state.workspace_id, asset_id)
         content_type = content_type_for(result)
@@ -343,7 +359,8 @@ def finalize(state: JobState) -> JobState:
     if job is None:
         raise JobEnded(f"job {state.job_id} is gone")
     if not (job.status == "succeeded" and job.output_asset_id == output.asset_id):
-        job_items.enter_step(state.workspace_id, state.job_id, "finalize")
+        start, _ = STEP_PERCENTS["finalize"]
+        job_items.enter_step(state.workspace_id, state.job_id, "finalize", percent=start)
         _ensure_room(state.workspace_id, output.size_bytes)
         try:
             _keep(state, job, output)
@@ -381,6 +398,41 @@ def failure_message(error: StepError) -> str:
     if error.error in TIMEOUTS:
         return TIMED_OUT_MESSAGE
     return CRASHED_MESSAGE
+
+
+# What a job records when its execution ended without reaching RecordFailure, by the status
+# Step Functions reports: the workflow itself broke, ran past its time, or was stopped from
+# outside (a cancel records `cancelled` first, so it is never failed here).
+ENDED_EXECUTION_MESSAGES = {
+    "FAILED": CRASHED_MESSAGE,
+    "TIMED_OUT": "The job ran out of time. Try a shorter clip.",
+    "ABORTED": "The job was stopped on our side before it finished; try again.",
+}
+
+
+def fail_job_of_ended_execution(workspace_id: str, job_id: str, execution_status: str) -> bool:
+    """Fail the job if it is still unfinished although its execution has ended, and announce
+    it; False if the job had ended already (the usual case: RecordFailure or a cancel did it)."""
+    message = ENDED_EXECUTION_MESSAGES[execution_status]
+    if not job_items.finish(workspace_id, job_id, "failed", error=message):
+        return False
+    logger.error(
+        "media job left unfinished by its execution",
+        extra={"job_id": job_id, "execution_status": execution_status},
+    )
+    job = MediaJobItem.find(workspace_id, job_id)
+    if job is not None:
+        publish_event(
+            "media",
+            "media.job_failed",
+            {
+                "workspace_id": workspace_id,
+                "job_id": job_id,
+                "operation": job.operation["type"],
+                "error": message,
+            },
+        )
+    return True
 
 
 def record_failure(state: JobState) -> JobState:

@@ -21,6 +21,7 @@ from ulid import ULID
 from functions.media.adapters import job_items, job_state_machine
 from functions.media.adapters.ffmpeg import MediaRejected, Probe
 from functions.media.adapters.job_items import UNFINISHED, MediaJobItem
+from functions.media.domain import quotas
 from functions.media.domain.job_operations import (
     JobOperation,
     MergeOperation,
@@ -148,6 +149,7 @@ def job_view(item: MediaJobItem) -> Job:
 
 def create_job(access: WorkspaceAccess, operation: JobOperation) -> Job:
     check_inputs(access.workspace_id, operation)
+    quotas.ensure_room_for_a_result(access.workspace_id)
     job_id = str(ULID())
     item = job_items.new_job(
         access.workspace_id,

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from functions.media.domain.kinds import Kind, UploadContentType
 from functions.shared.inputs import SingleLine
+from functions.shared.platform_formats import ImageFormat
 from functions.shared.probed_media import ProbedMedia
 
 Label = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -134,16 +135,6 @@ class ImportRequest(BaseModel):
 
 # Image tools --------------------------------------------------------------------------------------
 
-PresetName = Literal[
-    "instagram_square",
-    "instagram_portrait",
-    "story",
-    "x_landscape",
-    "linkedin",
-    "youtube_thumbnail",
-    "facebook",
-    "tiktok_cover",
-]
 Side = Annotated[int, Field(ge=1, le=MAX_SIDE)]
 
 
@@ -192,7 +183,9 @@ class PresetOperation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["preset"]
-    preset: PresetName
+    preset: ImageFormat = Field(
+        description="A platform format of the shared catalogue (docs/media.md): its frame size."
+    )
     mode: Literal["crop", "fit"] = "crop"
     background: HexColour = Field("#FFFFFF", description="Padding colour in `fit` mode.")
 

@@ -4,6 +4,10 @@ Usage is the sum of the library's file sizes, kept by a counter that changes in 
 transaction as the asset it counts (adapters/asset_items.py). Starting an upload checks the
 declared size against what is left, so a browser is not sent off to upload a file that cannot
 be kept; creating the asset then enforces the quota atomically with the real size.
+
+A job's result is charged the same way when the job keeps it (job_workflow_steps.py); its size
+is unknown until FFmpeg has run, so a job is refused at the start only when the library is full,
+and fails with its own message when the result turns out larger than what is left.
 """
 
 from http import HTTPStatus
@@ -49,3 +53,15 @@ def exceeded(workspace_id: str, size_bytes: int | None = None) -> QuotaExceeded:
 def ensure_room(workspace_id: str, size_bytes: int) -> None:
     if size_bytes > room_left(workspace_id):
         raise exceeded(workspace_id, size_bytes)
+
+
+def ensure_room_for_a_result(workspace_id: str) -> None:
+    """Refuse a job that could keep no result at all, before it spends minutes of FFmpeg."""
+    used, _ = asset_items.used_bytes(workspace_id)
+    quota = quota_bytes()
+    if used >= quota:
+        raise QuotaExceeded(
+            f"The media library is full ({used} bytes used of its {size_phrase(quota)} quota), "
+            "so the job's result could not be kept. Delete assets you no longer need to make "
+            "room."
+        )

@@ -24,6 +24,7 @@ from functions.publish.domain.post_models import (
     ThreadPart,
 )
 from functions.publish.domain.text_length import count_code_points, x_weighted_length
+from functions.shared import platform_formats
 
 QUOTA_WINDOW = timedelta(hours=24)
 # Instagram: https://developers.facebook.com/docs/instagram-platform/content-publishing
@@ -178,30 +179,6 @@ def platform_name(platform: str) -> str:
 
 # --- media ---------------------------------------------------------------------------------------
 
-# The media studio presets that turn a file into what each content type needs: video presets
-# of its reframe jobs (`functions/media/domain/job_operations.py`), image presets of its image
-# tools (`functions/media/domain/models.py`). `story` is the 9:16 frame of stories and reels.
-VIDEO_PRESETS = {
-    ("instagram", "reel"): "story",
-    ("instagram", "story"): "story",
-    ("instagram", "carousel"): "instagram_portrait",
-    ("facebook", "reel"): "story",
-    ("tiktok", "video"): "tiktok",
-    ("x", "post"): "x_landscape",
-    ("threads", "post"): "instagram_portrait",
-    ("youtube", "video"): "youtube",
-    ("linkedin", "post"): "linkedin",
-}
-IMAGE_PRESETS = {
-    ("instagram", "image"): "instagram_portrait",
-    ("instagram", "carousel"): "instagram_portrait",
-    ("instagram", "story"): "story",
-    ("tiktok", "photo"): "tiktok_cover",
-    ("x", "post"): "x_landscape",
-    ("linkedin", "post"): "linkedin",
-    ("facebook", "post"): "facebook",
-}
-
 
 def _limits_for(content_type: ContentType, kinds: Sequence[str]) -> MediaLimits | None:
     """The first media mix of the content type that admits every kind present."""
@@ -212,8 +189,8 @@ def _limits_for(content_type: ContentType, kinds: Sequence[str]) -> MediaLimits 
 
 
 def _fix_for(platform: str, content_type: str, kind: str) -> Fix | None:
-    presets = VIDEO_PRESETS if kind == "video" else IMAGE_PRESETS
-    preset = presets.get((platform, content_type))
+    # The media studio makes a copy in the shared catalogue's format for the content type.
+    preset = platform_formats.fix_for(platform, content_type, kind)
     if preset is None:
         return None
     return Fix(
