@@ -105,7 +105,8 @@ def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
 
 
 def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -> None:
-    """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker."""
+    """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker (at once:
+    its schedule is armed a minute early), which publishes it at the requested second."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
         owner = sign_up(api, server, "scheduler@example.com", "Sched Uler")
         workspace_id = api.post(
@@ -135,6 +136,8 @@ def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -
     (target,) = current["publishing"]
     assert target["state"] == "published"
     assert target["url"].startswith("https://sandbox.herald.invalid/")
+    # Its schedule fired a minute early; the worker waited for the requested second.
+    assert datetime.fromisoformat(target["published_at"]) >= at
 
 
 def test_ctrl_c_stops_it_cleanly(server: LocalServer) -> None:
