@@ -6,6 +6,10 @@ at most once per expression: after that it is deleted if its ActionAfterCompleti
 and left alone otherwise (updating it to a new time makes it fire again). A failed delivery is
 not retried: it is logged and, when the target has a dead-letter queue, sent there, as the
 real service does once its retries are exhausted.
+
+The background loop does not wait for a delivery to finish, as Scheduler's asynchronous
+invocation does not: a publish worker waiting up to a minute for its post's second (the post's
+schedule fires that much early) holds up no other schedule.
 """
 
 import contextlib
@@ -38,8 +42,9 @@ def due_time(expression: str, timezone: str | None) -> datetime | None:
 class LocalScheduler:
     """Delivers due schedules to their targets: in-process Lambda functions, SQS or Step Functions.
 
-    `tick()` does one pass and can be called directly (tests do); `start()` runs it every
-    `interval` seconds on a background thread until `stop()`.
+    `tick()` does one pass and delivers before it returns, so tests can call it directly;
+    `start()` runs a pass every `interval` seconds on a background thread until `stop()`, each
+    delivery on a thread of its own.
     """
 
     def __init__(
@@ -50,7 +55,9 @@ class LocalScheduler:
         self._fired: set[tuple[str, str, str, str]] = set()
         self._reported: set[str] = set()
         self._lock = threading.Lock()
-        self._loop = BackgroundLoop("local-scheduler", self.tick, interval)
+        self._loop = BackgroundLoop(
+            "local-scheduler", lambda: self.tick(in_background=True), interval
+        )
 
     def start(self) -> None:
         self._loop.start()
@@ -58,7 +65,7 @@ class LocalScheduler:
     def stop(self) -> None:
         self._loop.stop()
 
-    def tick(self, now: datetime | None = None) -> list[str]:
+    def tick(self, now: datetime | None = None, *, in_background: bool = False) -> list[str]:
         """Fire each enabled schedule due at `now` (default: now); return the fired ARNs."""
         now = now or datetime.now(UTC)
         fired = []
@@ -68,7 +75,7 @@ class LocalScheduler:
                 if summary.get("State") not in (None, "ENABLED"):
                     continue
                 schedule = self._get(summary)
-                if schedule is not None and self._fire_if_due(schedule, now):
+                if schedule is not None and self._fire_if_due(schedule, now, in_background):
                     fired.append(schedule["Arn"])
         return fired
 
@@ -86,7 +93,7 @@ class LocalScheduler:
             return None  # deleted since it was listed
         return schedule
 
-    def _fire_if_due(self, schedule: dict[str, Any], now: datetime) -> bool:
+    def _fire_if_due(self, schedule: dict[str, Any], now: datetime, in_background: bool) -> bool:
         expression = schedule["ScheduleExpression"]
         timezone = schedule.get("ScheduleExpressionTimezone") or "UTC"
         key = (schedule["GroupName"], schedule["Name"], expression, timezone)
@@ -103,7 +110,12 @@ class LocalScheduler:
         if key in self._fired or due > now:
             return False
         self._fired.add(key)
-        self._deliver(schedule)
+        if in_background:
+            threading.Thread(
+                target=self._deliver, args=(schedule,), name="scheduled-delivery", daemon=True
+            ).start()
+        else:
+            self._deliver(schedule)
         if schedule.get("ActionAfterCompletion") == "DELETE":
             self._delete(schedule)
         return True

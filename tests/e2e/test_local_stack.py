@@ -104,7 +104,8 @@ def test_the_sandbox_account_works_over_http(server: LocalServer) -> None:
 
 
 def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -> None:
-    """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker."""
+    """Schedule a sandbox post 3 s ahead: the local scheduler fires it into the worker (at once:
+    its schedule is armed a minute early), which publishes it at the requested second."""
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
         _workspace_id, headers = workspace_owner(
             api, server, "scheduler@example.com", "Scheduled Brand"
@@ -132,6 +133,8 @@ def test_a_post_scheduled_seconds_ahead_becomes_published(server: LocalServer) -
     (target,) = current["publishing"]
     assert target["state"] == "published"
     assert target["url"].startswith("https://sandbox.herald.invalid/")
+    # Its schedule fired a minute early; the worker waited for the requested second.
+    assert datetime.fromisoformat(target["published_at"]) >= at
 
 
 def test_the_local_s3_enforces_the_upload_form_policy(server: LocalServer) -> None:

@@ -22,6 +22,11 @@ RECORD = LocalFunction(
     arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:record",
     handler="tests.integration.scheduled_targets.record",
 )
+HOLD = LocalFunction(
+    name="hold",
+    arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:hold",
+    handler="tests.integration.scheduled_targets.hold",
+)
 FAIL = LocalFunction(
     name="fail",
     arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fail",
@@ -40,8 +45,9 @@ def cloud() -> Iterator[LocalCloud]:
 def scheduler(cloud: LocalCloud) -> LocalScheduler:
     cloud.reset()
     scheduled_targets.received.clear()
+    scheduled_targets.released.clear()
     cloud.client("scheduler").create_schedule_group(Name=GROUP)
-    return LocalScheduler(cloud.client, InProcessLambdas([RECORD, FAIL]), interval=0.05)
+    return LocalScheduler(cloud.client, InProcessLambdas([RECORD, HOLD, FAIL]), interval=0.05)
 
 
 def at(moment: datetime) -> str:
@@ -237,6 +243,28 @@ def test_the_background_thread_fires_due_schedules(
 
     assert scheduled_targets.received == [({"t": 1}, "record")]
     assert schedule_names(cloud) == set()
+
+
+def test_the_background_thread_does_not_wait_for_a_busy_target(
+    cloud: LocalCloud, scheduler: LocalScheduler
+) -> None:
+    # A publish worker waits up to a minute for its post's second; a schedule due meanwhile
+    # still fires on time, as Scheduler invokes its targets asynchronously.
+    now = datetime.now(UTC)
+    create_schedule(cloud, "busy", at(now), target=HOLD.arn)
+    create_schedule(cloud, "next", at(now + timedelta(seconds=1)), payload={"t": 2})
+
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not scheduled_targets.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        delivered_while_busy = list(scheduled_targets.received)
+    finally:
+        scheduled_targets.released.set()
+        scheduler.stop()
+
+    assert delivered_while_busy == [({"t": 2}, "record")]
 
 
 def test_the_cloud_enables_execution_only_while_it_runs() -> None:

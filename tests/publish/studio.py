@@ -2,8 +2,9 @@
 
 `Studio` drives the publish app over HTTP (TestClient) and fires schedules the way EventBridge
 Scheduler would: it reads the schedule moto stored and invokes the worker's handler with the
-schedule's own input. `worker_calls.start` (publish now, retry) reaches the worker through
-infra/local's Lambda dispatcher, as in local mode.
+schedule's own input, at the schedule's time (a minute before the post's), the worker's wait
+for the post's time moving the test clock instead of sleeping. `worker_calls.start` (publish
+now, retry) reaches the worker through infra/local's Lambda dispatcher, as in local mode.
 """
 
 import json
@@ -11,10 +12,13 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from ulid import ULID
 
@@ -27,6 +31,7 @@ from functions.shared.settings import get_settings
 from functions.shared.storage import workspace_key
 from infra.local import lambda_dispatch
 from infra.local.runtime import InProcessLambdas, LocalFunction
+from infra.local.scheduler import due_time
 from tests.support.auth_world import Account, Herald
 from tests.support.events import lambda_context
 
@@ -42,6 +47,29 @@ def run_worker(event: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = handler(event, lambda_context(WORKER_NAME))
     return result
+
+
+def run_worker_at(moment: datetime, event: dict[str, Any]) -> tuple[dict[str, Any], list[float]]:
+    """The worker invoked at `moment` (the clock stands still there), and the seconds it slept:
+    each sleep moves the clock on by as much."""
+    from functions.publish.domain import publishing
+
+    slept: list[float] = []
+    with time_machine.travel(moment, tick=False) as clock:
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            clock.shift(seconds)
+
+        with mock.patch.object(publishing, "sleep", sleep):
+            return run_worker(event), slept
+
+
+def armed_time(schedule: dict[str, Any]) -> datetime:
+    """When a stored one-time schedule fires."""
+    moment = due_time(schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"])
+    assert moment is not None, schedule["ScheduleExpression"]
+    return moment
 
 
 @dataclass
@@ -159,9 +187,12 @@ class Studio:
         return payload
 
     def fire(self, post_id: str) -> dict[str, Any]:
-        """Deliver the post's schedule to the worker, as EventBridge Scheduler does."""
+        """Deliver the post's schedule to the worker when it is due, as EventBridge Scheduler
+        does (at once for a schedule already due)."""
         schedule = self.stored_schedule(post_id)
-        return run_worker(json.loads(schedule["Target"]["Input"]))
+        moment = max(armed_time(schedule), datetime.now(UTC))
+        result, _ = run_worker_at(moment, json.loads(schedule["Target"]["Input"]))
+        return result
 
     def wait_for(self, post_id: str, *statuses: str, timeout: float = 10) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -84,7 +84,7 @@ def test_valid_rows_are_scheduled_and_invalid_rows_explained_and_left_nowhere(
     assert [t["account_id"] for t in spring["targets"]] == [sandbox, x]
     assert {t["first_comment"] for t in spring["targets"]} == {"Details inside"}
     assert studio.post(last)["text"] == "Quoted, with a comma"
-    assert studio.stored_schedule(first)["ScheduleExpression"] == "at(2027-04-05T09:00:00)"
+    assert studio.stored_schedule(first)["ScheduleExpression"] == "at(2027-04-05T08:59:00)"
     # Only the two valid rows left anything in the table or the scheduler.
     assert {key.split("#")[1] for key in table_keys(studio.workspace_id, "POST#")} == {first, last}
     assert {key.split("#")[1] for key in table_keys(studio.workspace_id, "POSTVER#")} == {

@@ -8,23 +8,26 @@ GET /2/users/{id}/tweets lists the account's posts
 """
 
 import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
 import respx
 import time_machine
+from moto.dynamodb.models import DynamoDBBackend
 
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
 from functions.publish.adapters.post_items import TargetItem
 from functions.publish.domain import publishing
 from tests.publish.posts_world import X_TWEETS, later
-from tests.publish.studio import Studio, run_worker
+from tests.publish.studio import Studio, armed_time, run_worker
 from tests.support.event_bus import bus_listener, received
 
 X_USER = "2244994945"
@@ -55,10 +58,34 @@ def sandbox_posts(studio: Studio, account_id: str) -> int:
     return len(listed)
 
 
+def published_at(studio: Studio, post_id: str) -> datetime:
+    """The post's time: its firing waits for it, so this is when the platform was called."""
+    return datetime.fromisoformat(studio.post(post_id)["scheduled_at"])
+
+
 def target(studio: Studio, post_id: str, account_id: str) -> TargetItem:
     found = TargetItem.find(studio.workspace_id, post_id, account_id)
     assert found is not None
     return found
+
+
+@contextlib.contextmanager
+def dynamodb_writes_one_at_a_time() -> Iterator[None]:
+    """moto undoes a cancelled transaction by putting back a copy of the whole table taken before
+    it, which drops any write another thread made meanwhile (DynamoDB does not: each item is
+    atomic). Racing deliveries need moto's writes serialized to behave as DynamoDB does."""
+    lock = threading.RLock()
+    writes = ("transact_write_items", "update_item", "put_item", "delete_item")
+    with contextlib.ExitStack() as patches:
+        for name in writes:
+            original = getattr(DynamoDBBackend, name)
+
+            def serialized(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                with lock:
+                    return _original(*args, **kwargs)
+
+            patches.enter_context(mock.patch.object(DynamoDBBackend, name, serialized))
+        yield
 
 
 def _fire_without_the_idempotency_layer(event: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +107,8 @@ def test_three_simultaneous_deliveries_call_each_platform_once(
     x = studio.connect("x", X_USER)
     sandbox = studio.sandbox()
     post_id = scheduled_post(studio, [{"account_id": x}, {"account_id": sandbox}])
-    event = json.loads(studio.stored_schedule(post_id)["Target"]["Input"])
+    schedule = studio.stored_schedule(post_id)
+    event = json.loads(schedule["Target"]["Input"])
     outcomes: list[str] = []
     start = threading.Barrier(3)
 
@@ -91,7 +119,14 @@ def test_three_simultaneous_deliveries_call_each_platform_once(
         except Exception as error:  # the idempotency layer refuses a delivery in progress
             outcomes.append(type(error).__name__)
 
-    with respx.mock(assert_all_called=True) as platforms:
+    # Delivered at the schedule's time: each delivery waits for the post's time (the clock moves
+    # instead of sleeping).
+    with (
+        time_machine.travel(armed_time(schedule), tick=False) as clock,
+        mock.patch.object(publishing, "sleep", clock.shift),
+        dynamodb_writes_one_at_a_time(),
+        respx.mock(assert_all_called=True) as platforms,
+    ):
         created = platforms.post(X_TWEETS).mock(return_value=tweet("1001", "Hello"))
         threads = [threading.Thread(target=one_delivery) for _ in range(3)]
         for thread in threads:
@@ -132,13 +167,13 @@ def test_an_answer_lost_after_the_platform_accepted_is_reconciled_not_reposted(
             {
                 "id": "1003",
                 "text": "Launch day https://t.co/abc",
-                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "created_at": published_at(studio, post_id).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             }
         ],
         "meta": {"result_count": 1},
     }
     with (
-        time_machine.travel(datetime.now(UTC) + timedelta(minutes=1, seconds=5)),
+        time_machine.travel(published_at(studio, post_id) + timedelta(minutes=1, seconds=5)),
         respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms,
     ):
         timeline = platforms.get(X_TIMELINE).respond(200, json=listed)
@@ -180,10 +215,10 @@ def test_a_worker_cut_off_mid_publish_is_found_by_the_sweeper_and_reconciled(
         reposted = platforms.post(X_TWEETS).mock(return_value=tweet("1006", "Cut off"))
         # The sweeper runs every 5 minutes; the target is overdue once the worker's timeout
         # (plus the sweeper's grace) has passed.
-        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=19)):
+        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=19)):
             run_worker({"herald": "sweep"})
         assert target(studio, post_id, x).state == "unconfirmed"
-        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=22)):
+        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=23)):
             run_worker({"herald": "sweep"})
 
     assert timeline.call_count == 1
@@ -201,7 +236,7 @@ def test_a_post_that_is_confirmed_absent_is_published_once_more(studio: Studio) 
     assert target(studio, post_id, x).state == "unconfirmed"
 
     with (
-        time_machine.travel(datetime.now(UTC) + timedelta(minutes=3)),
+        time_machine.travel(published_at(studio, post_id) + timedelta(minutes=3)),
         respx.mock(assert_all_called=True) as platforms,
     ):
         platforms.get(X_TIMELINE).respond(200, json={"meta": {"result_count": 0}})
@@ -266,7 +301,7 @@ def _retry_waiting(studio: Studio) -> tuple[str, str, TargetItem]:
     waiting = target(studio, post_id, x)
     assert waiting.state == "retry_wait"
     assert waiting.due_at is not None
-    assert waiting.due_at - datetime.now(UTC) >= timedelta(seconds=115)
+    assert waiting.due_at - published_at(studio, post_id) >= timedelta(seconds=115)
     return post_id, x, waiting
 
 

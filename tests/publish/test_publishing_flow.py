@@ -2,7 +2,7 @@
 transport (respx). X: POST /2/tweets (https://docs.x.com/x-api/posts/create-or-edit-post)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import respx
 
@@ -29,8 +29,9 @@ def test_a_post_goes_from_draft_to_published_on_every_target(studio: Studio) -> 
     scheduled = studio.schedule(created["id"], at)
     assert scheduled["status"] == "scheduled"
     schedule = studio.stored_schedule(created["id"])
-    local = datetime.fromisoformat(at).astimezone(UTC)
-    assert schedule["ScheduleExpression"] == f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})"
+    # Armed a minute early: the worker waits for the post's second (see test_on_time.py).
+    armed = datetime.fromisoformat(at).astimezone(UTC) - timedelta(minutes=1)
+    assert schedule["ScheduleExpression"] == f"at({armed.strftime('%Y-%m-%dT%H:%M:%S')})"
     assert schedule["ScheduleExpressionTimezone"] == "UTC"
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"] == get_settings().publish_worker_arn

@@ -81,7 +81,7 @@ def test_posts_take_the_next_free_slot_of_their_accounts(
     ]
     assert queued[2]["timezone"] == "Europe/Berlin"
     assert studio.stored_schedule(posts[2]["id"])["ScheduleExpression"] == (
-        "at(2027-03-29T09:00:00)"
+        "at(2027-03-29T08:59:00)"
     )
     # Another account's posts leave the cafe's slots free for it.
     assert other["scheduled_at"] == "2027-03-22T17:00:00+00:00"

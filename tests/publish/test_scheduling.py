@@ -61,9 +61,9 @@ def test_nine_o_clock_in_berlin_stays_nine_o_clock_across_the_spring_change(
     assert after["scheduled_at"] == "2027-04-05T07:00:00+00:00"
     assert with_offset["scheduled_at"] == "2027-04-06T07:00:00+00:00"
     for post_id, expression in [
-        (winter["id"], "at(2027-03-22T09:00:00)"),
-        (summer["id"], "at(2027-04-05T09:00:00)"),
-        (offset["id"], "at(2027-04-06T09:00:00)"),
+        (winter["id"], "at(2027-03-22T08:59:00)"),
+        (summer["id"], "at(2027-04-05T08:59:00)"),
+        (offset["id"], "at(2027-04-06T08:59:00)"),
     ]:
         stored = studio.stored_schedule(post_id)
         assert stored["ScheduleExpression"] == expression
@@ -122,7 +122,7 @@ def test_a_wall_time_the_clocks_skip_is_refused_and_a_repeated_one_means_the_fir
     # 02:30 happens twice on 31 October: first in CEST (00:30 UTC), then in CET (01:30 UTC).
     repeated = studio.schedule(post["id"], "2027-10-31T02:30:00")
     assert repeated["scheduled_at"] == "2027-10-31T00:30:00+00:00"
-    assert studio.stored_schedule(post["id"])["ScheduleExpression"] == "at(2027-10-31T02:30:00)"
+    assert studio.stored_schedule(post["id"])["ScheduleExpression"] == "at(2027-10-31T02:29:00)"
 
 
 def test_a_weekly_post_created_in_march_keeps_nine_o_clock_after_the_change(
@@ -154,7 +154,7 @@ def test_a_weekly_post_created_in_march_keeps_nine_o_clock_after_the_change(
     assert second["text"] == "Weekly specials"
     assert second["targets"] == post["targets"]
     stored = studio.stored_schedule(second["id"])
-    assert stored["ScheduleExpression"] == "at(2027-03-29T09:00:00)"
+    assert stored["ScheduleExpression"] == "at(2027-03-29T08:59:00)"
     assert stored["ScheduleExpressionTimezone"] == "Europe/Berlin"
 
     # The series ends on 29 March: firing that occurrence creates none after it.

@@ -1,8 +1,10 @@
 """The publish worker's logic: every target of a post published once, or failed with a reason.
 
-A firing claims the post (`scheduled -> publishing`, conditional on the schedule's `fire_id`)
-and creates one target item per account. Each target then moves on its own, always through a
-conditional write, so two deliveries of the same firing can never both call a platform:
+A post's schedule fires `FIRE_LEAD` early (Scheduler may deliver up to a minute late); the firing
+waits until the post's time, to the second, then claims the post (`scheduled -> publishing`,
+conditional on the schedule's `fire_id`) and creates one target item per account. Each target
+then moves on its own, always through a conditional write, so two deliveries of the same firing
+can never both call a platform:
 
     pending -> publishing -> published
                           -> processing   (async platform: a scheduled check polls it)
@@ -26,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import sleep
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -69,13 +72,17 @@ RECONCILE_EVERY = timedelta(minutes=1)
 DEFAULT_CHECK_SECONDS = 30
 FINISHED = ("published", "failed")
 CLAIMABLE = ("pending", "retry_wait")
+# The longest a firing waits for its post's time: the lead it was armed with and a margin for
+# Scheduler delivering it a little early. A firing earlier than that is not waited for (nor
+# published): the sweeper publishes the post when the schedule's own firing never comes.
+MAX_WAIT = schedule_arming.FIRE_LEAD + timedelta(seconds=10)
 _URL = re.compile(r"https?://\S+")
 _SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class FireReport:
-    outcome: str  # published, partially_failed, failed, in_progress, stale, gated
+    outcome: str  # published, partially_failed, failed, in_progress, stale, gated, early
     targets: dict[str, str]
 
 
@@ -83,9 +90,18 @@ class FireReport:
 
 
 def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
-    post = PostItem.find(workspace_id, post_id)
-    if post is None or post.status != "scheduled" or post.fire_id != fire_id:
+    post = _armed_post(workspace_id, post_id, fire_id)
+    if post is None:
         return FireReport("stale", {})
+    if post.due_at is not None and post.due_at > utc_now():
+        if post.due_at - utc_now() > MAX_WAIT:
+            logger.warning("post fired too early", extra={"post_id": post_id, "due": post.due_at})
+            return FireReport("early", {})
+        _wait_until(post.due_at)
+        # Moved, cancelled or edited during the wait: what is stored now is what counts.
+        post = _armed_post(workspace_id, post_id, fire_id)
+        if post is None:
+            return FireReport("stale", {})
     if approval.missing(post):
         _hold_for_approval(post)
         return FireReport("gated", {})
@@ -96,6 +112,20 @@ def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
     _publish_targets(post, content, [t.account_id for t in content.targets], accounts)
     schedule_next_occurrence(post)
     return _report(post)
+
+
+def _armed_post(workspace_id: str, post_id: str, fire_id: str) -> PostItem | None:
+    """The post, if this firing is still its current one."""
+    post = PostItem.find(workspace_id, post_id)
+    if post is None or post.status != "scheduled" or post.fire_id != fire_id:
+        return None
+    return post
+
+
+def _wait_until(moment: datetime) -> None:
+    """Sleep until `moment` by the wall clock, the post's time to the second."""
+    while (left := (moment - utc_now()).total_seconds()) > 0:
+        sleep(left)
 
 
 def _hold_for_approval(post: PostItem) -> None:

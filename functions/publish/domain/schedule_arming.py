@@ -6,9 +6,14 @@ change. Each arming gets a new `fire_id`; the worker ignores a firing that carri
 so a schedule left behind by a crash can never publish a moved or cancelled post. The post also
 goes on the calendar and on the `by-due` index, where the sweeper finds it if the schedule is
 ever missed.
+
+EventBridge Scheduler invokes its target up to about a minute after the schedule's time, even
+with the flexible time window off. So the schedule is armed `FIRE_LEAD` before the post's time
+and the worker waits out the remaining seconds (`publishing.fire_post`): the post goes out at the
+second it was scheduled for.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ulid import ULID
 
@@ -18,6 +23,13 @@ from functions.publish.domain import post_store
 from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
 from functions.shared.tables import transaction, utc_now
+
+FIRE_LEAD = timedelta(seconds=60)
+
+
+def armed_time(at: datetime) -> datetime:
+    """When the post's schedule fires: early enough that Scheduler's delay never makes it late."""
+    return at - FIRE_LEAD
 
 
 def arm(
@@ -37,7 +49,7 @@ def arm(
         "fire_id": fire_id,
     }
     name = schedules.post_schedule_name(item.post_id)
-    schedules.put(name, at, timezone, payload)
+    schedules.put(name, armed_time(at), timezone, payload)
     content = post_store.content_of(item)
     item.status = "scheduled"
     item.scheduled_at = at
@@ -66,7 +78,9 @@ def arm(
     except Exception:
         old_at, old_timezone, old_fire_id, old_status = previous
         if old_status == "scheduled" and old_at is not None and old_timezone and old_fire_id:
-            schedules.put(name, old_at, old_timezone, {**payload, "fire_id": old_fire_id})
+            schedules.put(
+                name, armed_time(old_at), old_timezone, {**payload, "fire_id": old_fire_id}
+            )
         else:
             schedules.delete(name)
         raise
