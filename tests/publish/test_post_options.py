@@ -6,12 +6,11 @@ to fail with a 500 once they nested deeper than the serializer goes). Posts and 
 
 from typing import Any
 
-import boto3
 import pytest
 
-from functions.shared.settings import get_settings
 from tests.publish.posts_world import error_codes, problem
 from tests.publish.studio import Studio
+from tests.support.snapshots import workspace_items
 
 # What each platform's adapter sends on, one valid set per platform (docs/posts.md lists them).
 VALID_OPTIONS: dict[str, dict[str, Any]] = {
@@ -72,21 +71,6 @@ def nested(levels: int) -> dict[str, Any]:
     return value
 
 
-def workspace_items(studio: Studio) -> list[dict[str, Any]]:
-    """Every item of the workspace's partition, whole, but its rate-limit counters (each
-    request, refused or not, counts)."""
-    table = boto3.resource("dynamodb", region_name=get_settings().region).Table(
-        get_settings().table_name
-    )
-    found = table.query(
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": f"WS#{studio.workspace_id}"},
-        ConsistentRead=True,
-    )
-    kept = [item for item in found["Items"] if not str(item["SK"]).startswith("RATE#")]
-    return sorted(kept, key=lambda item: str(item["SK"]))
-
-
 @pytest.mark.parametrize("platform", sorted(VALID_OPTIONS))
 def test_each_platform_s_options_are_accepted_and_kept_as_sent(
     studio: Studio, platform: str
@@ -113,7 +97,7 @@ def test_an_option_the_platform_does_not_take_is_refused_by_name(
 ) -> None:
     account_id = account(studio, platform)
     post = studio.create(text="Untouched", targets=[{"account_id": account_id}])
-    before = workspace_items(studio)
+    before = workspace_items(studio.workspace_id)
     # Another platform's option: what used to be stored and then silently dropped.
     stray = "privacy_level" if platform != "tiktok" else "reply_settings"
     options = {**VALID_OPTIONS[platform], stray: "SELF_ONLY"}
@@ -135,7 +119,7 @@ def test_an_option_the_platform_does_not_take_is_refused_by_name(
         assert f"no option `{stray}`" in refused["detail"], refused
         assert refused["errors"][0]["detail"] == refused["detail"]
 
-    assert workspace_items(studio) == before
+    assert workspace_items(studio.workspace_id) == before
 
 
 def test_options_of_an_account_not_in_the_workspace_must_fit_some_platform(
@@ -143,7 +127,7 @@ def test_options_of_an_account_not_in_the_workspace_must_fit_some_platform(
 ) -> None:
     """Found by the fuzz run: such options were stored and then broke the documented schema."""
     elsewhere = "01JB8Z6D3W5Y7A9C1E3G5J7K9M"
-    before = workspace_items(studio)
+    before = workspace_items(studio.workspace_id)
 
     response = studio.client.post(
         "/v1/posts",
@@ -156,7 +140,7 @@ def test_options_of_an_account_not_in_the_workspace_must_fit_some_platform(
 
     refused = problem(response, 422)
     assert error_codes(refused) == {("/body/targets/0/options", "options_fit_no_platform")}
-    assert workspace_items(studio) == before
+    assert workspace_items(studio.workspace_id) == before
     kept = studio.create(
         text="Hi", targets=[{"account_id": elsewhere, "options": {"reply_settings": "following"}}]
     )
@@ -213,7 +197,7 @@ def test_options_nested_too_deep_are_refused_and_nothing_is_written(
     template = studio.client.post(
         "/v1/templates", json={"name": "Untouched", "content": {}}, headers=studio.headers
     ).json()
-    before = workspace_items(studio)
+    before = workspace_items(studio.workspace_id)
     targets = [{"account_id": sandbox, "options": nested(levels)}]
 
     for method, url, body, pointer in (
@@ -239,12 +223,12 @@ def test_options_nested_too_deep_are_refused_and_nothing_is_written(
             "JSON nested more than 3 levels deep is not accepted"
         )
 
-    assert workspace_items(studio) == before
+    assert workspace_items(studio.workspace_id) == before
 
 
 def test_options_too_large_are_refused(studio: Studio) -> None:
     sandbox = studio.sandbox()
-    before = workspace_items(studio)
+    before = workspace_items(studio.workspace_id)
     response = studio.client.post(
         "/v1/posts",
         json={"targets": [{"account_id": sandbox, "options": {"note": "n" * 5000}}]},
@@ -252,7 +236,7 @@ def test_options_too_large_are_refused(studio: Studio) -> None:
     )
     refused = problem(response, 422)
     assert error_codes(refused) == {("/body/targets/0/options", "json_too_large")}
-    assert workspace_items(studio) == before
+    assert workspace_items(studio.workspace_id) == before
 
 
 def test_openapi_documents_each_platform_s_options() -> None:

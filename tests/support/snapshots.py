@@ -11,9 +11,13 @@ import boto3
 from functions.shared.settings import get_settings
 from functions.shared.storage import WORKSPACES_PREFIX
 
+RATE_LIMIT_PREFIX = "RATE#"
+
 
 def workspace_items(workspace_id: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every item of the workspace's partition, exactly as stored."""
+    """Every item of the workspace's partition, exactly as stored, but its rate-limit counters:
+    every request acting in the workspace counts, refused or not (tests/auth/test_rate_limits.py
+    tests them)."""
     table = boto3.resource("dynamodb", region_name=get_settings().region).Table(
         get_settings().table_name
     )
@@ -25,7 +29,13 @@ def workspace_items(workspace_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     items: dict[tuple[str, str], dict[str, Any]] = {}
     while True:
         page = table.query(**query)
-        items.update({(str(item["PK"]), str(item["SK"])): item for item in page["Items"]})
+        items.update(
+            {
+                (str(item["PK"]), str(item["SK"])): item
+                for item in page["Items"]
+                if not str(item["SK"]).startswith(RATE_LIMIT_PREFIX)
+            }
+        )
         if "LastEvaluatedKey" not in page:
             return items
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -28,8 +28,9 @@ FIRE_LEAD = timedelta(seconds=60)
 
 
 def armed_time(at: datetime) -> datetime:
-    """When the post's schedule fires: early enough that Scheduler's delay never makes it late."""
-    return at - FIRE_LEAD
+    """When the post's schedule fires: early enough that Scheduler's delay never makes it late,
+    and never in the past (a post due within the lead, or published now, fires at once)."""
+    return max(at - FIRE_LEAD, utc_now())
 
 
 def arm(
