@@ -37,6 +37,7 @@ from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.loopback import ToLoopback  # noqa: E402
 from bench.moto_environment import use_moto_environment  # noqa: E402
 
 use_moto_environment()
@@ -128,21 +129,6 @@ class FakePlatform(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the benchmark prints its own figures."""
-
-
-class ToLoopback(httpx.AsyncBaseTransport):
-    """Sends every request to the fake platform, keeping its path and body."""
-
-    def __init__(self, port: int) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self._port = port
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self._port)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 def provision() -> str:

@@ -32,6 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import ToLoopback  # noqa: E402
 from functions.publish.adapters.platforms.base import (  # noqa: E402
     ConnectedAccount,
     MediaFile,
@@ -86,21 +87,6 @@ def serve(port_out: "multiprocessing.Queue[int]") -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeYouTube)
     port_out.put(server.server_port)
     server.serve_forever()
-
-
-class ToLoopback(httpx.AsyncBaseTransport):
-    """Sends every request to the fake platform, keeping its path, query and body."""
-
-    def __init__(self, port: int) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self._port = port
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self._port)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 def sparse_video(path: Path, size: int) -> MediaFile:

@@ -22,10 +22,10 @@ from ulid import ULID
 from functions.auth.adapters.items import UserItem
 from functions.auth.domain import avatars
 from functions.shared.settings import get_settings
-from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
+from functions.shared.storage import PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
 from tests.support.images import handmade_png, riff_chunks, swapped_primaries_profile
-from tests.support.s3_forms import post_form, s3_error
+from tests.support.s3_forms import post_form, put_as_browser, put_past_the_form, s3_error
 
 WHITE = (255, 255, 255)
 RED = (220, 20, 20)
@@ -61,24 +61,6 @@ def start(herald: Herald, account: Account, content_type: str = "image/jpeg") ->
     return body
 
 
-def put_upload(upload: dict[str, Any], data: bytes) -> None:
-    """The browser's form POST, which the form's policy accepts, tagged pending by it."""
-    assert upload["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
-    posted = post_form(upload, data)
-    assert posted.status_code == 204, posted.text
-
-
-def put_past_the_form(upload: dict[str, Any], data: bytes) -> None:
-    """The file at the form's key and type, put with the bucket's own rights, as no browser can."""
-    s3().put_object(
-        Bucket=get_settings().media_bucket,
-        Key=upload["fields"]["key"],
-        Body=data,
-        ContentType=upload["fields"]["Content-Type"],
-        Tagging="=".join(PENDING_UPLOAD_TAG),
-    )
-
-
 def complete(herald: Herald, account: Account, upload_id: str) -> Response:
     response: Response = herald.client.post(
         f"/v1/me/avatar/{upload_id}/complete", headers=account.headers
@@ -88,7 +70,7 @@ def complete(herald: Herald, account: Account, upload_id: str) -> Response:
 
 def set_avatar(herald: Herald, account: Account, data: bytes, content_type: str) -> Response:
     upload = start(herald, account, content_type)
-    put_upload(upload, data)
+    put_as_browser(upload, data)
     return complete(herald, account, upload["upload_id"])
 
 
@@ -242,7 +224,7 @@ def test_only_jpeg_png_and_webp_uploads_are_offered(herald: Herald) -> None:
 def test_a_camera_photo_becomes_an_upright_square_webp_without_metadata(herald: Herald) -> None:
     account = herald.sign_up("ada")
     upload = start(herald, account, "image/jpeg")
-    put_upload(upload, camera_photo())
+    put_as_browser(upload, camera_photo())
 
     response = complete(herald, account, upload["upload_id"])
 
@@ -353,7 +335,7 @@ def test_the_app_and_the_avatar_module_load_without_pillow() -> None:
 def test_a_text_file_named_jpg_is_refused(herald: Herald) -> None:
     account = herald.sign_up("ada")
     upload = start(herald, account, "image/jpeg")
-    put_upload(upload, b"holiday.jpg is really a note:\nbuy milk\n")
+    put_as_browser(upload, b"holiday.jpg is really a note:\nbuy milk\n")
 
     response = complete(herald, account, upload["upload_id"])
 
@@ -419,7 +401,7 @@ def test_a_file_over_five_megabytes_is_refused_even_if_it_got_there(herald: Hera
 def test_an_unknown_or_already_completed_upload_is_not_found(herald: Herald) -> None:
     account = herald.sign_up("ada")
     upload = start(herald, account, "image/webp")
-    put_upload(upload, green_webp())
+    put_as_browser(upload, green_webp())
     assert complete(herald, account, upload["upload_id"]).status_code == 200
 
     again = complete(herald, account, upload["upload_id"])
@@ -435,7 +417,7 @@ def test_another_users_upload_is_not_found(herald: Herald) -> None:
     owner = herald.sign_up("owner")
     intruder = herald.sign_up("intruder")
     upload = start(herald, owner, "image/webp")
-    put_upload(upload, green_webp())
+    put_as_browser(upload, green_webp())
 
     stolen = complete(herald, intruder, upload["upload_id"])
 

@@ -14,9 +14,8 @@ from httpx import Response
 from PIL import ExifTags, Image, ImageCms
 
 from functions.shared.settings import get_settings
-from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from tests.support.auth_world import Account, Herald
-from tests.support.s3_forms import post_form
+from tests.support.s3_forms import put_as_browser
 
 RED = (220, 20, 20)
 WHITE = (255, 255, 255)
@@ -84,27 +83,6 @@ class Library:
         assert response.status_code == 201, response.text
         asset: dict[str, Any] = response.json()
         return asset
-
-
-def put_as_browser(form: dict[str, Any], data: bytes) -> None:
-    """The browser's form POST, which the form's policy accepts, tagged pending by it."""
-    assert form["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
-    posted = post_form(form, data)
-    assert posted.status_code == 204, posted.text
-
-
-def put_past_the_form(form: dict[str, Any], data: bytes) -> None:
-    """The file at the form's key and type, put with the bucket's own rights, as no browser can.
-
-    For Herald's own checks of what it finds at the key, behind the policy's.
-    """
-    s3().put_object(
-        Bucket=get_settings().media_bucket,
-        Key=form["fields"]["key"],
-        Body=data,
-        ContentType=form["fields"]["Content-Type"],
-        Tagging="=".join(PENDING_UPLOAD_TAG),
-    )
 
 
 def tags_of(key: str) -> dict[str, str]:

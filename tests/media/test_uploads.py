@@ -32,13 +32,11 @@ from tests.media.library_world import (
     jpeg,
     near,
     object_keys,
-    put_as_browser,
-    put_past_the_form,
     read_object,
     tags_of,
 )
 from tests.support.ffmpeg_samples import make_tone, make_video
-from tests.support.s3_forms import post_form, s3_error
+from tests.support.s3_forms import post_form, put_as_browser, put_past_the_form, s3_error
 
 MIB = 1024 * 1024
 

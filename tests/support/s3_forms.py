@@ -12,9 +12,12 @@ from functools import cache
 from typing import Any
 from xml.etree import ElementTree
 
+import boto3
 import httpx
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from functions.shared.settings import get_settings
+from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
 from infra.local.moto_quirks import enforce_form_upload_policies
 
 
@@ -46,3 +49,24 @@ def s3_error(response: httpx.Response) -> tuple[int, str, str]:
     """Status, S3 error code and message of a refused upload."""
     error = ElementTree.fromstring(response.content)  # noqa: S314 - moto's own answer
     return response.status_code, error.findtext("Code", ""), error.findtext("Message", "")
+
+
+def put_as_browser(form: Mapping[str, Any], data: bytes) -> None:
+    """The browser's form POST, which the form's policy accepts, tagged pending by it."""
+    assert form["fields"]["tagging"] == PENDING_UPLOAD_TAGGING
+    posted = post_form(form, data)
+    assert posted.status_code == 204, posted.text
+
+
+def put_past_the_form(form: Mapping[str, Any], data: bytes) -> None:
+    """The file at the form's key and type, put with the bucket's own rights, as no browser can.
+
+    For Herald's own checks of what it finds at the key, behind the policy's.
+    """
+    boto3.client("s3", region_name=get_settings().region).put_object(
+        Bucket=get_settings().media_bucket,
+        Key=form["fields"]["key"],
+        Body=data,
+        ContentType=form["fields"]["Content-Type"],
+        Tagging="=".join(PENDING_UPLOAD_TAG),
+    )
