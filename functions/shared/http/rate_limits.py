@@ -13,9 +13,8 @@ from fastapi import Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from functions.shared.access import WorkspaceAccess
-
 if TYPE_CHECKING:
+    from functions.shared.access import WorkspaceAccess
     from functions.shared.rate_limits import BudgetUsage
 
 _STATE_KEY = "rate_limit_usages"
@@ -23,7 +22,7 @@ _STATE_KEY = "rate_limit_usages"
 EXPOSED_HEADERS = ("RateLimit-Policy", "RateLimit", "Retry-After")
 
 
-def charge_request(request: Request, access: WorkspaceAccess) -> None:
+def charge_request(request: Request, access: "WorkspaceAccess") -> None:
     """Count the request against its budgets; 429 when one is spent (headers either way)."""
     # Imported here: the counters need PynamoDB, which an app's health check should not load.
     from functions.shared import rate_limits
