@@ -1,4 +1,8 @@
 from functions.shared.http.app import create_app, lambda_handler
 
-app = create_app("webhooks")
+app = create_app(
+    "webhooks",
+    routers=("functions.webhooks.routes.event_types:router",),
+    webhook_routers=("functions.webhooks.routes.event_types:webhooks",),
+)
 handler = lambda_handler(app)

@@ -41,17 +41,27 @@ class GroupApp(FastAPI):
     reads the routes or the OpenAPI document.
     """
 
-    def __init__(self, *, routers: Sequence[str], health_path: str, **settings: Any) -> None:
+    def __init__(
+        self,
+        *,
+        routers: Sequence[str],
+        health_path: str,
+        webhook_routers: Sequence[str] = (),
+        **settings: Any,
+    ) -> None:
         self._pending_routers = tuple(routers)
+        self._pending_webhook_routers = tuple(webhook_routers)
         self._health_path = health_path
         super().__init__(**settings)
 
     def include_pending_routers(self) -> None:
         pending, self._pending_routers = self._pending_routers, ()
         for reference in pending:
-            module_name, attribute = reference.split(":")
-            router: APIRouter = getattr(importlib.import_module(module_name), attribute)
-            self.include_router(router)
+            self.include_router(_router(reference))
+        # The OpenAPI document's `webhooks`: requests Herald sends, documented, never served.
+        pending, self._pending_webhook_routers = self._pending_webhook_routers, ()
+        for reference in pending:
+            self.webhooks.include_router(_router(reference))
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -68,6 +78,12 @@ class GroupApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def _router(reference: str) -> APIRouter:
+    module_name, attribute = reference.split(":")
+    router: APIRouter = getattr(importlib.import_module(module_name), attribute)
+    return router
+
+
 def operation_id(route: APIRoute) -> str:
     """The route's name in lowerCamelCase (`create_post` -> `createPost`): the name a generated
     client gives the call. A route whose function name would read badly there passes `name=`.
@@ -79,12 +95,16 @@ def operation_id(route: APIRoute) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-def create_app(group_name: str, routers: Sequence[str] = ()) -> GroupApp:
-    """The app of a function group; `routers` name its routers as `"module:attribute"`."""
+def create_app(
+    group_name: str, routers: Sequence[str] = (), webhook_routers: Sequence[str] = ()
+) -> GroupApp:
+    """The app of a function group; `routers` name its routers as `"module:attribute"`, and
+    `webhook_routers` those documenting the requests it sends (OpenAPI 3.1 `webhooks`)."""
     group = group_named(group_name)
     settings = get_settings()
     app = GroupApp(
         routers=routers,
+        webhook_routers=webhook_routers,
         health_path=group.health_path,
         title=f"Herald {group.name}",
         version=settings.version,

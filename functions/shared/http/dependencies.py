@@ -101,6 +101,8 @@ async def page_request(
 
 
 CurrentUser = Annotated[UserPrincipal, Depends(require_user)]
+# Any signed-in user or API key, in no particular workspace: for what is the same for everyone.
+Caller = Annotated[Principal, Depends(require_principal)]
 Paging = Annotated[PageRequest, Depends(page_request)]
 AccountsReader = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.ACCOUNTS_READ))]
 AccountsManager = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.ACCOUNTS_WRITE))]
