@@ -8,8 +8,8 @@ import boto3
 from functions.shared.settings import get_settings
 
 
-def bus_listener(detail_type: str) -> str:
-    """An SQS queue receiving the bus's events of one type (how a consumer would listen)."""
+def bus_listener(detail_type: str, *more_types: str) -> str:
+    """An SQS queue receiving the bus's events of these types (how a consumer would listen)."""
     region = get_settings().region
     sqs = boto3.client("sqs", region_name=region)
     events = boto3.client("events", region_name=region)
@@ -19,7 +19,9 @@ def bus_listener(detail_type: str) -> str:
     ]["QueueArn"]
     bus = get_settings().event_bus_name
     events.put_rule(
-        Name="listen", EventBusName=bus, EventPattern=json.dumps({"detail-type": [detail_type]})
+        Name="listen",
+        EventBusName=bus,
+        EventPattern=json.dumps({"detail-type": [detail_type, *more_types]}),
     )
     events.put_targets(Rule="listen", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
     return queue_url
@@ -30,3 +32,14 @@ def received(queue_url: str) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs", region_name=get_settings().region)
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
     return [json.loads(message["Body"]) for message in messages]
+
+
+def catalogued(event: dict[str, Any]) -> dict[str, Any]:
+    """The data of a received event, checked against the event catalogue's model of its type:
+    every field of the model is sent, and nothing the model refuses."""
+    from functions.shared.event_catalogue import validated_data
+
+    data: dict[str, Any] = event["detail"]
+    model = validated_data(event["detail-type"], data)
+    assert set(type(model).model_fields) <= set(data), "a catalogued field was left out"
+    return data

@@ -16,6 +16,7 @@ from functions.auth.domain.models import Member, Workspace, WorkspaceCreate, Wor
 from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal
+from functions.shared.event_catalogue import MemberRemovedData
 from functions.shared.events import publish_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import PageRequest
@@ -443,3 +444,10 @@ def remove_member(access: WorkspaceAccess, user_id: str) -> None:
                 details={"role": current.value},
             )
         )
+    publish_event(
+        "auth",
+        "member.removed",
+        MemberRemovedData(
+            user_id=user_id, role=current.value, removed_by=access.actor, left=leaving
+        ).data(),
+    )

@@ -3,10 +3,12 @@
 Every way an asset enters the library (a completed upload, an import, an image tool, a media
 job's output) stores it through `store_new_asset`: the asset, its bytes charged to the
 workspace's usage on condition the quota holds, and its activity entry are written together, or
-nothing is. `remove_asset` takes them back the same way before the files go.
+nothing is; then `media.asset.ready` announces it. `remove_asset` takes them back the same way
+before the files go.
 """
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
@@ -18,6 +20,8 @@ from functions.media.domain.kinds import Kind
 from functions.media.domain.models import Asset
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
+from functions.shared.event_catalogue import MediaAssetReadyData
+from functions.shared.events import publish_event
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import BadRequest, Conflict, NotFound
@@ -143,6 +147,24 @@ def store_new_asset(
         if size > quotas.room_left(workspace_id):
             raise quotas.exceeded(workspace_id, size) from None
         raise Conflict("The library changed meanwhile; try again.") from None
+    publish_event("media", "media.asset.ready", ready_event(item, job_id=None))
+
+
+def ready_event(item: MediaAssetItem, *, job_id: str | None) -> dict[str, Any]:
+    """The data of `media.asset.ready` for an asset just kept in the library."""
+    return MediaAssetReadyData(
+        asset_id=item.asset_id,
+        kind=item.kind,
+        name=item.name,
+        content_type=item.content_type,
+        size_bytes=int(item.size_bytes),
+        width=item.width,
+        height=item.height,
+        duration_seconds=item.duration_seconds,
+        source_asset_id=item.source_asset_id,
+        job_id=job_id,
+        created_by=item.created_by,
+    ).data()
 
 
 def remove_asset(access: WorkspaceAccess, item: MediaAssetItem) -> None:

@@ -335,6 +335,7 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
                 },
             )
         )
+    publish_event("media", "media.asset.ready", assets.ready_event(asset, job_id=state.job_id))
 
 
 def _ensure_room(workspace_id: str, size_bytes: int) -> None:

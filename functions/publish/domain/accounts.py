@@ -7,6 +7,7 @@ on the bus; a temporary platform failure never does.
 
 import asyncio
 import secrets
+from typing import Any
 
 from ulid import ULID
 
@@ -24,6 +25,8 @@ from functions.publish.domain.models import Account, CheckResult, SandboxAccount
 from functions.publish.domain.platform_calls import adapter_for, call_platform, http_client
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
+from functions.shared.event_catalogue import AccountConnectedData, AccountDisconnectedData
+from functions.shared.events import publish_event
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import NotFound
@@ -82,7 +85,21 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
                 details={"platform": "sandbox", "name": request.name},
             )
         )
+    publish_event("publish", "account.connected", connected_event(item, reconnected=False))
     return account_view(item)
+
+
+def connected_event(item: SocialAccountItem, *, reconnected: bool) -> dict[str, Any]:
+    """The data of `account.connected` for an account just saved."""
+    return AccountConnectedData(
+        account_id=item.account_id,
+        platform=item.platform,
+        platform_account_id=item.platform_account_id,
+        name=item.name,
+        handle=item.handle,
+        connected_by=item.connected_by,
+        reconnected=reconnected,
+    ).data()
 
 
 def _account(access: WorkspaceAccess, account_id: str) -> SocialAccountItem:
@@ -185,6 +202,18 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
                 details={"platform": item.platform, "name": item.name},
             )
         )
+    publish_event(
+        "publish",
+        "account.disconnected",
+        AccountDisconnectedData(
+            account_id=item.account_id,
+            platform=item.platform,
+            platform_account_id=item.platform_account_id,
+            name=item.name,
+            handle=item.handle,
+            disconnected_by=access.actor,
+        ).data(),
+    )
 
 
 async def _revoke(item: SocialAccountItem) -> None:

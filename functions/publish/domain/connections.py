@@ -22,7 +22,7 @@ from ulid import ULID
 from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import OAuthStateItem, SelectionItem, SocialAccountItem
 from functions.publish.adapters.platforms.base import ConnectedAccount, PlatformError, TokenSet
-from functions.publish.domain.accounts import account_view
+from functions.publish.domain.accounts import account_view, connected_event
 from functions.publish.domain.models import (
     Account,
     Candidate,
@@ -34,6 +34,7 @@ from functions.publish.domain.platform_calls import http_client
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import digest
+from functions.shared.events import publish_event
 from functions.shared.observability import logger
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 from functions.shared.settings import get_settings
@@ -196,6 +197,11 @@ def _save_account(
                 details={"platform": platform, "name": identity.name},
             )
         )
+    publish_event(
+        "publish",
+        "account.connected",
+        connected_event(item, reconnected=existing is not None),
+    )
     return item
 
 

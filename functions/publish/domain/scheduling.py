@@ -7,6 +7,7 @@ any edit after approval asks again.
 """
 
 from datetime import datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from functions.publish.adapters import worker_calls
@@ -25,6 +26,8 @@ from functions.publish.domain.post_models import (
 from functions.publish.domain.wall_time import resolve_time
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
+from functions.shared.event_catalogue import PostApprovalRequestedData, PostDecisionData
+from functions.shared.events import publish_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
@@ -189,6 +192,16 @@ def _submit(access: WorkspaceAccess, item: PostItem, requested_at: datetime | No
                 target=f"post:{item.post_id}",
             )
         )
+    publish_event(
+        "publish",
+        "post.approval_requested",
+        PostApprovalRequestedData(
+            post_id=item.post_id,
+            revision=item.approval["revision"],
+            submitted_by=item.approval["submitted_by"],
+            requested_at=requested_at,
+        ).data(),
+    )
     if was_scheduled_at is not None:
         schedule_arming.delete_schedule(item)
 
@@ -212,7 +225,9 @@ def approve(access: WorkspaceAccess, post_id: str, comment: str | None) -> Post:
     if at is not None and at >= utc_now() - PAST_TOLERANCE:
         timezone = workspace_timezone(access.workspace_id)
         # One entry says both: approved, and so scheduled.
-        return _schedule(access, item, at, timezone, None, action="post.approved")
+        view = _schedule(access, item, at, timezone, None, action="post.approved")
+        publish_event("publish", "post.approved", _decision(item))
+        return view
     item.status = "draft"
     _save_decision(access, item, "post.approved")
     return post_store.post_view(item, [])
@@ -228,7 +243,10 @@ def reject(access: WorkspaceAccess, post_id: str, comment: str) -> Post:
     return post_store.post_view(item, [])
 
 
-def _save_decision(access: WorkspaceAccess, item: PostItem, action: str) -> None:
+def _save_decision(
+    access: WorkspaceAccess, item: PostItem, action: Literal["post.approved", "post.rejected"]
+) -> None:
+    """Save a decision that leaves the post a draft, with its activity entry and its event."""
     item.updated_at = utc_now()
     with post_store.changed_meanwhile(item.post_id), transaction() as write:
         write.save(item)
@@ -241,6 +259,21 @@ def _save_decision(access: WorkspaceAccess, item: PostItem, action: str) -> None
                 details={"comment": (item.approval or {}).get("comment")},
             )
         )
+    publish_event("publish", action, _decision(item))
+
+
+def _decision(item: PostItem) -> dict[str, Any]:
+    """The data of `post.approved` or `post.rejected`, from the decision recorded on the post."""
+    record = item.approval or {}
+    return PostDecisionData(
+        post_id=item.post_id,
+        revision=record["revision"],
+        status="scheduled" if item.status == "scheduled" else "draft",
+        submitted_by=record.get("submitted_by"),
+        decided_by=record["decided_by"],
+        decided_at=record["decided_at"],
+        comment=record.get("comment"),
+    ).data()
 
 
 def get_settings(access: WorkspaceAccess) -> PublishingSettings:
