@@ -39,7 +39,7 @@ from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
 from tests.media.job_world import CREATOR, WORKSPACE, job_of, new_job
 from tests.media.library_world import object_keys, read_object
-from tests.support.event_bus import bus_listener
+from tests.support.event_bus import bus_listener, catalogued
 from tests.support.ffmpeg_samples import make_video
 
 STEPS = ("probe", "process", "thumbnail", "finalize")
@@ -655,3 +655,31 @@ def test_the_state_carries_probe_fields_named_as_the_adapter_names_them(
     state = step("probe", new_job(studio, {"type": "thumbnail", "asset_id": clip}))
 
     assert state["inputs"][0]["probe"] == ffmpeg.probe(clips["clip"]).model_dump(mode="json")
+
+
+@pytest.mark.ffmpeg
+def test_a_job_s_result_is_announced_ready_once_with_the_job_s_id(
+    studio: str, clips: dict[str, Path]
+) -> None:
+    events = bus_listener("media.asset.ready")
+    source = add_clip(studio, clips["clip"])
+    state = new_job(studio, {"type": "thumbnail", "asset_id": source})
+    state = step("thumbnail", step("process", step("probe", state)))
+
+    step("finalize", state)
+    step("finalize", state)  # retried by Step Functions: the asset is kept, and announced, once
+
+    [event] = received(events)
+    data = catalogued(event)
+    assert (event["source"], data["asset_id"], data["job_id"]) == (
+        "herald.media",
+        state["output"]["asset_id"],
+        state["job_id"],
+    )
+    assert (data["kind"], data["content_type"], data["source_asset_id"]) == (
+        "image",
+        "image/jpeg",
+        source,
+    )
+    assert data["created_by"] == CREATOR
+    assert data["width"] > 0
