@@ -92,19 +92,6 @@ def owner(herald: Herald) -> Account:
     return herald.sign_up("owner")
 
 
-def create_key(
-    herald: Herald, owner: Account, workspace_id: str, scopes: list[str], **extra: Any
-) -> dict[str, Any]:
-    response = herald.client.post(
-        f"/v1/workspaces/{workspace_id}/api-keys",
-        json={"name": "Zapier", "scopes": scopes, **extra},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def answers_on_every_group(
     groups: dict[str, tuple[TestClient, str]], secret: str
 ) -> dict[str, tuple[int, object]]:
@@ -135,7 +122,7 @@ def test_a_key_is_shown_once_and_stored_only_as_its_digest(
     """OWASP ASVS 4.0.3 V2.10.2 / V6.4.1: the secret is not kept; its SHA-256 digest finds it."""
     workspace_id = herald.create_workspace(owner)["id"]
 
-    created = create_key(herald, owner, workspace_id, ["posts:read", "workspace:read"])
+    created = herald.created_api_key(owner, workspace_id, ["posts:read", "workspace:read"])
     secret = created["key"]
     listed = herald.client.get(f"/v1/workspaces/{workspace_id}/api-keys", headers=owner.headers)
     activity = herald.client.get(f"/v1/workspaces/{workspace_id}/activity", headers=owner.headers)
@@ -170,7 +157,7 @@ def test_every_function_group_accepts_a_key_for_its_own_workspace_only(
 ) -> None:
     own = herald.create_workspace(owner, "Acme Coffee")["id"]
     other = herald.create_workspace(owner, "Acme Tea")["id"]  # the key's creator is in both
-    key = create_key(herald, owner, own, ["posts:read"])
+    key = herald.created_api_key(owner, own, ["posts:read"])
     secret = key["key"]
     failures: list[str] = []
 
@@ -232,7 +219,7 @@ def test_a_revoked_key_stops_working_on_its_very_next_request(
     herald: Herald, owner: Account, groups: dict[str, tuple[TestClient, str]]
 ) -> None:
     workspace_id = herald.create_workspace(owner)["id"]
-    key = create_key(herald, owner, workspace_id, ["posts:read", "workspace:read"])
+    key = herald.created_api_key(owner, workspace_id, ["posts:read", "workspace:read"])
     assert set(answers_on_every_group(groups, key["key"]).values()) == {(200, None)}
 
     revoked = herald.client.delete(
@@ -258,7 +245,7 @@ def test_an_expired_key_stops_working_at_its_expiry(
 ) -> None:
     workspace_id = herald.create_workspace(owner)["id"]
     expiry = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
-    key = create_key(herald, owner, workspace_id, ["posts:read"], expires_at=expiry.isoformat())
+    key = herald.created_api_key(owner, workspace_id, ["posts:read"], expires_at=expiry.isoformat())
 
     assert datetime.fromisoformat(key["expires_at"]) == expiry
     with time_machine.travel(expiry - timedelta(seconds=5), tick=True):
@@ -284,11 +271,7 @@ def test_a_key_cannot_be_created_already_expired_or_with_a_floating_expiry(
 ) -> None:
     workspace_id = herald.create_workspace(owner)["id"]
 
-    response = herald.client.post(
-        f"/v1/workspaces/{workspace_id}/api-keys",
-        json={"name": "Zapier", "scopes": ["posts:read"], "expires_at": expires_at},
-        headers=owner.headers,
-    )
+    response = herald.request_api_key(owner, workspace_id, ["posts:read"], expires_at=expires_at)
 
     assert problem(response) == (422, "The expiry must be a future time with a UTC offset.")
     assert [error["pointer"] for error in response.json()["errors"]] == ["/body/expires_at"]
@@ -301,11 +284,7 @@ def test_an_expiry_is_rfc_3339_text_only(
     """Pydantic alone reads 1900000000 as 2030-03-17T17:46:40Z and a bare date as midnight."""
     workspace_id = herald.create_workspace(owner)["id"]
 
-    response = herald.client.post(
-        f"/v1/workspaces/{workspace_id}/api-keys",
-        json={"name": "Zapier", "scopes": ["posts:read"], "expires_at": expires_at},
-        headers=owner.headers,
-    )
+    response = herald.request_api_key(owner, workspace_id, ["posts:read"], expires_at=expires_at)
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [
@@ -366,7 +345,9 @@ def test_every_workspace_route_is_classified_for_keys() -> None:
 @pytest.fixture
 def keyed_workspace(herald: Herald, owner: Account) -> tuple[str, str]:
     workspace_id = herald.create_workspace(owner)["id"]
-    return workspace_id, create_key(herald, owner, workspace_id, [s.value for s in Scope])["key"]
+    return workspace_id, herald.created_api_key(owner, workspace_id, [s.value for s in Scope])[
+        "key"
+    ]
 
 
 def test_a_key_cannot_call_people_only_routes_even_holding_every_scope(
@@ -405,7 +386,7 @@ def test_a_key_cannot_call_people_only_routes_even_holding_every_scope(
 
 def test_a_key_needs_the_scope_each_readable_route_names(herald: Herald, owner: Account) -> None:
     workspace_id = herald.create_workspace(owner)["id"]
-    secret = create_key(herald, owner, workspace_id, ["posts:read"])["key"]
+    secret = herald.created_api_key(owner, workspace_id, ["posts:read"])["key"]
     failures: list[str] = []
 
     for (method, path), scope in KEY_ALLOWED.items():

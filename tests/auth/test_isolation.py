@@ -309,16 +309,6 @@ def _created(response: Response) -> dict[str, Any]:
     return body
 
 
-def _api_key(herald: Herald, owner: Account, workspace_id: str) -> dict[str, Any]:
-    return _created(
-        herald.client.post(
-            f"/v1/workspaces/{workspace_id}/api-keys",
-            json={"name": "CI", "scopes": ALL_SCOPES},
-            headers=owner.headers,
-        )
-    )
-
-
 def build_world(herald: Herald) -> World:
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region)
@@ -338,7 +328,7 @@ def build_world(herald: Herald) -> World:
             headers=bob.headers,
         )
     )
-    bob_key = _api_key(herald, bob, bob_workspace)
+    bob_key = herald.created_api_key(bob, bob_workspace, ALL_SCOPES)
     upload = _created(
         herald.client.post("/v1/me/avatar", json={"content_type": "image/png"}, headers=bob.headers)
     )
@@ -348,7 +338,7 @@ def build_world(herald: Herald) -> World:
     return World(
         alice=alice,
         alice_workspace=alice_workspace,
-        alice_key=_api_key(herald, alice, alice_workspace)["key"],
+        alice_key=herald.create_api_key(alice, alice_workspace, ALL_SCOPES),
         bob=bob,
         bob_session=token_claims(bob.access_token)["sid"],
         bob_workspace=bob_workspace,

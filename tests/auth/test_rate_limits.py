@@ -13,13 +13,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import schemathesis
 import time_machine
 from fastapi.testclient import TestClient
 from httpx import Response
 from pynamodb.connection.base import Connection
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from functions.shared import rate_limits
 from functions.shared.settings import get_settings
+from infra.local.openapi import merged_openapi
 from tests.support.auth_world import Account, Herald
 
 WINDOW = 60
@@ -118,6 +127,37 @@ def test_past_the_budget_a_request_gets_429_with_retry_after_and_a_problem(
         "detail": f"This workspace may make {WORKSPACE_READS} reads per {WINDOW} seconds and has "
         "used them; try again in 40 seconds.",
     }
+
+
+def test_a_429_answer_is_the_one_the_openapi_document_promises(
+    herald: Herald, owner: Account, workspace_id: str, mid_window: datetime
+) -> None:
+    """What a generated client is told of a 429 (status, problem+json body, Retry-After and
+    the RateLimit fields) is what it gets, checked by schemathesis as the fuzz run checks."""
+    for _ in range(WORKSPACE_READS):
+        read(herald, owner.headers, workspace_id)
+    refused = read(herald, owner.headers, workspace_id)
+    operation = schemathesis.openapi.from_dict(merged_openapi())["/v1/workspaces/{workspace_id}"][
+        "GET"
+    ]
+    case = operation.Case(path_parameters={"workspace_id": workspace_id})
+    checks = [
+        status_code_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+    ]
+    headers = {name: value for name, value in refused.headers.items() if name != "retry-after"}
+    without_retry_after = Response(
+        429, headers=headers, content=refused.content, request=refused.request
+    )
+    without_retry_after.elapsed = refused.elapsed
+
+    assert refused.status_code == 429
+    case.validate_response(schemathesis.Response.from_any(refused), checks=checks)
+    # The document demands what the answer has: without Retry-After it would not conform.
+    with pytest.raises(FailureGroup, match="`Retry-After`"):
+        case.validate_response(schemathesis.Response.from_any(without_retry_after), checks=checks)
 
 
 def test_reads_and_writes_have_separate_budgets_and_refused_writes_count(

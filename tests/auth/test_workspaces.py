@@ -38,17 +38,6 @@ def all_pages(herald: Herald, account: Account, path: str, limit: int) -> list[l
         assert len(pages) < 20, "the cursor does not advance"
 
 
-def create_api_key(herald: Herald, owner: Account, workspace_id: str) -> dict[str, Any]:
-    response = herald.client.post(
-        f"/v1/workspaces/{workspace_id}/api-keys",
-        json={"name": "Scheduler", "scopes": ["workspace:read"]},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def test_creating_a_workspace_makes_me_its_owner_and_my_default(herald: Herald) -> None:
     owner = herald.sign_up("owner")
 
@@ -286,7 +275,7 @@ def test_deleting_a_workspace_ends_all_access_at_once_and_purges_what_it_held(
     workspace_id = workspace["id"]
     editor = herald.sign_up("editor")
     herald.add_member(owner, workspace_id, editor, "editor")
-    api_key = create_api_key(herald, owner, workspace_id)
+    api_key = herald.created_api_key(owner, workspace_id, ["workspace:read"])
     pending = unique_email("pending")
     invited = herald.client.post(
         f"/v1/workspaces/{workspace_id}/invites",
@@ -346,7 +335,7 @@ def test_the_activity_log_lists_who_did_what_newest_first_page_by_page(herald: H
         f"{base}/members/{member.user_id}", json={"role": "viewer"}, headers=owner.headers
     )
     assert changed.status_code == 200
-    api_key = create_api_key(herald, owner, workspace_id)
+    api_key = herald.created_api_key(owner, workspace_id, ["workspace:read"])
     revoked = herald.client.delete(f"{base}/api-keys/{api_key['id']}", headers=owner.headers)
     assert revoked.status_code == 204
     renamed = herald.client.patch(base, json={"name": "Acme Roasters"}, headers=owner.headers)
@@ -374,8 +363,8 @@ def test_the_activity_log_lists_who_did_what_newest_first_page_by_page(herald: H
     assert [e["details"] for e in entries] == [
         {"role": "viewer"},
         {"changed": ["name"]},
-        {"name": "Scheduler"},
-        {"name": "Scheduler", "scopes": ["workspace:read"]},
+        {"name": "Zapier"},
+        {"name": "Zapier", "scopes": ["workspace:read"]},
         {"from": "editor", "to": "viewer"},
         {"role": "editor"},
         {"email": member.email, "role": "editor"},

@@ -6,12 +6,21 @@ EventBridge Scheduler reads a one-time `at(yyyy-mm-ddThh:mm:ss)` expression in
 schedule-types.html#one-time), so the schedule holds the local wall time and its zone.
 Europe/Berlin in 2027 moves from CET (+01:00) to CEST (+02:00) on 28 March at 02:00 local time
 and back on 31 October at 03:00 local time (EU Directive 2000/84/EC: the last Sundays of March
-and October, 01:00 UTC).
+and October, 01:00 UTC). America/New_York in 2026 moves from EST (-05:00) to EDT (-04:00) on
+8 March at 02:00 local time and back on 1 November at 02:00 (US Energy Policy Act of 2005: the
+second Sunday of March, the first of November), so 01:30 happens twice on 1 November.
+
+A wall time that happens twice means the first (RFC 5545 section 3.3.5,
+https://www.rfc-editor.org/rfc/rfc5545#section-3.3.5); a recurrence's occurrence whose wall time
+the clocks skip is left out (section 3.3.10: such instances "MUST be ignored"); a one-off wall
+time the clocks skip is refused, so the caller chooses instead of Herald guessing.
 """
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from ulid import ULID
 
@@ -122,7 +131,95 @@ def test_a_wall_time_the_clocks_skip_is_refused_and_a_repeated_one_means_the_fir
     # 02:30 happens twice on 31 October: first in CEST (00:30 UTC), then in CET (01:30 UTC).
     repeated = studio.schedule(post["id"], "2027-10-31T02:30:00")
     assert repeated["scheduled_at"] == "2027-10-31T00:30:00+00:00"
-    assert studio.stored_schedule(post["id"])["ScheduleExpression"] == "at(2027-10-31T02:29:00)"
+    assert schedule_expression(studio, post["id"]) == ("at(2027-10-31T00:29:00)", "UTC")
+
+
+@pytest.fixture
+def february_2026() -> Iterator[None]:
+    """The clock runs from 2026-02-02 10:00 UTC, before both of New York's 2026 changes."""
+    with time_machine.travel(datetime(2026, 2, 2, 10, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+def schedule_expression(studio: Studio, post_id: str) -> tuple[str, str]:
+    stored = studio.stored_schedule(post_id)
+    return stored["ScheduleExpression"], stored["ScheduleExpressionTimezone"]
+
+
+def test_new_york_one_offs_in_the_repeated_hour_mean_the_first_and_the_skipped_hour_is_refused(
+    february_2026: None, studio: Studio
+) -> None:
+    set_timezone(studio, "America/New_York")
+    sandbox = studio.sandbox()
+    first, second, after, skipped = (
+        studio.create(text=text, targets=[{"account_id": sandbox}])
+        for text in ("First 01:30", "Second 01:30", "02:30 EST", "Never")
+    )
+
+    refused = studio.client.post(
+        f"/v1/posts/{skipped['id']}/schedule",
+        json={"at": "2026-03-08T02:30:00"},
+        headers=studio.headers,
+    )
+    assert error_codes(problem(refused, 422)) == {("/body/at", "nonexistent_time")}
+    assert not schedule_exists(skipped["id"])
+
+    # 01:30 EDT is 05:30 UTC; 01:30 EST, an hour later, only with its offset.
+    assert studio.schedule(first["id"], "2026-11-01T01:30:00")["scheduled_at"] == (
+        "2026-11-01T05:30:00+00:00"
+    )
+    assert studio.schedule(second["id"], "2026-11-01T01:30:00-05:00")["scheduled_at"] == (
+        "2026-11-01T06:30:00+00:00"
+    )
+    assert studio.schedule(after["id"], "2026-11-01T02:30:00")["scheduled_at"] == (
+        "2026-11-01T07:30:00+00:00"
+    )
+    # Scheduler is not told "01:29 New York", which names two moments, but the moment in UTC.
+    assert schedule_expression(studio, first["id"]) == ("at(2026-11-01T05:29:00)", "UTC")
+    assert schedule_expression(studio, second["id"]) == ("at(2026-11-01T06:29:00)", "UTC")
+    assert schedule_expression(studio, after["id"]) == (
+        "at(2026-11-01T02:29:00)",
+        "America/New_York",
+    )
+
+
+def test_a_daily_post_in_new_york_crosses_both_changes_at_its_wall_time(
+    february_2026: None, studio: Studio
+) -> None:
+    """Fired through the worker: each firing creates the next occurrence."""
+    set_timezone(studio, "America/New_York")
+    sandbox = studio.sandbox()
+    spring = studio.create(text="Night owl", targets=[{"account_id": sandbox}])
+    autumn = studio.create(text="Late show", targets=[{"account_id": sandbox}])
+    studio.schedule(
+        spring["id"],
+        "2026-03-07T02:30:00",
+        recurrence={"every": 1, "unit": "days", "until": "2026-03-09"},
+    )
+    studio.schedule(
+        autumn["id"],
+        "2026-10-31T01:30:00",
+        recurrence={"every": 1, "unit": "days", "until": "2026-11-02"},
+    )
+
+    # 02:30 does not exist on 8 March: the series goes on on 9 March, at 02:30 EDT.
+    assert studio.fire(spring["id"])["result"]["outcome"] == "published"
+    (after_spring,) = calendar(studio, "2026-03-07T12:00:00Z", "2026-03-31T00:00:00Z")
+    assert after_spring["scheduled_at"] == "2026-03-09T06:30:00+00:00"
+
+    # 01:30 on 1 November is the first one, in EDT; on 2 November it is in EST.
+    assert studio.fire(autumn["id"])["result"]["outcome"] == "published"
+    (on_the_change,) = calendar(studio, "2026-10-31T12:00:00Z", "2026-11-30T00:00:00Z")
+    assert on_the_change["scheduled_at"] == "2026-11-01T05:30:00+00:00"
+    assert schedule_expression(studio, on_the_change["id"]) == ("at(2026-11-01T05:29:00)", "UTC")
+    assert studio.fire(on_the_change["id"])["result"]["outcome"] == "published"
+    (after_autumn,) = calendar(studio, "2026-11-01T12:00:00Z", "2026-11-30T00:00:00Z")
+    assert after_autumn["scheduled_at"] == "2026-11-02T06:30:00+00:00"
+    assert schedule_expression(studio, after_autumn["id"]) == (
+        "at(2026-11-02T01:29:00)",
+        "America/New_York",
+    )
+    assert sorted(sandbox_published(studio, sandbox)) == ["Late show", "Late show", "Night owl"]
 
 
 def test_a_weekly_post_created_in_march_keeps_nine_o_clock_after_the_change(

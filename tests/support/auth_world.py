@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from moto import mock_aws
@@ -122,16 +123,29 @@ class Herald:
         body: dict[str, Any] = response.json()
         return body
 
-    def create_api_key(self, owner: Account, workspace_id: str, scopes: list[str]) -> str:
-        """A new API key of the workspace with `scopes`: its secret."""
-        response = self.client.post(
+    def request_api_key(
+        self, owner: Account, workspace_id: str, scopes: list[str], **fields: Any
+    ) -> httpx.Response:
+        """Asks for a new API key named Zapier with `scopes` and any other `fields`: the answer."""
+        response: httpx.Response = self.client.post(
             f"/v1/workspaces/{workspace_id}/api-keys",
-            json={"name": "Zapier", "scopes": scopes},
+            json={"name": "Zapier", "scopes": scopes, **fields},
             headers=owner.headers,
         )
+        return response
+
+    def created_api_key(
+        self, owner: Account, workspace_id: str, scopes: list[str], **fields: Any
+    ) -> dict[str, Any]:
+        """A new API key of the workspace: the creation's answer (its id, the secret `key`)."""
+        response = self.request_api_key(owner, workspace_id, scopes, **fields)
         assert response.status_code == 201, response.text
-        secret: str = response.json()["key"]
-        return secret
+        body: dict[str, Any] = response.json()
+        return body
+
+    def create_api_key(self, owner: Account, workspace_id: str, scopes: list[str]) -> str:
+        """A new API key of the workspace with `scopes`: its secret."""
+        return str(self.created_api_key(owner, workspace_id, scopes)["key"])
 
     def add_member(self, owner: Account, workspace_id: str, member: Account, role: str) -> None:
         response = self.client.post(

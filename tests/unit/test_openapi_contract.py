@@ -178,6 +178,48 @@ def test_every_field_of_every_response_is_described() -> None:
     assert undescribed == []
 
 
+def acts_in_a_workspace(operation: dict[str, Any]) -> bool:
+    """Named by `X-Workspace-Id` or the path's `workspace_id`: the requests charged to a
+    workspace's rate limits (docs/api-conventions.md, Rate limits)."""
+    parameters = {
+        (parameter["in"], parameter["name"]) for parameter in operation.get("parameters", ())
+    }
+    return bool(parameters & {("header", "X-Workspace-Id"), ("path", "workspace_id")})
+
+
+def test_every_rate_limited_operation_documents_the_429_and_the_ratelimit_fields() -> None:
+    """draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` and `RateLimit` on each answer;
+    RFC 6585 section 4: 429 with `Retry-After`. Operations outside a workspace claim neither."""
+    fields = {
+        "RateLimit-Policy": {"$ref": "#/components/headers/RateLimit-Policy"},
+        "RateLimit": {"$ref": "#/components/headers/RateLimit"},
+    }
+    limited = [op for _, _, op in operations() if acts_in_a_workspace(op)]
+    unlimited = [op for _, _, op in operations() if not acts_in_a_workspace(op)]
+    assert len(limited) >= 60
+    assert {"getAuthHealth", "getPublishHealth", "login"} <= {op["operationId"] for op in unlimited}
+
+    for operation in limited:
+        responses = operation["responses"]
+        assert responses["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+        assert any(status.startswith("2") for status in responses)  # the success has them too
+        for status, response in responses.items():
+            if status != "429":
+                assert response["headers"] == fields, f"{operation['operationId']} {status}"
+    for operation in unlimited:
+        assert "429" not in operation["responses"], operation["operationId"]
+        assert not any("headers" in answer for answer in operation["responses"].values())
+
+    components = document()["components"]
+    too_many = components["responses"]["TooManyRequests"]
+    assert too_many["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
+    assert too_many["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
+    assert components["headers"]["Retry-After"]["required"] is True
+    assert set(components["headers"]) >= {"RateLimit-Policy", "RateLimit", "Retry-After"}
+
+
 @pytest.mark.parametrize(
     ("schema", "expected"),
     [

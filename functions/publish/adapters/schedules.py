@@ -7,7 +7,7 @@ deliver to the scheduler dead-letter queue.
 """
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,19 +26,24 @@ def target_schedule_name(post_id: str, account_id: str) -> str:
     return f"t-{post_id}-{account_id}"
 
 
-def at_expression(moment: datetime, timezone: str) -> str:
-    """`at(yyyy-mm-ddThh:mm:ss)` in the wall time of `timezone` (seconds kept)."""
+def at_expression(moment: datetime, timezone: str) -> tuple[str, str]:
+    """`at(yyyy-mm-ddThh:mm:ss)` (seconds kept) and the zone Scheduler reads it in: the wall time
+    of `timezone`, or UTC when that wall time happens twice (the hour an autumn change repeats),
+    since Scheduler's documentation does not say which of the two a one-time schedule means."""
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})"
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        local, timezone = moment.astimezone(UTC), "UTC"
+    return f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})", timezone
 
 
 def _request(name: str, moment: datetime, timezone: str, payload: dict[str, Any]) -> dict[str, Any]:
     settings = get_settings()
+    expression, expression_timezone = at_expression(moment, timezone)
     return {
         "Name": name,
         "GroupName": settings.schedule_group,
-        "ScheduleExpression": at_expression(moment, timezone),
-        "ScheduleExpressionTimezone": timezone,
+        "ScheduleExpression": expression,
+        "ScheduleExpressionTimezone": expression_timezone,
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "ActionAfterCompletion": "DELETE",
         "State": "ENABLED",

@@ -12,7 +12,7 @@ def resolve_time(at: datetime, timezone: str, pointer: str = "/body/at") -> date
     """The UTC moment meant by `at`: with an offset as given, without one in `timezone`.
 
     A wall time that does not exist there (skipped by a spring-forward change) is refused; one
-    that exists twice (the autumn change) means its first occurrence.
+    that exists twice (the autumn change) means its first occurrence (RFC 5545 section 3.3.5).
     """
     if at.tzinfo is not None:
         return at.astimezone(ZoneInfo("UTC"))
@@ -47,7 +47,8 @@ def resolve_time(at: datetime, timezone: str, pointer: str = "/body/at") -> date
 
 def next_occurrence(previous: datetime, timezone: str, recurrence: Recurrence) -> datetime | None:
     """The same wall time `every` days or weeks later (so 09:00 stays 09:00 across a change),
-    or None after `until`."""
+    or None after `until`. An occurrence whose wall time the clocks skip is left out (RFC 5545
+    section 3.3.10: such instances are ignored); one repeated is the first, as `resolve_time`."""
     zone = ZoneInfo(timezone)
     local = previous.astimezone(zone)
     step = timedelta(days=recurrence.every * (7 if recurrence.unit == "weeks" else 1))

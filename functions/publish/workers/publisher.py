@@ -10,11 +10,14 @@ the domain make the same guarantee again underneath.
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.shared import aws
 from functions.shared.settings import get_settings
 from functions.shared.workers import task_handler
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 IDEMPOTENCY_SECONDS = 6 * 3600  # longer than a schedule's delivery retries last
 
@@ -50,30 +53,38 @@ def _once(
     return run(payload=dict(event))
 
 
+def _report_once(
+    event: Mapping[str, Any],
+    context: Any,
+    fields: tuple[str, ...],
+    publish: Callable[[], "DataclassInstance"],
+) -> dict[str, Any]:
+    """Runs a publishing call once per delivery; its report as a dict, which is the form the
+    idempotency store keeps and answers a duplicate delivery with."""
+    report: dict[str, Any] = _once(event, context, fields, lambda: asdict(publish()))
+    return report
+
+
 def publish_post(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.publishing import fire_post
 
-    report = _once(
+    return _report_once(
         event,
         context,
         ("workspace_id", "post_id", "fire_id"),
-        lambda: asdict(fire_post(event["workspace_id"], event["post_id"], event["fire_id"])),
+        lambda: fire_post(event["workspace_id"], event["post_id"], event["fire_id"]),
     )
-    result: dict[str, Any] = report
-    return result
 
 
 def publish_accounts(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.publishing import publish_accounts as publish
 
-    report = _once(
+    return _report_once(
         event,
         context,
         ("workspace_id", "post_id", "run_id"),
-        lambda: asdict(publish(event["workspace_id"], event["post_id"], event["account_ids"])),
+        lambda: publish(event["workspace_id"], event["post_id"], event["account_ids"]),
     )
-    result: dict[str, Any] = report
-    return result
 
 
 class _NotDueYet(Exception):

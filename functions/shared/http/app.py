@@ -18,7 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 from functions.shared.groups import group_named
 from functions.shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
-from functions.shared.http.rate_limits import EXPOSED_HEADERS, RateLimitHeadersMiddleware
+from functions.shared.http.rate_limits import (
+    EXPOSED_HEADERS,
+    RateLimitHeadersMiddleware,
+    document_rate_limits,
+)
 from functions.shared.observability import logger, metrics
 from functions.shared.problems import PROBLEM_MEDIA_TYPE
 from functions.shared.settings import get_settings
@@ -52,6 +56,7 @@ class GroupApp(FastAPI):
         self._pending_routers = tuple(routers)
         self._pending_webhook_routers = tuple(webhook_routers)
         self._health_path = health_path
+        self._rate_limits_documented_in: dict[str, Any] | None = None
         super().__init__(**settings)
 
     def include_pending_routers(self) -> None:
@@ -70,7 +75,12 @@ class GroupApp(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         self.include_pending_routers()
-        return super().openapi()
+        document = super().openapi()
+        # FastAPI keeps the document until the routes change, then makes a new one.
+        if document is not self._rate_limits_documented_in:
+            document_rate_limits(document, self.routes)
+            self._rate_limits_documented_in = document
+        return document
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] != self._health_path:

@@ -21,7 +21,7 @@ from functions.shared.access import (
     workspace_from_header,
 )
 from functions.shared.auth import Principal, UserPrincipal, principal_for
-from functions.shared.http.rate_limits import charge_request
+from functions.shared.http.rate_limits import charge_request, charges_rate_limits
 from functions.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from functions.shared.problems import Forbidden, Unauthorized
 
@@ -48,6 +48,7 @@ def require_workspace(permission: Permission) -> AccessDependency:
     the workspace's rate limits (and the key's) once access is granted, so outsiders spend none.
     """
 
+    @charges_rate_limits
     async def dependency(
         request: Request,
         principal: Annotated[Principal, Depends(require_principal)],
@@ -70,6 +71,7 @@ def require_workspace(permission: Permission) -> AccessDependency:
 def require_workspace_in_path(permission: Permission) -> AccessDependency:
     """Dependency for `/v1/workspaces/{workspace_id}/...` routes, charged as `require_workspace`."""
 
+    @charges_rate_limits
     async def dependency(
         request: Request,
         principal: Annotated[Principal, Depends(require_principal)],
