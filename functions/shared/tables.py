@@ -9,6 +9,7 @@ that was read, so two writers can never silently overwrite each other.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -86,9 +87,16 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
         raise
 
 
+@cache
+def _transaction_connection() -> Connection:
+    """One per process, as each model keeps its own: a new Connection is a new botocore session
+    and client, which costs about 100 ms of CPU (the service model read and parsed again)."""
+    return Connection(region=get_settings().region)
+
+
 def transaction() -> TransactWrite:
     """A DynamoDB transaction in the application table's region: all or nothing, <= 100 items."""
-    return TransactWrite(connection=Connection(region=get_settings().region))
+    return TransactWrite(connection=_transaction_connection())
 
 
 def query_page[M: AppItem](
