@@ -227,6 +227,40 @@ def test_a_worker_cut_off_mid_publish_is_found_by_the_sweeper_and_reconciled(
     assert (done.state, done.platform_post_id) == ("published", "1005")
 
 
+def test_a_worker_cut_off_right_after_claiming_the_post_leaves_its_targets_to_the_sweeper(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The firing that wins the post claims its targets in the same write: a worker ended
+    before any target ran leaves them `publishing` with a deadline, never unowned."""
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}], text="Claimed, then cut off")
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise WorkerKilled
+
+    with monkeypatch.context() as patched:
+        patched.setattr(publishing, "_publish_targets", killed)
+        with pytest.raises(WorkerKilled):
+            studio.fire(post_id)
+    claimed = target(studio, post_id, x)
+    assert (claimed.state, int(claimed.attempts)) == ("publishing", 1)
+    assert claimed.due_at == published_at(studio, post_id) + publishing.STUCK_AFTER
+
+    # Overdue: reconciled (X lists nothing), then published once, by the sweeper alone.
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
+        platforms.get(X_TIMELINE).respond(200, json={"meta": {"result_count": 0}})
+        created = platforms.post(X_TWEETS).mock(return_value=tweet("1008", "Claimed"))
+        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=19)):
+            run_worker({"herald": "sweep"})
+        assert target(studio, post_id, x).state == "unconfirmed"
+        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=23)):
+            run_worker({"herald": "sweep"})
+
+    assert created.call_count == 1
+    assert target(studio, post_id, x).platform_post_id == "1008"
+    assert studio.post(post_id)["status"] == "published"
+
+
 def test_a_post_that_is_confirmed_absent_is_published_once_more(studio: Studio) -> None:
     x = studio.connect("x", X_USER)
     post_id = scheduled_post(studio, [{"account_id": x}], text="Lost answer")
