@@ -24,6 +24,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from functions.shared.aws import MAX_POOL_CONNECTIONS
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
@@ -39,6 +40,7 @@ class AppItem(Model):
     class Meta:
         table_name = get_settings().table_name
         region = get_settings().region
+        max_pool_connections = MAX_POOL_CONNECTIONS
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -91,7 +93,7 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
 def _transaction_connection() -> Connection:
     """One per process, as each model keeps its own: a new Connection is a new botocore session
     and client, which costs about 100 ms of CPU (the service model read and parsed again)."""
-    return Connection(region=get_settings().region)
+    return Connection(region=get_settings().region, max_pool_connections=MAX_POOL_CONNECTIONS)
 
 
 def transaction() -> TransactWrite:
