@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from functions.shared.settings import get_settings
 
+# Connections each client keeps open. The publish worker calls AWS from one thread per target, up
+# to 25 at once; with botocore's default of 10, every call beyond opens a connection (a TLS
+# handshake, in AWS) and throws it away afterwards.
+MAX_POOL_CONNECTIONS = 32
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
@@ -30,6 +35,7 @@ def _client(service: str) -> Any:
     config = Config(
         retries={"mode": "standard", "max_attempts": 3},
         connect_timeout=3,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
         # botocore presigns S3 URLs and forms with Signature Version 2 unless told otherwise, and
         # S3 refuses version 2 on buckets created after 24 June 2020, as every Herald bucket is.
         signature_version="s3v4" if service == "s3" else None,

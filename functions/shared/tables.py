@@ -9,6 +9,7 @@ that was read, so two writers can never silently overwrite each other.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -23,6 +24,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from functions.shared.aws import MAX_POOL_CONNECTIONS
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
 from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
@@ -38,6 +40,7 @@ class AppItem(Model):
     class Meta:
         table_name = get_settings().table_name
         region = get_settings().region
+        max_pool_connections = MAX_POOL_CONNECTIONS
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -86,9 +89,16 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
         raise
 
 
+@cache
+def _transaction_connection() -> Connection:
+    """One per process, as each model keeps its own: a new Connection is a new botocore session
+    and client, which costs about 100 ms of CPU (the service model read and parsed again)."""
+    return Connection(region=get_settings().region, max_pool_connections=MAX_POOL_CONNECTIONS)
+
+
 def transaction() -> TransactWrite:
     """A DynamoDB transaction in the application table's region: all or nothing, <= 100 items."""
-    return TransactWrite(connection=Connection(region=get_settings().region))
+    return TransactWrite(connection=_transaction_connection())
 
 
 def query_page[M: AppItem](

@@ -188,6 +188,12 @@ def test_an_answer_lost_after_the_platform_accepted_is_reconciled_not_reposted(
     assert studio.post(post_id)["status"] == "published"
 
 
+def sweep_after(studio: Studio, post_id: str, delay: timedelta) -> None:
+    """The sweeper's run `delay` after the post's time."""
+    with time_machine.travel(published_at(studio, post_id) + delay):
+        run_worker({"herald": "sweep"})
+
+
 class WorkerKilled(BaseException):
     """Stands for Lambda ending the invocation: nothing in the worker can catch it."""
 
@@ -215,16 +221,46 @@ def test_a_worker_cut_off_mid_publish_is_found_by_the_sweeper_and_reconciled(
         reposted = platforms.post(X_TWEETS).mock(return_value=tweet("1006", "Cut off"))
         # The sweeper runs every 5 minutes; the target is overdue once the worker's timeout
         # (plus the sweeper's grace) has passed.
-        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=19)):
-            run_worker({"herald": "sweep"})
+        sweep_after(studio, post_id, timedelta(minutes=19))
         assert target(studio, post_id, x).state == "unconfirmed"
-        with time_machine.travel(published_at(studio, post_id) + timedelta(minutes=23)):
-            run_worker({"herald": "sweep"})
+        sweep_after(studio, post_id, timedelta(minutes=23))
 
     assert timeline.call_count == 1
     assert reposted.call_count == 0
     done = target(studio, post_id, x)
     assert (done.state, done.platform_post_id) == ("published", "1005")
+
+
+def test_a_worker_cut_off_right_after_claiming_the_post_leaves_its_targets_to_the_sweeper(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The firing that wins the post claims its targets in the same write: a worker ended
+    before any target ran leaves them `publishing` with a deadline, never unowned."""
+    x = studio.connect("x", X_USER)
+    post_id = scheduled_post(studio, [{"account_id": x}], text="Claimed, then cut off")
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise WorkerKilled
+
+    with monkeypatch.context() as patched:
+        patched.setattr(publishing, "_publish_targets", killed)
+        with pytest.raises(WorkerKilled):
+            studio.fire(post_id)
+    claimed = target(studio, post_id, x)
+    assert (claimed.state, int(claimed.attempts)) == ("publishing", 1)
+    assert claimed.due_at == published_at(studio, post_id) + publishing.STUCK_AFTER
+
+    # Overdue: reconciled (X lists nothing), then published once, by the sweeper alone.
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
+        platforms.get(X_TIMELINE).respond(200, json={"meta": {"result_count": 0}})
+        created = platforms.post(X_TWEETS).mock(return_value=tweet("1008", "Claimed"))
+        sweep_after(studio, post_id, timedelta(minutes=19))
+        assert target(studio, post_id, x).state == "unconfirmed"
+        sweep_after(studio, post_id, timedelta(minutes=23))
+
+    assert created.call_count == 1
+    assert target(studio, post_id, x).platform_post_id == "1008"
+    assert studio.post(post_id)["status"] == "published"
 
 
 def test_a_post_that_is_confirmed_absent_is_published_once_more(studio: Studio) -> None:

@@ -2,9 +2,11 @@
 
 A post's schedule fires `FIRE_LEAD` early (Scheduler may deliver up to a minute late); the firing
 waits until the post's time, to the second, then claims the post (`scheduled -> publishing`,
-conditional on the schedule's `fire_id`) and creates one target item per account. Each target
-then moves on its own, always through a conditional write, so two deliveries of the same firing
-can never both call a platform:
+conditional on the schedule's `fire_id`) and, in the same transaction, creates one target item
+per account already claimed (`publishing`): the firing that wins the post owns its targets, and
+the claim costs one request instead of one per target. A target put back to `pending` (a retry)
+is claimed on its own. Each target then moves on its own, always through a conditional write, so
+two deliveries of the same firing can never both call a platform:
 
     pending -> publishing -> published
                           -> processing   (async platform: a scheduled check polls it)
@@ -24,7 +26,7 @@ failed targets are retried here, the published ones left alone.
 import asyncio
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,10 +108,16 @@ def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
         _hold_for_approval(post)
         return FireReport("gated", {})
     content = post_store.content_of(post)
-    accounts = _claim_post(post, content, fire_id)
-    if accounts is None:
+    claimed = _claim_post(post, content, fire_id)
+    if claimed is None:
         return FireReport("stale", {})
-    _publish_targets(post, content, [t.account_id for t in content.targets], accounts)
+    specs = {spec.account_id: spec for spec in content.targets}
+
+    def publish(target: _Claimed) -> str:
+        spec = effective(content, specs[target.item.account_id])
+        return _publish_claimed(post, target.item, spec, target.account)
+
+    _publish_targets(post, claimed, publish)
     schedule_next_occurrence(post)
     return _report(post)
 
@@ -155,16 +163,35 @@ def _hold_for_approval(post: PostItem) -> None:
     logger.info("post held for approval", extra={"post_id": post.post_id})
 
 
-def _claim_post(
-    post: PostItem, content: PostContent, fire_id: str
-) -> dict[str, SocialAccountItem] | None:
-    """The post moves to publishing with its target items, or None if another firing has it."""
-    accounts = {
-        item.account_id: item
-        for item in SocialAccountItem.batch_get(
-            [SocialAccountItem.keys(post.workspace_id, t.account_id) for t in content.targets]
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A target this worker owns (moved to publishing by it alone) and its account, if any."""
+
+    item: TargetItem
+    account: SocialAccountItem | None
+
+
+def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> list[_Claimed] | None:
+    """The post moves to publishing with its targets claimed, or None if another firing has it."""
+    accounts = _accounts(post.workspace_id, [t.account_id for t in content.targets])
+    now = utc_now()
+    claimed = [
+        _Claimed(
+            TargetItem(
+                *TargetItem.keys(post.workspace_id, post.post_id, spec.account_id),
+                post_id=post.post_id,
+                workspace_id=post.workspace_id,
+                account_id=spec.account_id,
+                platform=account.platform if account else "unknown",
+                fire_id=fire_id,
+                attempts=1,
+                **_claim_fields(spec.account_id, now),
+            ),
+            account,
         )
-    }
+        for spec in content.targets
+        for account in [accounts.get(spec.account_id)]
+    ]
     try:
         with transaction() as write:
             write.update(
@@ -177,42 +204,39 @@ def _claim_post(
                 ],
                 condition=(PostItem.status == "scheduled") & (PostItem.fire_id == fire_id),
             )
-            for spec in content.targets:
-                account = accounts.get(spec.account_id)
-                write.save(
-                    TargetItem(
-                        *TargetItem.keys(post.workspace_id, post.post_id, spec.account_id),
-                        post_id=post.post_id,
-                        workspace_id=post.workspace_id,
-                        account_id=spec.account_id,
-                        platform=account.platform if account else "unknown",
-                        state="pending",
-                        fire_id=fire_id,
-                    )
-                )
+            for target in claimed:
+                write.save(target.item)
     except TransactWriteError:
         return None
     post.status = "publishing"
-    return accounts
+    return claimed
 
 
-def _publish_targets(
-    post: PostItem,
-    content: PostContent,
-    account_ids: Sequence[str],
-    accounts: Mapping[str, SocialAccountItem],
-) -> None:
-    specs = {spec.account_id: spec for spec in content.targets}
-    work = [effective(content, specs[account_id]) for account_id in account_ids]
+def _accounts(workspace_id: str, account_ids: Sequence[str]) -> dict[str, SocialAccountItem]:
+    """The accounts that still exist, in one batched read."""
+    keys = [SocialAccountItem.keys(workspace_id, account_id) for account_id in account_ids]
+    return {item.account_id: item for item in SocialAccountItem.batch_get(keys)}
 
-    def publish(target: EffectiveTarget) -> str:
-        return publish_target(post, target, accounts.get(target.spec.account_id))
 
-    if len(work) == 1:
-        publish(work[0])
+def _claim_fields(account_id: str, now: datetime) -> dict[str, Any]:
+    """A claimed target: publishing, one more attempt, on the `by-due` index until it is
+    recorded, so that a worker cut off before recording leaves it to the sweeper."""
+    return {
+        "state": "publishing",
+        "started_at": now,
+        "due_bucket": due_bucket("TARGETS", account_id),
+        "due_at": now + STUCK_AFTER,
+    }
+
+
+def _publish_targets[T](post: PostItem, targets: Sequence[T], publish: Callable[[T], str]) -> None:
+    """Publish the targets concurrently (their time is spent waiting on platforms and AWS),
+    then settle the post."""
+    if len(targets) == 1:
+        publish(targets[0])
     else:
-        with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="target") as pool:
-            list(pool.map(publish, work))
+        with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="target") as pool:
+            list(pool.map(publish, targets))
     settle_post(post.workspace_id, post.post_id)
 
 
@@ -266,6 +290,13 @@ def publish_target(
     if item is None:
         return "skipped"
     account = account or SocialAccountItem.find(post.workspace_id, target.spec.account_id)
+    return _publish_claimed(post, item, target, account)
+
+
+def _publish_claimed(
+    post: PostItem, item: TargetItem, target: EffectiveTarget, account: SocialAccountItem | None
+) -> str:
+    """Publish a target this worker has claimed, and record what became of it."""
     if account is None:
         return _fail(item, "account_gone", "The account was disconnected.", "permanent")
     # Media may have left the library, or the account been disconnected, since scheduling.
@@ -291,15 +322,12 @@ def _media_ids(target: EffectiveTarget) -> list[str]:
 def _claim_target(workspace_id: str, post_id: str, account_id: str) -> TargetItem | None:
     """The target, moved to publishing by this caller alone (read back from the update)."""
     item = TargetItem(*TargetItem.keys(workspace_id, post_id, account_id), account_id=account_id)
-    now = utc_now()
+    claim = _claim_fields(account_id, utc_now())
     try:
         item.update(
             actions=[
-                TargetItem.state.set("publishing"),
+                *(getattr(TargetItem, name).set(value) for name, value in claim.items()),
                 TargetItem.attempts.add(1),
-                TargetItem.started_at.set(now),
-                TargetItem.due_bucket.set(due_bucket("TARGETS", item.account_id)),
-                TargetItem.due_at.set(now + STUCK_AFTER),
                 TargetItem.error.remove(),
             ],
             condition=TargetItem.state.is_in(*CLAIMABLE),
@@ -791,11 +819,12 @@ def publish_accounts(workspace_id: str, post_id: str, account_ids: Sequence[str]
     if post is None or post.status != "publishing":
         return FireReport("stale", {})
     content = post_store.content_of(post)
-    accounts = {
-        item.account_id: item
-        for item in SocialAccountItem.batch_get(
-            [SocialAccountItem.keys(workspace_id, account_id) for account_id in account_ids]
-        )
-    }
-    _publish_targets(post, content, account_ids, accounts)
+    accounts = _accounts(workspace_id, account_ids)
+    specs = {spec.account_id: spec for spec in content.targets}
+
+    def publish(account_id: str) -> str:
+        target = effective(content, specs[account_id])
+        return publish_target(post, target, accounts.get(account_id))
+
+    _publish_targets(post, account_ids, publish)
     return _report(post)
