@@ -12,7 +12,7 @@ can never both call a platform:
                           -> unconfirmed  (the call may have gone through: reconcile, never resend)
                           -> failed       (permanent, re-auth, preflight, or retries exhausted)
 
-A target's next step is a one-time schedule (`t-<post>-<account>`); the sweeper catches any
+A target's next step is a one-time schedule (`<workspace>-t-<digest>`); the sweeper catches any
 that is missed through the `by-due` index. When every target has finished, the post becomes
 published, partially_failed or failed, and exactly one event says so (the status change is
 conditional). Targets of one post publish concurrently.
@@ -56,6 +56,7 @@ from functions.publish.domain.wall_time import next_occurrence
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
+from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
 from functions.shared.problems import Conflict
 from functions.shared.tables import key, transaction, utc_now
@@ -158,7 +159,8 @@ def _hold_for_approval(post: PostItem) -> None:
 def _claim_post(
     post: PostItem, content: PostContent, fire_id: str
 ) -> dict[str, SocialAccountItem] | None:
-    """The post moves to publishing with its target items, or None if another firing has it."""
+    """The post moves to publishing with its target items, or None if another firing has it or
+    its workspace was deleted (closed at once, its items purged a moment later)."""
     accounts = {
         item.account_id: item
         for item in SocialAccountItem.batch_get(
@@ -176,6 +178,11 @@ def _claim_post(
                     PostItem.updated_at.set(utc_now()),
                 ],
                 condition=(PostItem.status == "scheduled") & (PostItem.fire_id == fire_id),
+            )
+            write.condition_check(
+                WorkspaceItem,
+                *WorkspaceItem.keys(post.workspace_id),
+                condition=WorkspaceItem.deleted_at.does_not_exist(),
             )
             for spec in content.targets:
                 account = accounts.get(spec.account_id)
@@ -528,7 +535,7 @@ def _unconfirmed(item: TargetItem, reason: str) -> str:
 
 def _schedule_step(item: TargetItem, when: datetime) -> None:
     schedules.put(
-        schedules.target_schedule_name(item.post_id, item.account_id),
+        schedules.target_schedule_name(item.workspace_id, item.post_id, item.account_id),
         when,
         "UTC",
         {
