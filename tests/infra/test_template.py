@@ -75,8 +75,9 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker, the media job steps and their execution reconciler.
-        "AWS::Lambda::Function": len(GROUPS) + 3,
+        # And the publish worker and events function, the media job steps and their execution
+        # reconciler.
+        "AWS::Lambda::Function": len(GROUPS) + 4,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
@@ -400,6 +401,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             worker.token_refresher,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
+            synthesized.stack.publish_events.workspace_deleted_rule,
         )
     ]
     statements = [
@@ -469,6 +471,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions = {synthesized.function_id(group.name) for group in GROUPS}
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
+    functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
