@@ -83,8 +83,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
         # The publish sweeper, the token refresher, the media jobs' ended executions and the
-        # media files of deleted workspaces.
-        "AWS::Events::Rule": 4,
+        # media files and the schedules of deleted workspaces.
+        "AWS::Events::Rule": 5,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
