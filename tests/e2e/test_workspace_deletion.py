@@ -31,7 +31,7 @@ DEADLINE_SECONDS = 60
 def _moto(server: LocalServer, service: str) -> Any:
     found = re.search(r"AWS emulated by moto at (http://[0-9.:]+)", server.output())
     assert found, server.diagnostics()
-    return boto3.client(
+    return boto3.session.Session().client(  # type: ignore[call-overload]
         service,
         endpoint_url=found.group(1),
         region_name="us-east-1",

@@ -96,10 +96,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker and the media jobs' reconciler),
-        # depth per dead-letter queue; the media job steps' throttles and crashes
-        # (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2,
+        # Errors and Throttles per function (and the worker, the publish events function and
+        # the media jobs' reconciler), depth per dead-letter queue; the media job steps'
+        # throttles and crashes (tests/infra/test_media_jobs.py).
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 3) + 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
