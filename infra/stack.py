@@ -13,6 +13,7 @@ from infra.config import HeraldConfig
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.media_jobs import MediaJobs
+from infra.publish_events import PublishEvents
 from infra.publish_worker import PublishWorker
 
 
@@ -51,6 +52,13 @@ class HeraldStack(Stack):
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
             config=config,
+        )
+        self.publish_events = PublishEvents(
+            self,
+            "PublishEvents",
+            publish=self.groups["publish"],
+            code_path=bundle.functions["publish"],
+            foundation=self.foundation,
         )
         self.media_jobs = MediaJobs(
             self,

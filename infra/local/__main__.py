@@ -156,6 +156,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     # or a bad argument should be reported before that.
     from infra.local import lambda_dispatch
     from infra.local.cloud import ACCOUNT, REGION, LocalCloud
+    from infra.local.event_rules import LocalEventRules
     from infra.local.outbox import OutboxAnnouncer
     from infra.local.provision import provision
     from infra.local.runtime import InProcessLambdas
@@ -164,6 +165,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
 
     cloud = LocalCloud(host="127.0.0.1").start()
     scheduler: LocalScheduler | None = None
+    rules: LocalEventRules | None = None
     announcer: OutboxAnnouncer | None = None
     try:
         os.environ.update(cloud.environment())
@@ -194,6 +196,8 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
         lambda_dispatch.install(lambdas)
         scheduler = LocalScheduler(cloud.client, lambdas)
         scheduler.start()
+        rules = LocalEventRules(cloud.client("sqs"), deployment.rule_routes, lambdas)
+        rules.start()
         host, port = listener.getsockname()[:2]
         announcer = OutboxAnnouncer(outbox, base_url(str(host), int(port)))
         announcer.start()
@@ -203,6 +207,8 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
             announcer.stop()
         if scheduler is not None:
             scheduler.stop()
+        if rules is not None:
+            rules.stop()
         lambda_dispatch.uninstall()
         cloud.stop()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.local.cloud import ClientFactory
+from infra.local.event_rules import RuleRoute
 from infra.local.runtime import LocalFunction
 from infra.local.template import (
     LocalResource,
@@ -45,6 +46,8 @@ class Deployment:
 
     resources: dict[str, LocalResource] = field(default_factory=dict)
     functions: list[LocalFunction] = field(default_factory=list)
+    rule_routes: list[RuleRoute] = field(default_factory=list)
+    """Event-pattern rules targeting functions, delivered by infra/local/event_rules.py."""
     environment: dict[str, str] = field(default_factory=dict)
     """Variables whose value names a local resource: always applied."""
     default_environment: dict[str, str] = field(default_factory=dict)
@@ -277,6 +280,30 @@ def _register_function(
     return LocalResource(ref=name, attributes={"Arn": arn})
 
 
+def _create_rule(
+    logical_id: str, props: dict[str, Any], ctx: _Context, deployment: Deployment
+) -> LocalResource:
+    """An event-pattern rule that targets functions: in moto with a queue as its target, the
+    queue routed to the functions (moto delivers to no Lambda target)."""
+    functions = {function.arn for function in deployment.functions}
+    targets = [t["Arn"] for t in props.get("Targets", []) if t["Arn"] in functions]
+    if "EventPattern" not in props or not targets:
+        return _placeholder(logical_id, "AWS::Events::Rule", ctx)
+    name = local_name(logical_id)
+    bus = props.get("EventBusName", "default")
+    sqs, events = ctx.clients("sqs"), ctx.clients("events")
+    queue_url = sqs.create_queue(QueueName=f"rule-{name}"[:80])["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    arn = events.put_rule(
+        Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"])
+    )["RuleArn"]
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "local", "Arn": queue_arn}])
+    deployment.rule_routes.extend(RuleRoute(name, queue_url, target) for target in targets)
+    return LocalResource(ref=name, attributes={"Arn": arn})
+
+
 def provision(
     template: Template,
     clients: ClientFactory,
@@ -303,6 +330,9 @@ def provision(
         resource_type = resource["Type"]
         if resource_type == "AWS::Lambda::Function":
             local = _register_function(logical_id, resource, ctx, deployment)
+        elif resource_type == "AWS::Events::Rule":
+            properties = resolver.resolve(resource.get("Properties", {}))
+            local = _create_rule(logical_id, properties, ctx, deployment)
         elif resource_type in _CREATORS:
             properties = resolver.resolve(resource.get("Properties", {}))
             local = _CREATORS[resource_type](logical_id, properties, ctx)

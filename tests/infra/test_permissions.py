@@ -214,6 +214,7 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.role))
+    known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
@@ -303,8 +304,10 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
 def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
     synthesized: Synthesized,
 ) -> None:
-    """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py)."""
+    """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py),
+    and a deleted workspace the publish events function."""
     worker = synthesized.stack.publish_worker
+    publish_events = synthesized.stack.publish_events
     reconciler = synthesized.stack.media_jobs.reconciler.function
     from_events = sorted(
         (
@@ -322,6 +325,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (worker.token_refresher, worker.function),
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
+                (publish_events.workspace_deleted_rule, publish_events.function),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),
@@ -335,3 +339,47 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
         }
         for rule_id, function_id in targets
     ]
+
+
+def test_a_deleted_workspace_reaches_the_publish_events_function(synthesized: Synthesized) -> None:
+    publish_events = synthesized.stack.publish_events
+    lid = synthesized.logical_id
+    rule = synthesized.resources[lid(publish_events.workspace_deleted_rule)]["Properties"]
+
+    assert rule["EventBusName"] == {"Ref": lid(synthesized.stack.foundation.event_bus)}
+    assert rule["EventPattern"] == {"source": ["herald.auth"], "detail-type": ["workspace.deleted"]}
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [lid(publish_events.function), "Arn"]}
+    assert "Input" not in target
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3}
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": [lid(synthesized.stack.foundation.async_dlq), "Arn"]}
+    }
+
+
+def test_the_publish_events_function_only_lists_and_deletes_herald_schedules(
+    synthesized: Synthesized,
+) -> None:
+    publish_events = synthesized.stack.publish_events
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    log_group = f"<{lid(publish_events.log_group)}.Arn>"
+    schedules = (
+        "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
+        f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
+    )
+
+    assert {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, lid(publish_events.role))
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    } == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        ("scheduler:ListSchedules", schedules),
+        ("scheduler:DeleteSchedule", schedules),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }

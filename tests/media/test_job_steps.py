@@ -28,9 +28,11 @@ from pynamodb.exceptions import (
 
 from functions.media.adapters import asset_store, ffmpeg, job_files, job_items
 from functions.media.adapters.asset_items import MediaUsageItem
+from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import assets, job_workflow_steps, probing, quotas
 from functions.media.domain.job_workflow_steps import JobEnded, JobState, ProgressWriter
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
+from functions.media.workers import events as media_events
 from functions.media.workers import job_steps
 from functions.shared.activity import ActivityItem
 from functions.shared.media_items import MediaAssetItem
@@ -41,6 +43,7 @@ from tests.media.job_world import CREATOR, WORKSPACE, job_of, new_job
 from tests.media.library_world import object_keys, read_object
 from tests.support.event_bus import bus_listener, catalogued
 from tests.support.ffmpeg_samples import make_video
+from tests.support.snapshots import workspace_items
 
 STEPS = ("probe", "process", "thumbnail", "finalize")
 
@@ -683,3 +686,60 @@ def test_a_job_s_result_is_announced_ready_once_with_the_job_s_id(
     )
     assert data["created_by"] == CREATOR
     assert data["width"] > 0
+
+
+def delete_workspace(workspace_id: str) -> None:
+    """What deleting a workspace does to a job's world: auth purges the partition (the job item
+    with it), then the media group's events function deletes the workspace's files."""
+    table = boto3.client("dynamodb", region_name=get_settings().region)
+    for pk, sk in workspace_items(workspace_id):
+        table.delete_item(
+            TableName=get_settings().table_name, Key={"PK": {"S": pk}, "SK": {"S": sk}}
+        )
+    media_events.handler(
+        {"detail-type": "workspace.deleted", "detail": {"workspace_id": workspace_id}}, None
+    )
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize("deleted_before", ["process", "thumbnail", "finalize"])
+def test_a_job_of_a_deleted_workspace_stops_at_its_next_step_and_leaves_nothing(
+    studio: str, clips: dict[str, Path], deleted_before: str
+) -> None:
+    """The media group need not stop a deleted workspace's executions: each step's first write
+    is conditional on the job item, which is gone, so the step ends the workflow (`JobEnded`)
+    and RecordFailure deletes what the job had stored after the workspace's files were."""
+    events = bus_listener("media.job_failed")
+    state = new_job(
+        studio,
+        {"type": "reframe", "asset_id": add_clip(studio, clips["clip"]), "preset": "story"},
+    )
+    for name in STEPS[: STEPS.index(deleted_before)]:
+        state = step(name, state)
+    delete_workspace(studio)
+    if state.get("output"):
+        # Stored after the media group deleted the prefix (the step was running meanwhile).
+        asset_store.put_bytes(state["output"]["key"], b"result", content_type="video/mp4")
+
+    with pytest.raises(JobEnded):
+        step(deleted_before, state)
+    step("record_failure", state | {"error": caught(JobEnded("gone"))})
+
+    assert object_keys(studio) == set()
+    assert workspace_items(studio) == {}  # no step wrote the job, asset or usage back
+    assert received(events) == []
+
+
+def test_ffmpeg_stops_within_two_seconds_once_the_workspace_is_deleted(studio: str) -> None:
+    """The process step's progress writes are refused once the job item is purged, which stops
+    FFmpeg (as a cancel does) rather than letting it run up to the step's 15 minutes."""
+    state = new_job(studio, {"type": "thumbnail", "asset_id": "01JC00000000000000000ASSET"})
+    now = [100.0]
+    writer = ProgressWriter(JobState.model_validate(state), clock=lambda: now[0])
+    writer(10.0)
+    delete_workspace(studio)
+
+    now[0] += 2.0
+    with pytest.raises(JobEnded):
+        writer(20.0)
+    assert MediaJobItem.find(studio, state["job_id"]) is None

@@ -72,7 +72,8 @@ def sandbox_published(studio: Studio, account_id: str) -> list[str]:
 
 
 def schedule_exists(post_id: str) -> bool:
-    return post_schedule_name(post_id) in schedule_names()
+    """Whether the post has a schedule, whichever workspace's name it starts with."""
+    return any(name.endswith(post_schedule_name("", post_id)) for name in schedule_names())
 
 
 def schedule_names() -> set[str]:

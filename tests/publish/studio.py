@@ -175,7 +175,8 @@ class Studio:
 
     def stored_schedule(self, post_id: str) -> dict[str, Any]:
         found = boto3.client("scheduler", region_name=get_settings().region).get_schedule(
-            Name=post_schedule_name(post_id), GroupName=get_settings().schedule_group
+            Name=post_schedule_name(self.workspace_id, post_id),
+            GroupName=get_settings().schedule_group,
         )
         return dict(found)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from ulid import ULID
 
 from functions.publish.adapters.post_items import CalendarItem
+from functions.publish.adapters.schedules import post_schedule_name
 from tests.publish.posts_world import (
     activity_actions,
     error_codes,
@@ -92,7 +93,10 @@ def test_valid_rows_are_scheduled_and_invalid_rows_explained_and_left_nowhere(
         last,
     }
     assert {key.split("#")[-1] for key in table_keys(studio.workspace_id, "CAL#")} == {first, last}
-    assert schedule_names() == {f"post-{first}", f"post-{last}"}
+    assert schedule_names() == {
+        post_schedule_name(studio.workspace_id, first),
+        post_schedule_name(studio.workspace_id, last),
+    }
     actions = activity_actions(studio)
     assert (actions.count("post.created"), actions.count("post.scheduled")) == (2, 2)
 

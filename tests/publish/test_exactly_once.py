@@ -25,6 +25,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
 from functions.publish.adapters.post_items import TargetItem
+from functions.publish.adapters.schedules import target_schedule_name
 from functions.publish.domain import publishing
 from tests.publish.posts_world import X_TWEETS, later
 from tests.publish.studio import Studio, armed_time, run_worker
@@ -359,7 +360,7 @@ def test_a_temporary_failure_is_retried_later_with_backoff(
 ) -> None:
     post_id, x, waiting = _retry_waiting(studio)
     assert waiting.due_at is not None
-    step = studio.scheduler_input(f"t-{post_id}-{x}")
+    step = studio.scheduler_input(target_schedule_name(studio.workspace_id, post_id, x))
     assert step["herald"] == "advance-target"
     before = waiting.attribute_values
 

@@ -25,6 +25,7 @@ import time_machine
 from ulid import ULID
 
 from functions.publish.adapters.post_items import CalendarItem
+from functions.publish.adapters.schedules import post_schedule_name
 from tests.publish.posts_world import (
     activity_actions,
     error_codes,
@@ -286,7 +287,7 @@ def test_a_post_is_rescheduled_and_cancelled_and_a_stale_firing_publishes_nothin
     assert moved["scheduled_at"] == datetime.fromisoformat(second_at).isoformat()
     assert second_firing["fire_id"] != first_firing["fire_id"]
     # One schedule per post, moved; one calendar entry, moved.
-    assert schedule_names() == {f"post-{post['id']}"}
+    assert schedule_names() == {post_schedule_name(studio.workspace_id, post["id"])}
     stamp = datetime.fromisoformat(second_at).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert table_keys(studio.workspace_id, "CAL#") == [f"CAL#{stamp}#{post['id']}"]
     # The first schedule's firing, delivered late, is stale: nothing is published.

@@ -1,12 +1,16 @@
 """One-time EventBridge Scheduler schedules that fire the publish worker.
 
-Each schedule is named after what it fires (`post-<post>` for a post, `t-<post>-<account>` for
-one target's retry, status check or reconciliation), holds an `at(...)` expression in the wall
-time of a timezone, deletes itself after it ran, retries delivery and sends what it could not
-deliver to the scheduler dead-letter queue.
+Each schedule's name starts with its workspace's id, so a deleted workspace's schedules are
+listed by name prefix (`workspace_schedules`), then what it fires: `<ws>-post-<post>` for a post,
+`<ws>-t-<digest>` for one target's retry, status check or reconciliation (the digest of post and
+account keeps the name within Scheduler's 64 characters). Each holds an `at(...)` expression in
+the wall time of a timezone, deletes itself after it ran, retries delivery and sends what it
+could not deliver to the scheduler dead-letter queue.
 """
 
+import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +22,19 @@ DELIVERY_RETRIES = 10
 MAX_EVENT_AGE_SECONDS = 6 * 3600
 
 
-def post_schedule_name(post_id: str) -> str:
-    return f"post-{post_id}"
+def workspace_prefix(workspace_id: str) -> str:
+    """What every name of the workspace's schedules starts with (ids are ULIDs, without `-`)."""
+    return f"{workspace_id}-"
 
 
-def target_schedule_name(post_id: str, account_id: str) -> str:
-    return f"t-{post_id}-{account_id}"
+def post_schedule_name(workspace_id: str, post_id: str) -> str:
+    return f"{workspace_prefix(workspace_id)}post-{post_id}"
+
+
+def target_schedule_name(workspace_id: str, post_id: str, account_id: str) -> str:
+    # Two ULIDs after the workspace's would make 82 characters; 128 bits of digest cannot clash.
+    digest = hashlib.blake2b(f"{post_id}/{account_id}".encode(), digest_size=16).hexdigest()
+    return f"{workspace_prefix(workspace_id)}t-{digest}"
 
 
 def at_expression(moment: datetime, timezone: str) -> tuple[str, str]:
@@ -78,6 +89,20 @@ def delete(name: str) -> bool:
     except scheduler.exceptions.ResourceNotFoundException:
         return False
     return True
+
+
+def workspace_schedules(workspace_id: str) -> Iterator[str]:
+    """The names of the workspace's schedules in Herald's group, page by page."""
+    pages = (
+        aws.scheduler()
+        .get_paginator("list_schedules")
+        .paginate(
+            GroupName=get_settings().schedule_group, NamePrefix=workspace_prefix(workspace_id)
+        )
+    )
+    for page in pages:
+        for schedule in page["Schedules"]:
+            yield str(schedule["Name"])
 
 
 def describe(name: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ two deliveries of the same firing can never both call a platform:
                           -> unconfirmed  (the call may have gone through: reconcile, never resend)
                           -> failed       (permanent, re-auth, preflight, or retries exhausted)
 
-A target's next step is a one-time schedule (`t-<post>-<account>`); the sweeper catches any
+A target's next step is a one-time schedule (`<workspace>-t-<digest>`); the sweeper catches any
 that is missed through the `by-due` index. When every target has finished, the post becomes
 published, partially_failed or failed, and exactly one event says so (the status change is
 conditional). Targets of one post publish concurrently.
@@ -58,6 +58,7 @@ from functions.publish.domain.wall_time import next_occurrence
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.events import publish_event
+from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
 from functions.shared.problems import Conflict
 from functions.shared.tables import key, transaction, utc_now
@@ -172,7 +173,8 @@ class _Claimed:
 
 
 def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> list[_Claimed] | None:
-    """The post moves to publishing with its targets claimed, or None if another firing has it."""
+    """The post moves to publishing with its targets claimed, or None if another firing has it or
+    its workspace was deleted (closed at once, its items purged a moment later)."""
     accounts = _accounts(post.workspace_id, [t.account_id for t in content.targets])
     now = utc_now()
     claimed = [
@@ -203,6 +205,11 @@ def _claim_post(post: PostItem, content: PostContent, fire_id: str) -> list[_Cla
                     PostItem.updated_at.set(utc_now()),
                 ],
                 condition=(PostItem.status == "scheduled") & (PostItem.fire_id == fire_id),
+            )
+            write.condition_check(
+                WorkspaceItem,
+                *WorkspaceItem.keys(post.workspace_id),
+                condition=WorkspaceItem.deleted_at.does_not_exist(),
             )
             for target in claimed:
                 write.save(target.item)
@@ -556,7 +563,7 @@ def _unconfirmed(item: TargetItem, reason: str) -> str:
 
 def _schedule_step(item: TargetItem, when: datetime) -> None:
     schedules.put(
-        schedules.target_schedule_name(item.post_id, item.account_id),
+        schedules.target_schedule_name(item.workspace_id, item.post_id, item.account_id),
         when,
         "UTC",
         {

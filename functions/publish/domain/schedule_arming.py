@@ -1,11 +1,11 @@
 """A post's schedule: armed for a moment, disarmed, deleted.
 
-A scheduled post has one EventBridge Scheduler schedule (`post-<post>`) whose `at(...)` holds the
-wall time in the workspace's timezone, so 09:00 Europe/Berlin stays 09:00 across a daylight-saving
-change. Each arming gets a new `fire_id`; the worker ignores a firing that carries an older one,
-so a schedule left behind by a crash can never publish a moved or cancelled post. The post also
-goes on the calendar and on the `by-due` index, where the sweeper finds it if the schedule is
-ever missed.
+A scheduled post has one EventBridge Scheduler schedule (`<workspace>-post-<post>`) whose
+`at(...)` holds the wall time in the workspace's timezone, so 09:00 Europe/Berlin stays 09:00
+across a daylight-saving change. Each arming gets a new `fire_id`; the worker ignores a firing
+that carries an older one, so a schedule left behind by a crash can never publish a moved or
+cancelled post. The post also goes on the calendar and on the `by-due` index, where the sweeper
+finds it if the schedule is ever missed.
 
 EventBridge Scheduler invokes its target up to about a minute after the schedule's time, even
 with the flexible time window off. So the schedule is armed `FIRE_LEAD` before the post's time
@@ -49,7 +49,7 @@ def arm(
         "post_id": item.post_id,
         "fire_id": fire_id,
     }
-    name = schedules.post_schedule_name(item.post_id)
+    name = schedules.post_schedule_name(item.workspace_id, item.post_id)
     schedules.put(name, armed_time(at), timezone, payload)
     content = post_store.content_of(item)
     item.status = "scheduled"
@@ -106,4 +106,14 @@ def disarm(item: PostItem) -> None:
 
 
 def delete_schedule(item: PostItem) -> None:
-    schedules.delete(schedules.post_schedule_name(item.post_id))
+    schedules.delete(schedules.post_schedule_name(item.workspace_id, item.post_id))
+
+
+def delete_workspace_schedules(workspace_id: str) -> int:
+    """Delete every schedule of a deleted workspace (its posts' and its targets'); how many.
+
+    Listed by the workspace's name prefix, since its post items are purged by now; listed in
+    full before deleting, so that no page is read from a listing that is changing.
+    """
+    names = list(schedules.workspace_schedules(workspace_id))
+    return sum(schedules.delete(name) for name in names)

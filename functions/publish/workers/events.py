@@ -1,0 +1,35 @@
+"""Lambda handler of the events the publish group acts on, from Herald's EventBridge bus.
+
+- `workspace.deleted` (from the auth group). Auth has closed the workspace and purged its
+  partition, posts and targets included; every schedule still armed for them (scheduled and
+  recurring posts, targets' retries and checks) is deleted here, found by the workspace's name
+  prefix. A firing that arrives anyway finds no post, or a closed workspace, and does nothing.
+
+The rule is in infra/publish_events.py. Events are delivered at least once; deleting again what
+is gone is harmless.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from functions.shared.observability import logger
+
+WORKSPACE_DELETED = "workspace.deleted"
+
+
+class _DeletedWorkspace(BaseModel):
+    workspace_id: str
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    kind = event["detail-type"]
+    if kind != WORKSPACE_DELETED:
+        raise ValueError(f"the publish events function takes no {kind!r} event")
+    from functions.publish.domain.schedule_arming import delete_workspace_schedules
+
+    deleted = _DeletedWorkspace.model_validate(event["detail"])
+    logger.append_keys(workspace_id=deleted.workspace_id)
+    count = delete_workspace_schedules(deleted.workspace_id)
+    logger.info("deleted workspace's schedules", extra={"schedules": count})
+    return {"schedules_deleted": count}
