@@ -8,7 +8,7 @@ task's payload), with the media group's code, the dependency layer and the FFmpe
 service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
 retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
 which records a message on the job (the user's own for `MediaRejected`, a generic one for the
-rest) and publishes `media.job_failed`.
+rest) with its `media.job.failed` event.
 
 An execution that ends without RecordFailure (timed out, stopped from outside, or RecordFailure
 itself failing) is reconciled: an EventBridge rule on the default bus sends the machine's

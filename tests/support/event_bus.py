@@ -1,11 +1,56 @@
-"""Listening on Herald's event bus the way a consumer would."""
+"""Listening on Herald's event bus the way a consumer would, with the outbox relay run on demand.
+
+Domain events reach the bus through the table's stream (docs/events.md). In the tests nothing
+runs in the background: `relay_events()` runs the relay once over what the stream holds since
+its last run, exactly as the stream's event source mapping would, and `received` does it first.
+"""
 
 import json
 from typing import Any
 
 import boto3
 
+from functions.shared.events import OUTBOX_INSERTS
 from functions.shared.settings import get_settings
+from infra.local.stream_relay import StreamRelay
+
+# One relay per table stream (each test's moto account creates the table anew, with a new
+# stream ARN), so a stream's records are relayed once however often a test drains it.
+_relays: dict[str, StreamRelay] = {}
+
+
+def enable_stream() -> None:
+    """Turn on the application table's stream, as the stack does (infra/foundation.py)."""
+    boto3.client("dynamodb", region_name=get_settings().region).update_table(
+        TableName=get_settings().table_name,
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+
+
+def table_stream() -> StreamRelay:
+    """The relay of the application table's stream, reading on from where it last stopped."""
+    from functions.webhooks.workers import relay
+
+    region = get_settings().region
+    table = boto3.client("dynamodb", region_name=region).describe_table(
+        TableName=get_settings().table_name
+    )["Table"]
+    arn = table["LatestStreamArn"]
+    if arn not in _relays:
+        # botocore sends stream calls to the account's endpoint (<account>.streams-ddb...), which
+        # moto 5.2.5's in-process mock does not route; the regional endpoint it does.
+        streams = boto3.client(
+            "dynamodbstreams",
+            region_name=region,
+            endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com",
+        )
+        _relays[arn] = StreamRelay(streams, arn, relay.handler, filter_pattern=OUTBOX_INSERTS)
+    return _relays[arn]
+
+
+def relay_events() -> None:
+    """Put every outbox item written since the last run on the bus (one run of the relay)."""
+    table_stream().drain()
 
 
 def bus_listener(detail_type: str) -> str:
@@ -26,7 +71,9 @@ def bus_listener(detail_type: str) -> str:
 
 
 def received(queue_url: str) -> list[dict[str, Any]]:
-    """The events waiting in a listener's queue (at most ten, as one SQS receive gives)."""
+    """The events waiting in a listener's queue once the relay has run (at most ten, as one
+    SQS receive gives)."""
+    relay_events()
     sqs = boto3.client("sqs", region_name=get_settings().region)
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
     return [json.loads(message["Body"]) for message in messages]

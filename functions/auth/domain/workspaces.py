@@ -16,7 +16,7 @@ from functions.auth.domain.models import Member, Workspace, WorkspaceCreate, Wor
 from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, Forbidden, NotFound
@@ -283,13 +283,18 @@ def delete_workspace(access: WorkspaceAccess) -> None:
             condition=WorkspaceItem.deleted_at.does_not_exist(),
         )
         _release_slug(write, workspace.slug, access.workspace_id)
+        # Other groups remove what they keep outside the table (media objects, schedules). The
+        # event lives outside the workspace's partition, so the purge below leaves it.
+        write_event(
+            write,
+            DomainEvent(
+                "auth",
+                "workspace.deleted",
+                access.workspace_id,
+                {"deleted_by": access.actor},
+            ),
+        )
     _purge_partition(access.workspace_id)
-    # Other groups remove what they keep outside the table (media objects, schedules).
-    publish_event(
-        "auth",
-        "workspace.deleted",
-        {"workspace_id": access.workspace_id, "deleted_by": access.actor},
-    )
 
 
 def _purge_partition(workspace_id: str) -> None:
