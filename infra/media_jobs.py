@@ -135,7 +135,6 @@ class MediaJobs(Construct):
             "Objects under the `workspaces/` key prefix of the media bucket only: a job reads "
             "its workspace's inputs and writes its output, both keyed by workspace and asset.",
         )
-        self.steps.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
 
     def _step(self, name: str, step: str) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
@@ -241,11 +240,11 @@ class MediaJobs(Construct):
             memory_mb=256,
             timeout=Duration.seconds(30),
         )
-        # Reads the job and ends it conditionally; announces the failure.
+        # Reads the job and ends it conditionally, with its failure's outbox item (a put).
         reconciler.allow(
-            ("dynamodb:GetItem", "dynamodb:UpdateItem"), foundation.app_table.table_arn
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            foundation.app_table.table_arn,
         )
-        reconciler.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
         # A deleted workspace's files: listed by prefix, deleted in batches.
         workspace_objects = foundation.media_bucket.arn_for_objects("workspaces/*")
         reconciler.allow(("s3:DeleteObject",), workspace_objects)

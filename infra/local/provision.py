@@ -3,8 +3,10 @@
 Tables, buckets, queues, KMS keys and aliases, event buses, schedule groups and state machines
 are created in moto. Python Lambda functions are not: they become in-process functions (see
 `runtime`), and their environment variables, resolved to the local resources, become the
-environment of the local process. Every other resource (roles, policies, API Gateway, alarms...)
-is only given a stable made-up identity, so that references to it still resolve.
+environment of the local process. Event source mappings on a table's stream become
+`StreamMapping`s, which local mode runs with `stream_relay.StreamRelay`. Every other resource
+(roles, policies, API Gateway, alarms...) is only given a stable made-up identity, so that
+references to it still resolve.
 """
 
 import json
@@ -39,12 +41,23 @@ LOCAL_VARIABLES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class StreamMapping:
+    """A function fed by a DynamoDB stream, with the mapping's filters and batch size."""
+
+    function: str
+    stream_arn: str
+    filters: list[dict[str, Any]]
+    batch_size: int
+
+
 @dataclass(slots=True)
 class Deployment:
     """What provisioning produced: local identities, in-process functions and their environment."""
 
     resources: dict[str, LocalResource] = field(default_factory=dict)
     functions: list[LocalFunction] = field(default_factory=list)
+    stream_mappings: list[StreamMapping] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     """Variables whose value names a local resource: always applied."""
     default_environment: dict[str, str] = field(default_factory=dict)
@@ -277,6 +290,27 @@ def _register_function(
     return LocalResource(ref=name, attributes={"Arn": arn})
 
 
+def _register_stream_mapping(
+    logical_id: str, resource: Mapping[str, Any], ctx: _Context, deployment: Deployment
+) -> LocalResource:
+    props = ctx.resolver.resolve(resource.get("Properties", {}))
+    source = str(props.get("EventSourceArn", ""))
+    if ":dynamodb:" in source and "/stream/" in source:
+        deployment.stream_mappings.append(
+            StreamMapping(
+                function=str(props["FunctionName"]),
+                stream_arn=source,
+                filters=[
+                    json.loads(rule["Pattern"])
+                    for rule in props.get("FilterCriteria", {}).get("Filters", [])
+                ],
+                batch_size=int(props.get("BatchSize", 100)),
+            )
+        )
+    # Other sources (queues) are not emulated (docs/local-mode.md).
+    return _placeholder(logical_id, "AWS::Lambda::EventSourceMapping", ctx)
+
+
 def provision(
     template: Template,
     clients: ClientFactory,
@@ -303,6 +337,8 @@ def provision(
         resource_type = resource["Type"]
         if resource_type == "AWS::Lambda::Function":
             local = _register_function(logical_id, resource, ctx, deployment)
+        elif resource_type == "AWS::Lambda::EventSourceMapping":
+            local = _register_stream_mapping(logical_id, resource, ctx, deployment)
         elif resource_type in _CREATORS:
             properties = resolver.resolve(resource.get("Properties", {}))
             local = _CREATORS[resource_type](logical_id, properties, ctx)

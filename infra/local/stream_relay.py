@@ -11,11 +11,15 @@ record that keeps failing is tried again on every pass (docs/local-mode.md).
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from moto.events.models import EventPattern
+
+from infra.local.background import BackgroundLoop
+from infra.local.provision import StreamMapping
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +27,8 @@ StreamHandler = Callable[[dict[str, Any], Any], Any]
 
 
 class StreamRelay:
-    """Hands the records of `stream_arn` that match `filter_pattern` to `handler`.
+    """Hands the records of `stream_arn` that match one of `filters` (all records when there
+    are none) to `handler`.
 
     `streams` is a boto3 `dynamodbstreams` client. Thread-safe: one pass at a time.
     """
@@ -34,13 +39,13 @@ class StreamRelay:
         stream_arn: str,
         handler: StreamHandler,
         *,
-        filter_pattern: Mapping[str, Any] | None = None,
+        filters: Sequence[Mapping[str, Any]] = (),
         batch_size: int = 100,
     ) -> None:
         self._streams = streams
         self._stream_arn = stream_arn
         self._handler = handler
-        self._filter = EventPattern(None, dict(filter_pattern or {}))
+        self._filters = [EventPattern(None, dict(pattern)) for pattern in filters]
         self._batch_size = batch_size
         # Per shard, where the next read starts: (iterator type, sequence number).
         self._positions: dict[str, tuple[str, str]] = {}
@@ -99,8 +104,11 @@ class StreamRelay:
             iterator = page.get("NextShardIterator")
 
     def _selects(self, record: Mapping[str, Any]) -> bool:
+        if not self._filters:
+            return True
         # Lambda filters use the EventBridge pattern syntax; moto types its matcher for events.
-        return self._filter.matches_event(_json_ready(record))  # type: ignore[arg-type]
+        event: Any = _json_ready(record)
+        return any(pattern.matches_event(event) for pattern in self._filters)
 
     def _lambda_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record as Lambda delivers it: JSON, with the stream's ARN."""
@@ -121,3 +129,29 @@ def _json_ready(record: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(created, datetime):
         dynamodb["ApproximateCreationDateTime"] = created.timestamp()
     return {**record, "dynamodb": dynamodb}
+
+
+POLL_INTERVAL = 0.5  # seconds between passes; AWS polls a shard about four times a second
+
+
+def start_stream_relays(
+    mappings: Sequence[StreamMapping], streams: Any, invoke: Callable[[str, Any], Any]
+) -> list[BackgroundLoop]:
+    """A background relay per stream mapping of the template, calling `invoke(function, event)`."""
+    loops: list[BackgroundLoop] = []
+    for mapping in mappings:
+        relay = StreamRelay(
+            streams,
+            mapping.stream_arn,
+            partial(_invoke, invoke, mapping.function),
+            filters=mapping.filters,
+            batch_size=mapping.batch_size,
+        )
+        loop = BackgroundLoop(f"stream relay to {mapping.function}", relay.drain, POLL_INTERVAL)
+        loop.start()
+        loops.append(loop)
+    return loops
+
+
+def _invoke(invoke: Callable[[str, Any], Any], function: str, event: Any, context: Any) -> Any:
+    return invoke(function, event)

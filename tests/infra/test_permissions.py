@@ -32,7 +32,6 @@ COMMON: dict[str, set[str]] = {
 PUBLISHING: dict[str, set[str]] = {
     "dynamodb": {"idempotency_table"},
     "kms": {"data_key"},
-    "events": {"event_bus"},
     "scheduler": {"schedules"},
     "iam": {"scheduler_role"},
     "secretsmanager": {"platform_credentials"},
@@ -40,7 +39,6 @@ PUBLISHING: dict[str, set[str]] = {
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "auth": {
         "s3": {"media:users/*"},
-        "events": {"event_bus"},
         "ses": {"mail_identity"},
     },
     # Publishing now and retrying start the worker at once.
@@ -49,7 +47,6 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "publish_worker": {**PUBLISHING, "s3": {"media:workspaces/*:read"}},
     "media": {
         "s3": {"media:workspaces/*"},
-        "events": {"event_bus"},
         "states": {"media_jobs", "media_job_executions"},
     },
     "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},

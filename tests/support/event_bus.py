@@ -12,7 +12,7 @@ import boto3
 
 from functions.shared.events import OUTBOX_INSERTS
 from functions.shared.settings import get_settings
-from infra.local.stream_relay import StreamRelay
+from infra.local.stream_relay import StreamHandler, StreamRelay
 
 # One relay per table stream (each test's moto account creates the table anew, with a new
 # stream ARN), so a stream's records are relayed once however often a test drains it.
@@ -27,24 +27,31 @@ def enable_stream() -> None:
     )
 
 
-def table_stream() -> StreamRelay:
-    """The relay of the application table's stream, reading on from where it last stopped."""
-    from functions.webhooks.workers import relay
-
+def stream_relay(handler: StreamHandler) -> StreamRelay:
+    """A new relay of the application table's stream to `handler`, from the stream's start."""
     region = get_settings().region
     table = boto3.client("dynamodb", region_name=region).describe_table(
         TableName=get_settings().table_name
     )["Table"]
-    arn = table["LatestStreamArn"]
+    # botocore sends stream calls to the account's endpoint (<account>.streams-ddb...), which
+    # moto 5.2.5's in-process mock does not route; the regional endpoint it does.
+    streams = boto3.client(
+        "dynamodbstreams",
+        region_name=region,
+        endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com",
+    )
+    return StreamRelay(streams, table["LatestStreamArn"], handler, filters=[OUTBOX_INSERTS])
+
+
+def table_stream() -> StreamRelay:
+    """The relay of the application table's stream, reading on from where it last stopped."""
+    from functions.webhooks.workers import relay
+
+    arn = boto3.client("dynamodb", region_name=get_settings().region).describe_table(
+        TableName=get_settings().table_name
+    )["Table"]["LatestStreamArn"]
     if arn not in _relays:
-        # botocore sends stream calls to the account's endpoint (<account>.streams-ddb...), which
-        # moto 5.2.5's in-process mock does not route; the regional endpoint it does.
-        streams = boto3.client(
-            "dynamodbstreams",
-            region_name=region,
-            endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com",
-        )
-        _relays[arn] = StreamRelay(streams, arn, relay.handler, filter_pattern=OUTBOX_INSERTS)
+        _relays[arn] = stream_relay(relay.handler)
     return _relays[arn]
 
 
@@ -70,10 +77,11 @@ def bus_listener(detail_type: str) -> str:
     return queue_url
 
 
-def received(queue_url: str) -> list[dict[str, Any]]:
-    """The events waiting in a listener's queue once the relay has run (at most ten, as one
-    SQS receive gives)."""
-    relay_events()
+def received(queue_url: str, *, relay: bool = True) -> list[dict[str, Any]]:
+    """The events waiting in a listener's queue, once the relay has run unless `relay` is False
+    (at most ten, as one SQS receive gives)."""
+    if relay:
+        relay_events()
     sqs = boto3.client("sqs", region_name=get_settings().region)
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
     return [json.loads(message["Body"]) for message in messages]
