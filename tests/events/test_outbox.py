@@ -194,7 +194,7 @@ def test_receipts_are_per_consumer_and_a_forgotten_one_can_be_claimed_again(clou
 def test_the_relay_sends_ten_entries_per_call_and_retries_all_of_a_failed_call(
     cloud: None,
 ) -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "eventName": "INSERT",
             "dynamodb": {
