@@ -64,9 +64,8 @@ class EventRelay(HeraldFunction):
                 "POWERTOOLS_LOG_LEVEL": config.log_level,
             },
             memory_mb=256,
+            # Stream records are given up to the mapping's on-failure destination below.
             timeout=Duration.seconds(30),
-            # Stream invocations are synchronous: failures go to the mapping's destination.
-            async_dead_letters=False,
         )
         self.dead_letters = dead_letter_queue(self, "DeadLetters")
         acknowledge(

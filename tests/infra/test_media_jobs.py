@@ -170,7 +170,7 @@ def grants(synthesized: Synthesized, role_id: str) -> set[tuple[str, str]]:
     }
 
 
-def test_the_steps_reach_only_the_table_workspace_objects_and_the_bus(
+def test_the_steps_reach_only_the_table_and_workspace_objects(
     synthesized: Synthesized,
 ) -> None:
     found = ids(synthesized)
