@@ -8,8 +8,8 @@ there instead of api.x.com by an httpx transport that rewrites the address.
 
 (a) Fan-out. Everything else is Herald's real worker path: the post is claimed, each target is
 claimed, its sealed token opened (KMS), the platform called, the result recorded, the post
-settled with its event written to the outbox. Prints the medians for 1, 7 and 25 targets, interleaved,
-and the ratios to 1 target (goal: 7 targets at most 1.3x).
+settled with its event written to the outbox. Prints the medians for 1, 7 and 25 targets,
+interleaved, and the ratios to 1 target (goal: 7 targets at most 1.3x).
 
 (b) On time. Posts are armed for requested times a little over a minute ahead (one per second)
 through the real path: `schedule_arming.arm` writes the schedule a minute early, the local
