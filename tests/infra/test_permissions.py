@@ -211,6 +211,8 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.role))
+    # The outbox relay (tests/infra/test_event_relay.py).
+    known.add(synthesized.logical_id(synthesized.stack.event_relay.role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
