@@ -2,14 +2,14 @@
 
 moto runs as a server in its own process (`infra/local/cloud.py`'s `LocalCloud`, as in `make
 dev`), reached by endpoint URL, so its CPU no longer shares the worker's interpreter: in AWS
-DynamoDB, KMS and EventBridge are network calls too. A fake platform on loopback (a threaded
+DynamoDB and KMS are network calls too. A fake platform on loopback (a threaded
 HTTP server) answers X's `POST /2/tweets` after `--latency-ms`; the X adapter's requests are sent
 there instead of api.x.com by an httpx transport that rewrites the address.
 
 (a) Fan-out. Everything else is Herald's real worker path: the post is claimed, each target is
 claimed, its sealed token opened (KMS), the platform called, the result recorded, the post
-settled and its event put on the bus. Prints the medians for 1, 7 and 25 targets, interleaved,
-and the ratios to 1 target (goal: 7 targets at most 1.3x).
+settled with its event written to the outbox. Prints the medians for 1, 7 and 25 targets,
+interleaved, and the ratios to 1 target (goal: 7 targets at most 1.3x).
 
 (b) On time. Posts are armed for requested times a little over a minute ahead (one per second)
 through the real path: `schedule_arming.arm` writes the schedule a minute early, the local
@@ -132,7 +132,7 @@ class FakePlatform(BaseHTTPRequestHandler):
 
 
 def provision() -> str:
-    """The tables, keys, bus and schedule group; a workspace, whose id is returned."""
+    """The tables, keys and schedule group; a workspace, whose id is returned."""
     settings = get_settings()
     aws.reset_clients()
     SocialAccountItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
@@ -146,7 +146,6 @@ def provision() -> str:
     kms = boto3.client("kms", region_name=region)
     data_key = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=data_key)
-    boto3.client("events", region_name=region).create_event_bus(Name=settings.event_bus_name)
     boto3.client("scheduler", region_name=region).create_schedule_group(
         Name=settings.schedule_group
     )

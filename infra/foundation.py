@@ -93,6 +93,8 @@ class Foundation(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute="expires_at",
+            # The outbox relay reads new outbox items from it (infra/event_relay.py).
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
             deletion_protection=config.stage == "prod",
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -186,9 +188,9 @@ class Foundation(Construct):
         )
 
         # Failed asynchronous invocations of the functions (and, later, event deliveries).
-        self.async_dlq = self._dead_letter_queue("AsyncInvokeDlq")
+        self.async_dlq = dead_letter_queue(self, "AsyncInvokeDlq")
         # Schedule deliveries that exhausted their retries.
-        self.scheduler_dlq = self._dead_letter_queue("SchedulerDlq")
+        self.scheduler_dlq = dead_letter_queue(self, "SchedulerDlq")
         acknowledge(
             self.scheduler_dlq,
             "AwsSolutions-SQS3",
@@ -277,15 +279,17 @@ class Foundation(Construct):
             description="Herald runtime dependencies (from uv.lock)",
         )
 
-    def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
-        # SQS-managed encryption: senders (every function) need no KMS permission.
-        return sqs.Queue(
-            self,
-            construct_id,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
+
+def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    """A dead-letter queue as every Herald one is (the caller adds its alarm)."""
+    # SQS-managed encryption: senders (every function) need no KMS permission.
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=DLQ_RETENTION,
+    )
 
 
 def alarm(
@@ -295,13 +299,15 @@ def alarm(
     *,
     topic: sns.ITopic,
     description: str,
+    threshold: float = 0,
 ) -> cloudwatch.Alarm:
-    """Alarm when `metric` rises above 0 in one period, notifying `topic`; no data is fine."""
+    """Alarm when `metric` rises above `threshold` in one period, notifying `topic`; no data is
+    fine."""
     created = cloudwatch.Alarm(
         scope,
         construct_id,
         metric=metric,
-        threshold=0,
+        threshold=threshold,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluation_periods=1,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

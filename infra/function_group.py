@@ -49,7 +49,8 @@ class Access:
     idempotency_table: bool = False
     media_prefix: str | None = None  # object key prefix in the media bucket
     data_key: bool = False  # envelope encryption of platform tokens
-    put_events: bool = False  # publish domain events on the bus
+    # put events on the bus directly; domain events go through the outbox and its relay instead
+    put_events: bool = False
     schedules: bool = False  # manage schedules in Herald's group, passing the scheduler role
     sign_tokens: bool = False  # sign access tokens with the signing key (all others only verify)
     send_mail: bool = False  # send email through SES as the `mailFrom` domain
@@ -65,18 +66,15 @@ class Access:
 
 GROUP_ACCESS: dict[str, Access] = {
     # Password hashing (argon2id, 19 MiB per hash) is CPU-bound: 1024 MB gets it more CPU.
-    "auth": Access(
-        media_prefix="users/", put_events=True, sign_tokens=True, send_mail=True, memory_mb=1024
-    ),
+    "auth": Access(media_prefix="users/", sign_tokens=True, send_mail=True, memory_mb=1024),
     "publish": Access(
         idempotency_table=True,
         data_key=True,
-        put_events=True,
         schedules=True,
         platform_credentials=True,
     ),
     # Completing an upload decodes images of up to 100 MP and probes videos downloaded to /tmp.
-    "media": Access(media_prefix="workspaces/", put_events=True, memory_mb=2048, tmp_mb=2048),
+    "media": Access(media_prefix="workspaces/", memory_mb=2048, tmp_mb=2048),
     "webhooks": Access(idempotency_table=True, put_events=True),
     "analytics": Access(),
 }

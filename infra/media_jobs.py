@@ -8,7 +8,7 @@ task's payload), with the media group's code, the dependency layer and the FFmpe
 service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
 retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
 which records a message on the job (the user's own for `MediaRejected`, a generic one for the
-rest) and publishes `media.job_failed`.
+rest) with its `media.job.failed` event.
 
 An execution that ends without RecordFailure (timed out, stopped from outside, or RecordFailure
 itself failing) is reconciled: an EventBridge rule on the default bus sends the machine's
@@ -135,7 +135,6 @@ class MediaJobs(Construct):
             "Objects under the `workspaces/` key prefix of the media bucket only: a job reads "
             "its workspace's inputs and writes its output, both keyed by workspace and asset.",
         )
-        self.steps.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
 
     def _step(self, name: str, step: str) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
@@ -241,11 +240,11 @@ class MediaJobs(Construct):
             memory_mb=256,
             timeout=Duration.seconds(30),
         )
-        # Reads the job and ends it conditionally; announces the failure.
+        # Reads the job and ends it conditionally, with its failure's outbox item (a put).
         reconciler.allow(
-            ("dynamodb:GetItem", "dynamodb:UpdateItem"), foundation.app_table.table_arn
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            foundation.app_table.table_arn,
         )
-        reconciler.allow(("events:PutEvents",), foundation.event_bus.event_bus_arn)
         # A deleted workspace's files: listed by prefix, deleted in batches.
         workspace_objects = foundation.media_bucket.arn_for_objects("workspaces/*")
         reconciler.allow(("s3:DeleteObject",), workspace_objects)

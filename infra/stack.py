@@ -10,6 +10,7 @@ from functions.shared.groups import GROUPS
 from infra.api import HeraldApi
 from infra.bundling import Bundle
 from infra.config import HeraldConfig
+from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.media_jobs import MediaJobs
@@ -66,6 +67,13 @@ class HeraldStack(Stack):
             media=self.groups["media"],
             code_path=bundle.functions["media"],
             dependencies_layer_path=bundle.layer,
+            foundation=self.foundation,
+            config=config,
+        )
+        self.event_relay = EventRelay(
+            self,
+            "EventRelay",
+            code_path=bundle.functions["webhooks"],
             foundation=self.foundation,
             config=config,
         )

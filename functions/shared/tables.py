@@ -69,7 +69,8 @@ def key(*parts: str) -> str:
     return KEY_SEPARATOR.join(parts)
 
 
-def _condition_failed(error: PutError | UpdateError | TransactWriteError) -> bool:
+def condition_failed(error: PutError | UpdateError | TransactWriteError) -> bool:
+    """Whether the write failed on its condition (rather than on throttling, a conflict...)."""
     if isinstance(error, TransactWriteError):
         return any(
             reason is not None and reason.code == "ConditionalCheckFailed"
@@ -84,7 +85,7 @@ def conflict_on_condition_failure(detail: str) -> Iterator[None]:
     try:
         yield
     except (PutError, UpdateError, TransactWriteError) as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict(detail) from None
         raise
 

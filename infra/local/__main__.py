@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 if TYPE_CHECKING:
+    from infra.local.background import BackgroundLoop
     from infra.local.provision import Deployment
 
 logger = logging.getLogger("infra.local")
@@ -161,12 +162,14 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     from infra.local.provision import provision
     from infra.local.runtime import InProcessLambdas
     from infra.local.scheduler import LocalScheduler
+    from infra.local.stream_relay import start_stream_relays
     from infra.local.synth import STACK_NAME, synthesize_template
 
     cloud = LocalCloud(host="127.0.0.1").start()
     scheduler: LocalScheduler | None = None
     rules: LocalEventRules | None = None
     announcer: OutboxAnnouncer | None = None
+    relays: list[BackgroundLoop] = []
     try:
         os.environ.update(cloud.environment())
         logger.info("Synthesizing the CDK app...")
@@ -198,11 +201,17 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
         scheduler.start()
         rules = LocalEventRules(cloud.client("sqs"), deployment.rule_routes, lambdas)
         rules.start()
+        # Domain events: the outbox relay reads the table's stream as its mapping does in AWS.
+        relays = start_stream_relays(
+            deployment.stream_mappings, cloud.client("dynamodbstreams"), lambdas.invoke
+        )
         host, port = listener.getsockname()[:2]
         announcer = OutboxAnnouncer(outbox, base_url(str(host), int(port)))
         announcer.start()
         serve(listener, moto_url=cloud.endpoint_url, outbox=outbox)
     finally:
+        for relay in relays:
+            relay.stop()
         if announcer is not None:
             announcer.stop()
         if scheduler is not None:

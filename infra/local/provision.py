@@ -3,8 +3,10 @@
 Tables, buckets, queues, KMS keys and aliases, event buses, schedule groups and state machines
 are created in moto. Python Lambda functions are not: they become in-process functions (see
 `runtime`), and their environment variables, resolved to the local resources, become the
-environment of the local process. Every other resource (roles, policies, API Gateway, alarms...)
-is only given a stable made-up identity, so that references to it still resolve.
+environment of the local process. Event source mappings on a table's stream become
+`StreamMapping`s, which local mode runs with `stream_relay.StreamRelay`. Every other resource
+(roles, policies, API Gateway, alarms...) is only given a stable made-up identity, so that
+references to it still resolve.
 """
 
 import json
@@ -40,6 +42,16 @@ LOCAL_VARIABLES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class StreamMapping:
+    """A function fed by a DynamoDB stream, with the mapping's filters and batch size."""
+
+    function: str
+    stream_arn: str
+    filters: list[dict[str, Any]]
+    batch_size: int
+
+
 @dataclass(slots=True)
 class Deployment:
     """What provisioning produced: local identities, in-process functions and their environment."""
@@ -48,6 +60,7 @@ class Deployment:
     functions: list[LocalFunction] = field(default_factory=list)
     rule_routes: list[RuleRoute] = field(default_factory=list)
     """Event-pattern rules targeting functions, delivered by infra/local/event_rules.py."""
+    stream_mappings: list[StreamMapping] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     """Variables whose value names a local resource: always applied."""
     default_environment: dict[str, str] = field(default_factory=dict)
@@ -304,6 +317,27 @@ def _create_rule(
     return LocalResource(ref=name, attributes={"Arn": arn})
 
 
+def _register_stream_mapping(
+    logical_id: str, resource: Mapping[str, Any], ctx: _Context, deployment: Deployment
+) -> LocalResource:
+    props = ctx.resolver.resolve(resource.get("Properties", {}))
+    source = str(props.get("EventSourceArn", ""))
+    if ":dynamodb:" in source and "/stream/" in source:
+        deployment.stream_mappings.append(
+            StreamMapping(
+                function=str(props["FunctionName"]),
+                stream_arn=source,
+                filters=[
+                    json.loads(rule["Pattern"])
+                    for rule in props.get("FilterCriteria", {}).get("Filters", [])
+                ],
+                batch_size=int(props.get("BatchSize", 100)),
+            )
+        )
+    # Other sources (queues) are not emulated (docs/local-mode.md).
+    return _placeholder(logical_id, "AWS::Lambda::EventSourceMapping", ctx)
+
+
 def provision(
     template: Template,
     clients: ClientFactory,
@@ -333,6 +367,8 @@ def provision(
         elif resource_type == "AWS::Events::Rule":
             properties = resolver.resolve(resource.get("Properties", {}))
             local = _create_rule(logical_id, properties, ctx, deployment)
+        elif resource_type == "AWS::Lambda::EventSourceMapping":
+            local = _register_stream_mapping(logical_id, resource, ctx, deployment)
         elif resource_type in _CREATORS:
             properties = resolver.resolve(resource.get("Properties", {}))
             local = _CREATORS[resource_type](logical_id, properties, ctx)

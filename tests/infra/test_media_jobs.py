@@ -170,7 +170,7 @@ def grants(synthesized: Synthesized, role_id: str) -> set[tuple[str, str]]:
     }
 
 
-def test_the_steps_reach_only_the_table_workspace_objects_and_the_bus(
+def test_the_steps_reach_only_the_table_and_workspace_objects(
     synthesized: Synthesized,
 ) -> None:
     found = ids(synthesized)
@@ -190,7 +190,6 @@ def test_the_steps_reach_only_the_table_workspace_objects_and_the_bus(
         ("s3:GetObject", objects),
         ("s3:PutObject", objects),
         ("s3:DeleteObject", objects),
-        ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
         ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
@@ -305,8 +304,8 @@ def test_the_media_events_function_ends_jobs_and_deletes_workspace_files_only(
         ("logs:CreateLogStream", log_group),
         ("logs:PutLogEvents", log_group),
         ("dynamodb:GetItem", f"<{lid(foundation.app_table)}.Arn>"),
+        ("dynamodb:PutItem", f"<{lid(foundation.app_table)}.Arn>"),
         ("dynamodb:UpdateItem", f"<{lid(foundation.app_table)}.Arn>"),
-        ("events:PutEvents", f"<{lid(foundation.event_bus)}.Arn>"),
         ("s3:DeleteObject", f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"),
         ("s3:ListBucket", f"<{lid(foundation.media_bucket)}.Arn>"),
         ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),

@@ -75,9 +75,10 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker and events function, the media job steps and their execution
-        # reconciler.
-        "AWS::Lambda::Function": len(GROUPS) + 4,
+        # And the publish worker and events function, the media job steps, their execution
+        # reconciler and the event relay.
+        "AWS::Lambda::Function": len(GROUPS) + 5,
+        "AWS::Lambda::EventSourceMapping": 1,  # the table's stream to the event relay
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
@@ -90,16 +91,17 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
         "AWS::Scheduler::ScheduleGroup": 1,
-        "AWS::SQS::Queue": 2,
+        "AWS::SQS::Queue": 3,  # async invocations, schedules, the event relay
         "AWS::SNS::Topic": 1,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker, the publish events function and
-        # the media jobs' reconciler), depth per dead-letter queue; the media job steps'
-        # throttles and crashes (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 3) + 2 + 2,
+        # Errors and Throttles per function (and the worker, the publish events function, the
+        # media jobs' reconciler and the event relay), depth per dead-letter queue; the media job
+        # steps' throttles and crashes (tests/infra/test_media_jobs.py); the event relay's
+        # iterator age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 4) + 3 + 2 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -122,6 +124,7 @@ def test_application_table(synthesized: Synthesized) -> None:
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}  # the event relay's
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
@@ -433,7 +436,8 @@ def test_event_bus_and_schedule_group(synthesized: Synthesized) -> None:
 def test_dead_letter_queues(synthesized: Synthesized) -> None:
     foundation = synthesized.stack.foundation
     async_dlq = synthesized.logical_id(foundation.async_dlq)
-    for queue in (foundation.async_dlq, foundation.scheduler_dlq):
+    relay_dlq = synthesized.stack.event_relay.dead_letters
+    for queue in (foundation.async_dlq, foundation.scheduler_dlq, relay_dlq):
         logical_id = synthesized.logical_id(queue)
         props = synthesized.resources[logical_id]["Properties"]
         assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
@@ -455,7 +459,8 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     ]
     assert all(alarm["AlarmActions"] == [ref(topic_id)] for alarm in alarms)
     assert all(alarm["ComparisonOperator"] == "GreaterThanThreshold" for alarm in alarms)
-    assert all(alarm["Threshold"] == 0 for alarm in alarms)
+    # Any error, throttle or dead letter alarms; the relay's iterator age above 5 minutes.
+    assert sorted(alarm["Threshold"] for alarm in alarms) == [0] * (len(alarms) - 1) + [300_000]
 
     def watched(namespace: str, metric: str, dimension: str) -> set[str]:
         return {
@@ -472,12 +477,20 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
     functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
+    relay = synthesized.logical_id(synthesized.stack.event_relay.function)
+    functions.add(relay)
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
     assert watched("AWS/Lambda", "Throttles", "FunctionName") == functions
-    queues = {synthesized.logical_id(q) for q in (foundation.async_dlq, foundation.scheduler_dlq)}
+    dead_letters = (
+        foundation.async_dlq,
+        foundation.scheduler_dlq,
+        synthesized.stack.event_relay.dead_letters,
+    )
+    queues = {synthesized.logical_id(q) for q in dead_letters}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
+    assert watched("AWS/Lambda", "IteratorAge", "FunctionName") == {relay}
 
 
 def _stage_url(synthesized: Synthesized) -> dict[str, Any]:

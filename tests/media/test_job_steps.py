@@ -41,7 +41,7 @@ from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
 from tests.media.job_world import CREATOR, WORKSPACE, job_of, new_job
 from tests.media.library_world import object_keys, read_object
-from tests.support.event_bus import bus_listener, catalogued
+from tests.support.event_bus import bus_listener, catalogued, received
 from tests.support.ffmpeg_samples import make_video
 from tests.support.snapshots import workspace_items
 
@@ -136,12 +136,6 @@ def run_workflow(state: dict[str, Any]) -> tuple[dict[str, Any], Exception | Non
     return state, None
 
 
-def received(queue_url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=get_settings().region)
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(message["Body"]) for message in messages]
-
-
 def crash_counts(capsys: pytest.CaptureFixture[str]) -> list[float]:
     """The `MediaJobCrashes` values of the metric documents printed so far (CloudWatch EMF)."""
     documents = [
@@ -179,7 +173,7 @@ def stored_file(key: str, folder: Path) -> Path:
 def test_a_reframe_job_runs_every_step_and_its_result_joins_the_library(
     studio: str, clips: dict[str, Path], tmp_path: Path
 ) -> None:
-    events = bus_listener("media.job_succeeded")
+    events = bus_listener("media.job.succeeded")
     source = add_clip(studio, clips["clip"])
     state = new_job(studio, {"type": "reframe", "asset_id": source, "preset": "x_landscape"})
 
@@ -253,9 +247,9 @@ def test_a_reframe_job_runs_every_step_and_its_result_joins_the_library(
         f"asset:{asset.asset_id}",
     )
     [event] = received(events)
-    assert (event["source"], event["detail-type"]) == ("herald.media", "media.job_succeeded")
-    assert event["detail"] == {
-        "workspace_id": studio,
+    assert (event["source"], event["detail-type"]) == ("herald.media", "media.job.succeeded")
+    assert event["detail"]["workspace_id"] == studio
+    assert event["detail"]["data"] == {
         "job_id": state["job_id"],
         "operation": "reframe",
         "input_asset_ids": [source],
@@ -309,7 +303,7 @@ def test_a_merge_of_two_clips_is_as_long_as_both(studio: str, clips: dict[str, P
 def test_inputs_that_turn_out_unusable_fail_the_job_with_a_message_for_the_user(
     studio: str, clips: dict[str, Path], case: str, message: str
 ) -> None:
-    events = bus_listener("media.job_failed")
+    events = bus_listener("media.job.failed")
     clip = add_clip(studio, clips["clip"])
     damaged = add_claimed(studio, b"This is a shopping list, not a video.\n" * 50)
     operations: dict[str, dict[str, Any]] = {
@@ -334,8 +328,8 @@ def test_inputs_that_turn_out_unusable_fail_the_job_with_a_message_for_the_user(
     assert failed["error"]["Error"] == "MediaRejected"
     assert object_keys(studio) == before
     [event] = received(events)
-    assert event["detail"] == {
-        "workspace_id": studio,
+    assert event["detail"]["workspace_id"] == studio
+    assert event["detail"]["data"] == {
         "job_id": state["job_id"],
         "operation": operation["type"],
         "error": job.error,
@@ -407,7 +401,7 @@ def test_failures_no_step_reported_are_recorded_and_counted(
         (ClientError({"Error": {"Code": "ThrottlingException"}}, "PutEvents"), True),
         (client_error("InternalError", status=500), True),
         (EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"), True),
-        (ServiceUnavailable("The media.job_succeeded event could not be published."), True),
+        (ServiceUnavailable("The media library cannot be read right now."), True),
         (
             PutError(
                 "Failed to put item",
@@ -484,7 +478,7 @@ def test_a_job_cancelled_before_a_step_does_nothing_more(
 def test_a_job_cancelled_after_processing_keeps_nothing_it_made(
     studio: str, clips: dict[str, Path], cancelled_before: str
 ) -> None:
-    events = bus_listener("media.job_failed")
+    events = bus_listener("media.job.failed")
     state = new_job(
         studio,
         {"type": "reframe", "asset_id": add_clip(studio, clips["clip"]), "preset": "story"},
@@ -508,24 +502,24 @@ def test_a_job_cancelled_after_processing_keeps_nothing_it_made(
 
 
 @pytest.mark.ffmpeg
-def test_finalize_run_again_keeps_one_asset_and_announces_again(
+def test_finalize_run_again_keeps_one_asset_and_announces_it_once(
     studio: str, clips: dict[str, Path]
 ) -> None:
-    events = bus_listener("media.job_succeeded")
+    events = bus_listener("media.job.succeeded")
     state = new_job(studio, {"type": "thumbnail", "asset_id": add_clip(studio, clips["clip"])})
     state = step("thumbnail", step("process", step("probe", state)))
 
     step("finalize", state)
-    step("finalize", state)  # Step Functions retried it: its first run's event failed
+    step("finalize", state)  # Step Functions retried it after a transient error
 
     assets_kept = list(MediaAssetItem.query(f"WS#{studio}", MediaAssetItem.sk.startswith("ASSET#")))
     assert len(assets_kept) == 2  # the source and the one result
     usage = MediaUsageItem.find(studio)
     assert usage is not None
     assert usage.asset_count == 1
-    assert [event["detail"]["asset_id"] for event in received(events)] == [
+    assert [event["detail"]["data"]["asset_id"] for event in received(events)] == [
         state["output"]["asset_id"]
-    ] * 2
+    ]
     asset = MediaAssetItem.find(studio, state["output"]["asset_id"])
     assert asset is not None
     assert (asset.kind, asset.content_type, asset.container) == ("image", "image/jpeg", "JPEG")
@@ -709,7 +703,7 @@ def test_a_job_of_a_deleted_workspace_stops_at_its_next_step_and_leaves_nothing(
     """The media group need not stop a deleted workspace's executions: each step's first write
     is conditional on the job item, which is gone, so the step ends the workflow (`JobEnded`)
     and RecordFailure deletes what the job had stored after the workspace's files were."""
-    events = bus_listener("media.job_failed")
+    events = bus_listener("media.job.failed")
     state = new_job(
         studio,
         {"type": "reframe", "asset_id": add_clip(studio, clips["clip"]), "preset": "story"},

@@ -66,7 +66,7 @@ def status_change(state: dict[str, Any], status: str) -> dict[str, Any]:
 def test_a_job_still_running_when_its_execution_ends_is_failed_and_announced(
     media_bucket: str, status: str, message: str
 ) -> None:
-    events = bus_listener("media.job_failed")
+    events = bus_listener("media.job.failed")
     state = new_job(
         WORKSPACE, {"type": "reframe", "asset_id": "01JC0000000000000000ASSET1", "preset": "story"}
     )
@@ -79,9 +79,9 @@ def test_a_job_still_running_when_its_execution_ends_is_failed_and_announced(
     assert job.step is None
     assert job.finished_at is not None
     [event] = received(events)
-    assert (event["source"], event["detail-type"]) == ("herald.media", "media.job_failed")
-    assert event["detail"] == {
-        "workspace_id": WORKSPACE,
+    assert (event["source"], event["detail-type"]) == ("herald.media", "media.job.failed")
+    assert event["detail"]["workspace_id"] == WORKSPACE
+    assert event["detail"]["data"] == {
         "job_id": state["job_id"],
         "operation": "reframe",
         "error": message,
@@ -92,7 +92,7 @@ def test_a_job_still_running_when_its_execution_ends_is_failed_and_announced(
 def test_a_job_that_has_ended_is_left_as_it_is(media_bucket: str, ended: JobStatus) -> None:
     """RecordFailure, a cancel or success came first: the event (even delivered twice) changes
     nothing and announces nothing."""
-    events = bus_listener("media.job_failed")
+    events = bus_listener("media.job.failed")
     state = new_job(
         WORKSPACE, {"type": "reframe", "asset_id": "01JC0000000000000000ASSET1", "preset": "story"}
     )
@@ -117,7 +117,14 @@ def workspace_deleted(workspace_id: str) -> dict[str, Any]:
         "time": "2026-12-04T16:40:00Z",
         "region": "us-east-1",
         "resources": [],
-        "detail": {"workspace_id": workspace_id, "deleted_by": "user:01JC00000000000000000USER"},
+        "detail": {
+            "id": "evt_01JC000000000000000000EVT1",
+            "type": "workspace.deleted",
+            "version": 1,
+            "workspace_id": workspace_id,
+            "occurred_at": "2026-12-04T16:40:00Z",
+            "data": {"deleted_by": "user:01JC00000000000000000USER"},
+        },
     }
 
 
@@ -141,5 +148,5 @@ def test_a_deleted_workspaces_files_are_all_deleted_and_no_other(media_bucket: s
 
 
 def test_an_event_of_another_kind_is_refused(media_bucket: str) -> None:
-    with pytest.raises(ValueError, match=r"takes no 'media\.job_failed' event"):
-        media_events.handler({"detail-type": "media.job_failed", "detail": {}}, None)
+    with pytest.raises(ValueError, match=r"takes no 'media\.job\.failed' event"):
+        media_events.handler({"detail-type": "media.job.failed", "detail": {}}, None)

@@ -12,7 +12,7 @@ from functions.publish.adapters import token_vault
 from functions.shared.settings import get_settings
 from tests.publish.sealed import readable_secrets
 from tests.support.auth_world import Account, Herald
-from tests.support.event_bus import bus_listener
+from tests.support.event_bus import bus_listener, received
 from tests.support.snapshots import workspace_items
 
 
@@ -157,13 +157,11 @@ def test_a_refused_token_marks_the_account_and_announces_it(
     assert checked["account"]["status"] == "needs_reconnect"
     # The check refreshed once before giving up; the refresh was refused too.
     assert checked["account"]["last_error"] == "The sandbox refused to refresh the token, as asked."
-    messages = boto3.client("sqs", region_name=get_settings().region).receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10
-    )["Messages"]
-    event = json.loads(messages[0]["Body"])
+    [event] = received(queue_url)
     assert (event["source"], event["detail-type"]) == ("herald.publish", "account.needs_reconnect")
-    assert event["detail"]["account_id"] == broken["id"]
+    assert event["detail"]["type"] == "account.needs_reconnect"
     assert event["detail"]["workspace_id"] == workspace["id"]
+    assert event["detail"]["data"]["account_id"] == broken["id"]
 
 
 def test_a_temporary_platform_failure_never_marks_an_account_dead(

@@ -307,7 +307,7 @@ def test_partial_failure_then_retry_calls_only_the_failed_target(studio: Studio)
     assert failed["error"]["failure_class"] == "permanent"
     assert "duplicate content" in failed["error"]["message"]
     (event,) = received(partial)
-    assert {t["account_id"]: t["state"] for t in event["detail"]["targets"]} == {
+    assert {t["account_id"]: t["state"] for t in event["detail"]["data"]["targets"]} == {
         x: "failed",
         sandbox: "published",
     }

@@ -55,8 +55,8 @@ def test_a_post_goes_from_draft_to_published_on_every_target(studio: Studio) -> 
     assert states[sandbox]["state"] == "published"
     (event,) = received(published_events)
     assert event["detail-type"] == "post.published"
-    assert event["detail"]["post_id"] == created["id"]
-    assert {t["account_id"]: t["state"] for t in event["detail"]["targets"]} == {
+    assert event["detail"]["data"]["post_id"] == created["id"]
+    assert {t["account_id"]: t["state"] for t in event["detail"]["data"]["targets"]} == {
         x: "published",
         sandbox: "published",
     }

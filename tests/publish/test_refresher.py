@@ -4,13 +4,11 @@ X's refresh request itself is checked in tests/platforms/test_x.py
 (https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token).
 """
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import boto3
 import httpx
 import pytest
 import respx
@@ -19,9 +17,8 @@ from fastapi.testclient import TestClient
 
 from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import SocialAccountItem
-from functions.shared.settings import get_settings
 from tests.support.auth_world import Herald
-from tests.support.event_bus import bus_listener
+from tests.support.event_bus import bus_listener, received
 from tests.support.events import lambda_context
 
 CREDENTIALS = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
@@ -150,10 +147,8 @@ def test_a_refused_refresh_asks_for_reconnection_and_says_so_on_the_bus(
     after = stored(x_account)
     assert after.status == "needs_reconnect"
     assert after.token_refresh_bucket is None  # off the refresher's index until reconnected
-    body = boto3.client("sqs", region_name=get_settings().region).receive_message(
-        QueueUrl=queue_url
-    )["Messages"][0]["Body"]
-    assert json.loads(body)["detail"]["account_id"] == x_account.account_id
+    [event] = received(queue_url)
+    assert event["detail"]["data"]["account_id"] == x_account.account_id
 
 
 def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(

@@ -24,6 +24,7 @@ from functions.publish.adapters.items import SocialAccountItem
 from functions.shared import aws
 from functions.shared.auth import signing_public_jwk
 from functions.shared.settings import get_settings
+from tests.support.event_bus import enable_stream
 
 PASSWORD = "violet-harbour-kettle-42"
 
@@ -36,6 +37,7 @@ def cloud() -> Iterator[None]:
         signing_public_jwk.cache_clear()
         # The account model declares the table's index too, so it creates the table whole.
         SocialAccountItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        enable_stream()  # domain events reach the bus through it (tests/support/event_bus.py)
         kms = boto3.client("kms", region_name=get_settings().region)
         key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
             "KeyId"

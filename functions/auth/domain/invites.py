@@ -14,7 +14,7 @@ from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal, digest
 from functions.shared.event_catalogue import MemberJoinedData
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, Forbidden, Gone, NotFound
@@ -153,16 +153,20 @@ def accept_invite(principal: UserPrincipal, token: str) -> Workspace:
                     details={"role": role.value},
                 )
             )
+            write_event(
+                write,
+                DomainEvent(
+                    "auth",
+                    "member.joined",
+                    invite.workspace_id,
+                    MemberJoinedData(
+                        user_id=user.user_id,
+                        role=role.value,
+                        invite_id=invite.invite_id,
+                        invited_by=f"user:{invite.invited_by}",
+                    ).data(),
+                ),
+            )
     except TransactWriteError:
         raise invalid from None
-    publish_event(
-        "auth",
-        "member.joined",
-        MemberJoinedData(
-            user_id=user.user_id,
-            role=role.value,
-            invite_id=invite.invite_id,
-            invited_by=f"user:{invite.invited_by}",
-        ).data(),
-    )
     return workspaces.workspace_view(workspace, role, user.default_workspace_id)

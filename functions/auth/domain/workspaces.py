@@ -17,7 +17,7 @@ from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal
 from functions.shared.event_catalogue import MemberRemovedData
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, Forbidden, NotFound
@@ -284,13 +284,18 @@ def delete_workspace(access: WorkspaceAccess) -> None:
             condition=WorkspaceItem.deleted_at.does_not_exist(),
         )
         _release_slug(write, workspace.slug, access.workspace_id)
+        # Other groups remove what they keep outside the table (media objects, schedules). The
+        # event lives outside the workspace's partition, so the purge below leaves it.
+        write_event(
+            write,
+            DomainEvent(
+                "auth",
+                "workspace.deleted",
+                access.workspace_id,
+                {"deleted_by": access.actor},
+            ),
+        )
     _purge_partition(access.workspace_id)
-    # Other groups remove what they keep outside the table (media objects, schedules).
-    publish_event(
-        "auth",
-        "workspace.deleted",
-        {"workspace_id": access.workspace_id, "deleted_by": access.actor},
-    )
 
 
 def _purge_partition(workspace_id: str) -> None:
@@ -444,10 +449,14 @@ def remove_member(access: WorkspaceAccess, user_id: str) -> None:
                 details={"role": current.value},
             )
         )
-    publish_event(
-        "auth",
-        "member.removed",
-        MemberRemovedData(
-            user_id=user_id, role=current.value, removed_by=access.actor, left=leaving
-        ).data(),
-    )
+        write_event(
+            write,
+            DomainEvent(
+                "auth",
+                "member.removed",
+                access.workspace_id,
+                MemberRemovedData(
+                    user_id=user_id, role=current.value, removed_by=access.actor, left=leaving
+                ).data(),
+            ),
+        )

@@ -19,12 +19,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import FindableItem
 from functions.shared.pagination import PageRequest
-from functions.shared.tables import key, query_page, utc_now
+from functions.shared.tables import condition_failed, key, query_page, transaction, utc_now
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 UNFINISHED: tuple[JobStatus, ...] = ("queued", "running")
@@ -163,11 +164,33 @@ def finish_actions(
     return actions
 
 
-def finish(workspace_id: str, job_id: str, status: JobStatus, *, error: str | None = None) -> bool:
-    """End an unfinished job (failed or cancelled); False if it had already ended."""
-    return _update_unfinished(
-        workspace_id, job_id, finish_actions(status, now=utc_now(), error=error)
-    )
+def finish(
+    workspace_id: str,
+    job_id: str,
+    status: JobStatus,
+    *,
+    error: str | None = None,
+    event: DomainEvent | None = None,
+) -> bool:
+    """End an unfinished job (failed or cancelled), with the event that announces it in the same
+    transaction; False (and no event) if it had already ended."""
+    actions = finish_actions(status, now=utc_now(), error=error)
+    if event is None:
+        return _update_unfinished(workspace_id, job_id, actions)
+    try:
+        with transaction() as write:
+            write.update(
+                _unread(workspace_id, job_id),
+                actions=actions,
+                condition=MediaJobItem.status.is_in(*UNFINISHED),
+                add_version_condition=False,
+            )
+            write_event(write, event)
+    except TransactWriteError as refused:
+        if condition_failed(refused):
+            return False
+        raise
+    return True
 
 
 def forget(item: MediaJobItem) -> None:

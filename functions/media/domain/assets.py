@@ -21,7 +21,7 @@ from functions.media.domain.models import Asset
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.event_catalogue import MediaAssetReadyData
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.probed_media import ProbedMedia
 from functions.shared.problems import BadRequest, Conflict, NotFound
@@ -133,6 +133,12 @@ def store_new_asset(
                     details={"name": item.name, "kind": item.kind, "size_bytes": size},
                 )
             )
+            write_event(
+                write,
+                DomainEvent(
+                    "media", "media.asset.ready", workspace_id, ready_event(item, job_id=None)
+                ),
+            )
     except TransactWriteError as error:
         if not any(
             reason is not None and reason.code == "ConditionalCheckFailed"
@@ -147,7 +153,6 @@ def store_new_asset(
         if size > quotas.room_left(workspace_id):
             raise quotas.exceeded(workspace_id, size) from None
         raise Conflict("The library changed meanwhile; try again.") from None
-    publish_event("media", "media.asset.ready", ready_event(item, job_id=None))
 
 
 def ready_event(item: MediaAssetItem, *, job_id: str | None) -> dict[str, Any]:

@@ -14,10 +14,11 @@ fresh Lambda environment, so each downloads what it needs into a scratch folder 
   than the quota has left fails the job before it is stored.
 - Thumbnail reads the result as a completed upload is read (probing.py): its probe fields, its
   type, and a thumbnail for anything with a picture.
-- Finalize adds the asset to the library, charged to the workspace's quota, and marks the job
-  succeeded, in one transaction; then it announces `media.job_succeeded`.
+- Finalize adds the asset to the library, charged to the workspace's quota, marks the job
+  succeeded and announces `media.job.succeeded`, in one transaction.
 - RecordFailure records the failure's message on the job (the user's own for `MediaRejected`, a
-  generic one for our failures), deletes what the job made, and announces `media.job_failed`.
+  generic one for our failures) with its `media.job.failed` event, and deletes what the job
+  made.
 
 The job item is what the user sees: every write to it is conditional on the job not having
 ended, so a step that finds its job cancelled stops (`JobEnded`) and what it made is deleted.
@@ -46,7 +47,7 @@ from functions.media.domain.job_validation import validate_inputs
 from functions.media.domain.kinds import size_phrase
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
 from functions.shared.activity import activity_entry
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.observability import logger
 from functions.shared.probed_media import ProbedMedia
@@ -310,6 +311,20 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
     )
     with transaction() as write:
         write.save(asset, condition=MediaAssetItem.pk.does_not_exist())
+        write_event(
+            write,
+            DomainEvent(
+                "media",
+                "media.job.succeeded",
+                state.workspace_id,
+                {
+                    "job_id": state.job_id,
+                    "operation": job.operation["type"],
+                    "input_asset_ids": list(job.input_asset_ids),
+                    "asset_id": output.asset_id,
+                },
+            ),
+        )
         asset_items.charge(
             write, state.workspace_id, output.size_bytes, quota_bytes=quotas.quota_bytes()
         )
@@ -335,7 +350,15 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
                 },
             )
         )
-    publish_event("media", "media.asset.ready", assets.ready_event(asset, job_id=state.job_id))
+        write_event(
+            write,
+            DomainEvent(
+                "media",
+                "media.asset.ready",
+                state.workspace_id,
+                assets.ready_event(asset, job_id=state.job_id),
+            ),
+        )
 
 
 def _ensure_room(workspace_id: str, size_bytes: int) -> None:
@@ -349,10 +372,10 @@ def _ensure_room(workspace_id: str, size_bytes: int) -> None:
 
 
 def finalize(state: JobState) -> JobState:
-    """Keep the result in the library and mark the job succeeded; then announce it.
+    """Keep the result in the library, mark the job succeeded and announce it, all at once.
 
     Safe to run again (Step Functions retries it after a transient error): a job that already
-    succeeded with this output is only announced again.
+    succeeded with this output was announced then, and is left as it is.
     """
     output = state.output
     assert output is not None, "the process step records the output"
@@ -374,17 +397,6 @@ def finalize(state: JobState) -> JobState:
             # throttling, which the handler tells apart.
             _ensure_room(state.workspace_id, output.size_bytes)
             raise refused
-    publish_event(
-        "media",
-        "media.job_succeeded",
-        {
-            "workspace_id": state.workspace_id,
-            "job_id": state.job_id,
-            "operation": job.operation["type"],
-            "input_asset_ids": list(job.input_asset_ids),
-            "asset_id": output.asset_id,
-        },
-    )
     return state
 
 
@@ -415,25 +427,27 @@ def fail_job_of_ended_execution(workspace_id: str, job_id: str, execution_status
     """Fail the job if it is still unfinished although its execution has ended, and announce
     it; False if the job had ended already (the usual case: RecordFailure or a cancel did it)."""
     message = ENDED_EXECUTION_MESSAGES[execution_status]
-    if not job_items.finish(workspace_id, job_id, "failed", error=message):
+    if not _fail(workspace_id, job_id, message):
         return False
     logger.error(
         "media job left unfinished by its execution",
         extra={"job_id": job_id, "execution_status": execution_status},
     )
-    job = MediaJobItem.find(workspace_id, job_id)
-    if job is not None:
-        publish_event(
-            "media",
-            "media.job_failed",
-            {
-                "workspace_id": workspace_id,
-                "job_id": job_id,
-                "operation": job.operation["type"],
-                "error": message,
-            },
-        )
     return True
+
+
+def _fail(workspace_id: str, job_id: str, message: str) -> bool:
+    """Fail the job if it has not ended, announcing it in the same write; False if it had."""
+    job = MediaJobItem.find(workspace_id, job_id)
+    if job is None:
+        return False
+    failed = DomainEvent(
+        "media",
+        "media.job.failed",
+        workspace_id,
+        {"job_id": job_id, "operation": job.operation["type"], "error": message},
+    )
+    return job_items.finish(workspace_id, job_id, "failed", error=message, event=failed)
 
 
 def record_failure(state: JobState) -> JobState:
@@ -446,7 +460,7 @@ def record_failure(state: JobState) -> JobState:
             "media job failed",
             extra={"job_id": state.job_id, "error": error.error, "cause": error.cause},
         )
-    job_items.finish(state.workspace_id, state.job_id, "failed", error=message)
+    _fail(state.workspace_id, state.job_id, message)
     current = MediaJobItem.find(state.workspace_id, state.job_id)
     kept = (
         current is not None
@@ -455,15 +469,4 @@ def record_failure(state: JobState) -> JobState:
     )
     if not kept:
         asset_store.delete(*_made_keys(state))
-    if current is not None and current.status == "failed":
-        publish_event(
-            "media",
-            "media.job_failed",
-            {
-                "workspace_id": state.workspace_id,
-                "job_id": state.job_id,
-                "operation": current.operation["type"],
-                "error": current.error,
-            },
-        )
     return state

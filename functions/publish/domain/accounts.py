@@ -26,7 +26,7 @@ from functions.publish.domain.platform_calls import adapter_for, call_platform, 
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.event_catalogue import AccountConnectedData, AccountDisconnectedData
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import NotFound
@@ -85,7 +85,15 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
                 details={"platform": "sandbox", "name": request.name},
             )
         )
-    publish_event("publish", "account.connected", connected_event(item, reconnected=False))
+        write_event(
+            write,
+            DomainEvent(
+                "publish",
+                "account.connected",
+                access.workspace_id,
+                connected_event(item, reconnected=False),
+            ),
+        )
     return account_view(item)
 
 
@@ -202,18 +210,22 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
                 details={"platform": item.platform, "name": item.name},
             )
         )
-    publish_event(
-        "publish",
-        "account.disconnected",
-        AccountDisconnectedData(
-            account_id=item.account_id,
-            platform=item.platform,
-            platform_account_id=item.platform_account_id,
-            name=item.name,
-            handle=item.handle,
-            disconnected_by=access.actor,
-        ).data(),
-    )
+        write_event(
+            write,
+            DomainEvent(
+                "publish",
+                "account.disconnected",
+                access.workspace_id,
+                AccountDisconnectedData(
+                    account_id=item.account_id,
+                    platform=item.platform,
+                    platform_account_id=item.platform_account_id,
+                    name=item.name,
+                    handle=item.handle,
+                    disconnected_by=access.actor,
+                ).data(),
+            ),
+        )
 
 
 async def _revoke(item: SocialAccountItem) -> None:

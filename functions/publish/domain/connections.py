@@ -34,7 +34,7 @@ from functions.publish.domain.platform_calls import http_client
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import digest
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.observability import logger
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 from functions.shared.settings import get_settings
@@ -197,11 +197,15 @@ def _save_account(
                 details={"platform": platform, "name": identity.name},
             )
         )
-    publish_event(
-        "publish",
-        "account.connected",
-        connected_event(item, reconnected=existing is not None),
-    )
+        write_event(
+            write,
+            DomainEvent(
+                "publish",
+                "account.connected",
+                workspace_id,
+                connected_event(item, reconnected=existing is not None),
+            ),
+        )
     return item
 
 

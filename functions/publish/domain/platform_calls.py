@@ -24,8 +24,8 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
-from functions.shared.events import publish_event
-from functions.shared.tables import utc_now
+from functions.shared.events import DomainEvent, write_event
+from functions.shared.tables import transaction, utc_now
 
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
@@ -79,19 +79,26 @@ def store_tokens(item: SocialAccountItem, tokens: TokenSet) -> None:
 
 
 def mark_needs_reconnect(item: SocialAccountItem, reason: str) -> None:
-    item.update(
-        actions=[
-            SocialAccountItem.status.set("needs_reconnect"),
-            SocialAccountItem.last_error.set(reason),
-            SocialAccountItem.last_checked_at.set(utc_now()),
-            SocialAccountItem.token_refresh_bucket.remove(),
-        ]
-    )
-    publish_event(
-        "publish",
-        "account.needs_reconnect",
-        {"workspace_id": item.workspace_id, "account_id": item.account_id, "reason": reason},
-    )
+    """Mark the account and announce it, in one transaction (conditional on the version read)."""
+    with transaction() as write:
+        write.update(
+            item,
+            actions=[
+                SocialAccountItem.status.set("needs_reconnect"),
+                SocialAccountItem.last_error.set(reason),
+                SocialAccountItem.last_checked_at.set(utc_now()),
+                SocialAccountItem.token_refresh_bucket.remove(),
+            ],
+        )
+        write_event(
+            write,
+            DomainEvent(
+                "publish",
+                "account.needs_reconnect",
+                item.workspace_id,
+                {"account_id": item.account_id, "reason": reason},
+            ),
+        )
 
 
 async def refresh_tokens(item: SocialAccountItem, adapter: PlatformAdapter) -> TokenSet:

@@ -57,11 +57,11 @@ from functions.publish.domain.preflight import EffectiveTarget, check_target, ef
 from functions.publish.domain.wall_time import next_occurrence
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
 from functions.shared.problems import Conflict
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import condition_failed, key, transaction, utc_now
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 60
@@ -731,22 +731,29 @@ def settle_post(workspace_id: str, post_id: str) -> str | None:
     if post is None:
         return None
     try:
-        post.update(
-            actions=[PostItem.status.set(status), PostItem.updated_at.set(utc_now())],
-            condition=PostItem.status == "publishing",
-        )
-    except UpdateError:
-        return None  # another worker settled it and announced it
-    publish_event(
-        "publish",
-        f"post.{status}",
-        {
-            "workspace_id": workspace_id,
-            "post_id": post_id,
-            "status": status,
-            "targets": [event_target(target) for target in targets],
-        },
-    )
+        with transaction() as write:
+            write.update(
+                post,
+                actions=[PostItem.status.set(status), PostItem.updated_at.set(utc_now())],
+                condition=PostItem.status == "publishing",
+            )
+            write_event(
+                write,
+                DomainEvent(
+                    "publish",
+                    f"post.{status}",
+                    workspace_id,
+                    {
+                        "post_id": post_id,
+                        "status": status,
+                        "targets": [event_target(target) for target in targets],
+                    },
+                ),
+            )
+    except TransactWriteError as error:
+        if condition_failed(error):
+            return None  # another worker settled it and announced it
+        raise
     return status
 
 

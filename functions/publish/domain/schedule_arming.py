@@ -21,7 +21,7 @@ from functions.publish.adapters import schedules
 from functions.publish.adapters.post_items import PostItem, calendar_sort_key, due_bucket
 from functions.publish.domain import post_store
 from functions.shared.activity import activity_entry
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.tables import transaction, utc_now
 
 FIRE_LEAD = timedelta(seconds=60)
@@ -34,9 +34,16 @@ def armed_time(at: datetime) -> datetime:
 
 
 def arm(
-    item: PostItem, at: datetime, timezone: str, *, actor: str, action: str = "post.scheduled"
+    item: PostItem,
+    at: datetime,
+    timezone: str,
+    *,
+    actor: str,
+    action: str = "post.scheduled",
+    decision: DomainEvent | None = None,
 ) -> None:
-    """Point the post's schedule at `at`, then record it (calendar, due index, activity).
+    """Point the post's schedule at `at`, then record it (calendar, due index, activity, the
+    `post.scheduled` event, and the approval `decision` that scheduled it, if any).
 
     The schedule is written first: if recording fails the schedule carries a `fire_id` the post
     never got, so its firing is ignored, and the previous schedule is put back.
@@ -76,6 +83,24 @@ def arm(
                     details={"at": at.isoformat(), "timezone": timezone},
                 )
             )
+            write_event(
+                write,
+                DomainEvent(
+                    "publish",
+                    "post.scheduled",
+                    item.workspace_id,
+                    {
+                        "post_id": item.post_id,
+                        "scheduled_at": at.isoformat(),
+                        "timezone": timezone,
+                        "targets": [
+                            {"account_id": target.account_id} for target in content.targets
+                        ],
+                    },
+                ),
+            )
+            if decision is not None:
+                write_event(write, decision)
     except Exception:
         old_at, old_timezone, old_fire_id, old_status = previous
         if old_status == "scheduled" and old_at is not None and old_timezone and old_fire_id:
@@ -85,17 +110,6 @@ def arm(
         else:
             schedules.delete(name)
         raise
-    publish_event(
-        "publish",
-        "post.scheduled",
-        {
-            "workspace_id": item.workspace_id,
-            "post_id": item.post_id,
-            "scheduled_at": at.isoformat(),
-            "timezone": timezone,
-            "targets": [{"account_id": target.account_id} for target in content.targets],
-        },
-    )
 
 
 def disarm(item: PostItem) -> None:

@@ -27,7 +27,7 @@ from functions.publish.domain.wall_time import resolve_time
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.event_catalogue import PostApprovalRequestedData, PostDecisionData
-from functions.shared.events import publish_event
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
@@ -92,6 +92,7 @@ def _schedule(
     timezone: str,
     recurrence: Recurrence | None,
     action: str = "post.scheduled",
+    decision: DomainEvent | None = None,
 ) -> Post:
     if item.status not in ("draft", "scheduled", "pending_approval"):
         raise Conflict(f"Post {item.post_id} is {item.status.replace('_', ' ')}.")
@@ -120,7 +121,7 @@ def _schedule(
             _submit(access, item, at)
             return post_store.post_view(item, [], checked)
         approval.record_decision(item, access.actor, "approved", None)
-    schedule_arming.arm(item, at, timezone, actor=access.actor, action=action)
+    schedule_arming.arm(item, at, timezone, actor=access.actor, action=action, decision=decision)
     return post_store.post_view(item, None, checked)
 
 
@@ -192,16 +193,20 @@ def _submit(access: WorkspaceAccess, item: PostItem, requested_at: datetime | No
                 target=f"post:{item.post_id}",
             )
         )
-    publish_event(
-        "publish",
-        "post.approval_requested",
-        PostApprovalRequestedData(
-            post_id=item.post_id,
-            revision=item.approval["revision"],
-            submitted_by=item.approval["submitted_by"],
-            requested_at=requested_at,
-        ).data(),
-    )
+        write_event(
+            write,
+            DomainEvent(
+                "publish",
+                "post.approval_requested",
+                item.workspace_id,
+                PostApprovalRequestedData(
+                    post_id=item.post_id,
+                    revision=item.approval["revision"],
+                    submitted_by=item.approval["submitted_by"],
+                    requested_at=requested_at,
+                ).data(),
+            ),
+        )
     if was_scheduled_at is not None:
         schedule_arming.delete_schedule(item)
 
@@ -225,9 +230,10 @@ def approve(access: WorkspaceAccess, post_id: str, comment: str | None) -> Post:
     if at is not None and at >= utc_now() - PAST_TOLERANCE:
         timezone = workspace_timezone(access.workspace_id)
         # One entry says both: approved, and so scheduled.
-        view = _schedule(access, item, at, timezone, None, action="post.approved")
-        publish_event("publish", "post.approved", _decision(item))
-        return view
+        approved = DomainEvent("publish", "post.approved", item.workspace_id, _decision(item))
+        return _schedule(
+            access, item, at, timezone, None, action="post.approved", decision=approved
+        )
     item.status = "draft"
     _save_decision(access, item, "post.approved")
     return post_store.post_view(item, [])
@@ -259,7 +265,7 @@ def _save_decision(
                 details={"comment": (item.approval or {}).get("comment")},
             )
         )
-    publish_event("publish", action, _decision(item))
+        write_event(write, DomainEvent("publish", action, item.workspace_id, _decision(item)))
 
 
 def _decision(item: PostItem) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Domain events: the transactional outbox, its relay, and deduplication by event id."""
