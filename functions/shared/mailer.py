@@ -7,6 +7,7 @@ Shared because two groups send mail: identity (verification, resets, invites) an
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ulid import ULID
 
@@ -14,6 +15,9 @@ from functions.shared import aws
 from functions.shared.inputs import LINE_BREAKING_RUNS
 from functions.shared.observability import logger
 from functions.shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2.type_defs import MessageTypeDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,7 @@ def send(email: Email) -> None:
     if settings.mail_outbox_dir:
         _write_to_outbox(Path(settings.mail_outbox_dir), email)
     else:
-        message: dict[str, object] = {
+        message: MessageTypeDef = {
             "Subject": {"Data": email.subject, "Charset": "UTF-8"},
             "Body": {"Text": {"Data": email.body, "Charset": "UTF-8"}},
         }
