@@ -53,9 +53,15 @@ class NotificationItem(FindableItem):
 
 
 class UnreadMarkerItem(AppItem):
-    """Present while its notification is unread: the `unread=true` list is a query of these."""
+    """Present while its notification is unread: the `unread=true` list is a query of these.
+    Put once and never updated, so its version is always the first: `stored` names it for the
+    (version-conditional) delete."""
 
     notification_id = UnicodeAttribute()
+
+    @classmethod
+    def stored(cls, workspace_id: str, user_id: str, notification_id: str) -> Self:
+        return cls(*cls.keys(workspace_id, user_id, notification_id), version=1)
 
     @staticmethod
     def prefix(user_id: str) -> str:

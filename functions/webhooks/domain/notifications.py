@@ -95,11 +95,7 @@ def _mark(write: TransactWrite, items: list[NotificationItem]) -> None:
             actions=[NotificationItem.read_at.set(now)],
             condition=NotificationItem.read_at.does_not_exist(),
         )
-        write.delete(
-            UnreadMarkerItem(
-                *UnreadMarkerItem.keys(item.workspace_id, item.user_id, item.notification_id)
-            )
-        )
+        write.delete(UnreadMarkerItem.stored(item.workspace_id, item.user_id, item.notification_id))
         per_day[_day_of(item.notification_id)] += 1
     for day, count in per_day.items():
         write.update(
