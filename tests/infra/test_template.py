@@ -75,15 +75,17 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker, the media job steps and their execution reconciler.
-        "AWS::Lambda::Function": len(GROUPS) + 3,
+        # And the publish worker, the media job steps and their execution reconciler, the
+        # notifier and the notification digest.
+        "AWS::Lambda::Function": len(GROUPS) + 5,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
-        "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
-        # The publish sweeper, the token refresher, the media jobs' ended executions and the
-        # media files of deleted workspaces.
-        "AWS::Events::Rule": 4,
+        # The platforms' OAuth client credentials, the unsubscribe links' key.
+        "AWS::SecretsManager::Secret": 2,
+        # The publish sweeper, the token refresher, the media jobs' ended executions, the
+        # media files of deleted workspaces, the notifier and the daily digest.
+        "AWS::Events::Rule": 6,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -95,10 +97,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker and the media jobs' reconciler),
-        # depth per dead-letter queue; the media job steps' throttles and crashes
-        # (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2,
+        # Errors and Throttles per function (and the worker, the media jobs' reconciler, the
+        # notifier and the digest), depth per dead-letter queue; the media job steps' throttles
+        # and crashes (tests/infra/test_media_jobs.py).
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 4) + 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -393,6 +395,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
     async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
     worker = synthesized.stack.publish_worker
     jobs = synthesized.stack.media_jobs
+    notifications = synthesized.stack.notifications
     rules = [
         synthesized.logical_id(rule)
         for rule in (
@@ -400,6 +403,8 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             worker.token_refresher,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
+            notifications.notifier_rule,
+            notifications.digest_schedule,
         )
     ]
     statements = [
@@ -518,6 +523,15 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         ),
         **(
             {
+                "HERALD_UNSUBSCRIBE_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.notifications.unsubscribe_secret)
+                )
+            }
+            if group.name == "webhooks"
+            else {}
+        ),
+        **(
+            {
                 "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN": ref(
                     synthesized.logical_id(synthesized.stack.media_jobs.state_machine)
                 )
@@ -604,3 +618,35 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
         assert props["CompatibleRuntimes"] == ["python3.13"], logical_id
         assert props["CompatibleArchitectures"] == ["x86_64"], logical_id
         assert props["Content"]["S3Key"].endswith(".zip"), logical_id
+
+
+def test_the_notifier_gets_every_herald_event_and_the_digest_runs_daily(
+    synthesized: Synthesized,
+) -> None:
+    notifications = synthesized.stack.notifications
+    notifier_rule = synthesized.resources[synthesized.logical_id(notifications.notifier_rule)]
+    assert notifier_rule["Properties"]["EventPattern"] == {"source": [{"prefix": "herald."}]}
+    assert notifier_rule["Properties"]["EventBusName"] == ref(
+        synthesized.logical_id(synthesized.stack.foundation.event_bus)
+    )
+    (target,) = notifier_rule["Properties"]["Targets"]
+    assert target["Arn"] == arn_of(synthesized.logical_id(notifications.notifier.function))
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    digest_rule = synthesized.resources[synthesized.logical_id(notifications.digest_schedule)]
+    assert digest_rule["Properties"]["ScheduleExpression"] == "cron(0 7 * * ? *)"
+    (target,) = digest_rule["Properties"]["Targets"]
+    assert target["Arn"] == arn_of(synthesized.logical_id(notifications.digest.function))
+    for function, handler in (
+        (notifications.notifier, "functions.webhooks.workers.notifier.handler"),
+        (notifications.digest, "functions.webhooks.workers.digest.handler"),
+    ):
+        props = synthesized.resources[synthesized.logical_id(function.function)]["Properties"]
+        assert props["Handler"] == handler
+        variables = props["Environment"]["Variables"]
+        assert variables["HERALD_UNSUBSCRIBE_SECRET"] == ref(
+            synthesized.logical_id(notifications.unsubscribe_secret)
+        )
+        assert variables["HERALD_API_BASE_URL"] == _stage_url(synthesized)
+    secret = synthesized.resources[synthesized.logical_id(notifications.unsubscribe_secret)]
+    assert "GenerateSecretString" in secret["Properties"]
+    assert secret["DeletionPolicy"] == "Retain"
