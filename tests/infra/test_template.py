@@ -42,6 +42,8 @@ ONLY_ON = {
     "publish_worker_arn": {"publish"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
+    # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
+    "unsubscribe_secret": {"webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -474,6 +476,11 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions = {synthesized.function_id(group.name) for group in GROUPS}
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
+    for notification_function in (
+        synthesized.stack.notifications.notifier,
+        synthesized.stack.notifications.digest,
+    ):
+        functions.add(synthesized.logical_id(notification_function.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
