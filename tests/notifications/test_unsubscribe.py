@@ -19,7 +19,8 @@ pytestmark = pytest.mark.usefixtures("notify_world")
 def preference(world: NotifyWorld, event_type: str) -> dict[str, bool]:
     response = world.api.get("/v1/notifications/preferences", headers=world.editor.headers)
     (entry,) = [e for e in response.json()["event_types"] if e["event_type"] == event_type]
-    return entry
+    choices: dict[str, bool] = entry
+    return choices
 
 
 def test_one_click_unsubscribe_turns_that_email_off(notify_world: NotifyWorld) -> None:
