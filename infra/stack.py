@@ -15,6 +15,7 @@ from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.media_jobs import MediaJobs
 from infra.publish_events import PublishEvents
+from infra.notifications import Notifications
 from infra.publish_worker import PublishWorker
 
 
@@ -76,6 +77,15 @@ class HeraldStack(Stack):
             code_path=bundle.functions["webhooks"],
             foundation=self.foundation,
             config=config,
+        )
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+            config=config,
+            api_base_url=self.api.base_url,
         )
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)

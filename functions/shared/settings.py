@@ -98,6 +98,11 @@ class Settings(BaseModel):
         description="Local mode: a JSON file with the same content as the secret; "
         "platforms without credentials can only use the sandbox.",
     )
+    unsubscribe_secret: str = Field(
+        "",
+        description="Secrets Manager secret (id or ARN) whose value signs the one-click "
+        "unsubscribe links of notification emails; empty locally (a random key per process).",
+    )
     meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
     threads_api_version: str = Field("v1.0", description="Threads API version.")
     linkedin_api_version: str = Field(

@@ -2,7 +2,10 @@ from functions.shared.http.app import create_app, lambda_handler
 
 app = create_app(
     "webhooks",
-    routers=("functions.webhooks.routes.event_types:router",),
+    routers=(
+        "functions.webhooks.routes.event_types:router",
+        "functions.webhooks.routes.notifications:router",
+    ),
     webhook_routers=("functions.webhooks.routes.event_types:webhooks",),
 )
 handler = lambda_handler(app)

@@ -34,6 +34,7 @@ DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
 API_BASE_URL_VARIABLE = "HERALD_API_BASE_URL"
 CREDENTIALS_FILE_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_FILE"
 CREDENTIALS_SECRET_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_SECRET"  # noqa: S105 (a name)
+UNSUBSCRIBE_SECRET_VARIABLE = "HERALD_UNSUBSCRIBE_SECRET"  # noqa: S105 (a name)
 DEFAULT_CREDENTIALS = DEFAULT_OUTBOX.parent / "platform-credentials.json"
 
 
@@ -96,12 +97,14 @@ def platform_environment(
     platforms redirect OAuth logins) is the local server's URL, unless the shell names another,
     e.g. an https tunnel for platforms that refuse http redirect URIs. The credentials secret
     is not emulated: its variable, which would name a placeholder, is emptied, so that the
-    functions read the file.
+    functions read the file. Nor is the unsubscribe links' key: emptied, the functions sign
+    with a random key per process (local mode keeps nothing between runs anyway).
     """
     return {
         API_BASE_URL_VARIABLE: shell.get(API_BASE_URL_VARIABLE) or server_url,
         CREDENTIALS_FILE_VARIABLE: str(credentials) if credentials else "",
         CREDENTIALS_SECRET_VARIABLE: "",
+        UNSUBSCRIBE_SECRET_VARIABLE: "",
     }
 
 

@@ -49,7 +49,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "s3": {"media:workspaces/*"},
         "states": {"media_jobs", "media_job_executions"},
     },
-    "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},
+    "webhooks": {
+        "dynamodb": {"idempotency_table"},
+        "events": {"event_bus"},
+        "secretsmanager": {"unsubscribe_secret"},
+    },
     "analytics": {},
 }
 # Which actions may be used on each named resource.
@@ -89,6 +93,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     },
     "scheduler_role": {"iam:PassRole"},
     "platform_credentials": {"secretsmanager:GetSecretValue"},
+    "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
@@ -136,6 +141,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(foundation.event_bus)}.Arn>": "event_bus",
         f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
         f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
+        f"<{lid(synthesized.stack.notifications.unsubscribe_secret)}>": "unsubscribe_secret",
         WORKER_ARN: "publish_worker",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
@@ -214,6 +220,9 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
     # The outbox relay (tests/infra/test_event_relay.py).
     known.add(synthesized.logical_id(synthesized.stack.event_relay.role))
+    # The notifier and the digest (test_notification_functions_reach_only_their_own below).
+    known.add(synthesized.logical_id(synthesized.stack.notifications.notifier.role))
+    known.add(synthesized.logical_id(synthesized.stack.notifications.digest.role))
     others = {
         logical_id: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         for logical_id, role in synthesized.of_type("AWS::IAM::Role").items()
@@ -281,7 +290,7 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
         function: {
             (action, resource)
             for action, resource in grants_of(synthesized, function)
-            if action.startswith("secretsmanager:") or secret in resource
+            if secret in resource
         }
         for function in FUNCTIONS
     }
@@ -325,6 +334,14 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
                 (publish_events.workspace_deleted_rule, publish_events.function),
+                (
+                    synthesized.stack.notifications.notifier_rule,
+                    synthesized.stack.notifications.notifier.function,
+                ),
+                (
+                    synthesized.stack.notifications.digest_schedule,
+                    synthesized.stack.notifications.digest.function,
+                ),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),
@@ -382,3 +399,30 @@ def test_the_publish_events_function_only_lists_and_deletes_herald_schedules(
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
     }
+def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -> None:
+    """The notifier and the digest: the table (no index, no delete), the unsubscribe key, mail."""
+    notifications = synthesized.stack.notifications
+    lid = synthesized.logical_id
+    foundation = synthesized.stack.foundation
+    secret = f"<{lid(notifications.unsubscribe_secret)}>"
+    table = f"<{lid(foundation.app_table)}.Arn>"
+    for function, table_actions in (
+        (notifications.notifier, {"GetItem", "Query", "PutItem", "UpdateItem"}),
+        (notifications.digest, {"GetItem", "Query", "BatchGetItem", "PutItem"}),
+    ):
+        granted = {
+            (action, flatten(resource))
+            for statement in statements_of_role(synthesized, lid(function.role))
+            for action in as_list(statement["Action"])
+            for resource in as_list(statement["Resource"])
+        }
+        assert granted == {
+            ("logs:CreateLogStream", f"<{lid(function.log_group)}.Arn>"),
+            ("logs:PutLogEvents", f"<{lid(function.log_group)}.Arn>"),
+            ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+            ("xray:PutTraceSegments", "*"),
+            ("xray:PutTelemetryRecords", "*"),
+            *((f"dynamodb:{action}", table) for action in table_actions),
+            ("secretsmanager:GetSecretValue", secret),
+            ("ses:SendEmail", MAIL_IDENTITY),
+        }

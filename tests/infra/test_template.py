@@ -42,6 +42,8 @@ ONLY_ON = {
     "publish_worker_arn": {"publish"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
+    # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
+    "unsubscribe_secret": {"webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -76,16 +78,17 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
         # And the publish worker and events function, the media job steps, their execution
-        # reconciler and the event relay.
-        "AWS::Lambda::Function": len(GROUPS) + 5,
+        # reconciler, the event relay, the notifier and the notification digest.
+        "AWS::Lambda::Function": len(GROUPS) + 7,
         "AWS::Lambda::EventSourceMapping": 1,  # the table's stream to the event relay
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
-        "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
-        # The publish sweeper, the token refresher, the media jobs' ended executions and the
-        # media files and the schedules of deleted workspaces.
-        "AWS::Events::Rule": 5,
+        # The platforms' OAuth client credentials, the unsubscribe links' key.
+        "AWS::SecretsManager::Secret": 2,
+        # The publish sweeper, the token refresher, the media jobs' ended executions, the media
+        # files and the schedules of deleted workspaces, the notifier and the daily digest.
+        "AWS::Events::Rule": 7,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -98,10 +101,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
         # Errors and Throttles per function (and the worker, the publish events function, the
-        # media jobs' reconciler and the event relay), depth per dead-letter queue; the media job
-        # steps' throttles and crashes (tests/infra/test_media_jobs.py); the event relay's
-        # iterator age.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 4) + 3 + 2 + 1,
+        # media jobs' reconciler, the event relay, the notifier and the digest), depth per
+        # dead-letter queue; the media job steps' throttles and crashes
+        # (tests/infra/test_media_jobs.py); the event relay's iterator age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 6) + 3 + 2 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -397,6 +400,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
     async_dlq = synthesized.logical_id(synthesized.stack.foundation.async_dlq)
     worker = synthesized.stack.publish_worker
     jobs = synthesized.stack.media_jobs
+    notifications = synthesized.stack.notifications
     rules = [
         synthesized.logical_id(rule)
         for rule in (
@@ -405,6 +409,8 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
             synthesized.stack.publish_events.workspace_deleted_rule,
+            notifications.notifier_rule,
+            notifications.digest_schedule,
         )
     ]
     statements = [
@@ -479,6 +485,11 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
     relay = synthesized.logical_id(synthesized.stack.event_relay.function)
     functions.add(relay)
+    for notification_function in (
+        synthesized.stack.notifications.notifier,
+        synthesized.stack.notifications.digest,
+    ):
+        functions.add(synthesized.logical_id(notification_function.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
@@ -530,6 +541,15 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                 ),
             }
             if group.name == "publish"
+            else {}
+        ),
+        **(
+            {
+                "HERALD_UNSUBSCRIBE_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.notifications.unsubscribe_secret)
+                )
+            }
+            if group.name == "webhooks"
             else {}
         ),
         **(
@@ -620,3 +640,35 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
         assert props["CompatibleRuntimes"] == ["python3.13"], logical_id
         assert props["CompatibleArchitectures"] == ["x86_64"], logical_id
         assert props["Content"]["S3Key"].endswith(".zip"), logical_id
+
+
+def test_the_notifier_gets_every_herald_event_and_the_digest_runs_daily(
+    synthesized: Synthesized,
+) -> None:
+    notifications = synthesized.stack.notifications
+    notifier_rule = synthesized.resources[synthesized.logical_id(notifications.notifier_rule)]
+    assert notifier_rule["Properties"]["EventPattern"] == {"source": [{"prefix": "herald."}]}
+    assert notifier_rule["Properties"]["EventBusName"] == ref(
+        synthesized.logical_id(synthesized.stack.foundation.event_bus)
+    )
+    (target,) = notifier_rule["Properties"]["Targets"]
+    assert target["Arn"] == arn_of(synthesized.logical_id(notifications.notifier.function))
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    digest_rule = synthesized.resources[synthesized.logical_id(notifications.digest_schedule)]
+    assert digest_rule["Properties"]["ScheduleExpression"] == "cron(0 7 * * ? *)"
+    (target,) = digest_rule["Properties"]["Targets"]
+    assert target["Arn"] == arn_of(synthesized.logical_id(notifications.digest.function))
+    for function, handler in (
+        (notifications.notifier, "functions.webhooks.workers.notifier.handler"),
+        (notifications.digest, "functions.webhooks.workers.digest.handler"),
+    ):
+        props = synthesized.resources[synthesized.logical_id(function.function)]["Properties"]
+        assert props["Handler"] == handler
+        variables = props["Environment"]["Variables"]
+        assert variables["HERALD_UNSUBSCRIBE_SECRET"] == ref(
+            synthesized.logical_id(notifications.unsubscribe_secret)
+        )
+        assert variables["HERALD_API_BASE_URL"] == _stage_url(synthesized)
+    secret = synthesized.resources[synthesized.logical_id(notifications.unsubscribe_secret)]
+    assert "GenerateSecretString" in secret["Properties"]
+    assert secret["DeletionPolicy"] == "Retain"

@@ -102,7 +102,10 @@ def test_functions_read_the_credentials_file_and_never_the_secret_locally(tmp_pa
     credentials = tmp_path / "platform-credentials.json"
 
     variables = platform_environment(
-        {"HERALD_PLATFORM_CREDENTIALS_SECRET": "arn:aws:secretsmanager:placeholder"},
+        {
+            "HERALD_PLATFORM_CREDENTIALS_SECRET": "arn:aws:secretsmanager:placeholder",
+            "HERALD_UNSUBSCRIBE_SECRET": "arn:aws:secretsmanager:placeholder",
+        },
         server_url="http://127.0.0.1:8000",
         credentials=credentials,
     )
@@ -110,6 +113,7 @@ def test_functions_read_the_credentials_file_and_never_the_secret_locally(tmp_pa
     assert variables["HERALD_PLATFORM_CREDENTIALS_FILE"] == str(credentials)
     # The template's secret is a placeholder locally; the functions would prefer it to the file.
     assert variables["HERALD_PLATFORM_CREDENTIALS_SECRET"] == ""
+    assert variables["HERALD_UNSUBSCRIBE_SECRET"] == ""  # a random key per process instead
     without = platform_environment({}, server_url="http://127.0.0.1:8000", credentials=None)
     assert without["HERALD_PLATFORM_CREDENTIALS_FILE"] == ""  # sandbox only
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from functions.auth.adapters import mailer
 from functions.auth.domain import emails
+from functions.shared import mailer
 from functions.shared.settings import get_settings
 from infra.local.outbox import OutboxAnnouncer, describe
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from functions.auth.adapters import mailer
-from functions.auth.domain.emails import Email, invitation_email, verification_email
-from functions.shared import aws
+from functions.auth.domain.emails import invitation_email, verification_email
+from functions.shared import aws, mailer
+from functions.shared.mailer import Email
 from functions.shared.settings import get_settings
 
 # Long enough that quoted-printable breaks the link's line, as a real token's link is broken.
@@ -111,3 +111,50 @@ def test_a_stored_name_with_line_breaks_cannot_add_a_header(outbox: Path) -> Non
         ]
     )
     assert "\nBcc:" not in eml.with_suffix(".txt").read_text().split("\n\n")[0]
+
+
+def test_extra_headers_are_sent_and_cannot_carry_line_breaks(outbox: Path) -> None:
+    mailer.send(
+        Email(
+            to="ada@example.com",
+            subject="Hi",
+            body="Hello\n",
+            purpose="notification",
+            headers=(
+                ("List-Unsubscribe", "<https://api.example/u?token=a>\r\nBcc: x@example.com"),
+            ),
+        )
+    )
+
+    (eml,) = outbox.glob("*-notification.eml")
+    parsed = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["List-Unsubscribe"] == "<https://api.example/u?token=a> Bcc: x@example.com"
+
+
+def test_extra_headers_go_to_ses_as_message_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[dict[str, Any]] = []
+
+    class FakeSes:
+        def send_email(self, **request: Any) -> None:
+            sent.append(request)
+
+    settings = get_settings().model_copy(update={"mail_outbox_dir": ""})
+    monkeypatch.setattr(mailer, "get_settings", lambda: settings)
+    monkeypatch.setattr(aws, "sesv2", FakeSes)
+
+    mailer.send(
+        Email(
+            to="ada@example.com",
+            subject="Hi",
+            body="Hello\n",
+            purpose="notification",
+            headers=(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),),
+        )
+    )
+
+    # SES API v2 SendEmail, Message.Headers:
+    # https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Message.html
+    assert sent[0]["Content"]["Simple"]["Headers"] == [
+        {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}
+    ]

@@ -1,1 +1,1 @@
-"""DynamoDB items, the token signer, the mailer and avatar storage of the identity group."""
+"""DynamoDB items, the token signer and avatar storage of the identity group."""

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.expressions.update import Action
 from ulid import ULID
 
-from functions.auth.adapters import limits, mailer
+from functions.auth.adapters import limits
 from functions.auth.adapters.items import (
     EmailItem,
     OneTimeTokenItem,
@@ -34,6 +34,7 @@ from functions.auth.domain.models import (
     Session,
     Tokens,
 )
+from functions.shared import mailer
 from functions.shared.auth import UserPrincipal, digest
 from functions.shared.identity_items import SessionItem
 from functions.shared.problems import (

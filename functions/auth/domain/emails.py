@@ -1,17 +1,9 @@
 """The identity group's emails: plain text, one clear action each, and why you got it."""
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from functions.shared.mailer import Email
 from functions.shared.settings import get_settings
-
-
-@dataclass(frozen=True, slots=True)
-class Email:
-    to: str
-    subject: str
-    body: str
-    purpose: str  # verify_email, password_reset, invite: names the message in the outbox
 
 
 def _link(path: str, token: str) -> str:

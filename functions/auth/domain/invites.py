@@ -6,10 +6,10 @@ from datetime import timedelta
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
 
-from functions.auth.adapters import mailer
 from functions.auth.adapters.items import InviteItem, InviteLookupItem, UserItem
 from functions.auth.domain import emails, workspaces
 from functions.auth.domain.models import Invite, InviteCreate, Workspace
+from functions.shared import mailer
 from functions.shared.access import Role, WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.auth import UserPrincipal, digest

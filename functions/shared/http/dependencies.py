@@ -113,3 +113,4 @@ PostsWriter = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.P
 MediaReader = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEDIA_READ))]
 MediaWriter = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEDIA_WRITE))]
 WorkspaceAdmin = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.ADMINS))]
+WorkspaceMember = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEMBERS))]

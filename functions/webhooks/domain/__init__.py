@@ -1,1 +1,1 @@
-"""Outbound events: the event catalogue as customers see it (webhook bodies and their schemas)."""
+"""The webhooks group: events out (catalogue, webhooks), notifications, real-time."""
