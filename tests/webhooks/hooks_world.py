@@ -7,7 +7,6 @@ one SQS batch, as the SQS event source does. DNS is answered here: every host of
 resolves to its public address, and the pinned request goes to that address.
 """
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,7 +74,14 @@ class Hooks:
     workspace_id: str
     headers: dict[str, str] = field(default_factory=dict)
 
-    def create_endpoint(self, url: str = "https://hooks.example.com/herald", **body: Any) -> dict[str, Any]:
+    def as_member(self, role: str) -> dict[str, str]:
+        member = self.herald.sign_up(role)
+        self.herald.add_member(self.owner, self.workspace_id, member, role)
+        return member.headers | {"X-Workspace-Id": self.workspace_id}
+
+    def create_endpoint(
+        self, url: str = "https://hooks.example.com/herald", **body: Any
+    ) -> dict[str, Any]:
         response = self.client.post(
             "/v1/webhooks/endpoints", json={"url": url, **body}, headers=self.headers
         )
@@ -152,5 +158,3 @@ def hooks(cloud: None, herald: Herald, monkeypatch: pytest.MonkeyPatch) -> Itera
             workspace_id=workspace["id"],
             headers=owner.headers | {"X-Workspace-Id": workspace["id"]},
         )
-
-

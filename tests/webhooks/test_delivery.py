@@ -6,7 +6,6 @@ with the spec's reference Python library `standardwebhooks`.
 """
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -219,7 +218,9 @@ def test_a_hanging_endpoint_does_not_delay_the_others_in_the_same_batch(hooks: H
     assert hooks.deliveries(quick["id"])[0]["status"] == "delivered"
 
 
-def test_a_private_address_is_refused_at_delivery(hooks: Hooks, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_private_address_is_refused_at_delivery(
+    hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from functions.webhooks.domain import deliveries
 
     endpoint = hooks.create_endpoint(URL)
