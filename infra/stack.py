@@ -14,6 +14,7 @@ from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.media_jobs import MediaJobs
 from infra.publish_worker import PublishWorker
+from infra.webhook_delivery import WebhookDelivery
 
 
 class HeraldStack(Stack):
@@ -58,6 +59,14 @@ class HeraldStack(Stack):
             media=self.groups["media"],
             code_path=bundle.functions["media"],
             dependencies_layer_path=bundle.layer,
+            foundation=self.foundation,
+            config=config,
+        )
+        self.webhook_delivery = WebhookDelivery(
+            self,
+            "WebhookDelivery",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
             foundation=self.foundation,
             config=config,
         )

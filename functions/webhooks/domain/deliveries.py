@@ -14,12 +14,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 from ulid import ULID
 
 from functions.shared.destinations import DestinationRefused, Resolver, system_resolve
-from functions.shared.observability import logger
+from functions.shared.observability import logger, metrics
 from functions.shared.settings import get_settings
 from functions.shared.tables import utc_now
 from functions.webhooks.adapters import delivery_queue, secret_vault, sender
@@ -47,6 +48,9 @@ MAX_RETRY_AFTER = timedelta(hours=10)
 DISABLE_AFTER_FAILING = timedelta(days=5)
 MAX_LOGGED_ATTEMPTS = 20
 CONSUMER = "webhooks"
+# The delivery failure rate (alarmed in CDK) is failed attempts over attempts.
+ATTEMPTS_METRIC = "WebhookAttempts"
+FAILED_ATTEMPTS_METRIC = "WebhookAttemptsFailed"
 USER_AGENT = "Herald-Webhooks/1"
 
 
@@ -243,7 +247,10 @@ def _attempt(endpoint: EndpointItem, delivery: DeliveryItem) -> None:
         )
     _record(delivery, outcome, now)
     status = outcome.status_code
-    if status is not None and 200 <= status < 300:
+    succeeded = status is not None and 200 <= status < 300
+    metrics.add_metric(name=ATTEMPTS_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=FAILED_ATTEMPTS_METRIC, unit=MetricUnit.Count, value=int(not succeeded))
+    if succeeded:
         delivery.status = "delivered"
         delivery.save()
         _endpoint_succeeded(endpoint, now)

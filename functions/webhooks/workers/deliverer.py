@@ -8,7 +8,7 @@ queue's receive limit it lands in the dead-letter queue.
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from functions.shared.observability import logger
+from functions.shared.observability import logger, metrics
 
 
 def _handle(record: dict[str, Any]) -> str | None:
@@ -24,6 +24,7 @@ def _handle(record: dict[str, Any]) -> str | None:
     return None
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     records = event.get("Records", [])
