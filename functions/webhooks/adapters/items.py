@@ -50,6 +50,15 @@ class EndpointItem(FindableItem):
     def find(cls, workspace_id: str, endpoint_id: str) -> Self | None:
         return cls.find_key(*cls.keys(workspace_id, endpoint_id))
 
+    @classmethod
+    def of_workspace(cls, workspace_id: str) -> list[Self]:
+        """Every endpoint of the workspace (a bounded number, see domain/endpoints.py)."""
+        return list(
+            cls.query(
+                key("WS", workspace_id), cls.sk.startswith("WHENDPOINT#"), consistent_read=True
+            )
+        )
+
     def subscribes_to(self, event_type: str) -> bool:
         return self.event_types == "all" or event_type in self.event_types
 

@@ -110,11 +110,9 @@ def _fan_out_delivery_id(event_id: str, endpoint_id: str, occurred_at: datetime)
 
 
 def subscribed_endpoints(workspace_id: str, event_type: str) -> list[EndpointItem]:
-    from functions.webhooks.domain.endpoints import workspace_endpoints
-
     return [
         endpoint
-        for endpoint in workspace_endpoints(workspace_id)
+        for endpoint in EndpointItem.of_workspace(workspace_id)
         if endpoint.enabled and endpoint.subscribes_to(event_type)
     ]
 

@@ -87,17 +87,6 @@ def delivery_view(item: DeliveryItem) -> Delivery:
     )
 
 
-def workspace_endpoints(workspace_id: str) -> list[EndpointItem]:
-    """Every endpoint of the workspace (at most MAX_ENDPOINTS_PER_WORKSPACE)."""
-    return list(
-        EndpointItem.query(
-            key("WS", workspace_id),
-            EndpointItem.sk.startswith("WHENDPOINT#"),
-            consistent_read=True,
-        )
-    )
-
-
 def _find(workspace_id: str, endpoint_id: str) -> EndpointItem:
     item = EndpointItem.find(workspace_id, endpoint_id)
     if item is None:
@@ -146,7 +135,7 @@ def _save(access: WorkspaceAccess, item: EndpointItem, action: str, *, new: bool
 
 
 def create_endpoint(access: WorkspaceAccess, body: EndpointCreate) -> EndpointCreated:
-    if len(workspace_endpoints(access.workspace_id)) >= MAX_ENDPOINTS_PER_WORKSPACE:
+    if len(EndpointItem.of_workspace(access.workspace_id)) >= MAX_ENDPOINTS_PER_WORKSPACE:
         raise Conflict(
             f"A workspace has at most {MAX_ENDPOINTS_PER_WORKSPACE} webhook endpoints; "
             "delete one first."
