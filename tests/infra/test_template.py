@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # Not set by the stack: extra verification keys are only needed while a signing key is rolled
 # (set by hand then); the outbox folder and the credentials file are local mode's stand-ins for
 # SES and the credentials secret.
-UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir", "platform_credentials_file"}
+UNSET_SETTINGS = {
+    "jwt_public_jwks",
+    "mail_outbox_dir",
+    "platform_credentials_file",
+    "webhooks_allow_local_http",  # local mode only
+}
 # The same in every deployment: the defaults in settings.py are the values (for the platform
 # API versions, the ones the adapters were written and tested against).
 LEFT_AT_DEFAULT = {
@@ -42,6 +47,7 @@ ONLY_ON = {
     "publish_worker_arn": {"publish"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
+    "webhook_delivery_queue_url": {"webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -75,21 +81,22 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker, the media job steps and their execution reconciler.
-        "AWS::Lambda::Function": len(GROUPS) + 3,
+        # And the publish worker, the media job steps and their execution reconciler, the
+        # webhook fan-out and deliverer.
+        "AWS::Lambda::Function": len(GROUPS) + 5,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
         # The publish sweeper, the token refresher, the media jobs' ended executions and the
-        # media files of deleted workspaces.
-        "AWS::Events::Rule": 4,
+        # media files of deleted workspaces, every domain event to the webhook fan-out.
+        "AWS::Events::Rule": 5,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
         "AWS::Scheduler::ScheduleGroup": 1,
-        "AWS::SQS::Queue": 2,
+        "AWS::SQS::Queue": 4,  # two dead-letter queues; webhook deliveries and theirs
         "AWS::SNS::Topic": 1,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
@@ -97,8 +104,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::WAFv2::WebACLAssociation": 1,
         # Errors and Throttles per function (and the worker and the media jobs' reconciler),
         # depth per dead-letter queue; the media job steps' throttles and crashes
-        # (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2,
+        # (tests/infra/test_media_jobs.py); the webhook workers' errors and throttles, their
+        # dead letters and delivery failure rate.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2 + 2 * 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -400,6 +408,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             worker.token_refresher,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
+            synthesized.stack.webhook_delivery.rule,
         )
     ]
     statements = [
@@ -437,7 +446,12 @@ def test_dead_letter_queues(synthesized: Synthesized) -> None:
         assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
         assert props["SqsManagedSseEnabled"] is True
         _ssl_only_policy(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
-    for function in synthesized.of_type("AWS::Lambda::Function").values():
+    # The webhook deliverer is invoked by SQS only: its failed messages go to its queue's DLQ.
+    deliverer = synthesized.logical_id(synthesized.stack.webhook_delivery.deliverer.function)
+    for logical_id, function in synthesized.of_type("AWS::Lambda::Function").items():
+        if logical_id == deliverer:
+            assert "DeadLetterConfig" not in function["Properties"]
+            continue
         assert function["Properties"]["DeadLetterConfig"] == {"TargetArn": arn_of(async_dlq)}
 
 
@@ -453,6 +467,10 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     ]
     assert all(alarm["AlarmActions"] == [ref(topic_id)] for alarm in alarms)
     assert all(alarm["ComparisonOperator"] == "GreaterThanThreshold" for alarm in alarms)
+    # All alarm on any occurrence but the webhook delivery failure rate (a quarter of attempts).
+    failure_rate = [alarm for alarm in alarms if "Metrics" in alarm]
+    assert [alarm["Threshold"] for alarm in failure_rate] == [0.25]
+    alarms = [alarm for alarm in alarms if "Metrics" not in alarm]
     assert all(alarm["Threshold"] == 0 for alarm in alarms)
 
     def watched(namespace: str, metric: str, dimension: str) -> set[str]:
@@ -469,11 +487,14 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions = {synthesized.function_id(group.name) for group in GROUPS}
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
+    delivery = synthesized.stack.webhook_delivery
+    functions |= {synthesized.logical_id(w.function) for w in (delivery.fanout, delivery.deliverer)}
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
     assert watched("AWS/Lambda", "Throttles", "FunctionName") == functions
-    queues = {synthesized.logical_id(q) for q in (foundation.async_dlq, foundation.scheduler_dlq)}
+    dead_letters = (foundation.async_dlq, foundation.scheduler_dlq, delivery.dead_letters)
+    queues = {synthesized.logical_id(q) for q in dead_letters}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
 
 
@@ -502,6 +523,15 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         "HERALD_JWT_SIGNING_KEY_ID": arn_of(synthesized.logical_id(foundation.signing_key)),
         "HERALD_DASHBOARD_URL": "http://localhost:3000",
         **({"HERALD_MAIL_FROM": "Herald <no-reply@example.com>"} if group.name == "auth" else {}),
+        **(
+            {
+                "HERALD_WEBHOOK_DELIVERY_QUEUE_URL": ref(
+                    synthesized.logical_id(synthesized.stack.webhook_delivery.queue)
+                )
+            }
+            if group.name == "webhooks"
+            else {}
+        ),
         **(
             {
                 "HERALD_PLATFORM_CREDENTIALS_SECRET": ref(
