@@ -14,9 +14,10 @@ from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.media_jobs import MediaJobs
-from infra.publish_events import PublishEvents
 from infra.notifications import Notifications
+from infra.publish_events import PublishEvents
 from infra.publish_worker import PublishWorker
+from infra.webhook_delivery import WebhookDelivery
 
 
 class HeraldStack(Stack):
@@ -86,6 +87,14 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
             api_base_url=self.api.base_url,
+        )
+        self.webhook_delivery = WebhookDelivery(
+            self,
+            "WebhookDelivery",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+            config=config,
         )
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)

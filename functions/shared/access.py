@@ -84,6 +84,8 @@ class Permissions:
     POSTS_WRITE = Permission(Role.EDITOR, Scope.POSTS_WRITE)
     MEDIA_READ = Permission(Role.VIEWER, Scope.MEDIA_READ)
     MEDIA_WRITE = Permission(Role.EDITOR, Scope.MEDIA_WRITE)
+    WEBHOOKS_READ = Permission(Role.ADMIN, Scope.WEBHOOKS_READ)
+    WEBHOOKS_WRITE = Permission(Role.ADMIN, Scope.WEBHOOKS_WRITE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PREFIX = "HERALD_"
 # Settings whose variable is not PREFIX + the field name in capitals.
@@ -57,6 +57,15 @@ class Settings(BaseModel):
     scheduler_dead_letter_arn: str = Field(
         "arn:aws:sqs:us-east-1:123456789012:herald-local-scheduler-dlq",
         description="SQS queue receiving schedule deliveries that failed every retry.",
+    )
+    webhook_delivery_queue_url: str = Field(
+        "https://sqs.us-east-1.amazonaws.com/123456789012/herald-local-webhook-deliveries",
+        description="SQS queue of outbound webhook deliveries, one message per delivery attempt.",
+    )
+    webhooks_allow_local_http: bool = Field(
+        False,
+        description="Local mode only: webhook endpoints may be plain http on a loopback address "
+        "(a receiver on this machine); refused at any stage but local and test.",
     )
     jwt_public_jwks: str = Field(
         "",
@@ -140,6 +149,12 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(origin.strip() for origin in value.split(",") if origin.strip())
         return value
+
+    @model_validator(mode="after")
+    def _local_http_stays_local(self) -> Self:
+        if self.webhooks_allow_local_http and self.stage not in ("local", "test"):
+            raise ValueError("HERALD_WEBHOOKS_ALLOW_LOCAL_HTTP is for local mode only")
+        return self
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:

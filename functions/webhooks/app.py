@@ -4,6 +4,7 @@ app = create_app(
     "webhooks",
     routers=(
         "functions.webhooks.routes.event_types:router",
+        "functions.webhooks.routes.endpoints:router",
         "functions.webhooks.routes.notifications:router",
     ),
     webhook_routers=("functions.webhooks.routes.event_types:webhooks",),

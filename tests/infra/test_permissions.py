@@ -17,7 +17,12 @@ from infra.herald_function import HeraldFunction
 from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
 # The API groups' functions, by group name, and the publish worker.
-FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker"]
+FUNCTIONS = [
+    *(group.name for group in GROUPS),
+    "publish_worker",
+    "webhook_fanout",
+    "webhook_deliverer",
+]
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
 # the token signing key's public key, to verify access tokens.
@@ -53,8 +58,22 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "dynamodb": {"idempotency_table"},
         "events": {"event_bus"},
         "secretsmanager": {"unsubscribe_secret"},
+        "kms": {"data_key"},
+        "sqs": {"webhook_deliveries"},
     },
+    # infra/webhook_delivery.py: they verify no tokens and query no index.
+    "webhook_fanout": {"sqs": {"webhook_deliveries"}},
+    "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
     "analytics": {},
+}
+# What the webhook workers lack of COMMON (the deliverer is invoked by SQS, never asynchronously).
+NOT_COMMON: dict[str, dict[str, set[str]]] = {
+    "webhook_fanout": {"kms": {"signing_key"}, "dynamodb": {"app_indexes"}},
+    "webhook_deliverer": {
+        "kms": {"signing_key"},
+        "dynamodb": {"app_indexes"},
+        "sqs": {"async_dlq"},
+    },
 }
 # Which actions may be used on each named resource.
 ALLOWED_ACTIONS: dict[str, set[str]] = {
@@ -98,6 +117,15 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "publish_worker": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
     "media_job_executions": {"states:StopExecution"},
+    "webhook_deliveries": {
+        "sqs:SendMessage",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    },
+    "data_key:decrypt": {"kms:Decrypt"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
 
@@ -113,6 +141,10 @@ WORKER_ARN = (
 def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
     if name == "publish_worker":
         return synthesized.stack.publish_worker
+    if name == "webhook_fanout":
+        return synthesized.stack.webhook_delivery.fanout
+    if name == "webhook_deliverer":
+        return synthesized.stack.webhook_delivery.deliverer
     return synthesized.stack.groups[name]
 
 
@@ -121,7 +153,9 @@ def expected_grants(name: str) -> dict[str, set[str]]:
     for table in (COMMON, EXPECTED[name]):
         for service, resources in table.items():
             grants[service] |= resources
-    return dict(grants)
+    for service, resources in NOT_COMMON.get(name, {}).items():
+        grants[service] -= resources
+    return {service: resources for service, resources in grants.items() if resources}
 
 
 def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
@@ -152,6 +186,9 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
     if name == "publish_worker":
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
+    if name == "webhook_deliverer":
+        names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
+    names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
@@ -258,7 +295,7 @@ def test_only_auth_signs_tokens_and_only_with_the_signing_key(synthesized: Synth
 
 def test_every_function_reads_the_signing_keys_public_key(synthesized: Synthesized) -> None:
     signing_key = f"<{synthesized.logical_id(synthesized.stack.foundation.signing_key)}.Arn>"
-    for function in FUNCTIONS:
+    for function in set(FUNCTIONS) - set(NOT_COMMON):  # the webhook workers verify no tokens
         readable = {
             resource
             for action, resource in grants_of(synthesized, function)
@@ -304,7 +341,9 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
         for function in FUNCTIONS
         if ("kms:Decrypt", data_key) in grants_of(synthesized, function)
     }
-    assert decrypters == {"publish", "publish_worker"}
+    # The webhooks API and deliverer open endpoint signing secrets; without GetSecretValue
+    # they cannot read the credentials secret.
+    assert decrypters == {"publish", "publish_worker", "webhooks", "webhook_deliverer"}
     # No resource policy widens who may read it.
     assert synthesized.of_type("AWS::SecretsManager::ResourcePolicy") == {}
 
@@ -341,6 +380,10 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (
                     synthesized.stack.notifications.digest_schedule,
                     synthesized.stack.notifications.digest.function,
+                ),
+                (
+                    synthesized.stack.webhook_delivery.rule,
+                    synthesized.stack.webhook_delivery.fanout.function,
                 ),
             )
         ),
@@ -399,6 +442,8 @@ def test_the_publish_events_function_only_lists_and_deletes_herald_schedules(
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
     }
+
+
 def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -> None:
     """The notifier and the digest: the table (no index, no delete), the unsubscribe key, mail."""
     notifications = synthesized.stack.notifications

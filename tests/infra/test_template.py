@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # Not set by the stack: extra verification keys are only needed while a signing key is rolled
 # (set by hand then); the outbox folder and the credentials file are local mode's stand-ins for
 # SES and the credentials secret.
-UNSET_SETTINGS = {"jwt_public_jwks", "mail_outbox_dir", "platform_credentials_file"}
+UNSET_SETTINGS = {
+    "jwt_public_jwks",
+    "mail_outbox_dir",
+    "platform_credentials_file",
+    "webhooks_allow_local_http",  # local mode only
+}
 # The same in every deployment: the defaults in settings.py are the values (for the platform
 # API versions, the ones the adapters were written and tested against).
 LEFT_AT_DEFAULT = {
@@ -44,6 +49,7 @@ ONLY_ON = {
     "media_jobs_state_machine_arn": {"media"},
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
     "unsubscribe_secret": {"webhooks"},
+    "webhook_delivery_queue_url": {"webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -78,33 +84,36 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
         # And the publish worker and events function, the media job steps, their execution
-        # reconciler, the event relay, the notifier and the notification digest.
-        "AWS::Lambda::Function": len(GROUPS) + 7,
-        "AWS::Lambda::EventSourceMapping": 1,  # the table's stream to the event relay
+        # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
+        # and deliverer.
+        "AWS::Lambda::Function": len(GROUPS) + 9,
+        "AWS::Lambda::EventSourceMapping": 2,  # the table's stream to the relay; deliveries
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key.
         "AWS::SecretsManager::Secret": 2,
         # The publish sweeper, the token refresher, the media jobs' ended executions, the media
-        # files and the schedules of deleted workspaces, the notifier and the daily digest.
-        "AWS::Events::Rule": 7,
+        # files and the schedules of deleted workspaces, the notifier, the daily digest, and
+        # every domain event to the webhook fan-out.
+        "AWS::Events::Rule": 8,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
         "AWS::Scheduler::ScheduleGroup": 1,
-        "AWS::SQS::Queue": 3,  # async invocations, schedules, the event relay
+        "AWS::SQS::Queue": 5,  # async invocations, schedules, the relay; deliveries and theirs
         "AWS::SNS::Topic": 1,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker, the publish events function, the
-        # media jobs' reconciler, the event relay, the notifier and the digest), depth per
-        # dead-letter queue; the media job steps' throttles and crashes
-        # (tests/infra/test_media_jobs.py); the event relay's iterator age.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 6) + 3 + 2 + 1,
+        # Errors and Throttles per function (the groups, the worker, the publish events function,
+        # the media jobs' reconciler, the event relay, the notifier, the digest and the two webhook
+        # workers), depth per dead-letter queue (four); the media job steps' throttles and
+        # crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the webhook
+        # delivery failure rate.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 8) + 4 + 2 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -411,6 +420,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             synthesized.stack.publish_events.workspace_deleted_rule,
             notifications.notifier_rule,
             notifications.digest_schedule,
+            synthesized.stack.webhook_delivery.rule,
         )
     ]
     statements = [
@@ -449,7 +459,12 @@ def test_dead_letter_queues(synthesized: Synthesized) -> None:
         assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
         assert props["SqsManagedSseEnabled"] is True
         _ssl_only_policy(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
-    for function in synthesized.of_type("AWS::Lambda::Function").values():
+    # The webhook deliverer is invoked by SQS only: its failed messages go to its queue's DLQ.
+    deliverer = synthesized.logical_id(synthesized.stack.webhook_delivery.deliverer.function)
+    for logical_id, function in synthesized.of_type("AWS::Lambda::Function").items():
+        if logical_id == deliverer:
+            assert "DeadLetterConfig" not in function["Properties"]
+            continue
         assert function["Properties"]["DeadLetterConfig"] == {"TargetArn": arn_of(async_dlq)}
 
 
@@ -465,7 +480,11 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     ]
     assert all(alarm["AlarmActions"] == [ref(topic_id)] for alarm in alarms)
     assert all(alarm["ComparisonOperator"] == "GreaterThanThreshold" for alarm in alarms)
-    # Any error, throttle or dead letter alarms; the relay's iterator age above 5 minutes.
+    # Any error, throttle or dead letter alarms; the relay's iterator age above 5 minutes; the
+    # webhook delivery failure rate at a quarter of attempts.
+    failure_rate = [alarm for alarm in alarms if "Metrics" in alarm]
+    assert [alarm["Threshold"] for alarm in failure_rate] == [0.25]
+    alarms = [alarm for alarm in alarms if "Metrics" not in alarm]
     assert sorted(alarm["Threshold"] for alarm in alarms) == [0] * (len(alarms) - 1) + [300_000]
 
     def watched(namespace: str, metric: str, dimension: str) -> set[str]:
@@ -490,6 +509,8 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
         synthesized.stack.notifications.digest,
     ):
         functions.add(synthesized.logical_id(notification_function.function))
+    delivery = synthesized.stack.webhook_delivery
+    functions |= {synthesized.logical_id(w.function) for w in (delivery.fanout, delivery.deliverer)}
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
@@ -498,6 +519,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
         foundation.async_dlq,
         foundation.scheduler_dlq,
         synthesized.stack.event_relay.dead_letters,
+        delivery.dead_letters,
     )
     queues = {synthesized.logical_id(q) for q in dead_letters}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
@@ -529,6 +551,15 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         "HERALD_JWT_SIGNING_KEY_ID": arn_of(synthesized.logical_id(foundation.signing_key)),
         "HERALD_DASHBOARD_URL": "http://localhost:3000",
         **({"HERALD_MAIL_FROM": "Herald <no-reply@example.com>"} if group.name == "auth" else {}),
+        **(
+            {
+                "HERALD_WEBHOOK_DELIVERY_QUEUE_URL": ref(
+                    synthesized.logical_id(synthesized.stack.webhook_delivery.queue)
+                )
+            }
+            if group.name == "webhooks"
+            else {}
+        ),
         **(
             {
                 "HERALD_PLATFORM_CREDENTIALS_SECRET": ref(

@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from functions.media.adapters import fetcher
 from functions.media.adapters.fetcher import FetchRefused, TooLarge
+from functions.shared.destinations import Resolver, address_refusal
 from tests.media.library_world import Library, jpeg, object_keys, read_object
 
 PUBLIC = "93.184.216.34"  # never contacted: respx answers every request
@@ -36,7 +37,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def resolver(answers: dict[str, list[str]]) -> fetcher.Resolver:
+def resolver(answers: dict[str, list[str]]) -> Resolver:
     async def resolve(host: str, port: int) -> list[str]:
         assert port == 443
         if host not in answers:
@@ -101,7 +102,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("address", "reason"), REFUSED)
 def test_non_public_addresses_are_refused(address: str, reason: str) -> None:
-    refusal = fetcher.address_refusal(ipaddress.ip_address(address))
+    refusal = address_refusal(ipaddress.ip_address(address))
 
     assert refusal is not None
     assert reason in refusal
@@ -109,7 +110,7 @@ def test_non_public_addresses_are_refused(address: str, reason: str) -> None:
 
 @pytest.mark.parametrize("address", [PUBLIC, "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
 def test_public_addresses_are_allowed(address: str) -> None:
-    assert fetcher.address_refusal(ipaddress.ip_address(address)) is None
+    assert address_refusal(ipaddress.ip_address(address)) is None
 
 
 @pytest.mark.anyio

@@ -5,14 +5,9 @@ redirect, or a DNS answer) names 169.254.169.254 and the Lambda's credentials le
 a service only the VPC can reach. So, for every hop:
 
 - only `https` on port 443, with no credentials in the URL;
-- the host is resolved once, and every address it resolves to must be a public internet
-  address (`address_refusal`): not loopback, private (RFC 1918, fc00::/7), link-local
-  (169.254/16, which holds cloud metadata services, fe80::/10), CGNAT's shared 100.64/10,
-  multicast, unspecified (0.0.0.0/8, ::), reserved or documentation ranges, nor an IPv6 address
-  embedding one of those (IPv4-mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4, Teredo);
-- the connection goes to that checked address, not to a second lookup of the name (which DNS
-  rebinding could answer differently): the request's URL names the IP while the `Host` header
-  and TLS's SNI and certificate check keep the hostname (httpx's `sni_hostname` extension);
+- the host is resolved once, every address it resolves to must be a public internet address,
+  and the connection goes to that checked address (functions/shared/destinations.py says why
+  and how);
 - redirects are not followed by httpx but here, at most 5, each new URL checked the same way;
 - the body streams to a file and stops past `max_bytes`, and the whole fetch, every hop
   included, is cancelled at `timeout_seconds`.
@@ -21,10 +16,7 @@ a service only the VPC can reach. So, for every hop:
 """
 
 import asyncio
-import ipaddress
-import socket
 import ssl
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -32,17 +24,16 @@ from urllib.parse import unquote
 
 import httpx
 
-MAX_REDIRECTS = 5
-HTTPS_PORT = 443
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_PRIVATE = tuple(
-    ipaddress.ip_network(network)
-    for network in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+from functions.shared.destinations import (
+    HTTPS_PORT,
+    DestinationRefused,
+    Resolver,
+    checked_addresses,
+    pinned_request,
+    system_resolve,
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -62,50 +53,6 @@ class Fetched:
     filename: str | None  # from Content-Disposition or the URL's last path segment
 
 
-def address_refusal(address: Address) -> str | None:
-    """Why Herald will not connect to `address`, or None for a public internet address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            reason = address_refusal(embedded)
-            return f"an IPv6 address embedding {reason}" if reason else None
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address (such as a cloud metadata service)"
-    if address.is_multicast:
-        return "a multicast address"
-    if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
-        return "a carrier-grade NAT (shared) address"
-    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
-        return "a site-local address"
-    if any(address.version == network.version and address in network for network in _PRIVATE):
-        return "a private network address"
-    if address.is_reserved or not address.is_global:
-        return "a reserved or special-purpose address"
-    return None
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]  # the client's address; the server's is public by design
-    return None
-
-
-async def system_resolve(host: str, port: int) -> list[str]:
-    """Every address the system resolver gives for `host`, in its order."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
 def checked_url(raw: str) -> httpx.URL:
     """The URL if its form is acceptable (https, port 443, a host, no credentials)."""
     try:
@@ -123,38 +70,10 @@ def checked_url(raw: str) -> httpx.URL:
     return url
 
 
-async def checked_addresses(host: str, resolver: Resolver) -> list[str]:
-    """The host's addresses, each one public; FetchRefused naming the first that is not."""
-    try:
-        literal: Address | None = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        names = [str(literal)]
-    else:
-        try:
-            names = await resolver(host, HTTPS_PORT)
-        except (OSError, UnicodeError):
-            raise FetchRefused(f"the host {host} could not be found") from None
-    if not names:
-        raise FetchRefused(f"the host {host} could not be found")
-    for name in names:
-        address = ipaddress.ip_address(name.split("%", 1)[0])
-        reason = address_refusal(address)
-        if reason is not None:
-            raise FetchRefused(f"the host {host} resolves to {address}, {reason}")
-    return names
-
-
 async def open_pinned(client: httpx.AsyncClient, url: httpx.URL, address: str) -> httpx.Response:
     """Start a GET of `url` over a connection to `address`, keeping the hostname for the `Host`
     header, SNI and the certificate check. The caller reads and closes the response."""
-    request = client.build_request(
-        "GET",
-        url.copy_with(host=address),
-        headers={"Host": url.netloc.decode("ascii"), "Accept-Encoding": "identity"},
-        extensions={"sni_hostname": url.raw_host.decode("ascii")},
-    )
+    request = pinned_request(client, "GET", url, address, headers={"Accept-Encoding": "identity"})
     return await client.send(request, stream=True)
 
 
@@ -202,7 +121,10 @@ async def _follow(
 ) -> Fetched:
     url = checked_url(raw_url)
     for _ in range(MAX_REDIRECTS + 1):
-        addresses = await checked_addresses(url.raw_host.decode("ascii"), resolver)
+        try:
+            addresses = await checked_addresses(url.raw_host.decode("ascii"), resolver)
+        except DestinationRefused as refused:
+            raise FetchRefused(str(refused)) from None
         response = await _connect(client, url, addresses)
         try:
             if response.status_code in _REDIRECTS and "location" in response.headers:

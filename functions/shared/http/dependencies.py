@@ -112,5 +112,7 @@ PostsReader = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.P
 PostsWriter = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.POSTS_WRITE))]
 MediaReader = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEDIA_READ))]
 MediaWriter = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEDIA_WRITE))]
+WebhooksReader = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.WEBHOOKS_READ))]
+WebhooksManager = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.WEBHOOKS_WRITE))]
 WorkspaceAdmin = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.ADMINS))]
 WorkspaceMember = Annotated[WorkspaceAccess, Depends(require_workspace(Permissions.MEMBERS))]

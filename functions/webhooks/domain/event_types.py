@@ -90,3 +90,11 @@ def event_type_list() -> EventTypeList:
             for event in CATALOGUE
         ]
     )
+
+
+# Sent only by `POST /v1/webhooks/endpoints/{id}/test`, to that endpoint, whatever it subscribes.
+TEST_EVENT_TYPE = "webhook.test"
+# What an endpoint may subscribe to: every catalogued event but the test.
+SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(
+    event.name for event in CATALOGUE if event.name != TEST_EVENT_TYPE
+)

@@ -1,0 +1,339 @@
+"""Deliveries: an event fanned out to the endpoints that subscribe to it, and each attempt to
+deliver it, retried on the schedule of docs/webhooks.md ("Retries").
+
+At-least-once with duplicates absorbed: the fan-out skips an event it has handled (by id), its
+delivery ids are derived from the event and the endpoint so a fan-out run again rewrites nothing,
+and each queued message names the attempt it makes, claimed with a versioned save, so a
+duplicated message makes no second attempt.
+"""
+
+import asyncio
+import hashlib
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+from ulid import ULID
+
+from functions.shared.destinations import DestinationRefused, Resolver, system_resolve
+from functions.shared.observability import logger, metrics
+from functions.shared.settings import get_settings
+from functions.shared.tables import utc_now
+from functions.webhooks.adapters import delivery_queue, secret_vault, sender
+from functions.webhooks.adapters.delivery_queue import DeliveryMessage
+from functions.webhooks.adapters.items import (
+    RETENTION,
+    DeliveryItem,
+    EndpointItem,
+    EventClaimItem,
+    EventLogItem,
+)
+
+# Waits after the 1st, 2nd, ... failed attempt: 8 attempts over about 28 hours.
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+# The longest Retry-After honoured; a longer one waits this long.
+MAX_RETRY_AFTER = timedelta(hours=10)
+DISABLE_AFTER_FAILING = timedelta(days=5)
+MAX_LOGGED_ATTEMPTS = 20
+CONSUMER = "webhooks"
+# The delivery failure rate (alarmed in CDK) is failed attempts over attempts.
+ATTEMPTS_METRIC = "WebhookAttempts"
+FAILED_ATTEMPTS_METRIC = "WebhookAttemptsFailed"
+USER_AGENT = "Herald-Webhooks/1"
+
+
+def outbound_body(envelope: dict[str, Any]) -> str:
+    """The Standard Webhooks payload of an event envelope: type, timestamp and data (with the
+    workspace id)."""
+    return json.dumps(
+        {
+            "type": envelope["type"],
+            "timestamp": envelope["occurred_at"],
+            "data": {**envelope["data"], "workspace_id": envelope["workspace_id"]},
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def new_delivery(
+    endpoint: EndpointItem,
+    *,
+    event_id: str,
+    event_type: str,
+    body: str,
+    delivery_id: str | None = None,
+) -> DeliveryItem:
+    delivery_id = delivery_id or str(ULID())
+    return DeliveryItem(
+        *DeliveryItem.keys(endpoint.workspace_id, endpoint.endpoint_id, delivery_id),
+        delivery_id=delivery_id,
+        endpoint_id=endpoint.endpoint_id,
+        workspace_id=endpoint.workspace_id,
+        event_id=event_id,
+        event_type=event_type,
+        body=body,
+        status="pending",
+        attempts=0,
+        retries_left=len(RETRY_SCHEDULE),
+        next_attempt_at=utc_now(),
+        expires_at=utc_now() + RETENTION,
+    )
+
+
+def first_message(delivery: DeliveryItem) -> DeliveryMessage:
+    return DeliveryMessage(
+        workspace_id=delivery.workspace_id,
+        endpoint_id=delivery.endpoint_id,
+        delivery_id=delivery.delivery_id,
+        attempt=int(delivery.attempts),
+    )
+
+
+def _fan_out_delivery_id(event_id: str, endpoint_id: str, occurred_at: datetime) -> str:
+    """The same id each time this event is fanned out to this endpoint."""
+    milliseconds = int(occurred_at.timestamp() * 1000).to_bytes(6, "big")
+    randomness = hashlib.sha256(f"{event_id}/{endpoint_id}".encode()).digest()[:10]
+    return str(ULID(milliseconds + randomness))
+
+
+def subscribed_endpoints(workspace_id: str, event_type: str) -> list[EndpointItem]:
+    return [
+        endpoint
+        for endpoint in EndpointItem.of_workspace(workspace_id)
+        if endpoint.enabled and endpoint.subscribes_to(event_type)
+    ]
+
+
+def fan_out(envelope: dict[str, Any]) -> int:
+    """Log the event for replays and queue one delivery per subscribed, enabled endpoint;
+    the number of deliveries (0 for a duplicate)."""
+    workspace_id = envelope["workspace_id"]
+    event_id = envelope["id"]
+    if EventClaimItem.find_key(*EventClaimItem.keys(workspace_id, CONSUMER, event_id)):
+        logger.info("Duplicate event skipped", extra={"event_id": event_id})
+        return 0
+    occurred_at = datetime.fromisoformat(envelope["occurred_at"]).astimezone(UTC)
+    EventLogItem(
+        *EventLogItem.keys(workspace_id, occurred_at, event_id),
+        event_id=event_id,
+        event_type=envelope["type"],
+        occurred_at=occurred_at,
+        envelope=envelope,
+        expires_at=utc_now() + RETENTION,
+    ).save(add_version_condition=False)
+    body = outbound_body(envelope)
+    deliveries = []
+    for endpoint in subscribed_endpoints(workspace_id, envelope["type"]):
+        delivery = new_delivery(
+            endpoint,
+            event_id=event_id,
+            event_type=envelope["type"],
+            body=body,
+            delivery_id=_fan_out_delivery_id(event_id, endpoint.endpoint_id, occurred_at),
+        )
+        try:
+            delivery.save(condition=DeliveryItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # Written by an earlier run that stopped before marking the event handled: queue
+            # it again; the attempt's claim absorbs a duplicate.
+        deliveries.append(delivery)
+    delivery_queue.enqueue([first_message(delivery) for delivery in deliveries])
+    mark_handled(workspace_id, event_id)
+    return len(deliveries)
+
+
+def mark_handled(workspace_id: str, event_id: str) -> None:
+    """The conditional put that makes this event's duplicates skipped."""
+    claim = EventClaimItem(
+        *EventClaimItem.keys(workspace_id, CONSUMER, event_id), expires_at=utc_now() + RETENTION
+    )
+    try:
+        claim.save(condition=EventClaimItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def _signing_secrets(endpoint: EndpointItem, now: datetime) -> list[str]:
+    sealed = [endpoint.sealed_secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.sealed_previous_secret and expires is not None and expires > now:
+        sealed.append(endpoint.sealed_previous_secret)
+    return [
+        secret_vault.unseal(
+            secret, workspace_id=endpoint.workspace_id, endpoint_id=endpoint.endpoint_id
+        )
+        for secret in sealed
+    ]
+
+
+def signed_headers(endpoint: EndpointItem, delivery: DeliveryItem, now: datetime) -> dict[str, str]:
+    from functions.webhooks.domain.signing import signature_header
+
+    timestamp = int(now.timestamp())
+    return {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": delivery.event_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(
+            _signing_secrets(endpoint, now), delivery.event_id, timestamp, delivery.body.encode()
+        ),
+    }
+
+
+def handle_message(message: DeliveryMessage) -> None:
+    """Make the attempt the message names, unless it is stale or not due yet."""
+    if message.not_before is not None and message.not_before > time.time():
+        remaining = int(message.not_before - time.time()) + 1
+        delivery_queue.enqueue([message], delay_seconds=remaining)
+        return
+    delivery = DeliveryItem.find(message.workspace_id, message.endpoint_id, message.delivery_id)
+    if delivery is None or delivery.status != "pending" or delivery.attempts != message.attempt:
+        return  # a duplicate, or an attempt already made
+    endpoint = EndpointItem.find(message.workspace_id, message.endpoint_id)
+    if endpoint is None or not endpoint.enabled:
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+        delivery.last_error = (
+            "the endpoint was deleted" if endpoint is None else ("the endpoint is disabled")
+        )
+        delivery.save()
+        return
+    delivery.attempts += 1
+    delivery.next_attempt_at = None
+    try:
+        delivery.save()  # claims the attempt: the version condition fails a concurrent duplicate
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return
+        raise
+    _attempt(endpoint, delivery)
+
+
+def _attempt(endpoint: EndpointItem, delivery: DeliveryItem) -> None:
+    now = utc_now()
+    allow_local_http = get_settings().webhooks_allow_local_http
+    try:
+        url = sender.endpoint_url(endpoint.url, allow_local_http=allow_local_http)
+    except DestinationRefused as refused:
+        outcome = sender.Outcome(None, 0, error=f"refused: {refused}")
+    else:
+        outcome = asyncio.run(
+            sender.post(
+                url,
+                delivery.body.encode(),
+                signed_headers(endpoint, delivery, now),
+                allow_local_http=allow_local_http,
+                resolver=resolver(),
+            )
+        )
+    _record(delivery, outcome, now)
+    status = outcome.status_code
+    succeeded = status is not None and 200 <= status < 300
+    metrics.add_metric(name=ATTEMPTS_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=FAILED_ATTEMPTS_METRIC, unit=MetricUnit.Count, value=int(not succeeded))
+    if succeeded:
+        delivery.status = "delivered"
+        delivery.save()
+        _endpoint_succeeded(endpoint, now)
+        return
+    retryable = status is None or status == 429 or status >= 500
+    if retryable and delivery.retries_left > 0:
+        wait = RETRY_SCHEDULE[len(RETRY_SCHEDULE) - int(delivery.retries_left)]
+        if status == 429 and outcome.retry_after_seconds is not None:
+            wait = max(wait, min(timedelta(seconds=outcome.retry_after_seconds), MAX_RETRY_AFTER))
+        delivery.retries_left -= 1
+        delivery.next_attempt_at = now + wait
+        delivery.save()
+        delivery_queue.enqueue(
+            [
+                DeliveryMessage(
+                    workspace_id=delivery.workspace_id,
+                    endpoint_id=delivery.endpoint_id,
+                    delivery_id=delivery.delivery_id,
+                    attempt=int(delivery.attempts),
+                    not_before=delivery.next_attempt_at.timestamp(),
+                )
+            ],
+            delay_seconds=int(wait.total_seconds()),
+        )
+    else:
+        delivery.status = "failed"
+        delivery.save()
+    gone = "the endpoint answered 410 Gone" if status == 410 else None
+    _endpoint_failed(endpoint, now, gone)
+
+
+def _record(delivery: DeliveryItem, outcome: sender.Outcome, now: datetime) -> None:
+    delivery.last_status_code = outcome.status_code
+    delivery.last_latency_ms = outcome.latency_ms
+    delivery.last_error = outcome.error
+    delivery.response_excerpt = outcome.excerpt
+    entry = {
+        "at": now.isoformat(),
+        "status_code": outcome.status_code,
+        "latency_ms": outcome.latency_ms,
+        "error": outcome.error,
+    }
+    delivery.attempt_log = [*delivery.attempt_log, entry][-MAX_LOGGED_ATTEMPTS:]
+
+
+def _endpoint_succeeded(endpoint: EndpointItem, now: datetime) -> None:
+    _update_endpoint(
+        endpoint, [EndpointItem.last_success_at.set(now), EndpointItem.failing_since.remove()]
+    )
+
+
+def _endpoint_failed(endpoint: EndpointItem, now: datetime, disable_because: str | None) -> None:
+    """Note the failure; disable the endpoint on a 410, or after 5 days without a success."""
+    failing_since = endpoint.failing_since or now
+    if disable_because is None and now - failing_since >= DISABLE_AFTER_FAILING:
+        disable_because = (
+            f"no successful delivery since {failing_since.isoformat()} "
+            f"({DISABLE_AFTER_FAILING.days} days of failures)"
+        )
+    # Set only if unset: a concurrent failure may have set it first.
+    actions: list[Action] = [EndpointItem.failing_since.set(EndpointItem.failing_since | now)]
+    if disable_because is not None:
+        actions += [
+            EndpointItem.enabled.set(False),
+            EndpointItem.disabled_reason.set(disable_because),
+        ]
+        logger.info(
+            "Webhook endpoint disabled",
+            extra={"endpoint_id": endpoint.endpoint_id, "reason": disable_because},
+        )
+    _update_endpoint(endpoint, actions)
+
+
+def _update_endpoint(endpoint: EndpointItem, actions: list[Action]) -> None:
+    """Record a delivery's result on the endpoint, not conditional on its version (an edit
+    meanwhile does not void the result), unless the endpoint was deleted meanwhile."""
+    try:
+        EndpointItem(*EndpointItem.keys(endpoint.workspace_id, endpoint.endpoint_id)).update(
+            actions=actions, condition=EndpointItem.pk.exists(), add_version_condition=False
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def resolver() -> Resolver:
+    """The DNS resolver deliveries use (tests answer DNS themselves)."""
+    return system_resolve
