@@ -1,0 +1,1 @@
+"""DynamoDB items and AWS adapters of the webhooks group."""

@@ -1,0 +1,1 @@
+"""Logic of the webhooks group: events, deliveries, notifications and real-time updates."""
