@@ -47,7 +47,6 @@ def _connect(event: Mapping[str, Any], connection_id: str) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event["requestContext"]
     route, connection_id = request["routeKey"], request["connectionId"]
-    logger.append_keys(connection_id=connection_id, route=route)
     if route == "$connect":
         return _connect(event, connection_id)
     if route == "$disconnect":

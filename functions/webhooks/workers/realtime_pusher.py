@@ -14,5 +14,4 @@ from functions.webhooks.domain.realtime import push_event
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     detail = event["detail"]
-    logger.append_keys(event_id=detail.get("id"), event_type=detail.get("type"))
     return {"delivered": push_event(detail)}
