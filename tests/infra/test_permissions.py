@@ -16,8 +16,11 @@ from functions.shared.groups import GROUPS
 from infra.herald_function import HeraldFunction
 from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
-# The API groups' functions, by group name, and the publish worker.
-FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker"]
+# The API groups' functions, by group name, the publish worker and the real-time functions.
+REALTIME_FUNCTIONS = ("realtime_connections", "realtime_pusher")
+FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker", *REALTIME_FUNCTIONS]
+# API Gateway invokes it synchronously, so it has no dead-letter queue.
+WITHOUT_ASYNC_DLQ = {"realtime_connections"}
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
 # the token signing key's public key, to verify access tokens.
@@ -54,6 +57,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     "webhooks": {"dynamodb": {"idempotency_table"}, "events": {"event_bus"}},
     "analytics": {},
+    "realtime_connections": {},
+    # Sends to connections, and closes them, on the WebSocket API's stage only.
+    "realtime_pusher": {"execute-api": {"realtime:POST", "realtime:DELETE"}},
 }
 # Which actions may be used on each named resource.
 ALLOWED_ACTIONS: dict[str, set[str]] = {
@@ -96,6 +102,8 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "publish_worker": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
     "media_job_executions": {"states:StopExecution"},
+    "realtime:POST": {"execute-api:ManageConnections"},
+    "realtime:DELETE": {"execute-api:ManageConnections"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
 
@@ -111,6 +119,9 @@ WORKER_ARN = (
 def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
     if name == "publish_worker":
         return synthesized.stack.publish_worker
+    if name in REALTIME_FUNCTIONS:
+        realtime = synthesized.stack.realtime
+        return realtime.connections if name == "realtime_connections" else realtime.pusher
     return synthesized.stack.groups[name]
 
 
@@ -119,6 +130,8 @@ def expected_grants(name: str) -> dict[str, set[str]]:
     for table in (COMMON, EXPECTED[name]):
         for service, resources in table.items():
             grants[service] |= resources
+    if name in WITHOUT_ASYNC_DLQ:
+        del grants["sqs"]
     return dict(grants)
 
 
@@ -151,6 +164,13 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
+    realtime = synthesized.stack.realtime
+    for method in ("POST", "DELETE"):
+        connections = (
+            "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
+            f"<{lid(realtime.api)}>/{synthesized.stack.config.stage}/{method}/@connections/*"
+        )
+        names[connections] = f"realtime:{method}"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
     return names
 
@@ -303,7 +323,8 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
 def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
     synthesized: Synthesized,
 ) -> None:
-    """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py)."""
+    """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py),
+    and the rule on Herald's bus the real-time pusher."""
     worker = synthesized.stack.publish_worker
     reconciler = synthesized.stack.media_jobs.reconciler.function
     from_events = sorted(
@@ -322,6 +343,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (worker.token_refresher, worker.function),
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
+                (synthesized.stack.realtime.rule, synthesized.stack.realtime.pusher.function),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),
