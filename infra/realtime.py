@@ -99,8 +99,6 @@ class RealtimeApi(Construct):
             environment=environment,
             memory_mb=REALTIME_ACCESS.memory_mb,
             timeout=Duration.seconds(10),
-            # API Gateway invokes it synchronously: there are no asynchronous failures to keep.
-            async_dead_letters=False,
         )
         grant_group_access(self.connections, REALTIME_ACCESS, foundation, config)
 

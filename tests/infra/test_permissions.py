@@ -19,8 +19,6 @@ from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of
 # The API groups' functions, by group name, the publish worker and the real-time functions.
 REALTIME_FUNCTIONS = ("realtime_connections", "realtime_pusher")
 FUNCTIONS = [*(group.name for group in GROUPS), "publish_worker", *REALTIME_FUNCTIONS]
-# API Gateway invokes it synchronously, so it has no dead-letter queue.
-WITHOUT_ASYNC_DLQ = {"realtime_connections"}
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
 # the token signing key's public key, to verify access tokens.
@@ -130,8 +128,6 @@ def expected_grants(name: str) -> dict[str, set[str]]:
     for table in (COMMON, EXPECTED[name]):
         for service, resources in table.items():
             grants[service] |= resources
-    if name in WITHOUT_ASYNC_DLQ:
-        del grants["sqs"]
     return dict(grants)
 
 

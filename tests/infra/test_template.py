@@ -42,6 +42,8 @@ ONLY_ON = {
     "publish_worker_arn": {"publish"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
+    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
+    "realtime_callback_url": set(),
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -75,15 +77,16 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
-        # And the publish worker, the media job steps and their execution reconciler.
-        "AWS::Lambda::Function": len(GROUPS) + 3,
+        # And the publish worker, the media job steps and their execution reconciler, and the
+        # real-time connection function and pusher.
+        "AWS::Lambda::Function": len(GROUPS) + 5,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         "AWS::SecretsManager::Secret": 1,  # the platforms' OAuth client credentials
         # The publish sweeper, the token refresher, the media jobs' ended executions and the
-        # media files of deleted workspaces.
-        "AWS::Events::Rule": 4,
+        # media files of deleted workspaces, and every event to the real-time pusher.
+        "AWS::Events::Rule": 5,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -95,10 +98,13 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
-        # Errors and Throttles per function (and the worker and the media jobs' reconciler),
+        "AWS::ApiGatewayV2::Api": 1,  # real-time updates (WebSocket)
+        "AWS::ApiGatewayV2::Stage": 1,
+        # Errors and Throttles per function (and the worker, the media jobs' reconciler and the
+        # two real-time functions),
         # depth per dead-letter queue; the media job steps' throttles and crashes
         # (tests/infra/test_media_jobs.py).
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 2) + 2 + 2,
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 4) + 2 + 2,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -400,6 +406,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             worker.token_refresher,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
+            synthesized.stack.realtime.rule,
         )
     ]
     statements = [
@@ -469,6 +476,8 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions = {synthesized.function_id(group.name) for group in GROUPS}
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
+    for realtime in (synthesized.stack.realtime.connections, synthesized.stack.realtime.pusher):
+        functions.add(synthesized.logical_id(realtime.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
