@@ -17,6 +17,7 @@ from infra.media_jobs import MediaJobs
 from infra.notifications import Notifications
 from infra.publish_events import PublishEvents
 from infra.publish_worker import PublishWorker
+from infra.realtime import RealtimeApi
 from infra.webhook_delivery import WebhookDelivery
 
 
@@ -96,6 +97,13 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
         )
+        self.realtime = RealtimeApi(
+            self,
+            "Realtime",
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+            config=config,
+        )
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
         # Scheduled posts are delivered to the publish worker, and to nothing else.
@@ -113,5 +121,6 @@ class HeraldStack(Stack):
             description="Put the platforms' OAuth client credentials (JSON) into this secret",
             value=self.foundation.platform_credentials.secret_arn,
         )
+        CfnOutput(self, "RealtimeUrl", value=self.realtime.stage.url)
         CfnOutput(self, "MediaBucketName", value=self.foundation.media_bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.foundation.alarm_topic.topic_arn)

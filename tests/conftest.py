@@ -19,6 +19,7 @@ from tests.support.signing_key import public_jwks  # noqa: E402
 pytest_plugins = [
     "tests.support.auth_world",
     "tests.support.logs",
+    "tests.support.realtime",
     "tests.support.signing_key",
 ]
 

@@ -15,6 +15,7 @@ from functions.shared.settings import get_settings
 MAX_POOL_CONNECTIONS = 32
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_kms import KMSClient
@@ -107,7 +108,24 @@ def lambda_() -> "LambdaClient":
     return client
 
 
+@cache
+def apigateway_management() -> "ApiGatewayManagementApiClient":
+    """The API Gateway Management API of the WebSocket API's stage (settings'
+    `realtime_callback_url`: the stage's callback URL in AWS, the local server in `make dev`)."""
+    import boto3
+    from botocore.config import Config
+
+    client: ApiGatewayManagementApiClient = boto3.session.Session().client(
+        "apigatewaymanagementapi",
+        region_name=get_settings().region,
+        endpoint_url=get_settings().realtime_callback_url,
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3),
+    )
+    return client
+
+
 def reset_clients() -> None:
     """Forget every client, e.g. after tests point the environment at another endpoint."""
     _client.cache_clear()
     lambda_.cache_clear()
+    apigateway_management.cache_clear()

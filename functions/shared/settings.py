@@ -97,6 +97,12 @@ class Settings(BaseModel):
         description="Public base URL of the API; platforms redirect OAuth logins to "
         "`<api_base_url>/v1/accounts/callback/<platform>`.",
     )
+    realtime_callback_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where real-time messages are pushed to WebSocket connections: the API "
+        "Gateway Management API endpoint of the WebSocket API's stage "
+        "(`https://<api>.execute-api.<region>.amazonaws.com/<stage>`; locally the local server).",
+    )
     platform_credentials_secret: str = Field(
         "",
         description="Secrets Manager secret (id or ARN) holding the platforms' OAuth client "

@@ -35,6 +35,8 @@ API_BASE_URL_VARIABLE = "HERALD_API_BASE_URL"
 CREDENTIALS_FILE_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_FILE"
 CREDENTIALS_SECRET_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_SECRET"  # noqa: S105 (a name)
 UNSUBSCRIBE_SECRET_VARIABLE = "HERALD_UNSUBSCRIBE_SECRET"  # noqa: S105 (a name)
+# The local server answers the API Gateway Management API calls of its WebSocket route.
+REALTIME_CALLBACK_VARIABLE = "HERALD_REALTIME_CALLBACK_URL"
 DEFAULT_CREDENTIALS = DEFAULT_OUTBOX.parent / "platform-credentials.json"
 
 
@@ -155,7 +157,8 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
 
 
 def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -> None:
-    """`platform`: the variables `platform_environment` chose, set last."""
+    """`platform`: the variables `platform_environment` chose and the real-time callback URL,
+    set last."""
     # Imported here, not at the top: moto and boto3 take seconds to import, and a busy port
     # or a bad argument should be reported before that.
     from infra.local import lambda_dispatch
@@ -263,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 1
     host, port = listener.getsockname()[:2]
-    platform = platform_environment(
-        os.environ, server_url=base_url(str(host), int(port)), credentials=credentials
-    )
+    server_url = base_url(str(host), int(port))
+    platform = platform_environment(os.environ, server_url=server_url, credentials=credentials)
+    platform[REALTIME_CALLBACK_VARIABLE] = server_url
     try:
         run(listener, outbox=outbox, platform=platform)
     except KeyboardInterrupt:

@@ -2,7 +2,8 @@
 
 Paths keep their prefix, as behind API Gateway's proxy routes, since each group's routes are
 declared with their full paths. The gateway also serves the merged OpenAPI document and Swagger
-UI; any other path is a problem+json 404, like a route API Gateway does not know.
+UI, and the WebSocket API of real-time updates (infra/local/realtime.py); any other path is a
+problem+json 404, like a route API Gateway does not know.
 """
 
 from collections.abc import Mapping
@@ -18,14 +19,23 @@ from functions.shared.groups import FunctionGroup
 from functions.shared.http.problems import problem_response
 from functions.shared.problems import ProblemDetails
 from infra.local.openapi import TITLE, group_apps, merged_openapi
+from infra.local.realtime import (
+    CONNECTIONS_PREFIX,
+    MANAGEMENT_METHODS,
+    REALTIME_PATH,
+    LocalWebSocketApi,
+)
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
 
 
 class LocalGateway:
-    def __init__(self, apps: Mapping[FunctionGroup, FastAPI]) -> None:
+    def __init__(
+        self, apps: Mapping[FunctionGroup, FastAPI], realtime: LocalWebSocketApi | None = None
+    ) -> None:
         self._apps = dict(apps)
+        self.realtime = realtime or LocalWebSocketApi()
         # Merging now makes a clashing path or model a start-up error, not a broken /docs.
         self._openapi = merged_openapi(self._apps)
 
@@ -44,6 +54,9 @@ class LocalGateway:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        if self.realtime.serves(scope):
+            await self.realtime(scope, receive, send)
+            return
         app = self.app_for(path)
         if app is not None:
             await app(scope, receive, send)
@@ -55,10 +68,17 @@ class LocalGateway:
         await response(scope, receive, send)
 
     def _own_response(self, path: str, method: str) -> Any:
+        if path == REALTIME_PATH:
+            return _problem(HTTPStatus.UPGRADE_REQUIRED, f"{path} takes WebSocket connections.")
+        if path.startswith(CONNECTIONS_PREFIX):
+            allowed = ", ".join(MANAGEMENT_METHODS)
+            return _problem(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed.", allowed)
         if path not in (OPENAPI_PATH, DOCS_PATH):
             return _problem(HTTPStatus.NOT_FOUND, f"No route matches {path}.")
         if method not in ("GET", "HEAD"):
-            return _problem(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}.")
+            return _problem(
+                HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}.", "GET, HEAD"
+            )
         if path == OPENAPI_PATH:
             return JSONResponse(self._openapi)
         return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=f"{TITLE} (local)")
@@ -74,9 +94,9 @@ class LocalGateway:
                 return
 
 
-def _problem(status: HTTPStatus, detail: str) -> JSONResponse:
+def _problem(status: HTTPStatus, detail: str, allow: str | None = None) -> JSONResponse:
     body = ProblemDetails(title=status.phrase, status=status, detail=detail)
-    headers = {"Allow": "GET, HEAD"} if status == HTTPStatus.METHOD_NOT_ALLOWED else None
+    headers = {"Allow": allow} if allow else None
     return problem_response(body, headers)
 
 

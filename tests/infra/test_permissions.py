@@ -16,12 +16,15 @@ from functions.shared.groups import GROUPS
 from infra.herald_function import HeraldFunction
 from tests.infra.synthesized import Synthesized, as_list, flatten, statements_of_role
 
-# The API groups' functions, by group name, and the publish worker.
+# The API groups' functions, by group name, the publish worker, the webhook workers and the
+# real-time functions.
+REALTIME_FUNCTIONS = ("realtime_connections", "realtime_pusher")
 FUNCTIONS = [
     *(group.name for group in GROUPS),
     "publish_worker",
     "webhook_fanout",
     "webhook_deliverer",
+    *REALTIME_FUNCTIONS,
 ]
 
 # Every function: its own log group, the async-invocation DLQ, X-Ray (no resource scope), and
@@ -65,6 +68,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "webhook_fanout": {"sqs": {"webhook_deliveries"}},
     "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
     "analytics": {},
+    "realtime_connections": {},
+    # Sends to connections, and closes them, on the WebSocket API's stage only.
+    "realtime_pusher": {"execute-api": {"realtime:POST", "realtime:DELETE"}},
 }
 # What the webhook workers lack of COMMON (the deliverer is invoked by SQS, never asynchronously).
 NOT_COMMON: dict[str, dict[str, set[str]]] = {
@@ -126,6 +132,8 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "sqs:ChangeMessageVisibility",
     },
     "data_key:decrypt": {"kms:Decrypt"},
+    "realtime:POST": {"execute-api:ManageConnections"},
+    "realtime:DELETE": {"execute-api:ManageConnections"},
 }
 ALLOWED_ACTIONS["idempotency_table"] = ALLOWED_ACTIONS["app_table"]
 
@@ -145,6 +153,9 @@ def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
         return synthesized.stack.webhook_delivery.fanout
     if name == "webhook_deliverer":
         return synthesized.stack.webhook_delivery.deliverer
+    if name in REALTIME_FUNCTIONS:
+        realtime = synthesized.stack.realtime
+        return realtime.connections if name == "realtime_connections" else realtime.pusher
     return synthesized.stack.groups[name]
 
 
@@ -191,6 +202,13 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
+    realtime = synthesized.stack.realtime
+    for method in ("POST", "DELETE"):
+        connections = (
+            "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
+            f"<{lid(realtime.api)}>/{synthesized.stack.config.stage}/{method}/@connections/*"
+        )
+        names[connections] = f"realtime:{method}"
     names[flatten(synthesized.stack.resolve(media_jobs.executions_arn))] = "media_job_executions"
     return names
 
@@ -352,7 +370,8 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
     synthesized: Synthesized,
 ) -> None:
     """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py),
-    and a deleted workspace the publish events function."""
+    and a deleted workspace the publish events function, and the rule on Herald's bus the
+    real-time pusher."""
     worker = synthesized.stack.publish_worker
     publish_events = synthesized.stack.publish_events
     reconciler = synthesized.stack.media_jobs.reconciler.function
@@ -385,6 +404,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                     synthesized.stack.webhook_delivery.rule,
                     synthesized.stack.webhook_delivery.fanout.function,
                 ),
+                (synthesized.stack.realtime.rule, synthesized.stack.realtime.pusher.function),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),

@@ -50,6 +50,8 @@ ONLY_ON = {
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
     "unsubscribe_secret": {"webhooks"},
     "webhook_delivery_queue_url": {"webhooks"},
+    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
+    "realtime_callback_url": set(),
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -85,8 +87,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
-        # and deliverer.
-        "AWS::Lambda::Function": len(GROUPS) + 9,
+        # and deliverer, the real-time connection function and pusher.
+        "AWS::Lambda::Function": len(GROUPS) + 11,
         "AWS::Lambda::EventSourceMapping": 2,  # the table's stream to the relay; deliveries
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
@@ -95,8 +97,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::SecretsManager::Secret": 2,
         # The publish sweeper, the token refresher, the media jobs' ended executions, the media
         # files and the schedules of deleted workspaces, the notifier, the daily digest, and
-        # every domain event to the webhook fan-out.
-        "AWS::Events::Rule": 8,
+        # every domain event to the webhook fan-out and to the real-time pusher.
+        "AWS::Events::Rule": 9,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -108,12 +110,14 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGateway::Stage": 1,
         "AWS::WAFv2::WebACL": 1,
         "AWS::WAFv2::WebACLAssociation": 1,
+        "AWS::ApiGatewayV2::Api": 1,  # real-time updates (WebSocket)
+        "AWS::ApiGatewayV2::Stage": 1,
         # Errors and Throttles per function (the groups, the worker, the publish events function,
-        # the media jobs' reconciler, the event relay, the notifier, the digest and the two webhook
-        # workers), depth per dead-letter queue (four); the media job steps' throttles and
-        # crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the webhook
-        # delivery failure rate.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 8) + 4 + 2 + 1 + 1,
+        # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
+        # workers and the two real-time functions), depth per dead-letter queue (four); the
+        # media job steps' throttles and crashes (tests/infra/test_media_jobs.py); the relay's
+        # iterator age; the webhook delivery failure rate.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 10) + 4 + 2 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -421,6 +425,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             notifications.notifier_rule,
             notifications.digest_schedule,
             synthesized.stack.webhook_delivery.rule,
+            synthesized.stack.realtime.rule,
         )
     ]
     statements = [
@@ -511,6 +516,8 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
         functions.add(synthesized.logical_id(notification_function.function))
     delivery = synthesized.stack.webhook_delivery
     functions |= {synthesized.logical_id(w.function) for w in (delivery.fanout, delivery.deliverer)}
+    for realtime in (synthesized.stack.realtime.connections, synthesized.stack.realtime.pusher):
+        functions.add(synthesized.logical_id(realtime.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))

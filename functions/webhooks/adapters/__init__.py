@@ -1,1 +1,1 @@
-"""The webhooks group's adapters."""
+"""DynamoDB items and AWS adapters of the webhooks group."""
