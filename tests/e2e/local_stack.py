@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,3 +118,24 @@ def local_server(logs: Path, environment: Mapping[str, str] | None = None) -> It
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def upload(api: httpx.Client, clip: Path) -> dict[str, Any]:
+    """Start an upload, post the file to the presigned form, complete it: the library asset."""
+    started = api.post(
+        "/v1/media/uploads",
+        json={"name": clip.name, "content_type": "video/mp4", "size_bytes": clip.stat().st_size},
+    )
+    assert started.status_code == 201, started.text
+    form = started.json()
+    posted = httpx.post(
+        form["url"],
+        data=form["fields"],
+        files={"file": (clip.name, clip.read_bytes(), "video/mp4")},
+        timeout=60,
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+    completed = api.post(f"/v1/media/uploads/{form['upload_id']}/complete")
+    assert completed.status_code == 201, completed.text
+    asset: dict[str, Any] = completed.json()
+    return asset

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from ulid import ULID
 
-from tests.e2e.local_stack import LocalServer, sign_up
+from tests.e2e.local_stack import LocalServer, sign_up, upload
 from tests.support.ffmpeg_samples import make_video
 
 pytestmark = pytest.mark.ffmpeg
@@ -30,27 +30,6 @@ def studio(server: LocalServer) -> Iterator[httpx.Client]:
         assert created.status_code == 201, created.text
         api.headers["X-Workspace-Id"] = created.json()["id"]
         yield api
-
-
-def upload(api: httpx.Client, clip: Path) -> dict[str, Any]:
-    """Start an upload, post the file to the presigned form, complete it: the library asset."""
-    started = api.post(
-        "/v1/media/uploads",
-        json={"name": clip.name, "content_type": "video/mp4", "size_bytes": clip.stat().st_size},
-    )
-    assert started.status_code == 201, started.text
-    form = started.json()
-    posted = httpx.post(
-        form["url"],
-        data=form["fields"],
-        files={"file": (clip.name, clip.read_bytes(), "video/mp4")},
-        timeout=60,
-    )
-    assert posted.status_code in (200, 201, 204), posted.text
-    completed = api.post(f"/v1/media/uploads/{form['upload_id']}/complete")
-    assert completed.status_code == 201, completed.text
-    asset: dict[str, Any] = completed.json()
-    return asset
 
 
 def follow(api: httpx.Client, job_id: str) -> tuple[dict[str, Any], list[float]]:

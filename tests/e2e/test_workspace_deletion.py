@@ -19,8 +19,7 @@ import httpx
 import pytest
 from ulid import ULID
 
-from tests.e2e.local_stack import LocalServer, workspace_owner
-from tests.e2e.test_media_jobs import upload
+from tests.e2e.local_stack import LocalServer, upload, workspace_owner
 from tests.support.ffmpeg_samples import make_video
 
 pytestmark = pytest.mark.ffmpeg

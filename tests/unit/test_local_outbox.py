@@ -23,7 +23,7 @@ def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def sent(outbox: Path, email: emails.Email) -> Path:
+def sent(outbox: Path, email: mailer.Email) -> Path:
     """The .eml file `email` was written to."""
     before = set(outbox.glob("*.eml"))
     mailer.send(email)

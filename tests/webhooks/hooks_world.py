@@ -118,7 +118,7 @@ class Hooks:
         ).get("Messages", [])
         for message in received:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return received
+        return [dict(message) for message in received]
 
     def pump(self) -> dict[str, Any]:
         """One SQS batch of the visible messages to the delivery worker."""
