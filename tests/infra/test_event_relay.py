@@ -19,7 +19,11 @@ def test_the_stream_mapping_hands_over_outbox_inserts_and_reports_failed_records
 ) -> None:
     relay = synthesized.stack.event_relay
     lid = synthesized.logical_id
-    [mapping] = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    [mapping] = [
+        mapping
+        for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if mapping["Properties"]["FunctionName"] == {"Ref": lid(relay.function)}
+    ]
     props = mapping["Properties"]
 
     assert props["FunctionName"] == {"Ref": lid(relay.function)}

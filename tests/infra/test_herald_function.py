@@ -25,7 +25,7 @@ def lambda_alarms(synthesized: Synthesized, metric: str, function_id: str) -> li
     return [
         alarm
         for alarm in alarms(synthesized)
-        if alarm["Namespace"] == "AWS/Lambda"
+        if alarm.get("Namespace") == "AWS/Lambda"
         and alarm["MetricName"] == metric
         and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
     ]
@@ -36,7 +36,7 @@ def failure_alarms(synthesized: Synthesized, service: str) -> list[dict[str, Any
     return [
         alarm
         for alarm in alarms(synthesized)
-        if alarm["Namespace"] == "Herald"
+        if alarm.get("Namespace") == "Herald"
         and alarm["Dimensions"] == [{"Name": "service", "Value": service}]
     ]
 

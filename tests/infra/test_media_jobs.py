@@ -222,10 +222,10 @@ def test_crashes_and_throttles_raise_alarms(synthesized: Synthesized) -> None:
     throttles = [
         alarm
         for alarm in alarms
-        if alarm["MetricName"] == "Throttles"
+        if alarm.get("MetricName") == "Throttles"
         and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
     ]
-    crashes = [alarm for alarm in alarms if alarm["MetricName"] == job_steps.CRASH_METRIC]
+    crashes = [alarm for alarm in alarms if alarm.get("MetricName") == job_steps.CRASH_METRIC]
     assert len(throttles) == 1
     assert len(crashes) == 1
     assert crashes[0]["Namespace"] == "Herald"

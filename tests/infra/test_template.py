@@ -498,7 +498,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
             if "Ref" in alarm["Dimensions"][0]["Value"]
             else alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
             for alarm in alarms
-            if alarm["Namespace"] == namespace
+            if alarm.get("Namespace") == namespace
             and alarm["MetricName"] == metric
             and alarm["Dimensions"][0]["Name"] == dimension
         }
