@@ -27,12 +27,14 @@ from infra.function_group import (
 from infra.herald_function import HeraldFunction
 from infra.nag import acknowledge
 
-# Transactions are authorised through the item actions they contain.
+# Transactions are authorised through the item actions they contain. DeleteItem: a real-time
+# push drops the joins of connections that are gone (functions/webhooks/domain/realtime.py).
 NOTIFIER_TABLE_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
 )
 DIGEST_TABLE_ACTIONS = (
     "dynamodb:GetItem",

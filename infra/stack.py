@@ -104,6 +104,8 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
         )
+        # A new notification reaches its user's WebSocket connections at once.
+        self.realtime.grant_push(self.notifications.notifier)
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
         # Scheduled posts are delivered to the publish worker, and to nothing else.

@@ -471,9 +471,22 @@ def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -
     foundation = synthesized.stack.foundation
     secret = f"<{lid(notifications.unsubscribe_secret)}>"
     table = f"<{lid(foundation.app_table)}.Arn>"
-    for function, table_actions in (
-        (notifications.notifier, {"GetItem", "Query", "PutItem", "UpdateItem"}),
-        (notifications.digest, {"GetItem", "Query", "BatchGetItem", "PutItem"}),
+    stage = (
+        "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
+        f"<{lid(synthesized.stack.realtime.api)}>/{synthesized.stack.config.stage}"
+    )
+    # The notifier pushes each new notification to its user's connections (docs/realtime.md).
+    pushes = {
+        ("execute-api:ManageConnections", f"{stage}/{method}/@connections/*")
+        for method in ("POST", "DELETE")
+    }
+    for function, table_actions, others in (
+        (
+            notifications.notifier,
+            {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+            pushes,
+        ),
+        (notifications.digest, {"GetItem", "Query", "BatchGetItem", "PutItem"}, set()),
     ):
         granted = {
             (action, flatten(resource))
@@ -490,4 +503,5 @@ def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -
             *((f"dynamodb:{action}", table) for action in table_actions),
             ("secretsmanager:GetSecretValue", secret),
             ("ses:SendEmail", MAIL_IDENTITY),
+            *others,
         }

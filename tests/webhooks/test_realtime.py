@@ -21,7 +21,7 @@ from functions.webhooks.adapters.connections import (
     open_connection,
 )
 from functions.webhooks.domain.realtime import push_to_user
-from functions.webhooks.workers import realtime_pusher
+from functions.webhooks.workers import notifier, realtime_pusher
 from tests.support.auth_world import Account, Herald
 from tests.support.events import lambda_context
 from tests.support.realtime import (
@@ -253,3 +253,41 @@ def test_a_malformed_message_gets_an_error_and_the_connection_stays(
         assert reply["type"] == "error"
         assert reply["problem"]["status"] == status
         assert send(client, {"action": "ping"}) == {"type": "pong"}
+
+
+def test_a_new_notification_reaches_its_recipient_s_connections_only(
+    herald: Herald, realtime: RealtimeServer
+) -> None:
+    """The notifier hands each notification it stores to the recipient's joined connections."""
+    ada, workspace_id = owner_with_workspace(herald, "ada")
+    eve = herald.sign_up("eve")
+    herald.add_member(ada, workspace_id, eve, "editor")
+    joined = bus_event(
+        "member.joined",
+        workspace_id,
+        {
+            "user_id": eve.user_id,
+            "role": "editor",
+            "invite_id": "01JTESTINVITEINVITEINVITEI",
+            "invited_by": f"user:{ada.user_id}",
+        },
+    )
+
+    with (
+        realtime.connect(ada.access_token) as ada_client,
+        realtime.connect(eve.access_token) as eve_client,
+    ):
+        for client in (ada_client, eve_client):
+            assert send(client, {"action": "join", "workspace_id": workspace_id})["type"] == (
+                "joined"
+            )
+        notifier.handler(joined, lambda_context("herald-test-notifier"))
+
+        message = receive(ada_client)
+        assert (message["type"], message["workspace_id"]) == ("notification.created", workspace_id)
+        assert (message["data"]["event_type"], message["data"]["event_id"]) == (
+            "member.joined",
+            joined["detail"]["id"],
+        )
+        assert message["data"]["read_at"] is None
+        assert nothing_arrives(eve_client)  # the member who joined is not told about it

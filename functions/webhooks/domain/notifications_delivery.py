@@ -30,6 +30,7 @@ from functions.webhooks.adapters.notification_items import (
     UnreadMarkerItem,
     project,
 )
+from functions.webhooks.domain import realtime
 from functions.webhooks.domain.notifications_models import Notification, NotificationLink
 from functions.webhooks.domain.notifications_preferences import channels_for, stored_choices
 from functions.webhooks.domain.notifications_rules import (
@@ -225,12 +226,21 @@ def deliver(event: Event, rule: Rule, user_id: str, role: Role) -> int:
 
 
 def notification_created(workspace_id: str, user_id: str, notification: Notification) -> None:
-    """Runs once per new in-app notification, after it is stored: where it is announced (the
-    real-time pusher sends `notification` to the user's connections in the workspace)."""
+    """Runs once per new in-app notification, after it is stored: it goes to the user's
+    real-time connections in the workspace (docs/realtime.md)."""
     metrics.add_metric(name="NotificationsCreated", unit="Count", value=1)
     logger.info(
         "notification created",
         extra={"workspace_id": workspace_id, "notification_id": notification.id},
+    )
+    realtime.push_to_user(
+        workspace_id,
+        user_id,
+        {
+            "type": "notification.created",
+            "workspace_id": workspace_id,
+            "data": notification.model_dump(mode="json"),
+        },
     )
 
 
