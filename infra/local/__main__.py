@@ -166,6 +166,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     from infra.local.event_rules import LocalEventRules
     from infra.local.outbox import OutboxAnnouncer
     from infra.local.provision import provision
+    from infra.local.queue_sources import start_queue_sources
     from infra.local.runtime import InProcessLambdas
     from infra.local.scheduler import LocalScheduler
     from infra.local.stream_relay import start_stream_relays
@@ -175,7 +176,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     scheduler: LocalScheduler | None = None
     rules: LocalEventRules | None = None
     announcer: OutboxAnnouncer | None = None
-    relays: list[BackgroundLoop] = []
+    pollers: list[BackgroundLoop] = []
     try:
         os.environ.update(cloud.environment())
         logger.info("Synthesizing the CDK app...")
@@ -208,16 +209,20 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
         rules = LocalEventRules(cloud.client("sqs"), deployment.rule_routes, lambdas)
         rules.start()
         # Domain events: the outbox relay reads the table's stream as its mapping does in AWS.
-        relays = start_stream_relays(
+        pollers = start_stream_relays(
             deployment.stream_mappings, cloud.client("dynamodbstreams"), lambdas.invoke
+        )
+        # Queued work (webhook deliveries) reaches its worker as the queue's mapping does in AWS.
+        pollers += start_queue_sources(
+            deployment.queue_mappings, cloud.client("sqs"), lambdas.invoke
         )
         host, port = listener.getsockname()[:2]
         announcer = OutboxAnnouncer(outbox, base_url(str(host), int(port)))
         announcer.start()
         serve(listener, moto_url=cloud.endpoint_url, outbox=outbox)
     finally:
-        for relay in relays:
-            relay.stop()
+        for poller in pollers:
+            poller.stop()
         if announcer is not None:
             announcer.stop()
         if scheduler is not None:

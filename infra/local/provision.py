@@ -17,6 +17,7 @@ from typing import Any
 
 from infra.local.cloud import ClientFactory
 from infra.local.event_rules import RuleRoute
+from infra.local.queue_sources import QueueMapping
 from infra.local.runtime import LocalFunction
 from infra.local.template import (
     LocalResource,
@@ -61,6 +62,7 @@ class Deployment:
     rule_routes: list[RuleRoute] = field(default_factory=list)
     """Event-pattern rules targeting functions, delivered by infra/local/event_rules.py."""
     stream_mappings: list[StreamMapping] = field(default_factory=list)
+    queue_mappings: list[QueueMapping] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     """Variables whose value names a local resource: always applied."""
     default_environment: dict[str, str] = field(default_factory=dict)
@@ -334,7 +336,14 @@ def _register_stream_mapping(
                 batch_size=int(props.get("BatchSize", 100)),
             )
         )
-    # Other sources (queues) are not emulated (docs/local-mode.md).
+    elif ":sqs:" in source:
+        deployment.queue_mappings.append(
+            QueueMapping(
+                function=str(props["FunctionName"]),
+                queue_arn=source,
+                batch_size=int(props.get("BatchSize", 10)),
+            )
+        )
     return _placeholder(logical_id, "AWS::Lambda::EventSourceMapping", ctx)
 
 
