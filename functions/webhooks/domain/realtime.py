@@ -20,10 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.access import ID_PATTERN
+from functions.shared.events import first_receipt
 from functions.shared.identity_items import MembershipItem, SessionItem
 from functions.shared.observability import logger
 from functions.shared.tables import key
-from functions.webhooks.adapters import connection_gateway, pushed_events
+from functions.webhooks.adapters import connection_gateway
 from functions.webhooks.adapters.connections import (
     JoinedConnection,
     close_connection,
@@ -76,7 +77,7 @@ def push_event(detail: Mapping[str, Any]) -> int:
     event = EventEnvelope.model_validate(detail)
     if event.type in NOT_PUSHED:
         return 0
-    if not pushed_events.claim(event.workspace_id, event.id):
+    if not first_receipt("realtime-pusher", event.id):
         logger.info("duplicate event not pushed again", extra={"event_id": event.id})
         return 0
     return push_to_workspace(event.workspace_id, event_message(event))
