@@ -88,7 +88,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     step = str(event["step"])
     state = job_workflow_steps.JobState.model_validate(event["job"])
-    logger.append_keys(step=step, job_id=state.job_id, workspace_id=state.workspace_id)
+    # Thread-local: local mode runs other functions on other threads of this process, and their
+    # `clear_state` must not drop the keys this step's lines carry.
+    logger.thread_safe_append_keys(step=step, job_id=state.job_id, workspace_id=state.workspace_id)
     if step == "record_failure" and state.error and state.error.error not in _COUNTED_ELSEWHERE:
         # Timeouts, exhausted retries, Lambda's own errors: ours, and no step counted them.
         metrics.add_metric(name=CRASH_METRIC, unit=MetricUnit.Count, value=1)
