@@ -139,7 +139,7 @@ class AccountDisconnectedData(EventData):
 
 class MediaAssetReadyData(EventData):
     asset_id: str = Field(description="The asset's id (a ULID); posts attach media by it.")
-    kind: Literal["image", "video", "audio"] = Field(description="What the file is.")
+    kind: Literal["image", "gif", "video", "audio"] = Field(description="What the file is.")
     name: str = Field(description="The file's name in the library.")
     content_type: str = Field(description="The type the file's bytes were identified as.")
     size_bytes: int = Field(description="The file's size in bytes.")

@@ -22,7 +22,7 @@ MAX_SIDE = 8192
 
 class AssetFile(BaseModel):
     id: str = Field(description="The asset's id (a ULID); posts attach media by this id.")
-    kind: Kind = Field(description="What the file is: image, video or audio.")
+    kind: Kind = Field(description="What the file is: image, gif, video or audio.")
     name: str = Field(description="The file's name, shown in the library and downloads.")
     content_type: str = Field(description="The type the file's bytes were identified as.")
     size_bytes: int = Field(description="The file's size in bytes.")
