@@ -5,11 +5,13 @@ to every client, including the functions' own.
 """
 
 import os
+import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from moto.dynamodb.responses import DynamoHandler
 from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -97,6 +99,30 @@ def _environment_secret(access_key_id: str) -> str | None:
     return None
 
 
+def serialize_dynamodb_requests() -> None:
+    """Answer DynamoDB requests one at a time.
+
+    moto's DynamoDB backend is not thread-safe: TransactWriteItems deep-copies the table while
+    another request thread adds an item, and fails with "dictionary changed size during
+    iteration" (an InternalServerError DynamoDB never gives for that). Local mode's stream relay,
+    rule and queue pollers write while the API does, so it happens under load. DynamoDB itself
+    serves requests concurrently with per-item atomicity; one at a time is a stricter order of
+    the same results.
+    """
+    original = DynamoHandler.call_action
+    if getattr(original, _PATCHED, False):
+        return
+    lock = threading.RLock()
+
+    def call_action(self: DynamoHandler) -> Any:
+        with lock:
+            return original(self)
+
+    setattr(call_action, _PATCHED, True)
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def apply_all() -> None:
     name_unnamed_executions()
     enforce_form_upload_policies()
+    serialize_dynamodb_requests()
