@@ -15,6 +15,7 @@ import respx
 import time_machine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.support.snapshots import workspace_items
 from tests.webhooks.hooks_world import Hooks, envelope, pinned
 
 URL = "https://hooks.example.com/herald"
@@ -236,3 +237,20 @@ def test_a_private_address_is_refused_at_delivery(
     assert delivery["status"] == "pending"
     assert "169.254.169.254" in delivery["last_error"]
     assert "link-local" in delivery["last_error"]
+
+
+def test_an_event_of_a_deleted_workspace_writes_nothing_back(hooks: Hooks) -> None:
+    """`workspace.deleted` reaches the fan-out after auth purged the partition: its event log
+    and handled-marker must not bring items of the workspace back (docs/auth.md)."""
+    hooks.create_endpoint(URL)
+    deleted = hooks.herald.client.delete(
+        f"/v1/workspaces/{hooks.workspace_id}", headers=hooks.owner.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+    left = workspace_items(hooks.workspace_id)
+
+    result = hooks.publish(envelope(hooks.workspace_id, "workspace.deleted", deleted_by="user:x"))
+
+    assert result == {"deliveries": 0}
+    assert workspace_items(hooks.workspace_id) == left
+    assert hooks.queued() == []

@@ -20,6 +20,7 @@ from pynamodb.expressions.update import Action
 from ulid import ULID
 
 from functions.shared.destinations import DestinationRefused, Resolver, system_resolve
+from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger, metrics
 from functions.shared.settings import get_settings
 from functions.shared.tables import utc_now
@@ -122,6 +123,11 @@ def fan_out(envelope: dict[str, Any]) -> int:
     the number of deliveries (0 for a duplicate)."""
     workspace_id = envelope["workspace_id"]
     event_id = envelope["id"]
+    if WorkspaceItem.find(workspace_id) is None:
+        # Deleted, its partition purged (`workspace.deleted` itself among them): no endpoint is
+        # left, and the event log must not bring items of it back.
+        logger.info("Event of a deleted workspace skipped", extra={"event_id": event_id})
+        return 0
     if EventClaimItem.find_key(*EventClaimItem.keys(workspace_id, CONSUMER, event_id)):
         logger.info("Duplicate event skipped", extra={"event_id": event_id})
         return 0
