@@ -62,6 +62,10 @@ class Settings(BaseModel):
         "https://sqs.us-east-1.amazonaws.com/123456789012/herald-local-webhook-deliveries",
         description="SQS queue of outbound webhook deliveries, one message per delivery attempt.",
     )
+    inbound_queue_url: str = Field(
+        "https://sqs.us-east-1.amazonaws.com/123456789012/herald-local-inbound",
+        description="SQS queue of verified platform webhook events waiting for the processor.",
+    )
     webhooks_allow_local_http: bool = Field(
         False,
         description="Local mode only: webhook endpoints may be plain http on a loopback address "

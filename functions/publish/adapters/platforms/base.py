@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 
+from functions.shared.engagement import Engagement
+
 MediaKind = Literal["image", "video", "gif", "document"]
 
 
@@ -203,6 +205,57 @@ class PlatformAdapter(Protocol):
         for third-party apps (the caller then only deletes the tokens). Failures raise the
         usual classified errors.
         """
+        ...
+
+
+class NotSupported(Permanent):
+    """The platform offers no way to do this, or none to apps like Herald (the message says
+    which); nothing was sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementPage:
+    """Comments or mentions newest first, and where the next incremental poll starts (the
+    platform's since-id, page token or time, opaque to the caller; None when nothing is new)."""
+
+    items: list[Engagement]
+    cursor: str | None
+
+
+class EngagementAdapter(Protocol):
+    """What the inbox asks of a platform: answer, hide and delete comments and mentions, and
+    list them where no webhook brings them. `NotSupported` where the platform does not allow
+    it; the usual classified errors otherwise."""
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """Post `text` as a reply to the comment or mention; the reply as the platform has it."""
+        ...
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None: ...
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None: ...
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """Comments and replies on one of the account's posts newer than `cursor` (all the
+        platform lists when None), at most one page."""
+        ...
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        """Posts mentioning the account newer than `cursor`, at most one page."""
         ...
 
 
