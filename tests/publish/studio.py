@@ -37,7 +37,16 @@ from tests.support.events import lambda_context
 
 CREDENTIALS = {
     platform: {"client_id": f"{platform}-client", "client_secret": f"{platform}-secret"}
-    for platform in ("x", "instagram", "facebook", "linkedin", "tiktok", "youtube", "threads")
+    for platform in (
+        "x",
+        "instagram",
+        "facebook",
+        "linkedin",
+        "tiktok",
+        "youtube",
+        "threads",
+        "google",
+    )
 }
 WORKER_NAME = "herald-local-publish-worker"
 
