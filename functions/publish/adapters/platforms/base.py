@@ -116,12 +116,31 @@ class MediaFile:
             yield piece
 
 
+@dataclass(slots=True)
+class Checkpoint:
+    """What one publish keeps across its attempts, for a platform that can go on where an
+    attempt stopped (a resumable upload session).
+
+    `saved` is what the last attempt saved (empty at first). `save` replaces it and stores it
+    before the step it guards, so that an attempt cut off mid-way leaves it to the next one;
+    `store` is where (the target's progress), None where nothing outlives the call."""
+
+    saved: Mapping[str, str] = field(default_factory=dict)
+    store: Callable[[Mapping[str, str]], Awaitable[None]] | None = None
+
+    async def save(self, progress: Mapping[str, str]) -> None:
+        self.saved = dict(progress)
+        if self.store is not None:
+            await self.store(self.saved)
+
+
 @dataclass(frozen=True, slots=True)
 class PublishRequest:
     text: str
     media: Sequence[MediaFile] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     reply_to: str | None = None  # the platform id of the post this one answers (threads)
+    checkpoint: Checkpoint = field(default_factory=Checkpoint)
 
 
 @dataclass(frozen=True, slots=True)
