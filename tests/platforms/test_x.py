@@ -1158,6 +1158,13 @@ CONVERSATION = {
             "conversation_id": "1301000000000000000",
             "referenced_tweets": [{"type": "replied_to", "id": "1301000000000000000"}],
         },
+        {
+            "id": "1301000000000000000",
+            "text": "Our launch post",
+            "author_id": "2244994945",
+            "created_at": "2020-07-06T15:00:00.000Z",
+            "conversation_id": "1301000000000000000",
+        },
     ],
     "includes": {
         "users": [
@@ -1172,8 +1179,8 @@ CONVERSATION = {
     },
     "meta": {
         "newest_id": "1301573587187331075",
-        "oldest_id": "1301573587187331074",
-        "result_count": 2,
+        "oldest_id": "1301000000000000000",
+        "result_count": 3,
     },
 }
 LISTING_FIELDS = {

@@ -643,9 +643,12 @@ class XAdapter:
             "max_results": str(ENGAGEMENT_PAGE),
             **ENGAGEMENT_FIELDS,
         }
-        return await self._engagement_page(
+        page = await self._engagement_page(
             tokens, account, f"{self._api}/2/tweets/search/recent", params, cursor, "comment"
         )
+        # The post that started the conversation matches its own conversation_id.
+        replies = [item for item in page.items if item.platform_item_id != platform_post_id]
+        return EngagementPage(items=replies, cursor=page.cursor)
 
     async def list_mentions(
         self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
