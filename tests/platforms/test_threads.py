@@ -1023,3 +1023,24 @@ async def test_rate_limited_mentions_are_retryable(
     )
     with pytest.raises(Retryable):
         await adapter.list_mentions(TOKENS, ACCOUNT, None)
+
+
+async def test_a_reply_chain_that_loops_back_on_itself_still_ends(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """Threads of replies are followed up to the top-level reply; a malformed answer whose
+    replies name each other as parents must not keep the listing walking forever."""
+    mock.get(f"{BASE}/m-1/conversation").respond(
+        200,
+        json={
+            "data": [
+                {"id": "r-a", "timestamp": "2026-11-01T11:00:00+0000", "replied_to": {"id": "r-b"}},
+                {"id": "r-b", "timestamp": "2026-11-01T11:00:00+0000", "replied_to": {"id": "r-a"}},
+            ]
+        },
+    )
+
+    page = await adapter.list_comments(TOKENS, ACCOUNT, "m-1", None)
+
+    assert {item.platform_item_id for item in page.items} == {"r-a", "r-b"}
+    assert all(item.kind == "reply" for item in page.items)

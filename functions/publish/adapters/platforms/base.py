@@ -290,8 +290,8 @@ def own_reply(
 
 
 def is_own(account: ConnectedAccount, engagement: Engagement) -> bool:
-    """Whether the connected account itself wrote the comment (platforms let an app delete
-    only its own on some platforms)."""
+    """Whether the connected account itself wrote the comment: X, Threads and YouTube let an
+    account delete only what it wrote."""
     return engagement.author.platform_user_id == account.platform_account_id
 
 
