@@ -107,7 +107,8 @@ def test_authorization_url_with_pkce_when_enabled() -> None:
         "state": "st",
         "response_type": "code",
         "scope": "pages_show_list,pages_read_engagement,pages_manage_posts,"
-        "pages_manage_engagement,read_insights,publish_video,business_management",
+        "pages_manage_engagement,pages_read_user_content,read_insights,publish_video,"
+        "business_management",
         "code_challenge": "ch",
         "code_challenge_method": "S256",
     }

@@ -63,6 +63,9 @@ FACEBOOK_SCOPES = (
     "pages_read_engagement",
     "pages_manage_posts",
     "pages_manage_engagement",
+    # Reading comments and posts people write on the Page (the inbox's polling):
+    # https://developers.facebook.com/docs/features-reference/page-public-content-access
+    "pages_read_user_content",
     "read_insights",
     "publish_video",
     "business_management",
