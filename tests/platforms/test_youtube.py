@@ -17,7 +17,9 @@ from PIL import Image
 from functions.publish.adapters.platforms.base import (
     Checkpoint,
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PublishRequest,
     PublishResult,
@@ -27,6 +29,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.youtube import YouTubeAdapter
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import in_memory, logging_reads
 
 API = "https://www.googleapis.com/youtube/v3"
@@ -1181,3 +1184,280 @@ async def test_an_upload_finished_in_an_earlier_attempt_is_the_published_video(
     assert call.request.headers["Content-Range"] == f"bytes */{len(RESUMED_VIDEO)}"
     assert call.request.content == b""
     assert log == []  # not a byte of the video read
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+VIDEO = "wtLJPvx7-ys"
+TOP = Engagement(
+    platform="youtube",
+    platform_account_id="UC123",
+    platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+    kind="comment",
+    text="Great video",
+    author=EngagementAuthor(platform_user_id="UCfan", name="Fan"),
+    platform_post_id=VIDEO,
+    thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+)
+NESTED = Engagement(
+    platform="youtube",
+    platform_account_id="UC123",
+    platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.8wWQ4tJpQ3W",
+    kind="reply",
+    text="Agreed",
+    author=EngagementAuthor(platform_user_id="UCfriend", name="Friend"),
+    platform_post_id=VIDEO,
+    parent_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+    thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+)
+
+
+def json_body(request: httpx.Request) -> Any:
+    assert request.headers["Content-Type"] == "application/json; charset=UTF-8"
+    return json.loads(request.content)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answered", [TOP, NESTED])
+async def test_reply_is_a_comment_under_the_top_level_comment(
+    mock: respx.MockRouter, answered: Engagement
+) -> None:
+    """comments.insert?part=snippet with snippet.parentId (a top-level comment) and
+    textOriginal; the answer is the comment resource
+    (https://developers.google.com/youtube/v3/docs/comments/insert,
+    https://developers.google.com/youtube/v3/docs/comments#resource)."""
+    route = mock.post(f"{API}/comments", params={"part": "snippet"}).respond(
+        200,
+        json={
+            "kind": "youtube#comment",
+            "id": "UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+            "snippet": {
+                "textOriginal": "Thanks!",
+                "parentId": "UgzDE2tasfmrYLyNkGt4AaABAg",
+                "publishedAt": "2026-03-01T11:59:00Z",
+            },
+        },
+    )
+    async with httpx.AsyncClient() as http:
+        reply = await make_adapter(http).reply_to_engagement(TOKENS, ACCOUNT, answered, "Thanks!")
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert json_body(request) == {
+        "snippet": {"parentId": "UgzDE2tasfmrYLyNkGt4AaABAg", "textOriginal": "Thanks!"}
+    }
+    assert reply == Engagement(
+        platform="youtube",
+        platform_account_id="UC123",
+        platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+        kind="reply",
+        text="Thanks!",
+        author=EngagementAuthor(platform_user_id="UC123", name="Channel"),
+        created_at=datetime(2026, 3, 1, 11, 59, tzinfo=UTC),
+        platform_post_id=VIDEO,
+        parent_id=answered.platform_item_id,
+        thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+        permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("hidden", "status"), [(True, "heldForReview"), (False, "published")])
+async def test_hide_holds_the_comment_for_review_and_unhide_publishes_it(
+    mock: respx.MockRouter, hidden: bool, status: str
+) -> None:
+    """POST comments/setModerationStatus?id=...&moderationStatus=..., no body, 204 (a rejected
+    comment can never be published again, so hiding holds it for review instead)
+    https://developers.google.com/youtube/v3/docs/comments/setModerationStatus"""
+    route = mock.post(f"{API}/comments/setModerationStatus").respond(204)
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).hide_engagement(TOKENS, ACCOUNT, NESTED, hidden=hidden)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {
+        "id": "UgzDE2tasfmrYLyNkGt4AaABAg.8wWQ4tJpQ3W",
+        "moderationStatus": status,
+    }
+    assert request.content == b""
+
+
+@pytest.mark.anyio
+async def test_deleting_another_user_s_comment_rejects_it(mock: respx.MockRouter) -> None:
+    """ "To remove a comment authored by another user from your channel or video, set its
+    moderation status to rejected. The comments.delete method can only be used by the
+    comment's original author."
+    https://developers.google.com/youtube/v3/docs/comments/setModerationStatus"""
+    route = mock.post(f"{API}/comments/setModerationStatus").respond(204)
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).delete_engagement(TOKENS, ACCOUNT, TOP)
+    assert dict(route.calls.last.request.url.params) == {
+        "id": "UgzDE2tasfmrYLyNkGt4AaABAg",
+        "moderationStatus": "rejected",
+    }
+
+
+@pytest.mark.anyio
+async def test_deleting_the_channel_s_own_comment(mock: respx.MockRouter) -> None:
+    """DELETE comments?id=... (204): https://developers.google.com/youtube/v3/docs/comments/delete"""
+    route = mock.delete(f"{API}/comments").respond(204)
+    own = Engagement(
+        platform="youtube",
+        platform_account_id="UC123",
+        platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+        kind="reply",
+        text="Thanks!",
+        author=EngagementAuthor(platform_user_id="UC123"),
+    )
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).delete_engagement(TOKENS, ACCOUNT, own)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {"id": "UgzDE2tasfmrYLyNkGt4AaABAg.9xReply"}
+
+
+THREADS_LISTING = {
+    "kind": "youtube#commentThreadListResponse",
+    "nextPageToken": "QURTSl9p",
+    "pageInfo": {"totalResults": 2, "resultsPerPage": 100},
+    "items": [
+        {
+            "kind": "youtube#commentThread",
+            "id": "UgzNew",
+            "snippet": {
+                "videoId": VIDEO,
+                "topLevelComment": {
+                    "kind": "youtube#comment",
+                    "id": "UgzNew",
+                    "snippet": {
+                        "authorDisplayName": "@newfan",
+                        "authorProfileImageUrl": "https://yt3.ggpht.com/new.jpg",
+                        "authorChannelUrl": "http://www.youtube.com/@newfan",
+                        "authorChannelId": {"value": "UCnewfan"},
+                        "videoId": VIDEO,
+                        "textDisplay": "First &amp; best",
+                        "textOriginal": "First & best",
+                        "publishedAt": "2026-03-01T11:00:00Z",
+                        "updatedAt": "2026-03-01T11:00:00Z",
+                    },
+                },
+                "totalReplyCount": 1,
+            },
+            "replies": {
+                "comments": [
+                    {
+                        "kind": "youtube#comment",
+                        "id": "UgzNew.reply1",
+                        "snippet": {
+                            "authorDisplayName": "@friend",
+                            "authorChannelId": {"value": "UCfriend"},
+                            "textOriginal": "Indeed",
+                            "parentId": "UgzNew",
+                            "publishedAt": "2026-03-01T11:30:00Z",
+                        },
+                    }
+                ]
+            },
+        },
+        {
+            "kind": "youtube#commentThread",
+            "id": "UgzOld",
+            "snippet": {
+                "topLevelComment": {
+                    "id": "UgzOld",
+                    "snippet": {"textOriginal": "Old", "publishedAt": "2026-02-01T00:00:00Z"},
+                }
+            },
+        },
+    ],
+}
+
+
+@pytest.mark.anyio
+async def test_list_comments_keeps_what_is_newer_than_the_cursor(mock: respx.MockRouter) -> None:
+    """commentThreads.list?part=snippet,replies&videoId=...&order=time&maxResults=100
+    (https://developers.google.com/youtube/v3/docs/commentThreads/list; thread and comment
+    resources https://developers.google.com/youtube/v3/docs/commentThreads#resource)."""
+    route = mock.get(f"{API}/commentThreads").respond(200, json=THREADS_LISTING)
+    async with httpx.AsyncClient() as http:
+        page = await make_adapter(http).list_comments(
+            TOKENS, ACCOUNT, VIDEO, "2026-02-01T00:00:00+00:00 UgzOld"
+        )
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {
+        "part": "snippet,replies",
+        "videoId": VIDEO,
+        "order": "time",
+        "maxResults": "100",
+        "textFormat": "plainText",
+    }
+    assert page.items == [
+        Engagement(
+            platform="youtube",
+            platform_account_id="UC123",
+            platform_item_id="UgzNew.reply1",
+            kind="reply",
+            text="Indeed",
+            author=EngagementAuthor(platform_user_id="UCfriend", name="@friend"),
+            created_at=datetime(2026, 3, 1, 11, 30, tzinfo=UTC),
+            platform_post_id=VIDEO,
+            parent_id="UgzNew",
+            thread_id="UgzNew",
+            permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzNew.reply1",
+        ),
+        Engagement(
+            platform="youtube",
+            platform_account_id="UC123",
+            platform_item_id="UgzNew",
+            kind="comment",
+            text="First & best",
+            author=EngagementAuthor(
+                platform_user_id="UCnewfan",
+                name="@newfan",
+                avatar_url="https://yt3.ggpht.com/new.jpg",
+            ),
+            created_at=datetime(2026, 3, 1, 11, 0, tzinfo=UTC),
+            platform_post_id=VIDEO,
+            thread_id="UgzNew",
+            permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzNew",
+        ),
+    ]
+    assert page.cursor == "2026-03-01T11:30:00+00:00 UgzNew.reply1"
+
+
+@pytest.mark.anyio
+async def test_polling_again_finds_nothing_new(mock: respx.MockRouter) -> None:
+    mock.get(f"{API}/commentThreads").respond(200, json=THREADS_LISTING)
+    async with httpx.AsyncClient() as http:
+        page = await make_adapter(http).list_comments(
+            TOKENS, ACCOUNT, VIDEO, "2026-03-01T11:30:00+00:00 UgzNew.reply1"
+        )
+    assert page == EngagementPage(items=[], cursor=None)
+
+
+@pytest.mark.anyio
+async def test_mentions_are_not_supported(mock: respx.MockRouter) -> None:
+    """The Data API's resources (https://developers.google.com/youtube/v3/docs) have no mentions."""
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(NotSupported):
+            await make_adapter(http).list_mentions(TOKENS, ACCOUNT, None)
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (lambda: google_error(403, "quotaExceeded", "Quota exceeded"), Retryable),
+        (lambda: google_error(401, "authError", "Invalid Credentials"), ReauthRequired),
+        (lambda: google_error(403, "commentsDisabled", "Comments are disabled"), Permanent),
+    ],
+)
+async def test_comment_listing_failures_are_classified(
+    mock: respx.MockRouter, response: Any, expected: type[Exception]
+) -> None:
+    """https://developers.google.com/youtube/v3/docs/commentThreads/list#errors and
+    https://developers.google.com/youtube/v3/docs/errors"""
+    mock.get(f"{API}/commentThreads").mock(return_value=response())
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(expected):
+            await make_adapter(http).list_comments(TOKENS, ACCOUNT, VIDEO, None)

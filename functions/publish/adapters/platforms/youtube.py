@@ -13,6 +13,10 @@ Documentation this module follows:
 - Quota costs: https://developers.google.com/youtube/v3/determine_quota_cost
 - OAuth: https://developers.google.com/identity/protocols/oauth2/web-server
 - Errors: https://developers.google.com/youtube/v3/docs/errors
+- Engagement: commentThreads.list https://developers.google.com/youtube/v3/docs/commentThreads/list,
+  comments.insert https://developers.google.com/youtube/v3/docs/comments/insert,
+  comments.setModerationStatus https://developers.google.com/youtube/v3/docs/comments/setModerationStatus,
+  comments.delete https://developers.google.com/youtube/v3/docs/comments/delete
 """
 
 import hashlib
@@ -24,10 +28,14 @@ from urllib.parse import urlencode
 
 import httpx
 
+from functions.shared.engagement import Engagement, EngagementAuthor
+
 from .base import (
     Checkpoint,
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -40,8 +48,11 @@ from .base import (
     classify_response,
     describe_error_object,
     form_post,
+    is_own,
     iso_time,
     oauth_token_set,
+    own_reply,
+    page_after_time,
     posts_since,
     refresh_form,
     retry_after_seconds,
@@ -73,6 +84,7 @@ RESUME_SESSION_FOR = timedelta(days=6)
 DEFAULT_CATEGORY_ID = "22"  # People & Blogs
 MAX_TITLE_LENGTH = 100
 RECENT_POSTS_PAGE = 50  # playlistItems.list maxResults: 0 to 50
+COMMENT_THREADS_PAGE = 100  # commentThreads.list maxResults: 1 to 100
 
 # 403 reasons that clear with time (quota resets daily, rate limits within minutes).
 _RETRYABLE_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded"})
@@ -610,3 +622,157 @@ class YouTubeAdapter:
         stats = video.get("statistics") or {}
         names = {"views": "viewCount", "likes": "likeCount", "comments": "commentCount"}
         return {name: int(stats.get(field) or 0) for name, field in names.items()}
+
+    # -- engagement (the inbox) -------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """comments.insert?part=snippet with snippet.parentId and textOriginal. Replies answer
+        top-level comments only ("YouTube currently supports replies only for top-level
+        comments"), so a reply to a reply goes to its thread's top-level comment, whose id is
+        the thread's id."""
+        parent = engagement.platform_item_id
+        if engagement.kind == "reply":
+            parent = engagement.thread_id or engagement.parent_id or parent
+        response = await self._send(
+            httpx.Request(
+                "POST",
+                f"{API_BASE}/comments",
+                params={"part": "snippet"},
+                headers=self._auth(tokens, **{"Content-Type": JSON_CONTENT_TYPE}),
+                content=_json({"snippet": {"parentId": parent, "textOriginal": text}}),
+            )
+        )
+        body = response.json()
+        snippet = body.get("snippet") or {}
+        reply_id = str(body["id"])
+        return own_reply(
+            account,
+            engagement,
+            reply_id,
+            text,
+            permalink=_comment_url(engagement.platform_post_id, reply_id),
+            created_at=iso_time(snippet.get("publishedAt")) or self.clock(),
+        )
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        """comments.setModerationStatus: heldForReview hides the comment and published shows it
+        again. `rejected` is kept for deleting, since a rejected comment can never be published
+        again."""
+        await self._moderate(tokens, engagement, "heldForReview" if hidden else "published")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """comments.delete for the channel's own comments ("can only be used by the comment's
+        original author"); another user's comment is removed from the channel's video the
+        documented way, by moderating it to `rejected`."""
+        if is_own(account, engagement):
+            await self._send(
+                httpx.Request(
+                    "DELETE",
+                    f"{API_BASE}/comments",
+                    params={"id": engagement.platform_item_id},
+                    headers=self._auth(tokens),
+                )
+            )
+            return
+        await self._moderate(tokens, engagement, "rejected")
+
+    async def _moderate(self, tokens: TokenSet, engagement: Engagement, status: str) -> None:
+        """POST comments/setModerationStatus?id=...&moderationStatus=... (no body; 204)."""
+        await self._send(
+            httpx.Request(
+                "POST",
+                f"{API_BASE}/comments/setModerationStatus",
+                params={"id": engagement.platform_item_id, "moderationStatus": status},
+                headers=self._auth(tokens),
+            )
+        )
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """commentThreads.list?part=snippet,replies&videoId=...&order=time: the newest threads
+        first, one page (1 quota unit), kept when newer than the time cursor. A thread carries
+        only some of its replies (the `replies` part), so a reply beyond those, or on a thread
+        older than this page, is not seen by this poll (comments.list per thread would find it,
+        at one more unit each)."""
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/commentThreads",
+                params={
+                    "part": "snippet,replies",
+                    "videoId": platform_post_id,
+                    "order": "time",
+                    "maxResults": str(COMMENT_THREADS_PAGE),
+                    "textFormat": "plainText",
+                },
+                headers=self._auth(tokens),
+            )
+        )
+        items: list[Engagement] = []
+        for thread in response.json().get("items") or []:
+            if not isinstance(thread, dict):
+                continue
+            top = (thread.get("snippet") or {}).get("topLevelComment")
+            if not isinstance(top, dict) or not top.get("id"):
+                continue
+            thread_id = str(top["id"])
+            items.append(_comment(account, platform_post_id, top, thread_id, None))
+            for reply in (thread.get("replies") or {}).get("comments") or []:
+                if isinstance(reply, dict) and reply.get("id"):
+                    items.append(_comment(account, platform_post_id, reply, thread_id, thread_id))
+        return page_after_time(items, cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        raise NotSupported(
+            PLATFORM,
+            "The YouTube Data API has no listing of a channel's mentions.",
+            code="not_supported",
+        )
+
+
+def _comment_url(video_id: str | None, comment_id: str) -> str | None:
+    return f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}" if video_id else None
+
+
+def _comment(
+    account: ConnectedAccount,
+    video_id: str,
+    comment: Mapping[str, Any],
+    thread_id: str,
+    parent_id: str | None,
+) -> Engagement:
+    """A comment resource (https://developers.google.com/youtube/v3/docs/comments#resource)."""
+    snippet = comment.get("snippet") or {}
+    channel = snippet.get("authorChannelId")
+    author_id = channel.get("value") if isinstance(channel, dict) else None
+    comment_id = str(comment["id"])
+    return Engagement(
+        platform=PLATFORM,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=comment_id,
+        kind="reply" if parent_id else "comment",
+        text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
+        author=EngagementAuthor(
+            platform_user_id=str(author_id) if author_id else None,
+            name=snippet.get("authorDisplayName"),
+            avatar_url=snippet.get("authorProfileImageUrl"),
+        ),
+        created_at=iso_time(snippet.get("publishedAt")),
+        platform_post_id=video_id,
+        parent_id=parent_id,
+        thread_id=thread_id,
+        permalink=_comment_url(video_id, comment_id),
+    )
