@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection
 
-from tests.e2e.local_stack import LocalServer, workspace_owner
+from tests.e2e.local_stack import LocalServer, sandbox_post, workspace_owner
 from tests.support.realtime import RealtimeServer, receive, send
 
 DEADLINE_SECONDS = 60
@@ -52,19 +52,7 @@ def test_a_failed_post_notifies_its_author_in_the_list_and_on_the_websocket(
     api = httpx.Client(base_url=server.base_url, timeout=30)
     workspace_id, author = workspace_owner(api, server, "notified.e2e@example.com", "Notified")
     token = author["Authorization"].removeprefix("Bearer ")
-    account = api.post(
-        "/v1/accounts",
-        json={"platform": "sandbox", "name": "Sandbox (refusing)", "fail_with": "permanent"},
-        headers=author,
-    )
-    assert account.status_code == 201, account.text
-    post = api.post(
-        "/v1/posts",
-        json={"text": "This one will fail.", "targets": [{"account_id": account.json()["id"]}]},
-        headers=author,
-    )
-    assert post.status_code == 201, post.text
-    post_id = post.json()["id"]
+    post_id = sandbox_post(api, author, "This one will fail.", fail_with="permanent")
 
     with RealtimeServer(server.base_url).connect(token) as client:
         joined = send(client, {"action": "join", "workspace_id": workspace_id})
