@@ -296,6 +296,33 @@ def test_an_endpoint_disabled_twice_at_once_is_announced_once(hooks: Hooks) -> N
     assert len(announced_disablings(disablings)) == 1
 
 
+def test_an_endpoint_re_enabled_during_an_attempt_is_not_disabled_by_it(hooks: Hooks) -> None:
+    """The attempt read the endpoint failing for 5 days; a person re-enabled it (clearing the
+    failures) before the attempt failed: the clock starts again instead."""
+    from functions.webhooks.adapters.items import EndpointItem
+    from functions.webhooks.domain import deliveries
+
+    disablings = bus_listener("webhook.endpoint_disabled")
+    endpoint = hooks.create_endpoint(URL)
+    start = datetime.now(UTC)
+    with respx.mock() as web:
+        web.post(pinned(URL)).respond(400)
+        event_delivered_at(hooks, start)
+    read_by_the_attempt = EndpointItem.find(hooks.workspace_id, endpoint["id"])
+    assert read_by_the_attempt is not None
+    re_enabled = hooks.client.patch(
+        f"/v1/webhooks/endpoints/{endpoint['id']}", json={"enabled": True}, headers=hooks.headers
+    )
+    assert re_enabled.status_code == 200, re_enabled.text
+    later = start + timedelta(days=5, minutes=1)
+    deliveries._endpoint_failed(read_by_the_attempt, later, None)
+
+    after = hooks.endpoint(endpoint["id"])
+    assert after["enabled"] is True
+    assert datetime.fromisoformat(after["failing_since"]) == later
+    assert announced_disablings(disablings) == []
+
+
 def test_a_hanging_endpoint_does_not_delay_the_others_in_the_same_batch(hooks: Hooks) -> None:
     hooks.create_endpoint("https://slow.example.com/hook")
     quick = hooks.create_endpoint(URL)

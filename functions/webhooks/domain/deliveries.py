@@ -16,6 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from ulid import ULID
 
@@ -313,35 +314,44 @@ def _endpoint_succeeded(endpoint: EndpointItem, now: datetime) -> None:
 def _endpoint_failed(endpoint: EndpointItem, now: datetime, disable_because: str | None) -> None:
     """Note the failure; disable the endpoint on a 410, or after 5 days without a success."""
     failing_since = endpoint.failing_since or now
+    still_failing = EndpointItem.pk.exists()
     if disable_because is None and now - failing_since >= DISABLE_AFTER_FAILING:
         disable_because = (
             f"no successful delivery since {failing_since.isoformat()} "
             f"({DISABLE_AFTER_FAILING.days} days of failures)"
         )
+        # Not if a success or a person re-enabling it cleared the failures since it was read.
+        still_failing &= EndpointItem.failing_since <= now - DISABLE_AFTER_FAILING
     # Set only if unset: a concurrent failure may have set it first.
     note_failure = EndpointItem.failing_since.set(EndpointItem.failing_since | now)
-    if disable_because is None:
+    disabled = disable_because is not None and _disable(
+        endpoint, failing_since, disable_because, [note_failure], still_failing
+    )
+    if not disabled:
         _update_endpoint(endpoint, [note_failure])
-    else:
-        _disable(endpoint, failing_since, disable_because, note_failure)
 
 
 def _disable(
-    endpoint: EndpointItem, failing_since: datetime, reason: str, note_failure: Action
-) -> None:
+    endpoint: EndpointItem,
+    failing_since: datetime,
+    reason: str,
+    actions: list[Action],
+    condition: Condition,
+) -> bool:
     """Disable the endpoint and write `webhook.endpoint_disabled` in one transaction, so the
-    admins hear of every disabling and of no other. Conditional on the endpoint still being
-    there and enabled: of two failures disabling it at once, one writes the event."""
+    admins hear of every disabling and of no other; whether it did. Only if `condition` holds
+    and the endpoint is still enabled: of two failures disabling it at once, one writes the
+    event."""
     try:
         with transaction() as write:
             write.update(
                 endpoint,
                 actions=[
-                    note_failure,
+                    *actions,
                     EndpointItem.enabled.set(False),
                     EndpointItem.disabled_reason.set(reason),
                 ],
-                condition=EndpointItem.pk.exists() & (EndpointItem.enabled == True),  # noqa: E712
+                condition=condition & (EndpointItem.enabled == True),  # noqa: E712
                 add_version_condition=False,
             )
             write_event(
@@ -360,10 +370,12 @@ def _disable(
     except TransactWriteError as error:
         if not condition_failed(error):
             raise
-        return  # deleted, or disabled already (by a concurrent failure or a person)
+        # Deleted, disabled already (by a concurrent failure or a person), or no longer failing.
+        return False
     logger.info(
         "Webhook endpoint disabled", extra={"endpoint_id": endpoint.endpoint_id, "reason": reason}
     )
+    return True
 
 
 def _update_endpoint(endpoint: EndpointItem, actions: list[Action]) -> None:
