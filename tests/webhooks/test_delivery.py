@@ -8,6 +8,7 @@ with the spec's reference Python library `standardwebhooks`.
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -45,6 +46,15 @@ def event_delivered_at(hooks: Hooks, moment: datetime) -> None:
     with time_machine.travel(moment, tick=False):
         hooks.publish(envelope(hooks.workspace_id))
         hooks.pump()
+
+
+def endpoint_failing_since(hooks: Hooks, start: datetime) -> dict[str, Any]:
+    """A new endpoint whose first delivery, at `start`, fails (a 400)."""
+    endpoint = hooks.create_endpoint(URL)
+    with respx.mock() as web:
+        web.post(pinned(URL)).respond(400)
+        event_delivered_at(hooks, start)
+    return endpoint
 
 
 def notified(hooks: Hooks, headers: dict[str, str]) -> list[tuple[str, str, str | None]]:
@@ -231,11 +241,10 @@ def test_a_4xx_fails_at_once_and_410_disables_the_endpoint_and_tells_the_admins(
 def test_an_endpoint_failing_for_five_days_is_disabled_and_the_admins_told(hooks: Hooks) -> None:
     admin = hooks.as_member("admin")
     disablings = bus_listener("webhook.endpoint_disabled")
-    endpoint = hooks.create_endpoint(URL)
     start = datetime.now(UTC)
+    endpoint = endpoint_failing_since(hooks, start)
     with respx.mock() as web:
         web.post(pinned(URL)).respond(400)
-        event_delivered_at(hooks, start)
         event_delivered_at(hooks, start + timedelta(days=4, hours=23))
         assert hooks.endpoint(endpoint["id"])["enabled"] is True
         assert announced_disablings(disablings) == []
@@ -303,11 +312,8 @@ def test_an_endpoint_re_enabled_during_an_attempt_is_not_disabled_by_it(hooks: H
     from functions.webhooks.domain import deliveries
 
     disablings = bus_listener("webhook.endpoint_disabled")
-    endpoint = hooks.create_endpoint(URL)
     start = datetime.now(UTC)
-    with respx.mock() as web:
-        web.post(pinned(URL)).respond(400)
-        event_delivered_at(hooks, start)
+    endpoint = endpoint_failing_since(hooks, start)
     read_by_the_attempt = EndpointItem.find(hooks.workspace_id, endpoint["id"])
     assert read_by_the_attempt is not None
     re_enabled = hooks.client.patch(
