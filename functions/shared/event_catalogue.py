@@ -185,6 +185,16 @@ class WorkspaceDeletedData(EventData):
     deleted_by: str = Field(description="Who deleted it: `user:<id>`.")
 
 
+class WebhookEndpointDisabledData(EventData):
+    endpoint_id: str = Field(description="The webhook endpoint Herald disabled.")
+    reason: str = Field(
+        description="Why: it answered 410 Gone, or no delivery to it succeeded for 5 days."
+    )
+    failing_since: datetime = Field(
+        description="Since when its deliveries had been failing (RFC 3339, UTC)."
+    )
+
+
 class WebhookTestData(EventData):
     endpoint_id: str = Field(description="The endpoint the test was sent to.")
     message: str = Field(description="A note saying this is a test; nothing changed.")
@@ -423,6 +433,19 @@ CATALOGUE: tuple[EventType, ...] = (
         WEBHOOK_ENDPOINTS,
         WorkspaceDeletedData,
         {"deleted_by": ADMIN},
+    ),
+    EventType(
+        "webhook.endpoint_disabled",
+        "Herald disabled a webhook endpoint: it answered 410 Gone, or failed for 5 days without "
+        "a success. Nothing is sent to it until it is enabled again.",
+        "webhooks",
+        f"{WEBHOOK_ENDPOINTS} (not the disabled one); {ROLE_HOLDERS}",
+        WebhookEndpointDisabledData,
+        {
+            "endpoint_id": "01JQ7ZV9K1M3P5R7T0W2Y4A6C8",
+            "reason": "no successful delivery since 2025-04-26T08:12:40+00:00 (5 days of failures)",
+            "failing_since": "2025-04-26T08:12:40Z",
+        },
     ),
     EventType(
         "webhook.test",

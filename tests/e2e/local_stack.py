@@ -97,6 +97,23 @@ def workspace_owner(
     return workspace_id, owner | {"X-Workspace-Id": workspace_id}
 
 
+def sandbox_post(api: httpx.Client, headers: dict[str, str], text: str, **account: str) -> str:
+    """A new sandbox account (`account` adds to its body, e.g. `fail_with`) and a post to it,
+    not yet published: the post's id."""
+    added = api.post(
+        "/v1/accounts", json={"platform": "sandbox", "name": "Sandbox", **account}, headers=headers
+    )
+    assert added.status_code == 201, added.text
+    post = api.post(
+        "/v1/posts",
+        json={"text": text, "targets": [{"account_id": added.json()["id"]}]},
+        headers=headers,
+    )
+    assert post.status_code == 201, post.text
+    post_id: str = post.json()["id"]
+    return post_id
+
+
 @contextmanager
 def local_server(logs: Path, environment: Mapping[str, str] | None = None) -> Iterator[LocalServer]:
     """`python -m infra.local` on a free port, with `environment` added to this process's."""

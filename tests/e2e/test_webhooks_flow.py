@@ -19,7 +19,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.e2e.local_stack import LocalServer, local_server, workspace_owner
+from tests.e2e.local_stack import LocalServer, local_server, sandbox_post, workspace_owner
 
 DEADLINE_SECONDS = 60
 
@@ -79,17 +79,7 @@ def test_a_published_post_reaches_a_registered_receiver_signed_and_retried(
     )
     assert created.status_code == 201, created.text
     secret = created.json()["secret"]
-    account = api.post(
-        "/v1/accounts", json={"platform": "sandbox", "name": "Sandbox"}, headers=owner
-    )
-    assert account.status_code == 201, account.text
-    post = api.post(
-        "/v1/posts",
-        json={"text": "Hello, receivers!", "targets": [{"account_id": account.json()["id"]}]},
-        headers=owner,
-    )
-    assert post.status_code == 201, post.text
-    post_id = post.json()["id"]
+    post_id = sandbox_post(api, owner, "Hello, receivers!")
     published = api.post(f"/v1/posts/{post_id}/publish", headers=owner)
     assert published.status_code in (200, 202), published.text
 

@@ -115,6 +115,13 @@ def test_membership_changes_go_to_the_admins_but_not_the_member(
     assert receivers(world) == {"owner"}
 
 
+def test_every_notified_type_is_a_catalogued_event() -> None:
+    from functions.shared.event_catalogue import EVENT_TYPES
+    from functions.webhooks.domain.notifications_rules import RULES
+
+    assert set(RULES) <= set(EVENT_TYPES)
+
+
 def test_a_disabled_endpoint_goes_to_the_admins(notify_world: NotifyWorld) -> None:
     world = notify_world
     world.notify(

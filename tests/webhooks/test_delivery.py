@@ -8,6 +8,7 @@ with the spec's reference Python library `standardwebhooks`.
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ import respx
 import time_machine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.support.event_bus import bus_listener, catalogued, received
+from tests.support.events import lambda_context
 from tests.support.snapshots import workspace_items
 from tests.webhooks.hooks_world import Hooks, envelope, pinned
 
@@ -24,6 +27,43 @@ URL = "https://hooks.example.com/herald"
 def verified(secret: str, request: httpx.Request) -> dict[str, object]:
     payload: dict[str, object] = Webhook(secret).verify(request.content, dict(request.headers))
     return payload
+
+
+def announced_disablings(listener: str) -> list[dict[str, object]]:
+    """The `webhook.endpoint_disabled` events that reached the bus, each handed to the notifier
+    as the bus rule does; their data, checked against the catalogue."""
+    from functions.webhooks.workers.notifier import handler
+
+    events = received(listener)
+    for event in events:
+        assert event["source"] == "herald.webhooks"
+        handler(event, lambda_context("herald-test-notifier"))
+    return [catalogued(event) for event in events]
+
+
+def event_delivered_at(hooks: Hooks, moment: datetime) -> None:
+    """A new event fanned out and its deliveries attempted, with the clock at `moment`."""
+    with time_machine.travel(moment, tick=False):
+        hooks.publish(envelope(hooks.workspace_id))
+        hooks.pump()
+
+
+def endpoint_failing_since(hooks: Hooks, start: datetime) -> dict[str, Any]:
+    """A new endpoint whose first delivery, at `start`, fails (a 400)."""
+    endpoint = hooks.create_endpoint(URL)
+    with respx.mock() as web:
+        web.post(pinned(URL)).respond(400)
+        event_delivered_at(hooks, start)
+    return endpoint
+
+
+def notified(hooks: Hooks, headers: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    response = hooks.client.get("/v1/notifications", headers=headers)
+    assert response.status_code == 200, response.text
+    return [
+        (item["event_type"], item["body"], item["link"]["endpoint_id"])
+        for item in response.json()["items"]
+    ]
 
 
 def test_an_event_reaches_a_subscribed_endpoint_signed_verifiably(hooks: Hooks) -> None:
@@ -158,7 +198,11 @@ def test_after_the_last_retry_a_delivery_is_failed_and_kept(hooks: Hooks) -> Non
     assert hooks.endpoint(endpoint["id"])["failing_since"] is not None
 
 
-def test_a_4xx_fails_at_once_and_410_disables_the_endpoint(hooks: Hooks) -> None:
+def test_a_4xx_fails_at_once_and_410_disables_the_endpoint_and_tells_the_admins(
+    hooks: Hooks,
+) -> None:
+    admin, editor = hooks.as_member("admin"), hooks.as_member("editor")
+    disablings = bus_listener("webhook.endpoint_disabled")
     rejecting = hooks.create_endpoint(URL)
     gone = hooks.create_endpoint("https://other.example.com/gone")
     with respx.mock() as web:
@@ -176,23 +220,113 @@ def test_a_4xx_fails_at_once_and_410_disables_the_endpoint(hooks: Hooks) -> None
         "the endpoint answered 410 Gone",
     )
     assert hooks.publish(envelope(hooks.workspace_id)) == {"deliveries": 1}
+    assert announced_disablings(disablings) == [
+        {
+            "endpoint_id": gone["id"],
+            "reason": "the endpoint answered 410 Gone",
+            "failing_since": disabled["failing_since"].replace("+00:00", "Z"),
+        }
+    ]
+    told = (
+        "webhook.endpoint_disabled",
+        "A webhook endpoint kept failing and was disabled; no "
+        "events reach it until it is enabled again. Reason: the endpoint answered 410 Gone",
+        gone["id"],
+    )
+    assert notified(hooks, hooks.headers) == [told]
+    assert notified(hooks, admin) == [told]
+    assert notified(hooks, editor) == []
 
 
-def test_an_endpoint_failing_for_five_days_is_disabled(hooks: Hooks) -> None:
-    endpoint = hooks.create_endpoint(URL)
+def test_an_endpoint_failing_for_five_days_is_disabled_and_the_admins_told(hooks: Hooks) -> None:
+    admin = hooks.as_member("admin")
+    disablings = bus_listener("webhook.endpoint_disabled")
     start = datetime.now(UTC)
+    endpoint = endpoint_failing_since(hooks, start)
     with respx.mock() as web:
         web.post(pinned(URL)).respond(400)
-        with time_machine.travel(start, tick=False):
-            hooks.publish(envelope(hooks.workspace_id))
-            hooks.pump()
+        event_delivered_at(hooks, start + timedelta(days=4, hours=23))
         assert hooks.endpoint(endpoint["id"])["enabled"] is True
-        with time_machine.travel(start + timedelta(days=5, minutes=1), tick=False):
-            hooks.publish(envelope(hooks.workspace_id))
-            hooks.pump()
+        assert announced_disablings(disablings) == []
+        event_delivered_at(hooks, start + timedelta(days=5, minutes=1))
     disabled = hooks.endpoint(endpoint["id"])
     assert disabled["enabled"] is False
     assert "5 days of failures" in disabled["disabled_reason"]
+    (announced,) = announced_disablings(disablings)
+    assert (announced["endpoint_id"], announced["reason"]) == (
+        endpoint["id"],
+        disabled["disabled_reason"],
+    )
+    assert datetime.fromisoformat(str(announced["failing_since"])) == start
+    for headers in (hooks.headers, admin):
+        ((event_type, body, endpoint_id),) = notified(hooks, headers)
+        assert (event_type, endpoint_id) == ("webhook.endpoint_disabled", endpoint["id"])
+        assert "5 days of failures" in body
+
+
+def test_a_success_in_between_restarts_the_five_days(hooks: Hooks) -> None:
+    disablings = bus_listener("webhook.endpoint_disabled")
+    endpoint = hooks.create_endpoint(URL)
+    start = datetime.now(UTC)
+    with respx.mock() as web:
+        route = web.post(pinned(URL))
+        for elapsed, answer in (
+            (timedelta(0), 400),
+            (timedelta(days=3), 204),
+            (timedelta(days=4), 400),
+            (timedelta(days=5, minutes=1), 400),  # 5 days after the first failure
+            (timedelta(days=8, hours=23), 400),
+        ):
+            route.respond(answer)
+            event_delivered_at(hooks, start + elapsed)
+        assert hooks.endpoint(endpoint["id"])["enabled"] is True
+        assert announced_disablings(disablings) == []
+        # 5 days after the first failure since the success
+        event_delivered_at(hooks, start + timedelta(days=9, minutes=1))
+
+    assert hooks.endpoint(endpoint["id"])["enabled"] is False
+    (announced,) = announced_disablings(disablings)
+    assert announced["endpoint_id"] == endpoint["id"]
+
+
+def test_an_endpoint_disabled_twice_at_once_is_announced_once(hooks: Hooks) -> None:
+    """Two failing deliveries read the endpoint enabled and both disable it: one event."""
+    from functions.webhooks.adapters.items import EndpointItem
+    from functions.webhooks.domain import deliveries
+
+    disablings = bus_listener("webhook.endpoint_disabled")
+    endpoint = hooks.create_endpoint(URL)
+    read_by_each = [EndpointItem.find(hooks.workspace_id, endpoint["id"]) for _ in range(2)]
+    for item in read_by_each:
+        assert item is not None
+        deliveries._endpoint_failed(item, datetime.now(UTC), "the endpoint answered 410 Gone")
+
+    assert hooks.endpoint(endpoint["id"])["enabled"] is False
+    assert len(announced_disablings(disablings)) == 1
+
+
+def test_an_endpoint_re_enabled_during_an_attempt_is_not_disabled_by_it(hooks: Hooks) -> None:
+    """The attempt read the endpoint failing for 5 days; a person re-enabled it (clearing the
+    failures) before the attempt failed: the clock starts again instead."""
+    from functions.webhooks.adapters.items import EndpointItem
+    from functions.webhooks.domain import deliveries
+
+    disablings = bus_listener("webhook.endpoint_disabled")
+    start = datetime.now(UTC)
+    endpoint = endpoint_failing_since(hooks, start)
+    read_by_the_attempt = EndpointItem.find(hooks.workspace_id, endpoint["id"])
+    assert read_by_the_attempt is not None
+    re_enabled = hooks.client.patch(
+        f"/v1/webhooks/endpoints/{endpoint['id']}", json={"enabled": True}, headers=hooks.headers
+    )
+    assert re_enabled.status_code == 200, re_enabled.text
+    later = start + timedelta(days=5, minutes=1)
+    deliveries._endpoint_failed(read_by_the_attempt, later, None)
+
+    after = hooks.endpoint(endpoint["id"])
+    assert after["enabled"] is True
+    assert datetime.fromisoformat(after["failing_since"]) == later
+    assert announced_disablings(disablings) == []
 
 
 def test_a_hanging_endpoint_does_not_delay_the_others_in_the_same_batch(hooks: Hooks) -> None:

@@ -20,7 +20,8 @@ from functions.shared.event_catalogue import CATALOGUE, EVENT_TYPES, validated_d
 from infra.local.openapi import merged_openapi
 from tests.support.auth_world import Herald
 
-# The event contract of issue 13 (section 2), plus the test event of the endpoints API.
+# The event contract of issue 13 (section 2), plus the endpoints API's test event and the
+# announcement of an endpoint Herald disabled (section 3).
 CONTRACT = {
     "post.scheduled",
     "post.published",
@@ -38,6 +39,7 @@ CONTRACT = {
     "member.joined",
     "member.removed",
     "workspace.deleted",
+    "webhook.endpoint_disabled",
     "webhook.test",
 }
 STANDARD_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}

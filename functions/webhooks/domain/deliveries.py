@@ -15,15 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from ulid import ULID
 
 from functions.shared.destinations import DestinationRefused, Resolver, system_resolve
+from functions.shared.event_catalogue import WebhookEndpointDisabledData
+from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger, metrics
 from functions.shared.settings import get_settings
-from functions.shared.tables import utc_now
+from functions.shared.tables import condition_failed, transaction, utc_now
 from functions.webhooks.adapters import delivery_queue, secret_vault, sender
 from functions.webhooks.adapters.delivery_queue import DeliveryMessage
 from functions.webhooks.adapters.items import (
@@ -49,6 +52,8 @@ MAX_RETRY_AFTER = timedelta(hours=10)
 DISABLE_AFTER_FAILING = timedelta(days=5)
 MAX_LOGGED_ATTEMPTS = 20
 CONSUMER = "webhooks"
+# Announces an endpoint disabled for failing; the notifier tells the workspace's admins.
+ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 # The delivery failure rate (alarmed in CDK) is failed attempts over attempts.
 ATTEMPTS_METRIC = "WebhookAttempts"
 FAILED_ATTEMPTS_METRIC = "WebhookAttemptsFailed"
@@ -309,30 +314,76 @@ def _endpoint_succeeded(endpoint: EndpointItem, now: datetime) -> None:
 def _endpoint_failed(endpoint: EndpointItem, now: datetime, disable_because: str | None) -> None:
     """Note the failure; disable the endpoint on a 410, or after 5 days without a success."""
     failing_since = endpoint.failing_since or now
+    still_failing = EndpointItem.pk.exists()
     if disable_because is None and now - failing_since >= DISABLE_AFTER_FAILING:
         disable_because = (
             f"no successful delivery since {failing_since.isoformat()} "
             f"({DISABLE_AFTER_FAILING.days} days of failures)"
         )
+        # Not if a success or a person re-enabling it cleared the failures since it was read.
+        still_failing &= EndpointItem.failing_since <= now - DISABLE_AFTER_FAILING
     # Set only if unset: a concurrent failure may have set it first.
-    actions: list[Action] = [EndpointItem.failing_since.set(EndpointItem.failing_since | now)]
-    if disable_because is not None:
-        actions += [
-            EndpointItem.enabled.set(False),
-            EndpointItem.disabled_reason.set(disable_because),
-        ]
-        logger.info(
-            "Webhook endpoint disabled",
-            extra={"endpoint_id": endpoint.endpoint_id, "reason": disable_because},
-        )
-    _update_endpoint(endpoint, actions)
+    note_failure = EndpointItem.failing_since.set(EndpointItem.failing_since | now)
+    disabled = disable_because is not None and _disable(
+        endpoint, failing_since, disable_because, [note_failure], still_failing
+    )
+    if not disabled:
+        _update_endpoint(endpoint, [note_failure])
+
+
+def _disable(
+    endpoint: EndpointItem,
+    failing_since: datetime,
+    reason: str,
+    actions: list[Action],
+    condition: Condition,
+) -> bool:
+    """Disable the endpoint and write `webhook.endpoint_disabled` in one transaction, so the
+    admins hear of every disabling and of no other; whether it did. Only if `condition` holds
+    and the endpoint is still enabled: of two failures disabling it at once, one writes the
+    event."""
+    try:
+        with transaction() as write:
+            write.update(
+                endpoint,
+                actions=[
+                    *actions,
+                    EndpointItem.enabled.set(False),
+                    EndpointItem.disabled_reason.set(reason),
+                ],
+                condition=condition & (EndpointItem.enabled == True),  # noqa: E712
+                add_version_condition=False,
+            )
+            write_event(
+                write,
+                DomainEvent(
+                    "webhooks",
+                    ENDPOINT_DISABLED,
+                    endpoint.workspace_id,
+                    WebhookEndpointDisabledData(
+                        endpoint_id=endpoint.endpoint_id,
+                        reason=reason,
+                        failing_since=failing_since,
+                    ).data(),
+                ),
+            )
+    except TransactWriteError as error:
+        if not condition_failed(error):
+            raise
+        # Deleted, disabled already (by a concurrent failure or a person), or no longer failing.
+        return False
+    logger.info(
+        "Webhook endpoint disabled", extra={"endpoint_id": endpoint.endpoint_id, "reason": reason}
+    )
+    return True
 
 
 def _update_endpoint(endpoint: EndpointItem, actions: list[Action]) -> None:
     """Record a delivery's result on the endpoint, not conditional on its version (an edit
-    meanwhile does not void the result), unless the endpoint was deleted meanwhile."""
+    meanwhile does not void the result) but bumping it, unless the endpoint was deleted
+    meanwhile."""
     try:
-        EndpointItem(*EndpointItem.keys(endpoint.workspace_id, endpoint.endpoint_id)).update(
+        endpoint.update(
             actions=actions, condition=EndpointItem.pk.exists(), add_version_condition=False
         )
     except UpdateError as error:

@@ -1,7 +1,7 @@
 """Which events make notifications, who receives each, what it says, and the default channels.
 
-The one place that lists the event types the notifier handles (until the event catalogue of
-issue 13 section 2 is merged, which names the same types): `RULES`.
+The one place that lists the event types the notifier handles: `RULES` (each one of the event
+catalogue's types, functions/shared/event_catalogue.py).
 """
 
 from dataclasses import dataclass
@@ -42,9 +42,6 @@ class Rule:
     def defaults(self, role: Role) -> frozenset[Channel]:
         return self.admin_defaults if role.at_least(Role.ADMIN) else self.member_defaults
 
-
-# The outbound webhooks part announces an endpoint it disabled with this type (not yet emitted).
-ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 RULES: dict[str, Rule] = {
     "post.approval_requested": Rule(
@@ -95,7 +92,7 @@ RULES: dict[str, Rule] = {
         IN_APP_ONLY,
         IN_APP_ONLY,
     ),
-    ENDPOINT_DISABLED: Rule(
+    "webhook.endpoint_disabled": Rule(
         Audience.ADMINS,
         "A webhook endpoint was disabled",
         "A webhook endpoint kept failing and was disabled; no events reach it until it is "
