@@ -185,3 +185,24 @@ def test_preferences_decide_the_channels(notify_world: NotifyWorld) -> None:
     assert receivers(world) == {"owner"}
     assert mails(world.admin) == []
     assert world.unread(world.admin) == 0
+
+
+def test_an_account_wide_email_switch_off_stops_those_emails_in_every_workspace(
+    notify_world: NotifyWorld,
+) -> None:
+    """`/v1/me`'s `notifications` switches are account-wide: off, no email of those events
+    (in-app notifications stay, and other members' emails are untouched)."""
+    world = notify_world
+    response = world.herald.client.patch(
+        "/v1/me", headers=world.editor.headers, json={"notifications": {"post_failed": False}}
+    )
+    assert response.status_code == 200, response.text
+
+    world.notify(world.event("post.failed", {"created_by": f"user:{world.editor.user_id}"}))
+    world.notify(
+        world.event("post.partially_failed", {"created_by": f"user:{world.editor.user_id}"})
+    )
+
+    assert mails(world.editor) == []
+    assert len(world.notifications(world.editor)) == 2
+    assert len(mails(world.owner)) == 2

@@ -142,15 +142,26 @@ class PasswordResetConfirm(Body):
 
 
 class NotificationPreferences(Body):
-    post_published: bool = Field(True, description="Email when a post is published.")
-    post_failed: bool = Field(True, description="Email when a post fails to publish on any target.")
+    """Account-wide email switches: one turned off stops those emails in every workspace; turned
+    on, each workspace's `/v1/notifications/preferences` decide (docs/notifications.md)."""
+
+    post_published: bool = Field(
+        True, description="Emails about published posts (`post.published`), in any workspace."
+    )
+    post_failed: bool = Field(
+        True,
+        description="Emails about posts that failed on some or every target (`post.failed`, "
+        "`post.partially_failed`), in any workspace.",
+    )
     account_needs_reconnect: bool = Field(
         True,
-        description="Email when a connected account must be reconnected (its access was revoked "
-        "or expired).",
+        description="Emails about connected accounts that must be reconnected "
+        "(`account.needs_reconnect`), in any workspace.",
     )
     weekly_report: bool = Field(
-        False, description="Email a weekly summary of the workspace's publishing."
+        False,
+        description="Kept for the weekly summary email, which analytics will send; no email "
+        "reads it yet.",
     )
 
 

@@ -7,6 +7,7 @@ crash half-way through the recipients, creates each notification once and emails
 """
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -160,6 +161,28 @@ def _account_connector(event: Event) -> str | None:
     return str(account["connected_by"]) if account and "connected_by" in account else None
 
 
+# The account-wide email switches of `/v1/me` (`notifications`), by the events they cover: a
+# switch turned off stops those emails in every workspace, whatever the workspace's preferences
+# say; turned on, the workspace's preferences decide.
+ACCOUNT_EMAIL_SWITCHES = {
+    "post.published": "post_published",
+    "post.failed": "post_failed",
+    "post.partially_failed": "post_failed",
+    "account.needs_reconnect": "account_needs_reconnect",
+}
+EMAIL_CHANNELS = frozenset({Channel.EMAIL_INSTANT, Channel.EMAIL_DIGEST})
+
+
+def emails_allowed_account_wide(user_id: str, event_type: str) -> bool:
+    switch = ACCOUNT_EMAIL_SWITCHES.get(event_type)
+    if switch is None:
+        return True
+    profile = project(key("USER", user_id), "PROFILE", "notifications") or {}
+    # The identity group stores them as a JSON attribute: text in the table.
+    switches = json.loads(profile.get("notifications") or "{}")
+    return bool(switches.get(switch, True))
+
+
 def notification_id_for(event: Event, user_id: str) -> str:
     """The same for every delivery of the event to the user; sorts by when it happened."""
     randomness = hashlib.sha256(f"{event.id}\n{user_id}".encode()).digest()[:10]
@@ -170,6 +193,8 @@ def notification_id_for(event: Event, user_id: str) -> str:
 def deliver(event: Event, rule: Rule, user_id: str, role: Role) -> int:
     """1 if the user got the event now on some channel, 0 if not (duplicate or all off)."""
     channels = channels_for(role, event.type, stored_choices(event.workspace_id, user_id))
+    if channels & EMAIL_CHANNELS and not emails_allowed_account_wide(user_id, event.type):
+        channels -= EMAIL_CHANNELS
     if not channels:
         return 0
     notification_id = notification_id_for(event, user_id)
