@@ -563,3 +563,43 @@ def test_a_youtube_upload_finished_before_the_worker_was_cut_off_is_not_uploaded
     assert done.state == "processing"
     assert done.progress is not None
     assert done.progress["platform_post_id"] == "vidFinished"
+
+
+def _published_but_unsettled(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, list[TargetItem]]:
+    """A post whose two targets are published and whose settlement has not run yet."""
+    first, second = studio.sandbox("First"), studio.sandbox("Second")
+    post_id = scheduled_post(studio, [{"account_id": first}, {"account_id": second}])
+    with monkeypatch.context() as patched:
+        patched.setattr(publishing, "settle_post", lambda *args, **kwargs: None)
+        studio.fire(post_id)
+    assert studio.post(post_id)["status"] == "publishing"
+    return post_id, [target(studio, post_id, first), target(studio, post_id, second)]
+
+
+def test_a_firing_settles_from_the_targets_it_holds_once_all_have_finished(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post_id, held = _published_but_unsettled(studio, monkeypatch)
+    published = bus_listener("post.published")
+
+    with monkeypatch.context() as patched:
+        # Finished targets never move again: nothing needs reading them back.
+        patched.setattr(TargetItem, "of_post", mock.Mock(side_effect=AssertionError("read")))
+        assert publishing.settle_post(studio.workspace_id, post_id, held) == "published"
+
+    (event,) = received(published)
+    assert [t["state"] for t in event["detail"]["data"]["targets"]] == ["published"] * 2
+
+
+def test_a_firing_holding_an_unfinished_target_reads_the_targets_before_settling(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker may have finished it meanwhile (an async platform's check): what is
+    stored counts, or nobody would settle the post."""
+    post_id, held = _published_but_unsettled(studio, monkeypatch)
+    held[0].state = "processing"  # as this worker last wrote it, before the check finished it
+
+    assert publishing.settle_post(studio.workspace_id, post_id, held) == "published"
+    assert studio.post(post_id)["status"] == "published"

@@ -119,9 +119,10 @@ def fire_post(workspace_id: str, post_id: str, fire_id: str) -> FireReport:
         spec = effective(content, specs[target.item.account_id])
         return _publish_claimed(post, target.item, spec, target.account)
 
-    _publish_targets(post, claimed, publish)
+    # The firing created every target of the post: what it holds of them is all there is.
+    settled = _publish_targets(post, claimed, publish, [target.item for target in claimed])
     schedule_next_occurrence(post)
-    return _report(post)
+    return _report(post, settled, [target.item for target in claimed])
 
 
 def _armed_post(workspace_id: str, post_id: str, fire_id: str) -> PostItem | None:
@@ -237,18 +238,28 @@ def _claim_fields(account_id: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _publish_targets[T](post: PostItem, targets: Sequence[T], publish: Callable[[T], str]) -> None:
+def _publish_targets[T](
+    post: PostItem,
+    targets: Sequence[T],
+    publish: Callable[[T], str],
+    held: Sequence[TargetItem] = (),
+) -> str | None:
     """Publish the targets concurrently (their time is spent waiting on platforms and AWS),
-    then settle the post."""
+    then settle the post (`held`: see `settle_post`); the post's final status if it settled."""
     if len(targets) == 1:
         publish(targets[0])
     else:
         with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="target") as pool:
             list(pool.map(publish, targets))
-    settle_post(post.workspace_id, post.post_id)
+    return settle_post(post.workspace_id, post.post_id, held)
 
 
-def _report(post: PostItem) -> FireReport:
+def _report(
+    post: PostItem, settled: str | None = None, held: Sequence[TargetItem] = ()
+) -> FireReport:
+    """What became of the post; read back unless this worker settled it, holding every target."""
+    if settled is not None and held:
+        return FireReport(settled, {target.account_id: target.state for target in held})
     fresh = PostItem.find(post.workspace_id, post.post_id)
     targets = TargetItem.of_post(post.workspace_id, post.post_id)
     outcome = fresh.status if fresh is not None else "stale"
@@ -744,9 +755,17 @@ def reconcile(item: TargetItem, target: EffectiveTarget) -> str:
 # --- the post as a whole -------------------------------------------------------------------------
 
 
-def settle_post(workspace_id: str, post_id: str) -> str | None:
-    """When every target has finished: the post's final status and its one event."""
-    targets = TargetItem.of_post(workspace_id, post_id)
+def settle_post(workspace_id: str, post_id: str, held: Sequence[TargetItem] = ()) -> str | None:
+    """When every target has finished: the post's final status and its one event.
+
+    `held`: every target of the post as the caller last wrote it (each write returns the stored
+    item). When all of them have finished, nobody else can move them any more (only a retry,
+    which needs the settled post), so they are used as they are instead of reading the targets
+    again; otherwise they are read, as another worker may have finished one meanwhile."""
+    if held and all(target.state in FINISHED for target in held):
+        targets = list(held)
+    else:
+        targets = TargetItem.of_post(workspace_id, post_id)
     if not targets or any(target.state not in FINISHED for target in targets):
         return None
     published = sum(1 for target in targets if target.state == "published")
