@@ -26,9 +26,9 @@ class DataDeletionConfirmation(BaseModel):
 
 
 class DataDeletionStatus(BaseModel):
-    confirmation_code: str
+    confirmation_code: str = Field(description="The request's code, as Meta showed it.")
     status: Literal["received"] = Field(
         description="`received`: Herald holds the request and deletes what it keeps of the user."
     )
-    requested_at: datetime
-    detail: str
+    requested_at: datetime = Field(description="When Meta sent the request.")
+    detail: str = Field(description="What Herald does with the request, in words.")

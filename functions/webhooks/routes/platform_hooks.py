@@ -167,7 +167,7 @@ async def get_platform_data_deletion(
 
 
 @router.get("/x")
-async def answer_x_crc(crc_token: Token) -> XChallengeAnswer:
+async def answer_twitter_crc(crc_token: Token) -> XChallengeAnswer:
     """X's challenge-response check, at registration and periodically after."""
     from functions.webhooks.domain import platform_intake
 
@@ -175,7 +175,7 @@ async def answer_x_crc(crc_token: Token) -> XChallengeAnswer:
 
 
 @router.post("/x")
-async def receive_x_webhook(
+async def receive_twitter_account_activity(
     request: Request,
     x_twitter_webhooks_signature: Annotated[str | None, Header(max_length=512)] = None,
 ) -> DeliveriesAccepted:
