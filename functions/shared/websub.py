@@ -1,7 +1,9 @@
 """YouTube WebSub subscriptions Herald asked for, so that the webhooks group confirms a hub's
 verification of intent only for those (https://www.w3.org/TR/websub/#hub-verifies-intent).
 
-    WEBSUB#<topic URL>   SUBSCRIPTION   the mode last asked for, and the lease once verified
+    WEBSUB#<topic URL>   SUBSCRIPTION   the mode last asked for, and the lease once verified;
+                                        on the `by-due` index (bucket `WEBSUB`) while a
+                                        subscription is to be renewed or asked for again
 
 The publish group records the request (`request_subscription`) before it asks Google's hub to
 subscribe or unsubscribe a channel's feed; the hub then calls Herald's callback to verify, and
@@ -22,6 +24,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from functions.shared.platform_credentials import platform_secret
@@ -33,6 +36,11 @@ SORT_KEY = "SUBSCRIPTION"
 # lease ends (the publish group renews leases before then).
 UNVERIFIED_TTL = timedelta(days=1)
 LEASE_GRACE = timedelta(days=1)
+# When a subscription falls due for the publish group's renewal: a day before its lease ends
+# (half the lease, for a short one); an hour after a request the hub has not verified yet.
+RENEW_BEFORE = timedelta(days=1)
+ASK_AGAIN_AFTER = timedelta(hours=1)
+DUE_BUCKET = "WEBSUB"
 MAX_LEASE_SECONDS = 10 * 365 * 24 * 3600
 
 Mode = Literal["subscribe", "unsubscribe"]
@@ -53,6 +61,18 @@ def subscription_secret(topic: str) -> str | None:
     return hmac.new(master.encode(), topic.encode(), hashlib.sha256).hexdigest()
 
 
+class WebSubDueIndex(GlobalSecondaryIndex["WebSubSubscriptionItem"]):  # type: ignore[no-untyped-call]
+    """Subscriptions by when they are due, in the `WEBSUB` bucket of the table's `by-due` index
+    (its projection is the table's: infra/foundation.py; only the keys are read here)."""
+
+    class Meta:
+        index_name = "by-due"
+        projection = KeysOnlyProjection()
+
+    due_bucket = UnicodeAttribute(hash_key=True)
+    due_at = UTCDateTimeAttribute(range_key=True)
+
+
 class WebSubSubscriptionItem(Model):
     """Unversioned: the hub's verification updates it by condition on the mode, not on a read."""
 
@@ -66,6 +86,9 @@ class WebSubSubscriptionItem(Model):
     requested_at = UTCDateTimeAttribute()
     verified_at = UTCDateTimeAttribute(null=True)
     lease_seconds = NumberAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    due_at = UTCDateTimeAttribute(null=True)
+    by_due = WebSubDueIndex()
 
     @classmethod
     def keys(cls, topic: str) -> tuple[str, str]:
@@ -80,10 +103,13 @@ def request_subscription(topic: str, mode: Mode, now: datetime | None = None) ->
         item = WebSubSubscriptionItem.get(pk, sk, consistent_read=True)
     except DoesNotExist:
         item = WebSubSubscriptionItem(pk, sk)
+    if item.expires_at is None:
+        item.expires_at = now + UNVERIFIED_TTL
     item.mode = mode
     item.requested_at = now
-    if item.verified_at is None:
-        item.expires_at = now + UNVERIFIED_TTL
+    # Asked for again if the hub never verifies; an unsubscription is never renewed.
+    item.due_bucket = DUE_BUCKET if mode == "subscribe" else None
+    item.due_at = now + ASK_AGAIN_AFTER if mode == "subscribe" else None
     item.save()
 
 
@@ -100,12 +126,13 @@ def confirm(topic: str, mode: str, lease_seconds: int | None, now: datetime | No
             return True
         if mode != "subscribe":
             return False
-        lease = min(max(lease_seconds or 0, 0), MAX_LEASE_SECONDS)
+        lease = timedelta(seconds=min(max(lease_seconds or 0, 0), MAX_LEASE_SECONDS))
         item.update(
             actions=[
                 WebSubSubscriptionItem.verified_at.set(now),
-                WebSubSubscriptionItem.lease_seconds.set(lease),
-                WebSubSubscriptionItem.expires_at.set(now + timedelta(seconds=lease) + LEASE_GRACE),
+                WebSubSubscriptionItem.lease_seconds.set(int(lease.total_seconds())),
+                WebSubSubscriptionItem.expires_at.set(now + lease + LEASE_GRACE),
+                WebSubSubscriptionItem.due_at.set(now + max(lease - RENEW_BEFORE, lease / 2)),
             ],
             condition=WebSubSubscriptionItem.pk.exists() & asked,
         )
@@ -114,3 +141,14 @@ def confirm(topic: str, mode: str, lease_seconds: int | None, now: datetime | No
             return False
         raise
     return True
+
+
+def due_topics(now: datetime | None = None) -> list[str]:
+    """The topics whose subscription is due to be asked for again (renewed) by now."""
+    limit = now or utc_now()
+    return [
+        entry.pk.removeprefix("WEBSUB#")
+        for entry in WebSubSubscriptionItem.by_due.query(
+            DUE_BUCKET, WebSubSubscriptionItem.due_at <= limit
+        )
+    ]

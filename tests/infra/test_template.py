@@ -585,6 +585,16 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         ),
         **(
             {
+                "HERALD_PLATFORM_CREDENTIALS_SECRET": ref(
+                    synthesized.logical_id(foundation.platform_credentials)
+                ),
+                "HERALD_API_BASE_URL": _stage_url(synthesized),
+            }
+            if group.name == "webhooks"
+            else {}
+        ),
+        **(
+            {
                 "HERALD_UNSUBSCRIBE_SECRET": ref(
                     synthesized.logical_id(synthesized.stack.notifications.unsubscribe_secret)
                 )
