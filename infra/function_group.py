@@ -75,7 +75,10 @@ GROUP_ACCESS: dict[str, Access] = {
     ),
     # Completing an upload decodes images of up to 100 MP and probes videos downloaded to /tmp.
     "media": Access(media_prefix="workspaces/", memory_mb=2048, tmp_mb=2048),
-    "webhooks": Access(idempotency_table=True, put_events=True, data_key=True),
+    # platform_credentials: the platforms' webhook secrets, and the data deletion status URL.
+    "webhooks": Access(
+        idempotency_table=True, put_events=True, data_key=True, platform_credentials=True
+    ),
     "analytics": Access(),
 }
 

@@ -105,6 +105,10 @@ class Gone(Problem):
     status = HTTPStatus.GONE
 
 
+class ContentTooLarge(Problem):
+    status = HTTPStatus.CONTENT_TOO_LARGE
+
+
 class ValidationFailed(Problem):
     status = HTTPStatus.UNPROCESSABLE_CONTENT
     type = "urn:herald:problem:validation"

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -69,7 +69,7 @@ def key(*parts: str) -> str:
     return KEY_SEPARATOR.join(parts)
 
 
-def condition_failed(error: PutError | UpdateError | TransactWriteError) -> bool:
+def condition_failed(error: PutError | UpdateError | DeleteError | TransactWriteError) -> bool:
     """Whether the write failed on its condition (rather than on throttling, a conflict...)."""
     if isinstance(error, TransactWriteError):
         return any(

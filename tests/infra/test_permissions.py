@@ -60,7 +60,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "webhooks": {
         "dynamodb": {"idempotency_table"},
         "events": {"event_bus"},
-        "secretsmanager": {"unsubscribe_secret"},
+        # The platforms' webhook secrets verify their webhooks (functions/webhooks/routes/).
+        "secretsmanager": {"unsubscribe_secret", "platform_credentials"},
         "kms": {"data_key"},
         "sqs": {"webhook_deliveries"},
     },
@@ -336,7 +337,7 @@ def test_only_auth_sends_email_and_only_as_the_mail_identity(synthesized: Synthe
     }
 
 
-def test_only_publish_and_its_worker_read_the_platform_credentials(
+def test_only_publish_its_worker_and_the_webhooks_api_read_the_platform_credentials(
     synthesized: Synthesized,
 ) -> None:
     secret = synthesized.logical_id(synthesized.stack.foundation.platform_credentials)
@@ -352,6 +353,7 @@ def test_only_publish_and_its_worker_read_the_platform_credentials(
     assert {name: grants for name, grants in readers.items() if grants} == {
         "publish": {("secretsmanager:GetSecretValue", f"<{secret}>")},
         "publish_worker": {("secretsmanager:GetSecretValue", f"<{secret}>")},
+        "webhooks": {("secretsmanager:GetSecretValue", f"<{secret}>")},
     }
     # The secret is encrypted with the data key, which only they may decrypt with.
     decrypters = {

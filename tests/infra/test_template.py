@@ -42,8 +42,10 @@ LEFT_AT_DEFAULT = {
 # Set only on the functions that use them.
 ONLY_ON = {
     "mail_from": {"auth"},
-    "platform_credentials_secret": {"publish"},
-    "api_base_url": {"publish"},
+    # The webhooks API verifies platform webhooks with their secrets, and gives Meta the URL
+    # of a data deletion request's status.
+    "platform_credentials_secret": {"publish", "webhooks"},
+    "api_base_url": {"publish", "webhooks"},
     "publish_worker_arn": {"publish"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
@@ -579,6 +581,16 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                 ),
             }
             if group.name == "publish"
+            else {}
+        ),
+        **(
+            {
+                "HERALD_PLATFORM_CREDENTIALS_SECRET": ref(
+                    synthesized.logical_id(foundation.platform_credentials)
+                ),
+                "HERALD_API_BASE_URL": _stage_url(synthesized),
+            }
+            if group.name == "webhooks"
             else {}
         ),
         **(

@@ -68,6 +68,9 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
     return item
 
 
+NO_WEBSUB = {"renewed": 0, "postponed": 0}  # no YouTube subscription falls due here
+
+
 def run_refresher() -> dict[str, Any]:
     from functions.publish.workers.publisher import handler
 
@@ -102,7 +105,12 @@ def test_a_token_expiring_soon_is_renewed_and_sealed_again(x_account: SocialAcco
 
     assert report == {
         "task": "refresh-tokens",
-        "result": {"renewed": 1, "needs_reconnect": 0, "postponed": 0},
+        "result": {
+            "renewed": 1,
+            "needs_reconnect": 0,
+            "postponed": 0,
+            "websub": NO_WEBSUB,
+        },
     }
     assert parse_qs(route.calls.last.request.content.decode())["refresh_token"] == ["first-refresh"]
     after = stored(x_account)
@@ -122,7 +130,12 @@ def test_tokens_far_from_expiry_are_left_alone(x_account: SocialAccountItem) -> 
     ):
         report = run_refresher()
 
-    assert report["result"] == {"renewed": 0, "needs_reconnect": 0, "postponed": 0}
+    assert report["result"] == {
+        "renewed": 0,
+        "needs_reconnect": 0,
+        "postponed": 0,
+        "websub": NO_WEBSUB,
+    }
     assert not mock.calls
 
 
@@ -143,7 +156,12 @@ def test_a_refused_refresh_asks_for_reconnection_and_says_so_on_the_bus(
         )
         report = run_refresher()
 
-    assert report["result"] == {"renewed": 0, "needs_reconnect": 1, "postponed": 0}
+    assert report["result"] == {
+        "renewed": 0,
+        "needs_reconnect": 1,
+        "postponed": 0,
+        "websub": NO_WEBSUB,
+    }
     after = stored(x_account)
     assert after.status == "needs_reconnect"
     assert after.token_refresh_bucket is None  # off the refresher's index until reconnected
@@ -161,7 +179,12 @@ def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
         mock.post(TOKEN_URL).respond(503, json={"title": "Service Unavailable"})
         report = run_refresher()
 
-    assert report["result"] == {"renewed": 0, "needs_reconnect": 0, "postponed": 1}
+    assert report["result"] == {
+        "renewed": 0,
+        "needs_reconnect": 0,
+        "postponed": 1,
+        "websub": NO_WEBSUB,
+    }
     after = stored(x_account)
     assert after.status == "active"
     assert after.sealed_tokens == x_account.sealed_tokens

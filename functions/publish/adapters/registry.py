@@ -1,40 +1,23 @@
 """Builds the adapter for a platform from the OAuth client credentials configured for it.
 
-Credentials come from the Secrets Manager secret in AWS (read once per process) or, locally, from
-a JSON file; a platform without credentials cannot be connected (503 saying so). Meta's login
-serves Instagram and Facebook; Google's serves YouTube.
+Credentials come from the platforms' credentials document (functions/shared/platform_credentials.py,
+which the webhooks group reads too, for its webhook secrets); a platform without credentials
+cannot be connected (503 saying so). Meta's login serves Instagram and Facebook; Google's serves
+YouTube.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from functions.publish.adapters.platforms.base import PlatformAdapter
 from functions.publish.domain.platforms import CREDENTIALS_ENTRY
-from functions.shared import aws
+from functions.shared.platform_credentials import platform_credentials
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import Settings, get_settings
-
-
-@cache
-def platform_credentials() -> dict[str, dict[str, str]]:
-    settings = get_settings()
-    if settings.platform_credentials_secret:
-        text = aws.secretsmanager().get_secret_value(SecretId=settings.platform_credentials_secret)[
-            "SecretString"
-        ]
-    elif settings.platform_credentials_file and Path(settings.platform_credentials_file).exists():
-        text = Path(settings.platform_credentials_file).read_text()
-    else:
-        return {}
-    credentials: dict[str, dict[str, str]] = json.loads(text)
-    return credentials
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,6 +206,11 @@ def _save_account(
                 connected_event(item, reconnected=existing is not None),
             ),
         )
+    if platform == "youtube":
+        # New videos arrive by WebSub; the lease is renewed by the token refresher's run.
+        from functions.publish.domain.websub_subscriptions import subscribe_channel
+
+        subscribe_channel(identity.platform_account_id)
     return item
 
 

@@ -115,9 +115,11 @@ def sweep(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Every 30 minutes: tokens about to expire, and WebSub leases about to end."""
     from functions.publish.domain.refresher import refresh_due_tokens
+    from functions.publish.domain.websub_subscriptions import renew_due_subscriptions
 
-    return asdict(refresh_due_tokens())
+    return asdict(refresh_due_tokens()) | {"websub": asdict(renew_due_subscriptions())}
 
 
 handler = task_handler(
