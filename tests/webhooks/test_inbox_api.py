@@ -219,7 +219,8 @@ def test_a_workspace_keeps_at_most_100_saved_replies(inbox: Inbox) -> None:
 
 
 def _status(inbox: Inbox, method: str, path: str, headers: dict[str, str], body: Any = None) -> int:
-    return inbox.client.request(method, path, json=body, headers=headers).status_code
+    status: int = inbox.client.request(method, path, json=body, headers=headers).status_code
+    return status
 
 
 def test_viewers_read_editors_reply_admins_moderate(inbox: Inbox) -> None:
