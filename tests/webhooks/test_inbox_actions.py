@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from functions.publish.adapters.platforms import sandbox
+from functions.shared.engagement import Engagement, EngagementAuthor
 from functions.webhooks.adapters import engagement_function
 from tests.support.snapshots import workspace_items
 from tests.webhooks.inbox_world import Inbox, inbox
@@ -101,13 +102,13 @@ def test_hide_unhide_and_delete(inbox: Inbox) -> None:
     inbox.client.post(f"/v1/inbox/{item_id}/read", headers=inbox.headers)
     platform_id = inbox.item(item_id)["platform_item_id"]
     sandbox.remember_engagement(
-        sandbox.Engagement(
+        Engagement(
             platform="sandbox",
             platform_account_id=platform_account(inbox),
             platform_item_id=platform_id,
             kind="comment",
             text="Is the oat flat white back?",
-            author=sandbox.EngagementAuthor(name="maria"),
+            author=EngagementAuthor(name="maria"),
         )
     )
 
