@@ -62,8 +62,6 @@ class EngagementFunction(HeraldFunction):
             # The inbox waits for it: one platform call, and one token refresh at most.
             timeout=Duration.seconds(25),
             function_name=name,
-            # Invoked synchronously only: its caller sees every failure.
-            async_dead_letters=False,
         )
         self.function_arn = function_arn
         # Its account, renewed tokens, and `account.needs_reconnect` as an outbox item.
