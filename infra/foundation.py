@@ -28,6 +28,7 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 DLQ_RETENTION = Duration.days(14)
 # Social accounts whose tokens expire soon, for the token refresher (the publish function).
 DUE_INDEX = "by-due"
+THREAD_INDEX = "by-thread"
 
 
 class Foundation(Construct):
@@ -106,6 +107,13 @@ class Foundation(Construct):
             sort_key=dynamodb.Attribute(name="due_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.INCLUDE,
             non_key_attributes=["workspace_id", "account_id", "post_id"],
+        )
+        # An inbox conversation's items (only inbox items carry `thread_key`).
+        self.app_table.add_global_secondary_index(
+            index_name=THREAD_INDEX,
+            partition_key=dynamodb.Attribute(name="thread_key", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="SK", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
         )
         # Powertools idempotency records: key `id`, expiry `expiration` (its defaults).
         self.idempotency_table = dynamodb.Table(

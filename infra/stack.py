@@ -10,6 +10,7 @@ from functions.shared.groups import GROUPS
 from infra.api import HeraldApi
 from infra.bundling import Bundle
 from infra.config import HeraldConfig
+from infra.engagement_function import EngagementFunction
 from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
@@ -63,6 +64,15 @@ class HeraldStack(Stack):
             publish=self.groups["publish"],
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
+        )
+        self.engagement = EngagementFunction(
+            self,
+            "Engagement",
+            publish=self.groups["publish"],
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["publish"],
+            foundation=self.foundation,
+            config=config,
         )
         self.media_jobs = MediaJobs(
             self,

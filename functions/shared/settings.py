@@ -54,6 +54,11 @@ class Settings(BaseModel):
         "arn:aws:lambda:us-east-1:123456789012:function:herald-local-publish-worker",
         description="The publish worker function: the target of every post's schedule.",
     )
+    engagement_function_arn: str = Field(
+        "arn:aws:lambda:us-east-1:123456789012:function:herald-local-engagement",
+        description="The publish group's engagement function, which the inbox invokes to reply "
+        "to, hide, unhide and delete comments on the platforms.",
+    )
     scheduler_dead_letter_arn: str = Field(
         "arn:aws:sqs:us-east-1:123456789012:herald-local-scheduler-dlq",
         description="SQS queue receiving schedule deliveries that failed every retry.",

@@ -64,6 +64,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "secretsmanager": {"unsubscribe_secret", "platform_credentials"},
         "kms": {"data_key"},
         "sqs": {"webhook_deliveries"},
+        # The inbox's replies and moderation (infra/engagement_function.py).
+        "lambda": {"engagement_function"},
     },
     # infra/webhook_delivery.py: they verify no tokens and query no index.
     "webhook_fanout": {"sqs": {"webhook_deliveries"}},
@@ -122,6 +124,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
+    "engagement_function": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
     "media_job_executions": {"states:StopExecution"},
     "webhook_deliveries": {
@@ -189,6 +192,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
         f"<{lid(synthesized.stack.notifications.unsubscribe_secret)}>": "unsubscribe_secret",
         WORKER_ARN: "publish_worker",
+        WORKER_ARN.replace("publish-worker", "engagement"): "engagement_function",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
@@ -274,6 +278,8 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.role))
     known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
+    # test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it below.
+    known.add(synthesized.logical_id(synthesized.stack.engagement.role))
     # The outbox relay (tests/infra/test_event_relay.py).
     known.add(synthesized.logical_id(synthesized.stack.event_relay.role))
     # The notifier and the digest (test_notification_functions_reach_only_their_own below).
@@ -507,3 +513,43 @@ def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -
             ("ses:SendEmail", MAIL_IDENTITY),
             *others,
         }
+
+
+def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
+    synthesized: Synthesized,
+) -> None:
+    engagement = synthesized.stack.engagement
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    log_group = f"<{lid(engagement.log_group)}.Arn>"
+    table = f"<{lid(foundation.app_table)}.Arn>"
+    data_key = f"<{lid(foundation.data_key)}.Arn>"
+    granted = {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, lid(engagement.role))
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+    assert {(a, r) for a, r in granted if not a.startswith("dynamodb:")} == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        ("kms:Encrypt", data_key),
+        ("kms:Decrypt", data_key),
+        ("kms:GenerateDataKey", data_key),
+        ("secretsmanager:GetSecretValue", f"<{lid(foundation.platform_credentials)}>"),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }
+    assert {r for a, r in granted if a.startswith("dynamodb:")} == {table}
+    invokers = {
+        lid(role)
+        for role in (group.role for group in synthesized.stack.groups.values())
+        if any(
+            "lambda:InvokeFunction" in as_list(statement["Action"])
+            and "herald-dev-engagement" in flatten(statement["Resource"])
+            for statement in statements_of_role(synthesized, lid(role))
+        )
+    }
+    assert invokers == {lid(synthesized.stack.groups["webhooks"].role)}

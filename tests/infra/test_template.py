@@ -47,6 +47,7 @@ ONLY_ON = {
     "platform_credentials_secret": {"publish", "webhooks"},
     "api_base_url": {"publish", "webhooks"},
     "publish_worker_arn": {"publish"},
+    "engagement_function_arn": {"webhooks"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
@@ -69,6 +70,12 @@ WORKER_ARN = {
         ],
     ]
 }
+ENGAGEMENT_ARN = {
+    "Fn::Join": [
+        "",
+        [*WORKER_ARN["Fn::Join"][1][:-1], ":function:herald-dev-engagement"],
+    ]
+}
 FOURTEEN_DAYS = 14 * 24 * 3600
 
 
@@ -89,8 +96,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
-        # and deliverer, the real-time connection function and pusher.
-        "AWS::Lambda::Function": len(GROUPS) + 11,
+        # and deliverer, the real-time connection function and pusher, the inbox's engagement
+        # function.
+        "AWS::Lambda::Function": len(GROUPS) + 12,
         "AWS::Lambda::EventSourceMapping": 2,  # the table's stream to the relay; deliveries
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
@@ -116,10 +124,11 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGatewayV2::Stage": 1,
         # Errors and Throttles per function (the groups, the worker, the publish events function,
         # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
-        # workers and the two real-time functions), depth per dead-letter queue (four); the
+        # workers, the two real-time functions and the engagement function), depth per
+        # dead-letter queue (four); the
         # media job steps' throttles and crashes (tests/infra/test_media_jobs.py); the relay's
         # iterator age; the webhook delivery failure rate.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 10) + 4 + 2 + 1 + 1,
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 11) + 4 + 2 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -138,6 +147,7 @@ def test_application_table(synthesized: Synthesized) -> None:
         {"AttributeName": "SK", "AttributeType": "S"},
         {"AttributeName": "due_at", "AttributeType": "S"},
         {"AttributeName": "due_bucket", "AttributeType": "S"},
+        {"AttributeName": "thread_key", "AttributeType": "S"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -151,7 +161,16 @@ def test_application_table(synthesized: Synthesized) -> None:
 def test_application_table_indexes_work_by_due_time(synthesized: Synthesized) -> None:
     logical_id = synthesized.logical_id(synthesized.stack.foundation.app_table)
     props = synthesized.resources[logical_id]["Properties"]
-    (index,) = props["GlobalSecondaryIndexes"]
+    index, thread_index = props["GlobalSecondaryIndexes"]
+    # An inbox conversation's items, whole (tests/webhooks/test_inbox_api.py uses it).
+    assert thread_index == {
+        "IndexName": "by-thread",
+        "KeySchema": [
+            {"AttributeName": "thread_key", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
     assert index == {
         "IndexName": "by-due",
         "KeySchema": [
@@ -509,6 +528,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
     functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
+    functions.add(synthesized.logical_id(synthesized.stack.engagement.function))
     relay = synthesized.logical_id(synthesized.stack.event_relay.function)
     functions.add(relay)
     for notification_function in (
@@ -564,7 +584,8 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
             {
                 "HERALD_WEBHOOK_DELIVERY_QUEUE_URL": ref(
                     synthesized.logical_id(synthesized.stack.webhook_delivery.queue)
-                )
+                ),
+                "HERALD_ENGAGEMENT_FUNCTION_ARN": ENGAGEMENT_ARN,
             }
             if group.name == "webhooks"
             else {}
