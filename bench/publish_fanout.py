@@ -21,14 +21,10 @@ Usage: `python bench/publish_fanout.py [--runs N] [--latency-ms MS] [--on-time-p
 """
 
 import argparse
-import contextlib
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,45 +34,9 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loopback import ToLoopback  # noqa: E402
-from bench.moto_environment import use_moto_environment  # noqa: E402
+from bench.moto_environment import moto_in_its_own_process, use_moto_environment  # noqa: E402
 
 use_moto_environment()
-
-# The child process: moto as local mode runs it, its address on the first line, until stdin ends.
-MOTO_SERVER = f"""
-import sys
-sys.path.insert(0, {str(ROOT)!r})
-from infra.local.cloud import LocalCloud
-cloud = LocalCloud().start()
-print(cloud.endpoint_url, flush=True)
-sys.stdin.read()
-cloud.stop()
-"""
-
-
-@contextlib.contextmanager
-def moto_in_its_own_process() -> Iterator[str]:
-    """A moto server in a child process; this process's AWS clients point at it."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", MOTO_SERVER],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert child.stdout is not None
-    assert child.stdin is not None
-    endpoint = child.stdout.readline().strip()
-    if not endpoint.startswith("http"):
-        child.kill()
-        raise SystemExit("the moto server did not start")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:
-        yield endpoint
-    finally:
-        child.stdin.close()
-        child.wait(timeout=10)
-
 
 import boto3  # noqa: E402
 import httpx  # noqa: E402
