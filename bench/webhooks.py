@@ -79,6 +79,7 @@ from functions.shared.access import Role, WorkspaceAccess  # noqa: E402
 from functions.shared.auth import UserPrincipal  # noqa: E402
 from functions.shared.events import OUTBOX_INSERTS, DomainEvent, record_event  # noqa: E402
 from functions.shared.identity_items import WorkspaceItem  # noqa: E402
+from functions.shared.problems import Conflict  # noqa: E402
 from functions.shared.settings import get_settings  # noqa: E402
 from functions.webhooks.adapters import sender  # noqa: E402
 from functions.webhooks.adapters.items import DeliveryItem, EndpointItem  # noqa: E402
@@ -268,13 +269,14 @@ class Pipeline:
         self.fan_out_started.setdefault(event["detail"]["id"], time.monotonic())
         self._lambdas.invoke(FAN_OUT_ARN, event)
 
-    def settle(self, timeout: float = 120) -> None:
-        """Wait until nothing is queued (delayed messages included) and nothing is running."""
+    def settle(self, timeout: float = 240) -> None:
+        """Wait until nothing is queued (delayed messages included) and nothing is running; longer
+        than the queue's visibility timeout, after which a failed message is offered again."""
         deadline = time.monotonic() + timeout
-        quiet = 0
+        quiet = queued = busy = 0
         while quiet < 2:
             if time.monotonic() > deadline:
-                raise SystemExit("the webhook pipeline did not settle")
+                raise SystemExit(f"still {queued} messages queued and {busy} invocations running")
             time.sleep(0.5)
             self._stream.drain()
             queued = sum(
@@ -437,6 +439,18 @@ def fan_out(
     }
 
 
+def switch(access: WorkspaceAccess, endpoint_id: str, *, enabled: bool) -> None:
+    """Enable or disable an endpoint as an admin would, retrying on 409: each delivery's result
+    recorded on the endpoint changes its version, which guards the admin's edits."""
+    for _ in range(10):
+        try:
+            endpoints.update_endpoint(access, endpoint_id, EndpointUpdate(enabled=enabled))
+            return
+        except Conflict:
+            time.sleep(0.1)
+    raise SystemExit("the endpoint kept changing meanwhile")
+
+
 def hanging(
     pipeline: Pipeline, port: int, endpoint_count: int, runs: int, events: int, interval: float
 ) -> dict[str, float]:
@@ -460,7 +474,7 @@ def hanging(
     for _ in range(runs):
         for name, (access, steady, stuck) in setups.items():
             if stuck:
-                endpoints.update_endpoint(access, stuck, EndpointUpdate(enabled=True))
+                switch(access, stuck, enabled=True)
             event_ids = set()
             for _ in range(events):
                 event_ids.add(change(access.workspace_id))
@@ -470,7 +484,7 @@ def hanging(
                 p95([a.arrived - pipeline.fan_out_started[a.webhook_id] for a in arrivals])
             )
             if stuck:  # its retries would carry on into the next run
-                endpoints.update_endpoint(access, stuck, EndpointUpdate(enabled=False))
+                switch(access, stuck, enabled=False)
             pipeline.settle()
     return {name: statistics.median(values) for name, values in samples.items()}
 
