@@ -6,8 +6,9 @@ only the worker needs: reading media objects to upload them. It gets 15 minutes 
 for large videos. The publish API may invoke it (publishing now, retrying). Schedules target it
 by a name fixed here, so it can schedule its own next steps without referring to itself.
 
-Two EventBridge rules invoke it: the sweeper every 5 minutes (missed schedules, stuck targets)
-and the token refresher every 30 minutes.
+Three EventBridge rules invoke it: the sweeper every 5 minutes (missed schedules, stuck targets),
+the token refresher every 30 minutes, and the engagement poller every 5 minutes (comments and
+mentions no webhook brings).
 """
 
 from __future__ import annotations
@@ -93,6 +94,13 @@ class PublishWorker(HeraldFunction):
             "Herald: refresh the social accounts' platform tokens before they expire",
             Duration.minutes(30),
             "refresh-tokens",
+            foundation,
+        )
+        self.engagement_poller = self._rule(
+            "EngagementPoller",
+            "Herald: poll comments and mentions the platforms send no webhook for",
+            Duration.minutes(5),
+            "poll-engagement",
             foundation,
         )
 

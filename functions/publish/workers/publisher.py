@@ -120,6 +120,12 @@ def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return asdict(refresh_due_tokens())
 
 
+def poll_engagement(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.engagement_polling import poll_due
+
+    return asdict(poll_due())
+
+
 handler = task_handler(
     {
         "publish-post": publish_post,
@@ -127,5 +133,6 @@ handler = task_handler(
         "advance-target": advance_target,
         "sweep": sweep,
         "refresh-tokens": refresh_tokens,
+        "poll-engagement": poll_engagement,
     }
 )
