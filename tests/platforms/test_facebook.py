@@ -13,8 +13,10 @@ from PIL import Image
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     MediaKind,
+    NotSupported,
     Permanent,
     PostStatus,
     PublishRequest,
@@ -25,6 +27,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.facebook import FacebookAdapter
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import form_parts, in_memory
 
 V = "v25.0"
@@ -104,7 +107,8 @@ def test_authorization_url_with_pkce_when_enabled() -> None:
         "state": "st",
         "response_type": "code",
         "scope": "pages_show_list,pages_read_engagement,pages_manage_posts,"
-        "pages_manage_engagement,read_insights,publish_video,business_management",
+        "pages_manage_engagement,pages_read_user_content,read_insights,publish_video,"
+        "business_management",
         "code_challenge": "ch",
         "code_challenge_method": "S256",
     }
@@ -724,3 +728,268 @@ async def test_recent_posts_with_an_invalid_token_need_reauth(adapter: FacebookA
         with pytest.raises(ReauthRequired) as caught:
             await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
     assert caught.value.code == "190"
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+POST = f"{PAGE}_1"
+COMMENT = Engagement(
+    platform="facebook",
+    platform_account_id=PAGE,
+    platform_item_id=f"{POST}_c1",
+    kind="comment",
+    text="Nice",
+    author=EngagementAuthor(platform_user_id="7001", name="Ann"),
+    platform_post_id=POST,
+    thread_id=f"{POST}_c1",
+)
+REPLY = Engagement(
+    platform="facebook",
+    platform_account_id=PAGE,
+    platform_item_id=f"{POST}_c2",
+    kind="reply",
+    text="Agreed",
+    author=EngagementAuthor(platform_user_id="7002", name="Bob"),
+    platform_post_id=POST,
+    parent_id=f"{POST}_c1",
+    thread_id=f"{POST}_c1",
+)
+MENTION = Engagement(
+    platform="facebook",
+    platform_account_id=PAGE,
+    platform_item_id="9001_77",
+    kind="mention",
+    text="Thanks Brand Page",
+    author=EngagementAuthor(platform_user_id="9001", name="Cat"),
+    platform_post_id="9001_77",
+    thread_id="9001_77",
+)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("engagement", "target"), [(COMMENT, f"{POST}_c1"), (REPLY, f"{POST}_c1"), (MENTION, "9001_77")]
+)
+async def test_reply_is_a_comment_on_the_comment_or_post(
+    adapter: FacebookAdapter, engagement: Engagement, target: str
+) -> None:
+    """POST /<comment-id>/comments with message; comments nest one level, so a reply to a reply
+    answers its top-level comment; a tagging post is answered with a comment on it.
+    https://developers.facebook.com/docs/graph-api/reference/object/comments ("Publishing")"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/{target}/comments").respond(200, json={"id": f"{target}_r9"})
+        reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, engagement, "Thank you!")
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert form(request) == {"message": "Thank you!"}
+    assert reply == Engagement(
+        platform="facebook",
+        platform_account_id=PAGE,
+        platform_item_id=f"{target}_r9",
+        kind="reply",
+        text="Thank you!",
+        author=EngagementAuthor(platform_user_id=PAGE, name="Brand Page"),
+        created_at=NOW,
+        platform_post_id=engagement.platform_post_id,
+        parent_id=engagement.platform_item_id,
+        thread_id=engagement.thread_id,
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("hidden", "value"), [(True, "true"), (False, "false")])
+async def test_hide_and_unhide_a_comment(
+    adapter: FacebookAdapter, hidden: bool, value: str
+) -> None:
+    """POST /<comment-id> is_hidden=true|false
+    (https://developers.facebook.com/docs/graph-api/reference/comment, "Updating";
+    https://developers.facebook.com/docs/graph-api/changelog/version2.2)."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/{POST}_c2").respond(200, json={"success": True})
+        await adapter.hide_engagement(TOKENS, ACCOUNT, REPLY, hidden=hidden)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert form(request) == {"is_hidden": value}
+
+
+@pytest.mark.anyio
+async def test_delete_a_comment(adapter: FacebookAdapter) -> None:
+    """DELETE /<comment-id>: https://developers.facebook.com/docs/graph-api/reference/comment"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.delete(f"{GRAPH}/{POST}_c1").respond(200, json={"success": True})
+        await adapter.delete_engagement(TOKENS, ACCOUNT, COMMENT)
+    assert_bearer(route.calls.last.request)
+
+
+@pytest.mark.anyio
+async def test_a_mention_on_someone_else_s_post_cannot_be_hidden_or_deleted(
+    adapter: FacebookAdapter,
+) -> None:
+    with respx.mock(assert_all_mocked=True) as mock:
+        with pytest.raises(NotSupported, match="someone else's post"):
+            await adapter.hide_engagement(TOKENS, ACCOUNT, MENTION, hidden=True)
+        with pytest.raises(NotSupported):
+            await adapter.delete_engagement(TOKENS, ACCOUNT, MENTION)
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_list_comments_follows_the_after_cursor_in_chronological_order(
+    adapter: FacebookAdapter,
+) -> None:
+    """GET /<post-id>/comments?filter=stream&order=chronological&after=...; the documented
+    answer holds data[] and paging.cursors
+    (https://developers.facebook.com/docs/graph-api/reference/object/comments,
+    https://developers.facebook.com/docs/graph-api/results)."""
+    listing = {
+        "data": [
+            {
+                "id": f"{POST}_c1",
+                "message": "Nice",
+                "created_time": "2026-01-02T03:00:00+0000",
+                "from": {
+                    "id": "7001",
+                    "name": "Ann",
+                    "picture": {"data": {"url": "https://cdn.example/ann.jpg"}},
+                },
+                "permalink_url": "https://www.facebook.com/104000000000001/posts/1?comment_id=c1",
+            },
+            {
+                "id": f"{POST}_c2",
+                "message": "Agreed",
+                "created_time": "2026-01-02T03:01:00+0000",
+                "from": {"id": "7002", "name": "Bob"},
+                "parent": {"id": f"{POST}_c1"},
+            },
+        ],
+        "paging": {"cursors": {"before": "QVFIUmJ", "after": "QVFIUkx"}},
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{POST}/comments").respond(200, json=listing)
+        page = await adapter.list_comments(TOKENS, ACCOUNT, POST, "QVFIUmF")
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert query(request) == {
+        "fields": "id,message,created_time,from{id,name,picture},parent{id},permalink_url",
+        "filter": "stream",
+        "order": "chronological",
+        "limit": "100",
+        "after": "QVFIUmF",
+    }
+    assert page.cursor == "QVFIUkx"
+    assert page.items == [
+        Engagement(
+            platform="facebook",
+            platform_account_id=PAGE,
+            platform_item_id=f"{POST}_c2",
+            kind="reply",
+            text="Agreed",
+            author=EngagementAuthor(platform_user_id="7002", name="Bob"),
+            created_at=datetime(2026, 1, 2, 3, 1, tzinfo=UTC),
+            platform_post_id=POST,
+            parent_id=f"{POST}_c1",
+            thread_id=f"{POST}_c1",
+        ),
+        Engagement(
+            platform="facebook",
+            platform_account_id=PAGE,
+            platform_item_id=f"{POST}_c1",
+            kind="comment",
+            text="Nice",
+            author=EngagementAuthor(
+                platform_user_id="7001", name="Ann", avatar_url="https://cdn.example/ann.jpg"
+            ),
+            created_at=datetime(2026, 1, 2, 3, 0, tzinfo=UTC),
+            platform_post_id=POST,
+            thread_id=f"{POST}_c1",
+            permalink="https://www.facebook.com/104000000000001/posts/1?comment_id=c1",
+        ),
+    ]
+
+
+@pytest.mark.anyio
+async def test_no_new_comments_answers_no_cursor(adapter: FacebookAdapter) -> None:
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{POST}/comments").respond(200, json={"data": []})
+        page = await adapter.list_comments(TOKENS, ACCOUNT, POST, None)
+    assert "after" not in query(route.calls.last.request)
+    assert page == EngagementPage(items=[], cursor=None)
+
+
+@pytest.mark.anyio
+async def test_list_mentions_reads_tagged_posts_since_the_cursor(adapter: FacebookAdapter) -> None:
+    """GET /<page-id>/tagged with since (https://developers.facebook.com/docs/graph-api/reference/page/tagged/)."""
+    listing = {
+        "data": [
+            {
+                "id": "9001_78",
+                "message": "Brand Page again",
+                "created_time": "2026-01-02T03:00:00+0000",
+                "from": {"id": "9001", "name": "Cat"},
+                "permalink_url": "https://www.facebook.com/9001/posts/78",
+            },
+            {
+                "id": "9001_77",
+                "message": "Thanks Brand Page",
+                "created_time": "2026-01-01T00:00:00+0000",
+                "from": {"id": "9001", "name": "Cat"},
+            },
+        ]
+    }
+    cursor = "2026-01-01T00:00:00+00:00 9001_77"
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{PAGE}/tagged").respond(200, json=listing)
+        page = await adapter.list_mentions(TOKENS, ACCOUNT, cursor)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert query(request) == {
+        "fields": "id,message,created_time,from{id,name,picture},permalink_url",
+        "limit": "100",
+        "since": str(int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())),
+    }
+    assert page.items == [
+        Engagement(
+            platform="facebook",
+            platform_account_id=PAGE,
+            platform_item_id="9001_78",
+            kind="mention",
+            text="Brand Page again",
+            author=EngagementAuthor(platform_user_id="9001", name="Cat"),
+            created_at=datetime(2026, 1, 2, 3, 0, tzinfo=UTC),
+            platform_post_id="9001_78",
+            thread_id="9001_78",
+            permalink="https://www.facebook.com/9001/posts/78",
+        )
+    ]
+    assert page.cursor == "2026-01-02T03:00:00+00:00 9001_78"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (
+            400,
+            {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190},
+            ReauthRequired,
+        ),
+        (
+            400,
+            {"message": "Application request limit reached", "type": "OAuthException", "code": 4},
+            Retryable,
+        ),
+        (
+            400,
+            {"message": "Unsupported post request.", "type": "GraphMethodException", "code": 100},
+            Permanent,
+        ),
+    ],
+)
+async def test_engagement_failures_are_classified(
+    adapter: FacebookAdapter, status: int, error: dict[str, object], expected: type[Exception]
+) -> None:
+    """https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/{POST}_c1").respond(status, json={"error": error})
+        with pytest.raises(expected):
+            await adapter.hide_engagement(TOKENS, ACCOUNT, COMMENT, hidden=True)

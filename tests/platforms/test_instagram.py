@@ -2,6 +2,7 @@
 
 import io
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -12,8 +13,10 @@ from PIL import Image
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     MediaKind,
+    NotSupported,
     Permanent,
     PublishRequest,
     PublishResult,
@@ -23,6 +26,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.instagram import InstagramAdapter, PublishingLimit
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import in_memory
 
 V = "v25.0"
@@ -788,3 +792,212 @@ async def test_recent_posts_throttled_is_retryable(adapter: InstagramAdapter) ->
         )
         with pytest.raises(Retryable, match="Application request limit reached"):
             await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=2))
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+MEDIA_ID = "17895695668004550"
+IG_COMMENT = Engagement(
+    platform="instagram",
+    platform_account_id=IG_USER,
+    platform_item_id="17870913679156914",
+    kind="comment",
+    text="This is awesome!",
+    author=EngagementAuthor(platform_user_id="17841405309211844", handle="fan"),
+    platform_post_id=MEDIA_ID,
+    thread_id="17870913679156914",
+)
+
+
+@pytest.mark.anyio
+async def test_reply_to_a_comment(adapter: InstagramAdapter) -> None:
+    """POST /<ig-comment-id>/replies with message answers {"id": ...}
+    (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment/replies)."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/17870913679156914/replies").respond(
+            200, json={"id": "17873440459141021"}
+        )
+        reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, IG_COMMENT, "*sniff*")
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert form(request) == {"message": "*sniff*"}
+    assert reply.platform_item_id == "17873440459141021"
+    assert reply.kind == "reply"
+    assert reply.parent_id == "17870913679156914"
+    assert reply.thread_id == "17870913679156914"
+    assert reply.author == EngagementAuthor(platform_user_id=IG_USER, name="Brand")
+    assert reply.created_at == NOW
+
+
+@pytest.mark.anyio
+async def test_reply_to_a_reply_goes_to_its_top_level_comment(adapter: InstagramAdapter) -> None:
+    """ "You can only reply to top-level comments; replies to a reply will be added to the
+    top-level comment" (same reference page)."""
+    nested = replace(
+        IG_COMMENT,
+        platform_item_id="17900000000000001",
+        kind="reply",
+        parent_id="17870913679156914",
+    )
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.post(f"{GRAPH}/17870913679156914/replies").respond(200, json={"id": "1790000000002"})
+        reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, nested, "Hi")
+    assert reply.parent_id == "17900000000000001"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("item_id", "expected"),
+    [
+        (MEDIA_ID, {"media_id": MEDIA_ID, "message": "Thanks!"}),
+        (
+            "17858893269000001",
+            {"media_id": MEDIA_ID, "comment_id": "17858893269000001", "message": "Thanks!"},
+        ),
+    ],
+)
+async def test_reply_to_a_mention(
+    adapter: InstagramAdapter, item_id: str, expected: dict[str, str]
+) -> None:
+    """POST /<ig-user-id>/mentions with media_id, comment_id (a mention in a comment) and
+    message (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentions)."""
+    mention = replace(IG_COMMENT, platform_item_id=item_id, kind="mention")
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/{IG_USER}/mentions").respond(200, json={"id": "17840000000009"})
+        reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, mention, "Thanks!")
+    assert form(route.calls.last.request) == expected
+    assert reply.platform_item_id == "17840000000009"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("hidden", "value"), [(True, "true"), (False, "false")])
+async def test_hide_and_unhide(adapter: InstagramAdapter, hidden: bool, value: str) -> None:
+    """POST /<ig-comment-id>?hide=true|false
+    (https://developers.facebook.com/docs/instagram-platform/comment-moderation)."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.post(f"{GRAPH}/17870913679156914").respond(200, json={"success": True})
+        await adapter.hide_engagement(TOKENS, ACCOUNT, IG_COMMENT, hidden=hidden)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert form(request) == {"hide": value}
+
+
+@pytest.mark.anyio
+async def test_delete_a_comment(adapter: InstagramAdapter) -> None:
+    """DELETE /<ig-comment-id> (https://developers.facebook.com/docs/instagram-platform/comment-moderation)."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.delete(f"{GRAPH}/17870913679156914").respond(200, json={"success": True})
+        await adapter.delete_engagement(TOKENS, ACCOUNT, IG_COMMENT)
+    assert_bearer(route.calls.last.request)
+
+
+@pytest.mark.anyio
+async def test_mentions_cannot_be_listed_hidden_or_deleted(adapter: InstagramAdapter) -> None:
+    """Mentions come by webhook only; they sit on other accounts' media
+    (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentions)."""
+    mention = replace(IG_COMMENT, kind="mention")
+    with respx.mock(assert_all_mocked=True) as mock:
+        with pytest.raises(NotSupported, match="webhook"):
+            await adapter.list_mentions(TOKENS, ACCOUNT, None)
+        with pytest.raises(NotSupported):
+            await adapter.hide_engagement(TOKENS, ACCOUNT, mention, hidden=True)
+        with pytest.raises(NotSupported):
+            await adapter.delete_engagement(TOKENS, ACCOUNT, mention)
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_list_comments_with_replies_newer_than_the_cursor(adapter: InstagramAdapter) -> None:
+    """GET /<ig-media-id>/comments, the documented answer's data[] with timestamp and text
+    (https://developers.facebook.com/docs/instagram-platform/comment-moderation,
+    https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
+    listing = {
+        "data": [
+            {
+                "timestamp": "2017-08-31T19:16:02+0000",
+                "text": "This is awesome!",
+                "id": "17870913679156914",
+                "username": "fan",
+                "from": {"id": "17841405309211844", "username": "fan"},
+                "replies": {
+                    "data": [
+                        {
+                            "timestamp": "2017-08-31T19:20:00+0000",
+                            "text": "Right?",
+                            "id": "17873440459141021",
+                            "username": "friend",
+                            "from": {"id": "17841405309211845", "username": "friend"},
+                            "parent_id": "17870913679156914",
+                        }
+                    ]
+                },
+            },
+            {
+                "timestamp": "2017-08-31T18:10:30+0000",
+                "text": "I love this!",
+                "id": "17873440459141020",
+            },
+        ]
+    }
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(f"{GRAPH}/{MEDIA_ID}/comments").respond(200, json=listing)
+        page = await adapter.list_comments(
+            TOKENS, ACCOUNT, MEDIA_ID, "2017-08-31T18:10:30+00:00 17873440459141020"
+        )
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert query(request) == {
+        "fields": "id,text,timestamp,username,from,parent_id,"
+        "replies{id,text,timestamp,username,from,parent_id}",
+        "limit": "50",
+    }
+    assert page.items == [
+        Engagement(
+            platform="instagram",
+            platform_account_id=IG_USER,
+            platform_item_id="17873440459141021",
+            kind="reply",
+            text="Right?",
+            author=EngagementAuthor(
+                platform_user_id="17841405309211845", name="friend", handle="friend"
+            ),
+            created_at=datetime(2017, 8, 31, 19, 20, tzinfo=UTC),
+            platform_post_id=MEDIA_ID,
+            parent_id="17870913679156914",
+            thread_id="17870913679156914",
+        ),
+        Engagement(
+            platform="instagram",
+            platform_account_id=IG_USER,
+            platform_item_id="17870913679156914",
+            kind="comment",
+            text="This is awesome!",
+            author=EngagementAuthor(platform_user_id="17841405309211844", name="fan", handle="fan"),
+            created_at=datetime(2017, 8, 31, 19, 16, 2, tzinfo=UTC),
+            platform_post_id=MEDIA_ID,
+            thread_id="17870913679156914",
+        ),
+    ]
+    assert page.cursor == "2017-08-31T19:20:00+00:00 17873440459141021"
+
+
+@pytest.mark.anyio
+async def test_comments_listing_with_nothing_new_keeps_no_cursor(adapter: InstagramAdapter) -> None:
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/{MEDIA_ID}/comments").respond(
+            200,
+            json={"data": [{"timestamp": "2017-08-31T18:10:30+0000", "text": "Old", "id": "1"}]},
+        )
+        page = await adapter.list_comments(TOKENS, ACCOUNT, MEDIA_ID, "2017-08-31T18:10:30+00:00 1")
+    assert page == EngagementPage(items=[], cursor=None)
+
+
+@pytest.mark.anyio
+async def test_a_rate_limited_listing_is_retryable(adapter: InstagramAdapter) -> None:
+    """Code 4 is the app rate limit: https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        mock.get(f"{GRAPH}/{MEDIA_ID}/comments").respond(
+            400, json={"error": {"message": "Application request limit reached", "code": 4}}
+        )
+        with pytest.raises(Retryable):
+            await adapter.list_comments(TOKENS, ACCOUNT, MEDIA_ID, None)

@@ -17,8 +17,10 @@ from PIL import Image
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     MediaKind,
+    NotSupported,
     Permanent,
     PlatformError,
     PublishRequest,
@@ -34,6 +36,7 @@ from functions.publish.adapters.platforms.linkedin import (
     little_text,
     plain_text,
 )
+from functions.shared.engagement import Engagement, EngagementAuthor
 from functions.shared.settings import Settings
 from tests.platforms.media_bytes import in_memory
 
@@ -1054,3 +1057,202 @@ async def test_recent_posts_failures_are_classified(
 def test_plain_text_undoes_little_text(text: str) -> None:
     """https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format"""
     assert plain_text(little_text(text)) == text
+
+
+# -- engagement (the inbox) -------------------------------------------------------------------
+# https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api
+
+POST_URN = "urn:li:activity:6631349431612559360"
+COMMENT_URN = "urn:li:comment:(urn:li:activity:6631349431612559360,6636062862760562688)"
+NESTED_URN = "urn:li:comment:(urn:li:activity:6631349431612559360,6636062862760562699)"
+REPLY_URN = "urn:li:comment:(urn:li:activity:6631349431612559360,6636062862760562700)"
+ORG_COMMENT = Engagement(
+    platform="linkedin",
+    platform_account_id="urn:li:organization:2414183",
+    platform_item_id=COMMENT_URN,
+    kind="comment",
+    text="Congrats!",
+    author=EngagementAuthor(platform_user_id="urn:li:person:fan1"),
+    platform_post_id=POST_URN,
+    thread_id=COMMENT_URN,
+)
+ORG_NESTED = Engagement(
+    platform="linkedin",
+    platform_account_id="urn:li:organization:2414183",
+    platform_item_id=NESTED_URN,
+    kind="reply",
+    text="Indeed",
+    author=EngagementAuthor(platform_user_id="urn:li:person:fan2"),
+    platform_post_id=POST_URN,
+    parent_id=COMMENT_URN,
+    thread_id=COMMENT_URN,
+)
+
+
+@pytest.mark.parametrize("answered", [ORG_COMMENT, ORG_NESTED])
+async def test_reply_is_a_nested_comment_under_the_top_level_comment(
+    adapter: LinkedInAdapter, mock: respx.MockRouter, answered: Engagement
+) -> None:
+    """ "Create a Nested Comment": POST /rest/socialActions/{encoded comment URN}/comments with
+    actor, object (the post), parentComment and message.text; the answer names the comment."""
+    route = mock.post(
+        f"{API}/rest/socialActions/urn%3Ali%3Acomment%3A%28urn%3Ali%3Aactivity%3A"
+        "6631349431612559360%2C6636062862760562688%29/comments"
+    ).respond(
+        201,
+        json={
+            "actor": "urn:li:organization:2414183",
+            "commentUrn": REPLY_URN,
+            "id": "6636062862760562700",
+            "message": {"text": "Thank you!"},
+            "object": POST_URN,
+            "parentComment": COMMENT_URN,
+        },
+    )
+
+    reply = await adapter.reply_to_engagement(TOKENS, ORGANIZATION, answered, "Thank you!")
+
+    request = route.calls.last.request
+    assert_versioned(request)
+    assert json.loads(request.content) == {
+        "actor": "urn:li:organization:2414183",
+        "object": POST_URN,
+        "parentComment": COMMENT_URN,
+        "message": {"text": "Thank you!"},
+    }
+    assert reply == Engagement(
+        platform="linkedin",
+        platform_account_id="urn:li:organization:2414183",
+        platform_item_id=REPLY_URN,
+        kind="reply",
+        text="Thank you!",
+        author=EngagementAuthor(platform_user_id="urn:li:organization:2414183", name="Herald"),
+        created_at=NOW,
+        platform_post_id=POST_URN,
+        parent_id=answered.platform_item_id,
+        thread_id=COMMENT_URN,
+    )
+
+
+@pytest.mark.parametrize(
+    ("engagement", "target", "comment_id"),
+    [
+        (ORG_COMMENT, "urn%3Ali%3Aactivity%3A6631349431612559360", "6636062862760562688"),
+        (
+            ORG_NESTED,
+            "urn%3Ali%3Acomment%3A%28urn%3Ali%3Aactivity%3A6631349431612559360%2C"
+            "6636062862760562688%29",
+            "6636062862760562699",
+        ),
+    ],
+)
+async def test_delete_a_comment_as_the_organization(
+    adapter: LinkedInAdapter,
+    mock: respx.MockRouter,
+    engagement: Engagement,
+    target: str,
+    comment_id: str,
+) -> None:
+    """ "Delete a Comment": DELETE /rest/socialActions/{encoded target URN}/comments/{comment id}
+    ?actor={encoded actor URN}, answered 204."""
+    route = mock.delete(url__startswith=f"{API}/rest/socialActions/{target}/comments/").respond(204)
+
+    await adapter.delete_engagement(TOKENS, ORGANIZATION, engagement)
+
+    request = route.calls.last.request
+    assert_versioned(request)
+    assert str(request.url) == (
+        f"{API}/rest/socialActions/{target}/comments/{comment_id}"
+        "?actor=urn%3Ali%3Aorganization%3A2414183"
+    )
+
+
+async def test_list_comments_on_a_post(adapter: LinkedInAdapter, mock: respx.MockRouter) -> None:
+    """ "Get Comments on Shares": GET /rest/socialActions/{encoded post URN}/comments with
+    start and count; elements carry commentUrn, actor, created.time (ms) and message.text."""
+    route = mock.get(
+        f"{API}/rest/socialActions/urn%3Ali%3Aactivity%3A6631349431612559360/comments"
+    ).respond(
+        200,
+        json={
+            "paging": {"start": 0, "count": 100, "total": 2, "links": []},
+            "elements": [
+                {
+                    "actor": "urn:li:person:fan1",
+                    "commentUrn": COMMENT_URN,
+                    "created": {"actor": "urn:li:person:fan1", "time": 1793530800000},
+                    "id": "6636062862760562688",
+                    "message": {"attributes": [], "text": "Congrats!"},
+                    "object": POST_URN,
+                },
+                {
+                    "actor": "urn:li:person:old",
+                    "commentUrn": "urn:li:comment:(urn:li:activity:6631349431612559360,1)",
+                    "created": {"actor": "urn:li:person:old", "time": 1700000000000},
+                    "message": {"text": "Old one"},
+                    "object": POST_URN,
+                },
+            ],
+        },
+    )
+
+    page = await adapter.list_comments(
+        TOKENS,
+        ORGANIZATION,
+        POST_URN,
+        "2023-11-14T22:13:20+00:00 urn:li:comment:(urn:li:activity:6631349431612559360,1)",
+    )
+
+    request = route.calls.last.request
+    assert_versioned(request)
+    assert dict(request.url.params) == {"start": "0", "count": "100"}
+    assert page == EngagementPage(
+        items=[
+            Engagement(
+                platform="linkedin",
+                platform_account_id="urn:li:organization:2414183",
+                platform_item_id=COMMENT_URN,
+                kind="comment",
+                text="Congrats!",
+                author=EngagementAuthor(platform_user_id="urn:li:person:fan1"),
+                created_at=datetime(2026, 11, 1, 11, 0, tzinfo=UTC),
+                platform_post_id=POST_URN,
+                thread_id=COMMENT_URN,
+            )
+        ],
+        cursor=f"2026-11-01T11:00:00+00:00 {COMMENT_URN}",
+    )
+
+
+async def test_hiding_and_listing_mentions_are_not_supported(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """The Comments API offers create, get, edit and delete, no hiding; mentions are not a
+    listing apps can poll."""
+    with pytest.raises(NotSupported, match="hide"):
+        await adapter.hide_engagement(TOKENS, ORGANIZATION, ORG_COMMENT, hidden=True)
+    with pytest.raises(NotSupported, match="mentions"):
+        await adapter.list_mentions(TOKENS, ORGANIZATION, None)
+    assert not mock.calls
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "expected"),
+    [(429, {"Retry-After": "12"}, Retryable), (401, {}, ReauthRequired), (403, {}, Permanent)],
+)
+async def test_comment_listing_failures_are_classified(
+    adapter: LinkedInAdapter,
+    mock: respx.MockRouter,
+    status: int,
+    headers: dict[str, str],
+    expected: type[PlatformError],
+) -> None:
+    """https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling"""
+    mock.get(url__startswith=f"{API}/rest/socialActions/").respond(
+        status, headers=headers, json={"message": "refused", "status": status}
+    )
+    with pytest.raises(expected) as caught:
+        await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, None)
+    if status == 429:
+        assert isinstance(caught.value, Retryable)
+        assert caught.value.retry_after == 12

@@ -12,8 +12,10 @@ import respx
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     MediaKind,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -25,6 +27,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.threads import PublishingLimit, ThreadsAdapter
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 GRAPH = "https://graph.threads.net"
 BASE = f"{GRAPH}/v1.0"
@@ -485,7 +488,7 @@ def test_authorization_url(adapter: ThreadsAdapter) -> None:
         "redirect_uri": ["https://app.example/cb"],
         "scope": [
             "threads_basic,threads_content_publish,threads_manage_replies,"
-            "threads_manage_insights,threads_delete"
+            "threads_manage_insights,threads_delete,threads_manage_mentions"
         ],
         "response_type": ["code"],
         "state": ["signed-state"],
@@ -780,3 +783,264 @@ async def test_recent_posts_with_an_expired_token_need_reauth(
     )
     with pytest.raises(ReauthRequired, match="Session has expired"):
         await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
+
+
+# -- engagement (the inbox) -------------------------------------------------------------------
+
+TOP_REPLY = Engagement(
+    platform="threads",
+    platform_account_id=USER,
+    platform_item_id="r-1",
+    kind="comment",
+    text="Love it",
+    author=EngagementAuthor(name="fan", handle="fan"),
+    platform_post_id="m-1",
+    thread_id="r-1",
+)
+NESTED_REPLY = Engagement(
+    platform="threads",
+    platform_account_id=USER,
+    platform_item_id="r-2",
+    kind="reply",
+    text="Me too",
+    author=EngagementAuthor(name="friend", handle="friend"),
+    platform_post_id="m-1",
+    parent_id="r-1",
+    thread_id="r-1",
+)
+
+
+async def test_reply_to_a_reply_is_a_published_reply(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """A TEXT container with reply_to_id, then threads_publish
+    (https://developers.facebook.com/docs/threads/retrieve-and-manage-replies/create-replies)."""
+    create = mock.post(f"{BASE}/{USER}/threads").respond(200, json={"id": "c-9"})
+    mock.post(f"{BASE}/{USER}/threads_publish").respond(200, json={"id": "r-9"})
+
+    reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, NESTED_REPLY, "Thanks both")
+
+    assert forms(create) == [
+        {
+            "media_type": "TEXT",
+            "text": "Thanks both",
+            "reply_to_id": "r-2",
+            "access_token": "th-access",
+        }
+    ]
+    assert reply == Engagement(
+        platform="threads",
+        platform_account_id=USER,
+        platform_item_id="r-9",
+        kind="reply",
+        text="Thanks both",
+        author=EngagementAuthor(platform_user_id=USER, name="Herald", handle="heraldhq"),
+        created_at=NOW,
+        platform_post_id="m-1",
+        parent_id="r-2",
+        thread_id="r-1",
+    )
+
+
+@pytest.mark.parametrize(("hidden", "value"), [(True, "true"), (False, "false")])
+async def test_hide_and_unhide_a_top_level_reply(
+    adapter: ThreadsAdapter, mock: respx.MockRouter, hidden: bool, value: str
+) -> None:
+    """POST /{reply-id}/manage_reply hide=true|false answers {"success": true}
+    (https://developers.facebook.com/documentation/threads/reply-management)."""
+    route = mock.post(f"{BASE}/r-1/manage_reply").respond(200, json={"success": True})
+
+    await adapter.hide_engagement(TOKENS, ACCOUNT, TOP_REPLY, hidden=hidden)
+
+    assert forms(route) == [{"hide": value, "access_token": "th-access"}]
+
+
+async def test_a_nested_reply_cannot_be_hidden_alone(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """ "Replies nested deeper than the top-level reply cannot be targeted in isolation"
+    (https://developers.facebook.com/documentation/threads/reply-management)."""
+    with pytest.raises(NotSupported, match="top-level"):
+        await adapter.hide_engagement(TOKENS, ACCOUNT, NESTED_REPLY, hidden=True)
+    assert not mock.calls
+
+
+async def test_only_the_profile_s_own_replies_are_deleted(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """DELETE /{threads-media-id} (https://developers.facebook.com/docs/threads/posts/delete-posts)
+    removes the profile's own media only."""
+    with pytest.raises(NotSupported, match="only its own"):
+        await adapter.delete_engagement(TOKENS, ACCOUNT, TOP_REPLY)
+    route = mock.delete(f"{BASE}/r-9").respond(200, json={"success": True, "deleted_id": "r-9"})
+    own = Engagement(
+        platform="threads",
+        platform_account_id=USER,
+        platform_item_id="r-9",
+        kind="reply",
+        text="Thanks",
+        author=EngagementAuthor(platform_user_id=USER),
+    )
+
+    await adapter.delete_engagement(TOKENS, ACCOUNT, own)
+
+    assert query(route.calls.last.request) == {"access_token": "th-access"}
+
+
+async def test_list_comments_reads_the_whole_conversation(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /{media-id}/conversation?fields=...&reverse=true, flat, newest first
+    (https://developers.facebook.com/documentation/threads/reference/reply-management)."""
+    route = mock.get(f"{BASE}/m-1/conversation").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "r-3",
+                    "text": "Deeper",
+                    "timestamp": "2026-11-01T11:03:00+0000",
+                    "username": "heraldhq",
+                    "permalink": "https://www.threads.net/@heraldhq/post/r3",
+                    "replied_to": {"id": "r-2"},
+                    "root_post": {"id": "m-1"},
+                    "is_reply_owned_by_me": True,
+                },
+                {
+                    "id": "r-2",
+                    "text": "Me too",
+                    "timestamp": "2026-11-01T11:02:00+0000",
+                    "username": "friend",
+                    "replied_to": {"id": "r-1"},
+                    "root_post": {"id": "m-1"},
+                    "is_reply_owned_by_me": False,
+                },
+                {
+                    "id": "r-1",
+                    "text": "Love it",
+                    "timestamp": "2026-11-01T11:01:00+0000",
+                    "username": "fan",
+                    "replied_to": {"id": "m-1"},
+                    "root_post": {"id": "m-1"},
+                },
+            ],
+            "paging": {"cursors": {"before": "BEFORE", "after": "AFTER"}},
+        },
+    )
+
+    page = await adapter.list_comments(TOKENS, ACCOUNT, "m-1", "2026-11-01T11:01:00+00:00 r-1")
+
+    assert query(route.calls.last.request) == {
+        "fields": "id,text,timestamp,username,permalink,replied_to,root_post,is_reply_owned_by_me",
+        "reverse": "true",
+        "limit": "100",
+        "access_token": "th-access",
+    }
+    assert page.items == [
+        Engagement(
+            platform="threads",
+            platform_account_id=USER,
+            platform_item_id="r-3",
+            kind="reply",
+            text="Deeper",
+            author=EngagementAuthor(platform_user_id=USER, name="heraldhq", handle="heraldhq"),
+            created_at=datetime(2026, 11, 1, 11, 3, tzinfo=UTC),
+            platform_post_id="m-1",
+            parent_id="r-2",
+            thread_id="r-1",
+            permalink="https://www.threads.net/@heraldhq/post/r3",
+        ),
+        Engagement(
+            platform="threads",
+            platform_account_id=USER,
+            platform_item_id="r-2",
+            kind="reply",
+            text="Me too",
+            author=EngagementAuthor(name="friend", handle="friend"),
+            created_at=datetime(2026, 11, 1, 11, 2, tzinfo=UTC),
+            platform_post_id="m-1",
+            parent_id="r-1",
+            thread_id="r-1",
+        ),
+    ]
+    assert page.cursor == "2026-11-01T11:03:00+00:00 r-3"
+
+
+async def test_list_mentions_since_the_cursor(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /{threads-user-id}/mentions with since
+    (https://developers.facebook.com/documentation/threads/threads-mentions; the answer is
+    data[] of media objects, https://developers.facebook.com/documentation/threads/retrieve-and-discover-posts)."""
+    route = mock.get(f"{BASE}/{USER}/mentions").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "18038",
+                    "text": "@heraldhq is great",
+                    "timestamp": "2026-11-01T10:00:00+0000",
+                    "username": "keldo",
+                    "permalink": "https://www.threads.net/@keldo/post/18038",
+                }
+            ]
+        },
+    )
+
+    page = await adapter.list_mentions(TOKENS, ACCOUNT, "2026-11-01T09:00:00+00:00 17999")
+
+    assert query(route.calls.last.request) == {
+        "fields": "id,text,timestamp,username,permalink,replied_to,root_post",
+        "limit": "100",
+        "since": str(int(datetime(2026, 11, 1, 9, tzinfo=UTC).timestamp())),
+        "access_token": "th-access",
+    }
+    assert page == EngagementPage(
+        items=[
+            Engagement(
+                platform="threads",
+                platform_account_id=USER,
+                platform_item_id="18038",
+                kind="mention",
+                text="@heraldhq is great",
+                author=EngagementAuthor(name="keldo", handle="keldo"),
+                created_at=datetime(2026, 11, 1, 10, tzinfo=UTC),
+                platform_post_id="18038",
+                thread_id="18038",
+                permalink="https://www.threads.net/@keldo/post/18038",
+            )
+        ],
+        cursor="2026-11-01T10:00:00+00:00 18038",
+    )
+
+
+async def test_rate_limited_mentions_are_retryable(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """Throttling code 4: https://developers.facebook.com/docs/graph-api/guides/error-handling"""
+    mock.get(f"{BASE}/{USER}/mentions").respond(
+        400, json={"error": {"message": "Application request limit reached", "code": 4}}
+    )
+    with pytest.raises(Retryable):
+        await adapter.list_mentions(TOKENS, ACCOUNT, None)
+
+
+async def test_a_reply_chain_that_loops_back_on_itself_still_ends(
+    adapter: ThreadsAdapter, mock: respx.MockRouter
+) -> None:
+    """Threads of replies are followed up to the top-level reply; a malformed answer whose
+    replies name each other as parents must not keep the listing walking forever."""
+    mock.get(f"{BASE}/m-1/conversation").respond(
+        200,
+        json={
+            "data": [
+                {"id": "r-a", "timestamp": "2026-11-01T11:00:00+0000", "replied_to": {"id": "r-b"}},
+                {"id": "r-b", "timestamp": "2026-11-01T11:00:00+0000", "replied_to": {"id": "r-a"}},
+            ]
+        },
+    )
+
+    page = await adapter.list_comments(TOKENS, ACCOUNT, "m-1", None)
+
+    assert {item.platform_item_id for item in page.items} == {"r-a", "r-b"}
+    assert all(item.kind == "reply" for item in page.items)

@@ -14,6 +14,7 @@ import respx
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
     MediaFile,
+    NotSupported,
     Permanent,
     PublishRequest,
     PublishResult,
@@ -23,6 +24,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.tiktok import TikTokAdapter, chunk_plan
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import in_memory
 
 API = "https://open.tiktokapis.com/v2"
@@ -827,3 +829,37 @@ async def test_recent_posts_failures_are_classified(mock: respx.MockRouter) -> N
         with pytest.raises(ReauthRequired):
             await adapter.recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
     assert throttled.value.retry_after == 30
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_every_engagement_action_is_not_supported_and_sends_nothing(
+    mock: respx.MockRouter,
+) -> None:
+    """No Login Kit scope reads or writes comments (https://developers.tiktok.com/doc/tiktok-api-scopes);
+    the Research API's comment list is for researchers only
+    (https://developers.tiktok.com/doc/research-api-specs-query-video-comments)."""
+    comment = Engagement(
+        platform="tiktok",
+        platform_account_id="open-id-1",
+        platform_item_id="7300000000000000001",
+        kind="comment",
+        text="Nice",
+        author=EngagementAuthor(),
+        platform_post_id="7300000000000000000",
+    )
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http)
+        calls = [
+            adapter.reply_to_engagement(TOKENS, ACCOUNT, comment, "Thanks"),
+            adapter.hide_engagement(TOKENS, ACCOUNT, comment, hidden=True),
+            adapter.delete_engagement(TOKENS, ACCOUNT, comment),
+            adapter.list_comments(TOKENS, ACCOUNT, "7300000000000000000", None),
+            adapter.list_mentions(TOKENS, ACCOUNT, None),
+        ]
+        for call in calls:
+            with pytest.raises(NotSupported, match="Login Kit"):
+                await call
+    assert not mock.calls

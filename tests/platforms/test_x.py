@@ -16,8 +16,10 @@ from PIL import Image
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     MediaKind,
+    NotSupported,
     Permanent,
     PublishRequest,
     PublishResult,
@@ -28,6 +30,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.platforms.x import XAdapter
 from functions.publish.domain.publishing import matching_post
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import form_parts, in_memory, logging_reads
 
 API = "https://api.x.com"
@@ -614,12 +617,17 @@ def test_authorization_url_uses_pkce_s256(adapter: XAdapter) -> None:
     )
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://x.com/i/oauth2/authorize"
-    assert "scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write" in url
+    assert (
+        "scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write"
+        "%20tweet.moderate.write" in url
+    )
     assert parse_qs(parts.query) == {
         "response_type": ["code"],
         "client_id": ["client-id"],
         "redirect_uri": ["https://app.example/cb"],
-        "scope": ["tweet.read tweet.write users.read offline.access media.write"],
+        "scope": [
+            "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
+        ],
         "state": ["signed-state"],
         "code_challenge": ["challenge"],
         "code_challenge_method": ["S256"],
@@ -1113,3 +1121,297 @@ async def test_recent_posts_refuse_a_naive_since(adapter: XAdapter, mock: respx.
     """A time without a zone would be read in the server's zone: refused before any call."""
     with pytest.raises(ValueError, match="aware"):
         await adapter.recent_posts(TOKENS, ACCOUNT, datetime(2025, 6, 1, 11, 0))
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+FAN = EngagementAuthor(platform_user_id="1234567890", name="A Fan", handle="afan")
+COMMENT = Engagement(
+    platform="x",
+    platform_account_id="2244994945",
+    platform_item_id="1301573587187331074",
+    kind="comment",
+    text="Hey @heraldhq, love the new API!",
+    author=FAN,
+    platform_post_id="1301000000000000000",
+    thread_id="1301000000000000000",
+)
+# The documented listing shape: data[] with the requested tweet.fields, the authors under
+# includes.users, meta.newest_id / oldest_id / result_count
+# (https://docs.x.com/x-api/posts/timelines/quickstart/user-mention-quickstart,
+# https://developer.x.com/en/docs/twitter-api/conversation-id).
+CONVERSATION = {
+    "data": [
+        {
+            "id": "1301573587187331075",
+            "text": "@afan agreed &amp; more",
+            "author_id": "63044444",
+            "created_at": "2020-07-06T15:58:10.000Z",
+            "conversation_id": "1301000000000000000",
+            "referenced_tweets": [{"type": "replied_to", "id": "1301573587187331074"}],
+        },
+        {
+            "id": "1301573587187331074",
+            "text": "Hey @heraldhq, love the new API!",
+            "author_id": "1234567890",
+            "created_at": "2020-07-06T15:50:00.000Z",
+            "conversation_id": "1301000000000000000",
+            "referenced_tweets": [{"type": "replied_to", "id": "1301000000000000000"}],
+        },
+        {
+            "id": "1301000000000000000",
+            "text": "Our launch post",
+            "author_id": "2244994945",
+            "created_at": "2020-07-06T15:00:00.000Z",
+            "conversation_id": "1301000000000000000",
+        },
+    ],
+    "includes": {
+        "users": [
+            {
+                "id": "1234567890",
+                "name": "A Fan",
+                "username": "afan",
+                "profile_image_url": "https://pbs.twimg.com/a.jpg",
+            },
+            {"id": "63044444", "name": "Another", "username": "another"},
+        ]
+    },
+    "meta": {
+        "newest_id": "1301573587187331075",
+        "oldest_id": "1301000000000000000",
+        "result_count": 3,
+    },
+}
+LISTING_FIELDS = {
+    "tweet.fields": ["created_at,author_id,conversation_id,referenced_tweets,note_tweet"],
+    "expansions": ["author_id"],
+    "user.fields": ["name,username,profile_image_url"],
+}
+
+
+@pytest.mark.anyio
+async def test_reply_to_a_comment_is_a_reply_post(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """POST /2/tweets with reply.in_reply_to_tweet_id: https://docs.x.com/x-api/posts/create-or-edit-post"""
+    route = mock.post(f"{API}/2/tweets").respond(
+        201, json={"data": {"id": "1445880548472328192", "text": "Thank you!"}}
+    )
+    reply = await adapter.reply_to_engagement(TOKENS, ACCOUNT, COMMENT, "Thank you!")
+    request = route.calls.last.request
+    assert_auth(request)
+    assert body(request) == {
+        "text": "Thank you!",
+        "reply": {"in_reply_to_tweet_id": "1301573587187331074"},
+    }
+    assert reply == Engagement(
+        platform="x",
+        platform_account_id="2244994945",
+        platform_item_id="1445880548472328192",
+        kind="reply",
+        text="Thank you!",
+        author=EngagementAuthor(platform_user_id="2244994945", name="Herald", handle="heraldhq"),
+        created_at=NOW,
+        platform_post_id="1301000000000000000",
+        parent_id="1301573587187331074",
+        thread_id="1301000000000000000",
+        permalink="https://x.com/heraldhq/status/1445880548472328192",
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("hidden", [True, False])
+async def test_hide_and_unhide_a_reply(
+    adapter: XAdapter, mock: respx.MockRouter, hidden: bool
+) -> None:
+    """PUT /2/tweets/:id/hidden {"hidden": bool} answers {"data": {"hidden": bool}}.
+
+    https://docs.x.com/x-api/posts/hide-replies/quickstart
+    https://developer.x.com/en/docs/twitter-api/tweets/hide-replies/api-reference
+    """
+    route = mock.put(f"{API}/2/tweets/1301573587187331074/hidden").respond(
+        200, json={"data": {"hidden": hidden}}
+    )
+    await adapter.hide_engagement(TOKENS, ACCOUNT, COMMENT, hidden=hidden)
+    request = route.calls.last.request
+    assert_auth(request)
+    assert body(request) == {"hidden": hidden}
+
+
+@pytest.mark.anyio
+async def test_hiding_a_reply_outside_the_account_s_conversations_is_permanent(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """Only replies in conversations the user started can be hidden (403 otherwise).
+
+    https://docs.x.com/x-api/posts/hide-replies/quickstart
+    """
+    mock.put(f"{API}/2/tweets/1301573587187331074/hidden").respond(
+        403,
+        json={"title": "Forbidden", "detail": "You cannot hide this reply.", "type": "about:blank"},
+    )
+    with pytest.raises(Permanent, match="cannot hide"):
+        await adapter.hide_engagement(TOKENS, ACCOUNT, COMMENT, hidden=True)
+
+
+@pytest.mark.anyio
+async def test_deleting_someone_else_s_reply_is_not_supported(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """https://docs.x.com/x-api/posts/delete-post deletes the authenticated user's own posts."""
+    with pytest.raises(NotSupported, match="only its own"):
+        await adapter.delete_engagement(TOKENS, ACCOUNT, COMMENT)
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+async def test_deleting_the_account_s_own_reply(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """DELETE /2/tweets/:id: https://docs.x.com/x-api/posts/delete-post"""
+    route = mock.delete(f"{API}/2/tweets/1445880548472328192").respond(
+        200, json={"data": {"deleted": True}}
+    )
+    own = Engagement(
+        platform="x",
+        platform_account_id="2244994945",
+        platform_item_id="1445880548472328192",
+        kind="reply",
+        text="Thank you!",
+        author=EngagementAuthor(platform_user_id="2244994945"),
+    )
+    await adapter.delete_engagement(TOKENS, ACCOUNT, own)
+    assert_auth(route.calls.last.request)
+
+
+@pytest.mark.anyio
+async def test_list_comments_searches_the_conversation_since_the_cursor(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /2/tweets/search/recent?query=conversation_id:<id>&since_id=...
+
+    https://docs.x.com/x-api/posts/search-recent-posts
+    https://developer.x.com/en/docs/twitter-api/conversation-id
+    """
+    route = mock.get(f"{API}/2/tweets/search/recent").respond(200, json=CONVERSATION)
+    page = await adapter.list_comments(
+        TOKENS, ACCOUNT, "1301000000000000000", "1301500000000000000"
+    )
+    request = route.calls.last.request
+    assert_auth(request)
+    assert parse_qs(request.url.query.decode()) == {
+        "query": ["conversation_id:1301000000000000000"],
+        "max_results": ["100"],
+        "since_id": ["1301500000000000000"],
+        **LISTING_FIELDS,
+    }
+    assert page.cursor == "1301573587187331075"
+    reply, comment = page.items
+    assert comment == Engagement(
+        platform="x",
+        platform_account_id="2244994945",
+        platform_item_id="1301573587187331074",
+        kind="comment",
+        text="Hey @heraldhq, love the new API!",
+        author=EngagementAuthor(
+            platform_user_id="1234567890",
+            name="A Fan",
+            handle="afan",
+            avatar_url="https://pbs.twimg.com/a.jpg",
+        ),
+        created_at=datetime(2020, 7, 6, 15, 50, tzinfo=UTC),
+        platform_post_id="1301000000000000000",
+        parent_id="1301000000000000000",
+        thread_id="1301000000000000000",
+        permalink="https://x.com/afan/status/1301573587187331074",
+    )
+    assert reply.kind == "reply"
+    assert reply.text == "@afan agreed & more"
+    assert reply.parent_id == "1301573587187331074"
+    assert reply.author.handle == "another"
+
+
+@pytest.mark.anyio
+async def test_nothing_new_answers_no_cursor(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """No match answers without data, meta.result_count 0:
+    https://docs.x.com/x-api/posts/search-recent-posts"""
+    route = mock.get(f"{API}/2/tweets/search/recent").respond(
+        200, json={"meta": {"result_count": 0}}
+    )
+    page = await adapter.list_comments(TOKENS, ACCOUNT, "1301000000000000000", None)
+    assert "since_id" not in parse_qs(route.calls.last.request.url.query.decode())
+    assert page == EngagementPage(items=[], cursor=None)
+
+
+@pytest.mark.anyio
+async def test_list_mentions(adapter: XAdapter, mock: respx.MockRouter) -> None:
+    """GET /2/users/:id/mentions with since_id, expansions=author_id.
+
+    https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id
+    https://docs.x.com/x-api/posts/timelines/quickstart/user-mention-quickstart
+    """
+    route = mock.get(f"{API}/2/users/2244994945/mentions").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": "1301573587187331074",
+                    "text": "Hey @heraldhq, love the new API!",
+                    "author_id": "1234567890",
+                    "created_at": "2024-01-15T10:30:00.000Z",
+                    "conversation_id": "1301573587187331074",
+                }
+            ],
+            "includes": {"users": [{"id": "1234567890", "name": "A Fan", "username": "afan"}]},
+            "meta": {"newest_id": "1301573587187331074", "result_count": 1},
+        },
+    )
+    page = await adapter.list_mentions(TOKENS, ACCOUNT, "1301000000000000000")
+    request = route.calls.last.request
+    assert_auth(request)
+    assert parse_qs(request.url.query.decode()) == {
+        "max_results": ["100"],
+        "since_id": ["1301000000000000000"],
+        **LISTING_FIELDS,
+    }
+    assert page.cursor == "1301573587187331074"
+    assert page.items == [
+        Engagement(
+            platform="x",
+            platform_account_id="2244994945",
+            platform_item_id="1301573587187331074",
+            kind="mention",
+            text="Hey @heraldhq, love the new API!",
+            author=EngagementAuthor(platform_user_id="1234567890", name="A Fan", handle="afan"),
+            created_at=datetime(2024, 1, 15, 10, 30, tzinfo=UTC),
+            platform_post_id="1301573587187331074",
+            thread_id="1301573587187331074",
+            permalink="https://x.com/afan/status/1301573587187331074",
+        )
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (429, {"retry-after": "30"}, Retryable),
+        (401, {}, ReauthRequired),
+        (400, {}, Permanent),
+    ],
+)
+async def test_listing_failures_are_classified(
+    adapter: XAdapter,
+    mock: respx.MockRouter,
+    status: int,
+    headers: dict[str, str],
+    error: type[Exception],
+) -> None:
+    """https://docs.x.com/x-api/fundamentals/response-codes-and-errors"""
+    mock.get(f"{API}/2/users/2244994945/mentions").respond(
+        status, headers=headers, json={"title": "Error", "detail": "refused", "type": "about:blank"}
+    )
+    with pytest.raises(error) as caught:
+        await adapter.list_mentions(TOKENS, ACCOUNT, None)
+    if status == 429:
+        assert isinstance(caught.value, Retryable)
+        assert caught.value.retry_after == 30

@@ -1,9 +1,10 @@
 """YouTube adapter: the exact requests of every flow, intercepted at the transport with respx."""
 
+import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,8 +15,11 @@ import respx
 from PIL import Image
 
 from functions.publish.adapters.platforms.base import (
+    Checkpoint,
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PublishRequest,
     PublishResult,
@@ -25,6 +29,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.youtube import YouTubeAdapter
+from functions.shared.engagement import Engagement, EngagementAuthor
 from tests.platforms.media_bytes import in_memory, logging_reads
 
 API = "https://www.googleapis.com/youtube/v3"
@@ -962,3 +967,497 @@ async def test_recent_posts_out_of_quota_is_retryable(mock: respx.MockRouter) ->
         with pytest.raises(Retryable) as caught:
             await make_adapter(http).recent_posts(TOKENS, ACCOUNT, NOW - timedelta(hours=1))
     assert caught.value.code == "quotaExceeded"
+
+
+# -- Resuming an upload across publish attempts -------------------------------------------------
+# The session URI is saved before any byte is sent; the next attempt asks the session what it
+# holds ("Step 4.1: Check the status of an upload": an empty PUT, `Content-Length: 0`,
+# `Content-Range: bytes */SIZE`), which answers 308 with `Range: bytes=0-N` (N the last byte it
+# holds; no Range: none), or 200/201 with the video resource when every byte arrived; then
+# "Step 4.3: Resume the upload" sends the bytes from N+1 on.
+# https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+# A session Google forgot answers 404 (or 410): the upload starts again in a new session
+# (https://developers.google.com/drive/api/guides/manage-uploads#resume-upload, the same Google
+# upload protocol); sessions last a week
+# (https://cloud.google.com/storage/docs/resumable-uploads).
+
+NEW_SESSION_URI = f"{UPLOAD}/videos?uploadType=resumable&part=snippet,status&upload_id=new_9"
+
+
+def saving(saved: list[dict[str, str]], log: list[str] | None = None) -> Checkpoint:
+    """A checkpoint whose saves are kept in `saved` (and logged), as the target's progress."""
+
+    async def store(progress: Mapping[str, str]) -> None:
+        saved.append(dict(progress))
+        if log is not None:
+            log.append("checkpoint")
+
+    return Checkpoint(store=store)
+
+
+def saved_session(uri: str = SESSION_URI, *, opened: datetime = NOW, **metadata: Any) -> Checkpoint:
+    """What an attempt at uploading `upload_request()`'s video left, opened at `opened`."""
+    video = media("video", "video/mp4", RESUMED_VIDEO)
+    body = {
+        "snippet": {"title": "Launch", "description": "Launch", "categoryId": "22"},
+        "status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False},
+        **metadata,
+    }
+    fingerprint = hashlib.sha256(
+        json.dumps([body, video.size, video.content_type], separators=(",", ":")).encode()
+    ).hexdigest()
+    return Checkpoint(
+        saved={
+            "upload_session": uri,
+            "upload_opened_at": opened.isoformat(),
+            "upload_fingerprint": fingerprint,
+        }
+    )
+
+
+RESUMED_VIDEO = os.urandom(3 * KIB256 + 500)
+
+
+def upload_request(checkpoint: Checkpoint, log: list[str] | None = None) -> PublishRequest:
+    video = media("video", "video/mp4", RESUMED_VIDEO)
+    return PublishRequest(
+        text="Launch",
+        media=[logging_reads(video, log) if log is not None else video],
+        checkpoint=checkpoint,
+    )
+
+
+@pytest.mark.anyio
+async def test_an_upload_interrupted_in_one_attempt_goes_on_in_the_next(
+    mock: respx.MockRouter,
+) -> None:
+    """Attempt 1 opens the session, saves it before sending a byte, sends the first chunk and
+    is interrupted in the second (a 503, and the status query fails too). Attempt 2 opens no
+    session: it asks the saved one what it holds and sends only the bytes from there on."""
+    size = len(RESUMED_VIDEO)
+    held = KIB256 + 4096  # what Google kept of the interrupted second chunk
+    saved: list[dict[str, str]] = []
+    log: list[str] = []
+
+    def attempt_one(request: httpx.Request) -> httpx.Response:
+        log.append(f"put {request.headers['Content-Range']}")
+        if request.headers["Content-Range"] == f"bytes 0-{KIB256 - 1}/{size}":
+            return httpx.Response(308, headers={"Range": f"bytes=0-{KIB256 - 1}"})
+        if request.headers["Content-Range"] == f"bytes */{size}":
+            raise httpx.ConnectError("refused")
+        return httpx.Response(503, text="Service Unavailable")
+
+    session = mock_session(mock)
+    upload = mock.put(SESSION_URI).mock(side_effect=attempt_one)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Retryable) as failed:
+            await make_adapter(http, chunk_size=KIB256).publish(
+                TOKENS, ACCOUNT, upload_request(saving(saved, log), log)
+            )
+    assert failed.value.maybe_sent is False
+    assert log[:3] == ["checkpoint", f"read 0-{KIB256}", f"put bytes 0-{KIB256 - 1}/{size}"]
+    assert [entry["upload_session"] for entry in saved] == [SESSION_URI]
+    assert saved[0]["upload_opened_at"] == NOW.isoformat()
+    attempt_one_puts = upload.call_count
+
+    # Attempt 2, an hour later, with what attempt 1 saved.
+    log.clear()
+
+    def attempt_two(request: httpx.Request) -> httpx.Response:
+        log.append(f"put {request.headers['Content-Range']}")
+        if request.headers["Content-Range"] == f"bytes */{size}":
+            return httpx.Response(308, headers={"Range": f"bytes=0-{held - 1}"})
+        if request.headers["Content-Range"] == f"bytes {held}-{held + KIB256 - 1}/{size}":
+            return httpx.Response(308, headers={"Range": f"bytes=0-{held + KIB256 - 1}"})
+        return httpx.Response(201, json={"kind": "youtube#video", "id": "resumedVid1"})
+
+    upload.mock(side_effect=attempt_two)
+    later = Checkpoint(saved=saved[-1])
+    async with httpx.AsyncClient() as http:
+        adapter = YouTubeAdapter(
+            client_id="client-id.apps.googleusercontent.com",
+            client_secret="client-secret",
+            http=http,
+            chunk_size=KIB256,
+            clock=lambda: NOW + timedelta(hours=1),
+        )
+        result = await adapter.publish(TOKENS, ACCOUNT, upload_request(later, log))
+
+    assert result.platform_post_id == "resumedVid1"
+    assert session.call_count == 1  # no second session
+    assert log == [
+        f"put bytes */{size}",
+        f"read {held}-{held + KIB256}",
+        f"put bytes {held}-{held + KIB256 - 1}/{size}",
+        f"read {held + KIB256}-{size}",
+        f"put bytes {held + KIB256}-{size - 1}/{size}",
+    ]
+    query, *rest = upload.calls[attempt_one_puts:]
+    assert query.request.content == b""
+    assert query.request.headers["Content-Length"] == "0"
+    assert_bearer(query.request)
+    assert [call.request.content for call in rest] == [
+        RESUMED_VIDEO[held : held + KIB256],
+        RESUMED_VIDEO[held + KIB256 :],
+    ]
+    assert sum(len(call.request.content) for call in rest) == size - held
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("gone", [404, 410])
+async def test_a_session_google_forgot_starts_a_new_one(mock: respx.MockRouter, gone: int) -> None:
+    """The status query answers 404/410: a new session is opened and saved, and the whole file
+    goes to it from byte 0; nothing more goes to the old one."""
+    size = len(RESUMED_VIDEO)
+    saved: list[dict[str, str]] = []
+    checkpoint = saved_session()
+    checkpoint.store = saving(saved).store
+    old = mock.put(SESSION_URI).mock(return_value=httpx.Response(gone, text="Not Found"))
+    session = mock.post(
+        f"{UPLOAD}/videos", params={"uploadType": "resumable", "part": "snippet,status"}
+    ).mock(return_value=httpx.Response(200, headers={"Location": NEW_SESSION_URI}))
+    new = mock.put(NEW_SESSION_URI).mock(
+        return_value=httpx.Response(200, json={"kind": "youtube#video", "id": "freshVid1"})
+    )
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http).publish(TOKENS, ACCOUNT, upload_request(checkpoint))
+
+    assert result.platform_post_id == "freshVid1"
+    assert [call.request.headers["Content-Range"] for call in old.calls] == [f"bytes */{size}"]
+    assert session.call_count == 1
+    assert [entry["upload_session"] for entry in saved] == [NEW_SESSION_URI]
+    assert checkpoint.saved["upload_session"] == NEW_SESSION_URI
+    (put,) = new.calls
+    assert put.request.headers["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+    assert put.request.content == RESUMED_VIDEO
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        pytest.param(saved_session(opened=NOW - timedelta(days=7)), id="a week old"),
+        pytest.param(
+            saved_session(snippet={"title": "Other", "description": "x", "categoryId": "22"}),
+            id="opened for other metadata",
+        ),
+    ],
+)
+async def test_a_session_too_old_or_for_other_metadata_is_not_resumed(
+    mock: respx.MockRouter, checkpoint: Checkpoint
+) -> None:
+    """A session of a week ago has expired (and one opened for other metadata or another file
+    would make another video): a new session, without asking the old one anything (the mock
+    router refuses any request to a route it does not have, such as the old session)."""
+    mock.post(
+        f"{UPLOAD}/videos", params={"uploadType": "resumable", "part": "snippet,status"}
+    ).mock(return_value=httpx.Response(200, headers={"Location": NEW_SESSION_URI}))
+    new = mock.put(NEW_SESSION_URI).mock(return_value=httpx.Response(201, json={"id": "v2"}))
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http).publish(TOKENS, ACCOUNT, upload_request(checkpoint))
+    assert result.platform_post_id == "v2"
+    assert new.call_count == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("complete", [200, 201])
+async def test_an_upload_finished_in_an_earlier_attempt_is_the_published_video(
+    mock: respx.MockRouter, complete: int
+) -> None:
+    """Attempt 1 sent the last byte but its answer was lost. The status query answers with the
+    video resource: that video is the one published; no session is opened, no byte is sent
+    (the mock router refuses any request to a route it does not have, such as a new session)."""
+    log: list[str] = []
+    query = mock.put(SESSION_URI).mock(
+        return_value=httpx.Response(
+            complete, json={"kind": "youtube#video", "id": "finishedVid", "status": {}}
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        result = await make_adapter(http).publish(
+            TOKENS, ACCOUNT, upload_request(saved_session(), log)
+        )
+
+    assert result.platform_post_id == "finishedVid"
+    assert result.progress["video_id"] == "finishedVid"
+    (call,) = query.calls
+    assert call.request.headers["Content-Range"] == f"bytes */{len(RESUMED_VIDEO)}"
+    assert call.request.content == b""
+    assert log == []  # not a byte of the video read
+
+
+# -- engagement (the inbox) ---------------------------------------------------------------------
+
+VIDEO = "wtLJPvx7-ys"
+TOP = Engagement(
+    platform="youtube",
+    platform_account_id="UC123",
+    platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+    kind="comment",
+    text="Great video",
+    author=EngagementAuthor(platform_user_id="UCfan", name="Fan"),
+    platform_post_id=VIDEO,
+    thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+)
+NESTED = Engagement(
+    platform="youtube",
+    platform_account_id="UC123",
+    platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.8wWQ4tJpQ3W",
+    kind="reply",
+    text="Agreed",
+    author=EngagementAuthor(platform_user_id="UCfriend", name="Friend"),
+    platform_post_id=VIDEO,
+    parent_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+    thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+)
+
+
+def json_body(request: httpx.Request) -> Any:
+    assert request.headers["Content-Type"] == "application/json; charset=UTF-8"
+    return json.loads(request.content)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answered", [TOP, NESTED])
+async def test_reply_is_a_comment_under_the_top_level_comment(
+    mock: respx.MockRouter, answered: Engagement
+) -> None:
+    """comments.insert?part=snippet with snippet.parentId (a top-level comment) and
+    textOriginal; the answer is the comment resource
+    (https://developers.google.com/youtube/v3/docs/comments/insert,
+    https://developers.google.com/youtube/v3/docs/comments#resource)."""
+    route = mock.post(f"{API}/comments", params={"part": "snippet"}).respond(
+        200,
+        json={
+            "kind": "youtube#comment",
+            "id": "UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+            "snippet": {
+                "textOriginal": "Thanks!",
+                "parentId": "UgzDE2tasfmrYLyNkGt4AaABAg",
+                "publishedAt": "2026-03-01T11:59:00Z",
+            },
+        },
+    )
+    async with httpx.AsyncClient() as http:
+        reply = await make_adapter(http).reply_to_engagement(TOKENS, ACCOUNT, answered, "Thanks!")
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert json_body(request) == {
+        "snippet": {"parentId": "UgzDE2tasfmrYLyNkGt4AaABAg", "textOriginal": "Thanks!"}
+    }
+    assert reply == Engagement(
+        platform="youtube",
+        platform_account_id="UC123",
+        platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+        kind="reply",
+        text="Thanks!",
+        author=EngagementAuthor(platform_user_id="UC123", name="Channel"),
+        created_at=datetime(2026, 3, 1, 11, 59, tzinfo=UTC),
+        platform_post_id=VIDEO,
+        parent_id=answered.platform_item_id,
+        thread_id="UgzDE2tasfmrYLyNkGt4AaABAg",
+        permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("hidden", "status"), [(True, "heldForReview"), (False, "published")])
+async def test_hide_holds_the_comment_for_review_and_unhide_publishes_it(
+    mock: respx.MockRouter, hidden: bool, status: str
+) -> None:
+    """POST comments/setModerationStatus?id=...&moderationStatus=..., no body, 204 (a rejected
+    comment can never be published again, so hiding holds it for review instead)
+    https://developers.google.com/youtube/v3/docs/comments/setModerationStatus"""
+    route = mock.post(f"{API}/comments/setModerationStatus").respond(204)
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).hide_engagement(TOKENS, ACCOUNT, NESTED, hidden=hidden)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {
+        "id": "UgzDE2tasfmrYLyNkGt4AaABAg.8wWQ4tJpQ3W",
+        "moderationStatus": status,
+    }
+    assert request.content == b""
+
+
+@pytest.mark.anyio
+async def test_deleting_another_user_s_comment_rejects_it(mock: respx.MockRouter) -> None:
+    """ "To remove a comment authored by another user from your channel or video, set its
+    moderation status to rejected. The comments.delete method can only be used by the
+    comment's original author."
+    https://developers.google.com/youtube/v3/docs/comments/setModerationStatus"""
+    route = mock.post(f"{API}/comments/setModerationStatus").respond(204)
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).delete_engagement(TOKENS, ACCOUNT, TOP)
+    assert dict(route.calls.last.request.url.params) == {
+        "id": "UgzDE2tasfmrYLyNkGt4AaABAg",
+        "moderationStatus": "rejected",
+    }
+
+
+@pytest.mark.anyio
+async def test_deleting_the_channel_s_own_comment(mock: respx.MockRouter) -> None:
+    """DELETE comments?id=... (204): https://developers.google.com/youtube/v3/docs/comments/delete"""
+    route = mock.delete(f"{API}/comments").respond(204)
+    own = Engagement(
+        platform="youtube",
+        platform_account_id="UC123",
+        platform_item_id="UgzDE2tasfmrYLyNkGt4AaABAg.9xReply",
+        kind="reply",
+        text="Thanks!",
+        author=EngagementAuthor(platform_user_id="UC123"),
+    )
+    async with httpx.AsyncClient() as http:
+        await make_adapter(http).delete_engagement(TOKENS, ACCOUNT, own)
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {"id": "UgzDE2tasfmrYLyNkGt4AaABAg.9xReply"}
+
+
+THREADS_LISTING = {
+    "kind": "youtube#commentThreadListResponse",
+    "nextPageToken": "QURTSl9p",
+    "pageInfo": {"totalResults": 2, "resultsPerPage": 100},
+    "items": [
+        {
+            "kind": "youtube#commentThread",
+            "id": "UgzNew",
+            "snippet": {
+                "videoId": VIDEO,
+                "topLevelComment": {
+                    "kind": "youtube#comment",
+                    "id": "UgzNew",
+                    "snippet": {
+                        "authorDisplayName": "@newfan",
+                        "authorProfileImageUrl": "https://yt3.ggpht.com/new.jpg",
+                        "authorChannelUrl": "http://www.youtube.com/@newfan",
+                        "authorChannelId": {"value": "UCnewfan"},
+                        "videoId": VIDEO,
+                        "textDisplay": "First &amp; best",
+                        "textOriginal": "First & best",
+                        "publishedAt": "2026-03-01T11:00:00Z",
+                        "updatedAt": "2026-03-01T11:00:00Z",
+                    },
+                },
+                "totalReplyCount": 1,
+            },
+            "replies": {
+                "comments": [
+                    {
+                        "kind": "youtube#comment",
+                        "id": "UgzNew.reply1",
+                        "snippet": {
+                            "authorDisplayName": "@friend",
+                            "authorChannelId": {"value": "UCfriend"},
+                            "textOriginal": "Indeed",
+                            "parentId": "UgzNew",
+                            "publishedAt": "2026-03-01T11:30:00Z",
+                        },
+                    }
+                ]
+            },
+        },
+        {
+            "kind": "youtube#commentThread",
+            "id": "UgzOld",
+            "snippet": {
+                "topLevelComment": {
+                    "id": "UgzOld",
+                    "snippet": {"textOriginal": "Old", "publishedAt": "2026-02-01T00:00:00Z"},
+                }
+            },
+        },
+    ],
+}
+
+
+@pytest.mark.anyio
+async def test_list_comments_keeps_what_is_newer_than_the_cursor(mock: respx.MockRouter) -> None:
+    """commentThreads.list?part=snippet,replies&videoId=...&order=time&maxResults=100
+    (https://developers.google.com/youtube/v3/docs/commentThreads/list; thread and comment
+    resources https://developers.google.com/youtube/v3/docs/commentThreads#resource)."""
+    route = mock.get(f"{API}/commentThreads").respond(200, json=THREADS_LISTING)
+    async with httpx.AsyncClient() as http:
+        page = await make_adapter(http).list_comments(
+            TOKENS, ACCOUNT, VIDEO, "2026-02-01T00:00:00+00:00 UgzOld"
+        )
+    request = route.calls.last.request
+    assert_bearer(request)
+    assert dict(request.url.params) == {
+        "part": "snippet,replies",
+        "videoId": VIDEO,
+        "order": "time",
+        "maxResults": "100",
+        "textFormat": "plainText",
+    }
+    assert page.items == [
+        Engagement(
+            platform="youtube",
+            platform_account_id="UC123",
+            platform_item_id="UgzNew.reply1",
+            kind="reply",
+            text="Indeed",
+            author=EngagementAuthor(platform_user_id="UCfriend", name="@friend"),
+            created_at=datetime(2026, 3, 1, 11, 30, tzinfo=UTC),
+            platform_post_id=VIDEO,
+            parent_id="UgzNew",
+            thread_id="UgzNew",
+            permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzNew.reply1",
+        ),
+        Engagement(
+            platform="youtube",
+            platform_account_id="UC123",
+            platform_item_id="UgzNew",
+            kind="comment",
+            text="First & best",
+            author=EngagementAuthor(
+                platform_user_id="UCnewfan",
+                name="@newfan",
+                avatar_url="https://yt3.ggpht.com/new.jpg",
+            ),
+            created_at=datetime(2026, 3, 1, 11, 0, tzinfo=UTC),
+            platform_post_id=VIDEO,
+            thread_id="UgzNew",
+            permalink=f"https://www.youtube.com/watch?v={VIDEO}&lc=UgzNew",
+        ),
+    ]
+    assert page.cursor == "2026-03-01T11:30:00+00:00 UgzNew.reply1"
+
+
+@pytest.mark.anyio
+async def test_polling_again_finds_nothing_new(mock: respx.MockRouter) -> None:
+    mock.get(f"{API}/commentThreads").respond(200, json=THREADS_LISTING)
+    async with httpx.AsyncClient() as http:
+        page = await make_adapter(http).list_comments(
+            TOKENS, ACCOUNT, VIDEO, "2026-03-01T11:30:00+00:00 UgzNew.reply1"
+        )
+    assert page == EngagementPage(items=[], cursor=None)
+
+
+@pytest.mark.anyio
+async def test_mentions_are_not_supported(mock: respx.MockRouter) -> None:
+    """The Data API's resources (https://developers.google.com/youtube/v3/docs) have no mentions."""
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(NotSupported):
+            await make_adapter(http).list_mentions(TOKENS, ACCOUNT, None)
+    assert not mock.calls
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (lambda: google_error(403, "quotaExceeded", "Quota exceeded"), Retryable),
+        (lambda: google_error(401, "authError", "Invalid Credentials"), ReauthRequired),
+        (lambda: google_error(403, "commentsDisabled", "Comments are disabled"), Permanent),
+    ],
+)
+async def test_comment_listing_failures_are_classified(
+    mock: respx.MockRouter, response: Any, expected: type[Exception]
+) -> None:
+    """https://developers.google.com/youtube/v3/docs/commentThreads/list#errors and
+    https://developers.google.com/youtube/v3/docs/errors"""
+    mock.get(f"{API}/commentThreads").mock(return_value=response())
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(expected):
+            await make_adapter(http).list_comments(TOKENS, ACCOUNT, VIDEO, None)

@@ -26,6 +26,7 @@ from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import TokenSet
 from functions.publish.adapters.schedules import post_schedule_name
+from functions.publish.domain.platforms import CREDENTIALS_ENTRY
 from functions.shared.media_items import MediaAssetItem
 from functions.shared.settings import get_settings
 from functions.shared.storage import workspace_key
@@ -35,9 +36,10 @@ from infra.local.scheduler import due_time
 from tests.support.auth_world import Account, Herald
 from tests.support.events import lambda_context
 
+# Each OAuth platform's credentials, under the entry it signs in with (Google's for YouTube).
 CREDENTIALS = {
-    platform: {"client_id": f"{platform}-client", "client_secret": f"{platform}-secret"}
-    for platform in ("x", "instagram", "facebook", "linkedin", "tiktok", "youtube", "threads")
+    entry: {"client_id": f"{entry}-client", "client_secret": f"{entry}-secret"}
+    for entry in {*CREDENTIALS_ENTRY, *CREDENTIALS_ENTRY.values()}
 }
 WORKER_NAME = "herald-local-publish-worker"
 

@@ -10,6 +10,7 @@ GET /2/users/{id}/tweets lists the account's posts
 import asyncio
 import contextlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from functions.publish.adapters.post_items import TargetItem
 from functions.publish.adapters.schedules import target_schedule_name
 from functions.publish.domain import publishing
 from tests.publish.posts_world import X_TWEETS, later
+from tests.publish.sealed import readable_secrets
 from tests.publish.studio import Studio, armed_time, run_worker
 from tests.support.event_bus import bus_listener, received
 
@@ -417,3 +419,147 @@ def test_a_thread_publishes_part_by_part_and_the_first_comment_follows(studio: S
     assert done.parts == ["2000", "2001", "2002"]
     assert done.comment_id == "2003"
     assert done.platform_post_id == "2000"
+
+
+# --- a YouTube upload resumed across attempts ---------------------------------------------------
+# YouTube's resumable upload (https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol):
+# POST .../upload/youtube/v3/videos?uploadType=resumable opens a session (its URI in Location);
+# PUTs with Content-Range send the bytes; an empty PUT with `Content-Range: bytes */SIZE` asks
+# the session what it holds (308 with `Range: bytes=0-N`, or 200/201 with the video resource).
+# Reconciling reads the channel's uploads playlist (channels.list, playlistItems.list).
+
+YT_CHANNEL = "UCchannel1"
+YT_UPLOADS = "UUchannel1"
+YT_VIDEOS = "https://www.googleapis.com/upload/youtube/v3/videos"
+YT_SESSION = f"{YT_VIDEOS}?uploadType=resumable&part=snippet,status&upload_id=AEnB2Uo-secret"
+YT_API = "https://www.googleapis.com/youtube/v3"
+YT_SIZE = 300_000
+YT_HELD = 256 * 1024  # what Google kept of attempt 1's bytes
+
+
+def youtube_post(studio: Studio, video: bytes) -> tuple[str, str]:
+    youtube = studio.connect("youtube", YT_CHANNEL, kind="channel")
+    asset = studio.asset(
+        "video",
+        "video/mp4",
+        data=video,
+        width=1920,
+        height=1080,
+        duration_seconds=30.0,
+        frame_rate=30.0,
+        video_codec="h264",
+        audio_codec="aac",
+    )
+    created = studio.create(
+        text="Spring menu",
+        media=[asset],
+        targets=[{"account_id": youtube, "options": {"title": "Spring menu"}}],
+    )
+    assert created["preflight"]["ok"], created["preflight"]
+    studio.schedule(created["id"], later())
+    return created["id"], youtube
+
+
+def open_session(platforms: respx.MockRouter) -> respx.Route:
+    return platforms.post(YT_VIDEOS, params={"uploadType": "resumable"}).respond(
+        200, headers={"Location": YT_SESSION}
+    )
+
+
+def content_ranges(route: respx.Route) -> list[str]:
+    return [call.request.headers["Content-Range"] for call in route.calls]
+
+
+def test_a_youtube_upload_that_failed_mid_way_goes_on_where_it_stopped(studio: Studio) -> None:
+    video = os.urandom(YT_SIZE)
+    post_id, youtube = youtube_post(studio, video)
+
+    # Attempt 1: the session opens, the bytes fail (503), and so does the status query.
+    with respx.mock(assert_all_called=True) as platforms:
+        opened = open_session(platforms)
+        puts = platforms.put(YT_SESSION).respond(503, text="Service Unavailable")
+        studio.fire(post_id)
+    assert content_ranges(puts) == [f"bytes 0-{YT_SIZE - 1}/{YT_SIZE}", f"bytes */{YT_SIZE}"]
+    waiting = target(studio, post_id, youtube)
+    assert waiting.state == "retry_wait"
+    # The session is kept for the next attempt, sealed: the table never shows its URI.
+    assert waiting.progress is not None
+    assert waiting.progress["resume"]["part"] == 0
+    sealed = waiting.progress["resume"]["sealed"]
+    assert readable_secrets(sealed, [YT_SESSION, "AEnB2Uo-secret"]) == []
+    assert "AEnB2Uo-secret" not in json.dumps(waiting.attribute_values, default=str)
+    assert "AEnB2Uo-secret" not in json.dumps(studio.post(post_id))
+
+    # Attempt 2: no new session; the status query says 256 KiB arrived; only the rest is sent.
+    assert waiting.due_at is not None
+    with (
+        time_machine.travel(waiting.due_at + timedelta(seconds=1)),
+        respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms,
+    ):
+        reopened = open_session(platforms)
+        puts = platforms.put(YT_SESSION).mock(
+            side_effect=[
+                httpx.Response(308, headers={"Range": f"bytes=0-{YT_HELD - 1}"}),
+                httpx.Response(201, json={"kind": "youtube#video", "id": "vidResumed"}),
+            ]
+        )
+        outcome = publishing.advance_target(studio.workspace_id, post_id, youtube)
+
+    assert outcome == "processing"
+    assert opened.call_count == 1
+    assert reopened.call_count == 0
+    assert content_ranges(puts) == [
+        f"bytes */{YT_SIZE}",
+        f"bytes {YT_HELD}-{YT_SIZE - 1}/{YT_SIZE}",
+    ]
+    assert puts.calls[0].request.content == b""
+    assert puts.calls[1].request.content == video[YT_HELD:]
+    processing = target(studio, post_id, youtube)
+    assert processing.progress is not None
+    assert processing.progress["platform_post_id"] == "vidResumed"
+    assert "resume" not in processing.progress
+
+
+def test_a_youtube_upload_finished_before_the_worker_was_cut_off_is_not_uploaded_again(
+    studio: Studio,
+) -> None:
+    """The last byte went out, then the worker was ended: the target is found stuck, YouTube's
+    uploads do not list the video yet, and the next attempt's status query answers with it."""
+    video = os.urandom(YT_SIZE)
+    post_id, youtube = youtube_post(studio, video)
+
+    def cut_off(request: httpx.Request) -> httpx.Response:
+        raise WorkerKilled
+
+    # (respx records no call that ends in a BaseException: the PUT is not counted.)
+    with respx.mock(assert_all_called=False) as platforms:
+        opened = open_session(platforms)
+        platforms.put(YT_SESSION).mock(side_effect=cut_off)
+        with pytest.raises(WorkerKilled):
+            studio.fire(post_id)
+    stuck = target(studio, post_id, youtube)
+    assert stuck.state == "publishing"
+    assert stuck.progress is not None
+    assert stuck.progress["resume"]["part"] == 0
+
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as platforms:
+        reopened = open_session(platforms)
+        platforms.get(f"{YT_API}/channels").respond(
+            200,
+            json={"items": [{"contentDetails": {"relatedPlaylists": {"uploads": YT_UPLOADS}}}]},
+        )
+        playlist = platforms.get(f"{YT_API}/playlistItems").respond(200, json={"items": []})
+        puts = platforms.put(YT_SESSION).respond(
+            200, json={"kind": "youtube#video", "id": "vidFinished"}
+        )
+        sweep_after(studio, post_id, timedelta(minutes=19))
+        assert target(studio, post_id, youtube).state == "unconfirmed"
+        sweep_after(studio, post_id, timedelta(minutes=23))
+
+    assert playlist.call_count == 1
+    assert opened.call_count + reopened.call_count == 1
+    assert content_ranges(puts) == [f"bytes */{YT_SIZE}"]
+    done = target(studio, post_id, youtube)
+    assert done.state == "processing"
+    assert done.progress is not None
+    assert done.progress["platform_post_id"] == "vidFinished"

@@ -1,5 +1,6 @@
 """The local gateway: routing by group prefix, the merged OpenAPI document, Swagger UI, 404s."""
 
+import re
 from typing import Any
 
 import pytest
@@ -87,6 +88,44 @@ def test_docs_serve_swagger_ui_on_the_merged_document(client: TestClient) -> Non
     assert response.headers["content-type"].startswith("text/html")
     assert "swagger-ui" in response.text
     assert "'/openapi.json'" in response.text
+
+
+def test_docs_load_only_files_the_gateway_serves(client: TestClient) -> None:
+    """/docs works offline: its script, style and icon come from the gateway itself (npm's
+    swagger-ui-dist, installed by `make setup`), never from a CDN, and Swagger UI is told not to
+    send the document to its online validator."""
+    page = client.get("/docs").text
+    loaded = re.findall(r'(?:src|href)="([^"]+)"', page)
+
+    assert sorted(loaded) == [
+        "/docs/assets/favicon-32x32.png",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/swagger-ui.css",
+    ]
+    assert "http://" not in page
+    assert "https://" not in page
+    assert '"validatorUrl": null' in page
+    types = {}
+    for url in loaded:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.content, url
+        types[url.rsplit("/", 1)[1]] = response.headers["content-type"].split(";")[0]
+    assert types == {
+        "favicon-32x32.png": "image/png",
+        "swagger-ui-bundle.js": "text/javascript",
+        "swagger-ui.css": "text/css",
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/docs/assets/index.html", "/docs/assets/../package.json", "/docs/assets/"]
+)
+def test_docs_assets_serve_nothing_else(client: TestClient, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_the_document_is_read_only(client: TestClient) -> None:

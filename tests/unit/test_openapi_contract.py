@@ -187,6 +187,21 @@ def acts_in_a_workspace(operation: dict[str, Any]) -> bool:
     return bool(parameters & {("header", "X-Workspace-Id"), ("path", "workspace_id")})
 
 
+def test_every_error_answer_is_documented_as_problem_details_only() -> None:
+    """Errors leave as `application/problem+json` (RFC 9457), so a generated client must not be
+    told they could be plain JSON."""
+    twins = [
+        f"{method} {path} {status}"
+        for method, path, operation in operations()
+        for status, response in operation["responses"].items()
+        if status.startswith(("4", "5"))
+        and "$ref" not in response
+        and set(response.get("content", {})) != {"application/problem+json"}
+    ]
+
+    assert twins == []
+
+
 def test_every_rate_limited_operation_documents_the_429_and_the_ratelimit_fields() -> None:
     """draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` and `RateLimit` on each answer;
     RFC 6585 section 4: 429 with `Retry-After`. Operations outside a workspace claim neither."""

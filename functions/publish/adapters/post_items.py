@@ -104,7 +104,9 @@ class TargetItem(FindableItem):
     published_at = UTCDateTimeAttribute(null=True)
     parts = JSONAttribute(null=True)  # platform ids of the thread parts published so far
     comment_id = UnicodeAttribute(null=True)
-    progress = JSONAttribute(null=True)  # what an async platform's status check needs
+    # What an async platform's status check needs; while publishing, what an interrupted upload
+    # resumes from (sealed: see publishing._checkpoint).
+    progress = JSONAttribute(null=True)
     error = JSONAttribute(null=True)  # {code, message, failure_class}
     warnings = JSONAttribute(null=True)
     due_bucket = UnicodeAttribute(null=True)

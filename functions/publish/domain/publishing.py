@@ -26,7 +26,7 @@ failed targets are retried here, the published ones left alone.
 import asyncio
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,9 +36,10 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from ulid import ULID
 
-from functions.publish.adapters import media_files, schedules, worker_calls
+from functions.publish.adapters import media_files, progress_vault, schedules, worker_calls
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
+    Checkpoint,
     ConnectedAccount,
     Permanent,
     PlatformAdapter,
@@ -403,6 +404,7 @@ def _publish_parts(
             media=files,
             options=options if index == 0 else {},
             reply_to=done[-1] if done else None,
+            checkpoint=_checkpoint(item, index),
         )
         result = asyncio.run(_publish_one(account, request))
         if result.state == "processing":
@@ -414,6 +416,34 @@ def _publish_parts(
             return StepOutcome(last_part=(done, url))
         _record_part(item, done, url)
     return StepOutcome()
+
+
+def _checkpoint(item: TargetItem, part: int) -> Checkpoint:
+    """What an earlier attempt at this part saved (an upload session to resume), and where this
+    attempt saves its own: the target's progress, sealed, as `{"resume": {"part", "sealed"}}`.
+    Waiting for processing replaces it, and publishing removes it."""
+    stored = (item.progress or {}).get("resume") or {}
+    saved: dict[str, str] = {}
+    if stored.get("part") == part:
+        saved = progress_vault.unseal(stored["sealed"], **_vault_context(item))
+
+    async def store(progress: Mapping[str, str]) -> None:
+        await asyncio.to_thread(_store_progress, item, part, progress)
+
+    return Checkpoint(saved=saved, store=store)
+
+
+def _store_progress(item: TargetItem, part: int, progress: Mapping[str, str]) -> None:
+    sealed = progress_vault.seal(progress, **_vault_context(item))
+    item.update(actions=[TargetItem.progress.set({"resume": {"part": part, "sealed": sealed}})])
+
+
+def _vault_context(item: TargetItem) -> dict[str, str]:
+    return {
+        "workspace_id": item.workspace_id,
+        "post_id": item.post_id,
+        "account_id": item.account_id,
+    }
 
 
 async def _publish_one(account: SocialAccountItem, request: PublishRequest) -> PublishResult:

@@ -17,7 +17,11 @@ from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
 from functions.shared.groups import group_named
-from functions.shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from functions.shared.http.problems import (
+    PROBLEM_RESPONSES,
+    drop_json_twins_of_problems,
+    install_problem_handlers,
+)
 from functions.shared.http.rate_limits import (
     EXPOSED_HEADERS,
     RateLimitHeadersMiddleware,
@@ -78,6 +82,7 @@ class GroupApp(FastAPI):
         document = super().openapi()
         # FastAPI keeps the document until the routes change, then makes a new one.
         if document is not self._rate_limits_documented_in:
+            drop_json_twins_of_problems(document)
             document_rate_limits(document, self.routes)
             self._rate_limits_documented_in = document
         return document

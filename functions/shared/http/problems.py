@@ -176,3 +176,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         ("5XX", "Server error (problem details, no internals)."),
     )
 }
+
+
+def drop_json_twins_of_problems(document: dict[str, Any]) -> None:
+    """FastAPI documents a response `model` in the route's own media type (`application/json`,
+    `text/html`) beside the problem media type it is given; errors leave only as
+    `application/problem+json`, so the twin goes (the model stays declared, which keeps
+    `ProblemDetails` in the document's schemas)."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if PROBLEM_MEDIA_TYPE in content:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}

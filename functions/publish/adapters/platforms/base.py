@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 
-from functions.shared.engagement import Engagement
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 MediaKind = Literal["image", "video", "gif", "document"]
 
@@ -116,12 +116,31 @@ class MediaFile:
             yield piece
 
 
+@dataclass(slots=True)
+class Checkpoint:
+    """What one publish keeps across its attempts, for a platform that can go on where an
+    attempt stopped (a resumable upload session).
+
+    `saved` is what the last attempt saved (empty at first). `save` replaces it and stores it
+    before the step it guards, so that an attempt cut off mid-way leaves it to the next one;
+    `store` is where (the target's progress), None where nothing outlives the call."""
+
+    saved: Mapping[str, str] = field(default_factory=dict)
+    store: Callable[[Mapping[str, str]], Awaitable[None]] | None = None
+
+    async def save(self, progress: Mapping[str, str]) -> None:
+        self.saved = dict(progress)
+        if self.store is not None:
+            await self.store(self.saved)
+
+
 @dataclass(frozen=True, slots=True)
 class PublishRequest:
     text: str
     media: Sequence[MediaFile] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     reply_to: str | None = None  # the platform id of the post this one answers (threads)
+    checkpoint: Checkpoint = field(default_factory=Checkpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +276,78 @@ class EngagementAdapter(Protocol):
     ) -> EngagementPage:
         """Posts mentioning the account newer than `cursor`, at most one page."""
         ...
+
+
+def own_reply(
+    account: ConnectedAccount,
+    answered: Engagement,
+    reply_id: str,
+    text: str,
+    *,
+    permalink: str | None = None,
+    created_at: datetime | None = None,
+) -> Engagement:
+    """The account's reply to `answered` as the platform now holds it, for the inbox thread."""
+    return Engagement(
+        platform=answered.platform,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=reply_id,
+        kind="reply",
+        text=text,
+        author=EngagementAuthor(
+            platform_user_id=account.platform_account_id,
+            name=account.name,
+            handle=account.handle,
+            avatar_url=account.avatar_url,
+        ),
+        created_at=created_at,
+        platform_post_id=answered.platform_post_id,
+        parent_id=answered.platform_item_id,
+        thread_id=answered.thread_id or answered.platform_item_id,
+        permalink=permalink,
+    )
+
+
+def is_own(account: ConnectedAccount, engagement: Engagement) -> bool:
+    """Whether the connected account itself wrote the comment: X, Threads and YouTube let an
+    account delete only what it wrote."""
+    return engagement.author.platform_user_id == account.platform_account_id
+
+
+def page_after_time(items: Iterable[Engagement], cursor: str | None) -> EngagementPage:
+    """The items a platform listed newest first, keeping those newer than a time cursor, and
+    the cursor for the next poll, for platforms whose listings take no since-id.
+
+    The cursor is the newest creation time seen followed by the ids seen at that very time:
+    platforms tell times to the second, so a comment made in the same second as the last one
+    seen is still taken, once. Undated items are taken only on the first poll."""
+    since: datetime | None = None
+    seen: set[str] = set()
+    if cursor:
+        moment, _, ids = cursor.partition(" ")
+        since = iso_time(moment)
+        seen = set(ids.split())
+    fresh = [
+        item
+        for item in items
+        if since is None
+        or (
+            item.created_at is not None
+            and (
+                item.created_at > since
+                or (item.created_at == since and item.platform_item_id not in seen)
+            )
+        )
+    ]
+    fresh.sort(key=lambda item: item.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    dated = [item.created_at for item in fresh if item.created_at is not None]
+    if not dated:
+        return EngagementPage(items=fresh, cursor=None)
+    newest = max(dated)
+    at_newest = {item.platform_item_id for item in fresh if item.created_at == newest}
+    if newest == since:
+        at_newest |= seen
+    return EngagementPage(items=fresh, cursor=" ".join([newest.isoformat(), *sorted(at_newest)]))
 
 
 class VersionedOAuthAdapter:

@@ -21,6 +21,11 @@
   (https://developers.facebook.com/docs/video-api/guides/reels-publishing).
 - Reconciling: GET /<page-id>/published_posts
   (https://developers.facebook.com/docs/graph-api/reference/page/published_posts/).
+- Engagement: comments and replies through the /comments edge
+  (https://developers.facebook.com/docs/graph-api/reference/object/comments), hiding with
+  `is_hidden` and deleting on the comment node
+  (https://developers.facebook.com/docs/graph-api/reference/comment), posts that tag the Page
+  on GET /<page-id>/tagged (https://developers.facebook.com/docs/graph-api/reference/page/tagged/).
 """
 
 import json
@@ -30,6 +35,7 @@ from typing import Any
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
     Permanent,
     PostStatus,
@@ -37,22 +43,29 @@ from functions.publish.adapters.platforms.base import (
     PublishResult,
     RecentPost,
     TokenSet,
+    iso_time,
+    page_after_time,
     utc,
 )
 from functions.publish.adapters.platforms.meta import (
     FACEBOOK_WEB,
     GRAPH_VIDEO_HOST,
     MetaLogin,
+    comment_engagement,
     listed_posts,
     page_token,
     picture_url,
 )
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 FACEBOOK_SCOPES = (
     "pages_show_list",
     "pages_read_engagement",
     "pages_manage_posts",
     "pages_manage_engagement",
+    # Reading comments and posts people write on the Page (the inbox's polling):
+    # https://developers.facebook.com/docs/features-reference/page-public-content-access
+    "pages_read_user_content",
     "read_insights",
     "publish_video",
     "business_management",
@@ -60,11 +73,15 @@ FACEBOOK_SCOPES = (
 RUPLOAD_HOST = "https://rupload.facebook.com"
 VIDEO_CHECK_AFTER = 30
 RECENT_POSTS_PAGE = 50  # one page of the Page's posts (Graph API `limit`)
+ENGAGEMENT_PAGE = 100
+COMMENT_FIELDS = "id,message,created_time,from{id,name,picture},parent{id},permalink_url"
 
 
 class FacebookAdapter(MetaLogin):
     platform = "facebook"
     scopes = FACEBOOK_SCOPES
+    reply_edge = "comments"
+    hide_field = "is_hidden"
 
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """The Pages the user manages, each with its Page access token (GET /me/accounts,
@@ -301,6 +318,106 @@ class FacebookAdapter(MetaLogin):
             "comments": _summary_count(body.get("comments")),
             "shares": int((body.get("shares") or {}).get("count", 0)),
         }
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """GET /<post-id>/comments in chronological order with `filter=stream` (every comment
+        and reply, flat, each with its `parent`), from the `after` cursor of the last poll:
+        cursors mark an item, so following the last one later yields only what came after it
+        (https://developers.facebook.com/docs/graph-api/reference/object/comments,
+        https://developers.facebook.com/docs/graph-api/results)."""
+        params = {
+            "fields": COMMENT_FIELDS,
+            "filter": "stream",
+            "order": "chronological",
+            "limit": str(ENGAGEMENT_PAGE),
+        }
+        if cursor:
+            params["after"] = cursor
+        body = await self.graph.call(
+            "GET", f"{platform_post_id}/comments", token=tokens.access_token, params=params
+        )
+        items = [
+            _comment(account, platform_post_id, node)
+            for node in body.get("data") or []
+            if isinstance(node, dict) and node.get("id")
+        ]
+        paging = body.get("paging")
+        cursors = paging.get("cursors") if isinstance(paging, dict) else None
+        after = cursors.get("after") if isinstance(cursors, dict) else None
+        items.reverse()  # newest first
+        return EngagementPage(items=items, cursor=str(after) if after and items else None)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        """GET /<page-id>/tagged: posts that tag the Page, since the newest time seen
+        (https://developers.facebook.com/docs/graph-api/reference/page/tagged/; time ranges
+        https://developers.facebook.com/docs/graph-api/results). Mentions in comments arrive
+        only by webhook (the Page's `mention` field)."""
+        params = {
+            "fields": "id,message,created_time,from{id,name,picture},permalink_url",
+            "limit": str(ENGAGEMENT_PAGE),
+        }
+        since = iso_time(cursor.partition(" ")[0]) if cursor else None
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+        body = await self.graph.call(
+            "GET",
+            f"{account.platform_account_id}/tagged",
+            token=tokens.access_token,
+            params=params,
+        )
+        mentions = [
+            Engagement(
+                platform=self.platform,
+                platform_account_id=account.platform_account_id,
+                platform_item_id=str(node["id"]),
+                kind="mention",
+                text=str(node.get("message") or ""),
+                author=_author(node),
+                created_at=iso_time(node.get("created_time")),
+                platform_post_id=str(node["id"]),
+                thread_id=str(node["id"]),
+                permalink=str(node["permalink_url"]) if node.get("permalink_url") else None,
+            )
+            for node in body.get("data") or []
+            if isinstance(node, dict) and node.get("id")
+        ]
+        return page_after_time(mentions, cursor)
+
+
+def _author(node: Mapping[str, Any]) -> EngagementAuthor:
+    person = node.get("from")
+    if not isinstance(person, dict):
+        # Without the Page's moderation rights Meta leaves `from` out.
+        return EngagementAuthor()
+    return EngagementAuthor(
+        platform_user_id=str(person["id"]) if person.get("id") else None,
+        name=str(person["name"]) if person.get("name") else None,
+        avatar_url=picture_url(person),
+    )
+
+
+def _comment(account: ConnectedAccount, post_id: str, node: Mapping[str, Any]) -> Engagement:
+    parent = node.get("parent")
+    parent_id = str(parent["id"]) if isinstance(parent, dict) and parent.get("id") else None
+    return comment_engagement(
+        "facebook",
+        account,
+        post_id,
+        node,
+        text="message",
+        created="created_time",
+        author=_author(node),
+        parent_id=parent_id,
+        permalink=str(node["permalink_url"]) if node.get("permalink_url") else None,
+    )
 
 
 def _published(post_id: str) -> PublishResult:

@@ -14,6 +14,14 @@ Instagram fetches the media itself from `MediaFile.url`. When a container is not
 `publish` answers `processing` and `status` carries on from `progress`, one check per call.
 
 Reconciling lists the account's media: GET /<ig-user-id>/media (same reference page, "Reading").
+
+Engagement follows the comment moderation guide
+(https://developers.facebook.com/docs/instagram-platform/comment-moderation): comments of a
+media (GET /<ig-media-id>/comments), replies (POST /<ig-comment-id>/replies,
+https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment/replies),
+hiding (POST /<ig-comment-id> with hide) and deleting (DELETE /<ig-comment-id>), and replying to
+a mention (POST /<ig-user-id>/mentions,
+https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentions).
 """
 
 import json
@@ -24,15 +32,25 @@ from typing import Any
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PostStatus,
     PublishRequest,
     PublishResult,
     RecentPost,
     TokenSet,
+    own_reply,
+    page_after_time,
 )
-from functions.publish.adapters.platforms.meta import MetaLogin, listed_posts, page_token
+from functions.publish.adapters.platforms.meta import (
+    MetaLogin,
+    comment_engagement,
+    listed_posts,
+    page_token,
+)
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 INSTAGRAM_SCOPES = (
     "instagram_basic",
@@ -80,6 +98,9 @@ IMAGE_CHECK_AFTER = 5
 VIDEO_CHECK_AFTER = 30
 # One page of the media listing, newest first (Graph API cursor pagination takes `limit`).
 RECENT_POSTS_PAGE = 50
+COMMENTS_PAGE = 50
+_COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id"
+COMMENT_FIELDS = f"{_COMMENT_FIELDS},replies{{{_COMMENT_FIELDS}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +115,8 @@ class PublishingLimit:
 class InstagramAdapter(MetaLogin):
     platform = "instagram"
     scopes = INSTAGRAM_SCOPES
+    reply_edge = "replies"
+    hide_field = "hide"
 
     # --- accounts --------------------------------------------------------------------------
 
@@ -326,6 +349,91 @@ class InstagramAdapter(MetaLogin):
             if value is not None:
                 found[str(item["name"])] = value
         return found
+
+    # --- engagement (the inbox) -------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """A comment on the account's media is answered on its replies edge (MetaLogin); a
+        mention, on someone else's media, through POST /<ig-user-id>/mentions with media_id,
+        and comment_id when the mention is in a comment rather than the caption."""
+        if engagement.kind != "mention":
+            return await super().reply_to_engagement(tokens, account, engagement, text)
+        if not engagement.platform_post_id:
+            raise Permanent(self.platform, "The mention does not name the media it is on.")
+        data = {"media_id": engagement.platform_post_id, "message": text}
+        if engagement.platform_item_id != engagement.platform_post_id:
+            data["comment_id"] = engagement.platform_item_id
+        body = await self.graph.call(
+            "POST",
+            f"{account.platform_account_id}/mentions",
+            token=tokens.access_token,
+            data=data,
+        )
+        return own_reply(account, engagement, str(body["id"]), text, created_at=self.clock())
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """GET /<ig-media-id>/comments with each comment's replies, one page, kept when newer
+        than the time cursor (the edge takes no since parameter).
+        https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments"""
+        body = await self.graph.call(
+            "GET",
+            f"{platform_post_id}/comments",
+            token=tokens.access_token,
+            params={"fields": COMMENT_FIELDS, "limit": str(COMMENTS_PAGE)},
+        )
+        items: list[Engagement] = []
+        for node in body.get("data") or []:
+            if not isinstance(node, dict) or not node.get("id"):
+                continue
+            items.append(self._comment(account, platform_post_id, node, None))
+            replies = node.get("replies")
+            for reply in replies.get("data") or [] if isinstance(replies, dict) else []:
+                if isinstance(reply, dict) and reply.get("id"):
+                    items.append(self._comment(account, platform_post_id, reply, str(node["id"])))
+        return page_after_time(items, cursor)
+
+    def _comment(
+        self,
+        account: ConnectedAccount,
+        post_id: str,
+        node: Mapping[str, Any],
+        parent_id: str | None,
+    ) -> Engagement:
+        sender = node.get("from")
+        person: Mapping[str, Any] = sender if isinstance(sender, dict) else {}
+        username = node.get("username") or person.get("username")
+        return comment_engagement(
+            self.platform,
+            account,
+            post_id,
+            node,
+            text="text",
+            created="timestamp",
+            author=EngagementAuthor(
+                platform_user_id=str(person["id"]) if person.get("id") else None,
+                name=str(username) if username else None,
+                handle=str(username) if username else None,
+            ),
+            parent_id=parent_id or (str(node["parent_id"]) if node.get("parent_id") else None),
+        )
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        raise NotSupported(
+            self.platform,
+            "Instagram has no listing of mentions: they arrive only by webhook (the `mentions` "
+            "field), whose comment or media id is needed to read one.",
+            code="not_supported",
+        )
 
 
 def _content_kind(request: PublishRequest) -> str:

@@ -4,6 +4,8 @@ Every versioned call carries `LinkedIn-Version: YYYYMM` (pinned by the construct
 `X-Restli-Protocol-Version: 2.0.0`:
 https://learn.microsoft.com/en-us/linkedin/marketing/versioning
 Errors: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
+Engagement: the Comments API (create, nested comments, get comments on shares, delete)
+https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api
 """
 
 import re
@@ -16,7 +18,9 @@ import httpx
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -30,10 +34,13 @@ from functions.publish.adapters.platforms.base import (
     epoch_time,
     error_text,
     oauth_token_set,
+    own_reply,
+    page_after_time,
     posts_since,
     retry_after_seconds,
     send,
 )
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 PLATFORM = "linkedin"
 API = "https://api.linkedin.com"
@@ -57,6 +64,9 @@ DEFAULT_SCOPES = (
 MAX_IMAGES = 20  # MultiImage posts take 2 to 20 images
 VIDEO_CHECK_SECONDS = 30
 RECENT_POSTS_PAGE = 50  # `count` of the Posts API author finder (at most 100)
+COMMENTS_PAGE = 100  # `count` of "Get Comments on Shares"
+# urn:li:comment:(urn:li:activity:{post activity id},{comment id})
+_COMMENT_ID = re.compile(r",(\d+)\)$")
 # Reading an author's posts needs r_member_social for a member (a restricted permission LinkedIn
 # grants on request) and r_organization_social for an organization page.
 READ_SCOPE = {"profile": "r_member_social", "organization": "r_organization_social"}
@@ -591,16 +601,7 @@ class LinkedInAdapter(VersionedOAuthAdapter):
                 "message": {"text": text},
             },
         )
-        comment_id = response.headers.get("x-restli-id")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if isinstance(body, dict):
-            comment_id = body.get("commentUrn") or comment_id or body.get("id")
-        if not comment_id:
-            raise Retryable(PLATFORM, "LinkedIn created the comment but did not return its id.")
-        return str(comment_id)
+        return _created_comment(response)
 
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
@@ -617,3 +618,132 @@ class LinkedInAdapter(VersionedOAuthAdapter):
         for kind, summary in reactions.items():
             counts[f"reactions_{str(kind).lower()}"] = int(summary.get("count", 0))
         return counts
+
+    # -- engagement (the inbox) ----------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """A nested comment: POST /rest/socialActions/{encoded comment URN}/comments with the
+        post as `object` and the comment as `parentComment`. LinkedIn nests one level, so a
+        reply to a reply answers its top-level comment."""
+        parent = engagement.platform_item_id
+        if engagement.kind == "reply" and engagement.parent_id:
+            parent = engagement.parent_id
+        if not engagement.platform_post_id:
+            raise Permanent(PLATFORM, "The comment does not name the post it is on.")
+        response = await self._call(
+            "POST",
+            f"/rest/socialActions/{encode_urn(parent)}/comments",
+            tokens,
+            json={
+                "actor": author_urn(account),
+                "object": engagement.platform_post_id,
+                "parentComment": parent,
+                "message": {"text": text},
+            },
+        )
+        return own_reply(
+            account, engagement, _created_comment(response), text, created_at=self._now()
+        )
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        raise NotSupported(
+            PLATFORM,
+            "LinkedIn's Comments API has no way to hide a comment; delete it instead.",
+            code="not_supported",
+        )
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """DELETE /rest/socialActions/{encoded target}/comments/{comment id}?actor={encoded
+        actor}: the target is what the comment is on (the post, or the comment a nested
+        comment answers). LinkedIn refuses (Permanent) comments the actor may not remove."""
+        match = _COMMENT_ID.search(engagement.platform_item_id)
+        target = engagement.parent_id if engagement.kind == "reply" else engagement.platform_post_id
+        if match is None or not target:
+            raise Permanent(PLATFORM, "This is not a LinkedIn comment Herald can address.")
+        request = self._http.build_request(
+            "DELETE",
+            f"{API}/rest/socialActions/{encode_urn(target)}/comments/{match.group(1)}"
+            f"?actor={encode_urn(author_urn(account))}",
+            headers=self._headers(tokens),
+        )
+        await self._send(request)
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """ "Get Comments on Shares": GET /rest/socialActions/{encoded post URN}/comments, one
+        page of the post's first-level comments, kept when newer than the time cursor (nested
+        comments are listed per comment, which this poll does not do)."""
+        body = self._json(
+            await self._call(
+                "GET",
+                f"/rest/socialActions/{encode_urn(platform_post_id)}/comments",
+                tokens,
+                params={"start": "0", "count": str(COMMENTS_PAGE)},
+            )
+        )
+        items = [
+            _comment(account, platform_post_id, element)
+            for element in body.get("elements") or []
+            if isinstance(element, dict) and (element.get("commentUrn") or element.get("$URN"))
+        ]
+        return page_after_time(items, cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        raise NotSupported(
+            PLATFORM,
+            "LinkedIn has no listing of mentions to poll: an organization's mentions come as "
+            "social action notifications (webhook), and a member's are not offered to apps.",
+            code="not_supported",
+        )
+
+
+def _created_comment(response: httpx.Response) -> str:
+    """The created comment's URN: the answer's `commentUrn`, else the x-restli-id header."""
+    comment_id = response.headers.get("x-restli-id")
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if isinstance(body, dict):
+        comment_id = body.get("commentUrn") or comment_id or body.get("id")
+    if not comment_id:
+        raise Retryable(PLATFORM, "LinkedIn created the comment but did not return its id.")
+    return str(comment_id)
+
+
+def _comment(account: ConnectedAccount, post_urn: str, element: Mapping[str, Any]) -> Engagement:
+    """A comment of the Comments API: its URN, actor, created.time (epoch milliseconds),
+    message.text and, when nested, parentComment."""
+    urn = str(element.get("commentUrn") or element["$URN"])
+    created = element.get("created")
+    message = element.get("message")
+    parent = element.get("parentComment")
+    actor = element.get("actor")
+    return Engagement(
+        platform=PLATFORM,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=urn,
+        kind="reply" if parent else "comment",
+        text=str(message.get("text") or "") if isinstance(message, dict) else "",
+        # LinkedIn names the author by URN only; a name needs another lookup per author.
+        author=EngagementAuthor(platform_user_id=str(actor) if actor else None),
+        created_at=epoch_time(created.get("time"), milliseconds=True)
+        if isinstance(created, dict)
+        else None,
+        platform_post_id=post_urn,
+        parent_id=str(parent) if parent else None,
+        thread_id=str(parent) if parent else urn,
+    )

@@ -27,6 +27,7 @@ import httpx
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    NotSupported,
     Permanent,
     PlatformError,
     ReauthRequired,
@@ -35,10 +36,12 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
     classify_response,
     iso_time,
+    own_reply,
     posts_since,
     retry_after_seconds,
     send,
 )
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 DEFAULT_GRAPH_VERSION = "v25.0"
 GRAPH_HOST = "https://graph.facebook.com"
@@ -322,6 +325,97 @@ class MetaLogin:
         )
         return str(body["id"])
 
+    # -- engagement (the inbox): what Facebook Page and Instagram comments share -------------
+    # Each platform names its reply edge (`reply_edge`) and its hiding field (`hide_field`).
+
+    reply_edge: str
+    hide_field: str
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """POST /<comment-id>/<reply edge> with message. Both platforms nest one level: a reply
+        to a reply goes to its top-level comment (its parent)."""
+        target = reply_target(engagement)
+        body = await self.graph.call(
+            "POST", f"{target}/{self.reply_edge}", token=tokens.access_token, data={"message": text}
+        )
+        return own_reply(account, engagement, str(body["id"]), text, created_at=self.clock())
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        """POST /<comment-id> with the platform's hiding field, on the account's own media."""
+        self._refuse_mention(engagement, "hide")
+        body = await self.graph.call(
+            "POST",
+            engagement.platform_item_id,
+            token=tokens.access_token,
+            data={self.hide_field: "true" if hidden else "false"},
+        )
+        if body.get("success") is False:
+            raise Permanent(self.platform, "Meta did not change whether the comment is hidden.")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """DELETE /<comment-id>, on the account's own media or Page posts."""
+        self._refuse_mention(engagement, "delete")
+        body = await self.graph.call(
+            "DELETE", engagement.platform_item_id, token=tokens.access_token
+        )
+        if body.get("success") is False:
+            raise Permanent(self.platform, "Meta did not delete the comment.")
+
+    def _refuse_mention(self, engagement: Engagement, action: str) -> None:
+        """A mention lives on someone else's post or media, which the account cannot
+        moderate through the Graph API."""
+        if engagement.kind == "mention":
+            raise NotSupported(
+                self.platform,
+                f"A mention is on someone else's post; Meta lets the account {action} only "
+                "comments on its own posts.",
+                code="not_supported",
+            )
+
+
+def reply_target(engagement: Engagement) -> str:
+    """The comment a reply is posted under: Facebook and Instagram comments nest one level, so
+    a reply to a reply answers its top-level comment."""
+    if engagement.kind == "reply" and engagement.parent_id:
+        return engagement.parent_id
+    return engagement.platform_item_id
+
+
+def comment_engagement(
+    platform: str,
+    account: ConnectedAccount,
+    post_id: str,
+    node: Mapping[str, Any],
+    *,
+    text: str,
+    created: str,
+    author: EngagementAuthor,
+    parent_id: str | None,
+    permalink: str | None = None,
+) -> Engagement:
+    """A comment node of a Graph API listing: a top-level comment is its own thread; a reply
+    belongs to the thread of its top-level parent (one level of nesting)."""
+    item_id = str(node["id"])
+    return Engagement(
+        platform=platform,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=item_id,
+        kind="reply" if parent_id else "comment",
+        text=str(node.get(text) or ""),
+        author=author,
+        created_at=iso_time(node.get(created)),
+        platform_post_id=post_id,
+        parent_id=parent_id,
+        thread_id=parent_id or item_id,
+        permalink=permalink,
+    )
+
 
 def page_token(page: Mapping[str, Any], user: TokenSet) -> TokenSet:
     """A Page token obtained with a long-lived user token has no expiry."""
@@ -363,8 +457,10 @@ __all__ = [
     "Graph",
     "MetaLogin",
     "classify",
+    "comment_engagement",
     "describe",
     "listed_posts",
     "page_token",
     "picture_url",
+    "reply_target",
 ]

@@ -14,6 +14,10 @@ Documentation this adapter follows (cited again next to each flow):
 - A profile's posts (reconciling): https://developers.facebook.com/docs/threads/reference/user
   and https://developers.facebook.com/docs/threads/threads-media
 - Errors (Graph API error objects): https://developers.facebook.com/docs/graph-api/guides/error-handling
+- Engagement: replies and conversations, hiding top-level replies (POST /{reply-id}/manage_reply):
+  https://developers.facebook.com/documentation/threads/reference/reply-management and
+  https://developers.facebook.com/documentation/threads/reply-management; mentions:
+  https://developers.facebook.com/documentation/threads/threads-mentions
 
 Threads fetches media itself from `MediaFile.url`, so nothing is uploaded from here. The access
 token travels as the documented `access_token` parameter: in the form body of POSTs, in the query
@@ -30,7 +34,9 @@ import httpx
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -42,11 +48,16 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
     VersionedOAuthAdapter,
     error_text,
+    is_own,
+    iso_time,
+    own_reply,
+    page_after_time,
     retry_after_seconds,
     send,
     utc,
 )
 from functions.publish.adapters.platforms.meta import listed_posts
+from functions.shared.engagement import Engagement, EngagementAuthor, EngagementKind
 
 PLATFORM = "threads"
 GRAPH = "https://graph.threads.net"
@@ -60,6 +71,7 @@ DEFAULT_SCOPES = (
     "threads_manage_replies",
     "threads_manage_insights",
     "threads_delete",
+    "threads_manage_mentions",
 )
 MAX_CAROUSEL_ITEMS = 20
 FIRST_CHECK_SECONDS = 30  # "wait on average 30 seconds before publishing a container"
@@ -67,6 +79,9 @@ NEXT_CHECK_SECONDS = 60  # "query a container's status once per minute"
 RECENT_POSTS_PAGE = 100  # `limit` on GET /{threads-user-id}/threads: default 25, at most 100
 # `since` on that listing must be at or after 1688540400 (2023-07-05, Threads' launch).
 EARLIEST_SINCE = 1688540400
+ENGAGEMENT_PAGE = 100
+ENGAGEMENT_FIELDS = "id,text,timestamp,username,permalink,replied_to,root_post"
+CONVERSATION_FIELDS = f"{ENGAGEMENT_FIELDS},is_reply_owned_by_me"
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 # Options passed through to container creation when present.
 _PASSTHROUGH = ("reply_control", "topic_tag", "quote_post_id")
@@ -479,3 +494,137 @@ class ThreadsAdapter(VersionedOAuthAdapter):
             elif isinstance(entry.get("total_value"), dict):
                 counts[str(entry["name"])] = int(entry["total_value"].get("value", 0))
         return counts
+
+    # -- engagement (the inbox) ----------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """A published reply with reply_to_id (`comment`); Threads nests replies at any depth."""
+        reply_id = await self.comment(tokens, account, engagement.platform_item_id, text)
+        return own_reply(account, engagement, reply_id, text, created_at=self._now())
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        """POST /{reply-id}/manage_reply hide=true|false, for top-level replies to the
+        account's own posts only: "Replies nested deeper than the top-level reply cannot be
+        targeted in isolation" (https://developers.facebook.com/documentation/threads/reply-management)."""
+        if engagement.kind != "comment":
+            raise NotSupported(
+                PLATFORM,
+                "Threads hides only top-level replies to the account's own posts (hiding one "
+                "hides the replies under it); this is a nested reply or a mention.",
+                code="not_supported",
+            )
+        body = await self._post(
+            f"{engagement.platform_item_id}/manage_reply",
+            tokens,
+            {"hide": "true" if hidden else "false"},
+        )
+        if body.get("success") is False:
+            raise Permanent(PLATFORM, "Threads did not change whether the reply is hidden.")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """Threads deletes only the profile's own posts and replies
+        (https://developers.facebook.com/docs/threads/posts/delete-posts); others' are hidden."""
+        if not is_own(account, engagement):
+            raise NotSupported(
+                PLATFORM,
+                "Threads lets a profile delete only its own posts and replies; hide the reply "
+                "instead.",
+                code="not_supported",
+            )
+        await self.delete(tokens, account, engagement.platform_item_id)
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """GET /{media-id}/conversation: every reply at every depth, flat, newest first
+        (reverse=true), one page kept when newer than the time cursor
+        (https://developers.facebook.com/documentation/threads/reference/reply-management)."""
+        body = await self._get(
+            f"{platform_post_id}/conversation",
+            tokens,
+            {"fields": CONVERSATION_FIELDS, "reverse": "true", "limit": str(ENGAGEMENT_PAGE)},
+        )
+        nodes = [n for n in body.get("data") or [] if isinstance(n, dict) and n.get("id")]
+        parents = {str(node["id"]): _replied_to(node) for node in nodes}
+        items = [_engagement(account, node, "comment", platform_post_id, parents) for node in nodes]
+        return page_after_time(items, cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        """GET /{threads-user-id}/mentions since the newest time seen (scope
+        threads_manage_mentions; `since` no earlier than 1688540400,
+        https://developers.facebook.com/documentation/threads/threads-mentions)."""
+        params = {"fields": ENGAGEMENT_FIELDS, "limit": str(ENGAGEMENT_PAGE)}
+        since = iso_time(cursor.partition(" ")[0]) if cursor else None
+        if since is not None:
+            params["since"] = str(max(int(since.timestamp()), EARLIEST_SINCE))
+        body = await self._get(f"{account.platform_account_id}/mentions", tokens, params)
+        items = [
+            _engagement(account, node, "mention", None, {})
+            for node in body.get("data") or []
+            if isinstance(node, dict) and node.get("id")
+        ]
+        return page_after_time(items, cursor)
+
+
+def _replied_to(node: Mapping[str, Any]) -> str | None:
+    replied = node.get("replied_to")
+    return str(replied["id"]) if isinstance(replied, dict) and replied.get("id") else None
+
+
+def _engagement(
+    account: ConnectedAccount,
+    node: Mapping[str, Any],
+    listed_as: EngagementKind,
+    post_id: str | None,
+    parents: Mapping[str, str | None],
+) -> Engagement:
+    """A reply of a conversation listing, or a mention. A reply to the post itself is a
+    comment and its own thread; a deeper reply belongs to the thread of the top-level reply it
+    descends from (followed through the replies of the same page, else its parent)."""
+    item_id = str(node["id"])
+    parent = _replied_to(node)
+    root = node.get("root_post")
+    root_id = str(root["id"]) if isinstance(root, dict) and root.get("id") else None
+    kind: EngagementKind = listed_as
+    thread = item_id
+    if listed_as == "comment" and parent is not None and parent != post_id:
+        kind = "reply"
+        thread = parent
+        seen = {item_id}
+        while parents.get(thread) not in (None, post_id) and thread not in seen:
+            seen.add(thread)
+            thread = str(parents[thread])
+    username = str(node["username"]) if node.get("username") else None
+    return Engagement(
+        platform=PLATFORM,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=item_id,
+        kind=kind,
+        text=str(node.get("text") or ""),
+        # Threads names the author of a reply by username only, without a user id, but tells
+        # which replies are the profile's own (so that those can be deleted).
+        author=EngagementAuthor(
+            platform_user_id=(
+                account.platform_account_id if node.get("is_reply_owned_by_me") is True else None
+            ),
+            name=username,
+            handle=username,
+        ),
+        created_at=iso_time(node.get("timestamp")),
+        platform_post_id=post_id if listed_as == "comment" else item_id,
+        parent_id=parent if kind == "reply" or listed_as == "mention" else None,
+        thread_id=thread if listed_as == "comment" else (root_id or item_id),
+        permalink=str(node["permalink"]) if node.get("permalink") else None,
+    )

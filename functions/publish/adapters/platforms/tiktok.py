@@ -12,6 +12,7 @@ Documentation this module follows:
 - Video query (metrics): https://developers.tiktok.com/doc/tiktok-api-v2-video-query
 - Video list (reconciling): https://developers.tiktok.com/doc/tiktok-api-v2-video-list
 - Errors: https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+- Scopes (none reads or writes comments): https://developers.tiktok.com/doc/tiktok-api-scopes
 """
 
 import json
@@ -22,9 +23,13 @@ from urllib.parse import urlencode
 
 import httpx
 
+from functions.shared.engagement import Engagement
+
 from .base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -500,3 +505,49 @@ class TikTokAdapter:
         video = videos[0]
         names = ("view_count", "like_count", "comment_count", "share_count")
         return {name.removesuffix("_count") + "s": int(video.get(name) or 0) for name in names}
+
+    # -- engagement (the inbox) --------------------------------------------------------------
+    # The Login Kit connection Herald makes offers no comment scope: the Content Posting and
+    # Display APIs read and post videos only. TikTok's comment endpoints sit elsewhere: the
+    # Research API's comment list is for approved researchers and read-only
+    # (https://developers.tiktok.com/doc/research-api-specs-query-video-comments), and comment
+    # management is part of the API for Business, for business accounts through a TikTok for
+    # Business developer app (https://ads.tiktok.com/help/article/marketing-api).
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        raise _no_comment_api("reply to comments")
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        raise _no_comment_api("hide comments")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        raise _no_comment_api("delete comments")
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        raise _no_comment_api("read comments")
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        raise _no_comment_api("read mentions")
+
+
+def _no_comment_api(action: str) -> NotSupported:
+    return NotSupported(
+        PLATFORM,
+        f"TikTok does not let apps connected through Login Kit {action}; its comment APIs are "
+        "reserved to approved researchers and to TikTok for Business apps.",
+        code="not_supported",
+    )

@@ -18,6 +18,13 @@ Documentation this adapter follows (cited again next to each flow):
 - User posts timeline (reconciling): https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id
 - Errors: https://docs.x.com/x-api/fundamentals/response-codes-and-errors
 - Rate limits (429, x-rate-limit-reset): https://docs.x.com/resources/fundamentals/rate-limits
+- Engagement: replies are posts (create post, `reply.in_reply_to_tweet_id`); hide replies
+  https://docs.x.com/x-api/posts/hide-replies/quickstart (PUT /2/tweets/:id/hidden, scope
+  tweet.moderate.write, https://developer.x.com/en/docs/twitter-api/tweets/hide-replies/api-reference);
+  the replies of a post by recent search on `conversation_id`
+  (https://docs.x.com/x-api/posts/search-recent-posts,
+  https://developer.x.com/en/docs/twitter-api/conversation-id); mentions
+  https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id.
 """
 
 import base64
@@ -32,7 +39,9 @@ import httpx
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -44,18 +53,28 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
     error_text,
     form_post,
+    is_own,
     iso_time,
     oauth_token_set,
+    own_reply,
     posts_since,
     retry_after_seconds,
     send,
     utc,
 )
+from functions.shared.engagement import Engagement, EngagementAuthor, EngagementKind
 
 PLATFORM = "x"
 API_BASE = "https://api.x.com"
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
-DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+DEFAULT_SCOPES = (
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "offline.access",
+    "media.write",
+    "tweet.moderate.write",  # hiding replies
+)
 # APPEND segments: X's samples split files into chunks of a few MB; 4 MiB stays under the
 # per-request limits of the upload endpoint.
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
@@ -71,6 +90,13 @@ MEDIA_CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_vi
 DEFAULT_CHECK_AFTER = 5  # seconds, when X sends no check_after_secs
 # User posts timeline: max_results 5..100; start_time has second granularity and is inclusive.
 RECENT_POSTS_PAGE = 100
+# Search and the mention timeline: max_results 10..100 (search) and 5..100 (mentions).
+ENGAGEMENT_PAGE = 100
+ENGAGEMENT_FIELDS = {
+    "tweet.fields": "created_at,author_id,conversation_id,referenced_tweets,note_tweet",
+    "expansions": "author_id",
+    "user.fields": "name,username,profile_image_url",
+}
 
 
 def _json(response: httpx.Response) -> Any:
@@ -553,6 +579,162 @@ class XAdapter:
         public = self._data(await self._send(request)).get("public_metrics") or {}
         return {str(name): int(value) for name, value in public.items() if isinstance(value, int)}
 
+    # -- engagement (the inbox) ----------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """A reply is a post answering the comment or mention (create post,
+        `reply.in_reply_to_tweet_id`, https://docs.x.com/x-api/posts/create-or-edit-post)."""
+        reply_id = await self._create_tweet(
+            tokens,
+            {"text": text, "reply": {"in_reply_to_tweet_id": engagement.platform_item_id}},
+        )
+        return own_reply(
+            account,
+            engagement,
+            reply_id,
+            text,
+            permalink=_post_url(account, reply_id),
+            created_at=self._clock(),
+        )
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        """PUT /2/tweets/:id/hidden {"hidden": ...}: only replies in a conversation the account
+        started; X refuses others (Permanent).
+        https://developer.x.com/en/docs/twitter-api/tweets/hide-replies/api-reference"""
+        request = httpx.Request(
+            "PUT",
+            f"{self._api}/2/tweets/{engagement.platform_item_id}/hidden",
+            json={"hidden": hidden},
+            headers=self._auth(tokens),
+        )
+        if self._data(await self._send(request)).get("hidden") is not hidden:
+            raise Permanent(PLATFORM, "X did not change whether the reply is hidden.")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """X deletes only the account's own posts (https://docs.x.com/x-api/posts/delete-post);
+        someone else's reply can be hidden, not deleted."""
+        if not is_own(account, engagement):
+            raise NotSupported(
+                PLATFORM,
+                "X lets an account delete only its own posts; hide the reply instead.",
+                code="not_supported",
+            )
+        await self.delete(tokens, account, engagement.platform_item_id)
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """The post's replies at every depth: GET /2/tweets/search/recent with
+        `conversation_id:<post id>` (replies share the conversation id of the post that started
+        it), newer than the since-id cursor. Recent search reaches back 7 days.
+        https://docs.x.com/x-api/posts/search-recent-posts"""
+        params = {
+            "query": f"conversation_id:{platform_post_id}",
+            "max_results": str(ENGAGEMENT_PAGE),
+            **ENGAGEMENT_FIELDS,
+        }
+        page = await self._engagement_page(
+            tokens, account, f"{self._api}/2/tweets/search/recent", params, cursor, "comment"
+        )
+        # The post that started the conversation matches its own conversation_id.
+        replies = [item for item in page.items if item.platform_item_id != platform_post_id]
+        return EngagementPage(items=replies, cursor=page.cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        """GET /2/users/:id/mentions newer than the since-id cursor.
+        https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id"""
+        params = {"max_results": str(ENGAGEMENT_PAGE), **ENGAGEMENT_FIELDS}
+        url = f"{self._api}/2/users/{account.platform_account_id}/mentions"
+        return await self._engagement_page(tokens, account, url, params, cursor, "mention")
+
+    async def _engagement_page(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        url: str,
+        params: dict[str, str],
+        cursor: str | None,
+        kind: EngagementKind,
+    ) -> EngagementPage:
+        """One page, newest first; the next cursor is X's `meta.newest_id` (absent when
+        nothing is newer than `since_id`)."""
+        if cursor:
+            params = {**params, "since_id": cursor}
+        request = httpx.Request("GET", url, params=params, headers=self._auth(tokens))
+        body = _json(await self._send(request))
+        if not isinstance(body, dict):
+            return EngagementPage(items=[], cursor=None)
+        includes = body.get("includes")
+        users = {
+            str(user.get("id")): user
+            for user in (includes.get("users") or [] if isinstance(includes, dict) else [])
+            if isinstance(user, dict)
+        }
+        items = [
+            _engagement(account, tweet, users, kind)
+            for tweet in body.get("data") or []
+            if isinstance(tweet, dict) and tweet.get("id")
+        ]
+        meta = body.get("meta")
+        newest = meta.get("newest_id") if isinstance(meta, dict) else None
+        return EngagementPage(items=items, cursor=str(newest) if newest and items else None)
+
+
+def _engagement(
+    account: ConnectedAccount,
+    tweet: Mapping[str, Any],
+    users: Mapping[str, Mapping[str, Any]],
+    listed_as: EngagementKind,
+) -> Engagement:
+    """A post of a search or mention listing; a comment answers the conversation's first post,
+    a reply answers another reply (`referenced_tweets` of type replied_to)."""
+    tweet_id = str(tweet["id"])
+    conversation = str(tweet.get("conversation_id") or tweet_id)
+    parent = next(
+        (
+            str(ref["id"])
+            for ref in tweet.get("referenced_tweets") or []
+            if isinstance(ref, dict) and ref.get("type") == "replied_to" and ref.get("id")
+        ),
+        None,
+    )
+    author_id = str(tweet["author_id"]) if tweet.get("author_id") else None
+    user = users.get(author_id or "", {})
+    handle = user.get("username")
+    kind: EngagementKind = listed_as
+    if listed_as == "comment" and parent is not None and parent != conversation:
+        kind = "reply"
+    return Engagement(
+        platform=PLATFORM,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=tweet_id,
+        kind=kind,
+        text=_full_text(tweet),
+        author=EngagementAuthor(
+            platform_user_id=author_id,
+            name=user.get("name"),
+            handle=handle,
+            avatar_url=user.get("profile_image_url"),
+        ),
+        created_at=iso_time(tweet.get("created_at")),
+        platform_post_id=tweet_id if listed_as == "mention" else conversation,
+        parent_id=parent,
+        thread_id=conversation,
+        permalink=_status_url(handle, tweet_id),
+    )
+
 
 def _check_after(info: Mapping[str, Any], default: int) -> int:
     value = info.get("check_after_secs")
@@ -578,6 +760,10 @@ def _full_text(tweet: Mapping[str, Any]) -> str:
 
 
 def _post_url(account: ConnectedAccount, post_id: str) -> str:
-    if account.handle:
-        return f"https://x.com/{account.handle}/status/{post_id}"
+    return _status_url(account.handle, post_id)
+
+
+def _status_url(handle: str | None, post_id: str) -> str:
+    if handle:
+        return f"https://x.com/{handle}/status/{post_id}"
     return f"https://x.com/i/web/status/{post_id}"

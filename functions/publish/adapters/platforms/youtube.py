@@ -13,19 +13,29 @@ Documentation this module follows:
 - Quota costs: https://developers.google.com/youtube/v3/determine_quota_cost
 - OAuth: https://developers.google.com/identity/protocols/oauth2/web-server
 - Errors: https://developers.google.com/youtube/v3/docs/errors
+- Engagement: commentThreads.list https://developers.google.com/youtube/v3/docs/commentThreads/list,
+  comments.insert https://developers.google.com/youtube/v3/docs/comments/insert,
+  comments.setModerationStatus https://developers.google.com/youtube/v3/docs/comments/setModerationStatus,
+  comments.delete https://developers.google.com/youtube/v3/docs/comments/delete
 """
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from functions.shared.engagement import Engagement, EngagementAuthor
+
 from .base import (
+    Checkpoint,
     ConnectedAccount,
+    EngagementPage,
     MediaFile,
+    NotSupported,
     Permanent,
     PlatformError,
     PostStatus,
@@ -38,8 +48,11 @@ from .base import (
     classify_response,
     describe_error_object,
     form_post,
+    is_own,
     iso_time,
     oauth_token_set,
+    own_reply,
+    page_after_time,
     posts_since,
     refresh_form,
     retry_after_seconds,
@@ -64,9 +77,14 @@ CHUNK_QUANTUM = 256 * 1024
 DEFAULT_CHUNK_SIZE = 64 * CHUNK_QUANTUM  # 16 MiB
 # Upload PUTs in a row that move the server's offset nowhere before giving up (Retryable).
 MAX_STALLED_CHUNKS = 3
+# Google keeps an upload session about a week ("A resumable upload must be completed within a
+# week of being initiated": https://cloud.google.com/storage/docs/resumable-uploads). A saved
+# session is resumed only while a day of that is left, so it does not expire mid-upload.
+RESUME_SESSION_FOR = timedelta(days=6)
 DEFAULT_CATEGORY_ID = "22"  # People & Blogs
 MAX_TITLE_LENGTH = 100
 RECENT_POSTS_PAGE = 50  # playlistItems.list maxResults: 0 to 50
+COMMENT_THREADS_PAGE = 100  # commentThreads.list maxResults: 1 to 100
 
 # 403 reasons that clear with time (quota resets daily, rate limits within minutes).
 _RETRYABLE_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded"})
@@ -81,6 +99,11 @@ class _ResumeIncomplete(Retryable):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(PLATFORM, "Resume Incomplete")
         self.response = response
+
+
+class _SessionGone(Retryable):
+    """404 or 410 from an upload session URI: Google no longer knows the session (expired, or
+    ended). Retryable: the next attempt's status query meets it too and opens a new session."""
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
@@ -107,8 +130,21 @@ def _classify(response: httpx.Response, message: str, code: str | None) -> Platf
     return classify_response(PLATFORM, response, message, code=code)
 
 
+def _classify_session(response: httpx.Response, message: str, code: str | None) -> PlatformError:
+    if response.status_code in (404, 410):
+        return _SessionGone(PLATFORM, "The YouTube upload session has expired.", code=code)
+    return _classify(response, message, code)
+
+
 def _json(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _fingerprint(metadata: Any, video: MediaFile) -> str:
+    """What an upload session was opened for (the metadata and the file's size and type are
+    fixed when it opens): a saved session is resumed only for the same."""
+    opened_for = _json([metadata, video.size, video.content_type])
+    return hashlib.sha256(opened_for).hexdigest()
 
 
 def _received_until(response: httpx.Response) -> int:
@@ -274,7 +310,7 @@ class YouTubeAdapter:
                 code="unsupported_media",
             )
         metadata = self._metadata(request)
-        video_id = await self._upload(tokens, videos[0], metadata)
+        video_id = await self._upload(tokens, videos[0], metadata, request.checkpoint)
         progress = {"video_id": video_id}
         thumbnail = request.options.get("thumbnail") or (images[0] if images else None)
         if isinstance(thumbnail, MediaFile):
@@ -292,18 +328,58 @@ class YouTubeAdapter:
             progress=progress,
         )
 
-    async def _upload(self, tokens: TokenSet, video: MediaFile, metadata: Any) -> str:
+    async def _upload(
+        self, tokens: TokenSet, video: MediaFile, metadata: Any, checkpoint: Checkpoint
+    ) -> str:
         """Resumable upload: POST the metadata for a session URI (Location), then PUT the bytes
         in chunks with Content-Range, each read from storage just before it is sent; 308
         answers tell (Range) how much the server holds.
 
-        An interrupted chunk (the connection broke, timed out, or a 5xx came back) is resumed
-        as the protocol's "Resume an interrupted upload" says: an empty PUT with
-        `Content-Range: bytes */size` asks the session how much it holds, and the upload goes on
-        from there. When that status query fails as well, the interruption is raised.
-        https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+        The session URI is saved (`checkpoint`) before any byte is sent, so that an attempt cut
+        off or failed mid-upload leaves it to the next attempt. That one asks the session what
+        it holds (the guide's step 4.1, "Check the status of an upload": an empty PUT with
+        `Content-Range: bytes */size`) and goes on from the next byte (step 4.3); a session that
+        already holds every byte answers 200/201 with the video, which is then the published
+        one, never a second upload. A session Google forgot (404, 410), one older than
+        `RESUME_SESSION_FOR`, or one opened for other metadata or another file, is replaced by
+        a new one.
+        https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
         """
-        size = video.size
+        fingerprint = _fingerprint(metadata, video)
+        session_uri = self._saved_session(checkpoint.saved, fingerprint)
+        offset = 0
+        if session_uri is not None:
+            try:
+                video_id, offset = await self._put(tokens, session_uri, video, video.size)
+            except _SessionGone:
+                session_uri = None
+            else:
+                if video_id is not None:
+                    return video_id
+        if session_uri is None:
+            session_uri = await self._open_session(tokens, video, metadata)
+            offset = 0
+            await checkpoint.save(
+                {
+                    "upload_session": session_uri,
+                    "upload_opened_at": self.clock().isoformat(),
+                    "upload_fingerprint": fingerprint,
+                }
+            )
+        return await self._send_from(tokens, session_uri, video, offset)
+
+    def _saved_session(self, saved: Mapping[str, str], fingerprint: str) -> str | None:
+        """The session an earlier attempt opened for this same upload, while Google keeps it."""
+        session_uri = saved.get("upload_session")
+        opened_at = iso_time(saved.get("upload_opened_at"))
+        if not session_uri or opened_at is None:
+            return None
+        if saved.get("upload_fingerprint") != fingerprint:
+            return None
+        return session_uri if self.clock() - opened_at < RESUME_SESSION_FOR else None
+
+    async def _open_session(self, tokens: TokenSet, video: MediaFile, metadata: Any) -> str:
+        """POST the metadata with the file's size and type: the session URI (Location)."""
         start = await self._send(
             httpx.Request(
                 "POST",
@@ -313,7 +389,7 @@ class YouTubeAdapter:
                     tokens,
                     **{
                         "Content-Type": JSON_CONTENT_TYPE,
-                        "X-Upload-Content-Length": str(size),
+                        "X-Upload-Content-Length": str(video.size),
                         "X-Upload-Content-Type": video.content_type,
                     },
                 ),
@@ -323,7 +399,21 @@ class YouTubeAdapter:
         session_uri = start.headers.get("location")
         if not session_uri:
             raise Retryable(PLATFORM, "YouTube did not open an upload session.")
-        offset, stalled = 0, 0
+        return str(session_uri)
+
+    async def _send_from(
+        self, tokens: TokenSet, session_uri: str, video: MediaFile, offset: int
+    ) -> str:
+        """PUT the chunks from `offset` on until YouTube answers with the video's id.
+
+        An interrupted chunk (the connection broke, timed out, or a 5xx came back) is resumed
+        as the protocol's "Resume an interrupted upload" says: an empty PUT with
+        `Content-Range: bytes */size` asks the session how much it holds, and the upload goes on
+        from there. When that status query fails as well, the interruption is raised.
+        https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Interrupted_Upload
+        """
+        size = video.size
+        stalled = 0
         while True:
             failure = Retryable(PLATFORM, "The YouTube upload is not progressing.")
             try:
@@ -370,7 +460,7 @@ class YouTubeAdapter:
             content=video.stream(offset, end),
         )
         try:
-            done = await self._send(request)
+            done = await send(PLATFORM, self.http, request, _describe, _classify_session)
         except _ResumeIncomplete as incomplete:
             return None, _received_until(incomplete.response)
         return str(done.json()["id"]), size
@@ -532,3 +622,157 @@ class YouTubeAdapter:
         stats = video.get("statistics") or {}
         names = {"views": "viewCount", "likes": "likeCount", "comments": "commentCount"}
         return {name: int(stats.get(field) or 0) for name, field in names.items()}
+
+    # -- engagement (the inbox) -------------------------------------------------------------
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """comments.insert?part=snippet with snippet.parentId and textOriginal. Replies answer
+        top-level comments only ("YouTube currently supports replies only for top-level
+        comments"), so a reply to a reply goes to its thread's top-level comment, whose id is
+        the thread's id."""
+        parent = engagement.platform_item_id
+        if engagement.kind == "reply":
+            parent = engagement.thread_id or engagement.parent_id or parent
+        response = await self._send(
+            httpx.Request(
+                "POST",
+                f"{API_BASE}/comments",
+                params={"part": "snippet"},
+                headers=self._auth(tokens, **{"Content-Type": JSON_CONTENT_TYPE}),
+                content=_json({"snippet": {"parentId": parent, "textOriginal": text}}),
+            )
+        )
+        body = response.json()
+        snippet = body.get("snippet") or {}
+        reply_id = str(body["id"])
+        return own_reply(
+            account,
+            engagement,
+            reply_id,
+            text,
+            permalink=_comment_url(engagement.platform_post_id, reply_id),
+            created_at=iso_time(snippet.get("publishedAt")) or self.clock(),
+        )
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        """comments.setModerationStatus: heldForReview hides the comment and published shows it
+        again. `rejected` is kept for deleting, since a rejected comment can never be published
+        again."""
+        await self._moderate(tokens, engagement, "heldForReview" if hidden else "published")
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        """comments.delete for the channel's own comments ("can only be used by the comment's
+        original author"); another user's comment is removed from the channel's video the
+        documented way, by moderating it to `rejected`."""
+        if is_own(account, engagement):
+            await self._send(
+                httpx.Request(
+                    "DELETE",
+                    f"{API_BASE}/comments",
+                    params={"id": engagement.platform_item_id},
+                    headers=self._auth(tokens),
+                )
+            )
+            return
+        await self._moderate(tokens, engagement, "rejected")
+
+    async def _moderate(self, tokens: TokenSet, engagement: Engagement, status: str) -> None:
+        """POST comments/setModerationStatus?id=...&moderationStatus=... (no body; 204)."""
+        await self._send(
+            httpx.Request(
+                "POST",
+                f"{API_BASE}/comments/setModerationStatus",
+                params={"id": engagement.platform_item_id, "moderationStatus": status},
+                headers=self._auth(tokens),
+            )
+        )
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """commentThreads.list?part=snippet,replies&videoId=...&order=time: the newest threads
+        first, one page (1 quota unit), kept when newer than the time cursor. A thread carries
+        only some of its replies (the `replies` part), so a reply beyond those, or on a thread
+        older than this page, is not seen by this poll (comments.list per thread would find it,
+        at one more unit each)."""
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/commentThreads",
+                params={
+                    "part": "snippet,replies",
+                    "videoId": platform_post_id,
+                    "order": "time",
+                    "maxResults": str(COMMENT_THREADS_PAGE),
+                    "textFormat": "plainText",
+                },
+                headers=self._auth(tokens),
+            )
+        )
+        items: list[Engagement] = []
+        for thread in response.json().get("items") or []:
+            if not isinstance(thread, dict):
+                continue
+            top = (thread.get("snippet") or {}).get("topLevelComment")
+            if not isinstance(top, dict) or not top.get("id"):
+                continue
+            thread_id = str(top["id"])
+            items.append(_comment(account, platform_post_id, top, thread_id, None))
+            for reply in (thread.get("replies") or {}).get("comments") or []:
+                if isinstance(reply, dict) and reply.get("id"):
+                    items.append(_comment(account, platform_post_id, reply, thread_id, thread_id))
+        return page_after_time(items, cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        raise NotSupported(
+            PLATFORM,
+            "The YouTube Data API has no listing of a channel's mentions.",
+            code="not_supported",
+        )
+
+
+def _comment_url(video_id: str | None, comment_id: str) -> str | None:
+    return f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}" if video_id else None
+
+
+def _comment(
+    account: ConnectedAccount,
+    video_id: str,
+    comment: Mapping[str, Any],
+    thread_id: str,
+    parent_id: str | None,
+) -> Engagement:
+    """A comment resource (https://developers.google.com/youtube/v3/docs/comments#resource)."""
+    snippet = comment.get("snippet") or {}
+    channel = snippet.get("authorChannelId")
+    author_id = channel.get("value") if isinstance(channel, dict) else None
+    comment_id = str(comment["id"])
+    return Engagement(
+        platform=PLATFORM,
+        platform_account_id=account.platform_account_id,
+        platform_item_id=comment_id,
+        kind="reply" if parent_id else "comment",
+        text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
+        author=EngagementAuthor(
+            platform_user_id=str(author_id) if author_id else None,
+            name=snippet.get("authorDisplayName"),
+            avatar_url=snippet.get("authorProfileImageUrl"),
+        ),
+        created_at=iso_time(snippet.get("publishedAt")),
+        platform_post_id=video_id,
+        parent_id=parent_id,
+        thread_id=thread_id,
+        permalink=_comment_url(video_id, comment_id),
+    )
