@@ -17,12 +17,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from pynamodb.transactions import TransactWrite
 
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementAdapter,
     EngagementPage,
     NotSupported,
     Permanent,
@@ -182,10 +184,16 @@ def _listing(
 ) -> Callable[[PlatformAdapter, TokenSet, ConnectedAccount], Awaitable[EngagementPage]]:
     if item.kind == "comments":
         platform_post_id = item.platform_post_id or ""
-        return lambda adapter, tokens, who: adapter.list_comments(
+        return lambda adapter, tokens, who: _engagement(adapter).list_comments(
             tokens, who, platform_post_id, item.cursor
         )
-    return lambda adapter, tokens, who: adapter.list_mentions(tokens, who, item.cursor)
+    return lambda adapter, tokens, who: _engagement(adapter).list_mentions(tokens, who, item.cursor)
+
+
+def _engagement(adapter: PlatformAdapter) -> EngagementAdapter:
+    # Every real adapter implements EngagementAdapter, and only polled platforms get here; the
+    # sandbox's methods are still to come, so PlatformAdapter cannot require them yet.
+    return cast(EngagementAdapter, adapter)
 
 
 def _advance(item: PollItem, page: EngagementPage, report: PollReport) -> None:
