@@ -10,7 +10,9 @@
 
 Each poll asks for what is newer than the platform cursor it kept, and hands each item found to
 the inbound queue (`functions/shared/inbound.py`) as a `polled` event, keyed by the platform's
-item id: the processor records it once, whether a webhook brought it already or not.
+item id: the processor records it once, whether a webhook brought it already or not. More new
+items than a page are read page by page (the adapter's cursor remembers the page), a few pages
+per poll; the rest a minute later, before the schedule moves on.
 """
 
 import asyncio
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from functions.publish.adapters.items import SocialAccountItem
@@ -55,6 +58,9 @@ RATE_LIMITED_BY = timedelta(minutes=5)
 # the next run, which takes the longest-overdue first.
 POLLS_PER_RUN = 200
 CONCURRENT_POLLS = 8
+# A poll reads at most this many pages; a longer burst goes on after a short wait.
+PAGES_PER_POLL = 5
+MORE_WAITING_AFTER = timedelta(minutes=1)
 POLLED = "polled"  # the inbound event's platform: an engagement normalized already
 
 
@@ -146,48 +152,60 @@ async def _poll(entry: PollItem, report: PollReport) -> None:
         report.finished += 1
         return
     if account.status != "active":
-        _postpone(item, POSTPONED_BY, report)
+        _postpone(item, POSTPONED_BY, item.cursor, report)
         return
-    try:
-        page = await call_platform(account, _listing(item))
-    except Retryable as busy:
-        wait = max(RATE_LIMITED_BY, timedelta(seconds=busy.retry_after or 0))
-        _postpone(item, wait, report)
-        return
-    except ReauthRequired:
-        _postpone(item, POSTPONED_BY, report)  # call_platform marked the account
-        return
-    except (NotSupported, Permanent) as refused:
-        # The post is gone, or the platform will not list it for us: polling again cannot help.
-        logger.warning(
-            "engagement poll stopped",
-            extra={"platform": item.platform, "kind": item.kind, "reason": refused.message},
-        )
-        item.delete()
-        report.finished += 1
-        return
-    report.polled += 1
-    report.found += len(page.items)
-    report.queued += accept(
-        [
-            InboundDelivery(
-                POLLED, f"{found.platform}:{found.platform_item_id}", found.to_payload()
+    cursor, more = item.cursor, False
+    for _ in range(PAGES_PER_POLL):
+        try:
+            page = await call_platform(account, _listing(item, cursor))
+        except Retryable as busy:
+            wait = max(RATE_LIMITED_BY, timedelta(seconds=busy.retry_after or 0))
+            _postpone(item, wait, cursor, report)
+            return
+        except ReauthRequired:
+            _postpone(item, POSTPONED_BY, cursor, report)  # call_platform marked the account
+            return
+        except (NotSupported, Permanent) as refused:
+            # The post is gone, or the platform will not list it for us: polling again cannot
+            # help.
+            logger.warning(
+                "engagement poll stopped",
+                extra={"platform": item.platform, "kind": item.kind, "reason": refused.message},
             )
-            for found in page.items
-        ]
-    )
-    _advance(item, page, report)
+            item.delete()
+            report.finished += 1
+            return
+        report.polled += 1
+        report.found += len(page.items)
+        # Queued page by page, before the cursor moves past them: a poll cut short reads them
+        # again, and their receipts keep them from being queued twice.
+        report.queued += accept(
+            [
+                InboundDelivery(
+                    POLLED, f"{found.platform}:{found.platform_item_id}", found.to_payload()
+                )
+                for found in page.items
+            ]
+        )
+        cursor, more = page.cursor or cursor, page.more
+        if not more:
+            break
+    if more:
+        # A burst longer than this run reads: the rest comes next, before the schedule goes on.
+        _postpone(item, MORE_WAITING_AFTER, cursor, report)
+        return
+    _advance(item, cursor, report)
 
 
 def _listing(
-    item: PollItem,
+    item: PollItem, cursor: str | None
 ) -> Callable[[PlatformAdapter, TokenSet, ConnectedAccount], Awaitable[EngagementPage]]:
     if item.kind == "comments":
         platform_post_id = item.platform_post_id or ""
         return lambda adapter, tokens, who: _engagement(adapter).list_comments(
-            tokens, who, platform_post_id, item.cursor
+            tokens, who, platform_post_id, cursor
         )
-    return lambda adapter, tokens, who: _engagement(adapter).list_mentions(tokens, who, item.cursor)
+    return lambda adapter, tokens, who: _engagement(adapter).list_mentions(tokens, who, cursor)
 
 
 def _engagement(adapter: PlatformAdapter) -> EngagementAdapter:
@@ -196,9 +214,8 @@ def _engagement(adapter: PlatformAdapter) -> EngagementAdapter:
     return cast(EngagementAdapter, adapter)
 
 
-def _advance(item: PollItem, page: EngagementPage, report: PollReport) -> None:
+def _advance(item: PollItem, cursor: str | None, report: PollReport) -> None:
     polls = int(item.polls) + 1
-    cursor = page.cursor or item.cursor
     if item.kind == "comments":
         if polls >= len(COMMENT_WAITS):
             item.delete()
@@ -211,11 +228,16 @@ def _advance(item: PollItem, page: EngagementPage, report: PollReport) -> None:
         actions=[
             PollItem.polls.set(polls),
             PollItem.due_at.set(utc_now() + wait),
-            PollItem.cursor.set(cursor) if cursor else PollItem.cursor.remove(),
+            _keep(cursor),
         ]
     )
 
 
-def _postpone(item: PollItem, wait: timedelta, report: PollReport) -> None:
-    item.update(actions=[PollItem.due_at.set(utc_now() + wait)])
+def _postpone(item: PollItem, wait: timedelta, cursor: str | None, report: PollReport) -> None:
+    """Poll again after `wait`, from `cursor` (where the pages read so far left it)."""
+    item.update(actions=[PollItem.due_at.set(utc_now() + wait), _keep(cursor)])
     report.postponed += 1
+
+
+def _keep(cursor: str | None) -> Action:
+    return PollItem.cursor.set(cursor) if cursor else PollItem.cursor.remove()
