@@ -93,19 +93,22 @@ def start_polling(write: TransactWrite, target: TargetItem, now: datetime) -> No
             )
         )
     if target.platform in MENTIONS_POLLED:
-        # An account already watched keeps its cursor and its place: an update that only fills
-        # what is missing, since a failed condition would cancel the whole transaction.
-        write.update(
-            PollItem(*PollItem.mentions_keys(target.workspace_id, target.account_id)),
-            actions=[
-                PollItem.workspace_id.set(target.workspace_id),
-                PollItem.account_id.set(target.account_id),
-                PollItem.kind.set("mentions"),
-                PollItem.platform.set(target.platform),
-                PollItem.polls.set(PollItem.polls | 0),
-                PollItem.due_bucket.set(_bucket(target.account_id)),
-                PollItem.due_at.set(PollItem.due_at | (now + MENTIONS_EVERY)),
-            ],
+        keys = PollItem.mentions_keys(target.workspace_id, target.account_id)
+        if PollItem.find_key(*keys) is not None:
+            return  # watched already: it keeps its cursor and its place
+        # Created only if still absent (the item's version condition): should another post of
+        # the account publish meanwhile and create it, this transaction is cancelled and the
+        # target is retried as after any failed write, finding the item there.
+        write.save(
+            PollItem(
+                *keys,
+                workspace_id=target.workspace_id,
+                account_id=target.account_id,
+                kind="mentions",
+                platform=target.platform,
+                due_bucket=_bucket(target.account_id),
+                due_at=now + MENTIONS_EVERY,
+            )
         )
 
 
