@@ -5,9 +5,9 @@ processor, docs/inbox.md), and the publish group's adapters list them where a pl
 webhook (polling) and answer, hide or delete them. Both hand over the same shapes.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 
 EngagementKind = Literal["comment", "reply", "mention"]
 NoticeKind = Literal[
@@ -48,6 +48,25 @@ class Engagement:
     parent_id: str | None = None
     thread_id: str | None = None
     permalink: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON-ready, for a queue message: `from_payload` gives the same engagement back."""
+        payload = asdict(self)
+        payload["created_at"] = self.created_at.isoformat() if self.created_at else None
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> "Engagement":
+        if payload["kind"] not in get_args(EngagementKind):
+            raise ValueError(f"not an engagement kind: {payload['kind']!r}")
+        created_at = payload.get("created_at")
+        return cls(
+            **{
+                **payload,
+                "author": EngagementAuthor(**payload["author"]),
+                "created_at": datetime.fromisoformat(created_at) if created_at else None,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -397,6 +397,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
             for rule, function in (
                 (worker.sweeper, worker.function),
                 (worker.token_refresher, worker.function),
+                (worker.engagement_poller, worker.function),
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
                 (publish_events.workspace_deleted_rule, publish_events.function),

@@ -55,6 +55,8 @@ ONLY_ON = {
     "webhook_delivery_queue_url": {"webhooks"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
+    # On the publish worker once wired (tests/infra/test_publish_worker_inbound.py).
+    "inbound_queue_url": set(),
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -108,7 +110,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # The publish sweeper, the token refresher, the media jobs' ended executions, the media
         # files and the schedules of deleted workspaces, the notifier, the daily digest, and
         # every domain event to the webhook fan-out and to the real-time pusher.
-        "AWS::Events::Rule": 9,
+        "AWS::Events::Rule": 10,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
@@ -392,7 +394,11 @@ def test_platform_credentials_secret_holds_no_value_and_is_kept(
 
 @pytest.mark.parametrize(
     ("rule", "every", "task"),
-    [("token_refresher", "30 minutes", "refresh-tokens"), ("sweeper", "5 minutes", "sweep")],
+    [
+        ("token_refresher", "30 minutes", "refresh-tokens"),
+        ("sweeper", "5 minutes", "sweep"),
+        ("engagement_poller", "5 minutes", "poll-engagement"),
+    ],
 )
 def test_rules_invoke_the_publish_worker(
     synthesized: Synthesized, rule: str, every: str, task: str
@@ -440,6 +446,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
         for rule in (
             worker.sweeper,
             worker.token_refresher,
+            worker.engagement_poller,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
             synthesized.stack.publish_events.workspace_deleted_rule,

@@ -8,12 +8,10 @@ failure becomes an answer the caller can act on; nothing here writes the inbox.
 
 import asyncio
 from dataclasses import replace
-from typing import cast
 
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
-    EngagementAdapter,
     NotSupported,
     Permanent,
     PlatformAdapter,
@@ -25,36 +23,19 @@ from functions.publish.domain.platform_calls import call_platform
 from functions.shared.engagement import Engagement
 from functions.shared.engagement_calls import EngagementAnswer, EngagementCall
 
-_METHODS = {
-    "reply": "reply_to_engagement",
-    "hide": "hide_engagement",
-    "unhide": "hide_engagement",
-    "delete": "delete_engagement",
-}
-
-
-def _engagement_adapter(adapter: PlatformAdapter, call: EngagementCall) -> EngagementAdapter:
-    if not callable(getattr(adapter, _METHODS[call.action], None)):
-        raise NotSupported(
-            call.engagement.platform,
-            f"Herald cannot {call.action} comments on {call.engagement.platform} yet.",
-        )
-    return cast(EngagementAdapter, adapter)
-
 
 async def _perform(call: EngagementCall, item: SocialAccountItem) -> Engagement | None:
     async def operation(
         adapter: PlatformAdapter, tokens: TokenSet, account: ConnectedAccount
     ) -> Engagement | None:
-        engaging = _engagement_adapter(adapter, call)
         if call.action == "reply":
-            return await engaging.reply_to_engagement(
+            return await adapter.reply_to_engagement(
                 tokens, account, call.engagement, call.text or ""
             )
         if call.action == "delete":
-            await engaging.delete_engagement(tokens, account, call.engagement)
+            await adapter.delete_engagement(tokens, account, call.engagement)
         else:
-            await engaging.hide_engagement(
+            await adapter.hide_engagement(
                 tokens, account, call.engagement, hidden=call.action == "hide"
             )
         return None

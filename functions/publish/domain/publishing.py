@@ -52,6 +52,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
 from functions.publish.domain import approval, post_store, schedule_arming
+from functions.publish.domain.engagement_polling import start_polling
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.post_models import Post, PostContent, Recurrence, ThreadPart
 from functions.publish.domain.preflight import EffectiveTarget, check_target, effective
@@ -500,17 +501,21 @@ def _published(
             # The post itself is out; a missing first comment must not make it look failed.
             message = getattr(error, "message", None) or "the platform refused it"
             warnings.append(f"The first comment was not posted: {message}")
-    item.update(
-        actions=[
-            TargetItem.state.set("published"),
-            TargetItem.published_at.set(utc_now()),
-            TargetItem.due_bucket.remove(),
-            TargetItem.due_at.remove(),
-            TargetItem.progress.remove(),
-            TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
-            *(_part_actions(*last_part) if last_part is not None else ()),
-        ]
-    )
+    now = utc_now()
+    with transaction() as write:
+        write.update(
+            item,
+            actions=[
+                TargetItem.state.set("published"),
+                TargetItem.published_at.set(now),
+                TargetItem.due_bucket.remove(),
+                TargetItem.due_at.remove(),
+                TargetItem.progress.remove(),
+                TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
+                *(_part_actions(*last_part) if last_part is not None else ()),
+            ],
+        )
+        start_polling(write, item, now)
     logger.info("target published", extra=_ids(item))
     return "published"
 
