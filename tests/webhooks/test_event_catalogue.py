@@ -39,6 +39,9 @@ CONTRACT = {
     "member.removed",
     "workspace.deleted",
     "webhook.test",
+    # The engagement inbox (issue 14).
+    "comment.received",
+    "mention.received",
 }
 STANDARD_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 
