@@ -13,6 +13,7 @@ from infra.config import HeraldConfig
 from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
+from infra.inbound import InboundWebhooks
 from infra.media_jobs import MediaJobs
 from infra.notifications import Notifications
 from infra.publish_events import PublishEvents
@@ -63,6 +64,7 @@ class HeraldStack(Stack):
             publish=self.groups["publish"],
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
+            publish_worker_arn=self.publish_worker.function_arn,
         )
         self.media_jobs = MediaJobs(
             self,
@@ -96,6 +98,14 @@ class HeraldStack(Stack):
             code_path=bundle.functions["webhooks"],
             foundation=self.foundation,
             config=config,
+        )
+        self.inbound = InboundWebhooks(
+            self,
+            "Inbound",
+            webhooks=self.groups["webhooks"],
+            pollers=(self.groups["publish"], self.publish_worker),
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
         )
         self.realtime = RealtimeApi(
             self,

@@ -6,6 +6,7 @@ app = create_app(
         "functions.webhooks.routes.event_types:router",
         "functions.webhooks.routes.endpoints:router",
         "functions.webhooks.routes.notifications:router",
+        "functions.webhooks.routes.sandbox_hooks:router",
     ),
     webhook_routers=("functions.webhooks.routes.event_types:webhooks",),
 )

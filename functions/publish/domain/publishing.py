@@ -605,13 +605,21 @@ def _ids(item: TargetItem) -> dict[str, str]:
 # --- the next step of a waiting target -----------------------------------------------------------
 
 
-def advance_target(workspace_id: str, post_id: str, account_id: str) -> str:
-    """Whatever the target waits for, if it is due: a retry, a status check, a reconciliation."""
+def advance_target(
+    workspace_id: str, post_id: str, account_id: str, *, notified: bool = False
+) -> str:
+    """Whatever the target waits for, if it is due: a retry, a status check, a reconciliation.
+
+    `notified`: the platform's webhook announced the end of its processing, so the status check
+    is due now (functions/publish/domain/platform_notices.py); nothing else is brought forward."""
     item = TargetItem.find(workspace_id, post_id, account_id)
     post = PostItem.find(workspace_id, post_id)
     if item is None or post is None:
         return "gone"
-    if item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
+    if notified and item.state != "processing":
+        return item.state
+    early = notified and item.state == "processing"
+    if not early and item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
         return "not_due"
     content = post_store.content_of(post)
     spec = next((t for t in content.targets if t.account_id == account_id), None)

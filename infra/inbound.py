@@ -1,0 +1,112 @@
+"""Inbound platform webhooks: the inbound queue with its dead-letter queue, and the processor
+that queue invokes (docs/inbox.md).
+
+The webhooks API verifies each platform request and queues its events (the API's only right on
+the queue is to send); the publish function and worker (`pollers`) may queue what they find by
+polling. The processor
+reads the account and post links, writes inbox items, their guards and their events (one
+transaction), and internal notices for the publish group. Alarms: a message in the dead-letter
+queue (an event that failed every receive), and the queue's oldest message older than five
+minutes (the processor falls behind: the inbox is no longer "within seconds").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.foundation import Foundation, alarm
+from infra.function_group import TABLE_READ_WRITE, FunctionGroupConstruct
+from infra.herald_function import HeraldFunction
+
+PROCESSOR_TIMEOUT = Duration.seconds(60)
+MAX_RECEIVES = 5
+BEHIND_AFTER = Duration.minutes(5)
+
+
+class InboundWebhooks(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        webhooks: FunctionGroupConstruct,
+        pollers: Sequence[HeraldFunction],
+        code_path: Path,
+        foundation: Foundation,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Events",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            # Six times the function's timeout, as AWS advises for an SQS event source.
+            visibility_timeout=Duration.seconds(PROCESSOR_TIMEOUT.to_seconds() * 6),
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVES, queue=self.dead_letters
+            ),
+        )
+        wiring = {"HERALD_INBOUND_QUEUE_URL": self.queue.queue_url}
+        for sender in (webhooks, *pollers):
+            for variable, value in wiring.items():
+                sender.function.add_environment(variable, value)
+            sender.allow(("sqs:SendMessage",), self.queue.queue_arn)
+
+        self.processor = HeraldFunction(
+            self,
+            "Processor",
+            title="Herald inbound processor",
+            description="Herald webhooks: platform events into inbox items and notices",
+            handler="functions.webhooks.workers.inbound_processor.handler",
+            code_path=code_path,
+            foundation=foundation,
+            service_name="herald-inbound-processor",
+            environment={**webhooks.environment, **wiring},
+            memory_mb=512,
+            timeout=PROCESSOR_TIMEOUT,
+            async_dead_letters=False,  # SQS invokes it synchronously; its DLQ is the queue's
+        )
+        # Links, workspaces, inbox items and guards, and the outbox; nothing else.
+        self.processor.allow(TABLE_READ_WRITE, foundation.app_table.table_arn)
+        self.processor.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=10,
+                max_batching_window=Duration.seconds(1),
+                report_batch_item_failures=True,
+            )
+        )
+
+        alarm(
+            self,
+            "DeadLettersAlarm",
+            self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            topic=foundation.alarm_topic,
+            description="Herald: inbound platform events failed every receive (dead letters)",
+        )
+        alarm(
+            self,
+            "BehindAlarm",
+            self.queue.metric_approximate_age_of_oldest_message(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            topic=foundation.alarm_topic,
+            description="Herald: inbound platform events wait over five minutes to be processed",
+            threshold=BEHIND_AFTER.to_seconds(),
+        )
