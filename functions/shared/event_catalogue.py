@@ -290,6 +290,7 @@ ACCOUNT = {
 }
 ROLE_HOLDERS = "in-app and email: the workspace's admins and owners"
 AUTHOR_AND_ADMINS = "in-app and email: the post's author, and admins and owners"
+INBOX_WATCHERS = "in-app: who connected the account, and admins and owners"
 ENGAGEMENT = {
     "item_id": "01JQ7ZW3B5D7F9H1K3M5P7R9T1",
     "account_id": ACCOUNT_ID,
@@ -481,7 +482,7 @@ CATALOGUE: tuple[EventType, ...] = (
         "comment.received",
         "A comment on one of the workspace's accounts (or a reply to one) arrived in the inbox.",
         "webhooks",
-        WEBHOOK_ENDPOINTS,
+        f"{WEBHOOK_ENDPOINTS}; {INBOX_WATCHERS}",
         EngagementReceivedData,
         {
             **ENGAGEMENT,
@@ -498,7 +499,7 @@ CATALOGUE: tuple[EventType, ...] = (
         "mention.received",
         "A post mentioning one of the workspace's accounts arrived in the inbox.",
         "webhooks",
-        WEBHOOK_ENDPOINTS,
+        f"{WEBHOOK_ENDPOINTS}; {INBOX_WATCHERS}",
         EngagementReceivedData,
         {
             **ENGAGEMENT,
