@@ -17,10 +17,9 @@ from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.foundation import Foundation, alarm
+from infra.foundation import Foundation, alarm, consumed_queue
 from infra.function_group import TABLE_READ_WRITE, FunctionGroupConstruct
 from infra.herald_function import HeraldFunction
 
@@ -41,24 +40,8 @@ class InboundWebhooks(Construct):
         foundation: Foundation,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        self.queue = sqs.Queue(
-            self,
-            "Events",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            # Six times the function's timeout, as AWS advises for an SQS event source.
-            visibility_timeout=Duration.seconds(PROCESSOR_TIMEOUT.to_seconds() * 6),
-            retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=MAX_RECEIVES, queue=self.dead_letters
-            ),
+        self.queue, self.dead_letters = consumed_queue(
+            self, "Events", consumer_timeout=PROCESSOR_TIMEOUT, max_receives=MAX_RECEIVES
         )
         wiring = {"HERALD_INBOUND_QUEUE_URL": self.queue.queue_url}
         for sender in (webhooks, *pollers):
