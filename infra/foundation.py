@@ -323,3 +323,29 @@ def alarm(
     )
     created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     return created
+
+
+def consumed_queue(
+    scope: Construct, construct_id: str, *, consumer_timeout: Duration, max_receives: int
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A queue a function consumes (an SQS event source), and its dead-letter queue
+    (`DeadLetters`, 14 days) receiving a message after `max_receives` failed receives; the
+    dead letters' depth is alarmed by the caller."""
+    dead_letters = sqs.Queue(
+        scope,
+        "DeadLetters",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        # Six times the function's timeout, as AWS advises for an SQS event source.
+        visibility_timeout=Duration.seconds(consumer_timeout.to_seconds() * 6),
+        retention_period=Duration.days(4),
+        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receives, queue=dead_letters),
+    )
+    return queue, dead_letters

@@ -14,6 +14,7 @@ from infra.engagement_function import EngagementFunction
 from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
+from infra.inbound import InboundWebhooks
 from infra.media_jobs import MediaJobs
 from infra.notifications import Notifications
 from infra.publish_events import PublishEvents
@@ -64,6 +65,7 @@ class HeraldStack(Stack):
             publish=self.groups["publish"],
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
+            publish_worker_arn=self.publish_worker.function_arn,
         )
         self.engagement = EngagementFunction(
             self,
@@ -107,6 +109,14 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
         )
+        self.inbound = InboundWebhooks(
+            self,
+            "Inbound",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+        )
+        self.publish_worker.send_to_inbound_queue(self.inbound.queue)
         self.realtime = RealtimeApi(
             self,
             "Realtime",

@@ -78,3 +78,23 @@ class PlatformNotice:
     kind: NoticeKind
     platform_post_id: str | None = None
     detail: str | None = None  # the platform's own words (a failure reason), bounded by the parser
+
+
+# The processor hands each notice about a Herald account to the publish group, which owns
+# accounts and targets, as an internal event (`DomainEvent(..., internal=True)`: never sent to
+# customers) of this type; its data is `notice_data(...)`.
+PLATFORM_NOTICE_EVENT = "platform.notice"
+
+
+def notice_data(
+    notice: PlatformNotice, account_id: str, post_id: str | None, target_id: str | None
+) -> dict[str, str | None]:
+    return {
+        "account_id": account_id,
+        "platform": notice.platform,
+        "kind": notice.kind,
+        "platform_post_id": notice.platform_post_id,
+        "post_id": post_id,
+        "target_id": target_id,
+        "detail": notice.detail,
+    }

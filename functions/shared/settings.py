@@ -71,6 +71,12 @@ class Settings(BaseModel):
         "https://sqs.us-east-1.amazonaws.com/123456789012/herald-local-inbound",
         description="SQS queue of verified platform webhook events waiting for the processor.",
     )
+    sandbox_webhook_secret: str = Field(
+        "",
+        description="Key of the HMAC that signs the sandbox platform's webhooks to Herald "
+        "(`X-Sandbox-Signature-256`); empty: a random key per process, enough for local mode, "
+        "where one process sends and verifies them.",
+    )
     webhooks_allow_local_http: bool = Field(
         False,
         description="Local mode only: webhook endpoints may be plain http on a loopback address "

@@ -24,6 +24,7 @@ FUNCTIONS = [
     "publish_worker",
     "webhook_fanout",
     "webhook_deliverer",
+    "inbound_processor",
     *REALTIME_FUNCTIONS,
 ]
 
@@ -50,9 +51,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "ses": {"mail_identity"},
     },
     # Publishing now and retrying start the worker at once.
+    # And queue what polling finds for the inbound processor (infra/inbound.py).
     "publish": {**PUBLISHING, "lambda": {"publish_worker"}},
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
-    "publish_worker": {**PUBLISHING, "s3": {"media:workspaces/*:read"}},
+    "publish_worker": {
+        **PUBLISHING,
+        "s3": {"media:workspaces/*:read"},
+        "sqs": {"inbound_events:send"},
+    },
     "media": {
         "s3": {"media:workspaces/*"},
         "states": {"media_jobs", "media_job_executions"},
@@ -63,13 +69,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         # The platforms' webhook secrets verify their webhooks (functions/webhooks/routes/).
         "secretsmanager": {"unsubscribe_secret", "platform_credentials"},
         "kms": {"data_key"},
-        "sqs": {"webhook_deliveries"},
+        "sqs": {"webhook_deliveries", "inbound_events:send"},
         # The inbox's replies and moderation (infra/engagement_function.py).
         "lambda": {"engagement_function"},
     },
     # infra/webhook_delivery.py: they verify no tokens and query no index.
     "webhook_fanout": {"sqs": {"webhook_deliveries"}},
     "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
+    # infra/inbound.py: links, inbox items and the outbox; fed by its queue.
+    "inbound_processor": {"sqs": {"inbound_events"}},
     "analytics": {},
     "realtime_connections": {},
     # Sends to connections, and closes them, on the WebSocket API's stage only.
@@ -79,6 +87,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
 NOT_COMMON: dict[str, dict[str, set[str]]] = {
     "webhook_fanout": {"kms": {"signing_key"}, "dynamodb": {"app_indexes"}},
     "webhook_deliverer": {
+        "kms": {"signing_key"},
+        "dynamodb": {"app_indexes"},
+        "sqs": {"async_dlq"},
+    },
+    "inbound_processor": {
         "kms": {"signing_key"},
         "dynamodb": {"app_indexes"},
         "sqs": {"async_dlq"},
@@ -135,6 +148,14 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
     },
+    "inbound_events:send": {"sqs:SendMessage"},
+    "inbound_events": {
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    },
     "data_key:decrypt": {"kms:Decrypt"},
     "realtime:POST": {"execute-api:ManageConnections"},
     "realtime:DELETE": {"execute-api:ManageConnections"},
@@ -157,6 +178,8 @@ def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
         return synthesized.stack.webhook_delivery.fanout
     if name == "webhook_deliverer":
         return synthesized.stack.webhook_delivery.deliverer
+    if name == "inbound_processor":
+        return synthesized.stack.inbound.processor
     if name in REALTIME_FUNCTIONS:
         realtime = synthesized.stack.realtime
         return realtime.connections if name == "realtime_connections" else realtime.pusher
@@ -205,6 +228,8 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
+    inbound = f"<{lid(synthesized.stack.inbound.queue)}.Arn>"
+    names[inbound] = "inbound_events" if name == "inbound_processor" else "inbound_events:send"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     realtime = synthesized.stack.realtime
@@ -401,6 +426,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
                 (publish_events.workspace_deleted_rule, publish_events.function),
+                (publish_events.platform_notice_rule, publish_events.function),
                 (
                     synthesized.stack.notifications.notifier_rule,
                     synthesized.stack.notifications.notifier.function,
@@ -470,7 +496,37 @@ def test_the_publish_events_function_only_lists_and_deletes_herald_schedules(
         ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
+        # Platform notices: accounts marked, targets read, their checks started at once.
+        *(
+            (action, f"<{lid(foundation.app_table)}.Arn>")
+            for action in ALLOWED_ACTIONS["app_table"]
+        ),
+        ("lambda:InvokeFunction", WORKER_ARN),
     }
+
+
+def test_only_the_inbound_processors_notices_reach_the_publish_events_function(
+    synthesized: Synthesized,
+) -> None:
+    """Internal events are on their own source, which the `herald.` prefix of the webhook
+    fan-out, the notifier and the real-time pusher does not match."""
+    publish_events = synthesized.stack.publish_events
+    lid = synthesized.logical_id
+    rule = synthesized.resources[lid(publish_events.platform_notice_rule)]["Properties"]
+
+    assert rule["EventPattern"] == {
+        "source": ["herald-internal.webhooks"],
+        "detail-type": ["platform.notice"],
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [lid(publish_events.function), "Arn"]}
+    for consumer_rule in (
+        synthesized.stack.webhook_delivery.rule,
+        synthesized.stack.notifications.notifier_rule,
+        synthesized.stack.realtime.rule,
+    ):
+        pattern = synthesized.resources[lid(consumer_rule)]["Properties"]["EventPattern"]
+        assert pattern["source"] == [{"prefix": "herald."}]
 
 
 def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -> None:

@@ -24,6 +24,7 @@ from functions.publish.adapters.items import SocialAccountItem
 from functions.shared import aws
 from functions.shared.auth import signing_public_jwk
 from functions.shared.settings import get_settings
+from infra.local.moto_quirks import serialize_dynamodb_requests
 from tests.support.event_bus import enable_stream
 
 PASSWORD = "violet-harbour-kettle-42"
@@ -52,6 +53,9 @@ def add_thread_index() -> None:
 @pytest.fixture
 def cloud() -> Iterator[None]:
     """A fresh moto account per test: app table, ES256 signing key, data key, event bus."""
+    # Workers write side by side (targets publish in parallel) with transactions, which moto
+    # cannot take concurrently; local mode serializes its requests the same way.
+    serialize_dynamodb_requests()
     with mock_aws():
         aws.reset_clients()
         signing_public_jwk.cache_clear()

@@ -96,7 +96,12 @@ def advance_target(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.publishing import advance_target as advance
 
     def step() -> str:
-        outcome = advance(event["workspace_id"], event["post_id"], event["account_id"])
+        outcome = advance(
+            event["workspace_id"],
+            event["post_id"],
+            event["account_id"],
+            notified=bool(event.get("notified")),
+        )
         if outcome == "not_due":
             raise _NotDueYet
         return outcome

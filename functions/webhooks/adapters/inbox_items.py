@@ -3,6 +3,8 @@
     WS#<workspace>   INBOX#<item id>                              a comment, reply or mention
     WS#<workspace>   INBOXKEY#<platform>#<platform item id>       guards its uniqueness
 
+(A platform id that is long or holds `#` is digested in a key: `platform_links.key_part`.)
+
 The item id is a ULID taken when Herald first records the item, so a workspace's inbox reads
 newest first from its partition. The guard, written in the same transaction, makes a second
 arrival of the same platform item (a platform's retry, or a poll finding what a webhook
@@ -26,6 +28,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from functions.shared.engagement import Engagement, EngagementAuthor
 from functions.shared.identity_items import FindableItem
+from functions.shared.platform_links import key_part
 from functions.shared.tables import key
 
 INBOX_STATUSES = ("new", "read", "replied", "hidden", "deleted")
@@ -33,7 +36,7 @@ THREAD_INDEX = "by-thread"
 
 
 def thread_key(workspace_id: str, platform: str, root_platform_id: str) -> str:
-    return key("WS", workspace_id, "THREAD", platform, root_platform_id)
+    return key("WS", workspace_id, "THREAD", platform, key_part(root_platform_id))
 
 
 class ThreadIndex(GlobalSecondaryIndex["InboxItem"]):  # type: ignore[no-untyped-call]
@@ -160,7 +163,7 @@ class InboxKeyItem(FindableItem):
 
     @staticmethod
     def keys(workspace_id: str, platform: str, platform_item_id: str) -> tuple[str, str]:
-        return key("WS", workspace_id), key("INBOXKEY", platform, platform_item_id)
+        return key("WS", workspace_id), key("INBOXKEY", platform, key_part(platform_item_id))
 
     @classmethod
     def find(cls, workspace_id: str, platform: str, platform_item_id: str) -> Self | None:
