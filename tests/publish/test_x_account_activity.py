@@ -255,3 +255,15 @@ def test_a_failed_unsubscription_is_retried(configured: None, x_api: respx.MockR
     assert (report.unsubscribed, report.postponed) == (1, 0)
     assert len(calls(x_api, "DELETE", UNSUBSCRIBE)) == 2
     assert XActivityItem.find(USER_ID) is None
+
+
+def test_the_deploy_command_registers_the_webhook_once(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    from functions.publish.domain.x_account_activity import register_webhook
+
+    assert register_webhook() == WEBHOOK_ID
+    assert register_webhook() == WEBHOOK_ID
+    assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
+    connect(WORKSPACE_A)  # the first connect finds it registered
+    assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1

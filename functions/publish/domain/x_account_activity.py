@@ -171,17 +171,16 @@ def _unsubscribe(item: XActivityItem) -> bool:
     """Delete the subscription at X and forget it; False when postponed."""
     app = configured_app()
     if item.webhook_id is not None:
-        if app is None:
-            _postpone(item, "unsubscribe", Permanent("x", "X's bearer_token is not configured."))
-            return False
 
-        async def run(webhook_id: str) -> None:
+        async def run(app: XApp, webhook_id: str) -> None:
             async with http_client() as http:
                 api = XAccountActivity(bearer_token=app.bearer_token, http=http)
                 await api.unsubscribe(webhook_id, item.user_id)
 
         try:
-            asyncio.run(run(item.webhook_id))
+            if app is None:
+                raise Permanent("x", "X's bearer_token is not configured.")
+            asyncio.run(run(app, item.webhook_id))
         except PlatformError as failure:
             item.update(actions=[XActivityItem.state.set("unsubscribing")])
             _postpone(item, "unsubscribe", failure)
