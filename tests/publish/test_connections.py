@@ -336,3 +336,33 @@ def test_a_connected_account_is_found_by_its_platform_id_until_it_is_disconnecte
     response = publish.delete(f"/v1/accounts/{account['id']}", headers=headers)
     assert response.status_code == 204, response.text
     assert PlatformAccountLink.linked("x", "2244994945") == []
+
+
+def test_the_account_connects_even_when_x_refuses_its_account_activity_subscription(
+    publish: TestClient,
+    owner: tuple[Account, dict[str, str]],
+    x_platform: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """X answers the subscription (https://docs.x.com/x-api/account-activity/create-subscription)
+    with a refusal: the login still connects, the account is left unsubscribed (polled) and due
+    for another try (tests/publish/test_x_account_activity.py checks the requests)."""
+    from functions.publish.domain.x_account_activity import x_activity_subscribed
+    from functions.shared import platform_credentials
+
+    credentials = {"x": CREDENTIALS["x"] | {"bearer_token": "app-bearer"}}
+    monkeypatch.setattr(platform_credentials, "platform_credentials", lambda: credentials)
+    x_platform.post("https://api.x.com/2/webhooks").respond(200, json={"id": "1146654567674912769"})
+    refused = x_platform.post(
+        "https://api.x.com/2/account_activity/webhooks/1146654567674912769/subscriptions/all"
+    ).respond(403, json={"title": "Forbidden", "detail": "Not enrolled.", "status": 403})
+    _, headers = owner
+    authorize = start(publish, headers)
+
+    outcome = come_back(publish, state=authorize["state"][0], code="the-code")
+
+    assert outcome == {"platform": "x", "status": "connected", "count": "1"}
+    assert refused.call_count == 1
+    [account] = publish.get("/v1/accounts", headers=headers).json()["items"]
+    assert account["status"] == "active"
+    assert not x_activity_subscribed(headers["X-Workspace-Id"], account["id"])

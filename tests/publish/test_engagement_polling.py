@@ -23,6 +23,7 @@ from pynamodb.exceptions import TransactWriteError
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.poll_items import PollItem
 from functions.publish.adapters.post_items import TargetItem
+from functions.publish.adapters.x_activity_items import XActivityItem
 from functions.publish.domain import engagement_polling, publishing
 from functions.publish.domain.engagement_polling import (
     COMMENT_WAITS,
@@ -471,6 +472,35 @@ def test_an_x_account_gets_one_mentions_poll_that_keeps_its_cursor(
     # the replies).
     watched = list(PollItem.query(keys[0], PollItem.sk.startswith("POLL#")))
     assert [entry.sk for entry in watched] == [keys[1]]
+
+
+def test_an_x_account_subscribed_to_account_activity_is_not_polled(
+    studio: Studio, inbound: str
+) -> None:
+    """X pushes a subscribed account's mentions (docs/inbox.md, X's Account Activity): the poll
+    asks X nothing and looks again later, in case the subscription lapses."""
+    x = studio.connect("x", X_USER, handle="brand")
+    publish_tweet(studio, x, "1900000000000000001")
+    keys = PollItem.mentions_keys(studio.workspace_id, x)
+    due = PollItem.find_key(*keys)
+    assert due is not None
+    XActivityItem(
+        *XActivityItem.keys(X_USER),
+        user_id=X_USER,
+        state="subscribed",
+        accounts={XActivityItem.account_ref(studio.workspace_id, x)},
+    ).save()
+
+    with respx.mock(assert_all_called=False) as platforms:
+        route = platforms.get(X_MENTIONS).mock(side_effect=mentions_timeline([1900000000000000005]))
+        report = poll_at(due.due_at)
+
+    assert route.call_count == 0
+    assert (report.polled, report.postponed) == (0, 1)
+    later = PollItem.find_key(*keys)
+    assert later is not None
+    assert later.due_at == due.due_at + MENTIONS_EVERY
+    assert queued(inbound) == []
 
 
 def test_a_burst_of_mentions_is_read_five_pages_a_run_then_a_minute_later(

@@ -69,6 +69,8 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
 
 
 NO_WEBSUB = {"renewed": 0, "postponed": 0}  # no YouTube subscription falls due here
+# No X Account Activity subscription to try again either.
+NO_X_ACTIVITY = {"subscribed": 0, "unsubscribed": 0, "postponed": 0}
 
 
 def run_refresher() -> dict[str, Any]:
@@ -110,6 +112,7 @@ def test_a_token_expiring_soon_is_renewed_and_sealed_again(x_account: SocialAcco
             "needs_reconnect": 0,
             "postponed": 0,
             "websub": NO_WEBSUB,
+            "x_account_activity": NO_X_ACTIVITY,
         },
     }
     assert parse_qs(route.calls.last.request.content.decode())["refresh_token"] == ["first-refresh"]
@@ -135,6 +138,7 @@ def test_tokens_far_from_expiry_are_left_alone(x_account: SocialAccountItem) -> 
         "needs_reconnect": 0,
         "postponed": 0,
         "websub": NO_WEBSUB,
+        "x_account_activity": NO_X_ACTIVITY,
     }
     assert not mock.calls
 
@@ -161,6 +165,7 @@ def test_a_refused_refresh_asks_for_reconnection_and_says_so_on_the_bus(
         "needs_reconnect": 1,
         "postponed": 0,
         "websub": NO_WEBSUB,
+        "x_account_activity": NO_X_ACTIVITY,
     }
     after = stored(x_account)
     assert after.status == "needs_reconnect"
@@ -184,6 +189,7 @@ def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
         "needs_reconnect": 0,
         "postponed": 1,
         "websub": NO_WEBSUB,
+        "x_account_activity": NO_X_ACTIVITY,
     }
     after = stored(x_account)
     assert after.status == "active"

@@ -236,6 +236,10 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
                 ).data(),
             ),
         )
+    if item.platform == "x":
+        from functions.publish.domain.x_account_activity import unsubscribe_account
+
+        unsubscribe_account(access.workspace_id, account_id, item.platform_account_id)
 
 
 async def _revoke(item: SocialAccountItem) -> None:

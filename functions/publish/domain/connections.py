@@ -212,6 +212,11 @@ def _save_account(
         from functions.publish.domain.websub_subscriptions import subscribe_channel
 
         subscribe_channel(identity.platform_account_id)
+    elif platform == "x":
+        # Mentions and replies arrive by Account Activity; a refusal is retried later.
+        from functions.publish.domain.x_account_activity import subscribe_account
+
+        subscribe_account(workspace_id, account_id, identity.platform_account_id, tokens)
     return item
 
 

@@ -37,6 +37,7 @@ from functions.publish.adapters.platforms.base import (
 from functions.publish.adapters.poll_items import PollItem
 from functions.publish.adapters.post_items import DUE_SHARDS, TargetItem, due_bucket
 from functions.publish.domain.platform_calls import call_platform
+from functions.publish.domain.x_account_activity import x_activity_subscribed
 from functions.shared.inbound import InboundDelivery, accept
 from functions.shared.observability import logger
 from functions.shared.tables import key, utc_now
@@ -154,6 +155,11 @@ async def _poll(entry: PollItem, report: PollReport) -> None:
         return
     if account.status != "active":
         _postpone(item, POSTPONED_BY, item.cursor, report)
+        return
+    if item.kind == "mentions" and x_activity_subscribed(item.workspace_id, item.account_id):
+        # X pushes this account's mentions and replies: look again later, in case the
+        # subscription lapses.
+        _postpone(item, MENTIONS_EVERY, item.cursor, report)
         return
     cursor, more = item.cursor, False
     for _ in range(PAGES_PER_POLL):

@@ -1,0 +1,269 @@
+"""X Account Activity: Herald's webhook registered once per app, each connected X user subscribed
+with its own token, unsubscribed with the app's bearer token when its last Herald account goes.
+
+Requests checked against X's documentation:
+- `POST /2/webhooks` `{"url": ...}`, app-only bearer token; a URL registered before is refused
+  (`DuplicateUrlFailed`) and found with `GET /2/webhooks`:
+  https://docs.x.com/x-api/webhooks/create-webhook, https://docs.x.com/x-api/webhooks/get-webhook,
+  https://docs.x.com/x-api/webhooks/introduction
+- `POST /2/account_activity/webhooks/:webhook_id/subscriptions/all`, body `{}`, the subscribing
+  user's OAuth 2.0 access token, answering `{"data": {"subscribed": true}}`:
+  https://docs.x.com/x-api/account-activity/create-subscription,
+  https://docs.x.com/x-api/account-activity/quickstart
+- `DELETE /2/account_activity/webhooks/:webhook_id/subscriptions/:user_id/all`, app-only bearer
+  token: https://docs.x.com/x-api/account-activity/delete-subscription
+"""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import respx
+import time_machine
+from fastapi.testclient import TestClient
+
+from functions.publish.adapters import registry
+from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
+from functions.publish.adapters.x_activity_items import XActivityItem, XWebhookItem
+from functions.publish.domain import connections
+from functions.publish.domain.x_account_activity import (
+    retry_due_subscriptions,
+    x_activity_subscribed,
+)
+from functions.shared import platform_credentials
+from functions.shared.settings import get_settings
+from tests.publish.test_connections import X_ME, X_TOKEN, come_back, start
+from tests.support.auth_world import Account, Herald
+
+API = "https://api.x.com"
+APP_BEARER = "app-only-bearer-token"
+CREDENTIALS = {
+    "x": {"client_id": "x-client", "client_secret": "x-secret", "bearer_token": APP_BEARER}
+}
+WEBHOOK_ID = "1146654567674912769"
+USER_ID = "2244994945"
+SUBSCRIBE = f"{API}/2/account_activity/webhooks/{WEBHOOK_ID}/subscriptions/all"
+UNSUBSCRIBE = f"{API}/2/account_activity/webhooks/{WEBHOOK_ID}/subscriptions/{USER_ID}/all"
+USER_TOKEN = "user-token"
+WORKSPACE_A = "01JWORKSPACE0000000000000A"
+WORKSPACE_B = "01JWORKSPACE0000000000000B"
+
+
+def callback() -> str:
+    return f"{get_settings().api_base_url}/v1/webhooks/platforms/x"
+
+
+@pytest.fixture
+def configured(cloud: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform_credentials, "platform_credentials", lambda: CREDENTIALS)
+    monkeypatch.setattr(registry, "platform_credentials", lambda: CREDENTIALS)
+
+
+@pytest.fixture
+def x_api() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
+        mock.post(f"{API}/2/webhooks").respond(
+            200,
+            json={
+                "data": {
+                    "id": WEBHOOK_ID,
+                    "url": callback(),
+                    "valid": True,
+                    "created_at": "2026-12-05T08:00:00.000Z",
+                }
+            },
+        )
+        mock.post(SUBSCRIBE).respond(200, json={"data": {"subscribed": True}})
+        mock.delete(UNSUBSCRIBE).respond(200, json={"data": {"subscribed": False}})
+        yield mock
+
+
+def connect(workspace_id: str, user_id: str = USER_ID, access_token: str = USER_TOKEN) -> str:
+    identity = ConnectedAccount(platform_account_id=user_id, name="Herald", handle="heraldhq")
+    tokens = TokenSet(access_token=access_token, refresh_token="refresh", expires_at=None)
+    return connections._save_account(workspace_id, "user-1", "x", identity, tokens).account_id
+
+
+def calls(mock: respx.MockRouter, method: str, url: str) -> list[respx.models.Call]:
+    return [c for c in mock.calls if c.request.method == method and str(c.request.url) == url]
+
+
+def test_connecting_registers_the_webhook_once_and_subscribes_with_the_user_token(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    account_id = connect(WORKSPACE_A, access_token="user-token-1")
+
+    [register] = calls(x_api, "POST", f"{API}/2/webhooks")
+    assert register.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert register.request.headers["content-type"] == "application/json"
+    assert json.loads(register.request.content) == {"url": callback()}
+    [subscribe] = calls(x_api, "POST", SUBSCRIBE)
+    # The subscription is the authenticating user's: made with its token, not the app's.
+    assert subscribe.request.headers["authorization"] == "Bearer user-token-1"
+    assert json.loads(subscribe.request.content) == {}
+    assert x_activity_subscribed(WORKSPACE_A, account_id)
+    webhook = XWebhookItem.find_key(*XWebhookItem.keys("x-client", callback()))
+    assert webhook is not None
+    assert webhook.webhook_id == WEBHOOK_ID
+
+    other = connect(WORKSPACE_A, user_id="783214", access_token="user-token-2")
+
+    assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1  # per app, never per account
+    assert calls(x_api, "POST", SUBSCRIBE)[-1].request.headers["authorization"] == (
+        "Bearer user-token-2"
+    )
+    assert x_activity_subscribed(WORKSPACE_A, other)
+    assert not x_activity_subscribed(WORKSPACE_B, account_id)  # another workspace's id: no
+
+
+def test_a_webhook_registered_before_is_found_by_its_url(configured: None) -> None:
+    with respx.mock(assert_all_mocked=True) as x_api:
+        x_api.post(f"{API}/2/webhooks").respond(
+            400,
+            json={
+                "errors": [
+                    {"message": "DuplicateUrlFailed", "code": "DuplicateUrlFailed"},
+                ]
+            },
+        )
+        listing = x_api.get(f"{API}/2/webhooks").respond(
+            200,
+            json={
+                "data": [
+                    {"id": "1", "url": "https://elsewhere.example/x", "valid": True},
+                    {"id": WEBHOOK_ID, "url": callback(), "valid": True},
+                ],
+                "meta": {"result_count": 2},
+            },
+        )
+        x_api.post(SUBSCRIBE).respond(200, json={"data": {"subscribed": True}})
+        account_id = connect(WORKSPACE_A)
+    assert listing.calls.last.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert x_activity_subscribed(WORKSPACE_A, account_id)
+
+
+def test_a_refused_subscription_is_counted_and_retried_by_the_refresher_run(
+    configured: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start_time = datetime.now(UTC)
+    with respx.mock(assert_all_mocked=True) as x_api:
+        x_api.post(f"{API}/2/webhooks").respond(200, json={"id": WEBHOOK_ID, "url": callback()})
+        subscribe = x_api.post(SUBSCRIBE)
+        subscribe.respond(
+            403,
+            json={"title": "Forbidden", "detail": "No Account Activity access.", "status": 403},
+        )
+        account_id = connect(WORKSPACE_A)
+
+        assert not x_activity_subscribed(WORKSPACE_A, account_id)
+        pending = XActivityItem.find(USER_ID)
+        assert pending is not None
+        assert (pending.state, pending.attempts) == ("pending", 1)
+        assert "XAccountActivityPostponed" in capsys.readouterr().out
+        assert retry_due_subscriptions().postponed == 0  # not due before the hour
+        subscribe.respond(200, json={"data": {"subscribed": True}})
+        with time_machine.travel(start_time + timedelta(minutes=61)):
+            report = retry_due_subscriptions()
+    assert (report.subscribed, report.postponed) == (1, 0)
+    assert subscribe.calls.last.request.headers["authorization"] == f"Bearer {USER_TOKEN}"
+    assert x_activity_subscribed(WORKSPACE_A, account_id)
+    item = XActivityItem.find(USER_ID)
+    assert item is not None
+    assert item.due_at is None
+    assert item.attempts == 0
+
+
+def test_nothing_is_asked_of_x_without_the_app_bearer_token(
+    cloud: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credentials = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
+    monkeypatch.setattr(platform_credentials, "platform_credentials", lambda: credentials)
+    with respx.mock(assert_all_mocked=True):  # any request to X would fail the test
+        account_id = connect(WORKSPACE_A)
+    assert not x_activity_subscribed(WORKSPACE_A, account_id)
+
+
+@pytest.fixture
+def publish(herald: Herald, configured: None) -> Iterator[TestClient]:
+    from functions.publish.app import app
+
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+def connect_over_oauth(publish: TestClient, herald: Herald) -> tuple[dict[str, str], str]:
+    owner: Account = herald.sign_up("owner")
+    headers = owner.headers | {"X-Workspace-Id": herald.create_workspace(owner)["id"]}
+    outcome = come_back(publish, state=start(publish, headers)["state"][0], code="the-code")
+    assert outcome["status"] == "connected"
+    [account] = publish.get("/v1/accounts", headers=headers).json()["items"]
+    return headers, account["id"]
+
+
+def test_disconnecting_unsubscribes_with_the_app_bearer_token(
+    publish: TestClient, herald: Herald, x_api: respx.MockRouter
+) -> None:
+    x_api.post(f"{API}/2/oauth2/token").respond(200, json=X_TOKEN)
+    x_api.get(f"{API}/2/users/me").respond(200, json=X_ME)
+    x_api.post(f"{API}/2/oauth2/revoke").respond(200, json={"revoked": True})
+    headers, account_id = connect_over_oauth(publish, herald)
+    [subscribe] = calls(x_api, "POST", SUBSCRIBE)
+    assert subscribe.request.headers["authorization"] == f"Bearer {X_TOKEN['access_token']}"
+    assert x_activity_subscribed(headers["X-Workspace-Id"], account_id)
+
+    response = publish.delete(f"/v1/accounts/{account_id}", headers=headers)
+
+    assert response.status_code == 204, response.text
+    [unsubscribe] = calls(x_api, "DELETE", UNSUBSCRIBE)
+    assert unsubscribe.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert XActivityItem.find(USER_ID) is None
+
+
+def test_the_subscription_stays_while_another_workspace_connects_the_user(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    from functions.publish.domain.x_account_activity import unsubscribe_account
+
+    first = connect(WORKSPACE_A)
+    second = connect(WORKSPACE_B)
+    assert len(calls(x_api, "POST", SUBSCRIBE)) == 1  # X subscribes a user once per webhook
+    assert x_activity_subscribed(WORKSPACE_B, second)
+
+    unsubscribe_account(WORKSPACE_A, first, USER_ID)
+    assert calls(x_api, "DELETE", UNSUBSCRIBE) == []
+    assert x_activity_subscribed(WORKSPACE_B, second)
+
+    unsubscribe_account(WORKSPACE_B, second, USER_ID)
+    assert len(calls(x_api, "DELETE", UNSUBSCRIBE)) == 1
+
+
+def test_a_failed_unsubscription_is_retried(configured: None, x_api: respx.MockRouter) -> None:
+    from functions.publish.domain.x_account_activity import unsubscribe_account
+
+    account_id = connect(WORKSPACE_A)
+    start_time = datetime.now(UTC)
+    x_api.delete(UNSUBSCRIBE).respond(503, json={"title": "Service Unavailable"})
+    unsubscribe_account(WORKSPACE_A, account_id, USER_ID)  # logged, not raised
+    item = XActivityItem.find(USER_ID)
+    assert item is not None
+    assert item.state == "unsubscribing"
+
+    x_api.delete(UNSUBSCRIBE).respond(200, json={"data": {"subscribed": False}})
+    with time_machine.travel(start_time + timedelta(minutes=61)):
+        report = retry_due_subscriptions()
+    assert (report.unsubscribed, report.postponed) == (1, 0)
+    assert len(calls(x_api, "DELETE", UNSUBSCRIBE)) == 2
+    assert XActivityItem.find(USER_ID) is None
+
+
+def test_the_deploy_command_registers_the_webhook_once(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    from functions.publish.domain.x_account_activity import register_webhook
+
+    assert register_webhook() == WEBHOOK_ID
+    assert register_webhook() == WEBHOOK_ID
+    assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
+    connect(WORKSPACE_A)  # the first connect finds it registered
+    assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
