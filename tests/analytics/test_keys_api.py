@@ -9,8 +9,10 @@ from tests.analytics.tracking_world import SITE, Tracking, event
 def test_admins_create_list_and_revoke_keys_whose_secret_is_shown_once(tracking: Tracking) -> None:
     write = tracking.create_key("write")
     server = tracking.create_key("server")
-    assert write["key"].startswith("hwk_") and server["key"].startswith("hsk_")
-    assert write["allowed_origins"] == [SITE] and server["allowed_origins"] == []
+    assert write["key"].startswith("hwk_")
+    assert server["key"].startswith("hsk_")
+    assert write["allowed_origins"] == [SITE]
+    assert server["allowed_origins"] == []
     assert write["hint"] == write["key"][:10]
     first = tracking.client.get("/v1/analytics/keys", params={"limit": 1}, headers=tracking.headers)
     rest = tracking.client.get(

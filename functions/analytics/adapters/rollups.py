@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from functions.shared import aws
 from functions.shared.settings import get_settings
 from functions.shared.tables import key
@@ -120,7 +122,9 @@ def _add_to_existing(item_key: dict[str, Any], counts: Mapping[str, Decimal]) ->
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=amounts,
         )
-    except aws.dynamodb().exceptions.ConditionalCheckFailedException:
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
         return False
     return True
 
@@ -141,7 +145,9 @@ def _add_new_value(item_key: dict[str, Any], value: str, amount: Decimal) -> boo
                 ":most": _number(MAX_VALUES_PER_DAY),
             },
         )
-    except aws.dynamodb().exceptions.ConditionalCheckFailedException:
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
         return False
     return True
 
