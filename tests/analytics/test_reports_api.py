@@ -44,6 +44,10 @@ def random_events(seed: int, count: int, now: datetime) -> list[dict[str, Any]]:
     return events
 
 
+def day(record: dict[str, Any]) -> str:
+    return str(record["timestamp"][:10])
+
+
 def test_the_dashboard_equals_a_recomputation_from_the_events(tracking: Tracking) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     events = random_events(7, 240, now)
@@ -55,7 +59,6 @@ def test_the_dashboard_equals_a_recomputation_from_the_events(tracking: Tracking
 
     records = [r for lines in stored_objects().values() for r in lines]
     assert len(records) == len(events)
-    day = lambda record: record["timestamp"][:10]  # noqa: E731
     expected_days = {
         d.isoformat(): {
             "events": sum(1 for r in records if day(r) == d.isoformat()),
@@ -150,12 +153,14 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
     now = datetime.now(UTC).replace(microsecond=0)
     key = tracking.create_key("write")["key"]
     events = random_events(11, 200, now)
-    for start in range(0, len(events), 100):
-        assert tracking.send(key, events[start : start + 100]).status_code == 202
+    for first_index in range(0, len(events), 100):
+        sent = tracking.send(key, events[first_index : first_index + 100])
+        assert sent.status_code == 202
     records = [r for lines in stored_objects().values() for r in lines]
     start, end = now - timedelta(days=4), now + timedelta(minutes=1)
+    steps = ["page_view", "signup", "purchase"]
     body = {
-        "steps": ["page_view", "signup", "purchase"],
+        "steps": steps,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "window_seconds": 86400,
@@ -166,7 +171,7 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
     result = response.json()
     expected = reference.funnel(
         records,
-        body["steps"],
+        steps,
         int(start.timestamp() * 1000),
         int(end.timestamp() * 1000),
         86_400_000,
