@@ -3,24 +3,30 @@ partitioned by workspace and UTC day (dynamic partitioning), and the bucket they
 lifecycle expires them after the retention (context `trackedEventsRetentionDays`, default 395
 days: a year and a month, for year-on-year funnels).
 
-The analytics function may put records on the stream and read (list and get) under `events/`;
-the stream's own role may only write to the bucket. The object layout is the one
-functions/analytics/adapters/event_files.py reads.
+The analytics function carries DuckDB in a layer of its own. It may put records on the stream
+and read (list and get) under `events/`; the stream's own role may only write to the bucket.
+The object layout is the one functions/analytics/adapters/event_files.py reads.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from pathlib import Path
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from functions.analytics.adapters.event_files import EVENTS_PREFIX
+from infra import bundling
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct
 from infra.nag import acknowledge_wildcard
+from layers.ffmpeg.build import check_fits
 
 DEFAULT_RETENTION_DAYS = 395
 # workspace and UTC day of each record: the event's `timestamp` is UTC text, its first 10
@@ -31,6 +37,15 @@ PARTITIONED_PREFIX = (
     "dt=!{partitionKeyFromQuery:dt}/"
 )
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+DUCKDB_LAYER_DIR = bundling.BUILD_DIR / "layers" / "duckdb"
+DUCKDB_LAYER_STAMP = bundling.BUILD_DIR / "layers" / "duckdb.stamp"
+
+
+def build_duckdb_layer() -> Path:
+    """`build/layers/duckdb/python`: the DuckDB wheel pinned in uv.lock, for Lambda's platform."""
+    return bundling.build_python_layer(
+        DUCKDB_LAYER_DIR, DUCKDB_LAYER_STAMP, f"duckdb=={version('duckdb')}\n"
+    )
 
 
 class AnalyticsTracking(Construct):
@@ -40,9 +55,24 @@ class AnalyticsTracking(Construct):
         construct_id: str,
         *,
         analytics: FunctionGroupConstruct,
+        code_path: Path,
+        dependencies_layer_path: Path,
         foundation: Foundation,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Funnels and retention run DuckDB in the function: a layer of its own, since the shared
+        # dependency layer must leave room for the media function's FFmpeg.
+        duckdb_layer_path = build_duckdb_layer()
+        check_fits(duckdb_layer_path, dependencies_layer_path, code_path)
+        self.duckdb_layer = lambda_.LayerVersion(
+            self,
+            "DuckDbLayer",
+            code=lambda_.Code.from_asset(str(duckdb_layer_path)),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+            compatible_architectures=[lambda_.Architecture.X86_64],
+            description="DuckDB for Herald's funnels and retention",
+        )
+        analytics.function.add_layers(self.duckdb_layer)
         retention = int(
             self.node.try_get_context("trackedEventsRetentionDays") or DEFAULT_RETENTION_DAYS
         )

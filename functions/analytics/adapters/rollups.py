@@ -174,26 +174,29 @@ def _add_to_existing_or_create(item_key: dict[str, Any], value: str, amount: Dec
     )
 
 
-def _day_writes(workspace_id: str, day: date, increments: DayIncrements) -> None:
-    totals = Counter(increments.totals)
-    for kind, identifier in increments.seen:
-        if _first_sighting(workspace_id, day, kind, identifier):
-            totals["sessions" if kind == "session" else "visitors"] += 1
-    _add_totals(workspace_id, day, totals)
-
-
 def record(workspace_id: str, days: Mapping[date, DayIncrements]) -> None:
-    """Apply one batch's increments, day totals and dimension values side by side."""
-    jobs: list[tuple[Any, ...]] = []
-    for day, increments in days.items():
-        jobs.append((_day_writes, workspace_id, day, increments))
-        for dimension, counts in increments.values.items():
-            jobs.append((_add_values, _values_key(workspace_id, dimension, day), counts))
-    if len(jobs) == 1:
-        jobs[0][0](*jobs[0][1:])
-        return
-    with ThreadPoolExecutor(max_workers=min(_PARALLEL_WRITES, len(jobs))) as pool:
-        for finished in [pool.submit(job[0], *job[1:]) for job in jobs]:
+    """Apply one batch's increments: sightings and dimension values side by side, then each day's
+    totals with the sessions and visitors seen for the first time."""
+    with ThreadPoolExecutor(max_workers=_PARALLEL_WRITES) as pool:
+        sightings = {
+            (day, kind, identifier): pool.submit(
+                _first_sighting, workspace_id, day, kind, identifier
+            )
+            for day, increments in days.items()
+            for kind, identifier in increments.seen
+        }
+        values = [
+            pool.submit(_add_values, _values_key(workspace_id, dimension, day), counts)
+            for day, increments in days.items()
+            for dimension, counts in increments.values.items()
+        ]
+        totals = {day: Counter(increments.totals) for day, increments in days.items()}
+        for (day, kind, _), first in sightings.items():
+            if first.result():
+                totals[day]["sessions" if kind == "session" else "visitors"] += 1
+        for finished in [
+            pool.submit(_add_totals, workspace_id, day, counts) for day, counts in totals.items()
+        ] + values:
             finished.result()
 
 

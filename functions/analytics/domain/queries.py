@@ -60,15 +60,14 @@ def funnel_sql(step_count: int) -> str:
     Parameters: `funnel_parameters`.
     """
     steps = [
-        # Composed from constants and step numbers only; every value is a parameter.
+        # Composed from step numbers only; every value is a bound parameter.
         f"""step{number} AS (
-  SELECT p.actor, MIN(e.ts_ms) AS reached_at
+  SELECT p.actor, p.entered_at, MIN(e.ts_ms) AS reached_at
   FROM step{number - 1} AS p
   JOIN funnel_events AS e
     ON e.actor = p.actor AND e.name = ? AND e.ts_ms >= p.reached_at
-  JOIN step1 AS entry ON entry.actor = p.actor
-  WHERE e.ts_ms <= entry.reached_at + ?
-  GROUP BY p.actor
+  WHERE e.ts_ms <= p.entered_at + ?
+  GROUP BY p.actor, p.entered_at
 )"""
         for number in range(2, step_count + 1)
     ]
@@ -90,7 +89,7 @@ entries AS (
   WHERE name = ? AND ts_ms < ?
 ),
 step1 AS (
-  SELECT actor, ts_ms AS reached_at, source FROM entries WHERE position = 1
+  SELECT actor, ts_ms AS entered_at, ts_ms AS reached_at, source FROM entries WHERE position = 1
 ),
 {",\n".join(steps)}
 SELECT step1.source,
