@@ -97,14 +97,14 @@ class AnalyticsTracking(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        log_group = logs.LogGroup(
+        self.delivery_logs = log_group = logs.LogGroup(
             self,
             "DeliveryLogs",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
         )
         log_stream = logs.LogStream(self, "S3Delivery", log_group=log_group)
-        role = iam.Role(
+        self.delivery_role = role = iam.Role(
             self,
             "DeliveryRole",
             assumed_by=iam.ServicePrincipal(

@@ -38,6 +38,7 @@ LEFT_AT_DEFAULT = {
     "rate_limit_workspace_writes",
     "rate_limit_api_key_reads",
     "rate_limit_api_key_writes",
+    "analytics_write_key_requests",
 }
 # Set only on the functions that use them.
 ONLY_ON = {
@@ -50,6 +51,8 @@ ONLY_ON = {
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
     "unsubscribe_secret": {"webhooks"},
     "webhook_delivery_queue_url": {"webhooks"},
+    "analytics_stream_name": {"analytics"},
+    "analytics_bucket": {"analytics"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
 }
@@ -90,7 +93,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # and deliverer, the real-time connection function and pusher.
         "AWS::Lambda::Function": len(GROUPS) + 11,
         "AWS::Lambda::EventSourceMapping": 2,  # the table's stream to the relay; deliveries
-        "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
+        "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and DuckDB
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key.
@@ -99,7 +102,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # files and the schedules of deleted workspaces, the notifier, the daily digest, and
         # every domain event to the webhook fan-out and to the real-time pusher.
         "AWS::Events::Rule": 9,
-        "AWS::S3::Bucket": 2,  # media and its access logs
+        "AWS::S3::Bucket": 3,  # media, its access logs, tracked events
+        "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
@@ -592,6 +596,18 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         ),
         **(
             {
+                "HERALD_ANALYTICS_STREAM_NAME": ref(
+                    synthesized.logical_id(synthesized.stack.analytics_tracking.stream)
+                ),
+                "HERALD_ANALYTICS_BUCKET": ref(
+                    synthesized.logical_id(synthesized.stack.analytics_tracking.bucket)
+                ),
+            }
+            if group.name == "analytics"
+            else {}
+        ),
+        **(
+            {
                 "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN": ref(
                     synthesized.logical_id(synthesized.stack.media_jobs.state_machine)
                 )
@@ -624,7 +640,11 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Timeout"] == 29
         assert props["TracingConfig"] == {"Mode": "Active"}
         ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
-        layers = [ref(layer_id), ref(ffmpeg)] if group.name == "media" else [ref(layer_id)]
+        duckdb = synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer)
+        layers = {
+            "media": [ref(layer_id), ref(ffmpeg)],
+            "analytics": [ref(duckdb), ref(layer_id)],
+        }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)
         log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
@@ -670,6 +690,7 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
     expected = {
         synthesized.logical_id(synthesized.stack.foundation.dependencies_layer),
         synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer),
+        synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer),
     }
 
     assert set(layers) == expected
