@@ -208,7 +208,8 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
     tracking = synthesized.stack.analytics_tracking
-    names[f"<{lid(tracking.stream)}.Arn>"] = "tracked_events_stream"
+    stream = synthesized.stack.resolve(synthesized.stack.get_logical_id(tracking.stream))
+    names[f"<{stream}.Arn>"] = "tracked_events_stream"
     names[f"<{lid(tracking.bucket)}.Arn>"] = "tracked_events_bucket"
     names[f"<{lid(tracking.bucket)}.Arn>/events/*"] = "tracked_events:events/*"
     media_jobs = synthesized.stack.media_jobs

@@ -597,7 +597,11 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         **(
             {
                 "HERALD_ANALYTICS_STREAM_NAME": ref(
-                    synthesized.logical_id(synthesized.stack.analytics_tracking.stream)
+                    synthesized.stack.resolve(
+                        synthesized.stack.get_logical_id(
+                            synthesized.stack.analytics_tracking.stream
+                        )
+                    )
                 ),
                 "HERALD_ANALYTICS_BUCKET": ref(
                     synthesized.logical_id(synthesized.stack.analytics_tracking.bucket)
