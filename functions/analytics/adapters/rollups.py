@@ -160,16 +160,16 @@ def _add_values(item_key: dict[str, Any], counts: Mapping[str, Decimal]) -> None
         if not (
             _add_new_value(item_key, value, amount) or _add_to_existing(item_key, {value: amount})
         ):
-            _add_to_existing_or_create(item_key, OTHER, amount)
+            _add_to_other(item_key, amount)
 
 
-def _add_to_existing_or_create(item_key: dict[str, Any], value: str, amount: Decimal) -> None:
+def _add_to_other(item_key: dict[str, Any], amount: Decimal) -> None:
     """`(other)` is one attribute beyond the bound, so it is added unconditionally."""
     aws.dynamodb().update_item(
         TableName=get_settings().table_name,
         Key=item_key,
         UpdateExpression="ADD #value :amount",
-        ExpressionAttributeNames={"#value": _VALUE_PREFIX + value},
+        ExpressionAttributeNames={"#value": _VALUE_PREFIX + OTHER},
         ExpressionAttributeValues={":amount": _number(amount)},
     )
 

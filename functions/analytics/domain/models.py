@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from functions.shared.bounded_json import bounded_json
-from functions.shared.inputs import Rfc3339Date, Rfc3339DateTime, SingleLine
+from functions.shared.inputs import Rfc3339DateTime, SingleLine
 
 MAX_EVENTS_PER_BATCH = 100
 MAX_PROPERTIES_BYTES = 8 * 1024
@@ -358,12 +358,3 @@ class Retention(BaseModel):
     from_date: str = Field(description="First day of the period.")
     to_date: str = Field(description="Last day of the period, included.")
     cohorts: list[Cohort] = Field(description="One per week, oldest first.")
-
-
-def day_range_problem(first: Rfc3339Date, last: Rfc3339Date, max_days: int) -> str | None:
-    """Why `first..last` is not a usable period, or None."""
-    if last < first:
-        return "`to` must not be before `from`"
-    if (last - first).days + 1 > max_days:
-        return f"a period spans at most {max_days} days"
-    return None
