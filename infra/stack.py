@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from functions.shared.groups import GROUPS
+from infra.analytics_tracking import AnalyticsTracking
 from infra.api import HeraldApi
 from infra.bundling import Bundle
 from infra.config import HeraldConfig
@@ -123,6 +124,14 @@ class HeraldStack(Stack):
             code_path=bundle.functions["webhooks"],
             foundation=self.foundation,
             config=config,
+        )
+        self.analytics_tracking = AnalyticsTracking(
+            self,
+            "AnalyticsTracking",
+            analytics=self.groups["analytics"],
+            code_path=bundle.functions["analytics"],
+            dependencies_layer_path=bundle.layer,
+            foundation=self.foundation,
         )
         # A new notification reaches its user's WebSocket connections at once.
         self.realtime.grant_push(self.notifications.notifier)

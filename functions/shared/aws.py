@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_firehose import FirehoseClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
@@ -55,6 +56,11 @@ def dynamodb() -> "DynamoDBClient":
 
 def s3() -> "S3Client":
     client: S3Client = _client("s3")
+    return client
+
+
+def firehose() -> "FirehoseClient":
+    client: FirehoseClient = _client("firehose")
     return client
 
 

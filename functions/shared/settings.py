@@ -77,6 +77,19 @@ class Settings(BaseModel):
         "(`X-Sandbox-Signature-256`); empty: a random key per process, enough for local mode, "
         "where one process sends and verifies them.",
     )
+    analytics_stream_name: str = Field(
+        "herald-local-tracked-events",
+        description="Amazon Data Firehose stream that delivers tracked events to S3.",
+    )
+    analytics_bucket: str = Field(
+        "herald-local-tracked-events",
+        description="S3 bucket the tracked events land in (`events/workspace=<ws>/dt=<day>/`).",
+    )
+    analytics_write_key_requests: int = Field(
+        600,
+        gt=0,
+        description="Event batches one publishable write key may send per rate-limit window.",
+    )
     webhooks_allow_local_http: bool = Field(
         False,
         description="Local mode only: webhook endpoints may be plain http on a loopback address "

@@ -5,7 +5,9 @@ to every client, including the functions' own.
 """
 
 import copy
+import json
 import os
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +17,8 @@ from xml.etree import ElementTree
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
+from moto.firehose.models import FirehoseBackend
+from moto.s3.models import s3_backends
 from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -164,7 +168,89 @@ def snapshot_each_table_once_per_transaction() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+_EXTRACTION_FIELD = re.compile(r"^\s*(\w+)\s*:\s*\.(\w+)(?:\[(\d+):(\d+)\])?\s*$")
+_PARTITION_KEY = re.compile(r"!\{partitionKeyFromQuery:(\w+)\}")
+
+
+def _extraction_fields(query: str) -> dict[str, tuple[str, slice | None]]:
+    """The keys of a MetadataExtraction jq query of the form `{key:.field, key:.field[0:10]}`,
+    the only form Herald's streams use; anything else is refused so that local mode never
+    guesses."""
+    body = query.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"unsupported metadata extraction query: {query!r}")
+    fields: dict[str, tuple[str, slice | None]] = {}
+    for part in body[1:-1].split(","):
+        match = _EXTRACTION_FIELD.match(part)
+        if match is None:
+            raise ValueError(f"unsupported metadata extraction query: {query!r}")
+        name, field, start, end = match.groups()
+        fields[name] = (field, slice(int(start), int(end)) if start is not None else None)
+    return fields
+
+
+def _partition_keys(record: bytes, fields: dict[str, tuple[str, slice | None]]) -> dict[str, str]:
+    document = json.loads(record)
+    keys = {}
+    for name, (field, part) in fields.items():
+        value = str(document[field])
+        keys[name] = value[part] if part is not None else value
+    return keys
+
+
+def _resolved_prefix(prefix: str, keys: dict[str, str]) -> str:
+    return _PARTITION_KEY.sub(lambda match: keys[match.group(1)], prefix)
+
+
+def partition_firehose_deliveries() -> None:
+    """Deliver to S3 as Firehose's dynamic partitioning does.
+
+    moto writes each PutRecordBatch to one object under the literal prefix, with
+    `!{partitionKeyFromQuery:...}` left unreplaced and `YYYY/MM/DD/HH/` appended. Firehose
+    evaluates the stream's metadata extraction query on each record and writes the records of
+    each partition under the prefix with the keys replaced, adding no time folders to a custom
+    prefix (https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html). Objects
+    are written at once rather than after the buffer interval.
+    """
+    original = FirehoseBackend.put_s3_records
+    if getattr(original, _PATCHED, False):
+        return
+
+    def put_s3_records(
+        self: FirehoseBackend,
+        delivery_stream_name: str,
+        version_id: str,
+        s3_destination: dict[str, Any],
+        records: list[dict[str, bytes]],
+    ) -> list[dict[str, str]]:
+        if not s3_destination.get("DynamicPartitioningConfiguration", {}).get("Enabled"):
+            return original(self, delivery_stream_name, version_id, s3_destination, records)
+        parameters = {
+            parameter["ParameterName"]: parameter["ParameterValue"]
+            for processor in s3_destination["ProcessingConfiguration"]["Processors"]
+            if processor["Type"] == "MetadataExtraction"
+            for parameter in processor["Parameters"]
+        }
+        fields = _extraction_fields(parameters["MetadataExtractionQuery"])
+        partitions: dict[str, list[bytes]] = {}
+        for record in records:
+            prefix = _resolved_prefix(
+                s3_destination["Prefix"], _partition_keys(record["Data"], fields)
+            )
+            partitions.setdefault(prefix, []).append(record["Data"])
+        bucket = s3_destination["BucketARN"].split(":")[-1]
+        now = datetime.now(UTC).strftime("%Y-%m-%d-%H-%M-%S")
+        for prefix, data in partitions.items():
+            name = f"{prefix}{delivery_stream_name}-{version_id}-{now}-{uuid.uuid4()}"
+            s3_backends[self.account_id][self.partition].put_object(bucket, name, b"".join(data))
+        return [{"RecordId": str(uuid.uuid4())} for _ in records]
+
+    setattr(put_s3_records, _PATCHED, True)
+    FirehoseBackend.put_s3_records = put_s3_records  # type: ignore[method-assign]
+
+
 def apply_all() -> None:
+    partition_firehose_deliveries()
     name_unnamed_executions()
     enforce_form_upload_policies()
     serialize_dynamodb_requests()

@@ -1,12 +1,12 @@
 """Creates, in moto, the resources of a synthesized template that local mode emulates.
 
-Tables, buckets, queues, KMS keys and aliases, event buses, schedule groups and state machines
-are created in moto. Python Lambda functions are not: they become in-process functions (see
-`runtime`), and their environment variables, resolved to the local resources, become the
-environment of the local process. Event source mappings on a table's stream become
-`StreamMapping`s, which local mode runs with `stream_relay.StreamRelay`. Every other resource
-(roles, policies, API Gateway, alarms...) is only given a stable made-up identity, so that
-references to it still resolve.
+Tables, buckets, queues, KMS keys and aliases, event buses, schedule groups, state machines and
+Firehose delivery streams are created in moto. Python Lambda functions are not: they become
+in-process functions (see `runtime`), and their environment variables, resolved to the local
+resources, become the environment of the local process. Event source mappings on a table's
+stream become `StreamMapping`s, which local mode runs with `stream_relay.StreamRelay`. Every
+other resource (roles, policies, API Gateway, alarms...) is only given a stable made-up identity,
+so that references to it still resolve.
 """
 
 import json
@@ -246,6 +246,21 @@ def _create_state_machine(logical_id: str, props: dict[str, Any], ctx: _Context)
     return LocalResource(ref=arn, attributes={"Arn": arn, "Name": name})
 
 
+def _create_delivery_stream(logical_id: str, props: dict[str, Any], ctx: _Context) -> LocalResource:
+    """A Firehose stream to S3; moto_quirks makes its deliveries partition as Firehose's do."""
+    firehose = ctx.clients("firehose")
+    name = props.get("DeliveryStreamName") or local_name(logical_id, max_length=64)
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        DeliveryStreamType=props.get("DeliveryStreamType", "DirectPut"),
+        ExtendedS3DestinationConfiguration=props["ExtendedS3DestinationConfiguration"],
+    )
+    arn = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"][
+        "DeliveryStreamARN"
+    ]
+    return LocalResource(ref=name, attributes={"Arn": arn})
+
+
 _CREATORS: Mapping[str, Creator] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::DynamoDB::GlobalTable": _create_table,
@@ -256,6 +271,7 @@ _CREATORS: Mapping[str, Creator] = {
     "AWS::Events::EventBus": _create_event_bus,
     "AWS::Scheduler::ScheduleGroup": _create_schedule_group,
     "AWS::StepFunctions::StateMachine": _create_state_machine,
+    "AWS::KinesisFirehose::DeliveryStream": _create_delivery_stream,
 }
 
 

@@ -78,7 +78,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
     # infra/inbound.py: links, inbox items and the outbox; fed by its queue.
     "inbound_processor": {"sqs": {"inbound_events"}},
-    "analytics": {},
+    # infra/analytics_tracking.py: puts tracked events on their stream, reads them back.
+    "analytics": {
+        "firehose": {"tracked_events_stream"},
+        "s3": {"tracked_events_bucket", "tracked_events:events/*"},
+    },
     "realtime_connections": {},
     # Sends to connections, and closes them, on the WebSocket API's stage only.
     "realtime_pusher": {"execute-api": {"realtime:POST", "realtime:DELETE"}},
@@ -114,6 +118,9 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
     },
     "app_indexes": {"dynamodb:Query"},
+    "tracked_events_stream": {"firehose:PutRecordBatch"},
+    "tracked_events_bucket": {"s3:ListBucket"},
+    "tracked_events:events/*": {"s3:GetObject"},
     # PutObjectTagging: the presigned POSTs they sign tag each upload as pending.
     "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging"},
     "media:workspaces/*": {
@@ -230,6 +237,11 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
     inbound = f"<{lid(synthesized.stack.inbound.queue)}.Arn>"
     names[inbound] = "inbound_events" if name == "inbound_processor" else "inbound_events:send"
+    tracking = synthesized.stack.analytics_tracking
+    stream = synthesized.stack.resolve(synthesized.stack.get_logical_id(tracking.stream))
+    names[f"<{stream}.Arn>"] = "tracked_events_stream"
+    names[f"<{lid(tracking.bucket)}.Arn>"] = "tracked_events_bucket"
+    names[f"<{lid(tracking.bucket)}.Arn>/events/*"] = "tracked_events:events/*"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     realtime = synthesized.stack.realtime
@@ -305,6 +317,8 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
     # test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it below.
     known.add(synthesized.logical_id(synthesized.stack.engagement.role))
+    # Firehose's delivery of tracked events (test_firehose_writes_only_to_its_bucket below).
+    known.add(synthesized.logical_id(synthesized.stack.analytics_tracking.delivery_role))
     # The outbox relay (tests/infra/test_event_relay.py).
     known.add(synthesized.logical_id(synthesized.stack.event_relay.role))
     # The notifier and the digest (test_notification_functions_reach_only_their_own below).
@@ -610,3 +624,30 @@ def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
         )
     }
     assert invokers == {lid(synthesized.stack.groups["webhooks"].role)}
+
+
+def test_firehose_writes_only_to_its_bucket(synthesized: Synthesized) -> None:
+    tracking = synthesized.stack.analytics_tracking
+    role_id = synthesized.logical_id(tracking.delivery_role)
+    (trust,) = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "firehose.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    bucket = f"<{synthesized.logical_id(tracking.bucket)}.Arn>"
+    granted = {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, role_id)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+    bucket_actions = {
+        "s3:AbortMultipartUpload",
+        "s3:GetBucketLocation",
+        "s3:ListBucket",
+        "s3:ListBucketMultipartUploads",
+        "s3:PutObject",
+    }
+    logs = f"<{synthesized.logical_id(tracking.delivery_logs)}.Arn>"
+    assert granted == {
+        *((action, resource) for action in bucket_actions for resource in (bucket, f"{bucket}/*")),
+        ("logs:PutLogEvents", logs),
+    }

@@ -41,6 +41,7 @@ LEFT_AT_DEFAULT = {
     "rate_limit_workspace_writes",
     "rate_limit_api_key_reads",
     "rate_limit_api_key_writes",
+    "analytics_write_key_requests",
 }
 # Set only on the functions that use them.
 ONLY_ON = {
@@ -58,6 +59,8 @@ ONLY_ON = {
     "webhook_delivery_queue_url": {"webhooks"},
     # And the publish worker and the inbound processor (infra/inbound.py).
     "inbound_queue_url": {"webhooks"},
+    "analytics_stream_name": {"analytics"},
+    "analytics_bucket": {"analytics"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
 }
@@ -106,7 +109,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::Function": len(GROUPS) + 13,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
-        "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
+        "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and DuckDB
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key.
@@ -116,7 +119,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
         # and platform notices to the publish events function.
         "AWS::Events::Rule": 11,
-        "AWS::S3::Bucket": 2,  # media and its access logs
+        "AWS::S3::Bucket": 3,  # media, its access logs, tracked events
+        "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
@@ -436,7 +440,12 @@ def test_publish_worker(synthesized: Synthesized) -> None:
     api_variables = synthesized.resources[synthesized.function_id("publish")]["Properties"][
         "Environment"
     ]["Variables"]
-    assert variables == api_variables | {"POWERTOOLS_SERVICE_NAME": "herald-publish-worker"}
+    inbound_queue = {"Ref": synthesized.logical_id(synthesized.stack.inbound.queue)}
+    assert variables == api_variables | {
+        "POWERTOOLS_SERVICE_NAME": "herald-publish-worker",
+        # Its engagement poller queues what it finds (tests/infra/test_publish_worker_inbound.py).
+        "HERALD_INBOUND_QUEUE_URL": inbound_queue,
+    }
     assert variables["HERALD_PUBLISH_WORKER_ARN"] == WORKER_ARN
 
 
@@ -620,7 +629,7 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(synthesized.stack.inbound.queue)
                 )
             }
-            if group.name in ("webhooks", "publish")
+            if group.name == "webhooks"
             else {}
         ),
         **(
@@ -658,6 +667,22 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
         ),
         **(
             {
+                "HERALD_ANALYTICS_STREAM_NAME": ref(
+                    synthesized.stack.resolve(
+                        synthesized.stack.get_logical_id(
+                            synthesized.stack.analytics_tracking.stream
+                        )
+                    )
+                ),
+                "HERALD_ANALYTICS_BUCKET": ref(
+                    synthesized.logical_id(synthesized.stack.analytics_tracking.bucket)
+                ),
+            }
+            if group.name == "analytics"
+            else {}
+        ),
+        **(
+            {
                 "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN": ref(
                     synthesized.logical_id(synthesized.stack.media_jobs.state_machine)
                 )
@@ -690,7 +715,11 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Timeout"] == 29
         assert props["TracingConfig"] == {"Mode": "Active"}
         ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
-        layers = [ref(layer_id), ref(ffmpeg)] if group.name == "media" else [ref(layer_id)]
+        duckdb = synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer)
+        layers = {
+            "media": [ref(layer_id), ref(ffmpeg)],
+            "analytics": [ref(duckdb), ref(layer_id)],
+        }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)
         log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
@@ -736,6 +765,7 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
     expected = {
         synthesized.logical_id(synthesized.stack.foundation.dependencies_layer),
         synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer),
+        synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer),
     }
 
     assert set(layers) == expected

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import pytest
 import respx
@@ -22,17 +22,10 @@ from fastapi.testclient import TestClient
 from functions.publish.adapters import registry
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.shared.settings import get_settings
+from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
 from tests.support.auth_world import Account, Herald
 
 CREDENTIALS = {"x": {"client_id": "x-client", "client_secret": "x-secret"}}
-X_TOKEN = {
-    "token_type": "bearer",
-    "expires_in": 7200,
-    "access_token": "x-access-token-value",
-    "scope": "tweet.read tweet.write users.read offline.access media.write",
-    "refresh_token": "x-refresh-token-value",
-}
-X_ME = {"data": {"id": "2244994945", "name": "Herald", "username": "heraldhq"}}
 
 
 @pytest.fixture
@@ -57,23 +50,6 @@ def x_platform() -> Iterator[respx.MockRouter]:
         mock.post("https://api.x.com/2/oauth2/token").respond(200, json=X_TOKEN)
         mock.get("https://api.x.com/2/users/me").respond(200, json=X_ME)
         yield mock
-
-
-def start(
-    publish: TestClient, headers: dict[str, str], platform: str = "x"
-) -> dict[str, list[str]]:
-    response = publish.post(f"/v1/accounts/connect/{platform}", headers=headers)
-    assert response.status_code == 200, response.text
-    return parse_qs(urlparse(response.json()["authorization_url"]).query)
-
-
-def come_back(publish: TestClient, platform: str = "x", **query: str) -> dict[str, str]:
-    response = publish.get(f"/v1/accounts/callback/{platform}", params=query)
-    assert response.status_code == 302, response.text
-    location = urlparse(response.headers["location"])
-    assert f"{location.scheme}://{location.netloc}" == get_settings().dashboard_url
-    assert location.path == "/accounts/connect"
-    return {name: values[0] for name, values in parse_qs(location.query).items()}
 
 
 def test_a_login_connects_the_account_with_pkce(

@@ -33,7 +33,7 @@ from functions.publish.domain.x_account_activity import (
 )
 from functions.shared import platform_credentials
 from functions.shared.settings import get_settings
-from tests.publish.test_connections import X_ME, X_TOKEN, come_back, start
+from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
 from tests.support.auth_world import Account, Herald
 
 API = "https://api.x.com"

@@ -23,7 +23,7 @@ from functions.shared.settings import get_settings
 from functions.shared.tables import key
 from functions.webhooks.adapters.inbox_items import InboxItem, InboxKeyItem
 from functions.webhooks.domain import inbound_processing
-from functions.webhooks.domain.platform_hooks import PARSERS
+from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 from functions.webhooks.workers.inbound_processor import handler
 from tests.support.event_bus import bus_listener, catalogued, received
 from tests.support.events import lambda_context

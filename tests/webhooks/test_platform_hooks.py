@@ -24,7 +24,7 @@ from functions.shared import platform_credentials, websub
 from functions.shared.inbound import InboundDelivery
 from functions.shared.settings import get_settings
 from functions.shared.tables import AppItem
-from functions.webhooks.domain.platform_hooks import PARSERS
+from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 from tests.webhooks import platform_examples as examples
 
 META_SECRET = "meta-app-secret"

@@ -10,7 +10,6 @@ import pytest
 
 from functions.shared.engagement import Engagement, EngagementAuthor, PlatformNotice
 from functions.webhooks.domain.platform_hooks import (
-    PARSERS,
     facebook,
     instagram,
     linkedin,
@@ -19,6 +18,7 @@ from functions.webhooks.domain.platform_hooks import (
     x,
     youtube,
 )
+from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 from tests.webhooks import platform_examples as examples
 
 

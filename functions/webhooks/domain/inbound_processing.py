@@ -29,7 +29,7 @@ from functions.webhooks.domain.inbox_records import (
     UnusableEngagement,
     record_engagement,
 )
-from functions.webhooks.domain.platform_hooks import PARSERS
+from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 
 UNKNOWN_ACCOUNT_METRIC = "InboundUnknownAccount"
 UNUSABLE_METRIC = "InboundUnusable"

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from functions.shared.observability import logger, metrics
-from functions.shared.problems import Problem, ValidationFailed
+from functions.shared.problems import PROBLEM_MEDIA_TYPE, Problem, ValidationFailed
 from functions.shared.sandbox_webhooks import (
     MAX_BODY_BYTES,
     SIGNATURE_HEADER,
@@ -66,7 +66,14 @@ def _refuse(reason: str) -> SignatureRefused:
     description="Public, verified by `X-Sandbox-Signature-256` (`sha256=` and the hex "
     "HMAC-SHA256 of the raw body with the sandbox webhook secret): the sandbox platform's "
     "comments and mentions (docs/inbox.md#the-sandbox-platform).",
-    responses={401: {"description": "The signature is missing or wrong."}},
+    responses={
+        401: {
+            "description": "The signature is missing or wrong.",
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+            },
+        }
+    },
 )
 async def receive_sandbox_webhook(
     request: Request,

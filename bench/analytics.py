@@ -1,0 +1,190 @@
+"""Event tracking figures, measured locally in one process.
+
+(a) ingestion: events per second through the analytics function (`POST /v1/analytics/events`,
+    100-event batches from a write key: validation, the Firehose put, which moto delivers to S3
+    at once, and the rollup updates), against moto in-process, so DynamoDB, Firehose and S3 answer
+    without a network; in AWS each batch adds the round trips of ~2 + distinct (day, value) and
+    (day, visitor or session) writes, made 8 at a time.
+(c) a 3-step funnel over 1,000,000 generated events: the SQL of
+    functions/analytics/domain/queries.py in DuckDB against a plain Python pass over the same
+    events (tests/analytics/reference.py); the results must be equal. The goal is DuckDB at
+    least 20x faster. Loading the files into DuckDB is timed apart (in the function, every query
+    loads its files).
+
+(b), the 365-day overview of platform metrics, belongs to the metrics reports, not built yet.
+Usage: `python bench/analytics.py [--batches N] [--events N]`.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.moto_environment import use_moto_environment  # noqa: E402
+
+use_moto_environment()
+
+from fastapi.testclient import TestClient  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from functions.shared.tables import AppItem  # noqa: E402
+
+
+def _write_key() -> tuple[str, str]:
+    """A workspace and a write key of it, made through the domain (no sign-up needed)."""
+    from ulid import ULID
+
+    from functions.analytics.domain.keys import create_key
+    from functions.analytics.domain.models import TrackingKeyCreate
+    from functions.shared.access import Role, WorkspaceAccess
+    from functions.shared.auth import UserPrincipal
+    from functions.shared.identity_items import WorkspaceItem
+
+    workspace_id, user_id = str(ULID()), str(ULID())
+    WorkspaceItem(
+        *WorkspaceItem.keys(workspace_id),
+        workspace_id=workspace_id,
+        name="Bench",
+        slug="bench",
+        timezone="UTC",
+        created_by=user_id,
+    ).save()
+    owner = WorkspaceAccess(
+        principal=UserPrincipal(user_id=user_id, session_id=str(ULID()), claims={}),
+        workspace_id=workspace_id,
+        role=Role.OWNER,
+    )
+    body = TrackingKeyCreate(
+        name="Bench site", kind="write", allowed_origins=["https://shop.example"]
+    )
+    return workspace_id, create_key(owner, body).key
+
+
+def ingestion(batches: int) -> None:
+    from functions.analytics.app import app
+    from infra.local.moto_quirks import partition_firehose_deliveries
+    from tests.analytics.tracking_world import create_event_store
+
+    with mock_aws():
+        AppItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        partition_firehose_deliveries()
+        create_event_store()
+        _, key = _write_key()
+        headers = {"X-Herald-Write-Key": key, "Origin": "https://shop.example"}
+        now = datetime.now(UTC)
+        with TestClient(app) as client:
+
+            def batch(number: int) -> dict[str, object]:
+                return {
+                    "events": [
+                        {
+                            "name": "page_view" if index % 4 else "signup",
+                            "timestamp": (now - timedelta(seconds=index)).isoformat(),
+                            # 10 visitors, each in one session, per batch (a server key's
+                            # batch; a browser's holds one visitor).
+                            "anonymous_id": f"visitor-{(number * 10 + index % 10) % 300}",
+                            "session_id": f"session-{(number * 10 + index % 10) % 300}",
+                            "page_url": f"https://shop.example/p/{index % 25}",
+                            "referrer": "https://t.co/abc",
+                            "utm": {"source": ("herald", "newsletter")[index % 2]},
+                            "properties": {"plan": "pro", "index": index},
+                        }
+                        for index in range(100)
+                    ]
+                }
+
+            bodies = [batch(number) for number in range(batches + 3)]
+            for body in bodies[:3]:  # warm-up: imports, first clients, first items
+                assert (
+                    client.post("/v1/analytics/events", json=body, headers=headers).status_code
+                    == 202
+                )
+            samples = []
+            for body in bodies[3:]:
+                started = time.perf_counter()
+                answer = client.post("/v1/analytics/events", json=body, headers=headers)
+                samples.append(time.perf_counter() - started)
+                assert answer.status_code == 202, answer.text
+    median = statistics.median(samples)
+    print(
+        f"(a) ingestion, {batches} batches of 100 events (10 visitors and sessions, 25 pages, "
+        "2 sources each) through the function, moto in-process:"
+    )
+    print(
+        f"    median {median * 1000:.1f} ms per batch = {100 / median:,.0f} events/s; "
+        f"overall {100 * batches / sum(samples):,.0f} events/s"
+    )
+
+
+def funnel(count: int) -> None:
+    import duckdb
+
+    from functions.analytics.adapters.event_files import load_events
+    from functions.analytics.domain.queries import funnel_parameters, funnel_sql
+    from tests.analytics import reference
+    from tests.analytics.test_queries import DAY_MS, START_MS, WORKSPACE
+
+    steps = ["page_view", "signup", "purchase"]
+    rng = random.Random(2030)  # noqa: S311 (reproducible benchmark data)
+    names = rng.choices(("page_view", "signup", "purchase", "other"), (60, 15, 5, 20), k=count)
+    events = [
+        {
+            "event_id": f"{number:010d}",
+            "workspace_id": WORKSPACE,
+            "name": name,
+            "ts_ms": START_MS + rng.randrange(30 * DAY_MS),
+            # 50,000 visitors of 20 events each on average, a tenth of them from Herald's links.
+            "actor": f"visitor-{rng.randrange(50_000)}",
+            "utm_source": "herald" if rng.random() < 0.1 else None,
+        }
+        for number, name in enumerate(names)
+    ]
+    start, end, window = START_MS, START_MS + 28 * DAY_MS, 2 * DAY_MS
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for part in range(8):
+            path = Path(folder) / f"part-{part}.jsonl"
+            path.write_text("".join(json.dumps(e) + "\n" for e in events[part::8]))
+            files.append(str(path))
+        connection = duckdb.connect()
+        started = time.perf_counter()
+        load_events(connection, files)
+        loaded = time.perf_counter() - started
+        sql, parameters = funnel_sql(3), funnel_parameters(WORKSPACE, start, end, steps, window)
+        duck_runs, python_runs = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            rows = connection.execute(sql, parameters).fetchall()
+            duck_runs.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            expected = reference.funnel(events, steps, start, end, window)
+            python_runs.append(time.perf_counter() - started)
+        by_sql = {source: list(counts) for source, *counts in rows}
+        assert by_sql == expected, "DuckDB and the Python pass disagree"
+    duck, python = statistics.median(duck_runs), statistics.median(python_runs)
+    totals = [sum(c[i] for c in expected.values()) for i in range(3)]
+    print(f"(c) 3-step funnel over {count:,} events ({totals} visitors per step, equal results):")
+    print(
+        f"    DuckDB {duck * 1000:.0f} ms (loading the files: {loaded * 1000:.0f} ms), "
+        f"plain Python {python * 1000:.0f} ms: {python / duck:.1f}x (goal >= 20x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    arguments = parser.parse_args()
+    ingestion(arguments.batches)
+    funnel(arguments.events)
+
+
+if __name__ == "__main__":
+    main()
