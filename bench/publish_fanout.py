@@ -26,14 +26,10 @@ Usage: `python bench/publish_fanout.py [--runs N] [--latency-ms MS] [--on-time-p
 """
 
 import argparse
-import contextlib
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,49 +40,13 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loopback import ToLoopback  # noqa: E402
-from bench.moto_environment import use_moto_environment  # noqa: E402
+from bench.moto_environment import (  # noqa: E402
+    moto_in_its_own_process,
+    process_cpu,
+    use_moto_environment,
+)
 
 use_moto_environment()
-
-# The child process: moto as local mode runs it, its address on the first line, until stdin ends.
-MOTO_SERVER = f"""
-import sys
-sys.path.insert(0, {str(ROOT)!r})
-from infra.local.cloud import LocalCloud
-cloud = LocalCloud().start()
-print(cloud.endpoint_url, flush=True)
-sys.stdin.read()
-cloud.stop()
-"""
-
-
-@contextlib.contextmanager
-def moto_in_its_own_process() -> Iterator[int]:
-    """A moto server in a child process, whose process id is given; this process's AWS clients
-    point at it."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", MOTO_SERVER],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert child.stdout is not None
-    assert child.stdin is not None
-    endpoint = child.stdout.readline().strip()
-    if not endpoint.startswith("http"):
-        child.kill()
-        raise SystemExit("the moto server did not start")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:
-        yield child.pid
-    finally:
-        child.stdin.close()
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()  # a busy machine slowed its shutdown; the figures are taken already
-
 
 import boto3  # noqa: E402
 import httpx  # noqa: E402
@@ -204,13 +164,6 @@ def new_post(workspace_id: str, account_ids: list[str], text: str) -> PostItem:
         text=text, targets=[TargetSpec(account_id=account_id) for account_id in account_ids]
     )
     return post_store.new_post_item(workspace_id, content, (), "user:bench")
-
-
-def process_cpu(pid: int) -> float:
-    """Seconds of CPU a process has used (Linux's /proc; 10 ms ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    user, system = int(fields[11]), int(fields[12])
-    return (user + system) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True, slots=True)
