@@ -1,5 +1,4 @@
-"""The process environment of a benchmark that runs Herald in-process against moto, in this
-process (`mock_aws`) or as a server in a child process (`moto_in_its_own_process`).
+"""The process environment of a benchmark that runs Herald in-process against moto.
 
 Settings are read once per process, so a benchmark calls `use_moto_environment()` before it
 imports any Herald module.
@@ -43,8 +42,8 @@ def use_moto_environment() -> None:
 
 @contextlib.contextmanager
 def moto_in_its_own_process() -> Iterator[int]:
-    """A moto server in a child process, whose process id is given; this process's AWS clients
-    point at it."""
+    """A moto server in a child process, whose process id is given (to read its CPU time);
+    this process's AWS clients point at it."""
     child = subprocess.Popen(
         [sys.executable, "-c", MOTO_SERVER],
         stdin=subprocess.PIPE,
@@ -64,9 +63,10 @@ def moto_in_its_own_process() -> Iterator[int]:
     finally:
         child.stdin.close()
         try:
-            child.wait(timeout=30)
+            child.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()  # a busy machine slowed its shutdown; the figures are taken already
+            child.kill()  # a server still answering a busy machine's last requests
+            child.wait()
 
 
 def process_cpu(pid: int) -> float:

@@ -81,7 +81,6 @@ os.environ["HERALD_PLATFORM_CREDENTIALS_FILE"] = str(_credentials)
 
 import boto3  # noqa: E402
 import httpx  # noqa: E402
-from functions.shared.platform_links import PlatformAccountLink  # noqa: E402
 from ulid import ULID  # noqa: E402
 
 from bench.baseline_handler import app as bare_app  # noqa: E402
@@ -90,12 +89,13 @@ from bench.workspaces import new_workspace  # noqa: E402
 from functions.publish.adapters.items import SocialAccountItem  # noqa: E402
 from functions.shared import aws  # noqa: E402
 from functions.shared.http.app import create_app  # noqa: E402
+from functions.shared.inbound import accept  # noqa: E402
+from functions.shared.platform_links import PlatformAccountLink  # noqa: E402
 from functions.shared.settings import get_settings  # noqa: E402
 from functions.shared.tables import key  # noqa: E402
 from functions.webhooks.adapters.inbox_items import InboxItem  # noqa: E402
 from functions.webhooks.app import app as herald_app  # noqa: E402
 from functions.webhooks.domain import platform_intake  # noqa: E402
-from functions.webhooks.domain.inbound import accept  # noqa: E402
 from infra.local.queue_sources import QueueMapping, QueueSource  # noqa: E402
 from infra.local.runtime import InProcessLambdas, LocalFunction  # noqa: E402
 

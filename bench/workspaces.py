@@ -14,7 +14,7 @@ def new_workspace() -> str:
         *WorkspaceItem.keys(workspace_id),
         workspace_id=workspace_id,
         name="Bench",
-        slug="bench",
+        slug=f"bench-{workspace_id.lower()}",
         timezone="UTC",
         created_by="user:bench",
     ).save()

@@ -28,6 +28,7 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 DLQ_RETENTION = Duration.days(14)
 # Social accounts whose tokens expire soon, for the token refresher (the publish function).
 DUE_INDEX = "by-due"
+THREAD_INDEX = "by-thread"
 
 
 class Foundation(Construct):
@@ -106,6 +107,13 @@ class Foundation(Construct):
             sort_key=dynamodb.Attribute(name="due_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.INCLUDE,
             non_key_attributes=["workspace_id", "account_id", "post_id"],
+        )
+        # An inbox conversation's items (only inbox items carry `thread_key`).
+        self.app_table.add_global_secondary_index(
+            index_name=THREAD_INDEX,
+            partition_key=dynamodb.Attribute(name="thread_key", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="SK", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
         )
         # Powertools idempotency records: key `id`, expiry `expiration` (its defaults).
         self.idempotency_table = dynamodb.Table(
@@ -315,3 +323,29 @@ def alarm(
     )
     created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     return created
+
+
+def consumed_queue(
+    scope: Construct, construct_id: str, *, consumer_timeout: Duration, max_receives: int
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A queue a function consumes (an SQS event source), and its dead-letter queue
+    (`DeadLetters`, 14 days) receiving a message after `max_receives` failed receives; the
+    dead letters' depth is alarmed by the caller."""
+    dead_letters = sqs.Queue(
+        scope,
+        "DeadLetters",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        # Six times the function's timeout, as AWS advises for an SQS event source.
+        visibility_timeout=Duration.seconds(consumer_timeout.to_seconds() * 6),
+        retention_period=Duration.days(4),
+        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receives, queue=dead_letters),
+    )
+    return queue, dead_letters

@@ -1,10 +1,13 @@
 """The publish group's events function: what publishing does when another group announces a
 change on Herald's bus (`functions.publish.workers.events.handler`).
 
-One rule today: auth's `workspace.deleted`, on which every schedule of the workspace is deleted
-(listed by the name prefix the workspace's id gives them). The function is small and separate
+Two rules: auth's `workspace.deleted`, on which every schedule of the workspace is deleted
+(listed by the name prefix the workspace's id gives them); and the inbound processor's internal
+`platform.notice` (source `herald-internal.webhooks`), on which an account the platform says
+lost Herald's access becomes `needs_reconnect`, and a target whose platform announced the end of
+its processing is checked at once by the publish worker. The function is small and separate
 from the publish worker so that its role holds only what that takes: listing and deleting
-schedules in Herald's group.
+schedules in Herald's group, the application table, and starting the publish worker.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from functions.shared.engagement import PLATFORM_NOTICE_EVENT
+from functions.shared.events import INTERNAL_SOURCE_PREFIX
 from infra.foundation import Foundation
-from infra.function_group import FunctionGroupConstruct
+from infra.function_group import TABLE_READ_WRITE, FunctionGroupConstruct
 from infra.herald_function import HeraldFunction
 from infra.nag import acknowledge_wildcard
 
@@ -33,17 +38,18 @@ class PublishEvents(HeraldFunction):
         publish: FunctionGroupConstruct,
         code_path: Path,
         foundation: Foundation,
+        publish_worker_arn: str,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
             title="Herald publish events",
-            description="Herald publish events: deletes a deleted workspace's schedules",
+            description="Herald publish events: deleted workspaces' schedules, platform notices",
             handler=HANDLER,
             code_path=code_path,
             foundation=foundation,
             service_name="herald-publish-events",
-            environment=publish.environment,
+            environment={**publish.environment, "HERALD_PUBLISH_WORKER_ARN": publish_worker_arn},
             memory_mb=256,
             # A workspace's schedules are listed 100 a page and deleted one call each.
             timeout=Duration.minutes(5),
@@ -69,6 +75,25 @@ class PublishEvents(HeraldFunction):
             ),
         )
         self.workspace_deleted_rule.add_target(
+            targets.LambdaFunction(
+                self.function, retry_attempts=3, dead_letter_queue=foundation.async_dlq
+            )
+        )
+        # Platform notices: accounts marked (with their event), targets' links read, targets'
+        # checks started at once.
+        self.allow(TABLE_READ_WRITE, foundation.app_table.table_arn)
+        self.allow(("lambda:InvokeFunction",), publish_worker_arn)
+        self.platform_notice_rule = events.Rule(
+            self,
+            "PlatformNoticeRule",
+            description="A platform's webhook said something about an account or a target",
+            event_bus=foundation.event_bus,
+            event_pattern=events.EventPattern(
+                source=[f"{INTERNAL_SOURCE_PREFIX}webhooks"],
+                detail_type=[PLATFORM_NOTICE_EVENT],
+            ),
+        )
+        self.platform_notice_rule.add_target(
             targets.LambdaFunction(
                 self.function, retry_attempts=3, dead_letter_queue=foundation.async_dlq
             )

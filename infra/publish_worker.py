@@ -6,8 +6,10 @@ only the worker needs: reading media objects to upload them. It gets 15 minutes 
 for large videos. The publish API may invoke it (publishing now, retrying). Schedules target it
 by a name fixed here, so it can schedule its own next steps without referring to itself.
 
-Two EventBridge rules invoke it: the sweeper every 5 minutes (missed schedules, stuck targets)
-and the token refresher every 30 minutes.
+Three EventBridge rules invoke it: the sweeper every 5 minutes (missed schedules, stuck targets),
+the token refresher every 30 minutes, and the engagement poller every 5 minutes (comments and
+mentions no webhook brings), which queues what it finds on the inbound queue
+(`send_to_inbound_queue`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import HeraldConfig
@@ -95,6 +98,19 @@ class PublishWorker(HeraldFunction):
             "refresh-tokens",
             foundation,
         )
+        self.engagement_poller = self._rule(
+            "EngagementPoller",
+            "Herald: poll comments and mentions the platforms send no webhook for",
+            Duration.minutes(5),
+            "poll-engagement",
+            foundation,
+        )
+
+    def send_to_inbound_queue(self, queue: sqs.IQueue) -> None:
+        """The engagement poller hands what it finds to the webhooks group's processor on the
+        inbound queue (created with the processor): its URL, and leave to send to it only."""
+        self.function.add_environment("HERALD_INBOUND_QUEUE_URL", queue.queue_url)
+        self.allow(("sqs:SendMessage",), queue.queue_arn)
 
     def _rule(
         self,

@@ -10,9 +10,11 @@ from functions.shared.groups import GROUPS
 from infra.api import HeraldApi
 from infra.bundling import Bundle
 from infra.config import HeraldConfig
+from infra.engagement_function import EngagementFunction
 from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
+from infra.inbound import InboundWebhooks
 from infra.media_jobs import MediaJobs
 from infra.notifications import Notifications
 from infra.publish_events import PublishEvents
@@ -63,6 +65,16 @@ class HeraldStack(Stack):
             publish=self.groups["publish"],
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
+            publish_worker_arn=self.publish_worker.function_arn,
+        )
+        self.engagement = EngagementFunction(
+            self,
+            "Engagement",
+            publish=self.groups["publish"],
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["publish"],
+            foundation=self.foundation,
+            config=config,
         )
         self.media_jobs = MediaJobs(
             self,
@@ -97,6 +109,14 @@ class HeraldStack(Stack):
             foundation=self.foundation,
             config=config,
         )
+        self.inbound = InboundWebhooks(
+            self,
+            "Inbound",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+        )
+        self.publish_worker.send_to_inbound_queue(self.inbound.queue)
         self.realtime = RealtimeApi(
             self,
             "Realtime",

@@ -19,12 +19,11 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.webhooks.domain.deliveries import ATTEMPTS_METRIC, FAILED_ATTEMPTS_METRIC
 from infra.config import HeraldConfig
-from infra.foundation import Foundation, alarm
+from infra.foundation import Foundation, alarm, consumed_queue
 from infra.function_group import (
     TABLE_READ_WRITE,
     FunctionGroupConstruct,
@@ -47,22 +46,8 @@ class WebhookDelivery(Construct):
         config: HeraldConfig,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        self.queue = sqs.Queue(
-            self,
-            "Deliveries",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            # Six times the function's timeout, as AWS advises for an SQS event source.
-            visibility_timeout=Duration.seconds(DELIVERY_TIMEOUT.to_seconds() * 6),
-            retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.dead_letters),
+        self.queue, self.dead_letters = consumed_queue(
+            self, "Deliveries", consumer_timeout=DELIVERY_TIMEOUT, max_receives=5
         )
         wiring = {"HERALD_WEBHOOK_DELIVERY_QUEUE_URL": self.queue.queue_url}
         for variable, value in wiring.items():

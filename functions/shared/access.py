@@ -51,6 +51,8 @@ class Scope(StrEnum):
     ANALYTICS_READ = "analytics:read"
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
+    INBOX_READ = "inbox:read"
+    INBOX_WRITE = "inbox:write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,10 @@ class Permissions:
     MEDIA_WRITE = Permission(Role.EDITOR, Scope.MEDIA_WRITE)
     WEBHOOKS_READ = Permission(Role.ADMIN, Scope.WEBHOOKS_READ)
     WEBHOOKS_WRITE = Permission(Role.ADMIN, Scope.WEBHOOKS_WRITE)
+    # The inbox: viewers read, editors answer and triage, admins moderate (hide, delete).
+    INBOX_READ = Permission(Role.VIEWER, Scope.INBOX_READ)
+    INBOX_WRITE = Permission(Role.EDITOR, Scope.INBOX_WRITE)
+    INBOX_MODERATE = Permission(Role.ADMIN, Scope.INBOX_WRITE)
 
 
 @dataclass(frozen=True, slots=True)

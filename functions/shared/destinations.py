@@ -20,8 +20,12 @@ Callers check their URL's form themselves (scheme, port), since what they accept
 import asyncio
 import ipaddress
 import socket
+import ssl
+import threading
 from collections.abc import Awaitable, Callable
+from functools import cache
 
+import certifi
 import httpx
 
 HTTPS_PORT = 443
@@ -34,6 +38,23 @@ _PRIVATE = tuple(
     for network in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+_tls_building = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The certificate checks of every outgoing HTTPS connection (user-given URLs, platforms),
+    built once per process: loading the CA bundle costs tens of milliseconds of CPU, which a
+    client created per request would spend every time (an SSLContext is safe to share between
+    threads). The lock keeps the first requests, made side by side, from each building one."""
+    with _tls_building:
+        return _tls_context()
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class DestinationRefused(Exception):

@@ -5,9 +5,9 @@ processor, docs/inbox.md), and the publish group's adapters list them where a pl
 webhook (polling) and answer, hide or delete them. Both hand over the same shapes.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 
 EngagementKind = Literal["comment", "reply", "mention"]
 NoticeKind = Literal[
@@ -49,6 +49,25 @@ class Engagement:
     thread_id: str | None = None
     permalink: str | None = None
 
+    def to_payload(self) -> dict[str, Any]:
+        """JSON-ready, for a queue message: `from_payload` gives the same engagement back."""
+        payload = asdict(self)
+        payload["created_at"] = self.created_at.isoformat() if self.created_at else None
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> "Engagement":
+        if payload["kind"] not in get_args(EngagementKind):
+            raise ValueError(f"not an engagement kind: {payload['kind']!r}")
+        created_at = payload.get("created_at")
+        return cls(
+            **{
+                **payload,
+                "author": EngagementAuthor(**payload["author"]),
+                "created_at": datetime.fromisoformat(created_at) if created_at else None,
+            }
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PlatformNotice:
@@ -59,3 +78,23 @@ class PlatformNotice:
     kind: NoticeKind
     platform_post_id: str | None = None
     detail: str | None = None  # the platform's own words (a failure reason), bounded by the parser
+
+
+# The processor hands each notice about a Herald account to the publish group, which owns
+# accounts and targets, as an internal event (`DomainEvent(..., internal=True)`: never sent to
+# customers) of this type; its data is `notice_data(...)`.
+PLATFORM_NOTICE_EVENT = "platform.notice"
+
+
+def notice_data(
+    notice: PlatformNotice, account_id: str, post_id: str | None, target_id: str | None
+) -> dict[str, str | None]:
+    return {
+        "account_id": account_id,
+        "platform": notice.platform,
+        "kind": notice.kind,
+        "platform_post_id": notice.platform_post_id,
+        "post_id": post_id,
+        "target_id": target_id,
+        "detail": notice.detail,
+    }

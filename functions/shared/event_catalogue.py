@@ -200,6 +200,45 @@ class WebhookTestData(EventData):
     message: str = Field(description="A note saying this is a test; nothing changed.")
 
 
+# --- the engagement inbox ------------------------------------------------------------------------
+
+
+class EngagementAuthorData(BaseModel):
+    platform_user_id: str | None = Field(None, description="The author's id on the platform.")
+    name: str | None = Field(None, description="The author's display name.")
+    handle: str | None = Field(None, description="The author's username, where it has one.")
+    avatar_url: str | None = Field(None, description="Link to the author's picture.")
+
+
+class EngagementReceivedData(EventData):
+    item_id: str = Field(description="The inbox item's id (a ULID): `GET /v1/inbox/{item_id}`.")
+    account_id: str = Field(description="The Herald account it arrived for.")
+    platform: str = Field(description="The platform, e.g. `instagram` or `sandbox`.")
+    kind: Literal["comment", "reply", "mention"] = Field(
+        description="A comment on a post, a reply to a comment, or a mention of the account."
+    )
+    platform_item_id: str = Field(description="The comment's or mention's id on the platform.")
+    text: str = Field(description="What it says (at most 10,000 characters).")
+    author: EngagementAuthorData = Field(description="Who wrote it.")
+    created_at: datetime | None = Field(
+        None, description="When it was written, as the platform says (RFC 3339, UTC)."
+    )
+    post_id: str | None = Field(
+        None, description="The Herald post it is on, when it is on a post Herald published."
+    )
+    target_id: str | None = Field(
+        None, description="That post's target (its account id), when it is on one of ours."
+    )
+    platform_post_id: str | None = Field(
+        None, description="The platform's id of the post it is on, or that mentions the account."
+    )
+    parent_id: str | None = Field(None, description="The platform id of the comment it answers.")
+    thread_id: str | None = Field(None, description="The platform id of its conversation's root.")
+    permalink: str | None = Field(
+        None, description="Public link to it, where the platform has one."
+    )
+
+
 # --- the catalogue -------------------------------------------------------------------------------
 
 
@@ -261,6 +300,21 @@ ACCOUNT = {
 }
 ROLE_HOLDERS = "in-app and email: the workspace's admins and owners"
 AUTHOR_AND_ADMINS = "in-app and email: the post's author, and admins and owners"
+INBOX_WATCHERS = "in-app: who connected the account, and admins and owners"
+ENGAGEMENT = {
+    "item_id": "01JQ7ZW3B5D7F9H1K3M5P7R9T1",
+    "account_id": ACCOUNT_ID,
+    "platform": "instagram",
+    "platform_item_id": "17858893269000001",
+    "author": {
+        "platform_user_id": "17841405309211844",
+        "name": "Ada Baker",
+        "handle": "ada.bakes",
+        "avatar_url": None,
+    },
+    "created_at": "2025-05-02T09:14:03Z",
+    "permalink": None,
+}
 
 CATALOGUE: tuple[EventType, ...] = (
     EventType(
@@ -445,6 +499,40 @@ CATALOGUE: tuple[EventType, ...] = (
             "endpoint_id": "01JQ7ZV9K1M3P5R7T0W2Y4A6C8",
             "reason": "no successful delivery since 2025-04-26T08:12:40+00:00 (5 days of failures)",
             "failing_since": "2025-04-26T08:12:40Z",
+        },
+    ),
+    EventType(
+        "comment.received",
+        "A comment on one of the workspace's accounts (or a reply to one) arrived in the inbox.",
+        "webhooks",
+        f"{WEBHOOK_ENDPOINTS}; {INBOX_WATCHERS}",
+        EngagementReceivedData,
+        {
+            **ENGAGEMENT,
+            "kind": "comment",
+            "text": "Is the autumn roast available in whole beans?",
+            "post_id": POST_ID,
+            "target_id": ACCOUNT_ID,
+            "platform_post_id": "17895695668004550",
+            "parent_id": None,
+            "thread_id": "17858893269000001",
+        },
+    ),
+    EventType(
+        "mention.received",
+        "A post mentioning one of the workspace's accounts arrived in the inbox.",
+        "webhooks",
+        f"{WEBHOOK_ENDPOINTS}; {INBOX_WATCHERS}",
+        EngagementReceivedData,
+        {
+            **ENGAGEMENT,
+            "kind": "mention",
+            "text": "Best flat white in town, thanks @acme.coffee",
+            "post_id": None,
+            "target_id": None,
+            "platform_post_id": "17912345678901234",
+            "parent_id": None,
+            "thread_id": None,
         },
     ),
     EventType(

@@ -29,6 +29,8 @@ from ulid import ULID
 from functions.shared.tables import AppItem, condition_failed, key, utc_now
 
 ENVELOPE_VERSION = 1
+SOURCE_PREFIX = "herald."
+INTERNAL_SOURCE_PREFIX = "herald-internal."
 OUTBOX_SORT_KEY = "OUTBOX"
 # Long enough for the relay to retry through an outage of the bus (the stream keeps records a
 # day), short enough that the table does not keep every event ever written.
@@ -66,10 +68,14 @@ class DomainEvent:
     id: str = field(default_factory=new_event_id)
     occurred_at: datetime = field(default_factory=utc_now)
     version: int = ENVELOPE_VERSION
+    # For one of Herald's own functions, not for customers: outside the catalogue, and on a
+    # source (`herald-internal.<group>`) the `herald.` prefix of the webhook fan-out, the
+    # notifier and the real-time pusher does not match.
+    internal: bool = False
 
     @property
     def source(self) -> str:
-        return f"herald.{self.group}"
+        return f"{INTERNAL_SOURCE_PREFIX if self.internal else SOURCE_PREFIX}{self.group}"
 
     def envelope(self) -> dict[str, Any]:
         """The bus event's `detail`: what every consumer reads."""

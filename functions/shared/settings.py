@@ -54,6 +54,11 @@ class Settings(BaseModel):
         "arn:aws:lambda:us-east-1:123456789012:function:herald-local-publish-worker",
         description="The publish worker function: the target of every post's schedule.",
     )
+    engagement_function_arn: str = Field(
+        "arn:aws:lambda:us-east-1:123456789012:function:herald-local-engagement",
+        description="The publish group's engagement function, which the inbox invokes to reply "
+        "to, hide, unhide and delete comments on the platforms.",
+    )
     scheduler_dead_letter_arn: str = Field(
         "arn:aws:sqs:us-east-1:123456789012:herald-local-scheduler-dlq",
         description="SQS queue receiving schedule deliveries that failed every retry.",
@@ -65,6 +70,12 @@ class Settings(BaseModel):
     inbound_queue_url: str = Field(
         "https://sqs.us-east-1.amazonaws.com/123456789012/herald-local-inbound",
         description="SQS queue of verified platform webhook events waiting for the processor.",
+    )
+    sandbox_webhook_secret: str = Field(
+        "",
+        description="Key of the HMAC that signs the sandbox platform's webhooks to Herald "
+        "(`X-Sandbox-Signature-256`); empty: a random key per process, enough for local mode, "
+        "where one process sends and verifies them.",
     )
     webhooks_allow_local_http: bool = Field(
         False,

@@ -8,7 +8,7 @@ that was read, so two writers can never silently overwrite each other.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from pynamodb.attributes import (
@@ -23,6 +23,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
+from ulid import ULID
 
 from functions.shared.aws import MAX_POOL_CONNECTIONS
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
@@ -30,6 +31,9 @@ from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
 
 KEY_SEPARATOR = "#"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# One filtered list request reads at most this many pages while filters leave it short.
+MAX_PAGES_PER_FILTERED_LIST = 5
 
 
 def utc_now() -> datetime:
@@ -128,3 +132,46 @@ def query_page[M: AppItem](
     )
     items = list(result)
     return items, encode_cursor(result.last_evaluated_key)
+
+
+def ulid_sort_key_bound(prefix: str, moment: datetime, *, upper: bool) -> str:
+    """The first `<prefix>#<ulid>` sort key at or after `moment` (or the last at or before it,
+    `upper`), for items whose ULID was minted when they were made (ULIDs hold milliseconds)."""
+    # Clamped at 1970, where ULID time starts: no item is older, so the answer is the same.
+    microseconds = max(0, (moment - _EPOCH) // timedelta(microseconds=1))
+    milliseconds = microseconds // 1000 if upper else -(-microseconds // 1000)
+    randomness = b"\xff" * 10 if upper else bytes(10)
+    return key(prefix, str(ULID.from_bytes(milliseconds.to_bytes(6, "big") + randomness)))
+
+
+def filtered_query_page[M: AppItem](
+    model: type[M],
+    partition: str,
+    range_condition: Condition,
+    page: PageRequest,
+    *,
+    filter_condition: Condition | None,
+    newest_first: bool = True,
+) -> tuple[list[M], str | None]:
+    """One page of a partition's items in a sort-key range that pass `filter_condition`
+    (consistent), reading at most MAX_PAGES_PER_FILTERED_LIST pages: filters may leave a page
+    short, and `next_cursor` then says there is more."""
+    start = decode_cursor(page.cursor, partition_attribute="PK", partition=partition)
+    found: list[M] = []
+    for _ in range(MAX_PAGES_PER_FILTERED_LIST):
+        # DynamoDB's Limit counts items read before filtering: never read more than still fit.
+        result = model.query(
+            partition,
+            range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=not newest_first,
+            consistent_read=True,
+            last_evaluated_key=start,
+            page_size=page.limit - len(found),
+        )
+        raw_page = next(result.page_iter)
+        found += [model.from_raw_data(raw) for raw in raw_page.get("Items", [])]
+        start = result.page_iter.last_evaluated_key
+        if start is None or len(found) >= page.limit:
+            break
+    return found, encode_cursor(start)

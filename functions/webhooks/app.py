@@ -7,6 +7,8 @@ app = create_app(
         "functions.webhooks.routes.endpoints:router",
         "functions.webhooks.routes.notifications:router",
         "functions.webhooks.routes.platform_hooks:router",
+        "functions.webhooks.routes.inbox:router",
+        "functions.webhooks.routes.sandbox_hooks:router",
     ),
     webhook_routers=("functions.webhooks.routes.event_types:webhooks",),
 )

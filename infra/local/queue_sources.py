@@ -1,4 +1,5 @@
-"""SQS event source mappings, delivered locally (the webhook delivery queue to its worker).
+"""SQS event source mappings, delivered locally (the webhook delivery queue to its worker, the
+inbound queue to the inbox processor: every SQS mapping of the synthesized template).
 
 Lambda polls the queue, hands a batch to the function and, with ReportBatchItemFailures,
 deletes every message but those the function reports; a reported message becomes visible again

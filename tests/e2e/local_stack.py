@@ -13,6 +13,7 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -33,6 +34,19 @@ class LocalServer:
 
     def diagnostics(self) -> str:
         return f"stdout:\n{self.output()}\nstderr:\n{self.stderr.read_text(errors='replace')}"
+
+
+def moto_client(server: LocalServer, service: str) -> Any:
+    """A boto3 client of the stack's moto server (its address is in the start-up log)."""
+    found = re.search(r"AWS emulated by moto at (http://[0-9.:]+)", server.output())
+    assert found, server.diagnostics()
+    return boto3.session.Session().client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=found.group(1),
+        region_name="us-east-1",
+        aws_access_key_id="herald-local",
+        aws_secret_access_key="herald-local",
+    )
 
 
 def free_port() -> int:

@@ -7,19 +7,17 @@ media are untouched.
 The order is documented in docs/auth.md#deleting-a-workspace.
 """
 
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from ulid import ULID
 
-from tests.e2e.local_stack import LocalServer, upload, workspace_owner
+from tests.e2e.local_stack import LocalServer, moto_client, upload, workspace_owner
 from tests.support.ffmpeg_samples import make_video
 
 pytestmark = pytest.mark.ffmpeg
@@ -27,22 +25,10 @@ pytestmark = pytest.mark.ffmpeg
 DEADLINE_SECONDS = 60
 
 
-def _moto(server: LocalServer, service: str) -> Any:
-    found = re.search(r"AWS emulated by moto at (http://[0-9.:]+)", server.output())
-    assert found, server.diagnostics()
-    return boto3.session.Session().client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=found.group(1),
-        region_name="us-east-1",
-        aws_access_key_id="herald-local",
-        aws_secret_access_key="herald-local",
-    )
-
-
 def _holdings(server: LocalServer, workspace_id: str) -> dict[str, Any]:
     """What moto holds for the workspace: schedule names, object keys, table items' keys."""
-    schedules = _moto(server, "scheduler").list_schedules(NamePrefix=f"{workspace_id}-")
-    s3 = _moto(server, "s3")
+    schedules = moto_client(server, "scheduler").list_schedules(NamePrefix=f"{workspace_id}-")
+    s3 = moto_client(server, "s3")
     objects = {
         (bucket["Name"], item["Key"])
         for bucket in s3.list_buckets()["Buckets"]
@@ -50,7 +36,7 @@ def _holdings(server: LocalServer, workspace_id: str) -> dict[str, Any]:
             Bucket=bucket["Name"], Prefix=f"workspaces/{workspace_id}/"
         ).get("Contents", [])
     }
-    dynamodb = _moto(server, "dynamodb")
+    dynamodb = moto_client(server, "dynamodb")
     items = set()
     for table in dynamodb.list_tables()["TableNames"]:
         schema = dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]

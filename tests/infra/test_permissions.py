@@ -24,6 +24,7 @@ FUNCTIONS = [
     "publish_worker",
     "webhook_fanout",
     "webhook_deliverer",
+    "inbound_processor",
     *REALTIME_FUNCTIONS,
 ]
 
@@ -50,9 +51,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "ses": {"mail_identity"},
     },
     # Publishing now and retrying start the worker at once.
+    # And queue what polling finds for the inbound processor (infra/inbound.py).
     "publish": {**PUBLISHING, "lambda": {"publish_worker"}},
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
-    "publish_worker": {**PUBLISHING, "s3": {"media:workspaces/*:read"}},
+    "publish_worker": {
+        **PUBLISHING,
+        "s3": {"media:workspaces/*:read"},
+        "sqs": {"inbound_events:send"},
+    },
     "media": {
         "s3": {"media:workspaces/*"},
         "states": {"media_jobs", "media_job_executions"},
@@ -63,11 +69,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         # The platforms' webhook secrets verify their webhooks (functions/webhooks/routes/).
         "secretsmanager": {"unsubscribe_secret", "platform_credentials"},
         "kms": {"data_key"},
-        "sqs": {"webhook_deliveries"},
+        "sqs": {"webhook_deliveries", "inbound_events:send"},
+        # The inbox's replies and moderation (infra/engagement_function.py).
+        "lambda": {"engagement_function"},
     },
     # infra/webhook_delivery.py: they verify no tokens and query no index.
     "webhook_fanout": {"sqs": {"webhook_deliveries"}},
     "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
+    # infra/inbound.py: links, inbox items and the outbox; fed by its queue.
+    "inbound_processor": {"sqs": {"inbound_events"}},
     "analytics": {},
     "realtime_connections": {},
     # Sends to connections, and closes them, on the WebSocket API's stage only.
@@ -77,6 +87,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
 NOT_COMMON: dict[str, dict[str, set[str]]] = {
     "webhook_fanout": {"kms": {"signing_key"}, "dynamodb": {"app_indexes"}},
     "webhook_deliverer": {
+        "kms": {"signing_key"},
+        "dynamodb": {"app_indexes"},
+        "sqs": {"async_dlq"},
+    },
+    "inbound_processor": {
         "kms": {"signing_key"},
         "dynamodb": {"app_indexes"},
         "sqs": {"async_dlq"},
@@ -122,10 +137,19 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
+    "engagement_function": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
     "media_job_executions": {"states:StopExecution"},
     "webhook_deliveries": {
         "sqs:SendMessage",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    },
+    "inbound_events:send": {"sqs:SendMessage"},
+    "inbound_events": {
         "sqs:GetQueueUrl",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -154,6 +178,8 @@ def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
         return synthesized.stack.webhook_delivery.fanout
     if name == "webhook_deliverer":
         return synthesized.stack.webhook_delivery.deliverer
+    if name == "inbound_processor":
+        return synthesized.stack.inbound.processor
     if name in REALTIME_FUNCTIONS:
         realtime = synthesized.stack.realtime
         return realtime.connections if name == "realtime_connections" else realtime.pusher
@@ -189,6 +215,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
         f"<{lid(synthesized.stack.notifications.unsubscribe_secret)}>": "unsubscribe_secret",
         WORKER_ARN: "publish_worker",
+        WORKER_ARN.replace("publish-worker", "engagement"): "engagement_function",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
@@ -201,6 +228,8 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
+    inbound = f"<{lid(synthesized.stack.inbound.queue)}.Arn>"
+    names[inbound] = "inbound_events" if name == "inbound_processor" else "inbound_events:send"
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     realtime = synthesized.stack.realtime
@@ -274,6 +303,8 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.state_machine_role))
     known.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.role))
     known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
+    # test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it below.
+    known.add(synthesized.logical_id(synthesized.stack.engagement.role))
     # The outbox relay (tests/infra/test_event_relay.py).
     known.add(synthesized.logical_id(synthesized.stack.event_relay.role))
     # The notifier and the digest (test_notification_functions_reach_only_their_own below).
@@ -391,9 +422,11 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
             for rule, function in (
                 (worker.sweeper, worker.function),
                 (worker.token_refresher, worker.function),
+                (worker.engagement_poller, worker.function),
                 (synthesized.stack.media_jobs.ended_execution_rule, reconciler),
                 (synthesized.stack.media_jobs.workspace_deleted_rule, reconciler),
                 (publish_events.workspace_deleted_rule, publish_events.function),
+                (publish_events.platform_notice_rule, publish_events.function),
                 (
                     synthesized.stack.notifications.notifier_rule,
                     synthesized.stack.notifications.notifier.function,
@@ -463,7 +496,37 @@ def test_the_publish_events_function_only_lists_and_deletes_herald_schedules(
         ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
+        # Platform notices: accounts marked, targets read, their checks started at once.
+        *(
+            (action, f"<{lid(foundation.app_table)}.Arn>")
+            for action in ALLOWED_ACTIONS["app_table"]
+        ),
+        ("lambda:InvokeFunction", WORKER_ARN),
     }
+
+
+def test_only_the_inbound_processors_notices_reach_the_publish_events_function(
+    synthesized: Synthesized,
+) -> None:
+    """Internal events are on their own source, which the `herald.` prefix of the webhook
+    fan-out, the notifier and the real-time pusher does not match."""
+    publish_events = synthesized.stack.publish_events
+    lid = synthesized.logical_id
+    rule = synthesized.resources[lid(publish_events.platform_notice_rule)]["Properties"]
+
+    assert rule["EventPattern"] == {
+        "source": ["herald-internal.webhooks"],
+        "detail-type": ["platform.notice"],
+    }
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [lid(publish_events.function), "Arn"]}
+    for consumer_rule in (
+        synthesized.stack.webhook_delivery.rule,
+        synthesized.stack.notifications.notifier_rule,
+        synthesized.stack.realtime.rule,
+    ):
+        pattern = synthesized.resources[lid(consumer_rule)]["Properties"]["EventPattern"]
+        assert pattern["source"] == [{"prefix": "herald."}]
 
 
 def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -> None:
@@ -507,3 +570,43 @@ def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -
             ("ses:SendEmail", MAIL_IDENTITY),
             *others,
         }
+
+
+def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
+    synthesized: Synthesized,
+) -> None:
+    engagement = synthesized.stack.engagement
+    foundation = synthesized.stack.foundation
+    lid = synthesized.logical_id
+    log_group = f"<{lid(engagement.log_group)}.Arn>"
+    table = f"<{lid(foundation.app_table)}.Arn>"
+    data_key = f"<{lid(foundation.data_key)}.Arn>"
+    granted = {
+        (action, flatten(resource))
+        for statement in statements_of_role(synthesized, lid(engagement.role))
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+    assert {(a, r) for a, r in granted if not a.startswith("dynamodb:")} == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        ("kms:Encrypt", data_key),
+        ("kms:Decrypt", data_key),
+        ("kms:GenerateDataKey", data_key),
+        ("secretsmanager:GetSecretValue", f"<{lid(foundation.platform_credentials)}>"),
+        ("sqs:SendMessage", f"<{lid(foundation.async_dlq)}.Arn>"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }
+    assert {r for a, r in granted if a.startswith("dynamodb:")} == {table}
+    invokers = {
+        lid(role)
+        for role in (group.role for group in synthesized.stack.groups.values())
+        if any(
+            "lambda:InvokeFunction" in as_list(statement["Action"])
+            and "herald-dev-engagement" in flatten(statement["Resource"])
+            for statement in statements_of_role(synthesized, lid(role))
+        )
+    }
+    assert invokers == {lid(synthesized.stack.groups["webhooks"].role)}

@@ -22,6 +22,9 @@ UNSET_SETTINGS = {
     "mail_outbox_dir",
     "platform_credentials_file",
     "webhooks_allow_local_http",  # local mode only
+    # Local mode signs and verifies in one process (a random key); to use sandbox comments in
+    # AWS, set the same value on the publish and webhooks functions (docs/inbox.md).
+    "sandbox_webhook_secret",
 }
 # The same in every deployment: the defaults in settings.py are the values (for the platform
 # API versions, the ones the adapters were written and tested against).
@@ -47,11 +50,14 @@ ONLY_ON = {
     "platform_credentials_secret": {"publish", "webhooks"},
     "api_base_url": {"publish", "webhooks"},
     "publish_worker_arn": {"publish"},
+    "engagement_function_arn": {"webhooks"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
     "unsubscribe_secret": {"webhooks"},
     "webhook_delivery_queue_url": {"webhooks"},
+    # And the publish worker and the inbound processor (infra/inbound.py).
+    "inbound_queue_url": {"webhooks"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
 }
@@ -67,6 +73,12 @@ WORKER_ARN = {
             {"Ref": "AWS::AccountId"},
             ":function:herald-dev-publish-worker",
         ],
+    ]
+}
+ENGAGEMENT_ARN = {
+    "Fn::Join": [
+        "",
+        [*WORKER_ARN["Fn::Join"][1][:-1], ":function:herald-dev-engagement"],
     ]
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
@@ -89,24 +101,28 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     expected = {
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
-        # and deliverer, the real-time connection function and pusher.
-        "AWS::Lambda::Function": len(GROUPS) + 11,
-        "AWS::Lambda::EventSourceMapping": 2,  # the table's stream to the relay; deliveries
+        # and deliverer, the real-time connection function and pusher, the inbox's engagement
+        # function, the inbound processor.
+        "AWS::Lambda::Function": len(GROUPS) + 13,
+        # The table's stream to the relay; deliveries; inbound platform events.
+        "AWS::Lambda::EventSourceMapping": 3,
         "AWS::Lambda::LayerVersion": 2,  # the dependencies and FFmpeg
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key.
         "AWS::SecretsManager::Secret": 2,
-        # The publish sweeper, the token refresher, the media jobs' ended executions, the media
-        # files and the schedules of deleted workspaces, the notifier, the daily digest, and
-        # every domain event to the webhook fan-out and to the real-time pusher.
-        "AWS::Events::Rule": 9,
+        # The publish sweeper, the token refresher, the engagement poller, the media jobs' ended
+        # executions, the media files and the schedules of deleted workspaces, the notifier, the
+        # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
+        # and platform notices to the publish events function.
+        "AWS::Events::Rule": 11,
         "AWS::S3::Bucket": 2,  # media and its access logs
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
         "AWS::Scheduler::ScheduleGroup": 1,
-        "AWS::SQS::Queue": 5,  # async invocations, schedules, the relay; deliveries and theirs
+        # Async invocations, schedules, the relay; deliveries and theirs; inbound and theirs.
+        "AWS::SQS::Queue": 7,
         "AWS::SNS::Topic": 1,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
@@ -116,10 +132,11 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGatewayV2::Stage": 1,
         # Errors and Throttles per function (the groups, the worker, the publish events function,
         # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
-        # workers and the two real-time functions), depth per dead-letter queue (four); the
-        # media job steps' throttles and crashes (tests/infra/test_media_jobs.py); the relay's
-        # iterator age; the webhook delivery failure rate.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 10) + 4 + 2 + 1 + 1,
+        # workers, the two real-time functions, the engagement function and the inbound
+        # processor), depth per dead-letter queue (five); the media job steps' throttles and
+        # crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the webhook delivery
+        # failure rate; the inbound queue's age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 12) + 5 + 2 + 1 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -138,6 +155,7 @@ def test_application_table(synthesized: Synthesized) -> None:
         {"AttributeName": "SK", "AttributeType": "S"},
         {"AttributeName": "due_at", "AttributeType": "S"},
         {"AttributeName": "due_bucket", "AttributeType": "S"},
+        {"AttributeName": "thread_key", "AttributeType": "S"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -151,7 +169,16 @@ def test_application_table(synthesized: Synthesized) -> None:
 def test_application_table_indexes_work_by_due_time(synthesized: Synthesized) -> None:
     logical_id = synthesized.logical_id(synthesized.stack.foundation.app_table)
     props = synthesized.resources[logical_id]["Properties"]
-    (index,) = props["GlobalSecondaryIndexes"]
+    index, thread_index = props["GlobalSecondaryIndexes"]
+    # An inbox conversation's items, whole (tests/webhooks/test_inbox_api.py uses it).
+    assert thread_index == {
+        "IndexName": "by-thread",
+        "KeySchema": [
+            {"AttributeName": "thread_key", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
     assert index == {
         "IndexName": "by-due",
         "KeySchema": [
@@ -373,7 +400,11 @@ def test_platform_credentials_secret_holds_no_value_and_is_kept(
 
 @pytest.mark.parametrize(
     ("rule", "every", "task"),
-    [("token_refresher", "30 minutes", "refresh-tokens"), ("sweeper", "5 minutes", "sweep")],
+    [
+        ("token_refresher", "30 minutes", "refresh-tokens"),
+        ("sweeper", "5 minutes", "sweep"),
+        ("engagement_poller", "5 minutes", "poll-engagement"),
+    ],
 )
 def test_rules_invoke_the_publish_worker(
     synthesized: Synthesized, rule: str, every: str, task: str
@@ -421,9 +452,11 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
         for rule in (
             worker.sweeper,
             worker.token_refresher,
+            worker.engagement_poller,
             jobs.ended_execution_rule,
             jobs.workspace_deleted_rule,
             synthesized.stack.publish_events.workspace_deleted_rule,
+            synthesized.stack.publish_events.platform_notice_rule,
             notifications.notifier_rule,
             notifications.digest_schedule,
             synthesized.stack.webhook_delivery.rule,
@@ -466,10 +499,14 @@ def test_dead_letter_queues(synthesized: Synthesized) -> None:
         assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
         assert props["SqsManagedSseEnabled"] is True
         _ssl_only_policy(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
-    # The webhook deliverer is invoked by SQS only: its failed messages go to its queue's DLQ.
-    deliverer = synthesized.logical_id(synthesized.stack.webhook_delivery.deliverer.function)
+    # The webhook deliverer and the inbound processor are invoked by SQS only: their failed
+    # messages go to their queues' DLQs.
+    sqs_fed = {
+        synthesized.logical_id(synthesized.stack.webhook_delivery.deliverer.function),
+        synthesized.logical_id(synthesized.stack.inbound.processor.function),
+    }
     for logical_id, function in synthesized.of_type("AWS::Lambda::Function").items():
-        if logical_id == deliverer:
+        if logical_id in sqs_fed:
             assert "DeadLetterConfig" not in function["Properties"]
             continue
         assert function["Properties"]["DeadLetterConfig"] == {"TargetArn": arn_of(async_dlq)}
@@ -487,12 +524,16 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     ]
     assert all(alarm["AlarmActions"] == [ref(topic_id)] for alarm in alarms)
     assert all(alarm["ComparisonOperator"] == "GreaterThanThreshold" for alarm in alarms)
-    # Any error, throttle or dead letter alarms; the relay's iterator age above 5 minutes; the
-    # webhook delivery failure rate at a quarter of attempts.
+    # Any error, throttle or dead letter alarms; the inbound queue's oldest message over 300 s;
+    # the relay's iterator age above 5 minutes; the webhook delivery failure rate at a quarter
+    # of attempts.
     failure_rate = [alarm for alarm in alarms if "Metrics" in alarm]
     assert [alarm["Threshold"] for alarm in failure_rate] == [0.25]
     alarms = [alarm for alarm in alarms if "Metrics" not in alarm]
-    assert sorted(alarm["Threshold"] for alarm in alarms) == [0] * (len(alarms) - 1) + [300_000]
+    assert sorted(alarm["Threshold"] for alarm in alarms) == [0] * (len(alarms) - 2) + [
+        300,
+        300_000,
+    ]
 
     def watched(namespace: str, metric: str, dimension: str) -> set[str]:
         return {
@@ -509,6 +550,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.publish_worker.function))
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
     functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
+    functions.add(synthesized.logical_id(synthesized.stack.engagement.function))
     relay = synthesized.logical_id(synthesized.stack.event_relay.function)
     functions.add(relay)
     for notification_function in (
@@ -520,6 +562,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions |= {synthesized.logical_id(w.function) for w in (delivery.fanout, delivery.deliverer)}
     for realtime in (synthesized.stack.realtime.connections, synthesized.stack.realtime.pusher):
         functions.add(synthesized.logical_id(realtime.function))
+    functions.add(synthesized.logical_id(synthesized.stack.inbound.processor.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
@@ -529,6 +572,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
         foundation.scheduler_dlq,
         synthesized.stack.event_relay.dead_letters,
         delivery.dead_letters,
+        synthesized.stack.inbound.dead_letters,
     )
     queues = {synthesized.logical_id(q) for q in dead_letters}
     assert watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") == queues
@@ -564,9 +608,19 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
             {
                 "HERALD_WEBHOOK_DELIVERY_QUEUE_URL": ref(
                     synthesized.logical_id(synthesized.stack.webhook_delivery.queue)
-                )
+                ),
+                "HERALD_ENGAGEMENT_FUNCTION_ARN": ENGAGEMENT_ARN,
             }
             if group.name == "webhooks"
+            else {}
+        ),
+        **(
+            {
+                "HERALD_INBOUND_QUEUE_URL": ref(
+                    synthesized.logical_id(synthesized.stack.inbound.queue)
+                )
+            }
+            if group.name in ("webhooks", "publish")
             else {}
         ),
         **(

@@ -308,8 +308,9 @@ def test_the_due_index_of_herald_s_table_exists_in_moto(
 
     table = dynamodb_client.describe_table(TableName=name)["Table"]
 
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by-due"
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by-due", "by-thread"}  # by-thread: the inbox's conversations
+    index = indexes["by-due"]
     assert index["KeySchema"] == [
         {"AttributeName": "due_bucket", "KeyType": "HASH"},
         {"AttributeName": "due_at", "KeyType": "RANGE"},

@@ -206,3 +206,28 @@ def test_an_account_wide_email_switch_off_stops_those_emails_in_every_workspace(
     assert mails(world.editor) == []
     assert len(world.notifications(world.editor)) == 2
     assert len(mails(world.owner)) == 2
+
+
+@pytest.mark.parametrize("event_type", ["comment.received", "mention.received"])
+def test_inbox_arrivals_go_in_app_to_the_connector_and_the_admins(
+    notify_world: NotifyWorld, event_type: str
+) -> None:
+    world = notify_world
+    boto3.client("dynamodb", region_name=get_settings().region).put_item(
+        TableName=get_settings().table_name,
+        Item={
+            "PK": {"S": f"WS#{world.workspace_id}"},
+            "SK": {"S": "ACCOUNT#01JB8X5Q0000000000000000AE"},
+            "connected_by": {"S": f"user:{world.editor.user_id}"},
+        },
+    )
+
+    world.notify(
+        world.event(
+            event_type,
+            {"item_id": "01JB8X5Q0000000000000000AJ", "account_id": "01JB8X5Q0000000000000000AE"},
+        )
+    )
+
+    assert receivers(world) == {"owner", "admin", "editor"}
+    assert mails(world.editor) == []

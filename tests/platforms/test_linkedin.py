@@ -1256,3 +1256,75 @@ async def test_comment_listing_failures_are_classified(
     if status == 429:
         assert isinstance(caught.value, Retryable)
         assert caught.value.retry_after == 12
+
+
+def post_comments(created_ms: list[int]) -> Any:
+    """ "Get Comments on Shares" paged as LinkedIn documents: `start` is the index of the first
+    element, `count` the page size; a page of fewer than `count` elements ends the listing
+    (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination). Newest
+    first, the order Herald's time cursor reads it in."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start, count = int(request.url.params["start"]), int(request.url.params["count"])
+        newest_first = sorted(created_ms, reverse=True)
+        elements = [
+            {
+                "actor": "urn:li:person:fan",
+                "commentUrn": f"urn:li:comment:(urn:li:activity:6631349431612559360,{moment})",
+                "created": {"actor": "urn:li:person:fan", "time": moment},
+                "message": {"text": "Congrats!"},
+                "object": POST_URN,
+            }
+            for moment in newest_first[start : start + count]
+        ]
+        paging = {"start": start, "count": count, "total": len(created_ms), "links": []}
+        return httpx.Response(200, json={"paging": paging, "elements": elements})
+
+    return answer
+
+
+async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
+    adapter: LinkedInAdapter, mock: respx.MockRouter
+) -> None:
+    """250 new comments (2.5 pages of 100) above 30 seen already: while a page is full and all
+    new, the walk goes on at `start` + `count`; it stops at the page that reaches what was seen,
+    and the next poll starts after the newest comment of the walk's first page.
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api
+    https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination"""
+    opening = 1793530800000
+    seen_before = [opening + second * 1000 for second in range(30)]
+    burst = [opening + second * 1000 for second in range(30, 280)]
+    created = seen_before + burst
+    route = mock.get(
+        f"{API}/rest/socialActions/urn%3Ali%3Aactivity%3A6631349431612559360/comments"
+    ).mock(side_effect=post_comments(created))
+
+    def urn(moment: int) -> str:
+        return f"urn:li:comment:(urn:li:activity:6631349431612559360,{moment})"
+
+    def at(moment: int) -> str:
+        return datetime.fromtimestamp(moment / 1000, UTC).isoformat()
+
+    cursor: str | None = f"{at(seen_before[-1])} {urn(seen_before[-1])}"
+    found: list[str] = []
+    walked: list[bool] = []
+    for _ in range(3):
+        page = await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, cursor)
+        found += [item.platform_item_id for item in page.items]
+        walked.append(page.more)
+        cursor = page.cursor
+    assert walked == [True, True, False]
+    assert sorted(found) == sorted(urn(moment) for moment in burst)
+    assert len(found) == len(set(found)) == 250
+    assert [dict(call.request.url.params) for call in route.calls] == [
+        {"start": "0", "count": "100"},
+        {"start": "100", "count": "100"},
+        {"start": "200", "count": "100"},
+    ]
+    assert cursor == f"{at(burst[-1])} {urn(burst[-1])}"
+
+    created.append(burst[-1] + 1000)
+    page = await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, cursor)
+    assert [item.platform_item_id for item in page.items] == [urn(created[-1])]
+    assert not page.more
+    assert route.calls.last.request.url.params["start"] == "0"

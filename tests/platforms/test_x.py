@@ -1415,3 +1415,71 @@ async def test_listing_failures_are_classified(
     if status == 429:
         assert isinstance(caught.value, Retryable)
         assert caught.value.retry_after == 30
+
+
+def mentions_timeline(mention_ids: list[int]) -> Any:
+    """X's mentions timeline as documented: newest first, `since_id` keeps what is newer,
+    `max_results` per page, `meta.next_token` while more match (the same `since_id` and the
+    token as `pagination_token` give the next page), `meta.newest_id` the newest of the page.
+    https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id
+    https://docs.x.com/x-api/fundamentals/pagination"""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query = parse_qs(request.url.query.decode())
+        since = int(query["since_id"][0]) if "since_id" in query else 0
+        size = int(query["max_results"][0])
+        start = (
+            int(query["pagination_token"][0].removeprefix("page-"))
+            if ("pagination_token" in query)
+            else 0
+        )
+        matching = sorted((found for found in mention_ids if found > since), reverse=True)
+        page = matching[start : start + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta |= {"newest_id": str(page[0]), "oldest_id": str(page[-1])}
+        if start + size < len(matching):
+            meta["next_token"] = f"page-{start + size}"
+        data = [
+            {"id": str(found), "text": f"@heraldhq {found}", "author_id": "1234567890"}
+            for found in page
+        ]
+        return httpx.Response(200, json={"data": data, "meta": meta} if data else {"meta": meta})
+
+    return answer
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_mentions_beyond_a_page_is_read_page_by_page_each_once(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """250 mentions between two polls (2.5 pages of 100): the walk keeps `since_id` and follows
+    `next_token` as `pagination_token` until the pages end, then starts after the newest id of
+    its first page (https://docs.x.com/x-api/fundamentals/pagination, "polling with since_id" in
+    https://docs.x.com/x-api/posts/search/integrate/paginate). The cursor kept before walks
+    existed (a plain since-id) still reads."""
+    timeline = list(range(1000, 1251))
+    route = mock.get(f"{API}/2/users/2244994945/mentions").mock(
+        side_effect=mentions_timeline(timeline)
+    )
+    cursor: str | None = "1000"
+    seen: list[str] = []
+    walked: list[bool] = []
+    for _ in range(3):
+        page = await adapter.list_mentions(TOKENS, ACCOUNT, cursor)
+        seen += [item.platform_item_id for item in page.items]
+        walked.append(page.more)
+        cursor = page.cursor
+    assert walked == [True, True, False]
+    assert sorted(seen) == [str(found) for found in range(1001, 1251)]
+    assert len(seen) == len(set(seen)) == 250
+    asked = [parse_qs(call.request.url.query.decode()) for call in route.calls]
+    assert [query["since_id"] for query in asked] == [["1000"]] * 3
+    assert [query.get("pagination_token") for query in asked] == [None, ["page-100"], ["page-200"]]
+    assert cursor == "1250"
+
+    timeline.append(1251)
+    page = await adapter.list_mentions(TOKENS, ACCOUNT, cursor)
+    assert [item.platform_item_id for item in page.items] == ["1251"]
+    assert (page.cursor, page.more) == ("1251", False)
+    assert parse_qs(route.calls.last.request.url.query.decode())["since_id"] == ["1250"]

@@ -1461,3 +1461,79 @@ async def test_comment_listing_failures_are_classified(
     async with httpx.AsyncClient() as http:
         with pytest.raises(expected):
             await make_adapter(http).list_comments(TOKENS, ACCOUNT, VIDEO, None)
+
+
+def video_comment_threads(published: list[datetime]) -> Any:
+    """commentThreads.list for a video as documented: `order=time` newest first, `maxResults`
+    threads per page, `nextPageToken` while others follow, given back as `pageToken`.
+    https://developers.google.com/youtube/v3/docs/commentThreads/list"""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        size = int(request.url.params["maxResults"])
+        start = int(request.url.params.get("pageToken", "tok-0").removeprefix("tok-"))
+        newest_first = sorted(published, reverse=True)
+        threads = [
+            {
+                "kind": "youtube#commentThread",
+                "id": f"Ugz{moment:%H%M}",
+                "snippet": {
+                    "videoId": VIDEO,
+                    "topLevelComment": {
+                        "kind": "youtube#comment",
+                        "id": f"Ugz{moment:%H%M}",
+                        "snippet": {
+                            "textOriginal": "hello",
+                            "publishedAt": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        },
+                    },
+                },
+            }
+            for moment in newest_first[start : start + size]
+        ]
+        body: dict[str, Any] = {"kind": "youtube#commentThreadListResponse", "items": threads}
+        if start + size < len(newest_first):
+            body["nextPageToken"] = f"tok-{start + size}"
+        return httpx.Response(200, json=body)
+
+    return answer
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
+    mock: respx.MockRouter,
+) -> None:
+    """250 new threads since the last poll (2.5 pages of 100) above 60 seen already: the walk
+    follows `nextPageToken` as `pageToken` while every thread of the page is newer than the
+    time cursor, and stops at the page that reaches what was seen; the next poll then starts
+    after the newest comment of the walk's first page.
+    https://developers.google.com/youtube/v3/docs/commentThreads/list"""
+    opening = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    seen_before = [opening + timedelta(minutes=minute) for minute in range(60)]
+    burst = [opening + timedelta(minutes=minute) for minute in range(60, 310)]
+    published = seen_before + burst
+    route = mock.get(f"{API}/commentThreads").mock(side_effect=video_comment_threads(published))
+    cursor: str | None = f"{seen_before[-1].isoformat()} Ugz{seen_before[-1]:%H%M}"
+    found: list[str] = []
+    walked: list[bool] = []
+    async with httpx.AsyncClient() as http:
+        adapter = make_adapter(http)
+        for _ in range(3):
+            page = await adapter.list_comments(TOKENS, ACCOUNT, VIDEO, cursor)
+            found += [item.platform_item_id for item in page.items]
+            walked.append(page.more)
+            cursor = page.cursor
+        assert walked == [True, True, False]
+        assert sorted(found) == sorted(f"Ugz{moment:%H%M}" for moment in burst)
+        assert len(found) == len(set(found)) == 250
+        assert [call.request.url.params.get("pageToken") for call in route.calls] == [
+            None,
+            "tok-100",
+            "tok-200",
+        ]
+        assert cursor == f"{burst[-1].isoformat()} Ugz{burst[-1]:%H%M}"
+
+        published.append(burst[-1] + timedelta(minutes=1))
+        page = await adapter.list_comments(TOKENS, ACCOUNT, VIDEO, cursor)
+    assert [item.platform_item_id for item in page.items] == [f"Ugz{published[-1]:%H%M}"]
+    assert not page.more
+    assert "pageToken" not in route.calls.last.request.url.params

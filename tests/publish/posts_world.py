@@ -23,6 +23,7 @@ from tests.publish.studio import Studio
 MARCH_1_2027 = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 # X's endpoint for creating a post (https://docs.x.com/x-api/posts/create-or-edit-post).
 X_TWEETS = "https://api.x.com/2/tweets"
+YT_CHANNEL = "UCchannel1"
 
 
 @pytest.fixture
@@ -116,3 +117,27 @@ def activity_actions(studio: Studio) -> list[str]:
     )
     assert response.status_code == 200, response.text
     return [entry["action"] for entry in response.json()["items"]]
+
+
+def youtube_post(studio: Studio, video: bytes) -> tuple[str, str]:
+    """A YouTube account and a scheduled post of `video` to it: (post id, account id)."""
+    youtube = studio.connect("youtube", YT_CHANNEL, kind="channel")
+    asset = studio.asset(
+        "video",
+        "video/mp4",
+        data=video,
+        width=1920,
+        height=1080,
+        duration_seconds=30.0,
+        frame_rate=30.0,
+        video_codec="h264",
+        audio_codec="aac",
+    )
+    created = studio.create(
+        text="Spring menu",
+        media=[asset],
+        targets=[{"account_id": youtube, "options": {"title": "Spring menu"}}],
+    )
+    assert created["preflight"]["ok"], created["preflight"]
+    studio.schedule(created["id"], later())
+    return created["id"], youtube

@@ -315,3 +315,24 @@ def test_exchange_failures_come_back_with_the_platform_s_message(
 
     assert outcome["error"] == "exchange_failed"
     assert "authorization code was invalid" in outcome["message"]
+
+
+def test_a_connected_account_is_found_by_its_platform_id_until_it_is_disconnected(
+    publish: TestClient, owner: tuple[Account, dict[str, str]], x_platform: respx.MockRouter
+) -> None:
+    """Platform webhooks name the X user id: the link that finds the account is written with
+    the account, and deleted with it (docs/access-patterns.md#platform-links)."""
+    from functions.shared.platform_links import PlatformAccountLink
+
+    _, headers = owner
+    authorize = start(publish, headers)
+    come_back(publish, state=authorize["state"][0], code="the-code")
+    [account] = publish.get("/v1/accounts", headers=headers).json()["items"]
+
+    [link] = PlatformAccountLink.linked("x", "2244994945")
+    assert (link.workspace_id, link.account_id) == (headers["X-Workspace-Id"], account["id"])
+
+    x_platform.post("https://api.x.com/2/oauth2/revoke").respond(200, json={"revoked": True})
+    response = publish.delete(f"/v1/accounts/{account['id']}", headers=headers)
+    assert response.status_code == 204, response.text
+    assert PlatformAccountLink.linked("x", "2244994945") == []

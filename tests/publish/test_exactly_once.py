@@ -28,7 +28,7 @@ from functions.publish.adapters.platforms.sandbox import SandboxAdapter
 from functions.publish.adapters.post_items import TargetItem
 from functions.publish.adapters.schedules import target_schedule_name
 from functions.publish.domain import publishing
-from tests.publish.posts_world import X_TWEETS, later
+from tests.publish.posts_world import X_TWEETS, later, youtube_post
 from tests.publish.sealed import readable_secrets
 from tests.publish.studio import Studio, armed_time, run_worker
 from tests.support.event_bus import bus_listener, received
@@ -428,36 +428,12 @@ def test_a_thread_publishes_part_by_part_and_the_first_comment_follows(studio: S
 # the session what it holds (308 with `Range: bytes=0-N`, or 200/201 with the video resource).
 # Reconciling reads the channel's uploads playlist (channels.list, playlistItems.list).
 
-YT_CHANNEL = "UCchannel1"
 YT_UPLOADS = "UUchannel1"
 YT_VIDEOS = "https://www.googleapis.com/upload/youtube/v3/videos"
 YT_SESSION = f"{YT_VIDEOS}?uploadType=resumable&part=snippet,status&upload_id=AEnB2Uo-secret"
 YT_API = "https://www.googleapis.com/youtube/v3"
 YT_SIZE = 300_000
 YT_HELD = 256 * 1024  # what Google kept of attempt 1's bytes
-
-
-def youtube_post(studio: Studio, video: bytes) -> tuple[str, str]:
-    youtube = studio.connect("youtube", YT_CHANNEL, kind="channel")
-    asset = studio.asset(
-        "video",
-        "video/mp4",
-        data=video,
-        width=1920,
-        height=1080,
-        duration_seconds=30.0,
-        frame_rate=30.0,
-        video_codec="h264",
-        audio_codec="aac",
-    )
-    created = studio.create(
-        text="Spring menu",
-        media=[asset],
-        targets=[{"account_id": youtube, "options": {"title": "Spring menu"}}],
-    )
-    assert created["preflight"]["ok"], created["preflight"]
-    studio.schedule(created["id"], later())
-    return created["id"], youtube
 
 
 def open_session(platforms: respx.MockRouter) -> respx.Route:

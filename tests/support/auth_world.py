@@ -24,19 +24,44 @@ from functions.publish.adapters.items import SocialAccountItem
 from functions.shared import aws
 from functions.shared.auth import signing_public_jwk
 from functions.shared.settings import get_settings
+from infra.local.moto_quirks import serialize_dynamodb_requests
 from tests.support.event_bus import enable_stream
 
 PASSWORD = "violet-harbour-kettle-42"
 
 
+def add_thread_index() -> None:
+    """The table's other index, which the account model does not declare (infra/foundation.py)."""
+    boto3.client("dynamodb", region_name=get_settings().region).update_table(
+        TableName=get_settings().table_name,
+        AttributeDefinitions=[{"AttributeName": "thread_key", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "by-thread",
+                    "KeySchema": [
+                        {"AttributeName": "thread_key", "KeyType": "HASH"},
+                        {"AttributeName": "SK", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+
+
 @pytest.fixture
 def cloud() -> Iterator[None]:
     """A fresh moto account per test: app table, ES256 signing key, data key, event bus."""
+    # Workers write side by side (targets publish in parallel) with transactions, which moto
+    # cannot take concurrently; local mode serializes its requests the same way.
+    serialize_dynamodb_requests()
     with mock_aws():
         aws.reset_clients()
         signing_public_jwk.cache_clear()
         # The account model declares the table's index too, so it creates the table whole.
         SocialAccountItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        add_thread_index()
         enable_stream()  # domain events reach the bus through it (tests/support/event_bus.py)
         kms = boto3.client("kms", region_name=get_settings().region)
         key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][

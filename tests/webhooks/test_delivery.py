@@ -6,9 +6,12 @@ with the spec's reference Python library `standardwebhooks`.
 """
 
 import asyncio
+import ssl
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -351,6 +354,53 @@ def test_a_hanging_endpoint_does_not_delay_the_others_in_the_same_batch(hooks: H
     assert result["records"] == 2
     assert answered["quick"] - started < 1.5
     assert hooks.deliveries(quick["id"])[0]["status"] == "delivered"
+
+
+def test_a_fan_out_writes_and_queues_its_deliveries_side_by_side(
+    hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One write after another would hold the last endpoint back by a round trip per endpoint
+    before it (bench/webhooks.py, (a)): every write and every queue batch waits here until all
+    of them are in flight, which only happens if they run at once."""
+    from functions.shared import aws
+    from functions.webhooks.adapters.items import DeliveryItem
+
+    endpoints = [hooks.create_endpoint(URL) for _ in range(12)]
+    writes = threading.Barrier(len(endpoints), timeout=5)
+    batches = threading.Barrier(2, timeout=5)  # 12 messages: batches of 10 and 2
+    save = DeliveryItem.save
+    send = aws.sqs().send_message_batch
+
+    def save_together(item: DeliveryItem, *args: Any, **kwargs: Any) -> Any:
+        writes.wait()
+        return save(item, *args, **kwargs)
+
+    def send_together(**kwargs: Any) -> Any:
+        batches.wait()
+        return send(**kwargs)
+
+    monkeypatch.setattr(DeliveryItem, "save", save_together)
+    monkeypatch.setattr(aws.sqs(), "send_message_batch", send_together)
+    assert hooks.publish(envelope(hooks.workspace_id)) == {"deliveries": 12}
+    monkeypatch.undo()
+
+    assert len(hooks.queued()) + len(hooks.queued()) == 12
+    assert all(len(hooks.deliveries(endpoint["id"])) == 1 for endpoint in endpoints)
+
+
+def test_attempts_share_one_tls_context(hooks: Hooks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle costs tens of milliseconds of CPU; a deliverer handles ten
+    messages at once on a fraction of a core, so it is loaded once per process, not per attempt."""
+    hooks.create_endpoint(URL)
+    hooks.create_endpoint(URL)
+    contexts = mock.Mock(wraps=ssl.create_default_context)
+    monkeypatch.setattr(ssl, "create_default_context", contexts)
+    with respx.mock() as web:
+        web.post(pinned(URL)).respond(200)
+        hooks.publish(envelope(hooks.workspace_id))
+        hooks.publish(envelope(hooks.workspace_id))
+        assert hooks.pump()["records"] == 4
+    assert contexts.call_count <= 1
 
 
 def test_a_private_address_is_refused_at_delivery(

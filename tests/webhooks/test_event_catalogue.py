@@ -41,6 +41,9 @@ CONTRACT = {
     "workspace.deleted",
     "webhook.endpoint_disabled",
     "webhook.test",
+    # The engagement inbox (issue 14).
+    "comment.received",
+    "mention.received",
 }
 STANDARD_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 

@@ -21,9 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from functions.shared import platform_credentials, websub
+from functions.shared.inbound import InboundDelivery
 from functions.shared.settings import get_settings
 from functions.shared.tables import AppItem
-from functions.webhooks.domain.inbound import InboundDelivery
 from functions.webhooks.domain.platform_hooks import PARSERS
 from tests.webhooks import platform_examples as examples
 

@@ -2,6 +2,7 @@
 parser leaves out (tests/webhooks/platform_examples.py cites each payload's page)."""
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -236,20 +237,50 @@ def test_a_linkedin_comment_notification_is_a_comment_on_the_page_post() -> None
     ]
 
 
-@pytest.mark.parametrize("platform", sorted(PARSERS))
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {},
-        {"entry": "not a list", "values": 3, "notifications": {"a": 1}},
-        {"entry": [None, 3, {"changes": [None, {"field": "feed", "value": []}]}]},
-        {"tweet_create_events": [{"id_str": ["x"]}], "for_user_id": {}},
-        {"event": "post.publish.failed", "user_openid": "u", "content": "[" * 5000},
-        {"channel_id": "UC", "video_id": 5, "published": "yesterday"},
-    ],
-)
+UNREADABLE = [
+    {},
+    {"entry": "not a list", "values": 3, "notifications": {"a": 1}},
+    {"entry": [None, 3, {"changes": [None, {"field": "feed", "value": []}]}]},
+    {"tweet_create_events": [{"id_str": ["x"]}], "for_user_id": {}},
+    {"event": "post.publish.failed", "user_openid": "u", "content": "[" * 5000},
+    {"channel_id": "UC", "video_id": 5, "published": "yesterday"},
+]
+# Payloads Herald itself writes (the sandbox platform's webhook, the poller's normalized items):
+# read whole or refused whole, which the processor acknowledges and counts.
+HERALD_SHAPED = {"sandbox", "polled"}
+
+
+@pytest.mark.parametrize("platform", sorted(set(PARSERS) - HERALD_SHAPED))
+@pytest.mark.parametrize("payload", UNREADABLE)
 def test_parsers_leave_out_what_they_cannot_read_without_raising(
     platform: str, payload: dict[str, Any]
 ) -> None:
     found = PARSERS[platform](payload)
     assert all(isinstance(item, Engagement | PlatformNotice) for item in found)
+
+
+@pytest.mark.parametrize("platform", sorted(HERALD_SHAPED))
+@pytest.mark.parametrize("payload", UNREADABLE)
+def test_herald_shaped_payloads_are_read_whole_or_refused(
+    platform: str, payload: dict[str, Any]
+) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the processor's contract is any ValueError
+        PARSERS[platform](payload)
+
+
+def test_a_polled_engagement_comes_back_as_the_poller_queued_it() -> None:
+    """The publish group's poller queues normalized engagements (`Engagement.to_payload`)."""
+    polled = Engagement(
+        platform="youtube",
+        platform_account_id="UCx9Yq2Jv1xg3Lz0Q7mWbR4A",
+        platform_item_id="UgzQ8vY3xP0kR5tL2nB4AaABAg",
+        kind="comment",
+        text="Where was this filmed?",
+        author=EngagementAuthor(platform_user_id="UC1", name="Ana", handle="@ana"),
+        created_at=datetime(2026, 12, 4, 9, 30, tzinfo=UTC),
+        platform_post_id="wtLJPvx7-ys",
+        thread_id="UgzQ8vY3xP0kR5tL2nB4AaABAg",
+        permalink="https://www.youtube.com/watch?v=wtLJPvx7-ys&lc=UgzQ8vY3xP0kR5tL2nB4AaABAg",
+    )
+
+    assert PARSERS["polled"](json.loads(json.dumps(polled.to_payload()))) == [polled]

@@ -303,6 +303,7 @@ def _purge_partition(workspace_id: str) -> None:
     from functions.auth.adapters.items import InviteLookupItem
     from functions.shared import aws
     from functions.shared.identity_items import ApiKeyLookupItem
+    from functions.shared.platform_links import links_of_partition_item
     from functions.shared.settings import get_settings
 
     partition = key("WS", workspace_id)
@@ -313,7 +314,9 @@ def _purge_partition(workspace_id: str) -> None:
             TableName=get_settings().table_name,
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": partition}},
-            ProjectionExpression="SK, user_id, secret_digest, token_digest",
+            ProjectionExpression="SK, user_id, secret_digest, token_digest, platform, "
+            "platform_account_id, platform_post_id, #parts",
+            ExpressionAttributeNames={"#parts": "parts"},  # a reserved word
             ConsistentRead=True,
         )
     )
@@ -333,6 +336,9 @@ def _purge_partition(workspace_id: str) -> None:
                     batch.delete(
                         InviteLookupItem(*InviteLookupItem.keys(item["token_digest"]["S"]))
                     )
+                # Accounts' and published targets' links, found by platform ids.
+                for link in links_of_partition_item(workspace_id, sk, item):
+                    batch.delete(link)
                 batch.delete(MembershipItem(partition, sk))
 
 

@@ -9,23 +9,19 @@ both slip past it. Assets are listed newest first from `ASSET#<ulid>` keys, whos
 their creation time: a date range is a key condition, kind and label are filters.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Self
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
-from ulid import ULID
 
 from functions.shared.identity_items import FindableItem
 from functions.shared.media_items import MediaAssetItem
-from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
-from functions.shared.tables import key, utc_now
+from functions.shared.pagination import PageRequest
+from functions.shared.tables import filtered_query_page, key, ulid_sort_key_bound, utc_now
 
 ASSET_PREFIX = "ASSET#"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# One list request reads at most this many pages while filters leave it short of its limit.
-_MAX_PAGES_PER_LIST = 5
 
 
 class MediaUploadItem(FindableItem):
@@ -105,11 +101,7 @@ def asset_sort_key_bound(moment: datetime, *, upper: bool) -> str:
 
     Asset ids are minted on whole milliseconds (assets.new_asset_id), so the bound is exact.
     """
-    # Clamped at 1970, where ULID time starts: no asset is older, so the answer is the same.
-    microseconds = max(0, (moment - _EPOCH) // timedelta(microseconds=1))
-    milliseconds = microseconds // 1000 if upper else -(-microseconds // 1000)
-    randomness = b"\xff" * 10 if upper else bytes(10)
-    return key("ASSET", str(ULID.from_bytes(milliseconds.to_bytes(6, "big") + randomness)))
+    return ulid_sort_key_bound("ASSET", moment, upper=upper)
 
 
 def list_assets(
@@ -131,22 +123,10 @@ def list_assets(
     if label is not None:
         has_label = MediaAssetItem.labels.contains(label)
         filters = has_label if filters is None else filters & has_label
-    start = decode_cursor(page.cursor, partition_attribute="PK", partition=partition)
-    found: list[MediaAssetItem] = []
-    for _ in range(_MAX_PAGES_PER_LIST):
-        # DynamoDB's Limit counts items read before filtering: never read more than still fit.
-        result = MediaAssetItem.query(
-            partition,
-            MediaAssetItem.sk.between(lowest, highest),
-            filter_condition=filters,
-            scan_index_forward=False,
-            consistent_read=True,
-            last_evaluated_key=start,
-            page_size=page.limit - len(found),
-        )
-        raw_page = next(result.page_iter)
-        found += [MediaAssetItem.from_raw_data(raw) for raw in raw_page.get("Items", [])]
-        start = result.page_iter.last_evaluated_key
-        if start is None or len(found) >= page.limit:
-            break
-    return found, encode_cursor(start)
+    return filtered_query_page(
+        MediaAssetItem,
+        partition,
+        MediaAssetItem.sk.between(lowest, highest),
+        page,
+        filter_condition=filters,
+    )

@@ -31,6 +31,7 @@ from functions.shared.destinations import (
     checked_addresses,
     pinned_request,
     system_resolve,
+    tls_context,
 )
 
 MAX_REDIRECTS = 5
@@ -85,13 +86,13 @@ async def fetch(
     timeout_seconds: float,
     resolver: Resolver | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    verify: ssl.SSLContext | bool = True,
+    verify: ssl.SSLContext | bool | None = None,
 ) -> Fetched:
     try:
         async with asyncio.timeout(timeout_seconds):
             async with httpx.AsyncClient(
                 transport=transport,
-                verify=verify,
+                verify=tls_context() if verify is None else verify,
                 trust_env=False,  # no proxy from the environment: it would undo the pinning
                 follow_redirects=False,
                 timeout=timeout_seconds,

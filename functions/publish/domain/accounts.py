@@ -29,6 +29,7 @@ from functions.shared.event_catalogue import AccountConnectedData, AccountDiscon
 from functions.shared.events import DomainEvent, write_event
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
+from functions.shared.platform_links import PlatformAccountLink
 from functions.shared.problems import NotFound
 from functions.shared.tables import (
     conflict_on_condition_failure,
@@ -76,6 +77,7 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
     )
     with transaction() as write:
         write.save(item, condition=SocialAccountItem.pk.does_not_exist())
+        write.save(account_link(item))
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -95,6 +97,13 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
             ),
         )
     return account_view(item)
+
+
+def account_link(item: SocialAccountItem) -> PlatformAccountLink:
+    """The key that finds this account from its platform's webhooks."""
+    return PlatformAccountLink.of(
+        item.platform, item.platform_account_id, item.workspace_id, item.account_id
+    )
 
 
 def connected_event(item: SocialAccountItem, *, reconnected: bool) -> dict[str, Any]:
@@ -201,6 +210,7 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
             )
     with transaction() as write:
         write.delete(item)
+        write.delete(account_link(item))
         write.save(
             activity_entry(
                 access.workspace_id,

@@ -22,7 +22,7 @@ from ulid import ULID
 from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import OAuthStateItem, SelectionItem, SocialAccountItem
 from functions.publish.adapters.platforms.base import ConnectedAccount, PlatformError, TokenSet
-from functions.publish.domain.accounts import account_view, connected_event
+from functions.publish.domain.accounts import account_link, account_view, connected_event
 from functions.publish.domain.models import (
     Account,
     Candidate,
@@ -188,6 +188,7 @@ def _save_account(
         item.created_at = existing.created_at
     with transaction() as write:
         write.save(item)
+        write.save(account_link(item))
         write.save(
             activity_entry(
                 workspace_id,

@@ -99,3 +99,59 @@ class SelectionChoice(BaseModel):
     )
 
     platform_account_ids: list[str] = Field(min_length=1, max_length=50)
+
+
+class SandboxCommentAuthor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: SingleLine = Field(min_length=1, max_length=100, description="Display name.")
+    handle: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.]{1,50}$", description="Username, without the @."
+    )
+
+
+class SandboxCommentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "comment",
+                    "post_id": "01JB8ZA1B2C3D4E5F6G7H8J9KA",
+                    "text": "Is the autumn roast available in whole beans?",
+                    "author": {"name": "Ada Baker", "handle": "ada.bakes"},
+                }
+            ]
+        },
+    )
+
+    kind: Literal["comment", "reply", "mention"] = Field(
+        "comment",
+        description="A comment on one of the account's sandbox posts, a reply to a comment "
+        "on it (`reply_to`), or a mention of the account in someone else's post.",
+    )
+    text: str = Field(min_length=1, max_length=2000, description="What it says.")
+    post_id: str | None = Field(
+        None,
+        pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$",
+        description="The Herald post (published by this account) a comment or reply is on; "
+        "required for those, not allowed for a mention.",
+    )
+    reply_to: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="A reply's parent: the platform id of a comment on the same post "
+        "(`platform_item_id` of an earlier answer).",
+    )
+    author: SandboxCommentAuthor = Field(
+        default_factory=lambda: SandboxCommentAuthor(name="Sandbox Fan", handle="sandbox_fan"),
+        description="Who writes it (someone on the sandbox platform).",
+    )
+
+
+class SandboxCommentSent(BaseModel):
+    event_id: str = Field(description="The sandbox webhook's event id.")
+    platform_item_id: str = Field(description="The comment's or mention's id on the sandbox.")
+    accepted: bool = Field(description="Herald's webhook endpoint verified and queued it.")

@@ -7,11 +7,8 @@ refresh is refused too, or the retry still is, the account becomes `needs_reconn
 Temporary failures (`Retryable`) pass through untouched: they never mark an account.
 """
 
-import ssl
 from collections.abc import Awaitable, Callable
-from functools import cache
 
-import certifi
 import httpx
 
 from functions.publish.adapters import registry, token_vault
@@ -24,21 +21,15 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
+from functions.shared.destinations import tls_context
 from functions.shared.events import DomainEvent, write_event
 from functions.shared.tables import transaction, utc_now
 
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
-@cache
-def _tls() -> ssl.SSLContext:
-    """Loading the CA bundle costs tens of milliseconds of CPU: once per process, not per call
-    (an SSLContext is safe to share between threads)."""
-    return ssl.create_default_context(cafile=certifi.where())
-
-
 def http_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=HTTP_TIMEOUT, verify=_tls())
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT, verify=tls_context())
 
 
 def adapter_for(item: SocialAccountItem, http: httpx.AsyncClient) -> PlatformAdapter:

@@ -52,6 +52,7 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
 from functions.publish.domain import approval, post_store, schedule_arming
+from functions.publish.domain.engagement_polling import start_polling
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.post_models import Post, PostContent, Recurrence, ThreadPart
 from functions.publish.domain.preflight import EffectiveTarget, check_target, effective
@@ -61,6 +62,7 @@ from functions.shared.activity import activity_entry
 from functions.shared.events import DomainEvent, write_event
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
+from functions.shared.platform_links import PlatformPostLink, target_post_ids
 from functions.shared.problems import Conflict
 from functions.shared.tables import condition_failed, key, transaction, utc_now
 
@@ -74,6 +76,7 @@ STUCK_AFTER = timedelta(minutes=16)
 RECONCILE_SETTLE = timedelta(minutes=2)
 RECONCILE_EVERY = timedelta(minutes=1)
 DEFAULT_CHECK_SECONDS = 30
+PROCESSING_LINK_LIFETIME = timedelta(days=2)
 FINISHED = ("published", "failed")
 CLAIMABLE = ("pending", "retry_wait")
 # The longest a firing waits for its post's time: the lead it was armed with and a margin for
@@ -500,17 +503,25 @@ def _published(
             # The post itself is out; a missing first comment must not make it look failed.
             message = getattr(error, "message", None) or "the platform refused it"
             warnings.append(f"The first comment was not posted: {message}")
-    item.update(
-        actions=[
-            TargetItem.state.set("published"),
-            TargetItem.published_at.set(utc_now()),
-            TargetItem.due_bucket.remove(),
-            TargetItem.due_at.remove(),
-            TargetItem.progress.remove(),
-            TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
-            *(_part_actions(*last_part) if last_part is not None else ()),
-        ]
-    )
+    now = utc_now()
+    parts = last_part[0] if last_part is not None else item.parts
+    with transaction() as write:
+        write.update(
+            item,
+            actions=[
+                TargetItem.state.set("published"),
+                TargetItem.published_at.set(now),
+                TargetItem.due_bucket.remove(),
+                TargetItem.due_at.remove(),
+                TargetItem.progress.remove(),
+                TargetItem.warnings.set(warnings) if warnings else TargetItem.warnings.remove(),
+                *(_part_actions(*last_part) if last_part is not None else ()),
+            ],
+        )
+        start_polling(write, item, now)
+        # Comments on the post (or on any part of its thread) then find their target.
+        for platform_post_id in target_post_ids(item.platform_post_id, parts):
+            write.save(_post_link(item, platform_post_id))
     logger.info("target published", extra=_ids(item))
     return "published"
 
@@ -565,8 +576,22 @@ def _retry_or_fail(item: TargetItem, error: Retryable) -> str:
     return "retry_wait"
 
 
+def _post_link(item: TargetItem, platform_post_id: str) -> PlatformPostLink:
+    return PlatformPostLink.of(
+        item.platform, platform_post_id, item.workspace_id, item.post_id, item.account_id
+    )
+
+
 def _wait_for_processing(item: TargetItem, result: PublishResult) -> str:
     when = utc_now() + timedelta(seconds=result.check_after_seconds or DEFAULT_CHECK_SECONDS)
+    # The platform's webhook may announce the end of processing before the check comes
+    # (TikTok's names the `publish_id`): the link lets it find this target. It outlives any
+    # processing, and expires because nothing keeps the id once the target is published.
+    pending_id = result.progress.get("publish_id") or result.platform_post_id
+    if pending_id:
+        link = _post_link(item, pending_id)
+        link.expires_at = utc_now() + PROCESSING_LINK_LIFETIME
+        link.save()
     item.update(
         actions=[
             TargetItem.state.set("processing"),
@@ -624,13 +649,21 @@ def _ids(item: TargetItem) -> dict[str, str]:
 # --- the next step of a waiting target -----------------------------------------------------------
 
 
-def advance_target(workspace_id: str, post_id: str, account_id: str) -> str:
-    """Whatever the target waits for, if it is due: a retry, a status check, a reconciliation."""
+def advance_target(
+    workspace_id: str, post_id: str, account_id: str, *, notified: bool = False
+) -> str:
+    """Whatever the target waits for, if it is due: a retry, a status check, a reconciliation.
+
+    `notified`: the platform's webhook announced the end of its processing, so the status check
+    is due now (functions/publish/domain/platform_notices.py); nothing else is brought forward."""
     item = TargetItem.find(workspace_id, post_id, account_id)
     post = PostItem.find(workspace_id, post_id)
     if item is None or post is None:
         return "gone"
-    if item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
+    if notified and item.state != "processing":
+        return item.state
+    early = notified and item.state == "processing"
+    if not early and item.due_at is not None and item.due_at > utc_now() + timedelta(seconds=5):
         return "not_due"
     content = post_store.content_of(post)
     spec = next((t for t in content.targets if t.account_id == account_id), None)

@@ -11,6 +11,8 @@ from functions.publish.domain.models import (
     CheckResult,
     ConnectStart,
     SandboxAccountCreate,
+    SandboxCommentCreate,
+    SandboxCommentSent,
     Selection,
     SelectionChoice,
 )
@@ -20,6 +22,7 @@ from functions.shared.http.dependencies import (
     AccountsManager,
     AccountsReader,
     Paging,
+    PostsWriter,
     WorkspaceAdmin,
 )
 from functions.shared.pagination import Page
@@ -148,3 +151,18 @@ async def disconnect_account(access: AccountsManager, account_id: AccountId) -> 
     from functions.publish.domain import accounts
 
     await run_in_threadpool(accounts.disconnect_account, access, account_id)
+
+
+@router.post(
+    "/{account_id}/sandbox/comments",
+    description=Permissions.POSTS_WRITE.description,
+    name="send_sandbox_comment",
+)
+async def send_sandbox_comment(
+    access: PostsWriter, account_id: AccountId, body: SandboxCommentCreate
+) -> SandboxCommentSent:
+    """Someone on the sandbox comments on one of the account's posts, replies, or mentions it:
+    delivered to Herald's inbox through the signed webhook a real platform would send."""
+    from functions.publish.domain import sandbox_comments
+
+    return await run_in_threadpool(sandbox_comments.send_comment, access, account_id, body)

@@ -4,15 +4,19 @@
   partition, posts and targets included; every schedule still armed for them (scheduled and
   recurring posts, targets' retries and checks) is deleted here, found by the workspace's name
   prefix. A firing that arrives anyway finds no post, or a closed workspace, and does nothing.
+- `platform.notice` (internal, from the webhooks group's inbound processor): what a platform's
+  webhook said about one of the workspace's accounts or targets (functions/publish/domain/
+  platform_notices.py).
 
-The rule is in infra/publish_events.py. Events are delivered at least once; deleting again what
-is gone is harmless.
+The rules are in infra/publish_events.py. Events are delivered at least once; deleting again what
+is gone is harmless, and notices are handled once per event id.
 """
 
 from typing import Any
 
 from pydantic import BaseModel
 
+from functions.shared.engagement import PLATFORM_NOTICE_EVENT
 from functions.shared.observability import logger
 
 WORKSPACE_DELETED = "workspace.deleted"
@@ -24,6 +28,10 @@ class _DeletedWorkspace(BaseModel):
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     kind = event["detail-type"]
+    if kind == PLATFORM_NOTICE_EVENT:
+        from functions.publish.domain.platform_notices import handle_notice
+
+        return {"outcome": handle_notice(event["detail"])}
     if kind != WORKSPACE_DELETED:
         raise ValueError(f"the publish events function takes no {kind!r} event")
     from functions.publish.domain.schedule_arming import delete_workspace_schedules

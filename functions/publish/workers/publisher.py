@@ -96,7 +96,12 @@ def advance_target(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.publishing import advance_target as advance
 
     def step() -> str:
-        outcome = advance(event["workspace_id"], event["post_id"], event["account_id"])
+        outcome = advance(
+            event["workspace_id"],
+            event["post_id"],
+            event["account_id"],
+            notified=bool(event.get("notified")),
+        )
         if outcome == "not_due":
             raise _NotDueYet
         return outcome
@@ -122,6 +127,12 @@ def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return asdict(refresh_due_tokens()) | {"websub": asdict(renew_due_subscriptions())}
 
 
+def poll_engagement(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    from functions.publish.domain.engagement_polling import poll_due
+
+    return asdict(poll_due())
+
+
 handler = task_handler(
     {
         "publish-post": publish_post,
@@ -129,5 +140,6 @@ handler = task_handler(
         "advance-target": advance_target,
         "sweep": sweep,
         "refresh-tokens": refresh_tokens,
+        "poll-engagement": poll_engagement,
     }
 )

@@ -2,6 +2,7 @@
 holds up only its own message (docs/webhooks.md, "Delivery")."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from functions.shared import aws
@@ -29,20 +30,27 @@ class DeliveryMessage:
 
 
 def enqueue(messages: list[DeliveryMessage], delay_seconds: int = 0) -> None:
-    """Queue the messages, each delayed by `delay_seconds` (at most 900)."""
-    queue_url = get_settings().webhook_delivery_queue_url
-    for start in range(0, len(messages), _BATCH):
-        batch = messages[start : start + _BATCH]
-        response = aws.sqs().send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {
-                    "Id": str(index),
-                    "MessageBody": message.to_json(),
-                    "DelaySeconds": min(delay_seconds, MAX_DELAY_SECONDS),
-                }
-                for index, message in enumerate(batch)
-            ],
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"{len(response['Failed'])} delivery messages were not queued")
+    """Queue the messages, each delayed by `delay_seconds` (at most 900). The batches go out
+    side by side, so the last message waits for one call, not for every batch before it."""
+    batches = [messages[start : start + _BATCH] for start in range(0, len(messages), _BATCH)]
+    if len(batches) > 1:
+        with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+            list(pool.map(lambda batch: _send(batch, delay_seconds), batches))
+    elif batches:
+        _send(batches[0], delay_seconds)
+
+
+def _send(batch: list[DeliveryMessage], delay_seconds: int) -> None:
+    response = aws.sqs().send_message_batch(
+        QueueUrl=get_settings().webhook_delivery_queue_url,
+        Entries=[
+            {
+                "Id": str(index),
+                "MessageBody": message.to_json(),
+                "DelaySeconds": min(delay_seconds, MAX_DELAY_SECONDS),
+            }
+            for index, message in enumerate(batch)
+        ],
+    )
+    if response.get("Failed"):
+        raise RuntimeError(f"{len(response['Failed'])} delivery messages were not queued")

@@ -26,6 +26,7 @@ from functions.shared.destinations import (
     pinned_request,
     resolved_addresses,
     system_resolve,
+    tls_context,
 )
 
 TIMEOUT_SECONDS = 10.0
@@ -108,6 +109,7 @@ async def post(
                 trust_env=False,  # no proxy from the environment: it would undo the pinning
                 follow_redirects=False,
                 timeout=TIMEOUT_SECONDS,
+                verify=tls_context(),
             ) as client:
                 for address in addresses:
                     request = pinned_request(

@@ -17,6 +17,8 @@ NotifiedEventType = Literal[
     "member.joined",
     "member.removed",
     "webhook.endpoint_disabled",
+    "comment.received",
+    "mention.received",
 ]
 assert set(get_args(NotifiedEventType)) == set(RULES), "keep NotifiedEventType in step with RULES"
 

@@ -92,6 +92,22 @@ RULES: dict[str, Rule] = {
         IN_APP_ONLY,
         IN_APP_ONLY,
     ),
+    # The inbox: who connected the account and the admins see it in the app; no email by
+    # default, since a busy account gets many (the digest can carry them).
+    "comment.received": Rule(
+        Audience.CONNECTOR_AND_ADMINS,
+        "A new comment",
+        "Someone commented on a post of a connected account.",
+        IN_APP_ONLY,
+        IN_APP_ONLY,
+    ),
+    "mention.received": Rule(
+        Audience.CONNECTOR_AND_ADMINS,
+        "A new mention",
+        "Someone mentioned a connected account.",
+        IN_APP_ONLY,
+        IN_APP_ONLY,
+    ),
     "webhook.endpoint_disabled": Rule(
         Audience.ADMINS,
         "A webhook endpoint was disabled",

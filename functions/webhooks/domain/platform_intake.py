@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from functions.shared.inbound import InboundDelivery, accept
 from functions.shared.observability import logger
 from functions.shared.platform_credentials import platform_secret
 from functions.shared.problems import BadRequest, NotFound
@@ -23,7 +24,6 @@ from functions.shared.settings import get_settings
 from functions.shared.websub import channel_topic, confirm, subscription_secret
 from functions.webhooks.adapters import data_deletions
 from functions.webhooks.domain import platform_signatures as signatures
-from functions.webhooks.domain.inbound import InboundDelivery, accept
 from functions.webhooks.domain.platform_hook_models import (
     DataDeletionConfirmation,
     DataDeletionStatus,

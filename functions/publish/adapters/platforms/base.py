@@ -7,6 +7,7 @@ Every failure reaches the caller as one of three classes, which decide what publ
 - `Permanent`: the platform refused the content itself; its own message goes to the user.
 """
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -173,7 +174,103 @@ class RecentPost:
     url: str | None = None
 
 
-class PlatformAdapter(Protocol):
+class NotSupported(Permanent):
+    """The platform offers no way to do this, or none to apps like Herald (the message says
+    which); nothing was sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementPage:
+    """Comments or mentions newest first, and where the next incremental poll starts (the
+    platform's since-id, page token or time, opaque to the caller; None when nothing is new).
+
+    `more`: the listing holds more new items than one page; calling again with `cursor` soon
+    goes on with them (the cursor then remembers the page to read, not only the since-point)."""
+
+    items: list[Engagement]
+    cursor: str | None
+    more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListingWalk:
+    """Where a poll stands in a listing of several pages, newest first (`EngagementPage.cursor`).
+
+    A burst of more items than a page between two polls is read page by page, over several
+    calls: `since` (the platform's since-id or a `page_after_time` cursor) stays where the walk
+    started, `page` is the platform's token of the next page, and `newest` is what the walk's
+    first page held newest, where the next walk starts once this one ends. Outside a walk the
+    cursor is the plain `since`, so cursors kept before walks existed still read."""
+
+    since: str | None = None
+    page: str | None = None
+    newest: str | None = None
+
+    @classmethod
+    def resume(cls, cursor: str | None) -> "ListingWalk":
+        if not cursor or not cursor.startswith("{"):
+            return cls(since=cursor or None)
+        try:
+            kept = json.loads(cursor)
+        except ValueError:
+            kept = None
+        if not isinstance(kept, dict) or not all(
+            isinstance(kept.get(name), str | None) for name in ("since", "page", "newest")
+        ):
+            return cls()  # not a cursor Herald wrote: start over, the receipts drop repeats
+        return cls(kept.get("since"), kept.get("page"), kept.get("newest"))
+
+    def step(self, fresh: EngagementPage, next_page: str | None) -> EngagementPage:
+        """The page of a walk: `fresh` is what the page held newer than `since` (its cursor the
+        newest of them); `next_page` the token of the following page when that may still hold
+        new items (None when the listing ended or reached what an earlier poll saw)."""
+        newest = self.newest if self.page else fresh.cursor
+        if next_page:
+            walk = {"since": self.since, "page": next_page, "newest": newest}
+            return EngagementPage(fresh.items, json.dumps(walk, separators=(",", ":")), more=True)
+        if self.page is None:
+            return EngagementPage(fresh.items, newest)  # None: nothing new, the cursor stays
+        return EngagementPage(fresh.items, newest or self.since)  # the walk's end
+
+
+class EngagementAdapter(Protocol):
+    """What the inbox asks of a platform: answer, hide and delete comments and mentions, and
+    list them where no webhook brings them. `NotSupported` where the platform does not allow
+    it; the usual classified errors otherwise."""
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        """Post `text` as a reply to the comment or mention; the reply as the platform has it."""
+        ...
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None: ...
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None: ...
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        """Comments and replies on one of the account's posts newer than `cursor` (all the
+        platform lists when None), at most one page per call (`more` when others wait)."""
+        ...
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        """Posts mentioning the account newer than `cursor`, at most one page per call."""
+        ...
+
+
+class PlatformAdapter(EngagementAdapter, Protocol):
     platform: str
 
     def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str: ...
@@ -224,57 +321,6 @@ class PlatformAdapter(Protocol):
         for third-party apps (the caller then only deletes the tokens). Failures raise the
         usual classified errors.
         """
-        ...
-
-
-class NotSupported(Permanent):
-    """The platform offers no way to do this, or none to apps like Herald (the message says
-    which); nothing was sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementPage:
-    """Comments or mentions newest first, and where the next incremental poll starts (the
-    platform's since-id, page token or time, opaque to the caller; None when nothing is new)."""
-
-    items: list[Engagement]
-    cursor: str | None
-
-
-class EngagementAdapter(Protocol):
-    """What the inbox asks of a platform: answer, hide and delete comments and mentions, and
-    list them where no webhook brings them. `NotSupported` where the platform does not allow
-    it; the usual classified errors otherwise."""
-
-    async def reply_to_engagement(
-        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
-    ) -> Engagement:
-        """Post `text` as a reply to the comment or mention; the reply as the platform has it."""
-        ...
-
-    async def hide_engagement(
-        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
-    ) -> None: ...
-
-    async def delete_engagement(
-        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
-    ) -> None: ...
-
-    async def list_comments(
-        self,
-        tokens: TokenSet,
-        account: ConnectedAccount,
-        platform_post_id: str,
-        cursor: str | None,
-    ) -> EngagementPage:
-        """Comments and replies on one of the account's posts newer than `cursor` (all the
-        platform lists when None), at most one page."""
-        ...
-
-    async def list_mentions(
-        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
-    ) -> EngagementPage:
-        """Posts mentioning the account newer than `cursor`, at most one page."""
         ...
 
 

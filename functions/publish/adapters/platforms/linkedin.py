@@ -19,6 +19,7 @@ import httpx
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
     EngagementPage,
+    ListingWalk,
     MediaFile,
     NotSupported,
     Permanent,
@@ -682,22 +683,30 @@ class LinkedInAdapter(VersionedOAuthAdapter):
         cursor: str | None,
     ) -> EngagementPage:
         """ "Get Comments on Shares": GET /rest/socialActions/{encoded post URN}/comments, one
-        page of the post's first-level comments, kept when newer than the time cursor (nested
-        comments are listed per comment, which this poll does not do)."""
+        page of the post's first-level comments per call, kept when newer than the time cursor
+        (nested comments are listed per comment, which this poll does not do). A full page
+        (`count` elements: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination)
+        of new comments walks on to the next one (`start` + `count`), `more` saying so; this
+        reads the listing newest first, as the time cursor does."""
+        walk = ListingWalk.resume(cursor)
+        start = int(walk.page) if walk.page and walk.page.isdigit() else 0
         body = self._json(
             await self._call(
                 "GET",
                 f"/rest/socialActions/{encode_urn(platform_post_id)}/comments",
                 tokens,
-                params={"start": "0", "count": str(COMMENTS_PAGE)},
+                params={"start": str(start), "count": str(COMMENTS_PAGE)},
             )
         )
+        elements = body.get("elements") or []
         items = [
             _comment(account, platform_post_id, element)
-            for element in body.get("elements") or []
+            for element in elements
             if isinstance(element, dict) and (element.get("commentUrn") or element.get("$URN"))
         ]
-        return page_after_time(items, cursor)
+        fresh = page_after_time(items, walk.since)
+        all_new = len(elements) >= COMMENTS_PAGE and len(fresh.items) == len(items)
+        return walk.step(fresh, str(start + COMMENTS_PAGE) if all_new else None)
 
     async def list_mentions(
         self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None

@@ -4,17 +4,25 @@ It hands out post ids and URLs, enforces its published limits, and fails on dema
 failure class (`fail_with`), so every error path of Herald can be tried locally. It remembers
 what it published, per account and for the life of the process (the last `REMEMBERED_POSTS`
 of each), and lists those as the account's recent posts, so reconciling works locally too.
+
+Comments and mentions work the same way: it remembers those it was told about
+(`remember_engagement`) and the replies it posted (the last `REMEMBERED_ENGAGEMENTS` per
+account), hides, unhides and deletes them, and lists them for polling. Like the real platforms
+it refuses to hide or delete a mention (someone else's post), with `NotSupported`.
 """
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ulid import ULID
 
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    EngagementPage,
+    NotSupported,
     Permanent,
     PostStatus,
     PublishRequest,
@@ -27,10 +35,12 @@ from functions.publish.adapters.platforms.base import (
 )
 from functions.publish.domain.models import FailureClass
 from functions.publish.domain.platforms import platform_info
+from functions.shared.engagement import Engagement, EngagementAuthor
 
 BASE_URL = "https://sandbox.herald.invalid"
 PLATFORM = "sandbox"
 REMEMBERED_POSTS = 200
+REMEMBERED_ENGAGEMENTS = 500
 
 
 class _Published:
@@ -58,6 +68,61 @@ class _Published:
 
 
 _published = _Published()
+
+
+@dataclass(slots=True)
+class _Remembered:
+    engagement: Engagement
+    hidden: bool = False
+
+
+class _Engagements:
+    """Comments, replies and mentions per platform account id, oldest first, keyed by id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, OrderedDict[str, _Remembered]] = {}
+
+    def add(self, engagement: Engagement) -> None:
+        with self._lock:
+            items = self._items.setdefault(engagement.platform_account_id, OrderedDict())
+            items[engagement.platform_item_id] = _Remembered(engagement)
+            while len(items) > REMEMBERED_ENGAGEMENTS:
+                items.popitem(last=False)
+
+    def set_hidden(self, account_id: str, item_id: str, hidden: bool) -> None:
+        with self._lock:
+            remembered = self._items.get(account_id, OrderedDict()).get(item_id)
+            if remembered is not None:
+                remembered.hidden = hidden
+
+    def remove(self, account_id: str, item_id: str) -> None:
+        with self._lock:
+            self._items.get(account_id, OrderedDict()).pop(item_id, None)
+
+    def of(self, account_id: str) -> list[_Remembered]:
+        with self._lock:
+            return list(self._items.get(account_id, OrderedDict()).values())
+
+
+_engagements = _Engagements()
+
+
+def remember_engagement(engagement: Engagement) -> None:
+    """A comment or mention made on the sandbox (locally, by Herald's sandbox comment route)."""
+    _engagements.add(engagement)
+
+
+def hidden_engagements(platform_account_id: str) -> list[str]:
+    """Ids of the account's comments the sandbox holds hidden."""
+    return [r.engagement.platform_item_id for r in _engagements.of(platform_account_id) if r.hidden]
+
+
+def _newer_than(items: list[Engagement], cursor: str | None) -> EngagementPage:
+    """Newest first; sandbox ids are ULIDs, so the newest id seen is the cursor."""
+    fresh = [item for item in items if cursor is None or item.platform_item_id > cursor]
+    fresh.sort(key=lambda item: item.platform_item_id, reverse=True)
+    return EngagementPage(items=fresh, cursor=fresh[0].platform_item_id if fresh else cursor)
 
 
 class SandboxAdapter:
@@ -153,3 +218,76 @@ class SandboxAdapter:
     async def revoke(self, tokens: TokenSet) -> bool:
         self._maybe_fail()
         return True
+
+    async def reply_to_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str
+    ) -> Engagement:
+        self._maybe_fail()
+        reply_id = f"sb_{ULID()}"
+        reply = Engagement(
+            platform=PLATFORM,
+            platform_account_id=account.platform_account_id,
+            platform_item_id=reply_id,
+            kind="reply",
+            text=text,
+            author=EngagementAuthor(
+                platform_user_id=account.platform_account_id,
+                name=account.name,
+                handle=account.handle,
+                avatar_url=account.avatar_url,
+            ),
+            created_at=self.clock(),
+            platform_post_id=engagement.platform_post_id,
+            parent_id=engagement.platform_item_id,
+            thread_id=engagement.thread_id or engagement.platform_item_id,
+            permalink=f"{BASE_URL}/{account.platform_account_id}/comments/{reply_id}",
+        )
+        _engagements.add(reply)
+        return reply
+
+    def _moderated(self, engagement: Engagement, what: str) -> None:
+        self._maybe_fail()
+        if engagement.kind == "mention":
+            raise NotSupported(
+                PLATFORM,
+                f"The sandbox cannot {what} a mention: it is the author's own post, not a "
+                "comment on one of yours.",
+            )
+
+    async def hide_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, *, hidden: bool
+    ) -> None:
+        self._moderated(engagement, "hide" if hidden else "unhide")
+        _engagements.set_hidden(account.platform_account_id, engagement.platform_item_id, hidden)
+
+    async def delete_engagement(
+        self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement
+    ) -> None:
+        self._moderated(engagement, "delete")
+        _engagements.remove(account.platform_account_id, engagement.platform_item_id)
+
+    async def list_comments(
+        self,
+        tokens: TokenSet,
+        account: ConnectedAccount,
+        platform_post_id: str,
+        cursor: str | None,
+    ) -> EngagementPage:
+        self._maybe_fail()
+        on_post = [
+            r.engagement
+            for r in _engagements.of(account.platform_account_id)
+            if r.engagement.kind != "mention" and r.engagement.platform_post_id == platform_post_id
+        ]
+        return _newer_than(on_post, cursor)
+
+    async def list_mentions(
+        self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
+    ) -> EngagementPage:
+        self._maybe_fail()
+        mentions = [
+            r.engagement
+            for r in _engagements.of(account.platform_account_id)
+            if r.engagement.kind == "mention"
+        ]
+        return _newer_than(mentions, cursor)

@@ -40,6 +40,7 @@ import httpx
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
     EngagementPage,
+    ListingWalk,
     MediaFile,
     NotSupported,
     Permanent,
@@ -644,11 +645,19 @@ class XAdapter:
             **ENGAGEMENT_FIELDS,
         }
         page = await self._engagement_page(
-            tokens, account, f"{self._api}/2/tweets/search/recent", params, cursor, "comment"
+            tokens,
+            account,
+            f"{self._api}/2/tweets/search/recent",
+            params,
+            cursor,
+            "comment",
+            # Recent search names its page parameter next_token, like the answer's field.
+            # https://docs.x.com/x-api/posts/search/integrate/paginate
+            page_parameter="next_token",
         )
         # The post that started the conversation matches its own conversation_id.
         replies = [item for item in page.items if item.platform_item_id != platform_post_id]
-        return EngagementPage(items=replies, cursor=page.cursor)
+        return EngagementPage(items=replies, cursor=page.cursor, more=page.more)
 
     async def list_mentions(
         self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
@@ -657,7 +666,9 @@ class XAdapter:
         https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id"""
         params = {"max_results": str(ENGAGEMENT_PAGE), **ENGAGEMENT_FIELDS}
         url = f"{self._api}/2/users/{account.platform_account_id}/mentions"
-        return await self._engagement_page(tokens, account, url, params, cursor, "mention")
+        return await self._engagement_page(
+            tokens, account, url, params, cursor, "mention", page_parameter="pagination_token"
+        )
 
     async def _engagement_page(
         self,
@@ -667,15 +678,22 @@ class XAdapter:
         params: dict[str, str],
         cursor: str | None,
         kind: EngagementKind,
+        *,
+        page_parameter: str,
     ) -> EngagementPage:
-        """One page, newest first; the next cursor is X's `meta.newest_id` (absent when
-        nothing is newer than `since_id`)."""
-        if cursor:
-            params = {**params, "since_id": cursor}
+        """One page, newest first. X's way to poll (https://docs.x.com/x-api/fundamentals/pagination,
+        https://docs.x.com/x-api/posts/search/integrate/paginate): while `meta.next_token` says
+        more pages match, the next call keeps the same `since_id` and asks for that page; once
+        the pages end, the next poll starts after `meta.newest_id` of the walk's first page."""
+        walk = ListingWalk.resume(cursor)
+        if walk.since:
+            params = {**params, "since_id": walk.since}
+        if walk.page:
+            params = {**params, page_parameter: walk.page}
         request = httpx.Request("GET", url, params=params, headers=self._auth(tokens))
         body = _json(await self._send(request))
         if not isinstance(body, dict):
-            return EngagementPage(items=[], cursor=None)
+            return walk.step(EngagementPage(items=[], cursor=None), None)
         includes = body.get("includes")
         users = {
             str(user.get("id")): user
@@ -689,7 +707,11 @@ class XAdapter:
         ]
         meta = body.get("meta")
         newest = meta.get("newest_id") if isinstance(meta, dict) else None
-        return EngagementPage(items=items, cursor=str(newest) if newest and items else None)
+        next_token = meta.get("next_token") if isinstance(meta, dict) else None
+        return walk.step(
+            EngagementPage(items=items, cursor=str(newest) if newest and items else None),
+            str(next_token) if next_token and items else None,
+        )
 
 
 def _engagement(

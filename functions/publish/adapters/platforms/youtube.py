@@ -34,6 +34,7 @@ from .base import (
     Checkpoint,
     ConnectedAccount,
     EngagementPage,
+    ListingWalk,
     MediaFile,
     NotSupported,
     Permanent,
@@ -701,37 +702,46 @@ class YouTubeAdapter:
         cursor: str | None,
     ) -> EngagementPage:
         """commentThreads.list?part=snippet,replies&videoId=...&order=time: the newest threads
-        first, one page (1 quota unit), kept when newer than the time cursor. A thread carries
-        only some of its replies (the `replies` part), so a reply beyond those, or on a thread
-        older than this page, is not seen by this poll (comments.list per thread would find it,
-        at one more unit each)."""
+        first, one page (1 quota unit) per call, kept when newer than the time cursor. While a
+        page's threads are all new and `nextPageToken` names another page, the cursor walks on
+        to it (`pageToken`) and `more` says so. A thread carries only some of its replies (the
+        `replies` part), so a reply beyond those, or on a thread older than the walk, is not
+        seen by this poll (comments.list per thread would find it, at one more unit each)."""
+        walk = ListingWalk.resume(cursor)
+        params = {
+            "part": "snippet,replies",
+            "videoId": platform_post_id,
+            "order": "time",
+            "maxResults": str(COMMENT_THREADS_PAGE),
+            "textFormat": "plainText",
+        }
+        if walk.page:
+            params["pageToken"] = walk.page
         response = await self._send(
             httpx.Request(
-                "GET",
-                f"{API_BASE}/commentThreads",
-                params={
-                    "part": "snippet,replies",
-                    "videoId": platform_post_id,
-                    "order": "time",
-                    "maxResults": str(COMMENT_THREADS_PAGE),
-                    "textFormat": "plainText",
-                },
-                headers=self._auth(tokens),
+                "GET", f"{API_BASE}/commentThreads", params=params, headers=self._auth(tokens)
             )
         )
+        body = response.json()
         items: list[Engagement] = []
-        for thread in response.json().get("items") or []:
+        threads: list[str] = []
+        for thread in body.get("items") or []:
             if not isinstance(thread, dict):
                 continue
             top = (thread.get("snippet") or {}).get("topLevelComment")
             if not isinstance(top, dict) or not top.get("id"):
                 continue
             thread_id = str(top["id"])
+            threads.append(thread_id)
             items.append(_comment(account, platform_post_id, top, thread_id, None))
             for reply in (thread.get("replies") or {}).get("comments") or []:
                 if isinstance(reply, dict) and reply.get("id"):
                     items.append(_comment(account, platform_post_id, reply, thread_id, thread_id))
-        return page_after_time(items, cursor)
+        fresh = page_after_time(items, walk.since)
+        taken = {item.platform_item_id for item in fresh.items}
+        all_new = bool(threads) and all(thread in taken for thread in threads)
+        next_page = body.get("nextPageToken") if all_new else None
+        return walk.step(fresh, str(next_page) if next_page else None)
 
     async def list_mentions(
         self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None

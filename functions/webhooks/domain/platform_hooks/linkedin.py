@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.shared.engagement import Engagement, EngagementAuthor, PlatformNotice
-from functions.webhooks.domain.inbound import InboundDelivery
+from functions.shared.inbound import InboundDelivery
 from functions.webhooks.domain.platform_hooks.fields import (
     epoch_seconds,
     identifier,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from functions.shared.engagement import Engagement, PlatformNotice
-from functions.webhooks.domain.inbound import InboundDelivery, payload_digest
+from functions.shared.inbound import InboundDelivery, payload_digest
 from functions.webhooks.domain.platform_hooks.fields import identifier, items, mapping
 
 # The `callback` of a delivery made from a signed_request, and the notice it becomes.

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.shared.engagement import Engagement, EngagementAuthor, PlatformNotice
-from functions.webhooks.domain.inbound import InboundDelivery, payload_digest
+from functions.shared.inbound import InboundDelivery, payload_digest
 from functions.webhooks.domain.platform_hooks import meta
 from functions.webhooks.domain.platform_hooks.fields import (
     MAX_NAME,

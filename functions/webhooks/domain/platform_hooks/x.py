@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.shared.engagement import Engagement, EngagementAuthor, PlatformNotice
-from functions.webhooks.domain.inbound import InboundDelivery
+from functions.shared.inbound import InboundDelivery
 from functions.webhooks.domain.platform_hooks.fields import (
     MAX_NAME,
     MAX_URL,

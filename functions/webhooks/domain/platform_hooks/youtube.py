@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from functions.shared.engagement import Engagement, PlatformNotice
-from functions.webhooks.domain.inbound import InboundDelivery
+from functions.shared.inbound import InboundDelivery
 from functions.webhooks.domain.platform_hooks.fields import (
     MAX_ID,
     MAX_NAME,

@@ -1,10 +1,11 @@
-"""Accepting verified platform webhook events: each once, queued for the processor.
+"""Accepting platform events (verified webhooks, or what a poll found): each once, queued for the
+webhooks group's processor.
 
 A platform may deliver the same event several times (its retries, or a webhook and a poll
-announcing the same comment). The route that verified a request hands its events here; each is
-claimed by the platform's own id with a conditional put (kept 7 days, longer than any
-platform's retries), and only the first claim is queued, so the answer stays a few milliseconds
-and nothing is processed twice (docs/inbox.md).
+announcing the same comment). The route that verified a request, and the publish group's poller,
+hand their events here; each is claimed by the platform's own id with a conditional put (kept 7
+days, longer than any platform's retries), and only the first claim is queued, so the answer
+stays a few milliseconds and nothing is processed twice (docs/inbox.md).
 """
 
 import hashlib
