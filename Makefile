@@ -54,6 +54,7 @@ bench: setup
 	.venv/bin/python bench/publish_fanout.py
 	.venv/bin/python bench/publish_video_memory.py
 	.venv/bin/python bench/media.py
+	.venv/bin/python bench/webhooks_inbound.py
 	.venv/bin/python bench/webhooks.py
 	.venv/bin/python bench/analytics.py
 

@@ -52,6 +52,7 @@ import boto3  # noqa: E402
 import httpx  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.workspaces import new_workspace  # noqa: E402
 from functions.publish.adapters import registry, token_vault  # noqa: E402
 from functions.publish.adapters.items import SocialAccountItem  # noqa: E402
 from functions.publish.adapters.platforms.base import TokenSet  # noqa: E402
@@ -64,7 +65,6 @@ from functions.publish.domain import (  # noqa: E402
 )
 from functions.publish.domain.post_models import PostContent, TargetSpec  # noqa: E402
 from functions.shared import aws, sealing  # noqa: E402
-from functions.shared.identity_items import WorkspaceItem  # noqa: E402
 from functions.shared.settings import get_settings  # noqa: E402
 from infra.local.runtime import InProcessLambdas, LocalFunction  # noqa: E402
 from infra.local.scheduler import LocalScheduler  # noqa: E402
@@ -125,16 +125,7 @@ def provision() -> str:
     boto3.client("scheduler", region_name=region).create_schedule_group(
         Name=settings.schedule_group
     )
-    workspace_id = str(ULID())
-    WorkspaceItem(
-        *WorkspaceItem.keys(workspace_id),
-        workspace_id=workspace_id,
-        name="Bench",
-        slug="bench",
-        timezone="UTC",
-        created_by="user:bench",
-    ).save()
-    return workspace_id
+    return new_workspace()
 
 
 def accounts(workspace_id: str, count: int) -> list[str]:

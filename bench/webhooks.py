@@ -78,11 +78,11 @@ import boto3  # noqa: E402
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.workspaces import new_workspace  # noqa: E402
 from functions.shared import aws  # noqa: E402
 from functions.shared.access import Role, WorkspaceAccess  # noqa: E402
 from functions.shared.auth import UserPrincipal  # noqa: E402
 from functions.shared.events import OUTBOX_INSERTS, DomainEvent, record_event  # noqa: E402
-from functions.shared.identity_items import WorkspaceItem  # noqa: E402
 from functions.shared.problems import Conflict  # noqa: E402
 from functions.shared.settings import get_settings  # noqa: E402
 from functions.webhooks.adapters import sender  # noqa: E402
@@ -339,15 +339,7 @@ def provision() -> None:
 
 def workspace() -> WorkspaceAccess:
     """A new workspace, and its owner's access to it."""
-    workspace_id = str(ULID())
-    WorkspaceItem(
-        *WorkspaceItem.keys(workspace_id),
-        workspace_id=workspace_id,
-        name="Bench",
-        slug=f"bench-{workspace_id.lower()}",
-        timezone="UTC",
-        created_by="user:bench",
-    ).save()
+    workspace_id = new_workspace()
     owner = UserPrincipal(user_id="bench", session_id="bench", claims={})
     return WorkspaceAccess(principal=owner, workspace_id=workspace_id, role=Role.OWNER)
 
