@@ -16,6 +16,8 @@ from xml.etree import ElementTree
 
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.firehose.models import FirehoseBackend
 from moto.s3.models import s3_backends
@@ -129,40 +131,99 @@ def serialize_dynamodb_requests() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
-class _TableSnapshots:
-    """moto's `copy` inside its DynamoDB backend: a transaction's rollback snapshot of a table is
-    taken once, not once per transaction item as moto 5.2 does (a full deep copy of the table
-    each time, so a 25-item transaction copied the whole table 25 times and local requests grew
-    slower with every item stored)."""
+class _TransactionCopies:
+    """moto's `copy` inside its DynamoDB backend: while a transaction runs, the rollback copy of a
+    table that moto 5.2 takes (a full deep copy of each table named, so a local transaction's cost
+    grew with everything stored, unlike DynamoDB's) is the table itself; the transaction's own
+    items are kept instead (`_TouchedItems`). Every other copy is a real one."""
 
     def __init__(self) -> None:
-        self.taken: dict[int, Any] | None = None
+        self.in_transaction = False
 
     def deepcopy(self, value: Any, memo: Any = None) -> Any:
-        if self.taken is None:
-            return copy.deepcopy(value, memo)
-        if id(value) not in self.taken:
-            self.taken[id(value)] = copy.deepcopy(value)
-        return self.taken[id(value)]
+        if self.in_transaction and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
 
     def copy(self, value: Any) -> Any:
         return copy.copy(value)
 
 
-def snapshot_each_table_once_per_transaction() -> None:
+class _TouchedItems:
+    """The items a transaction names, and each table's stream, as they were before it ran."""
+
+    def __init__(self, backend: DynamoDBBackend, transact_items: Any) -> None:
+        self._items: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
+        self._streams: list[tuple[list[Any], int]] = []
+        seen: set[int] = set()
+        for operation in transact_items if isinstance(transact_items, list) else []:
+            touched = self._touched(backend, operation)
+            if touched is None:
+                continue  # malformed: moto refuses it before it writes anything
+            table, hash_value, range_value = touched
+            stored = table.get_item(hash_value, range_value) if hash_value else None
+            self._items.append((table, hash_value, range_value, copy.deepcopy(stored)))
+            shard = table.stream_shard
+            if shard is not None and id(shard) not in seen:
+                seen.add(id(shard))
+                self._streams.append((shard.items, len(shard.items)))
+
+    @staticmethod
+    def _touched(
+        backend: DynamoDBBackend, operation: Any
+    ) -> tuple[Table, DynamoType, DynamoType | None] | None:
+        try:
+            (kind, request), *_ = operation.items()
+            table = backend.get_table(request["TableName"])
+            key = request["Item"] if kind == "Put" else request["Key"]
+            range_attribute = table.range_key_attr
+            return (
+                table,
+                DynamoType(key[table.hash_key_attr]),
+                DynamoType(key[range_attribute]) if range_attribute else None,
+            )
+        except Exception:
+            return None
+
+    def restore(self) -> None:
+        # In reverse, so that an item named twice (moto refuses that) ends as it first was.
+        for table, hash_value, range_value, before in reversed(self._items):
+            if range_value is not None:
+                if before is None:
+                    table.items[hash_value].pop(range_value, None)
+                else:
+                    table.items[hash_value][range_value] = before
+            elif before is None:
+                table.items.pop(hash_value, None)
+            else:
+                # moto types the table's items in their range-key form only.
+                table.items[hash_value] = before  # type: ignore[assignment]
+        for records, length in self._streams:
+            del records[length:]
+
+
+def roll_back_only_touched_items() -> None:
+    """A refused transaction restores the items it names (and drops the stream records it
+    added) instead of whole tables: DynamoDB's all-or-nothing, at a cost that does not grow with
+    the table."""
     original = DynamoDBBackend.transact_write_items
     if getattr(original, _PATCHED, False):
         return
-    snapshots = _TableSnapshots()
-    setattr(dynamodb_models, "copy", snapshots)  # noqa: B010 (the module moto reads)
+    copies = _TransactionCopies()
+    setattr(dynamodb_models, "copy", copies)  # noqa: B010 (the module moto reads)
 
     def transact_write_items(self: DynamoDBBackend, transact_items: Any) -> Any:
-        # Requests are answered one at a time (serialize_dynamodb_requests), so one cache serves.
-        snapshots.taken = {}
+        # Requests are answered one at a time (serialize_dynamodb_requests): nothing else
+        # changes the items between the copy and the restore.
+        before = _TouchedItems(self, transact_items)
+        copies.in_transaction = True
         try:
             return original(self, transact_items)
+        except Exception:
+            before.restore()
+            raise
         finally:
-            snapshots.taken = None
+            copies.in_transaction = False
 
     setattr(transact_write_items, _PATCHED, True)
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
@@ -254,4 +315,4 @@ def apply_all() -> None:
     name_unnamed_executions()
     enforce_form_upload_policies()
     serialize_dynamodb_requests()
-    snapshot_each_table_once_per_transaction()
+    roll_back_only_touched_items()
