@@ -122,6 +122,10 @@ class Hooks:
 
     def pump(self) -> dict[str, Any]:
         """One SQS batch of the visible messages to the delivery worker."""
+        return self.deliver(self.queued())
+
+    def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """Received messages to the delivery worker, as one SQS batch."""
         from functions.webhooks.workers.deliverer import handler
 
         records = [
@@ -132,7 +136,7 @@ class Hooks:
                 "attributes": message.get("Attributes", {}),
                 "eventSource": "aws:sqs",
             }
-            for message in self.queued()
+            for message in messages
         ]
         result: dict[str, Any] = handler(
             {"Records": records}, lambda_context("herald-test-deliverer")

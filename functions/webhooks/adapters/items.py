@@ -1,6 +1,10 @@
 """The outbound webhooks' items in the application table (docs/access-patterns.md, "Webhooks").
 
 Deliveries and the event log expire after 30 days (the table's TTL).
+
+`EndpointHealthItem` and `DeliveryClaim` are narrow views of the endpoint and delivery items
+without PynamoDB's `VersionAttribute`, which increments the version on every update, condition
+or not. They are only ever updated (never saved), so they write just the attributes named.
 """
 
 from datetime import datetime, timedelta
@@ -13,9 +17,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.models import Model
 
 from functions.shared.identity_items import FindableItem
-from functions.shared.tables import key
+from functions.shared.tables import AppItem, key
 
 RETENTION = timedelta(days=30)
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -61,6 +66,27 @@ class EndpointItem(FindableItem):
 
     def subscribes_to(self, event_type: str) -> bool:
         return self.event_types == "all" or event_type in self.event_types
+
+
+class EndpointHealthItem(Model):
+    """What deliveries record on an endpoint's item (its successes, its failures, Herald
+    disabling it), written without changing the version that guards an admin's edits: a busy
+    endpoint's deliveries never make an edit answer 409 (docs/webhooks.md, "Endpoint health")."""
+
+    class Meta(AppItem.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    version = NumberAttribute(null=True)  # only compared: Herald's disabling yields to an edit
+    enabled = BooleanAttribute(null=True)
+    disabled_reason = UnicodeAttribute(null=True)
+    last_success_at = UTCDateTimeAttribute(null=True)
+    failing_since = UTCDateTimeAttribute(null=True)
+
+    @classmethod
+    def of(cls, endpoint: EndpointItem) -> Self:
+        return cls(endpoint.pk, endpoint.sk)
 
 
 class DeliveryItem(FindableItem):
@@ -114,3 +140,19 @@ class EventClaimItem(FindableItem):
     @staticmethod
     def keys(workspace_id: str, consumer: str, event_id: str) -> tuple[str, str]:
         return key("WS", workspace_id), key("EVENTSEEN", consumer, event_id)
+
+
+class DeliveryClaim(Model):
+    """A delivery's attempt counter, for claiming an attempt in one conditional update that
+    returns the whole delivery (a read, then a versioned save, would be two calls). It bumps the
+    version itself, so the delivery's versioned writers still see the change."""
+
+    class Meta(AppItem.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    version = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)

@@ -32,7 +32,9 @@ from functions.webhooks.adapters import delivery_queue, secret_vault, sender
 from functions.webhooks.adapters.delivery_queue import DeliveryMessage
 from functions.webhooks.adapters.items import (
     RETENTION,
+    DeliveryClaim,
     DeliveryItem,
+    EndpointHealthItem,
     EndpointItem,
     EventClaimItem,
     EventLogItem,
@@ -51,6 +53,10 @@ RETRY_SCHEDULE = (
 # The longest Retry-After honoured; a longer one waits this long.
 MAX_RETRY_AFTER = timedelta(hours=10)
 DISABLE_AFTER_FAILING = timedelta(days=5)
+# A success is written on the endpoint at most this often while it is not failing: its
+# `last_success_at` is that coarse, and a busy endpoint costs one write a minute, not one a
+# delivery.
+SUCCESS_NOTED_EVERY = timedelta(minutes=1)
 MAX_LOGGED_ATTEMPTS = 20
 CONSUMER = "webhooks"
 # Announces an endpoint disabled for failing; the notifier tells the workspace's admins.
@@ -222,27 +228,42 @@ def handle_message(message: DeliveryMessage) -> None:
         remaining = int(message.not_before - time.time()) + 1
         delivery_queue.enqueue([message], delay_seconds=remaining)
         return
-    delivery = DeliveryItem.find(message.workspace_id, message.endpoint_id, message.delivery_id)
-    if delivery is None or delivery.status != "pending" or delivery.attempts != message.attempt:
+    delivery = _claim(message)
+    if delivery is None:
         return  # a duplicate, or an attempt already made
     endpoint = EndpointItem.find(message.workspace_id, message.endpoint_id)
     if endpoint is None or not endpoint.enabled:
         delivery.status = "failed"
-        delivery.next_attempt_at = None
+        delivery.attempts = message.attempt  # claimed, but not made
         delivery.last_error = (
             "the endpoint was deleted" if endpoint is None else ("the endpoint is disabled")
         )
         delivery.save()
         return
-    delivery.attempts += 1
-    delivery.next_attempt_at = None
-    try:
-        delivery.save()  # claims the attempt: the version condition fails a concurrent duplicate
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return
-        raise
     _attempt(endpoint, delivery)
+
+
+def _claim(message: DeliveryMessage) -> DeliveryItem | None:
+    """The delivery with the message's attempt claimed, or None if it is not the next attempt
+    of a pending delivery (a duplicated or stale message): one conditional update, which a
+    concurrent duplicate fails."""
+    keys = DeliveryItem.keys(message.workspace_id, message.endpoint_id, message.delivery_id)
+    try:
+        claimed = DeliveryClaim(*keys).update(
+            actions=[
+                DeliveryClaim.attempts.add(1),
+                DeliveryClaim.next_attempt_at.remove(),
+                DeliveryClaim.version.add(1),
+            ],
+            condition=DeliveryClaim.pk.exists()
+            & (DeliveryClaim.status == "pending")
+            & (DeliveryClaim.attempts == message.attempt),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return DeliveryItem.from_raw_data(claimed["Attributes"])
 
 
 def _attempt(endpoint: EndpointItem, delivery: DeliveryItem) -> None:
@@ -314,29 +335,35 @@ def _record(delivery: DeliveryItem, outcome: sender.Outcome, now: datetime) -> N
 
 
 def _endpoint_succeeded(endpoint: EndpointItem, now: datetime) -> None:
-    _update_endpoint(
-        endpoint, [EndpointItem.last_success_at.set(now), EndpointItem.failing_since.remove()]
+    """Note the success, unless the endpoint was read not failing with a success noted lately:
+    that write would change nothing but `last_success_at` by moments."""
+    noted = endpoint.last_success_at
+    if endpoint.failing_since is None and noted is not None and now - noted < SUCCESS_NOTED_EVERY:
+        return
+    _note_health(
+        endpoint,
+        [EndpointHealthItem.last_success_at.set(now), EndpointHealthItem.failing_since.remove()],
     )
 
 
 def _endpoint_failed(endpoint: EndpointItem, now: datetime, disable_because: str | None) -> None:
     """Note the failure; disable the endpoint on a 410, or after 5 days without a success."""
     failing_since = endpoint.failing_since or now
-    still_failing = EndpointItem.pk.exists()
+    still_failing = EndpointHealthItem.pk.exists()
     if disable_because is None and now - failing_since >= DISABLE_AFTER_FAILING:
         disable_because = (
             f"no successful delivery since {failing_since.isoformat()} "
             f"({DISABLE_AFTER_FAILING.days} days of failures)"
         )
-        # Not if a success or a person re-enabling it cleared the failures since it was read.
-        still_failing &= EndpointItem.failing_since <= now - DISABLE_AFTER_FAILING
+        # Not if a success cleared the failures since it was read.
+        still_failing &= EndpointHealthItem.failing_since <= now - DISABLE_AFTER_FAILING
     # Set only if unset: a concurrent failure may have set it first.
-    note_failure = EndpointItem.failing_since.set(EndpointItem.failing_since | now)
+    note_failure = EndpointHealthItem.failing_since.set(EndpointHealthItem.failing_since | now)
     disabled = disable_because is not None and _disable(
         endpoint, failing_since, disable_because, [note_failure], still_failing
     )
     if not disabled:
-        _update_endpoint(endpoint, [note_failure])
+        _note_health(endpoint, [note_failure])
 
 
 def _disable(
@@ -347,20 +374,23 @@ def _disable(
     condition: Condition,
 ) -> bool:
     """Disable the endpoint and write `webhook.endpoint_disabled` in one transaction, so the
-    admins hear of every disabling and of no other; whether it did. Only if `condition` holds
-    and the endpoint is still enabled: of two failures disabling it at once, one writes the
-    event."""
+    admins hear of every disabling and of no other; whether it did. Only if `condition` holds,
+    the endpoint is still enabled and no admin edited it since the attempt read it (an edit
+    meanwhile, a re-enabling or a new URL, wins over this attempt's verdict): of two failures
+    disabling it at once, one writes the event."""
+    health = EndpointHealthItem.of(endpoint)
     try:
         with transaction() as write:
             write.update(
-                endpoint,
+                health,
                 actions=[
                     *actions,
-                    EndpointItem.enabled.set(False),
-                    EndpointItem.disabled_reason.set(reason),
+                    EndpointHealthItem.enabled.set(False),
+                    EndpointHealthItem.disabled_reason.set(reason),
                 ],
-                condition=condition & (EndpointItem.enabled == True),  # noqa: E712
-                add_version_condition=False,
+                condition=condition
+                & (EndpointHealthItem.enabled == True)  # noqa: E712
+                & (EndpointHealthItem.version == endpoint.version),
             )
             write_event(
                 write,
@@ -378,7 +408,8 @@ def _disable(
     except TransactWriteError as error:
         if not condition_failed(error):
             raise
-        # Deleted, disabled already (by a concurrent failure or a person), or no longer failing.
+        # Deleted, disabled already (by a concurrent failure or a person), edited, or no longer
+        # failing.
         return False
     logger.info(
         "Webhook endpoint disabled", extra={"endpoint_id": endpoint.endpoint_id, "reason": reason}
@@ -386,13 +417,12 @@ def _disable(
     return True
 
 
-def _update_endpoint(endpoint: EndpointItem, actions: list[Action]) -> None:
-    """Record a delivery's result on the endpoint, not conditional on its version (an edit
-    meanwhile does not void the result) but bumping it, unless the endpoint was deleted
-    meanwhile."""
+def _note_health(endpoint: EndpointItem, actions: list[Action]) -> None:
+    """Record a delivery's result on the endpoint without changing its version (an admin's edit
+    meanwhile neither voids the result nor is voided by it), unless it was deleted meanwhile."""
     try:
-        endpoint.update(
-            actions=actions, condition=EndpointItem.pk.exists(), add_version_condition=False
+        EndpointHealthItem.of(endpoint).update(
+            actions=actions, condition=EndpointHealthItem.pk.exists()
         )
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":

@@ -2,9 +2,12 @@
 and replays (deliveries themselves: deliveries.py)."""
 
 import asyncio
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
 from functions.shared.access import WorkspaceAccess
@@ -118,19 +121,32 @@ def _checked_url(raw: str) -> str:
     return str(url)
 
 
-def _save(access: WorkspaceAccess, item: EndpointItem, action: str, *, new: bool) -> None:
-    with _changed_meanwhile(item.endpoint_id), transaction() as write:
-        if new:
-            write.save(item, condition=EndpointItem.pk.does_not_exist())
-        else:
-            write.save(item)
+@contextmanager
+def _with_activity(
+    access: WorkspaceAccess, endpoint_id: str, action: str
+) -> Iterator[TransactWrite]:
+    """A transaction that also logs `action` on the endpoint in the workspace's activity."""
+    with _changed_meanwhile(endpoint_id), transaction() as write:
+        yield write
         write.save(
             activity_entry(
                 access.workspace_id,
                 actor=access.actor,
                 action=action,
-                target=f"webhook_endpoint:{item.endpoint_id}",
+                target=f"webhook_endpoint:{endpoint_id}",
             )
+        )
+
+
+def _edit(access: WorkspaceAccess, item: EndpointItem, actions: list[Action], action: str) -> None:
+    """An admin's change of the endpoint read as `item`: only the attributes named, so the
+    delivery health recorded meanwhile stays, and only at the version read, so of two edits at
+    once the second answers 409 (deliveries never change the version)."""
+    with _with_activity(access, item.endpoint_id, action) as write:
+        write.update(
+            item,
+            actions=[*actions, EndpointItem.updated_at.set(utc_now())],
+            condition=EndpointItem.pk.exists(),
         )
 
 
@@ -156,7 +172,8 @@ def create_endpoint(access: WorkspaceAccess, body: EndpointCreate) -> EndpointCr
         ),
         created_by=access.actor,
     )
-    _save(access, item, "webhook_endpoint.created", new=True)
+    with _with_activity(access, endpoint_id, "webhook_endpoint.created") as write:
+        write.save(item, condition=EndpointItem.pk.does_not_exist())
     return EndpointCreated(**endpoint_view(item).model_dump(), secret=secret)
 
 
@@ -170,49 +187,46 @@ def get_endpoint(access: WorkspaceAccess, endpoint_id: str) -> Endpoint:
 
 
 def update_endpoint(access: WorkspaceAccess, endpoint_id: str, body: EndpointUpdate) -> Endpoint:
+    """The change as asked; an explicit `enabled` is the admin's word and wins over Herald
+    disabling the endpoint meanwhile (docs/webhooks.md, "Endpoint health")."""
     item = _find(access.workspace_id, endpoint_id)
+    actions: list[Action] = []
     if body.url is not None:
-        item.url = _checked_url(body.url)
+        actions.append(EndpointItem.url.set(_checked_url(body.url)))
     if body.description is not None:
-        item.description = body.description
+        actions.append(EndpointItem.description.set(body.description))
     if body.event_types is not None:
-        item.event_types = body.event_types
+        actions.append(EndpointItem.event_types.set(body.event_types))
     if body.enabled is not None:
-        item.enabled = body.enabled
+        actions.append(EndpointItem.enabled.set(body.enabled))
         if body.enabled:
-            item.disabled_reason = None
-            item.failing_since = None
-    item.updated_at = utc_now()
-    _save(access, item, "webhook_endpoint.updated", new=False)
-    return endpoint_view(item)
+            actions += [EndpointItem.disabled_reason.remove(), EndpointItem.failing_since.remove()]
+    _edit(access, item, actions, "webhook_endpoint.updated")
+    return get_endpoint(access, endpoint_id)
 
 
 def delete_endpoint(access: WorkspaceAccess, endpoint_id: str) -> None:
     """The endpoint goes; its deliveries stay until they expire, and pending ones fail."""
     item = _find(access.workspace_id, endpoint_id)
-    with _changed_meanwhile(endpoint_id), transaction() as write:
+    with _with_activity(access, endpoint_id, "webhook_endpoint.deleted") as write:
         write.delete(item)
-        write.save(
-            activity_entry(
-                access.workspace_id,
-                actor=access.actor,
-                action="webhook_endpoint.deleted",
-                target=f"webhook_endpoint:{endpoint_id}",
-            )
-        )
 
 
 def rotate_secret(access: WorkspaceAccess, endpoint_id: str) -> SecretRotated:
     item = _find(access.workspace_id, endpoint_id)
     secret = new_secret()
     expires = utc_now() + PREVIOUS_SECRET_LIFETIME
-    item.sealed_previous_secret = item.sealed_secret
-    item.previous_secret_expires_at = expires
-    item.sealed_secret = secret_vault.seal(
-        secret, workspace_id=access.workspace_id, endpoint_id=endpoint_id
+    sealed = secret_vault.seal(secret, workspace_id=access.workspace_id, endpoint_id=endpoint_id)
+    _edit(
+        access,
+        item,
+        [
+            EndpointItem.sealed_previous_secret.set(item.sealed_secret),
+            EndpointItem.previous_secret_expires_at.set(expires),
+            EndpointItem.sealed_secret.set(sealed),
+        ],
+        "webhook_endpoint.secret_rotated",
     )
-    item.updated_at = utc_now()
-    _save(access, item, "webhook_endpoint.secret_rotated", new=False)
     return SecretRotated(secret=secret, previous_secret_expires_at=expires.isoformat())
 
 
