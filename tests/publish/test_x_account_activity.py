@@ -12,6 +12,9 @@ Requests checked against X's documentation:
   https://docs.x.com/x-api/account-activity/quickstart
 - `DELETE /2/account_activity/webhooks/:webhook_id/subscriptions/:user_id/all`, app-only bearer
   token: https://docs.x.com/x-api/account-activity/delete-subscription
+
+Deleting a workspace does what disconnecting its X accounts would: each leaves its user's entry,
+and a user left with none is unsubscribed.
 """
 
 import json
@@ -25,16 +28,23 @@ from fastapi.testclient import TestClient
 
 from functions.publish.adapters import registry
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
-from functions.publish.adapters.x_activity_items import XActivityItem, XWebhookItem
+from functions.publish.adapters.x_activity_items import (
+    XActivityAccountItem,
+    XActivityItem,
+    XWebhookItem,
+)
 from functions.publish.domain import connections
 from functions.publish.domain.x_account_activity import (
     retry_due_subscriptions,
     x_activity_subscribed,
 )
+from functions.publish.workers import events as publish_events
 from functions.shared import platform_credentials
 from functions.shared.settings import get_settings
 from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
+from tests.publish.posts_world import table_keys
 from tests.support.auth_world import Account, Herald
+from tests.support.event_bus import bus_listener, received
 
 API = "https://api.x.com"
 APP_BEARER = "app-only-bearer-token"
@@ -267,3 +277,64 @@ def test_the_deploy_command_registers_the_webhook_once(
     assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
     connect(WORKSPACE_A)  # the first connect finds it registered
     assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
+
+
+def delete_workspace(herald: Herald, headers: dict[str, str]) -> dict[str, object]:
+    """Delete the workspace through the auth API (which purges its partition, X accounts
+    included) and hand the `workspace.deleted` it announced to the publish events function."""
+    workspace_id = headers["X-Workspace-Id"]
+    listener = bus_listener("workspace.deleted")
+    response = herald.client.delete(f"/v1/workspaces/{workspace_id}", headers=headers)
+    assert response.status_code == 204, response.text
+    assert table_keys(workspace_id, "ACCOUNT#") == []  # purged before the event is handled
+    [event] = received(listener)
+    result: dict[str, object] = publish_events.handler(event, None)
+    return result
+
+
+@pytest.fixture
+def x_oauth(x_api: respx.MockRouter) -> respx.MockRouter:
+    x_api.post(f"{API}/2/oauth2/token").respond(200, json=X_TOKEN)
+    x_api.get(f"{API}/2/users/me").respond(200, json=X_ME)
+    x_api.post(f"{API}/2/oauth2/revoke").respond(200, json={"revoked": True})
+    return x_api
+
+
+def test_deleting_a_workspace_keeps_the_subscription_of_a_user_another_workspace_links(
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter
+) -> None:
+    headers, _ = connect_over_oauth(publish, herald)
+    other = connect(WORKSPACE_B)  # the same X user, in another workspace
+
+    result = delete_workspace(herald, headers)
+
+    assert result["x_accounts_released"] == 1
+    entry = XActivityItem.find(USER_ID)
+    assert entry is not None
+    assert entry.accounts == {XActivityItem.account_ref(WORKSPACE_B, other)}
+    assert entry.state == "subscribed"
+    assert calls(x_oauth, "DELETE", UNSUBSCRIBE) == []
+    assert XActivityAccountItem.of_workspace(headers["X-Workspace-Id"]) == []
+
+
+def test_deleting_the_workspace_of_a_users_last_account_unsubscribes_it(
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter
+) -> None:
+    headers, _ = connect_over_oauth(publish, herald)
+    x_oauth.delete(UNSUBSCRIBE).respond(503, json={"title": "Service Unavailable"})
+    deleted_at = datetime.now(UTC)
+
+    assert delete_workspace(herald, headers)["x_accounts_released"] == 1
+
+    # X failed: postponed as a disconnect's unsubscription is, and tried again by the refresher.
+    [failed] = calls(x_oauth, "DELETE", UNSUBSCRIBE)
+    assert failed.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    entry = XActivityItem.find(USER_ID)
+    assert entry is not None
+    assert entry.state == "unsubscribing"
+    assert not entry.accounts
+    x_oauth.delete(UNSUBSCRIBE).respond(200, json={"data": {"subscribed": False}})
+    with time_machine.travel(deleted_at + timedelta(minutes=61)):
+        assert retry_due_subscriptions().unsubscribed == 1
+    assert len(calls(x_oauth, "DELETE", UNSUBSCRIBE)) == 2
+    assert XActivityItem.find(USER_ID) is None

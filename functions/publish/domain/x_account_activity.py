@@ -5,9 +5,10 @@ on the first subscription, or beforehand with
 `python -m functions.publish.domain.x_account_activity` (docs/inbox.md); its id is kept as
 `XWEBHOOK#<client id>` / `URL#<callback>`. Connecting an X account subscribes the X user with the
 account's own token; disconnecting the last Herald account of that user deletes the subscription
-with the app's bearer token. A refused or failed call never stops connecting or disconnecting: it
-is logged, counted (`XAccountActivityPostponed`) and left on the `by-due` index, where the token
-refresher's 30-minute run tries it again. Without the app's bearer token (`bearer_token` of the
+with the app's bearer token, and so does deleting the workspace that held it (the publish events
+function's `workspace.deleted`). A refused or failed call never stops any of these: it is logged,
+counted (`XAccountActivityPostponed`) and left on the `by-due` index, where the token refresher's
+30-minute run tries it again. Without the app's bearer token (`bearer_token` of the
 `x` credentials entry) nothing is subscribed and X's engagement is polled.
 """
 
@@ -23,7 +24,12 @@ from functions.publish.adapters import token_vault
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import Permanent, PlatformError, TokenSet
 from functions.publish.adapters.platforms.x_account_activity import XAccountActivity
-from functions.publish.adapters.x_activity_items import DUE_BUCKET, XActivityItem, XWebhookItem
+from functions.publish.adapters.x_activity_items import (
+    DUE_BUCKET,
+    XActivityAccountItem,
+    XActivityItem,
+    XWebhookItem,
+)
 from functions.publish.domain.platform_calls import http_client
 from functions.shared.observability import logger
 from functions.shared.platform_credentials import platform_secret
@@ -146,6 +152,7 @@ def subscribe_account(workspace_id: str, account_id: str, user_id: str, tokens: 
     app = configured_app()
     if app is None:
         return
+    XActivityAccountItem.of(workspace_id, account_id, user_id).save()
     item = XActivityItem(*XActivityItem.keys(user_id))
     item.update(
         actions=[
@@ -212,11 +219,22 @@ def unsubscribe_account(workspace_id: str, account_id: str, user_id: str) -> Non
             condition=XActivityItem.pk.exists(),
         )
     except UpdateError as error:
-        if condition_failed(error):
-            return  # never subscribed (X not configured when it was connected)
-        raise
-    if not item.accounts:
-        _unsubscribe(item)
+        if not condition_failed(error):
+            raise
+        # The condition failed: never subscribed (X was not configured at the connect).
+    else:
+        if not item.accounts:
+            _unsubscribe(item)
+    XActivityAccountItem.of(workspace_id, account_id, user_id).delete()
+
+
+def unsubscribe_workspace(workspace_id: str) -> int:
+    """On `workspace.deleted`: each of the workspace's X accounts leaves its user's entry, and a
+    user left with no account is unsubscribed, as disconnecting does. How many accounts left."""
+    accounts = XActivityAccountItem.of_workspace(workspace_id)
+    for account in accounts:
+        unsubscribe_account(workspace_id, account.account_id, account.user_id)
+    return len(accounts)
 
 
 def x_activity_subscribed(workspace_id: str, account_id: str) -> bool:
