@@ -45,6 +45,7 @@ from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
 from tests.publish.posts_world import table_keys
 from tests.support.auth_world import Account, Herald
 from tests.support.event_bus import bus_listener, received
+from tests.support.events import lambda_context
 
 API = "https://api.x.com"
 APP_BEARER = "app-only-bearer-token"
@@ -338,3 +339,115 @@ def test_deleting_the_workspace_of_a_users_last_account_unsubscribes_it(
         assert retry_due_subscriptions().unsubscribed == 1
     assert len(calls(x_oauth, "DELETE", UNSUBSCRIBE)) == 2
     assert XActivityItem.find(USER_ID) is None
+
+
+# Re-validation: X runs the CRC hourly and marks a webhook that fails it invalid (`valid` in
+# `GET /2/webhooks`), delivering nothing until it passes; `PUT /2/webhooks/:webhook_id` with the
+# app-only bearer token and no body has X run the CRC now and answers {"data": {"attempted":
+# true}}; a failing CRC is refused with `CrcValidationFailed`:
+# https://docs.x.com/x-api/webhooks/validate-webhook, https://docs.x.com/x-api/webhooks/introduction,
+# https://docs.x.com/x-api/webhooks/quickstart
+VALIDATE = f"{API}/2/webhooks/{WEBHOOK_ID}"
+
+
+def run_refresher() -> str:
+    from functions.publish.workers.publisher import handler
+
+    result = handler({"herald": "refresh-tokens"}, lambda_context("herald-publish-worker"))
+    outcome: str = result["result"]["x_webhook"]
+    return outcome
+
+
+def revalidation_metrics(out: str) -> list[tuple[str, list[float]]]:
+    """(outcome, value) of each `XWebhookRevalidations` EMF document the run printed."""
+    documents = [
+        json.loads(line) for line in out.splitlines() if line.startswith("{") and '"_aws"' in line
+    ]
+    return [
+        (document["outcome"], document["XWebhookRevalidations"])
+        for document in documents
+        if "XWebhookRevalidations" in document
+    ]
+
+
+def listed(mock: respx.MockRouter, *, valid: bool, webhook_id: str = WEBHOOK_ID) -> respx.Route:
+    return mock.get(f"{API}/2/webhooks").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": webhook_id,
+                    "url": callback(),
+                    "valid": valid,
+                    "created_at": "2026-12-05T08:00:00.000Z",
+                }
+            ],
+            "meta": {"result_count": 1},
+        },
+    )
+
+
+def test_an_invalid_webhook_is_revalidated_at_most_once_an_hour(
+    configured: None, x_api: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect(WORKSPACE_A)  # registers the webhook
+    checked_at = datetime.now(UTC)
+    listing = listed(x_api, valid=False)
+    validate = x_api.put(VALIDATE).respond(200, json={"data": {"attempted": True}})
+
+    assert run_refresher() == "revalidated"
+
+    [get] = listing.calls
+    assert get.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert dict(get.request.url.params) == {"webhook_config.fields": "id,url,valid"}
+    [put] = validate.calls
+    assert put.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert put.request.content == b""
+    assert revalidation_metrics(capsys.readouterr().out) == [("revalidated", [1.0])]
+
+    assert run_refresher() == "not_due"  # the next 30-minute run
+    assert (len(listing.calls), len(validate.calls)) == (1, 1)
+
+    listed(x_api, valid=True)
+    with time_machine.travel(checked_at + timedelta(minutes=61)):
+        assert run_refresher() == "valid"
+    assert len(validate.calls) == 1  # a valid webhook is left alone
+
+
+def test_a_refused_revalidation_is_counted_and_asked_again_an_hour_later(
+    configured: None, x_api: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect(WORKSPACE_A)
+    checked_at = datetime.now(UTC)
+    listed(x_api, valid=False)
+    validate = x_api.put(VALIDATE).respond(
+        400,
+        json={
+            "errors": [{"message": "CrcValidationFailed", "code": "CrcValidationFailed"}],
+        },
+    )
+
+    assert run_refresher() == "failed"
+    assert revalidation_metrics(capsys.readouterr().out) == [("failed", [1.0])]
+
+    validate.respond(200, json={"data": {"attempted": True}})
+    with time_machine.travel(checked_at + timedelta(minutes=61)):
+        assert run_refresher() == "revalidated"
+    assert len(validate.calls) == 2
+
+
+def test_a_webhook_x_no_longer_lists_is_reported_not_revalidated(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    connect(WORKSPACE_A)
+    listed(x_api, valid=True, webhook_id="1")  # another webhook of the app
+    validate = x_api.put(VALIDATE)
+
+    assert run_refresher() == "missing"
+    assert not validate.called
+
+
+def test_nothing_is_checked_before_herald_registered_a_webhook(configured: None) -> None:
+    with respx.mock(assert_all_mocked=True) as x_api:  # any request to X would fail the test
+        assert run_refresher() == "not_registered"
+    assert not x_api.calls

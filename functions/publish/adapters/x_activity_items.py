@@ -38,6 +38,8 @@ State = Literal["pending", "subscribed", "unsubscribing"]
 class XWebhookItem(FindableItem):
     webhook_id = UnicodeAttribute()
     url = UnicodeAttribute()
+    # When Herald last asked X whether the webhook is still valid (at most hourly).
+    checked_at = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def keys(client_id: str, url: str) -> tuple[str, str]:

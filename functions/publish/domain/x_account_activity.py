@@ -41,6 +41,9 @@ from functions.shared.tables import condition_failed, utc_now
 RETRY_AFTER = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(days=1)
 POSTPONED_METRIC = "XAccountActivityPostponed"
+# X itself runs the CRC hourly; asking more often would not find an invalid webhook sooner.
+WEBHOOK_CHECK_INTERVAL = timedelta(hours=1)
+REVALIDATION_METRIC = "XWebhookRevalidations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,63 @@ async def ensure_webhook(api: XAccountActivity, app: XApp) -> str:
         if not condition_failed(error):
             raise
     return webhook_id
+
+
+def check_webhook() -> str:
+    """The refresher's check of Herald's webhook, at most once an hour: X marks a webhook that
+    failed its hourly CRC invalid and then delivers nothing until it passes again, so an invalid
+    one is re-validated at once. The outcome: `valid`, `revalidated`, `failed` (X refused or
+    could not be reached), `missing` (X no longer lists it), or why nothing was asked
+    (`not_configured`, `not_registered`, `not_due`)."""
+    app = configured_app()
+    if app is None:
+        return "not_configured"
+    webhook = XWebhookItem.find_key(*XWebhookItem.keys(app.client_id, callback_url()))
+    if webhook is None:
+        return "not_registered"
+    now = utc_now()
+    try:
+        # Claimed before X is asked, so that overlapping runs ask once.
+        webhook.update(
+            actions=[XWebhookItem.checked_at.set(now)],
+            condition=XWebhookItem.checked_at.does_not_exist()
+            | (XWebhookItem.checked_at <= now - WEBHOOK_CHECK_INTERVAL),
+            add_version_condition=False,
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return "not_due"
+    outcome = asyncio.run(_check_at_x(app, webhook.webhook_id))
+    extra = {"webhook_id": webhook.webhook_id, "outcome": outcome}
+    if outcome == "valid":
+        logger.info("x webhook checked", extra=extra)
+        return outcome
+    with single_metric(
+        name=REVALIDATION_METRIC, unit=MetricUnit.Count, value=1, namespace="Herald"
+    ) as metric:
+        metric.add_dimension(name="outcome", value=outcome)
+    logger.warning("x webhook was invalid", extra=extra)
+    return outcome
+
+
+async def _check_at_x(app: XApp, webhook_id: str) -> str:
+    async with http_client() as http:
+        api = XAccountActivity(bearer_token=app.bearer_token, http=http)
+        try:
+            valid = await api.webhook_valid(webhook_id)
+            if valid is None:
+                return "missing"
+            if valid:
+                return "valid"
+            await api.revalidate_webhook(webhook_id)
+        except PlatformError as failure:
+            logger.warning(
+                "x webhook check failed",
+                extra={"class": type(failure).__name__, "code": failure.code},
+            )
+            return "failed"
+    return "revalidated"
 
 
 def register_webhook() -> str:

@@ -120,16 +120,17 @@ def sweep(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Every 30 minutes: tokens about to expire, WebSub leases about to end, and X Account
+    """Every 30 minutes: tokens about to expire, WebSub leases about to end, X Account
     Activity subscriptions to try again (after the tokens, so that they subscribe with fresh
-    ones)."""
+    ones), and, at most hourly, whether X still holds Herald's webhook valid."""
     from functions.publish.domain.refresher import refresh_due_tokens
     from functions.publish.domain.websub_subscriptions import renew_due_subscriptions
-    from functions.publish.domain.x_account_activity import retry_due_subscriptions
+    from functions.publish.domain.x_account_activity import check_webhook, retry_due_subscriptions
 
     return asdict(refresh_due_tokens()) | {
         "websub": asdict(renew_due_subscriptions()),
         "x_account_activity": asdict(retry_due_subscriptions()),
+        "x_webhook": check_webhook(),
     }
 
 
