@@ -26,7 +26,7 @@ import respx
 import time_machine
 from fastapi.testclient import TestClient
 
-from functions.publish.adapters import registry
+from functions.publish.adapters import registry, worker_calls
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.publish.adapters.x_activity_items import (
     XActivityAccountItem,
@@ -39,6 +39,7 @@ from functions.publish.domain.x_account_activity import (
     x_activity_subscribed,
 )
 from functions.publish.workers import events as publish_events
+from functions.publish.workers import publisher
 from functions.shared import platform_credentials
 from functions.shared.settings import get_settings
 from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
@@ -59,6 +60,7 @@ UNSUBSCRIBE = f"{API}/2/account_activity/webhooks/{WEBHOOK_ID}/subscriptions/{US
 USER_TOKEN = "user-token"
 WORKSPACE_A = "01JWORKSPACE0000000000000A"
 WORKSPACE_B = "01JWORKSPACE0000000000000B"
+WORKER = "herald-publish-worker"
 
 
 def callback() -> str:
@@ -280,16 +282,24 @@ def test_the_deploy_command_registers_the_webhook_once(
     assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
 
 
-def delete_workspace(herald: Herald, headers: dict[str, str]) -> dict[str, object]:
+def delete_workspace(
+    herald: Herald, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, object]:
     """Delete the workspace through the auth API (which purges its partition, X accounts
-    included) and hand the `workspace.deleted` it announced to the publish events function."""
+    included), hand the `workspace.deleted` it announced to the publish events function, and run
+    the publish worker task that function starts (it alone may read the app's credentials)."""
     workspace_id = headers["X-Workspace-Id"]
     listener = bus_listener("workspace.deleted")
     response = herald.client.delete(f"/v1/workspaces/{workspace_id}", headers=headers)
     assert response.status_code == 204, response.text
     assert table_keys(workspace_id, "ACCOUNT#") == []  # purged before the event is handled
     [event] = received(listener)
-    result: dict[str, object] = publish_events.handler(event, None)
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(worker_calls, "start", started.append)
+    assert publish_events.handler(event, None)["x_release_started"] is True
+    assert started == [{"herald": "release-x-accounts", "workspace_id": workspace_id}]
+    assert publish_events.handler(event, None)["x_release_started"] is True  # a redelivery
+    result: dict[str, object] = publisher.handler(started[0], lambda_context(WORKER))["result"]
     return result
 
 
@@ -302,12 +312,12 @@ def x_oauth(x_api: respx.MockRouter) -> respx.MockRouter:
 
 
 def test_deleting_a_workspace_keeps_the_subscription_of_a_user_another_workspace_links(
-    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     headers, _ = connect_over_oauth(publish, herald)
     other = connect(WORKSPACE_B)  # the same X user, in another workspace
 
-    result = delete_workspace(herald, headers)
+    result = delete_workspace(herald, headers, monkeypatch)
 
     assert result["x_accounts_released"] == 1
     entry = XActivityItem.find(USER_ID)
@@ -319,13 +329,13 @@ def test_deleting_a_workspace_keeps_the_subscription_of_a_user_another_workspace
 
 
 def test_deleting_the_workspace_of_a_users_last_account_unsubscribes_it(
-    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     headers, _ = connect_over_oauth(publish, herald)
     x_oauth.delete(UNSUBSCRIBE).respond(503, json={"title": "Service Unavailable"})
     deleted_at = datetime.now(UTC)
 
-    assert delete_workspace(herald, headers)["x_accounts_released"] == 1
+    assert delete_workspace(herald, headers, monkeypatch)["x_accounts_released"] == 1
 
     # X failed: postponed as a disconnect's unsubscription is, and tried again by the refresher.
     [failed] = calls(x_oauth, "DELETE", UNSUBSCRIBE)
@@ -351,9 +361,7 @@ VALIDATE = f"{API}/2/webhooks/{WEBHOOK_ID}"
 
 
 def run_refresher() -> str:
-    from functions.publish.workers.publisher import handler
-
-    result = handler({"herald": "refresh-tokens"}, lambda_context("herald-publish-worker"))
+    result = publisher.handler({"herald": "refresh-tokens"}, lambda_context(WORKER))
     outcome: str = result["result"]["x_webhook"]
     return outcome
 

@@ -120,5 +120,5 @@ class XActivityAccountItem(Model):
         )
 
     @classmethod
-    def of_workspace(cls, workspace_id: str) -> list[Self]:
-        return list(cls.query(cls.partition(workspace_id), consistent_read=True))
+    def of_workspace(cls, workspace_id: str, limit: int | None = None) -> list[Self]:
+        return list(cls.query(cls.partition(workspace_id), consistent_read=True, limit=limit))

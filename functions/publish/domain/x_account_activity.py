@@ -20,7 +20,7 @@ from datetime import timedelta
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from functions.publish.adapters import token_vault
+from functions.publish.adapters import token_vault, worker_calls
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import Permanent, PlatformError, TokenSet
 from functions.publish.adapters.platforms.x_account_activity import XAccountActivity
@@ -44,6 +44,7 @@ POSTPONED_METRIC = "XAccountActivityPostponed"
 # X itself runs the CRC hourly; asking more often would not find an invalid webhook sooner.
 WEBHOOK_CHECK_INTERVAL = timedelta(hours=1)
 REVALIDATION_METRIC = "XWebhookRevalidations"
+RELEASE_TASK = "release-x-accounts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +289,19 @@ def unsubscribe_account(workspace_id: str, account_id: str, user_id: str) -> Non
     XActivityAccountItem.of(workspace_id, account_id, user_id).delete()
 
 
+def start_workspace_release(workspace_id: str) -> bool:
+    """On `workspace.deleted`, in the publish events function, whose role may not read the app's
+    credentials: hands the workspace's X accounts, if it had any, to the publish worker
+    (`release-x-accounts`, `unsubscribe_workspace`). Whether it did."""
+    if not XActivityAccountItem.of_workspace(workspace_id, limit=1):
+        return False
+    worker_calls.start({"herald": RELEASE_TASK, "workspace_id": workspace_id})
+    return True
+
+
 def unsubscribe_workspace(workspace_id: str) -> int:
-    """On `workspace.deleted`: each of the workspace's X accounts leaves its user's entry, and a
-    user left with no account is unsubscribed, as disconnecting does. How many accounts left."""
+    """Each of a deleted workspace's X accounts leaves its user's entry, and a user left with no
+    account is unsubscribed, as disconnecting does. How many accounts left."""
     accounts = XActivityAccountItem.of_workspace(workspace_id)
     for account in accounts:
         unsubscribe_account(workspace_id, account.account_id, account.user_id)

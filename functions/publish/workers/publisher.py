@@ -134,6 +134,13 @@ def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     }
 
 
+def release_x_accounts(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """A deleted workspace's X accounts, handed over by the publish events function."""
+    from functions.publish.domain.x_account_activity import unsubscribe_workspace
+
+    return {"x_accounts_released": unsubscribe_workspace(event["workspace_id"])}
+
+
 def poll_engagement(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     from functions.publish.domain.engagement_polling import poll_due
 
@@ -148,5 +155,6 @@ handler = task_handler(
         "sweep": sweep,
         "refresh-tokens": refresh_tokens,
         "poll-engagement": poll_engagement,
+        "release-x-accounts": release_x_accounts,
     }
 )
