@@ -2,7 +2,8 @@
 change on Herald's bus (`functions.publish.workers.events.handler`).
 
 Two rules: auth's `workspace.deleted`, on which every schedule of the workspace is deleted
-(listed by the name prefix the workspace's id gives them); and the inbound processor's internal
+(listed by the name prefix the workspace's id gives them) and its X accounts, if any, are handed
+to the publish worker to leave X's Account Activity; and the inbound processor's internal
 `platform.notice` (source `herald-internal.webhooks`), on which an account the platform says
 lost Herald's access becomes `needs_reconnect`, and a target whose platform announced the end of
 its processing is checked at once by the publish worker. The function is small and separate

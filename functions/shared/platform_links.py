@@ -10,8 +10,9 @@ a key made from those ids, never a scan (docs/access-patterns.md#platform-links)
 The same platform account may be connected in several workspaces: each has its link in the
 platform account's partition. The publish group writes an account's link in the transaction that
 connects it and deletes it in the one that disconnects it; a target's link is written with its
-published state. Deleting a workspace removes its links with its partition (the auth group's
-purge derives each link's key from the account and target items it deletes).
+published state and deleted with its post (functions/publish/domain/posts.py). Deleting a
+workspace removes its links with its partition (the auth group's purge derives each link's key
+from the account and target items it deletes).
 
 Links are plain items (no version): writing one again is harmless, and they change only by
 being written or deleted.
@@ -129,6 +130,21 @@ def target_post_ids(platform_post_id: str | None, parts: Iterable[str] | None) -
     return list(dict.fromkeys([*([platform_post_id] if platform_post_id else []), *(parts or [])]))
 
 
+def target_links(
+    platform: str,
+    workspace_id: str,
+    post_id: str,
+    target_id: str,
+    platform_ids: Iterable[str],
+) -> list[PlatformPostLink]:
+    """The links of one target, one per platform id it is known by: what deleting the target
+    deletes with it (each key derived from the ids, no query)."""
+    return [
+        PlatformPostLink.of(platform, platform_id, workspace_id, post_id, target_id)
+        for platform_id in dict.fromkeys(platform_ids)
+    ]
+
+
 def links_of_partition_item(
     workspace_id: str, sort_key: str, attributes: Mapping[str, Any]
 ) -> list[Model]:
@@ -148,8 +164,13 @@ def links_of_partition_item(
         return [PlatformAccountLink.of(platform, account, workspace_id, parts[1])]
     if parts[0] == "TARGET" and len(parts) == 3:
         thread = json.loads(text("parts") or "null")
-        return [
-            PlatformPostLink.of(platform, post, workspace_id, parts[1], parts[2])
-            for post in target_post_ids(text("platform_post_id"), thread)
-        ]
+        return list(
+            target_links(
+                platform,
+                workspace_id,
+                parts[1],
+                parts[2],
+                target_post_ids(text("platform_post_id"), thread),
+            )
+        )
     return []

@@ -31,6 +31,8 @@ from functions.shared.problems import Conflict
 from functions.shared.settings import get_settings
 
 KEY_SEPARATOR = "#"
+# DynamoDB's TransactWriteItems takes at most this many actions.
+MAX_TRANSACTION_ITEMS = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # One filtered list request reads at most this many pages while filters leave it short.
 MAX_PAGES_PER_FILTERED_LIST = 5
@@ -102,7 +104,8 @@ def _transaction_connection() -> Connection:
 
 
 def transaction() -> TransactWrite:
-    """A DynamoDB transaction in the application table's region: all or nothing, <= 100 items."""
+    """A DynamoDB transaction in the application table's region: all or nothing, at most
+    `MAX_TRANSACTION_ITEMS` items."""
     return TransactWrite(connection=_transaction_connection())
 
 

@@ -14,6 +14,7 @@ from httpx import Response
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
 from functions.publish.adapters.platforms.sandbox import SandboxAdapter
+from functions.publish.adapters.post_items import TargetItem
 from functions.publish.adapters.schedules import post_schedule_name
 from functions.shared.settings import get_settings
 from tests.publish.studio import Studio
@@ -141,3 +142,19 @@ def youtube_post(studio: Studio, video: bytes) -> tuple[str, str]:
     assert created["preflight"]["ok"], created["preflight"]
     studio.schedule(created["id"], later())
     return created["id"], youtube
+
+
+def tiktok_processing_target(studio: Studio, account_id: str) -> TargetItem:
+    """A draft post's TikTok target waiting for TikTok's processing of `publish_id` v_pub_1."""
+    created = studio.create(text="Hello", targets=[{"account_id": account_id}])
+    target = TargetItem(
+        *TargetItem.keys(studio.workspace_id, created["id"], account_id),
+        post_id=created["id"],
+        workspace_id=studio.workspace_id,
+        account_id=account_id,
+        platform="tiktok",
+        state="processing",
+        progress={"platform_post_id": None, "progress": {"publish_id": "v_pub_1"}, "part": 0},
+    )
+    target.save()
+    return target

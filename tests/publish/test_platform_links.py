@@ -1,11 +1,21 @@
 """Platform ids found by key (functions/shared/platform_links.py): a sandbox account's link lives
 as long as the account, a published target's links (its post and each thread part) are written
-with its published state, and deleting the workspace removes every link it had, no other."""
+with its published state and deleted with its post (in the post's transaction, or right after it
+when they do not fit one, with the sweeper as the safety net), and deleting the workspace removes
+every link it had, no other."""
+
+from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
+import time_machine
 
 from functions.publish.adapters.items import SocialAccountItem
-from functions.publish.adapters.post_items import TargetItem
+from functions.publish.adapters.platforms.base import PublishResult
+from functions.publish.adapters.post_items import PostItem, TargetItem
+from functions.publish.domain import posts, publishing
+from functions.publish.domain.sweeper import sweep
+from functions.shared.inbound import InboundDelivery
 from functions.shared.platform_links import (
     MAX_KEY_PART_LENGTH,
     PlatformAccountLink,
@@ -13,7 +23,10 @@ from functions.shared.platform_links import (
     key_part,
 )
 from functions.shared.settings import get_settings
-from tests.publish.posts_world import later
+from functions.shared.tables import key
+from functions.webhooks.adapters.inbox_items import InboxItem
+from functions.webhooks.domain.inbound_processing import process
+from tests.publish.posts_world import later, table_keys, tiktok_processing_target
 from tests.publish.studio import Studio
 
 
@@ -110,3 +123,118 @@ def test_a_platform_id_with_the_key_separator_or_too_long_becomes_a_digest() -> 
         "x", "a#b", "01JQ7ZZZZZZZZZZZZZZZZZZZZZ", "01JQ7ZM2D4F6H8K0N3P5R7T9V1"
     )
     assert link.pk == f"PLATFORM#x#{key_part('a#b')}"
+
+
+def _post_links_of(post_id: str) -> set[tuple[str, str]]:
+    return {(pk, sk) for pk, sk in _link_keys() if pk.startswith("PLATFORMPOST#") and post_id in sk}
+
+
+def _comment_on(studio: Studio, account_id: str, platform_post_id: str) -> InboxItem:
+    """A sandbox comment on `platform_post_id`, as the inbound processor records it."""
+    body = {
+        "event_id": "evt-after-delete",
+        "account_id": _platform_id(studio, account_id),
+        "item": {
+            "id": "c-after-delete",
+            "kind": "comment",
+            "text": "Where did the post go?",
+            "author": {"id": "u-42", "name": "Ada Baker"},
+            "created_at": "2026-12-05T07:00:00Z",
+            "post_id": platform_post_id,
+        },
+    }
+    assert process(InboundDelivery("sandbox", "evt-after-delete", body)).recorded == 1
+    [item] = InboxItem.query(
+        key("WS", studio.workspace_id), InboxItem.sk.startswith("INBOX#"), consistent_read=True
+    )
+    return item
+
+
+def test_deleting_a_published_post_removes_its_links(studio: Studio) -> None:
+    account_id = studio.sandbox()
+    target = _published(studio, account_id, "First part", "Second part")
+    assert target.parts is not None
+    assert len(_post_links_of(target.post_id)) == 2
+
+    response = studio.client.delete(f"/v1/posts/{target.post_id}", headers=studio.headers)
+
+    assert response.status_code == 204, response.text
+    assert _post_links_of(target.post_id) == set()
+    assert TargetItem.find(studio.workspace_id, target.post_id, account_id) is None
+    # A later comment on the platform post still reaches the inbox, naming no Herald post.
+    item = _comment_on(studio, account_id, target.parts[1])
+    assert (item.account_id, item.platform_post_id) == (account_id, target.parts[1])
+    assert item.post_id is None
+    assert item.target_id is None
+
+
+def test_a_processing_targets_publish_id_link_goes_with_its_post(studio: Studio) -> None:
+    """TikTok's publish webhooks name the `publish_id`: its link is kept on the target's
+    `processing_id` so that deleting the post finds it."""
+    target = tiktok_processing_target(studio, studio.sandbox())
+    publishing._wait_for_processing(
+        target, PublishResult(state="processing", progress={"publish_id": "v_pub_1"})
+    )
+    stored = TargetItem.find(studio.workspace_id, target.post_id, target.account_id)
+    assert stored is not None
+    assert stored.processing_id == "v_pub_1"
+    assert PlatformPostLink.find("tiktok", "v_pub_1", studio.workspace_id) is not None
+
+    response = studio.client.delete(f"/v1/posts/{target.post_id}", headers=studio.headers)
+
+    assert response.status_code == 204, response.text
+    assert PlatformPostLink.find("tiktok", "v_pub_1", studio.workspace_id) is None
+
+
+def _thread_post(studio: Studio, accounts: list[str]) -> str:
+    """One post on every account, each a thread of the longest length the API takes."""
+    created = studio.create(
+        text="Part 1",
+        targets=[
+            {"account_id": account, "thread": [{"text": f"Part {n}"} for n in range(2, 26)]}
+            for account in accounts
+        ],
+    )
+    studio.schedule(created["id"], later())
+    report = studio.fire(created["id"])
+    assert report["result"]["outcome"] == "published", report
+    return str(created["id"])
+
+
+def test_links_past_one_transaction_are_deleted_right_after_it(studio: Studio) -> None:
+    accounts = [studio.sandbox(f"Sandbox {n}") for n in range(4)]
+    post_id = _thread_post(studio, accounts)
+    # 4 targets and 100 links, with the post and its activity entry: past DynamoDB's 100.
+    assert len(_post_links_of(post_id)) == 100
+
+    response = studio.client.delete(f"/v1/posts/{post_id}", headers=studio.headers)
+
+    assert response.status_code == 204, response.text
+    assert _post_links_of(post_id) == set()
+    assert table_keys(studio.workspace_id, f"TARGET#{post_id}") == []
+
+
+def test_links_left_by_a_deletion_cut_off_are_deleted_by_the_sweeper(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = [studio.sandbox(f"Sandbox {n}") for n in range(4)]
+    post_id = _thread_post(studio, accounts)
+    deleted_at = datetime.now(UTC)
+
+    def cut_off(target: TargetItem, links: object) -> None:
+        raise ConnectionError("the function stopped here")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(posts, "_unlink", cut_off)
+        response = studio.client.delete(f"/v1/posts/{post_id}", headers=studio.headers)
+    assert response.status_code == 500  # the function died after the post's transaction
+    assert PostItem.find(studio.workspace_id, post_id) is None
+    assert len(_post_links_of(post_id)) == 100
+    assert sweep().targets_unlinked == 0  # the deletion's own grace first
+
+    with time_machine.travel(deleted_at + posts.UNLINK_GRACE + timedelta(seconds=1)):
+        report = sweep()
+
+    assert report.targets_unlinked == 4
+    assert _post_links_of(post_id) == set()
+    assert table_keys(studio.workspace_id, f"TARGET#{post_id}") == []

@@ -18,6 +18,7 @@ from functions.publish.domain.publishing import advance_target
 from functions.publish.workers import events as publish_events
 from functions.shared.engagement import PLATFORM_NOTICE_EVENT, PlatformNotice, notice_data
 from functions.shared.events import DomainEvent
+from tests.publish.posts_world import tiktok_processing_target
 from tests.publish.studio import Studio
 from tests.support.event_bus import bus_listener, received
 
@@ -58,26 +59,11 @@ def test_a_removed_authorization_marks_the_account_once(studio: Studio) -> None:
     assert announced["detail"]["data"]["account_id"] == account_id
 
 
-def _processing_target(studio: Studio, account_id: str) -> TargetItem:
-    created = studio.create(text="Hello", targets=[{"account_id": account_id}])
-    target = TargetItem(
-        *TargetItem.keys(studio.workspace_id, created["id"], account_id),
-        post_id=created["id"],
-        workspace_id=studio.workspace_id,
-        account_id=account_id,
-        platform="tiktok",
-        state="processing",
-        progress={"platform_post_id": None, "progress": {"publish_id": "v_pub_1"}, "part": 0},
-    )
-    target.save()
-    return target
-
-
 def test_a_publish_notice_starts_the_targets_check_at_once(
     studio: Studio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     account_id = studio.connect("tiktok", "tiktok-open-id")
-    target = _processing_target(studio, account_id)
+    target = tiktok_processing_target(studio, account_id)
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(worker_calls, "start", started.append)
     event = notice_event(
@@ -118,7 +104,7 @@ def test_a_publish_notice_for_no_target_of_ours_does_nothing(
 def test_a_notified_advance_brings_forward_only_a_status_check(studio: Studio) -> None:
     """A target waiting for a retry is not published early because a webhook came."""
     account_id = studio.sandbox()
-    target = _processing_target(studio, account_id)
+    target = tiktok_processing_target(studio, account_id)
     target.update(actions=[TargetItem.state.set("retry_wait")])
 
     outcome = advance_target(studio.workspace_id, target.post_id, account_id, notified=True)

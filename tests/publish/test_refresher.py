@@ -71,6 +71,7 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
 NO_WEBSUB = {"renewed": 0, "postponed": 0}  # no YouTube subscription falls due here
 # No X Account Activity subscription to try again either.
 NO_X_ACTIVITY = {"subscribed": 0, "unsubscribed": 0, "postponed": 0}
+NO_X_WEBHOOK = "not_configured"  # no app bearer token: Herald registered no webhook to check
 
 
 def run_refresher() -> dict[str, Any]:
@@ -113,6 +114,7 @@ def test_a_token_expiring_soon_is_renewed_and_sealed_again(x_account: SocialAcco
             "postponed": 0,
             "websub": NO_WEBSUB,
             "x_account_activity": NO_X_ACTIVITY,
+            "x_webhook": NO_X_WEBHOOK,
         },
     }
     assert parse_qs(route.calls.last.request.content.decode())["refresh_token"] == ["first-refresh"]
@@ -139,6 +141,7 @@ def test_tokens_far_from_expiry_are_left_alone(x_account: SocialAccountItem) -> 
         "postponed": 0,
         "websub": NO_WEBSUB,
         "x_account_activity": NO_X_ACTIVITY,
+        "x_webhook": NO_X_WEBHOOK,
     }
     assert not mock.calls
 
@@ -166,6 +169,7 @@ def test_a_refused_refresh_asks_for_reconnection_and_says_so_on_the_bus(
         "postponed": 0,
         "websub": NO_WEBSUB,
         "x_account_activity": NO_X_ACTIVITY,
+        "x_webhook": NO_X_WEBHOOK,
     }
     after = stored(x_account)
     assert after.status == "needs_reconnect"
@@ -190,6 +194,7 @@ def test_a_temporary_platform_failure_leaves_the_account_for_the_next_run(
         "postponed": 1,
         "websub": NO_WEBSUB,
         "x_account_activity": NO_X_ACTIVITY,
+        "x_webhook": NO_X_WEBHOOK,
     }
     after = stored(x_account)
     assert after.status == "active"

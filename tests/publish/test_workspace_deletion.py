@@ -82,8 +82,8 @@ def test_a_deleted_workspaces_schedules_are_all_deleted_and_no_other(studio: Stu
     result = publish_events.handler(event, None)
     again = publish_events.handler(event, None)  # delivered twice: no harm
 
-    assert result == {"schedules_deleted": 3}
-    assert again == {"schedules_deleted": 0}
+    assert result == {"schedules_deleted": 3, "x_release_started": False}
+    assert again == {"schedules_deleted": 0, "x_release_started": False}
     assert _names_of(studio.workspace_id) == set()
     assert schedule_names() == theirs
 

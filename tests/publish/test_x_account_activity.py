@@ -12,6 +12,9 @@ Requests checked against X's documentation:
   https://docs.x.com/x-api/account-activity/quickstart
 - `DELETE /2/account_activity/webhooks/:webhook_id/subscriptions/:user_id/all`, app-only bearer
   token: https://docs.x.com/x-api/account-activity/delete-subscription
+
+Deleting a workspace does what disconnecting its X accounts would: each leaves its user's entry,
+and a user left with none is unsubscribed.
 """
 
 import json
@@ -23,18 +26,27 @@ import respx
 import time_machine
 from fastapi.testclient import TestClient
 
-from functions.publish.adapters import registry
+from functions.publish.adapters import registry, worker_calls
 from functions.publish.adapters.platforms.base import ConnectedAccount, TokenSet
-from functions.publish.adapters.x_activity_items import XActivityItem, XWebhookItem
+from functions.publish.adapters.x_activity_items import (
+    XActivityAccountItem,
+    XActivityItem,
+    XWebhookItem,
+)
 from functions.publish.domain import connections
 from functions.publish.domain.x_account_activity import (
     retry_due_subscriptions,
     x_activity_subscribed,
 )
+from functions.publish.workers import events as publish_events
+from functions.publish.workers import publisher
 from functions.shared import platform_credentials
 from functions.shared.settings import get_settings
 from tests.publish.oauth_flow import X_ME, X_TOKEN, come_back, start
+from tests.publish.posts_world import table_keys
 from tests.support.auth_world import Account, Herald
+from tests.support.event_bus import bus_listener, received
+from tests.support.events import lambda_context
 
 API = "https://api.x.com"
 APP_BEARER = "app-only-bearer-token"
@@ -48,6 +60,7 @@ UNSUBSCRIBE = f"{API}/2/account_activity/webhooks/{WEBHOOK_ID}/subscriptions/{US
 USER_TOKEN = "user-token"
 WORKSPACE_A = "01JWORKSPACE0000000000000A"
 WORKSPACE_B = "01JWORKSPACE0000000000000B"
+WORKER = "herald-publish-worker"
 
 
 def callback() -> str:
@@ -267,3 +280,182 @@ def test_the_deploy_command_registers_the_webhook_once(
     assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
     connect(WORKSPACE_A)  # the first connect finds it registered
     assert len(calls(x_api, "POST", f"{API}/2/webhooks")) == 1
+
+
+def delete_workspace(
+    herald: Herald, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, object]:
+    """Delete the workspace through the auth API (which purges its partition, X accounts
+    included), hand the `workspace.deleted` it announced to the publish events function, and run
+    the publish worker task that function starts (it alone may read the app's credentials)."""
+    workspace_id = headers["X-Workspace-Id"]
+    listener = bus_listener("workspace.deleted")
+    response = herald.client.delete(f"/v1/workspaces/{workspace_id}", headers=headers)
+    assert response.status_code == 204, response.text
+    assert table_keys(workspace_id, "ACCOUNT#") == []  # purged before the event is handled
+    [event] = received(listener)
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(worker_calls, "start", started.append)
+    assert publish_events.handler(event, None)["x_release_started"] is True
+    assert started == [{"herald": "release-x-accounts", "workspace_id": workspace_id}]
+    assert publish_events.handler(event, None)["x_release_started"] is True  # a redelivery
+    result: dict[str, object] = publisher.handler(started[0], lambda_context(WORKER))["result"]
+    return result
+
+
+@pytest.fixture
+def x_oauth(x_api: respx.MockRouter) -> respx.MockRouter:
+    x_api.post(f"{API}/2/oauth2/token").respond(200, json=X_TOKEN)
+    x_api.get(f"{API}/2/users/me").respond(200, json=X_ME)
+    x_api.post(f"{API}/2/oauth2/revoke").respond(200, json={"revoked": True})
+    return x_api
+
+
+def test_deleting_a_workspace_keeps_the_subscription_of_a_user_another_workspace_links(
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers, _ = connect_over_oauth(publish, herald)
+    other = connect(WORKSPACE_B)  # the same X user, in another workspace
+
+    result = delete_workspace(herald, headers, monkeypatch)
+
+    assert result["x_accounts_released"] == 1
+    entry = XActivityItem.find(USER_ID)
+    assert entry is not None
+    assert entry.accounts == {XActivityItem.account_ref(WORKSPACE_B, other)}
+    assert entry.state == "subscribed"
+    assert calls(x_oauth, "DELETE", UNSUBSCRIBE) == []
+    assert XActivityAccountItem.of_workspace(headers["X-Workspace-Id"]) == []
+
+
+def test_deleting_the_workspace_of_a_users_last_account_unsubscribes_it(
+    publish: TestClient, herald: Herald, x_oauth: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers, _ = connect_over_oauth(publish, herald)
+    x_oauth.delete(UNSUBSCRIBE).respond(503, json={"title": "Service Unavailable"})
+    deleted_at = datetime.now(UTC)
+
+    assert delete_workspace(herald, headers, monkeypatch)["x_accounts_released"] == 1
+
+    # X failed: postponed as a disconnect's unsubscription is, and tried again by the refresher.
+    [failed] = calls(x_oauth, "DELETE", UNSUBSCRIBE)
+    assert failed.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    entry = XActivityItem.find(USER_ID)
+    assert entry is not None
+    assert entry.state == "unsubscribing"
+    assert not entry.accounts
+    x_oauth.delete(UNSUBSCRIBE).respond(200, json={"data": {"subscribed": False}})
+    with time_machine.travel(deleted_at + timedelta(minutes=61)):
+        assert retry_due_subscriptions().unsubscribed == 1
+    assert len(calls(x_oauth, "DELETE", UNSUBSCRIBE)) == 2
+    assert XActivityItem.find(USER_ID) is None
+
+
+# Re-validation: X runs the CRC hourly and marks a webhook that fails it invalid (`valid` in
+# `GET /2/webhooks`), delivering nothing until it passes; `PUT /2/webhooks/:webhook_id` with the
+# app-only bearer token and no body has X run the CRC now and answers {"data": {"attempted":
+# true}}; a failing CRC is refused with `CrcValidationFailed`:
+# https://docs.x.com/x-api/webhooks/validate-webhook, https://docs.x.com/x-api/webhooks/introduction,
+# https://docs.x.com/x-api/webhooks/quickstart
+VALIDATE = f"{API}/2/webhooks/{WEBHOOK_ID}"
+
+
+def run_refresher() -> str:
+    result = publisher.handler({"herald": "refresh-tokens"}, lambda_context(WORKER))
+    outcome: str = result["result"]["x_webhook"]
+    return outcome
+
+
+def revalidation_metrics(out: str) -> list[tuple[str, list[float]]]:
+    """(outcome, value) of each `XWebhookRevalidations` EMF document the run printed."""
+    documents = [
+        json.loads(line) for line in out.splitlines() if line.startswith("{") and '"_aws"' in line
+    ]
+    return [
+        (document["outcome"], document["XWebhookRevalidations"])
+        for document in documents
+        if "XWebhookRevalidations" in document
+    ]
+
+
+def listed(mock: respx.MockRouter, *, valid: bool, webhook_id: str = WEBHOOK_ID) -> respx.Route:
+    return mock.get(f"{API}/2/webhooks").respond(
+        200,
+        json={
+            "data": [
+                {
+                    "id": webhook_id,
+                    "url": callback(),
+                    "valid": valid,
+                    "created_at": "2026-12-05T08:00:00.000Z",
+                }
+            ],
+            "meta": {"result_count": 1},
+        },
+    )
+
+
+def test_an_invalid_webhook_is_revalidated_at_most_once_an_hour(
+    configured: None, x_api: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect(WORKSPACE_A)  # registers the webhook
+    checked_at = datetime.now(UTC)
+    listing = listed(x_api, valid=False)
+    validate = x_api.put(VALIDATE).respond(200, json={"data": {"attempted": True}})
+
+    assert run_refresher() == "revalidated"
+
+    [get] = listing.calls
+    assert get.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert dict(get.request.url.params) == {"webhook_config.fields": "id,url,valid"}
+    [put] = validate.calls
+    assert put.request.headers["authorization"] == f"Bearer {APP_BEARER}"
+    assert put.request.content == b""
+    assert revalidation_metrics(capsys.readouterr().out) == [("revalidated", [1.0])]
+
+    assert run_refresher() == "not_due"  # the next 30-minute run
+    assert (len(listing.calls), len(validate.calls)) == (1, 1)
+
+    listed(x_api, valid=True)
+    with time_machine.travel(checked_at + timedelta(minutes=61)):
+        assert run_refresher() == "valid"
+    assert len(validate.calls) == 1  # a valid webhook is left alone
+
+
+def test_a_refused_revalidation_is_counted_and_asked_again_an_hour_later(
+    configured: None, x_api: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect(WORKSPACE_A)
+    checked_at = datetime.now(UTC)
+    listed(x_api, valid=False)
+    validate = x_api.put(VALIDATE).respond(
+        400,
+        json={
+            "errors": [{"message": "CrcValidationFailed", "code": "CrcValidationFailed"}],
+        },
+    )
+
+    assert run_refresher() == "failed"
+    assert revalidation_metrics(capsys.readouterr().out) == [("failed", [1.0])]
+
+    validate.respond(200, json={"data": {"attempted": True}})
+    with time_machine.travel(checked_at + timedelta(minutes=61)):
+        assert run_refresher() == "revalidated"
+    assert len(validate.calls) == 2
+
+
+def test_a_webhook_x_no_longer_lists_is_reported_not_revalidated(
+    configured: None, x_api: respx.MockRouter
+) -> None:
+    connect(WORKSPACE_A)
+    listed(x_api, valid=True, webhook_id="1")  # another webhook of the app
+    validate = x_api.put(VALIDATE)
+
+    assert run_refresher() == "missing"
+    assert not validate.called
+
+
+def test_nothing_is_checked_before_herald_registered_a_webhook(configured: None) -> None:
+    with respx.mock(assert_all_mocked=True) as x_api:  # any request to X would fail the test
+        assert run_refresher() == "not_registered"
+    assert not x_api.calls

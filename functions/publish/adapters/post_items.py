@@ -104,6 +104,9 @@ class TargetItem(FindableItem):
     published_at = UTCDateTimeAttribute(null=True)
     parts = JSONAttribute(null=True)  # platform ids of the thread parts published so far
     comment_id = UnicodeAttribute(null=True)
+    # The platform's id for a publishing in progress (TikTok's `publish_id`), linked for its
+    # webhooks while processing; kept after, so that deleting the post finds that link's key.
+    processing_id = UnicodeAttribute(null=True)
     # What an async platform's status check needs; while publishing, what an interrupted upload
     # resumes from (sealed: see publishing._checkpoint).
     progress = JSONAttribute(null=True)

@@ -7,6 +7,10 @@ XACTIVITY#<X user id>  SUBSCRIPTION         the user's subscription: its state a
                                             user; on the `by-due` index (bucket `XACTIVITY`)
                                             while a subscription or unsubscription is to be
                                             tried again
+XACTIVITYWS#<ws>       ACCOUNT#<account>    the X user a workspace's account is listed for: what
+                                            deleting the workspace finds its subscriptions by
+                                            (outside its partition, which auth has purged when
+                                            `workspace.deleted` arrives)
 
 X subscribes a user to an app's webhook once, however many Herald workspaces connect that user:
 the subscription is deleted at X only when the last Herald account linking the user goes.
@@ -34,6 +38,8 @@ State = Literal["pending", "subscribed", "unsubscribing"]
 class XWebhookItem(FindableItem):
     webhook_id = UnicodeAttribute()
     url = UnicodeAttribute()
+    # When Herald last asked X whether the webhook is still valid (at most hourly).
+    checked_at = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def keys(client_id: str, url: str) -> tuple[str, str]:
@@ -86,3 +92,33 @@ class XActivityItem(Model):
     @staticmethod
     def account_ref(workspace_id: str, account_id: str) -> str:
         return f"{workspace_id}/{account_id}"
+
+
+class XActivityAccountItem(Model):
+    """Written before the account joins its user's entry and deleted after it leaves, so that
+    every entry listing a workspace's account is found from the workspace id."""
+
+    class Meta(AppItem.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    account_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def partition(workspace_id: str) -> str:
+        return key("XACTIVITYWS", workspace_id)
+
+    @classmethod
+    def of(cls, workspace_id: str, account_id: str, user_id: str) -> Self:
+        return cls(
+            cls.partition(workspace_id),
+            key("ACCOUNT", account_id),
+            account_id=account_id,
+            user_id=user_id,
+        )
+
+    @classmethod
+    def of_workspace(cls, workspace_id: str, limit: int | None = None) -> list[Self]:
+        return list(cls.query(cls.partition(workspace_id), consistent_read=True, limit=limit))

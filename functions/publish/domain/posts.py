@@ -7,9 +7,10 @@ can be duplicated. Every change writes its activity entry in the same transactio
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
 from functions.publish.adapters.post_items import (
@@ -34,10 +35,22 @@ from functions.publish.domain.post_models import (
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.pagination import PageRequest, decode_cursor, encode_cursor
+from functions.shared.platform_links import PlatformPostLink, target_links, target_post_ids
 from functions.shared.problems import Conflict, FieldError, ValidationFailed, json_pointer
-from functions.shared.tables import key, query_page, transaction, utc_now
+from functions.shared.tables import (
+    MAX_TRANSACTION_ITEMS,
+    key,
+    query_page,
+    transaction,
+    utc_now,
+)
 
 EDITABLE = ("draft", "pending_approval", "scheduled")
+# Targets of a deleted post whose links did not fit its transaction wait on the `by-due` index
+# in this bucket until they are unlinked: right after the transaction, or by the sweeper once
+# the grace is over when the deletion was cut off.
+UNLINK_BUCKET = "UNLINK"
+UNLINK_GRACE = timedelta(minutes=10)
 _ULID_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -187,15 +200,24 @@ def update_post(access: WorkspaceAccess, post_id: str, body: PostUpdate) -> Post
 
 
 def delete_post(access: WorkspaceAccess, post_id: str) -> None:
+    """The post, its targets and every platform post link they hold, at once when one
+    transaction can take them all; otherwise the targets are marked for unlinking in the
+    post's transaction, and each goes with its links right after (`unlink_deleted_targets`)."""
     item = post_store.find_post(access.workspace_id, post_id)
     if item.status == "publishing":
         raise Conflict(f"Post {post_id} is publishing; it can be deleted once it is done.")
     versions = PostVersionItem.query(
         key("WS", access.workspace_id), PostVersionItem.sk.startswith(key("POSTVER", post_id) + "#")
     )
+    targets = [
+        (target, _links_of(target)) for target in TargetItem.of_post(access.workspace_id, post_id)
+    ]
+    on_calendar = item.scheduled_at is not None and item.status == "scheduled"
+    at_once = 2 + on_calendar + sum(1 + len(links) for _, links in targets)
+    unlink_after = at_once > MAX_TRANSACTION_ITEMS
     with post_store.changed_meanwhile(post_id), transaction() as write:
         write.delete(item)
-        if item.scheduled_at is not None and item.status == "scheduled":
+        if on_calendar and item.scheduled_at is not None:
             post_store.remove_from_calendar(write, access.workspace_id, item.scheduled_at, post_id)
         write.save(
             activity_entry(
@@ -205,14 +227,74 @@ def delete_post(access: WorkspaceAccess, post_id: str) -> None:
                 target=f"post:{post_id}",
             )
         )
+        for target, links in targets:
+            if unlink_after:
+                # Due only after the grace: the sweeper takes what this request leaves undone.
+                write.update(
+                    target,
+                    actions=[
+                        TargetItem.due_bucket.set(UNLINK_BUCKET),
+                        TargetItem.due_at.set(utc_now() + UNLINK_GRACE),
+                    ],
+                    condition=TargetItem.pk.exists(),
+                    add_version_condition=False,
+                )
+            else:
+                _delete_with_links(write, target, links)
     # After the post is gone: a firing of a schedule left behind finds nothing to publish.
     if item.status == "scheduled":
         schedule_arming.delete_schedule(item)
-    # Versions and targets are history of a post that no longer exists; removed after it.
+    if unlink_after:
+        for target, links in targets:
+            _unlink(target, links)
+    # Versions are history of a post that no longer exists; removed after it.
     for version in versions:
         version.delete()
-    for target in TargetItem.of_post(access.workspace_id, post_id):
-        target.delete()
+
+
+def _links_of(target: TargetItem) -> list[PlatformPostLink]:
+    ids = target_post_ids(target.platform_post_id, target.parts)
+    return target_links(
+        target.platform,
+        target.workspace_id,
+        target.post_id,
+        target.account_id,
+        [*ids, *([target.processing_id] if target.processing_id else [])],
+    )
+
+
+def _delete_with_links(
+    write: TransactWrite, target: TargetItem, links: Sequence[PlatformPostLink]
+) -> None:
+    # Whatever the target's version: its post is gone, and nothing may keep naming it.
+    write.delete(target, add_version_condition=False)
+    for link in links:
+        write.delete(link)
+
+
+def _unlink(target: TargetItem, links: Sequence[PlatformPostLink]) -> None:
+    """A target of a deleted post and its links. The target goes in the last transaction: until
+    every link is deleted it still says which keys to delete."""
+    step = MAX_TRANSACTION_ITEMS - 1
+    chunks = [links[start : start + step] for start in range(0, len(links), step)] or [[]]
+    for chunk in chunks[:-1]:
+        with transaction() as write:
+            for link in chunk:
+                write.delete(link)
+    with transaction() as write:
+        _delete_with_links(write, target, chunks[-1])
+
+
+def unlink_deleted_targets() -> int:
+    """The sweeper's part: targets of deleted posts whose links are still to be deleted (a
+    deletion cut off after its post's transaction). How many were finished."""
+    done = 0
+    for entry in TargetItem.by_due.query(UNLINK_BUCKET, TargetItem.due_at <= utc_now()):
+        target = TargetItem.find(entry.workspace_id, entry.post_id, entry.account_id)
+        if target is not None:
+            _unlink(target, _links_of(target))
+            done += 1
+    return done
 
 
 def list_versions(

@@ -595,6 +595,7 @@ def _wait_for_processing(item: TargetItem, result: PublishResult) -> str:
     item.update(
         actions=[
             TargetItem.state.set("processing"),
+            *([TargetItem.processing_id.set(pending_id)] if pending_id else ()),
             TargetItem.progress.set(
                 {
                     "platform_post_id": result.platform_post_id,

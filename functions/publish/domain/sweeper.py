@@ -5,12 +5,15 @@ reconciliation) is overdue are on the table's sparse `by-due` index; the sweeper
 never scans, and runs what was missed. A grace period leaves the schedules the first chance, and
 the conditional writes of publishing make a race with a late schedule harmless. A target still
 `publishing` past its deadline (the worker was cut off) becomes `unconfirmed` and is reconciled.
+Targets of a deleted post whose platform post links were left behind (the deletion was cut off
+after its post's transaction) are deleted with their links.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from functions.publish.adapters.post_items import DUE_SHARDS, PostItem, TargetItem
+from functions.publish.domain.posts import unlink_deleted_targets
 from functions.publish.domain.publishing import advance_target, fire_post
 from functions.shared.observability import logger
 from functions.shared.tables import key, utc_now
@@ -22,6 +25,7 @@ GRACE = timedelta(minutes=2)
 class SweepReport:
     posts_fired: int = 0
     targets_advanced: int = 0
+    targets_unlinked: int = 0
 
 
 def sweep() -> SweepReport:
@@ -38,5 +42,6 @@ def sweep() -> SweepReport:
         ):
             advance_target(target.workspace_id, target.post_id, target.account_id)
             report.targets_advanced += 1
+    report.targets_unlinked = unlink_deleted_targets()
     logger.info("sweep finished", extra=vars(report))
     return report

@@ -5,9 +5,10 @@ on the first subscription, or beforehand with
 `python -m functions.publish.domain.x_account_activity` (docs/inbox.md); its id is kept as
 `XWEBHOOK#<client id>` / `URL#<callback>`. Connecting an X account subscribes the X user with the
 account's own token; disconnecting the last Herald account of that user deletes the subscription
-with the app's bearer token. A refused or failed call never stops connecting or disconnecting: it
-is logged, counted (`XAccountActivityPostponed`) and left on the `by-due` index, where the token
-refresher's 30-minute run tries it again. Without the app's bearer token (`bearer_token` of the
+with the app's bearer token, and so does deleting the workspace that held it (the publish events
+function's `workspace.deleted`). A refused or failed call never stops any of these: it is logged,
+counted (`XAccountActivityPostponed`) and left on the `by-due` index, where the token refresher's
+30-minute run tries it again. Without the app's bearer token (`bearer_token` of the
 `x` credentials entry) nothing is subscribed and X's engagement is polled.
 """
 
@@ -19,11 +20,16 @@ from datetime import timedelta
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from functions.publish.adapters import token_vault
+from functions.publish.adapters import token_vault, worker_calls
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import Permanent, PlatformError, TokenSet
 from functions.publish.adapters.platforms.x_account_activity import XAccountActivity
-from functions.publish.adapters.x_activity_items import DUE_BUCKET, XActivityItem, XWebhookItem
+from functions.publish.adapters.x_activity_items import (
+    DUE_BUCKET,
+    XActivityAccountItem,
+    XActivityItem,
+    XWebhookItem,
+)
 from functions.publish.domain.platform_calls import http_client
 from functions.shared.observability import logger
 from functions.shared.platform_credentials import platform_secret
@@ -35,6 +41,10 @@ from functions.shared.tables import condition_failed, utc_now
 RETRY_AFTER = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(days=1)
 POSTPONED_METRIC = "XAccountActivityPostponed"
+# X itself runs the CRC hourly; asking more often would not find an invalid webhook sooner.
+WEBHOOK_CHECK_INTERVAL = timedelta(hours=1)
+REVALIDATION_METRIC = "XWebhookRevalidations"
+RELEASE_TASK = "release-x-accounts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,63 @@ async def ensure_webhook(api: XAccountActivity, app: XApp) -> str:
         if not condition_failed(error):
             raise
     return webhook_id
+
+
+def check_webhook() -> str:
+    """The refresher's check of Herald's webhook, at most once an hour: X marks a webhook that
+    failed its hourly CRC invalid and then delivers nothing until it passes again, so an invalid
+    one is re-validated at once. The outcome: `valid`, `revalidated`, `failed` (X refused or
+    could not be reached), `missing` (X no longer lists it), or why nothing was asked
+    (`not_configured`, `not_registered`, `not_due`)."""
+    app = configured_app()
+    if app is None:
+        return "not_configured"
+    webhook = XWebhookItem.find_key(*XWebhookItem.keys(app.client_id, callback_url()))
+    if webhook is None:
+        return "not_registered"
+    now = utc_now()
+    try:
+        # Claimed before X is asked, so that overlapping runs ask once.
+        webhook.update(
+            actions=[XWebhookItem.checked_at.set(now)],
+            condition=XWebhookItem.checked_at.does_not_exist()
+            | (XWebhookItem.checked_at <= now - WEBHOOK_CHECK_INTERVAL),
+            add_version_condition=False,
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return "not_due"
+    outcome = asyncio.run(_check_at_x(app, webhook.webhook_id))
+    extra = {"webhook_id": webhook.webhook_id, "outcome": outcome}
+    if outcome == "valid":
+        logger.info("x webhook checked", extra=extra)
+        return outcome
+    with single_metric(
+        name=REVALIDATION_METRIC, unit=MetricUnit.Count, value=1, namespace="Herald"
+    ) as metric:
+        metric.add_dimension(name="outcome", value=outcome)
+    logger.warning("x webhook was invalid", extra=extra)
+    return outcome
+
+
+async def _check_at_x(app: XApp, webhook_id: str) -> str:
+    async with http_client() as http:
+        api = XAccountActivity(bearer_token=app.bearer_token, http=http)
+        try:
+            valid = await api.webhook_valid(webhook_id)
+            if valid is None:
+                return "missing"
+            if valid:
+                return "valid"
+            await api.revalidate_webhook(webhook_id)
+        except PlatformError as failure:
+            logger.warning(
+                "x webhook check failed",
+                extra={"class": type(failure).__name__, "code": failure.code},
+            )
+            return "failed"
+    return "revalidated"
 
 
 def register_webhook() -> str:
@@ -146,6 +213,7 @@ def subscribe_account(workspace_id: str, account_id: str, user_id: str, tokens: 
     app = configured_app()
     if app is None:
         return
+    XActivityAccountItem.of(workspace_id, account_id, user_id).save()
     item = XActivityItem(*XActivityItem.keys(user_id))
     item.update(
         actions=[
@@ -212,11 +280,32 @@ def unsubscribe_account(workspace_id: str, account_id: str, user_id: str) -> Non
             condition=XActivityItem.pk.exists(),
         )
     except UpdateError as error:
-        if condition_failed(error):
-            return  # never subscribed (X not configured when it was connected)
-        raise
-    if not item.accounts:
-        _unsubscribe(item)
+        if not condition_failed(error):
+            raise
+        # The condition failed: never subscribed (X was not configured at the connect).
+    else:
+        if not item.accounts:
+            _unsubscribe(item)
+    XActivityAccountItem.of(workspace_id, account_id, user_id).delete()
+
+
+def start_workspace_release(workspace_id: str) -> bool:
+    """On `workspace.deleted`, in the publish events function, whose role may not read the app's
+    credentials: hands the workspace's X accounts, if it had any, to the publish worker
+    (`release-x-accounts`, `unsubscribe_workspace`). Whether it did."""
+    if not XActivityAccountItem.of_workspace(workspace_id, limit=1):
+        return False
+    worker_calls.start({"herald": RELEASE_TASK, "workspace_id": workspace_id})
+    return True
+
+
+def unsubscribe_workspace(workspace_id: str) -> int:
+    """Each of a deleted workspace's X accounts leaves its user's entry, and a user left with no
+    account is unsubscribed, as disconnecting does. How many accounts left."""
+    accounts = XActivityAccountItem.of_workspace(workspace_id)
+    for account in accounts:
+        unsubscribe_account(workspace_id, account.account_id, account.user_id)
+    return len(accounts)
 
 
 def x_activity_subscribed(workspace_id: str, account_id: str) -> bool:

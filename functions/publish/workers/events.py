@@ -4,6 +4,10 @@
   partition, posts and targets included; every schedule still armed for them (scheduled and
   recurring posts, targets' retries and checks) is deleted here, found by the workspace's name
   prefix. A firing that arrives anyway finds no post, or a closed workspace, and does nothing.
+  The workspace's X accounts are handed to the publish worker (which holds the app's
+  credentials): they leave their users' Account Activity entries, and a user left with no Herald
+  account is unsubscribed at X, as disconnecting does
+  (functions/publish/domain/x_account_activity.py).
 - `platform.notice` (internal, from the webhooks group's inbound processor): what a platform's
   webhook said about one of the workspace's accounts or targets (functions/publish/domain/
   platform_notices.py).
@@ -35,9 +39,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if kind != WORKSPACE_DELETED:
         raise ValueError(f"the publish events function takes no {kind!r} event")
     from functions.publish.domain.schedule_arming import delete_workspace_schedules
+    from functions.publish.domain.x_account_activity import start_workspace_release
 
     deleted = _DeletedWorkspace.model_validate(event["detail"])
     logger.append_keys(workspace_id=deleted.workspace_id)
     count = delete_workspace_schedules(deleted.workspace_id)
-    logger.info("deleted workspace's schedules", extra={"schedules": count})
-    return {"schedules_deleted": count}
+    release_started = start_workspace_release(deleted.workspace_id)
+    logger.info(
+        "deleted workspace's schedules",
+        extra={"schedules": count, "x_release_started": release_started},
+    )
+    return {"schedules_deleted": count, "x_release_started": release_started}

@@ -120,17 +120,25 @@ def sweep(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def refresh_tokens(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Every 30 minutes: tokens about to expire, WebSub leases about to end, and X Account
+    """Every 30 minutes: tokens about to expire, WebSub leases about to end, X Account
     Activity subscriptions to try again (after the tokens, so that they subscribe with fresh
-    ones)."""
+    ones), and, at most hourly, whether X still holds Herald's webhook valid."""
     from functions.publish.domain.refresher import refresh_due_tokens
     from functions.publish.domain.websub_subscriptions import renew_due_subscriptions
-    from functions.publish.domain.x_account_activity import retry_due_subscriptions
+    from functions.publish.domain.x_account_activity import check_webhook, retry_due_subscriptions
 
     return asdict(refresh_due_tokens()) | {
         "websub": asdict(renew_due_subscriptions()),
         "x_account_activity": asdict(retry_due_subscriptions()),
+        "x_webhook": check_webhook(),
     }
+
+
+def release_x_accounts(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """A deleted workspace's X accounts, handed over by the publish events function."""
+    from functions.publish.domain.x_account_activity import unsubscribe_workspace
+
+    return {"x_accounts_released": unsubscribe_workspace(event["workspace_id"])}
 
 
 def poll_engagement(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -147,5 +155,6 @@ handler = task_handler(
         "sweep": sweep,
         "refresh-tokens": refresh_tokens,
         "poll-engagement": poll_engagement,
+        "release-x-accounts": release_x_accounts,
     }
 )

@@ -6,6 +6,12 @@ app and each connected account is subscribed to it.
   (https://docs.x.com/x-api/webhooks/create-webhook, https://docs.x.com/x-api/webhooks/introduction).
   A URL the app registered already is refused with `DuplicateUrlFailed`; the app's webhooks are
   listed by `GET /2/webhooks` (https://docs.x.com/x-api/webhooks/get-webhook).
+- Re-validate the webhook: X runs the CRC again every hour and marks a webhook that fails it
+  invalid (`valid: false` in `GET /2/webhooks`), after which it delivers nothing;
+  `PUT /2/webhooks/:webhook_id`, no body, the app's bearer token, has X run the CRC at once and
+  answers `{"data": {"attempted": true}}`; a CRC that fails is refused (`CrcValidationFailed`)
+  (https://docs.x.com/x-api/webhooks/validate-webhook,
+  https://docs.x.com/x-api/webhooks/introduction, https://docs.x.com/x-api/webhooks/quickstart).
 - Subscribe an account: `POST /2/account_activity/webhooks/:webhook_id/subscriptions/all`, body
   `{}`, with the user's own access token: the subscription is for the authenticating user
   (https://docs.x.com/x-api/account-activity/create-subscription,
@@ -49,7 +55,8 @@ class XAccountActivity:
             raise Permanent(PLATFORM, "X registered the webhook but sent no id.")
         return str(config["id"])
 
-    async def find_webhook(self, url: str) -> str | None:
+    async def _webhooks(self) -> list[dict[str, Any]]:
+        """The app's webhooks, each with its `id`, `url` and `valid`."""
         body = await self._json(
             self._http.build_request(
                 "GET",
@@ -59,10 +66,35 @@ class XAccountActivity:
             )
         )
         configs = body.get("data") if isinstance(body, dict) else None
-        for config in configs if isinstance(configs, list) else []:
-            if isinstance(config, dict) and config.get("url") == url and config.get("id"):
+        return [
+            config
+            for config in (configs if isinstance(configs, list) else [])
+            if isinstance(config, dict) and config.get("id")
+        ]
+
+    async def find_webhook(self, url: str) -> str | None:
+        for config in await self._webhooks():
+            if config.get("url") == url:
                 return str(config["id"])
         return None
+
+    async def webhook_valid(self, webhook_id: str) -> bool | None:
+        """Whether X holds the webhook valid; None when X does not list it (any more)."""
+        for config in await self._webhooks():
+            if str(config["id"]) == webhook_id:
+                return config.get("valid") is True
+        return None
+
+    async def revalidate_webhook(self, webhook_id: str) -> None:
+        """Has X run the CRC against the webhook now; refused when the CRC fails."""
+        body = await self._json(
+            self._http.build_request(
+                "PUT", f"{self._api}/2/webhooks/{webhook_id}", headers=self._app_auth
+            )
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("attempted") is not True:
+            raise Permanent(PLATFORM, "X did not attempt the webhook's CRC check.")
 
     async def subscribe(self, webhook_id: str, tokens: TokenSet) -> None:
         body = await self._json(
