@@ -240,6 +240,10 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
         from functions.publish.domain.x_account_activity import unsubscribe_account
 
         unsubscribe_account(access.workspace_id, account_id, item.platform_account_id)
+    elif item.platform == "youtube":
+        from functions.publish.domain.websub_subscriptions import unsubscribe_channel
+
+        unsubscribe_channel(item.platform_account_id)
 
 
 async def _revoke(item: SocialAccountItem) -> None:
