@@ -166,3 +166,61 @@ def test_a_request_for_a_user_herald_holds_nothing_of_completes_at_once(world: H
     ).json()
     assert retry == answer
     assert world.client.get(path).json()["status"] == "completed"
+
+
+def test_a_threads_data_deletion_removes_the_threads_profile(
+    world: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads' data deletion callback names the Threads user, the profile Herald connected. The
+    Threads use case has its own "Data Deletion Requests URL" and app secret
+    (https://developers.facebook.com/docs/development/create-an-app/threads-use-case, Settings),
+    called like Facebook Login's."""
+    credentials = {"threads": {"client_secret": "threads-app-secret"}}
+    monkeypatch.setattr(platform_credentials, "platform_credentials", lambda: credentials)
+    identity = ConnectedAccount(platform_account_id=LEAVING, name="Profile", handle="brand")
+    profile = connections._save_account(
+        world.workspace_id, "user-1", "threads", identity, TokenSet(access_token="threads-token")
+    ).account_id
+    notices = bus_listener(PLATFORM_NOTICE_EVENT)
+    encoded = base64.urlsafe_b64encode(
+        json.dumps({"algorithm": "HMAC-SHA256", "user_id": LEAVING}).encode()
+    ).rstrip(b"=")
+    signature = hmac.new(b"threads-app-secret", encoded, hashlib.sha256).digest()
+    signed = base64.urlsafe_b64encode(signature).rstrip(b"=").decode() + "." + encoded.decode()
+
+    answer = world.client.post(
+        "/v1/webhooks/platforms/threads/data-deletion",
+        content=urlencode({"signed_request": signed}),
+        headers=FORM,
+    ).json()
+    run_inbound_queue()
+    [notice] = received(notices)
+    assert publish_events.handler(notice, None) == {"outcome": "data_deleted"}
+
+    assert SocialAccountItem.find(world.workspace_id, profile) is None
+    status = world.client.get(answer["url"].removeprefix(get_settings().api_base_url)).json()
+    assert status["status"] == "completed"
+
+
+def test_a_deauthorization_reaches_the_pages_and_instagram_accounts_of_the_user(
+    world: Hooks,
+) -> None:
+    """Meta's deauthorize callback names the person too: each account they connected is
+    marked for reconnecting, another person's is not."""
+    page = connect(world.workspace_id, "facebook", "1001", LEAVING)
+    instagram = connect(world.workspace_id, "instagram", "17841400000000001", LEAVING)
+    connect(world.workspace_id, "facebook", "1002", STAYING)
+    notices = bus_listener(PLATFORM_NOTICE_EVENT)
+
+    response = world.client.post(
+        "/v1/webhooks/platforms/meta/deauthorize",
+        content=urlencode(
+            {"signed_request": signed_request({"algorithm": "HMAC-SHA256", "user_id": LEAVING})}
+        ),
+        headers=FORM,
+    )
+    assert response.json() == {"received": 1, "queued": 1}
+    run_inbound_queue()
+    handed_over = received(notices)
+    assert {e["detail"]["data"]["account_id"] for e in handed_over} == {page, instagram}
+    assert {e["detail"]["data"]["kind"] for e in handed_over} == {"authorization_removed"}
