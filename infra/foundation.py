@@ -12,6 +12,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -330,7 +331,8 @@ def consumed_queue(
 ) -> tuple[sqs.Queue, sqs.Queue]:
     """A queue a function consumes (an SQS event source), and its dead-letter queue
     (`DeadLetters`, 14 days) receiving a message after `max_receives` failed receives; the
-    dead letters' depth is alarmed by the caller."""
+    consumer is attached, and the dead letters' depth alarmed, by `consume_queue` once the
+    function exists (it needs the queue's URL first)."""
     dead_letters = sqs.Queue(
         scope,
         "DeadLetters",
@@ -349,3 +351,34 @@ def consumed_queue(
         dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receives, queue=dead_letters),
     )
     return queue, dead_letters
+
+
+def consume_queue(
+    scope: Construct,
+    consumer: lambda_.IFunction,
+    queue: sqs.IQueue,
+    dead_letters: sqs.IQueue,
+    *,
+    topic: sns.ITopic,
+    dead_letters_description: str,
+) -> cloudwatch.Alarm:
+    """Let `consumer` read `queue` ten messages at a time (at most a second's wait), reporting
+    the messages it failed so only those are offered again; and alarm (`DeadLettersAlarm`) on
+    any message in `dead_letters`, a message that failed every receive."""
+    consumer.add_event_source(
+        lambda_sources.SqsEventSource(
+            queue,
+            batch_size=10,
+            max_batching_window=Duration.seconds(1),
+            report_batch_item_failures=True,
+        )
+    )
+    return alarm(
+        scope,
+        "DeadLettersAlarm",
+        dead_letters.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum"
+        ),
+        topic=topic,
+        description=dead_letters_description,
+    )

@@ -15,10 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration
-from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
-from infra.foundation import Foundation, alarm, consumed_queue
+from infra.foundation import Foundation, alarm, consume_queue, consumed_queue
 from infra.function_group import TABLE_READ_WRITE, FunctionGroupConstruct
 from infra.herald_function import HeraldFunction
 
@@ -62,23 +61,14 @@ class InboundWebhooks(Construct):
         )
         # Links, workspaces, inbox items and guards, and the outbox; nothing else.
         self.processor.allow(TABLE_READ_WRITE, foundation.app_table.table_arn)
-        self.processor.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=10,
-                max_batching_window=Duration.seconds(1),
-                report_batch_item_failures=True,
-            )
-        )
-
-        alarm(
+        consume_queue(
             self,
-            "DeadLettersAlarm",
-            self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            self.processor.function,
+            self.queue,
+            self.dead_letters,
             topic=foundation.alarm_topic,
-            description="Herald: inbound platform events failed every receive (dead letters)",
+            dead_letters_description="Herald: inbound platform events failed every receive "
+            "(dead letters)",
         )
         alarm(
             self,

@@ -18,12 +18,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from functions.webhooks.domain.deliveries import ATTEMPTS_METRIC, FAILED_ATTEMPTS_METRIC
 from infra.config import HeraldConfig
-from infra.foundation import Foundation, alarm, consumed_queue
+from infra.foundation import Foundation, consume_queue, consumed_queue
 from infra.function_group import (
     TABLE_READ_WRITE,
     FunctionGroupConstruct,
@@ -104,23 +103,14 @@ class WebhookDelivery(Construct):
         self.deliverer.allow(TABLE_READ_WRITE, table)
         self.deliverer.allow(("kms:Decrypt",), foundation.data_key.key_arn)
         self.deliverer.allow(("sqs:SendMessage",), self.queue.queue_arn)
-        self.deliverer.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=10,
-                max_batching_window=Duration.seconds(1),
-                report_batch_item_failures=True,
-            )
-        )
-
-        alarm(
+        consume_queue(
             self,
-            "DeadLettersAlarm",
-            self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            self.deliverer.function,
+            self.queue,
+            self.dead_letters,
             topic=foundation.alarm_topic,
-            description="Herald: webhook delivery messages failed every receive (dead letters)",
+            dead_letters_description="Herald: webhook delivery messages failed every receive "
+            "(dead letters)",
         )
         attempts = cloudwatch.Metric(
             namespace="Herald",

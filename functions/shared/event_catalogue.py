@@ -131,7 +131,10 @@ class AccountDisconnectedData(EventData):
     platform_account_id: str = Field(description="The account's id on the platform.")
     name: str = Field(description="Display name on the platform.")
     handle: str | None = Field(None, description="Username on the platform, where it has one.")
-    disconnected_by: str = Field(description="Who disconnected it: `user:<id>` or `api_key:<id>`.")
+    disconnected_by: str = Field(
+        description="Who disconnected it: `user:<id>`, `api_key:<id>`, or `platform:<platform>` "
+        "(the platform's user asked for their data to be deleted)."
+    )
 
 
 # --- media ---------------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ a comment is on. The webhooks group's processor finds what they are in Herald wi
 a key made from those ids, never a scan (docs/access-patterns.md#platform-links):
 
     PLATFORM#<platform>#<platform account id>   ACCOUNT#<ws>#<account>         connected account
+    PLATFORM#meta_user#<app-scoped user id>     ACCOUNT#<ws>#<account>         a Page or Instagram
+                                                                               account, by the
+                                                                               Meta user who
+                                                                               connected it
     PLATFORMPOST#<platform>#<platform post id>  TARGET#<ws>#<post>#<target>    published target
 
 The same platform account may be connected in several workspaces: each has its link in the
@@ -27,6 +31,11 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from functions.shared.tables import KEY_SEPARATOR, AppItem, key
+
+# The "platform" of the links by which Meta's app callbacks (deauthorize, data deletion), which
+# name the person and not their Pages, find the Facebook Pages and Instagram accounts that person
+# connected through Herald's Facebook Login app (the account's `platform_user_id`).
+META_USER = "meta_user"
 
 # Platform ids are short (numbers, `urn:li:...`, base64-like strings); a longer one, or one
 # containing the key separator, is digested so a key stays bounded and unambiguous.
@@ -161,7 +170,10 @@ def links_of_partition_item(
         return []
     parts = sort_key.split(KEY_SEPARATOR)
     if parts[0] == "ACCOUNT" and len(parts) == 2 and (account := text("platform_account_id")):
-        return [PlatformAccountLink.of(platform, account, workspace_id, parts[1])]
+        links: list[Model] = [PlatformAccountLink.of(platform, account, workspace_id, parts[1])]
+        if person := text("platform_user_id"):
+            links.append(PlatformAccountLink.of(META_USER, person, workspace_id, parts[1]))
+        return links
     if parts[0] == "TARGET" and len(parts) == 3:
         thread = json.loads(text("parts") or "null")
         return list(

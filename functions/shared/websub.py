@@ -107,9 +107,10 @@ def request_subscription(topic: str, mode: Mode, now: datetime | None = None) ->
         item.expires_at = now + UNVERIFIED_TTL
     item.mode = mode
     item.requested_at = now
-    # Asked for again if the hub never verifies; an unsubscription is never renewed.
-    item.due_bucket = DUE_BUCKET if mode == "subscribe" else None
-    item.due_at = now + ASK_AGAIN_AFTER if mode == "subscribe" else None
+    # Asked for again if the hub never verifies, an unsubscription as a subscription: a
+    # confirmed unsubscription forgets the topic, so it is never due again.
+    item.due_bucket = DUE_BUCKET
+    item.due_at = now + ASK_AGAIN_AFTER
     item.save()
 
 

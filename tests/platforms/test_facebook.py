@@ -147,7 +147,10 @@ async def test_exchange_code_with_pkce_sends_the_verifier() -> None:
 @pytest.mark.anyio
 async def test_accounts_lists_pages_with_page_tokens(adapter: FacebookAdapter) -> None:
     """https://developers.facebook.com/docs/pages-api/overview (GET /me/accounts returns each Page
-    with its Page access token)"""
+    with its Page access token); the person first, by GET /me?fields=id
+    (https://developers.facebook.com/docs/graph-api/reference/user: the app-scoped user id, which
+    Meta's data deletion callback names:
+    https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback)"""
     body = {
         "data": [
             {
@@ -161,8 +164,14 @@ async def test_accounts_lists_pages_with_page_tokens(adapter: FacebookAdapter) -
         "paging": {"cursors": {"before": "B", "after": "A"}},
     }
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        person = mock.get(f"{GRAPH}/me", params={"fields": "id"}).respond(
+            200, json={"id": "218471"}
+        )
         route = mock.get(f"{GRAPH}/me/accounts").respond(200, json=body)
         found = await adapter.accounts(TokenSet(access_token="USER-LONG"))
+    assert person.calls.last.request.headers["authorization"] == "Bearer USER-LONG"
+    assert query(person.calls.last.request) == {"fields": "id"}
+    assert [dict(account.extra) for account, _ in found] == [{"meta_user_id": "218471"}] * 2
     request = route.calls.last.request
     assert request.headers["authorization"] == "Bearer USER-LONG"
     assert query(request) == {"fields": "id,name,access_token,picture{url}", "limit": "100"}

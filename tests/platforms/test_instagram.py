@@ -159,7 +159,10 @@ async def test_accounts_lists_linked_instagram_accounts_with_page_tokens(
     adapter: InstagramAdapter,
 ) -> None:
     """https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login/get-started
-    (GET /me/accounts with instagram_business_account)"""
+    (GET /me/accounts with instagram_business_account); the person first, by GET /me?fields=id
+    (https://developers.facebook.com/docs/graph-api/reference/user: the app-scoped user id, which
+    Meta's data deletion callback names:
+    https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback)"""
     page_one = {
         "data": [
             {
@@ -189,6 +192,9 @@ async def test_accounts_lists_linked_instagram_accounts_with_page_tokens(
         "paging": {"cursors": {"after": "END"}},
     }
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        person = mock.get(f"{GRAPH}/me", params={"fields": "id"}).respond(
+            200, json={"id": "218471"}
+        )
         route = mock.get(f"{GRAPH}/me/accounts").mock(
             side_effect=[httpx.Response(200, json=page_one), httpx.Response(200, json=page_two)]
         )
@@ -209,7 +215,12 @@ async def test_accounts_lists_linked_instagram_accounts_with_page_tokens(
     assert account.kind == "business"
     assert account.name == "Brand IG"
     assert account.avatar_url == "https://cdn.example/p.jpg"
-    assert dict(account.extra) == {"page_id": "111", "page_name": "Brand Page"}
+    assert dict(account.extra) == {
+        "page_id": "111",
+        "page_name": "Brand Page",
+        "meta_user_id": "218471",
+    }
+    assert query(person.calls.last.request) == {"fields": "id"}
 
 
 # --- publishing ------------------------------------------------------------------------------

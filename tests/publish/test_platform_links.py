@@ -11,9 +11,14 @@ import pytest
 import time_machine
 
 from functions.publish.adapters.items import SocialAccountItem
-from functions.publish.adapters.platforms.base import PublishResult
+from functions.publish.adapters.platforms.base import (
+    META_USER_KEY,
+    ConnectedAccount,
+    PublishResult,
+    TokenSet,
+)
 from functions.publish.adapters.post_items import PostItem, TargetItem
-from functions.publish.domain import posts, publishing
+from functions.publish.domain import connections, posts, publishing
 from functions.publish.domain.sweeper import sweep
 from functions.shared.inbound import InboundDelivery
 from functions.shared.platform_links import (
@@ -100,7 +105,12 @@ def test_deleting_the_workspace_removes_its_links_and_no_others(studio: Studio) 
     kept = _link_keys()
     account_id = studio.sandbox()
     _published(studio, account_id, "Hello", "Again")
-    assert len(_link_keys() - kept) == 3  # the account and two thread parts
+    identity = ConnectedAccount("1001", "Page", kind="page", extra={META_USER_KEY: "218471"})
+    connections._save_account(
+        studio.workspace_id, studio.owner.user_id, "facebook", identity, TokenSet("token")
+    )
+    # the sandbox account, two thread parts, the Page by its id and by its Meta user
+    assert len(_link_keys() - kept) == 5
 
     response = studio.herald.client.delete(
         f"/v1/workspaces/{studio.workspace_id}", headers=studio.owner.headers

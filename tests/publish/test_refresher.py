@@ -68,7 +68,8 @@ def x_account(publish: TestClient, headers: dict[str, str]) -> SocialAccountItem
     return item
 
 
-NO_WEBSUB = {"renewed": 0, "postponed": 0}  # no YouTube subscription falls due here
+# No YouTube subscription falls due here.
+NO_WEBSUB = {"renewed": 0, "unsubscribed": 0, "postponed": 0}
 # No X Account Activity subscription to try again either.
 NO_X_ACTIVITY = {"subscribed": 0, "unsubscribed": 0, "postponed": 0}
 NO_X_WEBHOOK = "not_configured"  # no app bearer token: Herald registered no webhook to check

@@ -315,7 +315,7 @@ def _purge_partition(workspace_id: str) -> None:
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": partition}},
             ProjectionExpression="SK, user_id, secret_digest, token_digest, platform, "
-            "platform_account_id, platform_post_id, #parts",
+            "platform_account_id, platform_user_id, platform_post_id, #parts",
             ExpressionAttributeNames={"#parts": "parts"},  # a reserved word
             ConsistentRead=True,
         )

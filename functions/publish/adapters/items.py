@@ -45,6 +45,9 @@ class SocialAccountItem(FindableItem):
     token_refresh_bucket = UnicodeAttribute(null=True, attr_name="due_bucket")
     by_token_expiry = TokenExpiryIndex()
     connected_by = UnicodeAttribute()
+    # The Meta user (app-scoped id) who connected a Page or Instagram account: Meta's app
+    # callbacks name that person (functions/shared/platform_links.py, META_USER).
+    platform_user_id = UnicodeAttribute(null=True)
     last_checked_at = UTCDateTimeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     options = JSONAttribute(null=True)

@@ -29,7 +29,7 @@ from functions.shared.event_catalogue import AccountConnectedData, AccountDiscon
 from functions.shared.events import DomainEvent, write_event
 from functions.shared.observability import logger
 from functions.shared.pagination import PageRequest
-from functions.shared.platform_links import PlatformAccountLink
+from functions.shared.platform_links import META_USER, PlatformAccountLink
 from functions.shared.problems import NotFound
 from functions.shared.tables import (
     conflict_on_condition_failure,
@@ -77,7 +77,8 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
     )
     with transaction() as write:
         write.save(item, condition=SocialAccountItem.pk.does_not_exist())
-        write.save(account_link(item))
+        for link in account_links(item):
+            write.save(link)
         write.save(
             activity_entry(
                 access.workspace_id,
@@ -99,11 +100,22 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
     return account_view(item)
 
 
-def account_link(item: SocialAccountItem) -> PlatformAccountLink:
-    """The key that finds this account from its platform's webhooks."""
-    return PlatformAccountLink.of(
-        item.platform, item.platform_account_id, item.workspace_id, item.account_id
-    )
+def account_links(item: SocialAccountItem) -> list[PlatformAccountLink]:
+    """The keys that find this account from its platform's webhooks: its platform id, and for
+    a Page or Instagram account the Meta user who connected it (Meta's app callbacks name the
+    person)."""
+    links = [
+        PlatformAccountLink.of(
+            item.platform, item.platform_account_id, item.workspace_id, item.account_id
+        )
+    ]
+    if item.platform_user_id:
+        links.append(
+            PlatformAccountLink.of(
+                META_USER, item.platform_user_id, item.workspace_id, item.account_id
+            )
+        )
+    return links
 
 
 def connected_event(item: SocialAccountItem, *, reconnected: bool) -> dict[str, Any]:
@@ -208,15 +220,23 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
                 "revocation failed",
                 extra={"platform": item.platform, "class": type(failure).__name__},
             )
+    remove_account(item, access.actor)
+
+
+def remove_account(item: SocialAccountItem, actor: str) -> None:
+    """Delete the account with its tokens and links, announced as `account.disconnected` by
+    `actor`; then end what the platform keeps sending for it, unless another workspace still
+    connects the same platform account."""
     with transaction() as write:
         write.delete(item)
-        write.delete(account_link(item))
+        for link in account_links(item):
+            write.delete(link)
         write.save(
             activity_entry(
-                access.workspace_id,
-                actor=access.actor,
+                item.workspace_id,
+                actor=actor,
                 action="account.disconnected",
-                target=f"account:{account_id}",
+                target=f"account:{item.account_id}",
                 details={"platform": item.platform, "name": item.name},
             )
         )
@@ -225,21 +245,25 @@ def disconnect_account(access: WorkspaceAccess, account_id: str) -> None:
             DomainEvent(
                 "publish",
                 "account.disconnected",
-                access.workspace_id,
+                item.workspace_id,
                 AccountDisconnectedData(
                     account_id=item.account_id,
                     platform=item.platform,
                     platform_account_id=item.platform_account_id,
                     name=item.name,
                     handle=item.handle,
-                    disconnected_by=access.actor,
+                    disconnected_by=actor,
                 ).data(),
             ),
         )
     if item.platform == "x":
         from functions.publish.domain.x_account_activity import unsubscribe_account
 
-        unsubscribe_account(access.workspace_id, account_id, item.platform_account_id)
+        unsubscribe_account(item.workspace_id, item.account_id, item.platform_account_id)
+    elif item.platform == "youtube":
+        from functions.publish.domain.websub_subscriptions import unsubscribe_channel
+
+        unsubscribe_channel(item.platform_account_id)
 
 
 async def _revoke(item: SocialAccountItem) -> None:

@@ -21,8 +21,13 @@ from ulid import ULID
 
 from functions.publish.adapters import registry, token_vault
 from functions.publish.adapters.items import OAuthStateItem, SelectionItem, SocialAccountItem
-from functions.publish.adapters.platforms.base import ConnectedAccount, PlatformError, TokenSet
-from functions.publish.domain.accounts import account_link, account_view, connected_event
+from functions.publish.adapters.platforms.base import (
+    META_USER_KEY,
+    ConnectedAccount,
+    PlatformError,
+    TokenSet,
+)
+from functions.publish.domain.accounts import account_links, account_view, connected_event
 from functions.publish.domain.models import (
     Account,
     Candidate,
@@ -182,13 +187,21 @@ def _save_account(
             SocialAccountItem.refresh_bucket(account_id) if tokens.expires_at else None
         ),
         connected_by=f"user:{user_id}",
+        platform_user_id=identity.extra.get(META_USER_KEY),
     )
     if existing is not None:
         item.version = existing.version
         item.created_at = existing.created_at
     with transaction() as write:
         write.save(item)
-        write.save(account_link(item))
+        links = account_links(item)
+        kept = {(link.pk, link.sk) for link in links}
+        # A link of the account as connected before that no longer holds (another Meta person).
+        for link in account_links(existing) if existing is not None else []:
+            if (link.pk, link.sk) not in kept:
+                write.delete(link)
+        for link in links:
+            write.save(link)
         write.save(
             activity_entry(
                 workspace_id,

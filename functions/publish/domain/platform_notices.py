@@ -11,8 +11,14 @@ Herald published) by key and handed the notice over as an internal `platform.not
   runs at once in the publish worker instead of at its next scheduled check. The check asks the
   platform, so the outcome is the platform's answer, not the webhook's word.
 
-Anything else (a data deletion request, a new video on a channel) needs nothing from publishing.
-Each event is handled once (`first_receipt`).
+- `data_deletion_requested` (Meta's data deletion request callback): the account is removed as a
+  disconnect removes it (tokens and links deleted, `account.disconnected` by
+  `platform:<platform>`, no revocation: the user removed the app already) and crossed off the
+  request (functions/shared/data_deletions.py, the code in the notice's `detail`), whose status
+  page shows `completed` once every account it named is.
+
+Anything else (a new video on a channel) needs nothing from publishing. Each event is handled
+once (`first_receipt`).
 """
 
 from typing import Any, Literal
@@ -22,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.publish.adapters import worker_calls
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.post_items import TargetItem
+from functions.publish.domain.accounts import remove_account
 from functions.publish.domain.platform_calls import mark_needs_reconnect
+from functions.shared import data_deletions
 from functions.shared.events import first_receipt, forget_receipt
 from functions.shared.observability import logger
 
@@ -52,7 +60,9 @@ class _Envelope(BaseModel):
     data: _Notice
 
 
-Outcome = Literal["duplicate", "needs_reconnect", "check_started", "gone", "ignored"]
+Outcome = Literal[
+    "duplicate", "needs_reconnect", "check_started", "gone", "ignored", "data_deleted"
+]
 
 
 def handle_notice(envelope: dict[str, Any]) -> Outcome:
@@ -76,6 +86,14 @@ def _act(workspace_id: str, notice: _Notice, event_id: str) -> Outcome:
             mark_needs_reconnect(account, REASONS[notice.kind])
         logger.info("account marked needs_reconnect by its platform", extra={"kind": notice.kind})
         return "needs_reconnect"
+    if notice.kind == "data_deletion_requested":
+        account = SocialAccountItem.find(workspace_id, notice.account_id)
+        if account is not None:
+            remove_account(account, f"platform:{account.platform}")
+        if notice.detail:
+            data_deletions.account_deleted(notice.detail, workspace_id, notice.account_id)
+        logger.info("account removed at its user's data deletion request")
+        return "data_deleted"
     if notice.kind in ("publish_complete", "publish_failed"):
         if notice.post_id is None or notice.target_id is None:
             return "gone"  # not a publishing of Herald's, or its link has expired

@@ -5,9 +5,13 @@ feed (`https://www.youtube.com/xml/feeds/videos.xml?channel_id=<channel>`) to a 
 records each request first (`functions/shared/websub.py`), so that the webhooks group confirms
 the hub's verification of intent only for what was asked, then posts the subscription request
 (https://www.w3.org/TR/websub/#subscriber-sends-subscription-request) with the channel's own
-callback URL and secret. A subscription falls due on the `by-due` index a day before its lease
-ends (or an hour after a request the hub never verified); the token refresher's run asks again
-for every due one.
+callback URL and secret. Disconnecting the last Herald account of a channel (in any workspace)
+unsubscribes it the same way (https://www.w3.org/TR/websub/#subscriber-sends-subscription-request:
+the same callback and topic, `hub.mode=unsubscribe`). A subscription falls due on the `by-due`
+index a day before its lease ends (or an hour after a request the hub never verified or
+refused); the token refresher's run asks again for every due one: to subscribe while a workspace
+still connects the channel, else to unsubscribe, so a channel nobody connects is never renewed
+(a workspace deleted with its accounts included).
 """
 
 import asyncio
@@ -17,6 +21,7 @@ import httpx
 
 from functions.publish.domain.platform_calls import http_client
 from functions.shared.observability import logger
+from functions.shared.platform_links import PlatformAccountLink
 from functions.shared.settings import get_settings
 from functions.shared.websub import (
     HUB_URL,
@@ -64,26 +69,39 @@ async def ask_hub(http: httpx.AsyncClient, channel_id: str, mode: Mode) -> bool:
     return True
 
 
-def subscribe_channel(channel_id: str) -> None:
-    """Subscribe a newly connected channel; a failure is logged and left to the renewal run,
-    which finds the recorded request due within the hour."""
+def _ask_now(channel_id: str, mode: Mode) -> None:
+    """Ask the hub at once; a failure is logged and left to the renewal run, which finds the
+    recorded request due within the hour."""
 
     async def run() -> None:
         async with http_client() as http:
-            await ask_hub(http, channel_id, "subscribe")
+            await ask_hub(http, channel_id, mode)
 
     try:
         asyncio.run(run())
     except (httpx.HTTPError, HubRefused) as failure:
         logger.warning(
-            "websub subscription postponed",
-            extra={"channel_id": channel_id, "reason": type(failure).__name__},
+            "websub request postponed",
+            extra={"channel_id": channel_id, "mode": mode, "reason": type(failure).__name__},
         )
+
+
+def subscribe_channel(channel_id: str) -> None:
+    """Subscribe a newly connected channel."""
+    _ask_now(channel_id, "subscribe")
+
+
+def unsubscribe_channel(channel_id: str) -> None:
+    """Called once a channel's account is deleted: unsubscribe the channel unless another
+    workspace still connects it (its link, found by key)."""
+    if not PlatformAccountLink.linked("youtube", channel_id):
+        _ask_now(channel_id, "unsubscribe")
 
 
 @dataclass
 class RenewalReport:
     renewed: int = 0
+    unsubscribed: int = 0
     postponed: int = 0
 
 
@@ -96,9 +114,14 @@ def renew_due_subscriptions() -> RenewalReport:
     async def run() -> None:
         async with http_client() as http:
             for topic in topics:
+                channel_id = topic.removeprefix(TOPIC_PREFIX)
+                connected = bool(PlatformAccountLink.linked("youtube", channel_id))
                 try:
-                    await ask_hub(http, topic.removeprefix(TOPIC_PREFIX), "subscribe")
-                    report.renewed += 1
+                    await ask_hub(http, channel_id, "subscribe" if connected else "unsubscribe")
+                    if connected:
+                        report.renewed += 1
+                    else:
+                        report.unsubscribed += 1
                 except (httpx.HTTPError, HubRefused) as failure:
                     report.postponed += 1
                     logger.warning(

@@ -5,14 +5,17 @@ parsed by its platform's parser. Every comment, reply or mention is recorded in 
 workspace that connected the account it is for (found by key: `PlatformAccountLink`), with the
 Herald post and target it is on when that is a post Herald published (`PlatformPostLink`). Every
 notice about an account or a post goes to the publish group, which owns them, as an internal
-event. An account no workspace connected is acknowledged, logged and counted, never retried:
-asking again would not make it known.
+event; a data deletion request first names the accounts it is to delete on the request, which
+the publish group crosses off as it disconnects them (functions/shared/data_deletions.py). An
+account no workspace connected is acknowledged, logged and counted, never retried: asking again
+would not make it known.
 """
 
 from dataclasses import dataclass
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from functions.shared import data_deletions
 from functions.shared.engagement import (
     PLATFORM_NOTICE_EVENT,
     Engagement,
@@ -34,6 +37,7 @@ from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 UNKNOWN_ACCOUNT_METRIC = "InboundUnknownAccount"
 UNUSABLE_METRIC = "InboundUnusable"
 RECORDED_METRIC = "InboxItemsRecorded"
+DATA_DELETION = "data_deletion_requested"
 
 
 class UnusableDelivery(Exception):
@@ -60,13 +64,16 @@ def process(delivery: InboundDelivery) -> Processed:
     processed = Processed()
     for each in found:
         links = PlatformAccountLink.linked(each.platform, each.platform_account_id)
+        # A closed workspace's links are about to be purged.
+        live = [link for link in links if WorkspaceItem.find(link.workspace_id) is not None]
+        if isinstance(each, PlatformNotice) and each.kind == DATA_DELETION and each.detail:
+            # Named before they are handed over, so the publish group can cross each off.
+            data_deletions.expect(each.detail, [(ln.workspace_id, ln.account_id) for ln in live])
         if not links:
             _unknown_account(each, delivery)
             processed.unknown_accounts += 1
             continue
-        for link in links:
-            if WorkspaceItem.find(link.workspace_id) is None:
-                continue  # closed, its links about to be purged
+        for link in live:
             if isinstance(each, Engagement):
                 _record(each, link, processed)
             else:

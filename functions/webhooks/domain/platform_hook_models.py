@@ -27,8 +27,9 @@ class DataDeletionConfirmation(BaseModel):
 
 class DataDeletionStatus(BaseModel):
     confirmation_code: str = Field(description="The request's code, as Meta showed it.")
-    status: Literal["received"] = Field(
-        description="`received`: Herald holds the request and deletes what it keeps of the user."
+    status: Literal["pending", "completed"] = Field(
+        description="`pending`: Herald is deleting what it keeps of the user; `completed`: done."
     )
     requested_at: datetime = Field(description="When Meta sent the request.")
+    completed_at: datetime | None = Field(None, description="When the deletion completed.")
     detail: str = Field(description="What Herald does with the request, in words.")

@@ -16,13 +16,13 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from functions.shared import data_deletions
 from functions.shared.inbound import InboundDelivery, accept
 from functions.shared.observability import logger
 from functions.shared.platform_credentials import platform_secret
 from functions.shared.problems import BadRequest, NotFound
 from functions.shared.settings import get_settings
 from functions.shared.websub import channel_topic, confirm, subscription_secret
-from functions.webhooks.adapters import data_deletions
 from functions.webhooks.domain import platform_signatures as signatures
 from functions.webhooks.domain.platform_hook_models import (
     DataDeletionConfirmation,
@@ -136,7 +136,7 @@ def receive_meta_data_deletion(app: MetaApp, body: bytes) -> DataDeletionConfirm
     signed = _signed_request(app, body)
     platform = _callback_platform(app)
     delivery = meta.callback_delivery(platform, "data_deletion", signed)
-    code = data_deletions.record_request(platform, delivery.event_id).confirmation_code
+    code = data_deletions.record(platform, delivery.event_id).confirmation_code
     accept([meta.callback_delivery(platform, "data_deletion", signed, code)])
     base = get_settings().api_base_url.rstrip("/")
     return DataDeletionConfirmation(
@@ -145,15 +145,24 @@ def receive_meta_data_deletion(app: MetaApp, body: bytes) -> DataDeletionConfirm
 
 
 def data_deletion_status(confirmation_code: str) -> DataDeletionStatus:
-    request = data_deletions.find_request(confirmation_code)
+    request = data_deletions.find(confirmation_code)
     if request is None:
         raise NotFound("No data deletion request has this confirmation code.")
+    if request.completed_at is not None:
+        return DataDeletionStatus(
+            confirmation_code=confirmation_code,
+            status="completed",
+            requested_at=request.requested_at,
+            completed_at=request.completed_at,
+            detail="Herald deleted the data it held about you: every account you had connected "
+            "to Herald through this app is disconnected and its access tokens are deleted.",
+        )
     return DataDeletionStatus(
         confirmation_code=confirmation_code,
-        status="received",
+        status="pending",
         requested_at=request.requested_at,
-        detail="Herald received this request and deletes the data it holds about you from "
-        "your connected accounts: their tokens, and the comments and mentions it keeps.",
+        detail="Herald received this request and is disconnecting every account you connected "
+        "to Herald through this app, deleting its access tokens.",
     )
 
 

@@ -75,6 +75,10 @@ class ConnectedAccount:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+# The `extra` of a ConnectedAccount naming the Meta user (app-scoped id) whose login connected it.
+META_USER_KEY = "meta_user_id"
+
+
 # How much of a file one read holds when a request body is streamed rather than cut into the
 # platform's own chunks: small enough that memory stays flat, large enough to keep reads few.
 STREAM_PIECE_BYTES = 8 * 1024 * 1024

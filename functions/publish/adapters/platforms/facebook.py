@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.publish.adapters.platforms.base import (
+    META_USER_KEY,
     ConnectedAccount,
     EngagementPage,
     MediaFile,
@@ -86,6 +87,7 @@ class FacebookAdapter(MetaLogin):
     async def accounts(self, tokens: TokenSet) -> list[tuple[ConnectedAccount, TokenSet]]:
         """The Pages the user manages, each with its Page access token (GET /me/accounts,
         https://developers.facebook.com/docs/pages-api/overview)."""
+        person = await self.person_id(tokens)
         pages = await self.managed_pages(tokens, "id,name,access_token,picture{url}")
         found: list[tuple[ConnectedAccount, TokenSet]] = []
         for page in pages:
@@ -96,6 +98,7 @@ class FacebookAdapter(MetaLogin):
                 name=str(page.get("name") or page["id"]),
                 avatar_url=picture_url(page),
                 kind="page",
+                extra={META_USER_KEY: person} if person else {},
             )
             found.append((account, page_token(page, tokens)))
         return found

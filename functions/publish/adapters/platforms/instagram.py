@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.publish.adapters.platforms.base import (
+    META_USER_KEY,
     ConnectedAccount,
     EngagementPage,
     MediaFile,
@@ -127,6 +128,7 @@ class InstagramAdapter(MetaLogin):
         (GET /me/accounts, then each Page's instagram_business_account). Each account acts with
         its Page's access token.
         """
+        person = await self.person_id(tokens)
         pages = await self.managed_pages(
             tokens,
             "id,name,access_token,instagram_business_account{id,username,name,profile_picture_url}",
@@ -145,7 +147,8 @@ class InstagramAdapter(MetaLogin):
                 if ig.get("profile_picture_url")
                 else None,
                 kind="business",
-                extra={"page_id": str(page["id"]), "page_name": str(page.get("name", ""))},
+                extra={"page_id": str(page["id"]), "page_name": str(page.get("name", ""))}
+                | ({META_USER_KEY: person} if person else {}),
             )
             found.append((account, page_token(page, tokens)))
         return found

@@ -294,6 +294,16 @@ class MetaLogin:
             raise Permanent(self.platform, "Meta did not revoke the app's permissions.")
         return True
 
+    async def person_id(self, tokens: TokenSet) -> str | None:
+        """The app-scoped id of the person who logged in (GET /me with the user token,
+        https://developers.facebook.com/docs/graph-api/reference/user: `id`, "the app user's
+        App-Scoped User ID"), the id Meta's deauthorize and data deletion callbacks name
+        (https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback)."""
+        body = await self.graph.call(
+            "GET", "me", token=tokens.access_token, params={"fields": "id"}
+        )
+        return str(body["id"]) if body.get("id") else None
+
     # https://developers.facebook.com/docs/pages-api/overview (GET /me/accounts: the Pages the
     # user can act on, each with its Page access token)
     async def managed_pages(self, tokens: TokenSet, fields: str) -> list[Json]:

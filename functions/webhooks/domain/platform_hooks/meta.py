@@ -11,6 +11,7 @@ from typing import Any
 
 from functions.shared.engagement import Engagement, PlatformNotice
 from functions.shared.inbound import InboundDelivery, payload_digest
+from functions.shared.platform_links import META_USER
 from functions.webhooks.domain.platform_hooks.fields import identifier, items, mapping
 
 # The `callback` of a delivery made from a signed_request, and the notice it becomes.
@@ -72,19 +73,21 @@ def callback_delivery(
 def callback_notices(
     platform: str, payload: Mapping[str, Any]
 ) -> list[Engagement | PlatformNotice]:
-    """The notice of a deauthorize or data deletion delivery; `platform_account_id` is the
-    app-scoped id of the Meta user who removed the app (not a page or Instagram account id)."""
+    """The notice of a deauthorize or data deletion delivery. Its `platform_account_id` is the
+    app-scoped id of the Meta user who removed the app: for Threads, the Threads profile Herald
+    connected; for the Facebook Login app, the person, by whom the Pages and Instagram accounts
+    they connected are linked (`META_USER`). A data deletion's `detail` is its confirmation
+    code, by which the deletion is followed."""
     kind = CALLBACK_NOTICES.get(str(payload.get("callback")))
     user_id = identifier(payload, "user_id")
     if kind is None or not user_id:
         return []
-    detail = identifier(payload, "confirmation_code")
     return [
         PlatformNotice(
-            platform=platform,
+            platform=platform if platform == "threads" else META_USER,
             platform_account_id=user_id,
             kind=kind,  # type: ignore[arg-type]  # the values of CALLBACK_NOTICES are NoticeKinds
-            detail=f"confirmation code {detail}" if detail else None,
+            detail=identifier(payload, "confirmation_code"),
         )
     ]
 
