@@ -357,3 +357,24 @@ def test_preflight_counts_the_short_link_instead_of_the_url(studio: Studio) -> N
     turn_on(studio)
     after = studio.create(**body)["preflight"]["targets"][0]["problems"]
     assert "text_too_long" not in [p["code"] for p in after]
+
+
+def test_links_that_cannot_be_created_leave_the_target_to_a_retry_without_a_platform_call(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x = studio.connect("x", "2244994945")
+    turn_on(studio)
+    created = studio.create(text=f"Menu {MENU}", targets=[{"account_id": x}])
+    studio.schedule(created["id"], later())
+
+    def unavailable(*_: Any) -> dict[str, str]:
+        raise ConnectionError("DynamoDB is unreachable")
+
+    monkeypatch.setattr(tracked_links, "links_of_target", unavailable)
+    with respx.mock(assert_all_called=False) as platforms:
+        tweets = platforms.post(X_TWEETS).respond(201, json={"data": {"id": "1"}})
+        studio.fire(created["id"])
+    assert tweets.call_count == 0
+    item = TargetItem.find(studio.workspace_id, created["id"], x)
+    assert item is not None
+    assert item.state == "retry_wait"
