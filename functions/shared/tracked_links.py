@@ -27,6 +27,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAtt
 from pynamodb.exceptions import TransactWriteError
 
 from functions.shared.identity_items import FindableItem
+from functions.shared.inputs import LINE_BREAKING_RUNS
 from functions.shared.settings import get_settings
 from functions.shared.tables import key, transaction
 
@@ -60,7 +61,7 @@ def links_in(text: str) -> list[tuple[int, int]]:
 
 
 def trackable(destination: str) -> bool:
-    if len(destination) > MAX_DESTINATION_LENGTH:
+    if len(destination) > MAX_DESTINATION_LENGTH or LINE_BREAKING_RUNS.search(destination):
         return False
     try:
         parts = urlsplit(destination)

@@ -278,6 +278,7 @@ def test_a_drawn_code_that_is_taken_is_drawn_again(
         "ftp://shop.example/menu",
         "javascript:alert(1)",
         "https://",
+        "https://shop.example/a\x00b",
         "mailto:a@shop.example",
         "https://shop.example/" + "a" * 2048,
     ],
@@ -378,3 +379,21 @@ def test_links_that_cannot_be_created_leave_the_target_to_a_retry_without_a_plat
     item = TargetItem.find(studio.workspace_id, created["id"], x)
     assert item is not None
     assert item.state == "retry_wait"
+
+
+def test_a_click_with_odd_headers_still_redirects_and_counts(
+    studio: Studio, analytics: TestClient
+) -> None:
+    x = studio.connect("x", "2244994945")
+    turn_on(studio)
+    post_id, sent = publish(studio, f"Menu {MENU}", [x])
+    (code,) = short_codes(sent[0])
+    for headers in (
+        {"Referer": "android-app://com.twitter.android/", "User-Agent": "u" * 5000},
+        {"Referer": "https://t.co/" + "r" * 3000},
+    ):
+        assert analytics.get(f"/l/{code}", headers=headers).status_code == 302
+    clicks = [r for lines in stored_objects().values() for r in lines if r["name"] == "link_click"]
+    assert [r["referrer"] for r in clicks] == [None, None]
+    report = analytics.get(f"/v1/analytics/posts/{post_id}/attribution", headers=studio.headers)
+    assert report.json()["clicks"] == 2

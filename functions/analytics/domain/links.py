@@ -12,6 +12,7 @@ from collections import Counter
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pydantic import ValidationError
 from pynamodb.exceptions import UpdateError
 
 from functions.analytics.adapters import attribution
@@ -29,11 +30,12 @@ from functions.shared.access import WorkspaceAccess
 from functions.shared.observability import logger
 from functions.shared.problems import NotFound
 from functions.shared.tables import condition_failed, utc_now
-from functions.shared.tracked_links import ShortLinkItem, TrackedLinkItem, short_url, trackable
+from functions.shared.tracked_links import ShortLinkItem, TrackedLinkItem, short_url
 
 UTM_MEDIUM = ingestion.SOCIAL_MEDIUM
 UTM_CAMPAIGN = ingestion.HERALD_CAMPAIGN
-MAX_HEADER_LENGTH = 2048
+# Only digested, so a long one is cut rather than refused: a click must never fail.
+MAX_USER_AGENT = 512
 
 
 def utm_destination(destination: str, platform: str, post_id: str) -> str:
@@ -83,7 +85,8 @@ def _count(link: ShortLinkItem) -> None:
 def _visitor(workspace_id: str, client: str | None, user_agent: str | None) -> str:
     """A click's visitor: a digest of the address and browser, per workspace and day, so that
     neither is stored and the same person counts once a day."""
-    seed = "\n".join([workspace_id, utc_now().date().isoformat(), client or "", user_agent or ""])
+    agent = (user_agent or "")[:MAX_USER_AGENT]
+    seed = "\n".join([workspace_id, utc_now().date().isoformat(), client or "", agent])
     return "click:" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
@@ -95,23 +98,27 @@ def _record_click(
     user_agent: str | None,
     referrer: str | None,
 ) -> None:
-    event = TrackedEvent.model_validate(
-        {
-            "name": ingestion.LINK_CLICK,
-            "timestamp": utc_now(),
-            "anonymous_id": _visitor(link.workspace_id, client, user_agent),
-            "page_url": location if len(location) <= MAX_HEADER_LENGTH else None,
-            "referrer": referrer if referrer and trackable(referrer) else None,
-            "utm": {
-                "source": link.platform,
-                "medium": UTM_MEDIUM,
-                "campaign": UTM_CAMPAIGN,
-                "content": link.post_id,
-            },
-            "properties": {"code": code, "post_id": link.post_id, "account_id": link.account_id},
-        }
-    )
+    fields = {
+        "name": ingestion.LINK_CLICK,
+        "timestamp": utc_now(),
+        "anonymous_id": _visitor(link.workspace_id, client, user_agent),
+        "utm": {
+            "source": link.platform,
+            "medium": UTM_MEDIUM,
+            "campaign": UTM_CAMPAIGN,
+            "content": link.post_id,
+        },
+        "properties": {"code": code, "post_id": link.post_id, "account_id": link.account_id},
+    }
     try:
+        try:
+            event = TrackedEvent.model_validate(
+                fields | {"page_url": location, "referrer": referrer or None}
+            )
+        except ValidationError:
+            # The browser's Referer (or an unusual destination) is no event URL: the click
+            # counts without them.
+            event = TrackedEvent.model_validate(fields)
         ingestion.store(link.workspace_id, [event], utc_now())
     except Exception:
         # The visitor still gets where they were going; the link's own count has the click.

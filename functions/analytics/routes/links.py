@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -27,16 +27,16 @@ PostId = Annotated[str, Path(pattern=ID_PATTERN, description="The post.")]
     "destination's other query parameters kept) and counts the click; 404 for an unknown code.",
     name="follow_tracked_link",
 )
-async def follow_link(
-    request: Request,
-    code: LinkCode,
-    referer: Annotated[str | None, Header(max_length=2048)] = None,
-    user_agent: Annotated[str | None, Header(max_length=1024)] = None,
-) -> RedirectResponse:
+async def follow_link(request: Request, code: LinkCode) -> RedirectResponse:
     from functions.analytics.domain import links
 
+    # Read as they come, never refused: a click must not fail on what its browser sends
+    # (the domain keeps a Referer only if it is an event URL, and only digests the User-Agent).
+    headers = request.headers
     client = request.client.host if request.client else None
-    location = await run_in_threadpool(links.follow, code, client, user_agent, referer)
+    location = await run_in_threadpool(
+        links.follow, code, client, headers.get("user-agent"), headers.get("referer")
+    )
     # Every click must reach Herald: a cached redirect would skip counting it.
     return RedirectResponse(
         location, status_code=status.HTTP_302_FOUND, headers={"Cache-Control": "no-store"}
