@@ -7,6 +7,8 @@ app = create_app(
         "functions.analytics.routes.keys:router",
         "functions.analytics.routes.events:router",
         "functions.analytics.routes.reports:router",
+        "functions.analytics.routes.links:router",
+        "functions.analytics.routes.links:redirects",
     ),
 )
 # Outermost: a web page's preflight for event ingestion is answered before the dashboard's CORS.

@@ -31,7 +31,7 @@ GROUPS: tuple[FunctionGroup, ...] = (
     FunctionGroup("publish", ("/v1/publish", "/v1/accounts", "/v1/posts", "/v1/templates")),
     FunctionGroup("media", ("/v1/media",)),
     FunctionGroup("webhooks", ("/v1/webhooks", "/v1/notifications", "/v1/inbox")),
-    FunctionGroup("analytics", ("/v1/analytics",)),
+    FunctionGroup("analytics", ("/v1/analytics", "/l")),
 )
 
 

@@ -110,7 +110,11 @@ def _bob_s_account_and_media_unknown(world: World, response: Response) -> str | 
 
 
 def _alice_s_own_setting(world: World, response: Response) -> str | None:
-    return None if response.json() == {"approval_required": False} else "shows Bob's setting"
+    return (
+        None
+        if response.json() == {"approval_required": False, "tracked_links": False}
+        else "shows Bob's setting"
+    )
 
 
 def _bulk_row_unknown_account(world: World, response: Response) -> str | None:

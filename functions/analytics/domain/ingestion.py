@@ -1,6 +1,7 @@
 """A batch of tracked events: refused whole if an event is out of bounds, else stored raw (through
 Firehose, to S3) and counted in the day rollups."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -8,14 +9,22 @@ from urllib.parse import urlsplit
 
 from ulid import ULID
 
-from functions.analytics.adapters import event_stream, rollups
+from functions.analytics.adapters import attribution, event_stream, rollups
 from functions.analytics.domain.keys import Sender
 from functions.analytics.domain.models import BatchAccepted, EventBatch, TrackedEvent
 from functions.analytics.domain.queries import NO_SOURCE
+from functions.shared.access import ID_PATTERN
 from functions.shared.problems import FieldError, ValidationFailed
 from functions.shared.tables import utc_now
 
 PAGEVIEW = "page_view"
+# The redirect of a tracked link records this event; the link itself counts its clicks.
+LINK_CLICK = "link_click"
+# A site event is attributed to a post when it arrives with the UTM parameters of the post's
+# tracked links (docs/analytics.md#tracked-links).
+HERALD_CAMPAIGN = "herald"
+SOCIAL_MEDIUM = "social"
+_POST_ID = re.compile(ID_PATTERN)
 # Clocks of browsers drift; events from further ahead are refused rather than counted on a day
 # that has not come. Older than the oldest day a dashboard shows for certain is refused too.
 MAX_AHEAD = timedelta(hours=1)
@@ -101,10 +110,40 @@ def increments(records: list[dict[str, Any]]) -> dict[date, rollups.DayIncrement
     return days
 
 
+def attributed(
+    records: list[dict[str, Any]],
+) -> dict[tuple[str, str], attribution.Attributed]:
+    """What the batch attributes to posts, by (post id, platform)."""
+    found: dict[tuple[str, str], attribution.Attributed] = {}
+    for record in records:
+        post_id, platform = record["utm_content"], record["utm_source"]
+        if (
+            record["name"] == LINK_CLICK
+            or record["utm_campaign"] != HERALD_CAMPAIGN
+            or record["utm_medium"] != SOCIAL_MEDIUM
+            or not platform
+            or not _POST_ID.match(post_id or "")
+        ):
+            continue
+        events = found.setdefault((post_id, platform), attribution.Attributed())
+        events.counts[record["name"]] = events.counts.get(record["name"], 0) + 1
+        if record["revenue"] is not None:
+            revenue = events.revenue.setdefault(record["name"], {})
+            currency = record["currency"]
+            revenue[currency] = revenue.get(currency, Decimal(0)) + Decimal(record["revenue"])
+    return found
+
+
+def store(workspace_id: str, events: list[TrackedEvent], now: datetime) -> int:
+    """Store checked events raw, count them in the rollups and attribute them to posts."""
+    records = [stored_record(workspace_id, event, now) for event in events]
+    event_stream.put(records)
+    rollups.record(workspace_id, increments(records))
+    attribution.record(workspace_id, attributed(records))
+    return len(records)
+
+
 def ingest(sender: Sender, batch: EventBatch) -> BatchAccepted:
     now = utc_now()
     _check_times(batch, now)
-    records = [stored_record(sender.workspace_id, event, now) for event in batch.events]
-    event_stream.put(records)
-    rollups.record(sender.workspace_id, increments(records))
-    return BatchAccepted(accepted=len(records))
+    return BatchAccepted(accepted=store(sender.workspace_id, batch.events, now))

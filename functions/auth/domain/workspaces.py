@@ -305,6 +305,7 @@ def _purge_partition(workspace_id: str) -> None:
     from functions.shared.identity_items import ApiKeyLookupItem
     from functions.shared.platform_links import links_of_partition_item
     from functions.shared.settings import get_settings
+    from functions.shared.tracked_links import ShortLinkItem
 
     partition = key("WS", workspace_id)
     pages = (
@@ -315,7 +316,7 @@ def _purge_partition(workspace_id: str) -> None:
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": partition}},
             ProjectionExpression="SK, user_id, secret_digest, token_digest, platform, "
-            "platform_account_id, platform_user_id, platform_post_id, #parts",
+            "platform_account_id, platform_user_id, platform_post_id, #parts, link_code",
             ExpressionAttributeNames={"#parts": "parts"},  # a reserved word
             ConsistentRead=True,
         )
@@ -332,6 +333,8 @@ def _purge_partition(workspace_id: str) -> None:
                 elif sk.startswith("APIKEY#"):
                     secret = item["secret_digest"]["S"]
                     batch.delete(ApiKeyLookupItem(*ApiKeyLookupItem.keys(secret)))
+                elif sk.startswith("TRACKEDLINK#"):
+                    batch.delete(ShortLinkItem(*ShortLinkItem.keys(item["link_code"]["S"])))
                 elif sk.startswith("INVITE#"):
                     batch.delete(
                         InviteLookupItem(*InviteLookupItem.keys(item["token_digest"]["S"]))

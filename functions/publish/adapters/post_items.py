@@ -6,7 +6,7 @@ WS#<workspace>   POSTVER#<post>#<revision>        the content as it was at each 
 WS#<workspace>   CAL#<scheduled UTC>#<post>       the calendar: scheduled posts by time
 WS#<workspace>   TEMPLATE#<template>              a reusable draft
 WS#<workspace>   QUEUE#<account or WORKSPACE>     weekly time slots of the queue
-WS#<workspace>   SETTINGS#PUBLISHING              publishing settings (approval)
+WS#<workspace>   SETTINGS#PUBLISHING              publishing settings (approval, tracked links)
 
 Posts waiting to fire and targets waiting for a check, a retry or a reconciliation also carry
 `due_bucket`/`due_at`, which puts them on the table's sparse `by-due` index for the sweeper.
@@ -193,6 +193,7 @@ class QueueItem(FindableItem):
 
 class PublishingSettingsItem(FindableItem):
     approval_required = BooleanAttribute(default=False)
+    tracked_links = BooleanAttribute(default=False)
 
     @staticmethod
     def keys(workspace_id: str) -> tuple[str, str]:

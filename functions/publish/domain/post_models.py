@@ -310,11 +310,19 @@ class RejectDecision(Strict):
 
 
 class PublishingSettings(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"approval_required": True}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"approval_required": True, "tracked_links": True}]}
+    )
 
     approval_required: bool = Field(
         description="Whether posts need an admin's approval before they can be scheduled or "
         "published."
+    )
+    tracked_links: bool | None = Field(
+        default=None,
+        description="Whether each http(s) link of a post's text is published as a short link "
+        "that counts clicks and attributes site events to the post (docs/analytics.md, "
+        "Tracked links). Omitted in a change: kept as it is; always given in an answer.",
     )
 
 

@@ -21,7 +21,7 @@ from functions.publish.adapters.post_items import (
     TargetItem,
     calendar_sort_key,
 )
-from functions.publish.domain import preflight
+from functions.publish.domain import link_tracking, preflight
 from functions.publish.domain.post_models import (
     Approval,
     Post,
@@ -135,6 +135,7 @@ def run_preflight(workspace_id: str, content: PostContent) -> Preflight:
         content,
         account_facts(workspace_id, (target.account_id for target in content.targets)),
         asset_facts(workspace_id, asset_ids(content)),
+        link_tracking.counted_link_length(workspace_id),
     )
 
 

@@ -24,7 +24,7 @@ from functions.publish.domain.post_models import (
     ThreadPart,
 )
 from functions.publish.domain.text_length import count_code_points, x_weighted_length
-from functions.shared import platform_formats
+from functions.shared import platform_formats, tracked_links
 
 QUOTA_WINDOW = timedelta(hours=24)
 # Instagram: https://developers.facebook.com/docs/instagram-platform/content-publishing
@@ -117,12 +117,27 @@ def content_type_name(platform: str, options: Mapping[str, Any], kinds: Sequence
     return "post"
 
 
+def as_published(text: str, link_length: int | None) -> str:
+    """The text as the platform receives it when its links go out as short links of
+    `link_length` characters (None: as they are)."""
+    if link_length is None:
+        return text
+    return tracked_links.replace_links(
+        text, {text[start:end]: "x" * link_length for start, end in tracked_links.links_in(text)}
+    )
+
+
 def text_problems(
-    platform: str, content_type: ContentType, text: str, where: str = "text"
+    platform: str,
+    content_type: ContentType,
+    text: str,
+    where: str = "text",
+    link_length: int | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     limit = content_type.max_text_length
     if platform == "x":
+        # X weighs every URL as 23 whatever its length, a short link as much as the original.
         counted = x_weighted_length(text)
         if not counted.valid and counted.weighted_length > 280:
             problems.append(
@@ -140,7 +155,7 @@ def text_problems(
             )
         return problems
     if limit is not None:
-        length = count_code_points(text)
+        length = count_code_points(as_published(text, link_length))
         if length > limit:
             problems.append(
                 Problem(
@@ -383,7 +398,9 @@ def check(
     content: PostContent,
     accounts: Mapping[str, AccountFacts],
     assets: Mapping[str, AssetFacts],
+    link_length: int | None = None,
 ) -> Preflight:
+    """`link_length`: with tracked links on, the length of the short link each link becomes."""
     post_problems: list[Problem] = []
     if not content.targets:
         post_problems.append(
@@ -393,7 +410,10 @@ def check(
                 field="targets",
             )
         )
-    targets = [check_target(effective(content, spec), accounts, assets) for spec in content.targets]
+    targets = [
+        check_target(effective(content, spec), accounts, assets, link_length)
+        for spec in content.targets
+    ]
     ok = not post_problems and all(not target.problems for target in targets)
     return Preflight(ok=ok, problems=post_problems, targets=targets)
 
@@ -402,6 +422,7 @@ def check_target(
     target: EffectiveTarget,
     accounts: Mapping[str, AccountFacts],
     assets: Mapping[str, AssetFacts],
+    link_length: int | None = None,
 ) -> TargetPreflight:
     spec = target.spec
     account = accounts.get(spec.account_id)
@@ -452,10 +473,12 @@ def check_target(
         problems.append(
             Problem(code="empty", message="The post has neither text nor media.", field="text")
         )
-    problems.extend(text_problems(account.platform, content_type, target.text))
+    problems.extend(text_problems(account.platform, content_type, target.text, "text", link_length))
     problems.extend(media_problems(account.platform, content_type, target.media, assets))
     problems.extend(
-        _thread_problems(account.platform, info.threads, content_type, spec.thread, assets)
+        _thread_problems(
+            account.platform, info.threads, content_type, spec.thread, assets, link_length
+        )
     )
     if spec.first_comment is not None:
         if not info.first_comment:
@@ -484,6 +507,7 @@ def _thread_problems(
     content_type: ContentType,
     parts: Sequence[ThreadPart],
     assets: Mapping[str, AssetFacts],
+    link_length: int | None,
 ) -> list[Problem]:
     if not parts:
         return []
@@ -502,7 +526,9 @@ def _thread_problems(
             problems.append(
                 Problem(code="empty", message="A thread part needs text or media.", field=where)
             )
-        problems.extend(text_problems(platform, content_type, part.text, f"{where}/text"))
+        problems.extend(
+            text_problems(platform, content_type, part.text, f"{where}/text", link_length)
+        )
         problems.extend(
             media_problems(platform, content_type, part.media, assets, f"{where}/media")
         )

@@ -51,7 +51,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
-from functions.publish.domain import approval, post_store, schedule_arming
+from functions.publish.domain import approval, link_tracking, post_store, schedule_arming
 from functions.publish.domain.engagement_polling import start_polling
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.post_models import Post, PostContent, Recurrence, ThreadPart
@@ -327,6 +327,7 @@ def _publish_claimed(
         target,
         {account.account_id: post_store.account_fact(account)},
         post_store.asset_facts(post.workspace_id, media_ids) if media_ids else {},
+        link_tracking.counted_link_length(post.workspace_id),
     )
     if checked.problems:
         first = checked.problems[0]
@@ -406,7 +407,7 @@ def _publish_parts(
     item: TargetItem, account: SocialAccountItem, target: EffectiveTarget
 ) -> StepOutcome:
     """Publish the parts not yet published, in order, each replying to the one before."""
-    parts = _parts(target)
+    parts = _outgoing_parts(item, target)
     done: list[str] = list(item.parts or [])
     options = dict(target.spec.options)
     for index in range(len(done), len(parts)):
@@ -429,6 +430,16 @@ def _publish_parts(
             return StepOutcome(last_part=(done, url))
         _record_part(item, done, url)
     return StepOutcome()
+
+
+def _outgoing_parts(item: TargetItem, target: EffectiveTarget) -> list[ThreadPart]:
+    """The parts as they go out, links made tracked links where the workspace has them on. They
+    are created before any platform call, so a failure here sent nothing: a plain retry."""
+    try:
+        return link_tracking.with_tracked_links(item, _parts(target))
+    except Exception as error:
+        logger.exception("creating tracked links failed", extra=_ids(item))
+        raise Retryable(item.platform, "Its tracked links could not be created.") from error
 
 
 def _checkpoint(item: TargetItem, part: int) -> Checkpoint:

@@ -283,7 +283,14 @@ def _decision(item: PostItem) -> dict[str, Any]:
 
 
 def get_settings(access: WorkspaceAccess) -> PublishingSettings:
-    return PublishingSettings(approval_required=approval.required(access.workspace_id))
+    keys = PublishingSettingsItem.keys(access.workspace_id)
+    return _settings_view(PublishingSettingsItem.find_key(*keys) or PublishingSettingsItem(*keys))
+
+
+def _settings_view(item: PublishingSettingsItem) -> PublishingSettings:
+    return PublishingSettings(
+        approval_required=bool(item.approval_required), tracked_links=bool(item.tracked_links)
+    )
 
 
 def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> PublishingSettings:
@@ -291,6 +298,8 @@ def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> Publi
     # The stored item when there is one: its save is conditional on the version read.
     item = PublishingSettingsItem.find_key(*keys) or PublishingSettingsItem(*keys)
     item.approval_required = settings.approval_required
+    if settings.tracked_links is not None:
+        item.tracked_links = settings.tracked_links
     item.updated_at = utc_now()
     with (
         conflict_on_condition_failure("The settings changed meanwhile; reload and retry."),
@@ -302,10 +311,10 @@ def put_settings(access: WorkspaceAccess, settings: PublishingSettings) -> Publi
                 access.workspace_id,
                 actor=access.actor,
                 action="publishing.settings_changed",
-                details=settings.model_dump(),
+                details=_settings_view(item).model_dump(),
             )
         )
-    return settings
+    return _settings_view(item)
 
 
 # --- queue ---------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ async def get_settings(access: PostsReader) -> PublishingSettings:
 
 @router.put("/settings", description=Permissions.ADMINS.description, name="set_publishing_settings")
 async def put_settings(access: WorkspaceAdmin, body: PublishingSettings) -> PublishingSettings:
-    """Turn approval on or off for the workspace."""
+    """Turn approval or tracked links on or off for the workspace."""
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.put_settings, access, body)
