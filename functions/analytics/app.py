@@ -7,6 +7,7 @@ app = create_app(
         "functions.analytics.routes.keys:router",
         "functions.analytics.routes.events:router",
         "functions.analytics.routes.reports:router",
+        "functions.analytics.routes.metrics:router",
     ),
 )
 # Outermost: a web page's preflight for event ingestion is answered before the dashboard's CORS.

@@ -31,6 +31,10 @@ from pynamodb.models import Model
 from functions.shared.identity_items import FindableItem
 from functions.shared.tables import AppItem, key
 
+# The collector's task that refreshes one post now (functions/publish/workers/metrics.py), which
+# the analytics group invokes.
+REFRESH_TASK = "refresh-post-metrics"
+
 # Normalized metrics. `impressions` is impressions, or views where a platform counts only views;
 # times are in seconds.
 METRICS = (

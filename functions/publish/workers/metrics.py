@@ -8,10 +8,10 @@ from dataclasses import asdict
 from typing import Any
 
 from functions.shared.observability import logger
+from functions.shared.post_metrics import REFRESH_TASK
 from functions.shared.workers import task_handler
 
 COLLECT_TASK = "collect-metrics"
-REFRESH_TASK = "refresh-post-metrics"
 
 
 def collect(event: dict[str, Any], context: Any) -> dict[str, Any]:
