@@ -34,7 +34,7 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.post_items import DUE_SHARDS, TargetItem, due_bucket
+from functions.publish.adapters.post_items import TargetItem, due_bucket, longest_overdue
 from functions.publish.domain.platform_calls import call_platform
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
@@ -45,7 +45,7 @@ from functions.shared.post_metrics import (
     MetricsTargetItem,
     normalize,
 )
-from functions.shared.tables import key, transaction, utc_now
+from functions.shared.tables import transaction, utc_now
 
 # When each scheduled collection falls, counted from publication.
 SCHEDULE = (
@@ -117,16 +117,9 @@ def start_metrics(
 def collect_due() -> CollectionReport:
     """Collect what is due, longest overdue first, at most `TARGETS_PER_RUN`."""
     now = utc_now()
-    due = sorted(
-        (
-            entry
-            for shard in range(DUE_SHARDS)
-            for entry in MetricsTargetItem.by_due.query(
-                key("METRICS", str(shard)), MetricsTargetItem.due_at <= now, limit=TARGETS_PER_RUN
-            )
-        ),
-        key=lambda entry: entry.due_at,
-    )[:TARGETS_PER_RUN]
+    due = longest_overdue(
+        MetricsTargetItem.by_due, "METRICS", MetricsTargetItem.due_at <= now, TARGETS_PER_RUN
+    )
     targets = [
         item
         for entry in due
