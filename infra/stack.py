@@ -17,6 +17,7 @@ from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.inbound import InboundWebhooks
 from infra.media_jobs import MediaJobs
+from infra.metrics_collector import MetricsCollector
 from infra.notifications import Notifications
 from infra.publish_events import PublishEvents
 from infra.publish_worker import PublishWorker
@@ -73,6 +74,15 @@ class HeraldStack(Stack):
             "Engagement",
             publish=self.groups["publish"],
             webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["publish"],
+            foundation=self.foundation,
+            config=config,
+        )
+        self.metrics_collector = MetricsCollector(
+            self,
+            "MetricsCollector",
+            publish=self.groups["publish"],
+            analytics=self.groups["analytics"],
             code_path=bundle.functions["publish"],
             foundation=self.foundation,
             config=config,

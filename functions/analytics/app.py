@@ -9,6 +9,7 @@ app = create_app(
         "functions.analytics.routes.reports:router",
         "functions.analytics.routes.links:router",
         "functions.analytics.routes.links:redirects",
+        "functions.analytics.routes.metrics:router",
     ),
 )
 # Outermost: a web page's preflight for event ingestion is answered before the dashboard's CORS.

@@ -59,6 +59,11 @@ class Settings(BaseModel):
         description="The publish group's engagement function, which the inbox invokes to reply "
         "to, hide, unhide and delete comments on the platforms.",
     )
+    metrics_collector_arn: str = Field(
+        "arn:aws:lambda:us-east-1:123456789012:function:herald-local-metrics-collector",
+        description="The publish group's metrics collector, which analytics invokes to refresh "
+        "a post's platform metrics now.",
+    )
     scheduler_dead_letter_arn: str = Field(
         "arn:aws:sqs:us-east-1:123456789012:herald-local-scheduler-dlq",
         description="SQS queue receiving schedule deliveries that failed every retry.",

@@ -165,6 +165,7 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
     from infra.local.cloud import ACCOUNT, REGION, LocalCloud
     from infra.local.event_rules import LocalEventRules
     from infra.local.outbox import OutboxAnnouncer
+    from infra.local.periodic import start_periodic_tasks
     from infra.local.provision import provision
     from infra.local.queue_sources import start_queue_sources
     from infra.local.runtime import InProcessLambdas
@@ -212,6 +213,8 @@ def run(listener: socket.socket, *, outbox: Path, platform: Mapping[str, str]) -
         pollers = start_stream_relays(
             deployment.stream_mappings, cloud.client("dynamodbstreams"), lambdas.invoke
         )
+        # Scheduled rules that make dev needs (the metrics collector) run on a local loop.
+        pollers += start_periodic_tasks(lambdas, deployment.functions)
         # Queued work (webhook deliveries) reaches its worker as the queue's mapping does in AWS.
         pollers += start_queue_sources(
             deployment.queue_mappings, cloud.client("sqs"), lambdas.invoke

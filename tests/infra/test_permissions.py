@@ -8,6 +8,7 @@ The media job steps have their own test (tests/infra/test_media_jobs.py).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import pytest
@@ -82,6 +83,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "analytics": {
         "firehose": {"tracked_events_stream"},
         "s3": {"tracked_events_bucket", "tracked_events:events/*"},
+        # Refreshing a post's platform metrics now (infra/metrics_collector.py).
+        "lambda": {"metrics_collector"},
     },
     "realtime_connections": {},
     # Sends to connections, and closes them, on the WebSocket API's stage only.
@@ -145,6 +148,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "engagement_function": {"lambda:InvokeFunction"},
+    "metrics_collector": {"lambda:InvokeFunction"},
     "media_jobs": {"states:StartExecution"},
     "media_job_executions": {"states:StopExecution"},
     "webhook_deliveries": {
@@ -223,6 +227,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(synthesized.stack.notifications.unsubscribe_secret)}>": "unsubscribe_secret",
         WORKER_ARN: "publish_worker",
         WORKER_ARN.replace("publish-worker", "engagement"): "engagement_function",
+        WORKER_ARN.replace("publish-worker", "metrics-collector"): "metrics_collector",
         (
             "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
@@ -317,6 +322,8 @@ def test_no_role_outside_the_known_ones(synthesized: Synthesized) -> None:
     known.add(synthesized.logical_id(synthesized.stack.publish_events.role))
     # test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it below.
     known.add(synthesized.logical_id(synthesized.stack.engagement.role))
+    # test_the_metrics_collector_opens_tokens_and_only_analytics_invokes_it below.
+    known.add(synthesized.logical_id(synthesized.stack.metrics_collector.role))
     # Firehose's delivery of tracked events (test_firehose_writes_only_to_its_bucket below).
     known.add(synthesized.logical_id(synthesized.stack.analytics_tracking.delivery_role))
     # The outbox relay (tests/infra/test_event_relay.py).
@@ -454,6 +461,10 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                     synthesized.stack.webhook_delivery.fanout.function,
                 ),
                 (synthesized.stack.realtime.rule, synthesized.stack.realtime.pusher.function),
+                (
+                    synthesized.stack.metrics_collector.schedule,
+                    synthesized.stack.metrics_collector.function,
+                ),
             )
         ),
         key=lambda ids: str({"Fn::GetAtt": [ids[0], "Arn"]}),
@@ -586,22 +597,20 @@ def test_notification_functions_reach_only_their_own(synthesized: Synthesized) -
         }
 
 
-def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
-    synthesized: Synthesized,
-) -> None:
-    engagement = synthesized.stack.engagement
+def token_opener_table_grants(synthesized: Synthesized, function: HeraldFunction) -> set[str]:
+    """Assert that a publish-group function reached from another group (the engagement function,
+    the metrics collector) may open and seal tokens and read the platform credentials, and
+    nothing more than its logs, DLQ and traces; its grants on the table, by resource."""
     foundation = synthesized.stack.foundation
     lid = synthesized.logical_id
-    log_group = f"<{lid(engagement.log_group)}.Arn>"
-    table = f"<{lid(foundation.app_table)}.Arn>"
+    log_group = f"<{lid(function.log_group)}.Arn>"
     data_key = f"<{lid(foundation.data_key)}.Arn>"
     granted = {
         (action, flatten(resource))
-        for statement in statements_of_role(synthesized, lid(engagement.role))
+        for statement in statements_of_role(synthesized, lid(function.role))
         for action in as_list(statement["Action"])
         for resource in as_list(statement["Resource"])
     }
-
     assert {(a, r) for a, r in granted if not a.startswith("dynamodb:")} == {
         ("logs:CreateLogStream", log_group),
         ("logs:PutLogEvents", log_group),
@@ -613,17 +622,51 @@ def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
     }
-    assert {r for a, r in granted if a.startswith("dynamodb:")} == {table}
-    invokers = {
-        lid(role)
-        for role in (group.role for group in synthesized.stack.groups.values())
+    return {f"{a} {r}" for a, r in granted if a.startswith("dynamodb:")}
+
+
+def invoking_groups(synthesized: Synthesized, function_name: str) -> set[str]:
+    lid = synthesized.logical_id
+    return {
+        name
+        for name, group in synthesized.stack.groups.items()
         if any(
             "lambda:InvokeFunction" in as_list(statement["Action"])
-            and "herald-dev-engagement" in flatten(statement["Resource"])
-            for statement in statements_of_role(synthesized, lid(role))
+            and function_name in flatten(statement["Resource"])
+            for statement in statements_of_role(synthesized, lid(group.role))
         )
     }
-    assert invokers == {lid(synthesized.stack.groups["webhooks"].role)}
+
+
+def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
+    synthesized: Synthesized,
+) -> None:
+    table = f"<{synthesized.logical_id(synthesized.stack.foundation.app_table)}.Arn>"
+    dynamodb = token_opener_table_grants(synthesized, synthesized.stack.engagement)
+    assert {grant.split()[1] for grant in dynamodb} == {table}
+    assert invoking_groups(synthesized, "herald-dev-engagement") == {"webhooks"}
+
+
+def test_the_metrics_collector_opens_tokens_and_only_analytics_invokes_it(
+    synthesized: Synthesized,
+) -> None:
+    collector = synthesized.stack.metrics_collector
+    table = f"<{synthesized.logical_id(synthesized.stack.foundation.app_table)}.Arn>"
+    dynamodb = token_opener_table_grants(synthesized, collector)
+    # The table's items, and of its indexes only the one that says what is due.
+    assert {grant.split()[1] for grant in dynamodb} == {table, f"{table}/index/by-due"}
+    assert {grant for grant in dynamodb if grant.endswith("/index/by-due")} == {
+        f"dynamodb:Query {table}/index/by-due"
+    }
+    assert invoking_groups(synthesized, "herald-dev-metrics-collector") == {"analytics"}
+    (rule,) = [
+        resource
+        for logical_id, resource in synthesized.of_type("AWS::Events::Rule").items()
+        if logical_id.startswith("MetricsCollector")
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert json.loads(target["Input"]) == {"herald": "collect-metrics"}
 
 
 def test_firehose_writes_only_to_its_bucket(synthesized: Synthesized) -> None:

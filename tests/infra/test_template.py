@@ -52,6 +52,7 @@ ONLY_ON = {
     "api_base_url": {"publish", "webhooks"},
     "publish_worker_arn": {"publish"},
     "engagement_function_arn": {"webhooks"},
+    "metrics_collector_arn": {"analytics"},
     "scheduler_dead_letter_arn": {"publish"},
     "media_jobs_state_machine_arn": {"media"},
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
@@ -84,6 +85,12 @@ ENGAGEMENT_ARN = {
         [*WORKER_ARN["Fn::Join"][1][:-1], ":function:herald-dev-engagement"],
     ]
 }
+METRICS_COLLECTOR_ARN = {
+    "Fn::Join": [
+        "",
+        [*WORKER_ARN["Fn::Join"][1][:-1], ":function:herald-dev-metrics-collector"],
+    ]
+}
 FOURTEEN_DAYS = 14 * 24 * 3600
 
 
@@ -105,8 +112,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
         # and deliverer, the real-time connection function and pusher, the inbox's engagement
-        # function, the inbound processor.
-        "AWS::Lambda::Function": len(GROUPS) + 13,
+        # function, the inbound processor, the metrics collector.
+        "AWS::Lambda::Function": len(GROUPS) + 14,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
         "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and DuckDB
@@ -117,8 +124,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # The publish sweeper, the token refresher, the engagement poller, the media jobs' ended
         # executions, the media files and the schedules of deleted workspaces, the notifier, the
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
-        # and platform notices to the publish events function.
-        "AWS::Events::Rule": 11,
+        # platform notices to the publish events function, and the metrics collector.
+        "AWS::Events::Rule": 12,
         "AWS::S3::Bucket": 3,  # media, its access logs, tracked events
         "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
@@ -136,11 +143,11 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::ApiGatewayV2::Stage": 1,
         # Errors and Throttles per function (the groups, the worker, the publish events function,
         # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
-        # workers, the two real-time functions, the engagement function and the inbound
-        # processor), depth per dead-letter queue (five); the media job steps' throttles and
-        # crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the webhook delivery
-        # failure rate; the inbound queue's age.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 12) + 5 + 2 + 1 + 1 + 1,
+        # workers, the two real-time functions, the engagement function, the inbound processor
+        # and the metrics collector), depth per dead-letter queue (five); the media job steps'
+        # throttles and crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the
+        # webhook delivery failure rate; the inbound queue's age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 13) + 5 + 2 + 1 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -470,6 +477,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             notifications.digest_schedule,
             synthesized.stack.webhook_delivery.rule,
             synthesized.stack.realtime.rule,
+            synthesized.stack.metrics_collector.schedule,
         )
     ]
     statements = [
@@ -560,6 +568,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.reconciler.function))
     functions.add(synthesized.logical_id(synthesized.stack.publish_events.function))
     functions.add(synthesized.logical_id(synthesized.stack.engagement.function))
+    functions.add(synthesized.logical_id(synthesized.stack.metrics_collector.function))
     relay = synthesized.logical_id(synthesized.stack.event_relay.function)
     functions.add(relay)
     for notification_function in (
@@ -677,6 +686,7 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                 "HERALD_ANALYTICS_BUCKET": ref(
                     synthesized.logical_id(synthesized.stack.analytics_tracking.bucket)
                 ),
+                "HERALD_METRICS_COLLECTOR_ARN": METRICS_COLLECTOR_ARN,
             }
             if group.name == "analytics"
             else {}

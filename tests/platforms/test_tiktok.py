@@ -555,6 +555,21 @@ async def test_metrics_from_video_query(mock: respx.MockRouter) -> None:
 
 
 @pytest.mark.anyio
+async def test_metrics_of_many_videos_in_one_query(mock: respx.MockRouter) -> None:
+    """filters.video_ids takes up to 20 of the user's videos; one TikTok does not return is
+    left out. https://developers.tiktok.com/doc/tiktok-api-v2-video-query"""
+    fields = "id,view_count,like_count,comment_count,share_count"
+    route = mock.post(f"{API}/video/query/", params={"fields": fields}).mock(
+        return_value=answer({"videos": [{"id": "2", "view_count": 9, "like_count": 1}]})
+    )
+    async with httpx.AsyncClient() as http:
+        found = await make_adapter(http).metrics_many(TOKENS, ACCOUNT, ["1", "2"])
+    assert json.loads(route.calls[0].request.content) == {"filters": {"video_ids": ["1", "2"]}}
+    assert found == {"2": {"views": 9, "likes": 1, "comments": 0, "shares": 0}}
+    assert TikTokAdapter.metrics_batch_size == 20
+
+
+@pytest.mark.anyio
 async def test_delete_and_comment_are_not_offered() -> None:
     """The Content Posting API offers no delete and no comment endpoint.
 

@@ -835,6 +835,39 @@ async def test_metrics(adapter: XAdapter, mock: respx.MockRouter) -> None:
 
 
 @pytest.mark.anyio
+async def test_metrics_of_many_posts_in_one_lookup(
+    adapter: XAdapter, mock: respx.MockRouter
+) -> None:
+    """GET /2/tweets?ids=<up to 100, comma-separated>&tweet.fields=public_metrics; a post that
+    is gone is reported in `errors` and left out.
+    https://docs.x.com/x-api/posts/post-lookup-by-post-ids"""
+    route = mock.get(f"{API}/2/tweets").respond(
+        200,
+        json={
+            "data": [
+                {"id": "900", "text": "a", "public_metrics": {"like_count": 3}},
+                {"id": "901", "text": "b", "public_metrics": {"impression_count": 70}},
+            ],
+            "errors": [
+                {
+                    "value": "902",
+                    "detail": "Could not find tweet with ids: [902].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ],
+        },
+    )
+    found = await adapter.metrics_many(TOKENS, ACCOUNT, ["900", "901", "902"])
+    assert found == {"900": {"like_count": 3}, "901": {"impression_count": 70}}
+    request = route.calls.last.request
+    assert_auth(request)
+    assert dict(request.url.params) == {"ids": "900,901,902", "tweet.fields": "public_metrics"}
+    assert XAdapter.metrics_batch_size == 100
+
+
+@pytest.mark.anyio
 async def test_status_of_a_published_post(adapter: XAdapter, mock: respx.MockRouter) -> None:
     """A deleted post answers 200 with errors: https://docs.x.com/x-api/posts/post-lookup-by-post-id"""
     mock.get(f"{API}/2/tweets/900").mock(

@@ -507,6 +507,34 @@ async def test_metrics(mock: respx.MockRouter) -> None:
     assert metrics == {"views": 1500, "likes": 90, "comments": 12}
 
 
+@pytest.mark.anyio
+async def test_metrics_of_many_videos_in_one_list(mock: respx.MockRouter) -> None:
+    """videos.list takes `id` as a comma-separated list (50 per request; `maxResults` is not
+    allowed with `id`); a deleted video is simply not in `items`.
+    https://developers.google.com/youtube/v3/docs/videos/list"""
+    route = mock.get(f"{API}/videos").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "items": [
+                    {"id": "v1", "statistics": {"viewCount": "15", "commentCount": "2"}},
+                    {"id": "v3", "statistics": {"viewCount": "7", "likeCount": "1"}},
+                ]
+            },
+        )
+    )
+    async with httpx.AsyncClient() as http:
+        found = await make_adapter(http).metrics_many(TOKENS, ACCOUNT, ["v1", "v2", "v3"])
+    request = route.calls[0].request
+    assert_bearer(request)
+    assert dict(request.url.params) == {"part": "statistics", "id": "v1,v2,v3"}
+    assert found == {
+        "v1": {"views": 15, "likes": 0, "comments": 2},
+        "v3": {"views": 7, "likes": 1, "comments": 0},
+    }
+    assert YouTubeAdapter.metrics_batch_size == 50
+
+
 def test_authorization_url() -> None:
     """Google OAuth for web servers: offline access, forced consent, PKCE S256, the YouTube
     upload/readonly/force-ssl scopes.

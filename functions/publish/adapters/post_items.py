@@ -23,7 +23,9 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
 
 from functions.publish.adapters.items import DUE_INDEX, DUE_INDEX_PROJECTION
 from functions.shared.identity_items import FindableItem
@@ -36,6 +38,20 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 def due_bucket(kind: str, item_id: str) -> str:
     """`POSTS#<n>` or `TARGETS#<n>`: the shard comes from the id's random tail."""
     return key(kind, str(int(item_id[-4:], 36) % DUE_SHARDS))
+
+
+def longest_overdue[M: Model](
+    index: GlobalSecondaryIndex[M], kind: str, due: Condition, limit: int
+) -> list[M]:
+    """The index entries of every `<kind>#<shard>` bucket meeting `due` (a condition on
+    `due_at`), longest overdue first, at most `limit`."""
+    found = [
+        entry
+        for shard in range(DUE_SHARDS)
+        for entry in index.query(key(kind, str(shard)), due, limit=limit)
+    ]
+    found.sort(key=lambda entry: getattr(entry, "due_at"))  # noqa: B009 (any item kind)
+    return found[:limit]
 
 
 class PostDueIndex(GlobalSecondaryIndex["PostItem"]):  # type: ignore[no-untyped-call]

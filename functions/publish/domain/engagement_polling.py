@@ -35,12 +35,12 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.poll_items import PollItem
-from functions.publish.adapters.post_items import DUE_SHARDS, TargetItem, due_bucket
+from functions.publish.adapters.post_items import TargetItem, due_bucket, longest_overdue
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.x_account_activity import x_activity_subscribed
 from functions.shared.inbound import InboundDelivery, accept
 from functions.shared.observability import logger
-from functions.shared.tables import key, utc_now
+from functions.shared.tables import utc_now
 
 COMMENTS_POLLED = frozenset({"youtube", "linkedin"})
 MENTIONS_POLLED = frozenset({"x"})
@@ -118,16 +118,7 @@ def _bucket(account_id: str) -> str:
 def poll_due() -> PollReport:
     """Poll what is due, longest overdue first, at most `POLLS_PER_RUN`."""
     now = utc_now()
-    due = sorted(
-        (
-            entry
-            for shard in range(DUE_SHARDS)
-            for entry in PollItem.by_due.query(
-                key("POLLS", str(shard)), PollItem.due_at <= now, limit=POLLS_PER_RUN
-            )
-        ),
-        key=lambda entry: entry.due_at,
-    )[:POLLS_PER_RUN]
+    due = longest_overdue(PollItem.by_due, "POLLS", PollItem.due_at <= now, POLLS_PER_RUN)
     report = PollReport()
     asyncio.run(_poll_all(due, report))
     logger.info("engagement poll finished", extra=vars(report))

@@ -53,6 +53,7 @@ from functions.publish.adapters.platforms.base import (
 from functions.publish.adapters.post_items import PostItem, TargetItem, due_bucket
 from functions.publish.domain import approval, link_tracking, post_store, schedule_arming
 from functions.publish.domain.engagement_polling import start_polling
+from functions.publish.domain.metrics_collection import start_metrics
 from functions.publish.domain.platform_calls import call_platform
 from functions.publish.domain.post_models import Post, PostContent, Recurrence, ThreadPart
 from functions.publish.domain.preflight import EffectiveTarget, check_target, effective
@@ -530,6 +531,7 @@ def _published(
             ],
         )
         start_polling(write, item, now)
+        start_metrics(write, item, item.platform_post_id or (parts or [None])[0], now)
         # Comments on the post (or on any part of its thread) then find their target.
         for platform_post_id in target_post_ids(item.platform_post_id, parts):
             write.save(_post_link(item, platform_post_id))

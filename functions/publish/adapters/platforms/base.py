@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
 
@@ -325,6 +325,21 @@ class PlatformAdapter(EngagementAdapter, Protocol):
         for third-party apps (the caller then only deletes the tokens). Failures raise the
         usual classified errors.
         """
+        ...
+
+
+@runtime_checkable
+class BatchMetrics(Protocol):
+    """An adapter whose platform looks up the metrics of several posts in one request (X up to
+    100, YouTube 50, TikTok 20); the others answer `metrics` one post at a time."""
+
+    metrics_batch_size: ClassVar[int]
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """The metrics of each post found, by its id (at most `metrics_batch_size` ids); a post
+        the platform no longer has (deleted, or not visible to the account) is left out."""
         ...
 
 

@@ -11,11 +11,14 @@ account), hides, unhides and deletes them, and lists them for polling. Like the 
 it refuses to hide or delete a mention (someone else's post), with `NotSupported`.
 """
 
+import hashlib
+import math
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from ulid import ULID
 
@@ -41,6 +44,40 @@ BASE_URL = "https://sandbox.herald.invalid"
 PLATFORM = "sandbox"
 REMEMBERED_POSTS = 200
 REMEMBERED_ENGAGEMENTS = 500
+
+
+# Sandbox audiences: a post reaches about half its final audience in its first day.
+SANDBOX_HALF_LIFE_HOURS = 24.0
+
+
+def sandbox_metrics(platform_post_id: str, now: datetime) -> dict[str, int]:
+    """Plausible numbers for a sandbox post that grow with its age (its id is `sb_<ULID>`, whose
+    time is the publication's) towards a ceiling drawn from the id, so each post differs and
+    every later look finds more, as on a real platform."""
+    try:
+        published = ULID.from_str(platform_post_id.removeprefix("sb_")).datetime
+    except ValueError:
+        published = now
+    hours = max(0.0, (now - published).total_seconds() / 3600)
+    seed = int.from_bytes(hashlib.sha256(platform_post_id.encode()).digest()[:8], "big")
+    audience = 500 + seed % 9500  # the impressions the post ends with
+    grown = 1 - math.exp(-hours * math.log(2) / SANDBOX_HALF_LIFE_HOURS)
+    # At least a few impressions in the first minutes, so that a fresh post shows some.
+    impressions = max(int(audience * grown), min(audience, 3 + int(hours * 60)))
+    rate = 0.02 + (seed >> 16) % 60 / 1000  # 2 % to 8 % of impressions engage
+    likes = int(impressions * rate * 0.7)
+    return {
+        "impressions": impressions,
+        "reach": int(impressions * 0.8),
+        "likes": likes,
+        "comments": int(impressions * rate * 0.1),
+        "shares": int(impressions * rate * 0.1),
+        "quotes": int(impressions * rate * 0.02),
+        "saves": int(impressions * rate * 0.08),
+        "link_clicks": int(impressions * 0.01),
+        "profile_visits": int(impressions * 0.005),
+        "follows": int(impressions * 0.001),
+    }
 
 
 class _Published:
@@ -127,6 +164,7 @@ def _newer_than(items: list[Engagement], cursor: str | None) -> EngagementPage:
 
 class SandboxAdapter:
     platform = PLATFORM
+    metrics_batch_size: ClassVar[int] = 50
 
     def __init__(
         self,
@@ -213,7 +251,14 @@ class SandboxAdapter:
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]:
         self._maybe_fail()
-        return {"impressions": 0, "likes": 0, "comments": 0, "shares": 0}
+        return sandbox_metrics(platform_post_id, self.clock())
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        self._maybe_fail()
+        now = self.clock()
+        return {post_id: sandbox_metrics(post_id, now) for post_id in platform_post_ids}
 
     async def revoke(self, tokens: TokenSet) -> bool:
         self._maybe_fail()

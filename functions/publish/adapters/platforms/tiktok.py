@@ -18,7 +18,7 @@ Documentation this module follows:
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import httpx
@@ -129,6 +129,7 @@ def chunk_plan(size: int, chunk_size: int) -> list[tuple[int, int]]:
 
 class TikTokAdapter:
     platform = PLATFORM
+    metrics_batch_size: ClassVar[int] = 20  # video_ids per video query
 
     def __init__(
         self,
@@ -488,7 +489,16 @@ class TikTokAdapter:
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]:
-        """POST /v2/video/query/?fields=... with filters.video_ids (scope video.list)."""
+        found = await self.metrics_many(tokens, account, [platform_post_id])
+        if platform_post_id not in found:
+            raise Permanent(PLATFORM, "TikTok did not find this video.", code="not_found")
+        return found[platform_post_id]
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """POST /v2/video/query/?fields=... with filters.video_ids, at most 20 of the user's own
+        videos (scope video.list; https://developers.tiktok.com/doc/tiktok-api-v2-video-query)."""
         fields = "id,view_count,like_count,comment_count,share_count"
         response = await self._send(
             self._api(
@@ -496,15 +506,17 @@ class TikTokAdapter:
                 "POST",
                 "/video/query/",
                 params={"fields": fields},
-                body={"filters": {"video_ids": [platform_post_id]}},
+                body={"filters": {"video_ids": list(platform_post_ids)}},
             )
         )
-        videos = _data(response).get("videos") or []
-        if not videos:
-            raise Permanent(PLATFORM, "TikTok did not find this video.", code="not_found")
-        video = videos[0]
         names = ("view_count", "like_count", "comment_count", "share_count")
-        return {name.removesuffix("_count") + "s": int(video.get(name) or 0) for name in names}
+        return {
+            str(video["id"]): {
+                name.removesuffix("_count") + "s": int(video.get(name) or 0) for name in names
+            }
+            for video in _data(response).get("videos") or []
+            if isinstance(video, dict) and "id" in video
+        }
 
     # -- engagement (the inbox) --------------------------------------------------------------
     # The Login Kit connection Herald makes offers no comment scope: the Content Posting and

@@ -32,7 +32,7 @@ import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -107,6 +107,11 @@ def _json(response: httpx.Response) -> Any:
         return None
 
 
+def _public_metrics(post: Mapping[str, Any]) -> dict[str, int]:
+    public = post.get("public_metrics") or {}
+    return {str(name): int(value) for name, value in public.items() if isinstance(value, int)}
+
+
 def describe(response: httpx.Response) -> tuple[str, str | None]:
     """X's own message and code: RFC 7807 problems, `errors[]`, or OAuth `error`."""
     body = _json(response)
@@ -132,6 +137,7 @@ class XAdapter:
     """The X adapter. One instance per app configuration; safe to share across accounts."""
 
     platform = PLATFORM
+    metrics_batch_size: ClassVar[int] = 100  # ids per post lookup
 
     def __init__(
         self,
@@ -577,8 +583,27 @@ class XAdapter:
             params={"tweet.fields": "public_metrics"},
             headers=self._auth(tokens),
         )
-        public = self._data(await self._send(request)).get("public_metrics") or {}
-        return {str(name): int(value) for name, value in public.items() if isinstance(value, int)}
+        return _public_metrics(self._data(await self._send(request)))
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """GET /2/tweets?ids=... (1 to 100 comma-separated ids) with public_metrics; a post X no
+        longer has comes back in `errors`, not in `data`
+        (https://docs.x.com/x-api/posts/post-lookup-by-post-ids)."""
+        request = httpx.Request(
+            "GET",
+            f"{self._api}/2/tweets",
+            params={"ids": ",".join(platform_post_ids), "tweet.fields": "public_metrics"},
+            headers=self._auth(tokens),
+        )
+        body = _json(await self._send(request))
+        found = body.get("data") if isinstance(body, dict) else None
+        return {
+            str(post["id"]): _public_metrics(post)
+            for post in found or []
+            if isinstance(post, dict) and "id" in post
+        }
 
     # -- engagement (the inbox) ----------------------------------------------------------------
 

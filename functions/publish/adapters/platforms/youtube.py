@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import httpx
@@ -159,6 +159,7 @@ def _received_until(response: httpx.Response) -> int:
 
 class YouTubeAdapter:
     platform = PLATFORM
+    metrics_batch_size: ClassVar[int] = 50  # ids per videos.list
 
     def __init__(
         self,
@@ -616,13 +617,34 @@ class YouTubeAdapter:
     async def metrics(
         self, tokens: TokenSet, account: ConnectedAccount, platform_post_id: str
     ) -> dict[str, int]:
-        """videos.list?part=statistics (counts arrive as strings; likeCount may be hidden)."""
-        video = await self._video(tokens, platform_post_id, "statistics")
-        if video is None:
+        found = await self.metrics_many(tokens, account, [platform_post_id])
+        if platform_post_id not in found:
             raise Permanent(PLATFORM, "YouTube no longer has this video.", code="videoNotFound")
-        stats = video.get("statistics") or {}
+        return found[platform_post_id]
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """videos.list?part=statistics&id=<comma-separated ids> (at most 50 a request; counts
+        arrive as strings; likeCount may be hidden; a deleted video is not listed)
+        (https://developers.google.com/youtube/v3/docs/videos/list)."""
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/videos",
+                # No maxResults: videos.list refuses it together with `id`.
+                params={"part": "statistics", "id": ",".join(platform_post_ids)},
+                headers=self._auth(tokens),
+            )
+        )
         names = {"views": "viewCount", "likes": "likeCount", "comments": "commentCount"}
-        return {name: int(stats.get(field) or 0) for name, field in names.items()}
+        found: dict[str, dict[str, int]] = {}
+        for video in response.json().get("items") or []:
+            stats = video.get("statistics") or {}
+            found[str(video["id"])] = {
+                name: int(stats.get(field) or 0) for name, field in names.items()
+            }
+        return found
 
     # -- engagement (the inbox) -------------------------------------------------------------
 
