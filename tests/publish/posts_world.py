@@ -158,3 +158,13 @@ def tiktok_processing_target(studio: Studio, account_id: str) -> TargetItem:
     )
     target.save()
     return target
+
+
+def publish_now(studio: Studio, *accounts: str, text: str = "Metrics, please") -> str:
+    post = studio.create(text=text, targets=[{"account_id": account} for account in accounts])
+    started = studio.client.post(f"/v1/posts/{post['id']}/publish", headers=studio.headers)
+    assert started.status_code == 202, started.text
+    done = studio.wait_for(post["id"], "published", "partially_failed", "failed")
+    assert done["status"] == "published", done
+    post_id: str = post["id"]
+    return post_id

@@ -28,21 +28,11 @@ from functions.shared.post_metrics import (
     MetricsTargetItem,
     normalize,
 )
-from tests.publish.posts_world import X_TWEETS, set_timezone
+from tests.publish.posts_world import X_TWEETS, publish_now, set_timezone
 from tests.publish.studio import Studio
 from tests.support.events import lambda_context
 
 X_LOOKUP = "https://api.x.com/2/tweets"
-
-
-def publish(studio: Studio, *accounts: str, text: str = "Metrics, please") -> str:
-    post = studio.create(text=text, targets=[{"account_id": account} for account in accounts])
-    started = studio.client.post(f"/v1/posts/{post['id']}/publish", headers=studio.headers)
-    assert started.status_code == 202, started.text
-    done = studio.wait_for(post["id"], "published", "partially_failed", "failed")
-    assert done["status"] == "published", done
-    post_id: str = post["id"]
-    return post_id
 
 
 def tracked(studio: Studio, post_id: str) -> list[MetricsTargetItem]:
@@ -82,7 +72,7 @@ def test_publishing_starts_the_schedule_and_counts_the_post_on_its_local_day(
 ) -> None:
     set_timezone(studio, "Pacific/Auckland")
     account = studio.sandbox()
-    post_id = publish(studio, account)
+    post_id = publish_now(studio, account)
 
     [target] = tracked(studio, post_id)
     assert target.platform == "sandbox"
@@ -100,8 +90,8 @@ def test_publishing_starts_the_schedule_and_counts_the_post_on_its_local_day(
 
 def test_due_targets_are_collected_and_the_rollup_takes_each_delta(studio: Studio) -> None:
     account = studio.sandbox()
-    first = publish(studio, account, text="one")
-    second = publish(studio, account, text="two")
+    first = publish_now(studio, account, text="one")
+    second = publish_now(studio, account, text="two")
     published = max(t.published_at for p in (first, second) for t in tracked(studio, p))
 
     report = collect_at(published + timedelta(hours=1, minutes=1))
@@ -128,9 +118,9 @@ def test_x_posts_are_looked_up_in_batches_and_a_deleted_one_stops(studio: Studio
     account = studio.connect("x", "2244994945", handle="brand")
     with respx.mock(assert_all_called=True) as platforms:
         platforms.post(X_TWEETS).respond(201, json={"data": {"id": "1001", "text": "a"}})
-        kept = publish(studio, account, text="kept")
+        kept = publish_now(studio, account, text="kept")
         platforms.post(X_TWEETS).respond(201, json={"data": {"id": "1002", "text": "b"}})
-        deleted = publish(studio, account, text="deleted")
+        deleted = publish_now(studio, account, text="deleted")
     published = max(t.published_at for p in (kept, deleted) for t in tracked(studio, p))
     with respx.mock(assert_all_called=True) as platforms:
         lookup = platforms.get(X_LOOKUP).respond(
@@ -174,7 +164,7 @@ def test_x_posts_are_looked_up_in_batches_and_a_deleted_one_stops(studio: Studio
 
 def test_a_refresh_collects_now_and_leaves_the_schedule(studio: Studio) -> None:
     account = studio.sandbox()
-    post_id = publish(studio, account)
+    post_id = publish_now(studio, account)
     [before] = tracked(studio, post_id)
     result = handler(
         {"herald": "refresh-post-metrics", "workspace_id": studio.workspace_id, "post_id": post_id},

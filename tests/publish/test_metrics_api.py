@@ -17,9 +17,8 @@ from functions.shared.post_metrics import MetricsDayItem
 from functions.shared.settings import get_settings
 from infra.local import lambda_dispatch
 from infra.local.runtime import InProcessLambdas, LocalFunction
-from tests.publish.posts_world import set_timezone
+from tests.publish.posts_world import publish_now, set_timezone
 from tests.publish.studio import WORKER_NAME, Studio, studio
-from tests.publish.test_metrics_collection import publish
 
 __all__ = ["studio"]
 
@@ -61,7 +60,7 @@ def report(client: TestClient, studio: Studio, post_id: str) -> dict[str, Any]:
 
 def test_a_sandbox_post_shows_its_metrics_growing(analytics: TestClient, studio: Studio) -> None:
     account = studio.sandbox()
-    post_id = publish(studio, account)
+    post_id = publish_now(studio, account)
     [target] = report(analytics, studio, post_id)["targets"]
     assert target["account_id"] == account
     assert target["series"] == []
@@ -87,7 +86,7 @@ def test_a_sandbox_post_shows_its_metrics_growing(analytics: TestClient, studio:
 def test_refresh_reads_now_and_then_refuses_until_the_window_ends(
     analytics: TestClient, studio: Studio
 ) -> None:
-    post_id = publish(studio, studio.sandbox())
+    post_id = publish_now(studio, studio.sandbox())
     url = f"/v1/analytics/posts/{post_id}/refresh"
     first = analytics.post(url, headers=studio.headers)
     assert first.status_code == 200, first.text
@@ -147,7 +146,7 @@ def test_the_overview_compares_with_the_previous_period_in_the_workspace_timezon
 
 def test_a_published_post_counts_on_its_local_day(analytics: TestClient, studio: Studio) -> None:
     set_timezone(studio, "Pacific/Kiritimati")  # UTC+14: often tomorrow already
-    publish(studio, studio.sandbox())
+    publish_now(studio, studio.sandbox())
     local_today = datetime.now(UTC).astimezone(ZoneInfo("Pacific/Kiritimati"))
     on = local_today.date().isoformat()
     body = analytics.get(
@@ -173,7 +172,7 @@ def test_bad_periods_are_refused(analytics: TestClient, studio: Studio) -> None:
 def test_every_route_answers_404_outside_the_workspace_and_needs_the_scope(
     analytics: TestClient, studio: Studio
 ) -> None:
-    post_id = publish(studio, studio.sandbox())
+    post_id = publish_now(studio, studio.sandbox())
     today = date.today().isoformat()
     routes = [
         ("GET", f"/v1/analytics/posts/{post_id}", None),
