@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "dashboardUrl": "http://localhost:3000",
     # Public base URL of the API (a custom domain); empty: the REST API's stage URL.
     "apiBaseUrl": "",
+    # The OpenAI-compatible AI endpoint and its text model (docs/ai.md); empty: AI answers 503.
+    "aiBaseUrl": "",
+    "aiTextModel": "",
 }
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -49,6 +52,8 @@ class HeraldConfig:
     dashboard_url: str
     version: str
     api_base_url: str = ""  # empty: the stage URL of the REST API (see HeraldApi.base_url)
+    ai_base_url: str = ""
+    ai_text_model: str = ""
 
     @property
     def mail_domain(self) -> str:
@@ -83,6 +88,12 @@ class HeraldConfig:
             dashboard_url=_base_url("dashboardUrl", str(value("dashboardUrl")), local_http=True),
             version=project_version(),
             api_base_url=_api_base_url(str(value("apiBaseUrl"))),
+            ai_base_url=(
+                _base_url("aiBaseUrl", str(value("aiBaseUrl")), local_http=False)
+                if str(value("aiBaseUrl")).strip()
+                else ""
+            ),
+            ai_text_model=str(value("aiTextModel")).strip(),
         )
 
 

@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from functions.shared.groups import GROUPS
+from infra.ai_endpoint import AiEndpoint
 from infra.analytics_tracking import AnalyticsTracking
 from infra.api import HeraldApi
 from infra.bundling import Bundle
@@ -53,6 +54,14 @@ class HeraldStack(Stack):
             self.api.route(group, construct.function)
             self.groups[group.name] = construct
 
+        self.ai_endpoint = AiEndpoint(
+            self,
+            "AiEndpoint",
+            publish=self.groups["publish"],
+            code_path=bundle.functions["publish"],
+            dependencies_layer_path=bundle.layer,
+            config=config,
+        )
         self.publish_worker = PublishWorker(
             self,
             "PublishWorker",
@@ -161,6 +170,12 @@ class HeraldStack(Stack):
             "PlatformCredentialsSecretArn",
             description="Put the platforms' OAuth client credentials (JSON) into this secret",
             value=self.foundation.platform_credentials.secret_arn,
+        )
+        CfnOutput(
+            self,
+            "AiApiKeySecretArn",
+            description="Put the AI endpoint's API key into this secret (docs/ai.md)",
+            value=self.ai_endpoint.api_key.secret_arn,
         )
         CfnOutput(self, "RealtimeUrl", value=self.realtime.stage.url)
         CfnOutput(self, "MediaBucketName", value=self.foundation.media_bucket.bucket_name)

@@ -6,6 +6,7 @@ app = create_app(
         "functions.publish.routes.accounts:router",
         "functions.publish.routes.posts:router",
         "functions.publish.routes.templates:router",
+        "functions.publish.routes.ai:router",
     ),
 )
 handler = lambda_handler(app)

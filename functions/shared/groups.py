@@ -28,7 +28,9 @@ class FunctionGroup:
 
 GROUPS: tuple[FunctionGroup, ...] = (
     FunctionGroup("auth", ("/v1/auth", "/v1/me", "/v1/workspaces", "/v1/invites")),
-    FunctionGroup("publish", ("/v1/publish", "/v1/accounts", "/v1/posts", "/v1/templates")),
+    FunctionGroup(
+        "publish", ("/v1/publish", "/v1/accounts", "/v1/posts", "/v1/templates", "/v1/ai")
+    ),
     FunctionGroup("media", ("/v1/media",)),
     FunctionGroup("webhooks", ("/v1/webhooks", "/v1/notifications", "/v1/inbox")),
     FunctionGroup("analytics", ("/v1/analytics", "/l")),

@@ -151,6 +151,34 @@ class Settings(BaseModel):
         description="Secrets Manager secret (id or ARN) whose value signs the one-click "
         "unsubscribe links of notification emails; empty locally (a random key per process).",
     )
+    ai_base_url: str = Field(
+        "",
+        description="Base URL of the OpenAI-compatible endpoint the AI features call "
+        "(`https://api.openai.com/v1` for OpenAI); empty: AI routes answer 503.",
+    )
+    ai_api_key_secret: str = Field(
+        "",
+        description="Secrets Manager secret (id or ARN) whose value is the AI endpoint's API key, "
+        "read once per process; when set, it is used instead of `ai_api_key`.",
+    )
+    ai_api_key: str = Field(
+        "",
+        description="Local mode: the AI endpoint's API key itself (in AWS, use the secret).",
+    )
+    ai_text_model: str = Field("", description="Model for text generation (captions, rewrites).")
+    ai_vision_model: str = Field("", description="Model that reads images (alt text, captions).")
+    ai_image_model: str = Field("", description="Model that generates images.")
+    ai_speech_model: str = Field("", description="Model that generates speech.")
+    ai_video_model: str = Field("", description="Model that generates video.")
+    ai_timeout_seconds: float = Field(
+        20, gt=0, le=120, description="How long one call to the AI endpoint may take, in seconds."
+    )
+    ai_monthly_token_budget: int = Field(
+        1_000_000,
+        gt=0,
+        description="Tokens (prompt and completion) each workspace may spend per calendar month "
+        "(UTC) on AI generation.",
+    )
     meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
     threads_api_version: str = Field("v1.0", description="Threads API version.")
     linkedin_api_version: str = Field(

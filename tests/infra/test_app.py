@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from aws_cdk import CfnElement
+from constructs import Construct
 
 from infra.app import STACK_NAME, build_app
 from infra.config import HeraldConfig, project_version
@@ -63,6 +65,17 @@ def test_api_base_url_is_an_https_url_kept_without_a_final_slash() -> None:
     assert config.api_base_url == "https://api.example.com/herald"
 
 
+def test_the_ai_endpoint_comes_from_context_and_is_optional() -> None:
+    config = HeraldConfig.from_context(
+        {"aiBaseUrl": "https://api.openai.com/v1/", "aiTextModel": " gpt-5-mini "}
+    )
+    assert (config.ai_base_url, config.ai_text_model) == ("https://api.openai.com/v1", "gpt-5-mini")
+    assert (
+        HeraldConfig.from_context({}).ai_base_url,
+        HeraldConfig.from_context({}).ai_text_model,
+    ) == ("", "")
+
+
 @pytest.mark.parametrize(
     "context",
     [
@@ -84,6 +97,8 @@ def test_api_base_url_is_an_https_url_kept_without_a_final_slash() -> None:
         {"apiBaseUrl": "http://localhost:8000"},
         {"apiBaseUrl": "api.example.com"},
         {"apiBaseUrl": "https://api.example.com/#top"},
+        {"aiBaseUrl": "http://api.openai.com/v1"},
+        {"aiBaseUrl": "api.openai.com"},
     ],
 )
 def test_invalid_context_is_refused(context: dict[str, str]) -> None:
@@ -115,3 +130,26 @@ def test_a_custom_api_domain_becomes_the_publish_functions_api_base_url() -> Non
     assert isinstance(stack, HeraldStack)
     assert stack.api.base_url == "https://api.example.com"
     assert stack.groups["publish"].api_base_url == "https://api.example.com"
+
+
+def test_the_ai_endpoint_of_the_context_reaches_the_publish_function_only() -> None:
+    app = build_app(aiBaseUrl="https://api.openai.com/v1", aiTextModel="gpt-5-mini", nag=False)
+    stack = app.node.find_child(STACK_NAME)
+    assert isinstance(stack, HeraldStack)
+    resources = app.synth().get_stack_by_name(stack.stack_name).template["Resources"]
+
+    def logical_id(construct: Construct) -> str:
+        element = construct.node.default_child
+        assert isinstance(element, CfnElement)
+        return str(stack.resolve(stack.get_logical_id(element)))
+
+    def variables(group: str) -> dict[str, object]:
+        resource = resources[logical_id(stack.groups[group].function)]
+        found: dict[str, object] = resource["Properties"]["Environment"]["Variables"]
+        return found
+
+    publish = variables("publish")
+    assert publish["HERALD_AI_BASE_URL"] == "https://api.openai.com/v1"
+    assert publish["HERALD_AI_TEXT_MODEL"] == "gpt-5-mini"
+    assert publish["HERALD_AI_API_KEY_SECRET"] == {"Ref": logical_id(stack.ai_endpoint.api_key)}
+    assert not any(name.startswith("HERALD_AI_") for name in variables("media"))

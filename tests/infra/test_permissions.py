@@ -53,7 +53,12 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     # Publishing now and retrying start the worker at once.
     # And queue what polling finds for the inbound processor (infra/inbound.py).
-    "publish": {**PUBLISHING, "lambda": {"publish_worker"}},
+    # And read the AI endpoint's key for the `/v1/ai` routes (infra/ai_endpoint.py).
+    "publish": {
+        **PUBLISHING,
+        "lambda": {"publish_worker"},
+        "secretsmanager": {"platform_credentials", "ai_api_key"},
+    },
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
     "publish_worker": {
         **PUBLISHING,
@@ -145,6 +150,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "scheduler_role": {"iam:PassRole"},
     "platform_credentials": {"secretsmanager:GetSecretValue"},
     "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
+    "ai_api_key": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "engagement_function": {"lambda:InvokeFunction"},
@@ -225,6 +231,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(foundation.scheduler_role)}.Arn>": "scheduler_role",
         f"<{lid(foundation.platform_credentials)}>": "platform_credentials",
         f"<{lid(synthesized.stack.notifications.unsubscribe_secret)}>": "unsubscribe_secret",
+        f"<{lid(synthesized.stack.ai_endpoint.api_key)}>": "ai_api_key",
         WORKER_ARN: "publish_worker",
         WORKER_ARN.replace("publish-worker", "engagement"): "engagement_function",
         WORKER_ARN.replace("publish-worker", "metrics-collector"): "metrics_collector",

@@ -25,6 +25,7 @@ UNSET_SETTINGS = {
     # Local mode signs and verifies in one process (a random key); to use sandbox comments in
     # AWS, set the same value on the publish and webhooks functions (docs/inbox.md).
     "sandbox_webhook_secret",
+    "ai_api_key",  # local mode: in AWS the key is read from its secret
 }
 # The same in every deployment: the defaults in settings.py are the values (for the platform
 # API versions, the ones the adapters were written and tested against).
@@ -42,6 +43,16 @@ LEFT_AT_DEFAULT = {
     "rate_limit_api_key_reads",
     "rate_limit_api_key_writes",
     "analytics_write_key_requests",
+    # The AI endpoint: base URL and text model from context when given (tests/infra/test_app.py),
+    # the models of tasks not built yet, the timeout and the monthly budget (docs/ai.md).
+    "ai_base_url",
+    "ai_text_model",
+    "ai_vision_model",
+    "ai_image_model",
+    "ai_speech_model",
+    "ai_video_model",
+    "ai_timeout_seconds",
+    "ai_monthly_token_budget",
 }
 # Set only on the functions that use them.
 ONLY_ON = {
@@ -64,6 +75,7 @@ ONLY_ON = {
     "analytics_bucket": {"analytics"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
+    "ai_api_key_secret": {"publish"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -116,11 +128,11 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::Function": len(GROUPS) + 14,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
-        "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and DuckDB
+        "AWS::Lambda::LayerVersion": 4,  # the dependencies, FFmpeg, DuckDB and openai
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
-        # The platforms' OAuth client credentials, the unsubscribe links' key.
-        "AWS::SecretsManager::Secret": 2,
+        # The platforms' OAuth client credentials, the unsubscribe links' key, the AI key.
+        "AWS::SecretsManager::Secret": 3,
         # The publish sweeper, the token refresher, the engagement poller, the media jobs' ended
         # executions, the media files and the schedules of deleted workspaces, the notifier, the
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
@@ -448,7 +460,11 @@ def test_publish_worker(synthesized: Synthesized) -> None:
         "Environment"
     ]["Variables"]
     inbound_queue = {"Ref": synthesized.logical_id(synthesized.stack.inbound.queue)}
-    assert variables == api_variables | {
+    # The AI routes are the API's alone: the worker never reads the AI endpoint's key.
+    shared = {
+        name: value for name, value in api_variables.items() if not name.startswith("HERALD_AI_")
+    }
+    assert variables == shared | {
         "POWERTOOLS_SERVICE_NAME": "herald-publish-worker",
         # Its engagement poller queues what it finds (tests/infra/test_publish_worker_inbound.py).
         "HERALD_INBOUND_QUEUE_URL": inbound_queue,
@@ -647,6 +663,9 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(foundation.platform_credentials)
                 ),
                 "HERALD_API_BASE_URL": _stage_url(synthesized),
+                "HERALD_AI_API_KEY_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.ai_endpoint.api_key)
+                ),
                 "HERALD_PUBLISH_WORKER_ARN": WORKER_ARN,
                 "HERALD_SCHEDULER_DEAD_LETTER_ARN": arn_of(
                     synthesized.logical_id(foundation.scheduler_dlq)
@@ -726,9 +745,11 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["TracingConfig"] == {"Mode": "Active"}
         ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
         duckdb = synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer)
+        openai = synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer)
         layers = {
             "media": [ref(layer_id), ref(ffmpeg)],
             "analytics": [ref(duckdb), ref(layer_id)],
+            "publish": [ref(openai), ref(layer_id)],
         }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)
@@ -776,6 +797,7 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
         synthesized.logical_id(synthesized.stack.foundation.dependencies_layer),
         synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer),
         synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer),
+        synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer),
     }
 
     assert set(layers) == expected
