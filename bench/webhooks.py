@@ -2,9 +2,10 @@
 
 Herald's real path, end to end: each state change's event is written to the outbox
 (`functions/shared/events.py`'s `record_event`, one conditional put; not `write_event` in a
-transaction with a change, because moto copies the whole table for every transaction's rollback,
-so 1,000 transactions into a growing table took minutes, an emulator cost DynamoDB does not
-have); the relay
+transaction with a change: chosen when moto still copied the whole table for every
+transaction's rollback, so 1,000 transactions into a growing table took minutes, an emulator cost
+DynamoDB does not have; local mode copies only a transaction's own items since 9e3dc9c, and the
+outbox item is the same either way); the relay
 (`functions/webhooks/workers/relay.py`) reads the table's stream (`infra/local/stream_relay.py`,
 every 0.25 s, as Lambda polls a stream shard about four times a second) and puts the events on
 the bus; the bus's rule (the stack's pattern, source prefix `herald.`) leaves them in an SQS
