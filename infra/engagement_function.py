@@ -1,7 +1,8 @@
 """The publish group's engagement function: the inbox (webhooks group) invokes it synchronously
-to reply to, hide, unhide or delete a comment on its platform
-(`functions.publish.workers.engagement.handler`). Its rights are those of every
-`TokenHoldingFunction` (no index); only the webhooks function may invoke it.
+to reply to, hide, unhide or delete a comment on its platform, and the inbound processor to read
+an Instagram mention's text (`functions.publish.workers.engagement.handler`). Its rights are
+those of every `TokenHoldingFunction` (no index); only the webhooks function and the inbound
+processor may invoke it.
 """
 
 from __future__ import annotations

@@ -17,12 +17,12 @@ from pathlib import Path
 from aws_cdk import Duration
 from constructs import Construct
 
+from functions.shared.inbound import MAX_RECEIVES
 from infra.foundation import Foundation, alarm, consume_queue, consumed_queue
 from infra.function_group import TABLE_READ_WRITE, FunctionGroupConstruct
 from infra.herald_function import HeraldFunction
 
 PROCESSOR_TIMEOUT = Duration.seconds(60)
-MAX_RECEIVES = 5
 BEHIND_AFTER = Duration.minutes(5)
 
 

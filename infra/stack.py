@@ -137,6 +137,8 @@ class HeraldStack(Stack):
             foundation=self.foundation,
         )
         self.publish_worker.send_to_inbound_queue(self.inbound.queue)
+        # The processor reads an Instagram mention's text through it (docs/inbox.md).
+        self.engagement.invoked_by(self.inbound.processor)
         self.realtime = RealtimeApi(
             self,
             "Realtime",

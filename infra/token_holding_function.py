@@ -70,5 +70,10 @@ class TokenHoldingFunction(HeraldFunction):
         # Opening the tokens, and sealing renewed ones.
         self.allow(ENVELOPE_ENCRYPTION, foundation.data_key.key_arn)
         self.allow(READ_SECRET, foundation.platform_credentials.secret_arn)
-        caller.function.add_environment(arn_setting, function_arn)
-        caller.allow(("lambda:InvokeFunction",), function_arn)
+        self.arn_setting = arn_setting
+        self.invoked_by(caller)
+
+    def invoked_by(self, caller: FunctionGroupConstruct | HeraldFunction) -> None:
+        """`caller` learns the function's ARN and may invoke it."""
+        caller.function.add_environment(self.arn_setting, self.function_arn)
+        caller.allow(("lambda:InvokeFunction",), self.function_arn)

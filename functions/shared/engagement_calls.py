@@ -1,5 +1,6 @@
 """What the inbox (webhooks group) asks of the publish group's engagement function, and what it
-answers: one synchronous Lambda invocation per reply, hide, unhide or delete.
+answers: one synchronous Lambda invocation per reply, hide, unhide or delete, and per look-up
+of a mention whose webhook carried only its ids (the inbound processor).
 
 The publish group holds the platform tokens, so the platform call happens there; the webhooks
 group records the outcome. Both sides build and read these shapes here, never by hand. A
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from functions.shared.engagement import Engagement, EngagementAuthor
 
 EngagementAction = Literal["reply", "hide", "unhide", "delete"]
+CallAction = EngagementAction | Literal["look_up"]
 # done: the platform did it. not_supported: the platform offers no way to (nothing sent).
 # refused: the platform refused it (nothing sent). reconnect: the account's authorization is
 # gone. retry_later: a temporary failure; `maybe_sent` says whether the platform may have acted.
@@ -43,7 +45,7 @@ def engagement_from_json(plain: dict[str, Any]) -> Engagement:
 class EngagementCall:
     workspace_id: str
     account_id: str
-    action: EngagementAction
+    action: CallAction
     engagement: Engagement
     text: str | None = None  # the reply's text
 
@@ -73,7 +75,8 @@ class EngagementAnswer:
     outcome: Outcome
     platform: str
     message: str | None = None  # the platform's or Herald's words, when not done
-    reply: Engagement | None = None  # the reply as the platform has it (action `reply`)
+    # The reply as the platform has it (action `reply`), or the mention looked up (`look_up`).
+    reply: Engagement | None = None
     maybe_sent: bool = False
     retry_after: float | None = None
 

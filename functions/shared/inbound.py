@@ -22,6 +22,8 @@ _BATCH = 10  # SendMessageBatch's limit
 # Platform event ids are short; a longer one (or a payload without an id) is digested so the
 # claim's key stays bounded.
 MAX_EVENT_ID_LENGTH = 200
+# Receives of one message before the queue moves it to its dead-letter queue (infra/inbound.py).
+MAX_RECEIVES = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,8 +82,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # infra/webhook_delivery.py: they verify no tokens and query no index.
     "webhook_fanout": {"sqs": {"webhook_deliveries"}},
     "webhook_deliverer": {"kms": {"data_key:decrypt"}, "sqs": {"webhook_deliveries"}},
-    # infra/inbound.py: links, inbox items and the outbox; fed by its queue.
-    "inbound_processor": {"sqs": {"inbound_events"}},
+    # infra/inbound.py: links, inbox items and the outbox; fed by its queue; an Instagram
+    # mention's text through the engagement function.
+    "inbound_processor": {"sqs": {"inbound_events"}, "lambda": {"engagement_function"}},
     # infra/analytics_tracking.py: puts tracked events on their stream, reads them back.
     "analytics": {
         "firehose": {"tracked_events_stream"},
@@ -645,13 +646,20 @@ def invoking_groups(synthesized: Synthesized, function_name: str) -> set[str]:
     }
 
 
-def test_the_engagement_function_opens_tokens_and_only_webhooks_invokes_it(
+def test_the_engagement_function_opens_tokens_and_only_the_inbox_invokes_it(
     synthesized: Synthesized,
 ) -> None:
     table = f"<{synthesized.logical_id(synthesized.stack.foundation.app_table)}.Arn>"
     dynamodb = token_opener_table_grants(synthesized, synthesized.stack.engagement)
     assert {grant.split()[1] for grant in dynamodb} == {table}
     assert invoking_groups(synthesized, "herald-dev-engagement") == {"webhooks"}
+    # And the inbound processor, which reads Instagram mentions' text (infra/inbound.py).
+    processor = synthesized.stack.inbound.processor
+    assert any(
+        "lambda:InvokeFunction" in as_list(statement["Action"])
+        and "herald-dev-engagement" in flatten(statement["Resource"])
+        for statement in statements_of_role(synthesized, synthesized.logical_id(processor.role))
+    )
 
 
 def test_the_metrics_collector_opens_tokens_and_only_analytics_invokes_it(

@@ -16,17 +16,25 @@ import boto3
 import pytest
 from ulid import ULID
 
-from functions.shared.engagement import PLATFORM_NOTICE_EVENT, PlatformNotice
-from functions.shared.inbound import InboundDelivery, accept
+from functions.shared.engagement import (
+    PLATFORM_NOTICE_EVENT,
+    Engagement,
+    EngagementAuthor,
+    PlatformNotice,
+)
+from functions.shared.engagement_calls import EngagementAnswer, EngagementCall
+from functions.shared.inbound import MAX_RECEIVES, InboundDelivery, accept
 from functions.shared.platform_links import PlatformAccountLink, PlatformPostLink
 from functions.shared.settings import get_settings
 from functions.shared.tables import key
+from functions.webhooks.adapters import engagement_function
 from functions.webhooks.adapters.inbox_items import InboxItem, InboxKeyItem
 from functions.webhooks.domain import inbound_processing
 from functions.webhooks.domain.platform_hooks.parsers import PARSERS
 from functions.webhooks.workers.inbound_processor import handler
 from tests.support.event_bus import bus_listener, catalogued, received
 from tests.support.events import lambda_context
+from tests.webhooks import platform_examples as examples
 from tests.webhooks.hooks_world import Hooks
 
 ACCOUNT = "sandbox-01JQ7ZM2D4F6H8K0N3P5R7T9V1"
@@ -322,3 +330,125 @@ def _metric(out: str, name: str) -> float:
             value = json.loads(line).get(name, 0)
             total += sum(value) if isinstance(value, list) else float(value)
     return total
+
+
+IG_USER = "17841405309211844"  # the account of platform_examples.INSTAGRAM_MENTION
+IG_ACCOUNT = "01JQ7ZMA2C4E6G8J0M2P4R6T8W"
+
+
+def instagram_mention(receives: int = 1) -> dict[str, Any]:
+    body = examples.INSTAGRAM_MENTION
+    delivery = InboundDelivery("instagram", f"evt-{ULID()}", body)
+    return {
+        "messageId": "m-ig",
+        "receiptHandle": "h",
+        "body": delivery.to_json(),
+        "attributes": {"ApproximateReceiveCount": str(receives)},
+    }
+
+
+@pytest.fixture
+def instagram_linked(linked: Hooks, monkeypatch: pytest.MonkeyPatch) -> list[EngagementCall]:
+    """An Instagram account linked to the world's workspace; the engagement function's calls are
+    recorded, and answered by `answers` (set by each test)."""
+    PlatformAccountLink.of("instagram", IG_USER, linked.workspace_id, IG_ACCOUNT).save()
+    calls: list[EngagementCall] = []
+
+    def invoke(call: EngagementCall) -> EngagementAnswer:
+        calls.append(call)
+        answer = ANSWERS.pop(0)
+        if answer is None:
+            raise engagement_function.EngagementUnanswered
+        return answer
+
+    monkeypatch.setattr(engagement_function, "invoke", invoke)
+    return calls
+
+
+ANSWERS: list[EngagementAnswer | None] = []
+
+
+def looked_up_mention() -> Engagement:
+    [parsed] = PARSERS["instagram"](examples.INSTAGRAM_MENTION)
+    assert isinstance(parsed, Engagement)
+    looked_up: Engagement = _with(
+        parsed,
+        platform_account_id="ignored-by-the-processor",
+        text="@herald.coffee the autumn roast is back!",
+        author=EngagementAuthor(platform_user_id="178414", handle="ada.bakes"),
+        created_at=datetime(2026, 12, 5, 7, 0, tzinfo=UTC),
+    )
+    return looked_up
+
+
+def test_an_instagram_mention_is_recorded_with_the_text_the_platform_gives_for_its_ids(
+    linked: Hooks, instagram_linked: list[EngagementCall]
+) -> None:
+    ANSWERS[:] = [EngagementAnswer("done", "instagram", reply=looked_up_mention())]
+
+    assert run(instagram_mention()) == {"batchItemFailures": []}
+
+    [call] = instagram_linked
+    assert (call.action, call.workspace_id, call.account_id) == (
+        "look_up",
+        linked.workspace_id,
+        IG_ACCOUNT,
+    )
+    assert (call.engagement.platform_item_id, call.engagement.platform_post_id) == (
+        "17894227972186120",
+        "17887498072083520",
+    )
+    [item] = inbox(linked.workspace_id)
+    assert (item.kind, item.text, item.author_handle) == (
+        "mention",
+        "@herald.coffee the autumn roast is back!",
+        "ada.bakes",
+    )
+    assert item.account_id == IG_ACCOUNT
+
+
+@pytest.mark.parametrize("answer", [None, EngagementAnswer("retry_later", "instagram")])
+def test_a_mention_that_cannot_be_read_yet_is_offered_again_and_not_recorded(
+    linked: Hooks, instagram_linked: list[EngagementCall], answer: EngagementAnswer | None
+) -> None:
+    ANSWERS[:] = [answer]
+
+    assert run(instagram_mention(receives=1)) == {"batchItemFailures": [{"itemIdentifier": "m-ig"}]}
+
+    assert len(instagram_linked) == 1
+    assert inbox(linked.workspace_id) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "receives"),
+    [
+        (None, MAX_RECEIVES),
+        (EngagementAnswer("retry_later", "instagram"), MAX_RECEIVES),
+        (EngagementAnswer("refused", "instagram", message="media is private"), 1),
+    ],
+    ids=["unanswered-on-the-last-receive", "retry-later-on-the-last-receive", "refused"],
+)
+def test_a_mention_never_readable_is_recorded_without_its_text_and_counted(
+    linked: Hooks,
+    instagram_linked: list[EngagementCall],
+    capsys: pytest.CaptureFixture[str],
+    answer: EngagementAnswer | None,
+    receives: int,
+) -> None:
+    ANSWERS[:] = [answer]
+
+    assert run(instagram_mention(receives)) == {"batchItemFailures": []}
+
+    [item] = inbox(linked.workspace_id)
+    assert (item.kind, item.platform_item_id, item.text) == ("mention", "17894227972186120", "")
+    assert _metric(capsys.readouterr().out, inbound_processing.WORDLESS_METRIC) == 1
+
+
+def test_a_mention_whose_webhook_carries_its_text_is_not_looked_up(
+    linked: Hooks, instagram_linked: list[EngagementCall]
+) -> None:
+    run(record(sandbox_event("m-1", kind="mention", post_id=None)))
+
+    assert instagram_linked == []
+    [item] = inbox(linked.workspace_id)
+    assert item.text == "Is the autumn roast available in whole beans?"

@@ -1,5 +1,6 @@
 """Replying to, hiding, unhiding and deleting comments and mentions on the platforms, for the
-inbox (the webhooks group records the outcome; functions/shared/engagement_calls.py).
+inbox (the webhooks group records the outcome; functions/shared/engagement_calls.py), and
+looking up a mention whose webhook carried only its ids, for the inbound processor.
 
 The account's tokens are opened here, where they live, and the adapter's `EngagementAdapter`
 method is called through `call_platform` (one refresh on a refused token). Every platform
@@ -12,6 +13,7 @@ from dataclasses import replace
 from functions.publish.adapters.items import SocialAccountItem
 from functions.publish.adapters.platforms.base import (
     ConnectedAccount,
+    MentionLookUp,
     NotSupported,
     Permanent,
     PlatformAdapter,
@@ -28,6 +30,13 @@ async def _perform(call: EngagementCall, item: SocialAccountItem) -> Engagement 
     async def operation(
         adapter: PlatformAdapter, tokens: TokenSet, account: ConnectedAccount
     ) -> Engagement | None:
+        if call.action == "look_up":
+            if not isinstance(adapter, MentionLookUp):
+                raise NotSupported(
+                    adapter.platform,
+                    f"{adapter.platform} mentions arrive whole; there is nothing to look up.",
+                )
+            return await adapter.look_up_mention(tokens, account, call.engagement)
         if call.action == "reply":
             return await adapter.reply_to_engagement(
                 tokens, account, call.engagement, call.text or ""

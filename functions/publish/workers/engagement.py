@@ -1,5 +1,6 @@
 """The engagement function: the inbox invokes it synchronously to reply to, hide, unhide or
-delete a comment or mention on its platform (functions/shared/engagement_calls.py). It runs in
+delete a comment or mention on its platform, and the inbound processor to read a mention its
+webhook named only by ids (functions/shared/engagement_calls.py). It runs in
 the publish group because that group holds the accounts' tokens; it writes nothing of the
 inbox, whose group records the answer and keeps each action from being done twice."""
 

@@ -1,9 +1,11 @@
 """The inbound processor: SQS invokes it with up to 10 verified platform events from the inbound
 queue (functions/shared/inbound.py). Each is parsed and recorded
 (functions/webhooks/domain/inbound_processing.py). A message whose handling failed (DynamoDB
-throttled, a transaction conflict) is reported back (ReportBatchItemFailures) and offered again;
-after the queue's receive limit it lands in the dead-letter queue. A message no retry can help
-(unknown platform, a payload its parser refuses) is acknowledged, logged and counted.
+throttled, a transaction conflict, a mention's text not readable yet) is reported back
+(ReportBatchItemFailures) and offered again; after the queue's receive limit it lands in the
+dead-letter queue, except a mention on its last receive, which is recorded without its text. A
+message no retry can help (unknown platform, a payload its parser refuses) is acknowledged,
+logged and counted.
 """
 
 import json
@@ -18,7 +20,7 @@ from functions.shared.workers import LambdaHandler
 
 def _handle(record: dict[str, Any]) -> str | None:
     """The record's message id if handling it failed, else None."""
-    from functions.shared.inbound import InboundDelivery
+    from functions.shared.inbound import MAX_RECEIVES, InboundDelivery
     from functions.webhooks.domain.inbound_processing import (
         UNUSABLE_METRIC,
         UnusableDelivery,
@@ -28,7 +30,8 @@ def _handle(record: dict[str, Any]) -> str | None:
     try:
         delivery = InboundDelivery.from_json(record["body"])
         logger.append_keys(platform=delivery.platform)
-        processed = process(delivery)
+        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        processed = process(delivery, last_attempt=receives >= MAX_RECEIVES)
     except (UnusableDelivery, json.JSONDecodeError, KeyError, TypeError) as error:
         # A body that is not a delivery, or one no retry can read.
         logger.warning("inbound event dropped", extra={"why": str(error)[:500]})

@@ -343,6 +343,18 @@ class BatchMetrics(Protocol):
         ...
 
 
+@runtime_checkable
+class MentionLookUp(Protocol):
+    """An adapter whose platform's mention webhook carries only ids (Instagram): the mention's
+    text and time are read from the API when it arrives; the others carry them already."""
+
+    async def look_up_mention(
+        self, tokens: TokenSet, account: ConnectedAccount, mention: Engagement
+    ) -> Engagement:
+        """The mention with what the platform has of it (text, time, permalink) filled in."""
+        ...
+
+
 def own_reply(
     account: ConnectedAccount,
     answered: Engagement,

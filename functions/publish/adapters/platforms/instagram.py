@@ -22,11 +22,13 @@ https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/refe
 hiding (POST /<ig-comment-id> with hide) and deleting (DELETE /<ig-comment-id>), and replying to
 a mention (POST /<ig-user-id>/mentions,
 https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentions).
+A mention's webhook names only ids; its text is read through the account's `mentioned_comment`
+and `mentioned_media` fields (`look_up_mention`).
 """
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +44,7 @@ from functions.publish.adapters.platforms.base import (
     PublishResult,
     RecentPost,
     TokenSet,
+    iso_time,
     own_reply,
     page_after_time,
 )
@@ -63,6 +66,9 @@ INSTAGRAM_SCOPES = (
     "business_management",
 )
 CAROUSEL_MAX = 10
+# What the mentioned_comment and mentioned_media fields can expand to (their reference pages).
+MENTIONED_COMMENT_FIELDS = "id,text,timestamp"
+MENTIONED_MEDIA_FIELDS = "id,caption,timestamp,username,media_type"
 # Organic media insights per media product type
 # (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights):
 # Meta refuses the whole request when one metric does not apply to the media's type, and stories
@@ -375,6 +381,42 @@ class InstagramAdapter(MetaLogin):
             data=data,
         )
         return own_reply(account, engagement, str(body["id"]), text, created_at=self.clock())
+
+    async def look_up_mention(
+        self, tokens: TokenSet, account: ConnectedAccount, mention: Engagement
+    ) -> Engagement:
+        """A mention in a comment is read through GET /<ig-user-id>?fields=mentioned_comment
+        .comment_id(<id>){...} (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentioned_comment),
+        one in a caption through mentioned_media.media_id(<id>){...}
+        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/mentioned_media):
+        the media other accounts own cannot be read directly. Neither gives a permalink, and a
+        mentioned comment names no author."""
+        if not mention.platform_post_id:
+            raise Permanent(self.platform, "The mention does not name the media it is on.")
+        in_comment = mention.platform_item_id != mention.platform_post_id
+        if in_comment:
+            edge = "mentioned_comment"
+            field = f"{edge}.comment_id({mention.platform_item_id}){{{MENTIONED_COMMENT_FIELDS}}}"
+        else:
+            edge = "mentioned_media"
+            field = f"{edge}.media_id({mention.platform_post_id}){{{MENTIONED_MEDIA_FIELDS}}}"
+        body = await self.graph.call(
+            "GET", account.platform_account_id, token=tokens.access_token, params={"fields": field}
+        )
+        node = body.get(edge)
+        if not isinstance(node, dict):
+            raise Permanent(self.platform, "Instagram did not return the mention.")
+        username = node.get("username")
+        return replace(
+            mention,
+            text=str(node.get("text" if in_comment else "caption") or ""),
+            created_at=iso_time(node.get("timestamp")) or mention.created_at,
+            author=(
+                EngagementAuthor(name=str(username), handle=str(username))
+                if username
+                else mention.author
+            ),
+        )
 
     async def list_comments(
         self,
