@@ -22,9 +22,7 @@ MAX_SLOTS = 15
 # mornings, then lunchtime, then late afternoon). A neutral starting point for every platform,
 # chosen by Herald, not measured from anyone's audience; the account's own history replaces it
 # slot by slot as it grows.
-DEFAULT_SLOTS = tuple(
-    (weekday, hour) for hour in (9, 12, 17) for weekday in (1, 2, 3, 0, 4)
-)
+DEFAULT_SLOTS = tuple((weekday, hour) for hour in (9, 12, 17) for weekday in (1, 2, 3, 0, 4))
 
 Ranking = Literal["engagement_rate", "engagements_per_post"]
 
@@ -102,9 +100,7 @@ def best_times(workspace_id: str, account_id: str, count: int) -> BestTimes:
         if numbers.posts > 0
     ]
     ranked_by: Ranking = (
-        "engagement_rate"
-        if any(slot.impressions for slot in history)
-        else "engagements_per_post"
+        "engagement_rate" if any(slot.impressions for slot in history) else "engagements_per_post"
     )
     enough = [slot for slot in history if slot.posts >= MIN_POSTS_PER_SLOT]
     if ranked_by == "engagement_rate":

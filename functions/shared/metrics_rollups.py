@@ -197,17 +197,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _items_between(workspace_id: str, kind: str, first: date, last: date) -> Iterator[dict[str, Any]]:
+def _items_between(
+    workspace_id: str, kind: str, first: date, last: date
+) -> Iterator[dict[str, Any]]:
     """Every item `METRICS#<kind>#<day>#...` of the days `first` to `last`: one query."""
-    pages = aws.dynamodb().get_paginator("query").paginate(
-        TableName=get_settings().table_name,
-        KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-        ExpressionAttributeValues={
-            ":pk": {"S": key("WS", workspace_id)},
-            ":low": {"S": key("METRICS", kind, first.isoformat())},
-            # Every `<last>#...` sorts before the next day's bare key.
-            ":high": {"S": key("METRICS", kind, (last + timedelta(days=1)).isoformat())},
-        },
+    pages = (
+        aws.dynamodb()
+        .get_paginator("query")
+        .paginate(
+            TableName=get_settings().table_name,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues={
+                ":pk": {"S": key("WS", workspace_id)},
+                ":low": {"S": key("METRICS", kind, first.isoformat())},
+                # Every `<last>#...` sorts before the next day's bare key.
+                ":high": {"S": key("METRICS", kind, (last + timedelta(days=1)).isoformat())},
+            },
+        )
     )
     for page in pages:
         for raw in page.get("Items", []):
@@ -277,7 +283,9 @@ def account_platform(workspace_id: str, account_id: str) -> str | None:
     """The platform of the workspace's social account, None if it has no such account."""
     try:
         found = _AccountKey.get(
-            key("WS", workspace_id), key("ACCOUNT", account_id), attributes_to_get=["PK", "SK", "platform"]
+            key("WS", workspace_id),
+            key("ACCOUNT", account_id),
+            attributes_to_get=["PK", "SK", "platform"],
         )
     except _AccountKey.DoesNotExist:
         return None
