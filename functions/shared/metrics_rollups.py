@@ -22,7 +22,7 @@ published; later edits and timezone changes do not move it.
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -210,8 +210,8 @@ def _items_between(
             ExpressionAttributeValues={
                 ":pk": {"S": key("WS", workspace_id)},
                 ":low": {"S": key("METRICS", kind, first.isoformat())},
-                # Every `<last>#...` sorts before the next day's bare key.
-                ":high": {"S": key("METRICS", kind, (last + timedelta(days=1)).isoformat())},
+                # `$` sorts right after `#`: past every `<last>#...`, before the next day.
+                ":high": {"S": key("METRICS", kind, last.isoformat()) + "$"},
             },
         )
     )

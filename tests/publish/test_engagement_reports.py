@@ -413,6 +413,12 @@ def test_engagement_per_day_and_platform_and_labels_compared(
         for path in ("engagement", "labels", "top-posts"):
             response = analytics.get(f"/v1/analytics/{path}", params=bad, headers=studio.headers)
             assert response.status_code == 422, (path, bad)
+    for edge in ("0001-01-01", "9999-12-31"):  # the first and last days a date can name
+        for path in ("engagement", "labels", "top-posts"):
+            response = analytics.get(
+                f"/v1/analytics/{path}", params={"from": edge, "to": edge}, headers=studio.headers
+            )
+            assert response.status_code == 200, (path, edge, response.text)
 
 
 def test_best_times_rank_slots_with_enough_history_and_state_the_fallback(
