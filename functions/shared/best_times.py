@@ -96,7 +96,7 @@ def best_times(workspace_id: str, account_id: str, count: int) -> BestTimes:
     workspace = WorkspaceItem.find(workspace_id)
     history = [
         _slot(weekday, hour, numbers, "history")
-        for (weekday, hour), numbers in sorted(found.slots.items())
+        for (weekday, hour), numbers in sorted(found.items())
         if numbers.posts > 0
     ]
     ranked_by: Ranking = (
@@ -115,12 +115,12 @@ def best_times(workspace_id: str, account_id: str, count: int) -> BestTimes:
         if len(best) >= count:
             break
         if (weekday, hour) not in chosen:
-            numbers = found.slots.get((weekday, hour), SlotHistory())
+            numbers = found.get((weekday, hour), SlotHistory())
             best.append(_slot(weekday, hour, numbers, "default"))
     defaulted = len(best) - ranked
     return BestTimes(
         account_id=account_id,
-        platform=found.platform or platform,
+        platform=platform,
         timezone=workspace.timezone if workspace is not None else "UTC",
         ranked_by=ranked_by,
         posts=sum(slot.posts for slot in history),

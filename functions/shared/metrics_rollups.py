@@ -21,7 +21,7 @@ published; later edits and timezone changes do not move it.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -103,10 +103,7 @@ def start(write: TransactWrite, target: MetricsTargetItem, weekday: int, hour: i
     )
     write.update(
         _RollupItem(*slots_key(target.workspace_id, target.account_id)),
-        actions=[
-            Path(["platform"]).set({"S": target.platform}),
-            _add(f"posts:{slot_name(weekday, hour)}", 1),
-        ],
+        actions=[_add(f"posts:{slot_name(weekday, hour)}", 1)],
     )
     for label in target.labels or ():
         write.update(
@@ -171,12 +168,6 @@ class SlotHistory:
     posts: int = 0
     impressions: int = 0
     engagements: int = 0
-
-
-@dataclass(slots=True)
-class AccountSlots:
-    platform: str | None = None
-    slots: dict[tuple[int, int], SlotHistory] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,20 +243,20 @@ def label_days(workspace_id: str, first: date, last: date) -> Iterator[LabelDay]
         )
 
 
-def account_slots(workspace_id: str, account_id: str) -> AccountSlots:
+def account_slots(workspace_id: str, account_id: str) -> dict[tuple[int, int], SlotHistory]:
     """The account's history per weekday and hour: one item."""
     pk, sk = slots_key(workspace_id, account_id)
     raw = aws.dynamodb().get_item(
         TableName=get_settings().table_name, Key={"PK": {"S": pk}, "SK": {"S": sk}}
     )
     item = {name: _plain(_deserializer.deserialize(v)) for name, v in raw.get("Item", {}).items()}
-    found = AccountSlots(platform=item.get("platform"))
+    found: dict[tuple[int, int], SlotHistory] = {}
     for name, value in item.items():
         measure, _, slot = name.partition(":")
         if measure not in ("posts", "impressions", "engagements") or not slot:
             continue
         weekday, hour = (int(part) for part in slot.split(":"))
-        history = found.slots.setdefault((weekday, hour), SlotHistory())
+        history = found.setdefault((weekday, hour), SlotHistory())
         setattr(history, measure, value)
     return found
 

@@ -176,7 +176,7 @@ def test_the_weekday_hour_grid_buckets_by_local_time_across_dst_changes(
     [only_day] = body["by_day"]
     assert (only_day["day"], only_day["posts"], only_day["impressions"]) == (day, 3, 300)
     # The best times read the account's slots the same way.
-    slots = account_slots(studio.workspace_id, account).slots
+    slots = account_slots(studio.workspace_id, account)
     assert {slot: history.posts for slot, history in slots.items()} == expected
 
 
@@ -269,7 +269,7 @@ def test_the_rollups_equal_a_recomputation_from_the_snapshots(
                 "engagements": history.engagements,
             }
         )
-        for slot, history in account_slots(studio.workspace_id, account).slots.items()
+        for slot, history in account_slots(studio.workspace_id, account).items()
     }
     assert {slot: +counts for slot, counts in rolled_slots.items()} == {
         slot: +counts for slot, counts in slots.items()
