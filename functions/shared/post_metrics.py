@@ -23,6 +23,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
@@ -141,6 +142,10 @@ class MetricsTargetItem(FindableItem):
     platform_post_id = UnicodeAttribute()
     published_at = UTCDateTimeAttribute()
     day = UnicodeAttribute()  # the publication's day in the workspace's timezone then
+    # The post's labels and the local `<weekday>:<hour>` it was published in, for the rollups of
+    # functions/shared/metrics_rollups.py (absent on targets published before them).
+    labels = UnicodeSetAttribute(null=True)
+    slot = UnicodeAttribute(null=True)
     collections = NumberAttribute(default=0)  # scheduled ones: where the schedule stands
     last = JSONAttribute(null=True)  # the last normalized metrics
     extras = JSONAttribute(null=True)

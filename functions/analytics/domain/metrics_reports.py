@@ -102,18 +102,22 @@ def refresh(access: WorkspaceAccess, post_id: str) -> RefreshOutcome:
     )
 
 
-def overview(access: WorkspaceAccess, first: date, last: date) -> Overview:
+def require_period(first: date, last: date) -> None:
+    """422 unless `first` to `last` is a period a report answers (at most 366 days)."""
     if last < first:
         problem = "must not be before `from`"
     elif (last - first).days + 1 > MAX_OVERVIEW_DAYS:
         problem = f"a period spans at most {MAX_OVERVIEW_DAYS} days"
     else:
-        problem = ""
-    if problem:
-        raise ValidationFailed(
-            f"The period is not usable: `to` {problem}.",
-            errors=[FieldError(pointer="/query/to", detail=problem, code="period_invalid")],
-        )
+        return
+    raise ValidationFailed(
+        f"The period is not usable: `to` {problem}.",
+        errors=[FieldError(pointer="/query/to", detail=problem, code="period_invalid")],
+    )
+
+
+def overview(access: WorkspaceAccess, first: date, last: date) -> Overview:
+    require_period(first, last)
     length = last - first + timedelta(days=1)
     previous_first = first - length
     workspace = WorkspaceItem.find(access.workspace_id)
@@ -152,6 +156,11 @@ def _totals(items: Iterable[MetricsDayItem]) -> Totals:
         posts += int(item.posts or 0)
         for name, value in item.totals().items():
             summed[name] += value
+    return totals(posts, summed)
+
+
+def totals(posts: int, summed: dict[str, int]) -> Totals:
+    """The report's figures of `posts` that together earned `summed`."""
     engaged = engagements(summed)
     impressions = summed["impressions"]
     return Totals(

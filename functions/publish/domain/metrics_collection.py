@@ -34,8 +34,14 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
-from functions.publish.adapters.post_items import TargetItem, due_bucket, longest_overdue
+from functions.publish.adapters.post_items import (
+    PostItem,
+    TargetItem,
+    due_bucket,
+    longest_overdue,
+)
 from functions.publish.domain.platform_calls import call_platform
+from functions.shared import metrics_rollups
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
 from functions.shared.post_metrics import (
@@ -87,23 +93,27 @@ def start_metrics(
     if not platform_post_id:
         return
     workspace = WorkspaceItem.find(target.workspace_id)
-    zone = ZoneInfo(workspace.timezone if workspace is not None else "UTC")
-    day = now.astimezone(zone).date().isoformat()
+    timezone = workspace.timezone if workspace is not None else "UTC"
+    day = now.astimezone(ZoneInfo(timezone)).date().isoformat()
+    weekday, hour = metrics_rollups.local_slot(now, timezone)
+    post = PostItem.find(target.workspace_id, target.post_id)
     first = now + SCHEDULE[0]
-    write.save(
-        MetricsTargetItem(
-            *MetricsTargetItem.keys(target.workspace_id, target.post_id, target.account_id),
-            workspace_id=target.workspace_id,
-            post_id=target.post_id,
-            account_id=target.account_id,
-            platform=target.platform,
-            platform_post_id=platform_post_id,
-            published_at=now,
-            day=day,
-            due_bucket=due_bucket("METRICS", target.account_id),
-            due_at=first,
-        )
+    tracked = MetricsTargetItem(
+        *MetricsTargetItem.keys(target.workspace_id, target.post_id, target.account_id),
+        workspace_id=target.workspace_id,
+        post_id=target.post_id,
+        account_id=target.account_id,
+        platform=target.platform,
+        platform_post_id=platform_post_id,
+        published_at=now,
+        day=day,
+        labels=set(post.labels or ()) or None if post is not None else None,
+        slot=metrics_rollups.slot_name(weekday, hour),
+        due_bucket=due_bucket("METRICS", target.account_id),
+        due_at=first,
     )
+    write.save(tracked)
+    metrics_rollups.start(write, tracked, weekday, hour)
     write.update(
         MetricsDayItem(*MetricsDayItem.keys(target.workspace_id, day, target.account_id)),
         actions=[
@@ -285,6 +295,7 @@ def _record(
                             *(getattr(MetricsDayItem, name).add(n) for name, n in delta.items()),
                         ],
                     )
+                metrics_rollups.record(write, target, metrics, delta)
             write.update(target, actions=actions)
     except TransactWriteError:
         report.conflicts += 1  # collected by another run meanwhile: its delta is in

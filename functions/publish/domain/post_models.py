@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from functions.publish.domain.platform_options import TargetOptions
 from functions.shared.access import ID_PATTERN
+from functions.shared.best_times import MAX_SLOTS as MAX_BEST_TIMES
+from functions.shared.best_times import BestTimes
 from functions.shared.inputs import Rfc3339Date, Rfc3339DateTime, SingleLine
 
 AssetId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -351,6 +353,20 @@ class QueueSlots(Strict):
         description="The weekly times queued posts go out at, in the workspace's (or account's) "
         "time zone.",
     )
+
+
+class BestTimesQueueRequest(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"account_id": "01JB8Z6D3W5Y7A9C1E3G5J7K9M", "count": 7}]}
+    )
+
+    account_id: AccountId = Field(description="The account whose history and queue it is.")
+    count: int = Field(7, ge=1, le=MAX_BEST_TIMES, description="How many weekly slots.")
+
+
+class BestTimesQueue(BaseModel):
+    slots: list[QueueSlot] = Field(description="The account's queue slots now.")
+    best_times: BestTimes = Field(description="The best times they were taken from.")
 
 
 class QueueRequest(Strict):

@@ -7,6 +7,8 @@ from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.post_models import (
     ApprovalDecision,
+    BestTimesQueue,
+    BestTimesQueueRequest,
     BulkReport,
     Post,
     PostCreate,
@@ -142,6 +144,19 @@ async def put_slots(
     from functions.publish.domain import scheduling
 
     return await run_in_threadpool(scheduling.put_slots, access, account_id, body)
+
+
+@router.post(
+    "/queue/slots/best-times",
+    description=Permissions.POSTS_WRITE.description,
+    name="set_queue_slots_from_best_times",
+)
+async def put_best_times_slots(access: PostsWriter, body: BestTimesQueueRequest) -> BestTimesQueue:
+    """Make the account's best times (`GET /v1/analytics/best-times`) its queue slots, in one
+    call: they replace the account's slots."""
+    from functions.publish.domain import queue_best_times
+
+    return await run_in_threadpool(queue_best_times.apply, access, body)
 
 
 @router.post(
