@@ -35,6 +35,7 @@ from functions.publish.adapters.platforms.base import (
     TokenSet,
 )
 from functions.publish.adapters.post_items import TargetItem, due_bucket, longest_overdue
+from functions.publish.domain.account_metrics_collection import record_account_post
 from functions.publish.domain.platform_calls import call_platform
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.observability import logger
@@ -104,6 +105,7 @@ def start_metrics(
             due_at=first,
         )
     )
+    record_account_post(write, target, now)
     write.update(
         MetricsDayItem(*MetricsDayItem.keys(target.workspace_id, day, target.account_id)),
         actions=[
