@@ -133,7 +133,7 @@ class AccountPostItem(Model):
         cls, workspace_id: str, account_id: str, published_at: datetime, post_id: str
     ) -> tuple[str, str]:
         moment = published_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return key("WS", workspace_id), key(cls.prefix(account_id), moment, post_id)
+        return key("WS", workspace_id), key("METRICS", "ACCOUNTPOST", account_id, moment, post_id)
 
     @classmethod
     def latest(
