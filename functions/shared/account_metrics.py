@@ -147,3 +147,38 @@ class AccountPostItem(Model):
             scan_index_forward=False,
             limit=limit,
         )
+
+
+class _AccountKey(Model):
+    """The few attributes of a connected account (functions/publish/adapters/items.py) that a
+    report names it by."""
+
+    class Meta(AppItem.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    platform = UnicodeAttribute()
+
+
+def account_platform(workspace_id: str, account_id: str) -> str | None:
+    """The platform of the workspace's account, connected now or once (its daily schedule
+    outlives it); None when the workspace never had it."""
+    try:
+        found = _AccountKey.get(
+            key("WS", workspace_id), key("ACCOUNT", account_id), attributes_to_get=["platform"]
+        )
+        return found.platform
+    except _AccountKey.DoesNotExist:
+        schedule = AccountMetricsScheduleItem.find_key(
+            *AccountMetricsScheduleItem.keys(workspace_id, account_id)
+        )
+        return schedule.platform if schedule is not None else None
+
+
+def workspace_schedules(workspace_id: str) -> Iterator[AccountMetricsScheduleItem]:
+    """Every account the workspace collects (or collected) account metrics of: O(accounts)."""
+    return AccountMetricsScheduleItem.query(
+        key("WS", workspace_id),
+        AccountMetricsScheduleItem.sk.startswith(key("METRICS", "ACCOUNT") + "#"),
+    )

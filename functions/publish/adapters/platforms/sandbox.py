@@ -93,8 +93,8 @@ def sandbox_account_metrics(platform_account_id: str, now: datetime, posts: int)
     days = max(0.0, (now - connected).total_seconds() / 86400)
     seed = int.from_bytes(hashlib.sha256(platform_account_id.encode()).digest()[:8], "big")
     today = hashlib.sha256(f"{platform_account_id}#{now.date()}".encode()).digest()
-    gained_a_day = 1 + seed % 20
-    wobble = today[0] % 7 - 3  # a day a little better or worse
+    gained_a_day = 5 + seed % 20
+    wobble = today[0] % (gained_a_day // 2 + 1)  # a day a little better than another
     followers = 200 + seed % 4800 + int(days * gained_a_day) + wobble
     return {
         "followers": followers,
