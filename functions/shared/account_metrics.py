@@ -109,6 +109,26 @@ class AccountDayItem(Model):
         _, high = cls.keys(workspace_id, account_id, last.isoformat())
         return cls.query(key("WS", workspace_id), cls.sk.between(low, high))
 
+    @classmethod
+    def nearest(
+        cls, workspace_id: str, account_id: str, low: date | None, high: date, *, newest: bool
+    ) -> "AccountDayItem | None":
+        """The account's newest (or oldest) day from `low` (the first ever when None) to
+        `high`: one query of one item."""
+        _, high_key = cls.keys(workspace_id, account_id, high.isoformat())
+        low_key = (
+            cls.keys(workspace_id, account_id, low.isoformat())[1]
+            if low is not None
+            else key("METRICS", "ACCOUNTDAY", account_id) + "#"
+        )
+        found = cls.query(
+            key("WS", workspace_id),
+            cls.sk.between(low_key, high_key),
+            scan_index_forward=not newest,
+            limit=1,
+        )
+        return next(iter(found), None)
+
     def day(self) -> str:
         return self.sk.rsplit("#", 1)[1]
 

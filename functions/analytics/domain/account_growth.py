@@ -1,7 +1,8 @@
 """What the platform-metrics reports take from the accounts' own numbers: follower growth over a
 period (the overview) and the account's median post (a post's report). Both read by key
-(functions/shared/account_metrics.py): an account's days are one query of O(days) items, its
-recent posts one query of at most `RECENT_POSTS` keys and one batch read of their targets."""
+(functions/shared/account_metrics.py): follower growth only the days at the period's edges, a
+few one-item queries per account whatever the period's length; the median post one query of
+the account's latest `RECENT_POSTS` keys and one batch read of their targets."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,32 +26,31 @@ from functions.shared.post_metrics import METRICS, MetricsTargetItem, engagement
 RECENT_POSTS = 20
 
 
-def growth(days: Sequence[AccountDayItem], first: date, last: date) -> FollowerGrowth:
-    """Followers at the end of the period against before it, from an account's days (oldest
-    first) that may begin before the period."""
-    low, high = first.isoformat(), last.isoformat()
-    counted = [item for item in days if "followers" in item.metrics and item.day() <= high]
-    before = [item for item in counted if item.day() < low]
-    within = [item for item in counted if item.day() >= low]
-    if not within:
+def growth(workspace_id: str, account_id: str, first: date, last: date) -> FollowerGrowth:
+    """Followers on the period's last day read against the last day read before it (or, when
+    none was, the period's first): at most three queries of one item each."""
+    end = AccountDayItem.nearest(workspace_id, account_id, first, last, newest=True)
+    if end is None or "followers" not in end.metrics:
         return FollowerGrowth(start=None, end=None, growth=None)
-    start = int((before or within)[-1 if before else 0].metrics["followers"])
-    end = int(within[-1].metrics["followers"])
-    return FollowerGrowth(start=start, end=end, growth=end - start)
+    before = AccountDayItem.nearest(
+        workspace_id, account_id, None, first - timedelta(days=1), newest=True
+    ) or AccountDayItem.nearest(workspace_id, account_id, first, last, newest=False)
+    ending = int(end.metrics["followers"])
+    if before is None or "followers" not in before.metrics:
+        return FollowerGrowth(start=None, end=ending, growth=None)
+    starting = int(before.metrics["followers"])
+    return FollowerGrowth(start=starting, end=ending, growth=ending - starting)
 
 
 def follower_growth(
     workspace_id: str, periods: Sequence[tuple[date, date]]
 ) -> list[FollowerGrowthSummary]:
     """Each period's follower growth, in total, per platform and per account: one query of the
-    accounts, then one per account over the periods' days and the day before them."""
-    earliest = min(first for first, _ in periods) - timedelta(days=1)
-    latest = max(last for _, last in periods)
+    accounts, then a few queries of one item per account and period, whatever its length."""
     summaries = [FollowerGrowthSummary(growth=0, by_platform={}, by_account={}) for _ in periods]
     for schedule in workspace_schedules(workspace_id):
-        days = list(AccountDayItem.between(workspace_id, schedule.account_id, earliest, latest))
         for summary, (first, last) in zip(summaries, periods, strict=True):
-            found = growth(days, first, last)
+            found = growth(workspace_id, schedule.account_id, first, last)
             summary.by_account[schedule.account_id] = found
             if found.growth is not None:
                 summary.growth += found.growth

@@ -4,7 +4,7 @@ trend from the day rollups of what it published (docs/analytics.md, "Account met
 Both are read by key: the account's days are one query of its sort-key range, O(days); the day
 rollups one query of the period's days, O(days x accounts), keeping this account's."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from functions.analytics.domain.account_growth import growth
 from functions.analytics.domain.account_report_models import (
@@ -29,11 +29,7 @@ def account_report(
     if platform is None:
         raise NotFound(f"Account {account_id} was not found.")
     workspace = WorkspaceItem.find(access.workspace_id)
-    # From the day before, so the period's growth starts from the count it began with.
-    days = list(
-        AccountDayItem.between(access.workspace_id, account_id, first - timedelta(days=1), last)
-    )
-    boundary = first.isoformat()
+    days = AccountDayItem.between(access.workspace_id, account_id, first, last)
     rollups = [
         item
         for item in MetricsDayItem.between(access.workspace_id, first, last)
@@ -46,11 +42,10 @@ def account_report(
         from_date=first.isoformat(),
         to_date=last.isoformat(),
         followers=FollowerTrend(
-            **growth(days, first, last).model_dump(),
+            **growth(access.workspace_id, account_id, first, last).model_dump(),
             series=[
                 AccountDay(day=item.day(), metrics=item.metrics, extras=item.extras or {})
                 for item in days
-                if item.day() >= boundary
             ],
         ),
         engagement=[_engagement_day(item) for item in rollups],
