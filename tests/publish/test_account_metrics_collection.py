@@ -145,7 +145,8 @@ def test_a_disconnected_account_stops_its_schedule(studio: Studio) -> None:
 
     assert collect_at(utc_now() + timedelta(seconds=1)).stopped == 1
     schedule = schedule_of(studio, account)
-    assert (schedule.due_at, schedule.due_bucket) == (None, None)
+    assert schedule.due_at is None
+    assert schedule.due_bucket is None
 
 
 def test_published_targets_are_kept_per_account_newest_first(studio: Studio) -> None:
