@@ -13,9 +13,9 @@ from functions.publish.domain.metrics_collection import collect_due
 from functions.shared.account_metrics import AccountDayItem, AccountMetricsScheduleItem
 from functions.shared.post_metrics import MetricsDayItem
 from functions.shared.tables import utc_now
+from tests.publish.analytics_world import analytics
 from tests.publish.posts_world import publish_now
 from tests.publish.studio import Studio, studio
-from tests.publish.test_metrics_api import analytics
 
 __all__ = ["analytics", "studio"]
 
