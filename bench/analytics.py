@@ -5,14 +5,17 @@
     at once, and the rollup updates), against moto in-process, so DynamoDB, Firehose and S3 answer
     without a network; in AWS each batch adds the round trips of ~2 + distinct (day, value) and
     (day, visitor or session) writes, made 8 at a time.
+(b) a 365-day overview of platform metrics: the median latency of `GET /v1/analytics/overview`
+    through the function (an API key's request), over 365 days of day rollups and daily account
+    numbers for a few accounts seeded in moto, plus the 365 days before them that the previous
+    period reads: one query of the rollups, one of the accounts, one per account of its days.
 (c) a 3-step funnel over 1,000,000 generated events: the SQL of
     functions/analytics/domain/queries.py in DuckDB against a plain Python pass over the same
     events (tests/analytics/reference.py); the results must be equal. The goal is DuckDB at
     least 20x faster. Loading the files into DuckDB is timed apart (in the function, every query
     loads its files).
 
-(b), the 365-day overview of platform metrics, belongs to the metrics reports, not built yet.
-Usage: `python bench/analytics.py [--batches N] [--events N]`.
+Usage: `python bench/analytics.py [--batches N] [--accounts N] [--runs N] [--events N]`.
 """
 
 import argparse
@@ -34,16 +37,15 @@ use_moto_environment()
 from fastapi.testclient import TestClient  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from functions.shared.access import WorkspaceAccess  # noqa: E402
 from functions.shared.tables import AppItem  # noqa: E402
 
 
-def _write_key() -> tuple[str, str]:
-    """A workspace and a write key of it, made through the domain (no sign-up needed)."""
+def _workspace() -> WorkspaceAccess:
+    """A workspace and its owner's access, made through the domain (no sign-up needed)."""
     from ulid import ULID
 
-    from functions.analytics.domain.keys import create_key
-    from functions.analytics.domain.models import TrackingKeyCreate
-    from functions.shared.access import Role, WorkspaceAccess
+    from functions.shared.access import Role
     from functions.shared.auth import UserPrincipal
     from functions.shared.identity_items import WorkspaceItem
 
@@ -56,15 +58,23 @@ def _write_key() -> tuple[str, str]:
         timezone="UTC",
         created_by=user_id,
     ).save()
-    owner = WorkspaceAccess(
+    return WorkspaceAccess(
         principal=UserPrincipal(user_id=user_id, session_id=str(ULID()), claims={}),
         workspace_id=workspace_id,
         role=Role.OWNER,
     )
+
+
+def _write_key() -> tuple[str, str]:
+    """A workspace and a write key of it."""
+    from functions.analytics.domain.keys import create_key
+    from functions.analytics.domain.models import TrackingKeyCreate
+
+    owner = _workspace()
     body = TrackingKeyCreate(
         name="Bench site", kind="write", allowed_origins=["https://shop.example"]
     )
-    return workspace_id, create_key(owner, body).key
+    return owner.workspace_id, create_key(owner, body).key
 
 
 def ingestion(batches: int) -> None:
@@ -121,6 +131,74 @@ def ingestion(batches: int) -> None:
         f"    median {median * 1000:.1f} ms per batch = {100 / median:,.0f} events/s; "
         f"overall {100 * batches / sum(samples):,.0f} events/s"
     )
+
+
+def overview(accounts: int, runs: int) -> None:
+    from ulid import ULID
+
+    from functions.analytics.app import app
+    from functions.auth.domain.api_keys import create_api_key
+    from functions.auth.domain.models import ApiKeyCreate
+    from functions.shared.account_metrics import AccountDayItem, AccountMetricsScheduleItem
+    from functions.shared.post_metrics import MetricsDayItem
+
+    with mock_aws():
+        AppItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        owner = _workspace()
+        workspace_id = owner.workspace_id
+        key = create_api_key(owner, ApiKeyCreate(name="Bench", scopes=["analytics:read"])).key
+        last = datetime.now(UTC).date()
+        first = last - timedelta(days=364)
+        days = [first - timedelta(days=365 - n) for n in range(2 * 365)]
+        rng = random.Random(7)  # noqa: S311 (made-up numbers, the same each run)
+        for index in range(accounts):
+            account_id, platform = str(ULID()), ("x", "instagram", "linkedin", "sandbox")[index % 4]
+            AccountMetricsScheduleItem(
+                *AccountMetricsScheduleItem.keys(workspace_id, account_id),
+                workspace_id=workspace_id,
+                account_id=account_id,
+                platform=platform,
+            ).save()
+            with MetricsDayItem.batch_write() as rollups, AccountDayItem.batch_write() as daily:
+                for number, day in enumerate(days):
+                    on = day.isoformat()
+                    rollups.save(
+                        MetricsDayItem(
+                            *MetricsDayItem.keys(workspace_id, on, account_id),
+                            account_id=account_id,
+                            platform=platform,
+                            posts=rng.randint(0, 3),
+                            impressions=rng.randint(0, 5000),
+                            likes=rng.randint(0, 200),
+                            comments=rng.randint(0, 40),
+                            shares=rng.randint(0, 20),
+                        )
+                    )
+                    daily.save(
+                        AccountDayItem(
+                            *AccountDayItem.keys(workspace_id, account_id, on),
+                            account_id=account_id,
+                            platform=platform,
+                            taken_at=datetime.combine(day, datetime.min.time(), UTC),
+                            metrics={"followers": 1000 + 3 * number, "following": 100},
+                        )
+                    )
+        params = {"from": first.isoformat(), "to": last.isoformat()}
+        headers = {"Authorization": f"Bearer {key}"}
+        with TestClient(app) as client:
+            samples = []
+            for run in range(runs + 2):
+                started = time.perf_counter()
+                answer = client.get("/v1/analytics/overview", params=params, headers=headers)
+                if run >= 2:  # the first two warm imports and clients up
+                    samples.append(time.perf_counter() - started)
+                assert answer.status_code == 200, answer.text
+        growth = answer.json()["current"]["followers"]["growth"]
+    print(
+        f"(b) 365-day overview through the function, {accounts} accounts (365 days of rollups "
+        f"and account days each, and 365 before), moto in-process, {runs} runs:"
+    )
+    print(f"    median {statistics.median(samples) * 1000:.0f} ms (follower growth {growth:,})")
 
 
 def funnel(count: int) -> None:
@@ -180,9 +258,12 @@ def funnel(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--accounts", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--events", type=int, default=1_000_000)
     arguments = parser.parse_args()
     ingestion(arguments.batches)
+    overview(arguments.accounts, arguments.runs)
     funnel(arguments.events)
 
 

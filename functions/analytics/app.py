@@ -11,6 +11,7 @@ app = create_app(
         "functions.analytics.routes.links:redirects",
         "functions.analytics.routes.metrics:router",
         "functions.analytics.routes.engagement:router",
+        "functions.analytics.routes.accounts:router",
     ),
 )
 # Outermost: a web page's preflight for event ingestion is answered before the dashboard's CORS.

@@ -395,7 +395,7 @@ def test_authorization_url() -> None:
     )
     assert parse_qs(parts.query) == {
         "client_key": ["client-key"],
-        "scope": ["user.info.basic,user.info.profile,video.publish,video.list"],
+        "scope": ["user.info.basic,user.info.profile,user.info.stats,video.publish,video.list"],
         "response_type": ["code"],
         "redirect_uri": ["https://app/cb"],
         "state": ["signed-state"],

@@ -3,7 +3,6 @@ targets with their time series, refresh now through the publish group's collecto
 limited), the overview against the previous period in the workspace's timezone, roles, API key
 scopes and cross-workspace 404 on every route."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,41 +13,11 @@ from fastapi.testclient import TestClient
 
 from functions.publish.domain.metrics_collection import collect_due
 from functions.shared.post_metrics import MetricsDayItem
-from functions.shared.settings import get_settings
-from infra.local import lambda_dispatch
-from infra.local.runtime import InProcessLambdas, LocalFunction
+from tests.publish.analytics_world import analytics
 from tests.publish.posts_world import publish_now, set_timezone
-from tests.publish.studio import WORKER_NAME, Studio, studio
+from tests.publish.studio import Studio, studio
 
-__all__ = ["studio"]
-
-
-@pytest.fixture
-def analytics(studio: Studio) -> Iterator[TestClient]:
-    """The analytics app, with the publish worker and the metrics collector invocable."""
-    from functions.analytics.app import app
-
-    settings = get_settings()
-    lambda_dispatch.install(
-        InProcessLambdas(
-            [
-                LocalFunction(
-                    name=WORKER_NAME,
-                    arn=settings.publish_worker_arn,
-                    handler="functions.publish.workers.publisher.handler",
-                    timeout_seconds=900,
-                ),
-                LocalFunction(
-                    name="herald-local-metrics-collector",
-                    arn=settings.metrics_collector_arn,
-                    handler="functions.publish.workers.metrics.handler",
-                    timeout_seconds=60,
-                ),
-            ]
-        )
-    )
-    with TestClient(app) as client:
-        yield client
+__all__ = ["analytics", "studio"]
 
 
 def report(client: TestClient, studio: Studio, post_id: str) -> dict[str, Any]:

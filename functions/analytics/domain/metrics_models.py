@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from functions.analytics.domain.account_models import FollowerGrowthSummary, MedianComparison
+
 
 class Snapshot(BaseModel):
     taken_at: datetime = Field(description="When the numbers were read from the platform (UTC).")
@@ -25,6 +27,10 @@ class TargetMetrics(BaseModel):
     extras: dict[str, int] = Field(description="The latest platform extras.")
     engagements: int = Field(description="likes + comments + shares + quotes + saves.")
     series: list[Snapshot] = Field(description="Every snapshot, oldest first.")
+    account_median: MedianComparison | None = Field(
+        description="The target against its account's median recent post; null when none of "
+        "the account's earlier posts has metrics yet."
+    )
 
 
 class PostMetrics(BaseModel):
@@ -48,6 +54,9 @@ class Period(BaseModel):
     totals: Totals = Field(description="Every account of the workspace together.")
     by_platform: dict[str, Totals] = Field(description="Per platform name.")
     by_account: dict[str, Totals] = Field(description="Per account id.")
+    followers: FollowerGrowthSummary = Field(
+        description="Follower growth over the period, from the accounts' daily numbers."
+    )
 
 
 class Overview(BaseModel):

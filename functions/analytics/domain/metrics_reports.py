@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from functions.analytics.adapters import metrics_collector
+from functions.analytics.domain.account_growth import compared, follower_growth
+from functions.analytics.domain.account_models import FollowerGrowthSummary
 from functions.analytics.domain.metrics_models import (
     Overview,
     Period,
@@ -69,6 +71,7 @@ def post_metrics(access: WorkspaceAccess, post_id: str) -> PostMetrics:
             extras=target.extras or {},
             engagements=engagements(target.last or {}),
             series=series.get(target.account_id, []),
+            account_median=compared(target, access.workspace_id),
         )
         for target in MetricsTargetItem.of_post(access.workspace_id, post_id)
     ]
@@ -120,21 +123,30 @@ def overview(access: WorkspaceAccess, first: date, last: date) -> Overview:
     require_period(first, last)
     length = last - first + timedelta(days=1)
     previous_first = first - length
+    previous_last = first - timedelta(days=1)
     workspace = WorkspaceItem.find(access.workspace_id)
     items = list(MetricsDayItem.between(access.workspace_id, previous_first, last))
     boundary = first.isoformat()
+    current_followers, previous_followers = follower_growth(
+        access.workspace_id, [(first, last), (previous_first, previous_last)]
+    )
     return Overview(
         timezone=workspace.timezone if workspace is not None else "UTC",
-        current=_period(first, last, [item for item in items if item.day() >= boundary]),
+        current=_period(
+            first, last, [item for item in items if item.day() >= boundary], current_followers
+        ),
         previous=_period(
             previous_first,
-            first - timedelta(days=1),
+            previous_last,
             [item for item in items if item.day() < boundary],
+            previous_followers,
         ),
     )
 
 
-def _period(first: date, last: date, items: list[MetricsDayItem]) -> Period:
+def _period(
+    first: date, last: date, items: list[MetricsDayItem], followers: FollowerGrowthSummary
+) -> Period:
     by_platform: dict[str, list[MetricsDayItem]] = defaultdict(list)
     by_account: dict[str, list[MetricsDayItem]] = defaultdict(list)
     for item in items:
@@ -143,13 +155,14 @@ def _period(first: date, last: date, items: list[MetricsDayItem]) -> Period:
     return Period(
         from_date=first.isoformat(),
         to_date=last.isoformat(),
-        totals=_totals(items),
-        by_platform={name: _totals(group) for name, group in sorted(by_platform.items())},
-        by_account={name: _totals(group) for name, group in sorted(by_account.items())},
+        totals=day_totals(items),
+        by_platform={name: day_totals(group) for name, group in sorted(by_platform.items())},
+        by_account={name: day_totals(group) for name, group in sorted(by_account.items())},
+        followers=followers,
     )
 
 
-def _totals(items: Iterable[MetricsDayItem]) -> Totals:
+def day_totals(items: Iterable[MetricsDayItem]) -> Totals:
     summed = dict.fromkeys(SUMMED, 0)
     posts = 0
     for item in items:

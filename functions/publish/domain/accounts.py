@@ -21,6 +21,7 @@ from functions.publish.adapters.platforms.base import (
     Retryable,
     TokenSet,
 )
+from functions.publish.domain.account_metrics_collection import schedule_account
 from functions.publish.domain.models import Account, CheckResult, SandboxAccountCreate
 from functions.publish.domain.platform_calls import adapter_for, call_platform, http_client
 from functions.shared.access import WorkspaceAccess
@@ -77,6 +78,7 @@ def add_sandbox_account(access: WorkspaceAccess, request: SandboxAccountCreate) 
     )
     with transaction() as write:
         write.save(item, condition=SocialAccountItem.pk.does_not_exist())
+        schedule_account(write, access.workspace_id, account_id, "sandbox")
         for link in account_links(item):
             write.save(link)
         write.save(

@@ -27,6 +27,7 @@ from functions.publish.adapters.platforms.base import (
     PlatformError,
     TokenSet,
 )
+from functions.publish.domain.account_metrics_collection import schedule_account
 from functions.publish.domain.accounts import account_links, account_view, connected_event
 from functions.publish.domain.models import (
     Account,
@@ -194,6 +195,7 @@ def _save_account(
         item.created_at = existing.created_at
     with transaction() as write:
         write.save(item)
+        schedule_account(write, workspace_id, account_id, platform)
         links = account_links(item)
         kept = {(link.pk, link.sk) for link in links}
         # A link of the account as connected before that no longer holds (another Meta person).

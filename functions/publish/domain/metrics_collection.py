@@ -40,6 +40,7 @@ from functions.publish.adapters.post_items import (
     due_bucket,
     longest_overdue,
 )
+from functions.publish.domain.account_metrics_collection import record_account_post
 from functions.publish.domain.platform_calls import call_platform
 from functions.shared import metrics_rollups
 from functions.shared.identity_items import WorkspaceItem
@@ -114,6 +115,7 @@ def start_metrics(
     )
     write.save(tracked)
     metrics_rollups.start(write, tracked, weekday, hour)
+    record_account_post(write, target, now)
     write.update(
         MetricsDayItem(*MetricsDayItem.keys(target.workspace_id, day, target.account_id)),
         actions=[

@@ -355,6 +355,18 @@ class MentionLookUp(Protocol):
         ...
 
 
+@runtime_checkable
+class AccountMetrics(Protocol):
+    """An adapter that reads the connected account's own numbers, collected once a day
+    (functions/shared/account_metrics.py)."""
+
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """`followers`, `following`, `posts` and `profile_views` where the platform offers
+        them, anything else it reports under its own name; `NotSupported` where it offers none
+        for this kind of account."""
+        ...
+
+
 def own_reply(
     account: ConnectedAccount,
     answered: Engagement,

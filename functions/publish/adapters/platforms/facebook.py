@@ -322,6 +322,18 @@ class FacebookAdapter(MetaLogin):
             "shares": int((body.get("shares") or {}).get("count", 0)),
         }
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """GET /<page-id>?fields=followers_count,fan_count: the Page's followers, and its likes
+        kept as `fan_count` (https://developers.facebook.com/docs/graph-api/reference/page/)."""
+        body = await self.graph.call(
+            "GET",
+            account.platform_account_id,
+            token=tokens.access_token,
+            params={"fields": "followers_count,fan_count"},
+        )
+        counts = {"followers": body.get("followers_count"), "fan_count": body.get("fan_count")}
+        return {name: int(value) for name, value in counts.items() if isinstance(value, int)}
+
     async def list_comments(
         self,
         tokens: TokenSet,

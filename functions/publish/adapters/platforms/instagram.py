@@ -359,6 +359,23 @@ class InstagramAdapter(MetaLogin):
                 found[str(item["name"])] = value
         return found
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """GET /<ig-user-id>?fields=followers_count,follows_count,media_count
+        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user)."""
+        body = await self.graph.call(
+            "GET",
+            account.platform_account_id,
+            token=tokens.access_token,
+            params={"fields": "followers_count,follows_count,media_count"},
+        )
+        names = {"followers_count": "followers", "follows_count": "following"}
+        names |= {"media_count": "posts"}
+        return {
+            name: int(body[field])
+            for field, name in names.items()
+            if isinstance(body.get(field), int)
+        }
+
     # --- engagement (the inbox) -------------------------------------------------------------
 
     async def reply_to_engagement(

@@ -620,6 +620,25 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             counts[f"reactions_{str(kind).lower()}"] = int(summary.get("count", 0))
         return counts
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """An organization's followers: GET /rest/networkSizes/{organization URN}
+        ?edgeType=COMPANY_FOLLOWED_BY_MEMBER answers `firstDegreeSize`
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-lookup-api).
+        A member's follower count is open to LinkedIn's partner programs only."""
+        if account.kind != "organization":
+            raise NotSupported(
+                PLATFORM, "LinkedIn gives a member's follower count to partner programs only."
+            )
+        body = self._json(
+            await self._call(
+                "GET",
+                f"/rest/networkSizes/{encode_urn(author_urn(account))}",
+                tokens,
+                params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+            )
+        )
+        return {"followers": int(body.get("firstDegreeSize") or 0)}
+
     # -- engagement (the inbox) ----------------------------------------------------------------
 
     async def reply_to_engagement(

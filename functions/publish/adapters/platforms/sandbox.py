@@ -80,6 +80,30 @@ def sandbox_metrics(platform_post_id: str, now: datetime) -> dict[str, int]:
     }
 
 
+def sandbox_account_metrics(platform_account_id: str, now: datetime, posts: int) -> dict[str, int]:
+    """Plausible account numbers that change from day to day: an audience drawn from the id
+    (`sandbox-<ULID>`, whose time is the connection's) gaining a steady number a day with a
+    daily wobble, a following list that grows slowly, the posts the sandbox published for it (on
+    top of some from before), and the day's profile views."""
+    ulid = platform_account_id.removeprefix("sandbox-")
+    try:
+        connected = ULID.from_str(ulid).datetime
+    except ValueError:
+        connected = now
+    days = max(0.0, (now - connected).total_seconds() / 86400)
+    seed = int.from_bytes(hashlib.sha256(platform_account_id.encode()).digest()[:8], "big")
+    today = hashlib.sha256(f"{platform_account_id}#{now.date()}".encode()).digest()
+    gained_a_day = 5 + seed % 20
+    wobble = today[0] % (gained_a_day // 2 + 1)  # a day a little better than another
+    followers = 200 + seed % 4800 + int(days * gained_a_day) + wobble
+    return {
+        "followers": followers,
+        "following": 50 + (seed >> 8) % 400 + int(days / 7),
+        "posts": 10 + (seed >> 16) % 90 + posts,
+        "profile_views": int(followers * (0.01 + today[1] / 255 * 0.03)),
+    }
+
+
 class _Published:
     """What the sandbox "published", per platform account id, oldest first; shared by every
     adapter instance of the process (one is built per call)."""
@@ -263,6 +287,11 @@ class SandboxAdapter:
     async def revoke(self, tokens: TokenSet) -> bool:
         self._maybe_fail()
         return True
+
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        self._maybe_fail()
+        posts = len(_published.of(account.platform_account_id))
+        return sandbox_account_metrics(account.platform_account_id, self.clock(), posts)
 
     async def reply_to_engagement(
         self, tokens: TokenSet, account: ConnectedAccount, engagement: Engagement, text: str

@@ -495,6 +495,21 @@ class ThreadsAdapter(VersionedOAuthAdapter):
                 counts[str(entry["name"])] = int(entry["total_value"].get("value", 0))
         return counts
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """GET /<threads-user-id>/threads_insights?metric=followers_count: the current total, as
+        `total_value` (scope threads_manage_insights;
+        https://developers.facebook.com/docs/threads/insights)."""
+        body = await self._get(
+            f"{account.platform_account_id}/threads_insights",
+            tokens,
+            {"metric": "followers_count"},
+        )
+        for entry in body.get("data", []):
+            total = entry.get("total_value") if isinstance(entry, dict) else None
+            if entry.get("name") == "followers_count" and isinstance(total, dict):
+                return {"followers": int(total.get("value", 0))}
+        return {}
+
     # -- engagement (the inbox) ----------------------------------------------------------------
 
     async def reply_to_engagement(

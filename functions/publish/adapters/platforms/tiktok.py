@@ -57,7 +57,15 @@ TOKEN_URL = f"{API_BASE}/oauth/token/"
 REVOKE_URL = f"{API_BASE}/oauth/revoke/"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 
-DEFAULT_SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
+# user.info.stats: the follower, following, likes and video counts of the account's daily
+# metrics.
+DEFAULT_SCOPES = (
+    "user.info.basic",
+    "user.info.profile",
+    "user.info.stats",
+    "video.publish",
+    "video.list",
+)
 # Media transfer guide: chunks of 5 MB to 64 MB (the last one absorbs the remainder, up to
 # 128 MB), at most 1000 chunks; a video under one chunk is sent whole.
 MIN_CHUNK_SIZE = 5 * 1024 * 1024
@@ -516,6 +524,20 @@ class TikTokAdapter:
             }
             for video in _data(response).get("videos") or []
             if isinstance(video, dict) and "id" in video
+        }
+
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """GET /v2/user/info/ with follower_count, following_count, likes_count and video_count
+        (scope user.info.stats; https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info)."""
+        fields = "follower_count,following_count,likes_count,video_count"
+        response = await self._send(
+            self._api(tokens, "GET", "/user/info/", params={"fields": fields})
+        )
+        user = _data(response).get("user") or {}
+        names = {"follower_count": "followers", "following_count": "following"}
+        names |= {"video_count": "posts", "likes_count": "likes_count"}
+        return {
+            name: int(user[field]) for field, name in names.items() if user.get(field) is not None
         }
 
     # -- engagement (the inbox) --------------------------------------------------------------

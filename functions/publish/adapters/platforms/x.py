@@ -605,6 +605,21 @@ class XAdapter:
             if isinstance(post, dict) and "id" in post
         }
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """GET /2/users/me?user.fields=public_metrics: followers_count, following_count,
+        tweet_count, listed_count (https://docs.x.com/x-api/users/user-lookup-me,
+        https://docs.x.com/x-api/users/lookup/quickstart/authenticated-lookup)."""
+        request = httpx.Request(
+            "GET",
+            f"{self._api}/2/users/me",
+            params={"user.fields": "public_metrics"},
+            headers=self._auth(tokens),
+        )
+        counts = _public_metrics(self._data(await self._send(request)))
+        names = {"followers_count": "followers", "following_count": "following"}
+        names |= {"tweet_count": "posts"}
+        return {names.get(name, name): value for name, value in counts.items()}
+
     # -- engagement (the inbox) ----------------------------------------------------------------
 
     async def reply_to_engagement(

@@ -646,6 +646,29 @@ class YouTubeAdapter:
             }
         return found
 
+    async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        """channels.list?part=statistics&id=<channel>: subscriberCount, videoCount and viewCount,
+        as strings; with hiddenSubscriberCount true the subscriber count is not shown, so none
+        is kept (https://developers.google.com/youtube/v3/docs/channels/list,
+        https://developers.google.com/youtube/v3/docs/channels#statistics)."""
+        response = await self._send(
+            httpx.Request(
+                "GET",
+                f"{API_BASE}/channels",
+                params={"part": "statistics", "id": account.platform_account_id},
+                headers=self._auth(tokens),
+            )
+        )
+        items = response.json().get("items") or []
+        if not items:
+            raise Permanent(PLATFORM, "YouTube no longer has this channel.", code="channelNotFound")
+        stats = items[0].get("statistics") or {}
+        counts = {"posts": int(stats.get("videoCount") or 0)}
+        counts["channel_views"] = int(stats.get("viewCount") or 0)
+        if not stats.get("hiddenSubscriberCount"):
+            counts["followers"] = int(stats.get("subscriberCount") or 0)
+        return counts
+
     # -- engagement (the inbox) -------------------------------------------------------------
 
     async def reply_to_engagement(
