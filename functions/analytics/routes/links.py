@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from functions.analytics.domain.link_models import PostAttribution
+from functions.analytics.routes.export import CSV_EXPORT, Export
 from functions.analytics.routes.reports import READ, AnalyticsReader
 from functions.shared.access import ID_PATTERN
 from functions.shared.tracked_links import CODE_PATTERN
@@ -43,11 +44,20 @@ async def follow_link(request: Request, code: LinkCode) -> RedirectResponse:
     )
 
 
-@router.get("/posts/{post_id}/attribution", description=READ)
-async def get_post_attribution(access: AnalyticsReader, post_id: PostId) -> PostAttribution:
+@router.get(
+    "/posts/{post_id}/attribution",
+    description=READ,
+    response_model=PostAttribution,
+    responses=CSV_EXPORT,
+)
+async def get_post_attribution(
+    access: AnalyticsReader, post_id: PostId, export: Export
+) -> PostAttribution | Response:
     """Clicks on a post's tracked links per target and platform, and the site events and revenue
     that arrived with its UTM parameters. 404 when the workspace has no post with tracked links of
     this id."""
     from functions.analytics.domain import links
 
-    return await run_in_threadpool(links.post_attribution, access, post_id)
+    return await export.respond(
+        access, await run_in_threadpool(links.post_attribution, access, post_id)
+    )
