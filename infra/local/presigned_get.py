@@ -27,7 +27,8 @@ _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
 def is_presigned(query: Sequence[tuple[str, str]], headers: Mapping[str, str]) -> bool:
     """A request authenticated by its query string rather than an Authorization header."""
-    return "authorization" not in headers and any(name == "X-Amz-Signature" for name, _ in query)
+    signatures = ("X-Amz-Signature", "Signature")
+    return "authorization" not in headers and any(name in signatures for name, _ in query)
 
 
 def check_presigned_get(
