@@ -96,7 +96,7 @@ def test_the_format_comes_from_format_then_from_accept(tracking: Tracking) -> No
     def kind(headers: dict[str, str] | None = None, **params: str) -> str:
         response = get(tracking, "traffic", headers, **params)
         assert response.status_code == 200, response.text
-        return response.headers["content-type"].split(";")[0]
+        return str(response.headers["content-type"]).split(";")[0]
 
     assert kind() == "application/json"
     assert kind({"Accept": "*/*"}) == "application/json"
