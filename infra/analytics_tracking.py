@@ -5,7 +5,10 @@ days: a year and a month, for year-on-year funnels).
 
 The analytics function carries DuckDB in a layer of its own. It may put records on the stream
 and read (list and get) under `events/`; the stream's own role may only write to the bucket.
-The object layout is the one functions/analytics/adapters/event_files.py reads.
+The object layout is the one functions/analytics/adapters/event_files.py reads. It also writes
+large CSV exports of its reports to the media bucket, under `workspaces/<ws>/exports/`, and signs
+their download URLs (functions/analytics/adapters/exports.py); a lifecycle rule of the media
+bucket expires them (infra/foundation.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from functions.analytics.adapters.event_files import EVENTS_PREFIX
+from functions.analytics.adapters.exports import EXPORTS_FOLDER
 from infra import bundling
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct
@@ -210,4 +214,14 @@ class AnalyticsTracking(Construct):
             events,
             "Reads the tracked-event files under `events/` only: Firehose names each object, "
             "so the prefix is the narrowest grant.",
+        )
+        exports = foundation.media_bucket.arn_for_objects(f"workspaces/*/{EXPORTS_FOLDER}/*")
+        # Get: the presigned download URLs it hands out act with its rights. Tagging: each
+        # export is tagged to expire.
+        analytics.allow(("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"), exports)
+        acknowledge_wildcard(
+            analytics.role,
+            exports,
+            "CSV exports of reports only, in each workspace's `exports/` folder of the media "
+            "bucket; each export's key is generated, so the prefix is the narrowest grant.",
         )

@@ -20,7 +20,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.shared.storage import PENDING_UPLOAD_TAG
+from functions.shared.storage import EXPIRING_DOWNLOAD_TAG, PENDING_UPLOAD_TAG
 from infra.config import HeraldConfig
 from infra.nag import acknowledge
 
@@ -178,6 +178,14 @@ class Foundation(Construct):
                     id="expire-abandoned-uploads",
                     tag_filters={PENDING_UPLOAD_TAG[0]: PENDING_UPLOAD_TAG[1]},
                     expiration=Duration.days(2),
+                ),
+                # Analytics CSV exports, tagged so when written: their download URLs last
+                # minutes, the file a day.
+                s3.LifecycleRule(
+                    id="expire-downloads",
+                    tag_filters={EXPIRING_DOWNLOAD_TAG[0]: EXPIRING_DOWNLOAD_TAG[1]},
+                    expiration=Duration.days(1),
+                    noncurrent_version_expiration=Duration.days(1),
                 ),
             ],
             removal_policy=RemovalPolicy.RETAIN,

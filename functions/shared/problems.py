@@ -97,6 +97,10 @@ class NotFound(Problem):
     status = HTTPStatus.NOT_FOUND
 
 
+class NotAcceptable(Problem):
+    status = HTTPStatus.NOT_ACCEPTABLE
+
+
 class Conflict(Problem):
     status = HTTPStatus.CONFLICT
 

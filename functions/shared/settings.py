@@ -95,6 +95,17 @@ class Settings(BaseModel):
         gt=0,
         description="Event batches one publishable write key may send per rate-limit window.",
     )
+    analytics_export_inline_bytes: int = Field(
+        1_000_000,
+        gt=0,
+        description="Largest CSV export answered in the response; a larger one is written to "
+        "the media bucket and answered 303 with a presigned download URL.",
+    )
+    analytics_redirect_requests: int = Field(
+        60,
+        gt=0,
+        description="Follows of one short link from one client address per rate-limit window.",
+    )
     webhooks_allow_local_http: bool = Field(
         False,
         description="Local mode only: webhook endpoints may be plain http on a loopback address "

@@ -27,6 +27,9 @@ PENDING_UPLOAD_TAGGING = (
     f"<Key>{PENDING_UPLOAD_TAG[0]}</Key><Value>{PENDING_UPLOAD_TAG[1]}</Value>"
     "</Tag></TagSet></Tagging>"
 )
+# Objects written to be downloaded soon and then forgotten (analytics CSV exports) carry this tag;
+# a lifecycle rule (infra/foundation.py) expires them a day after they were written.
+EXPIRING_DOWNLOAD_TAG = ("herald-download", "expiring")
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 

@@ -12,6 +12,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
 
 from moto.dynamodb import models as dynamodb_models
@@ -24,7 +25,8 @@ from moto.s3.models import s3_backends
 from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from infra.local.post_policy import FormUpload, UploadRefused, check_form_upload
+from infra.local.post_policy import FormUpload, S3Refusal, check_form_upload
+from infra.local.presigned_get import check_presigned_get, is_presigned
 
 _PATCHED = "_herald_local_patched"
 
@@ -77,7 +79,7 @@ def enforce_form_upload_policies() -> None:
         )
         try:
             check_form_upload(upload, _environment_secret, datetime.now(UTC))
-        except UploadRefused as refused:
+        except S3Refusal as refused:
             return int(refused.status), {"content-type": "application/xml"}, refused.xml()
         answer = original(self, request, bucket_name)
         if "tagging" in self.form_data and "key" in self.form_data:
@@ -89,6 +91,35 @@ def enforce_form_upload_policies() -> None:
 
     setattr(bucket_response_post, _PATCHED, True)
     S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
+
+
+def enforce_presigned_urls() -> None:
+    """Check the signature and expiry of each presigned object request (a download URL), as S3
+    does; moto serves the object whatever the URL says (`infra/local/presigned_get.py`)."""
+    original = S3Response._key_response
+    if getattr(original, _PATCHED, False):
+        return
+
+    def key_response(self: S3Response, request: Any, full_url: str) -> Any:
+        parts = urlsplit(full_url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if is_presigned(query, headers):
+            try:
+                check_presigned_get(
+                    request.method,
+                    parts.path,
+                    query,
+                    headers,
+                    _environment_secret,
+                    datetime.now(UTC),
+                )
+            except S3Refusal as refused:
+                return int(refused.status), {"content-type": "application/xml"}, refused.xml()
+        return original(self, request, full_url)
+
+    setattr(key_response, _PATCHED, True)
+    S3Response._key_response = key_response  # type: ignore[method-assign]
 
 
 def _form_tags(document: str) -> dict[str, str]:
@@ -314,5 +345,6 @@ def apply_all() -> None:
     partition_firehose_deliveries()
     name_unnamed_executions()
     enforce_form_upload_policies()
+    enforce_presigned_urls()
     serialize_dynamodb_requests()
     roll_back_only_touched_items()

@@ -64,8 +64,9 @@ class FormUpload:
     file_size: int
 
 
-class UploadRefused(Exception):
-    """S3's answer to a form upload it refuses: status, error code, message and extra elements."""
+class S3Refusal(Exception):
+    """S3's answer to a request it refuses (a form upload, a presigned URL): status, error
+    code, message and extra elements."""
 
     def __init__(self, status: HTTPStatus, code: str, message: str, **details: str | int) -> None:
         super().__init__(f"{code}: {message}")
@@ -83,17 +84,17 @@ class UploadRefused(Exception):
 
 
 def check_form_upload(upload: FormUpload, secret_for: SecretLookup, now: datetime) -> None:
-    """Raise UploadRefused where S3 would refuse this upload; return when S3 would store it."""
+    """Raise S3Refusal where S3 would refuse this upload; return when S3 would store it."""
     fields = {name.lower(): value for name, value in upload.fields}
     if "key" not in fields:
         raise _missing_field("key")
     if "policy" not in fields:
         # S3 takes a form without a policy only into a publicly writable bucket; none is here.
-        raise UploadRefused(HTTPStatus.FORBIDDEN, "AccessDenied", "Access Denied")
+        raise S3Refusal(HTTPStatus.FORBIDDEN, "AccessDenied", "Access Denied")
     if "x-amz-algorithm" not in fields and "awsaccesskeyid" in fields:
         # Signature Version 2: buckets created after 24 June 2020 refuse it, and every Herald
         # bucket is newer than that.
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.BAD_REQUEST,
             "InvalidRequest",
             "The authorization mechanism you have provided is not supported. "
@@ -112,9 +113,17 @@ def check_form_upload(upload: FormUpload, secret_for: SecretLookup, now: datetim
     _check_every_field_has_a_condition(upload.fields, conditions)
 
 
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The SigV4 key of a credential's scope (YYYYMMDD/region/service/aws4_request)."""
+    key = f"AWS4{secret}".encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
 def _check_signature(fields: dict[str, str], secret_for: SecretLookup) -> None:
     if fields["x-amz-algorithm"] != SIGNING_ALGORITHM:
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.BAD_REQUEST,
             "InvalidArgument",
             f"Unsupported algorithm: {fields['x-amz-algorithm']}",
@@ -123,7 +132,7 @@ def _check_signature(fields: dict[str, str], secret_for: SecretLookup) -> None:
         )
     scope = fields["x-amz-credential"].split("/")
     if len(scope) != 5 or scope[3:] != ["s3", "aws4_request"]:
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.BAD_REQUEST,
             "AuthorizationQueryParametersError",
             "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
@@ -132,18 +141,16 @@ def _check_signature(fields: dict[str, str], secret_for: SecretLookup) -> None:
     access_key_id, date, region, service, _ = scope
     secret = secret_for(access_key_id)
     if secret is None:
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.FORBIDDEN,
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
             AWSAccessKeyId=access_key_id,
         )
-    key = f"AWS4{secret}".encode()
-    for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    key = signing_key(secret, date, region, service)
     expected = hmac.new(key, fields["policy"].encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields["x-amz-signature"].lower()):
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.FORBIDDEN,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. "
@@ -237,7 +244,7 @@ def _check_length(condition: list[Any], size: int) -> None:
         raise _invalid_policy(f"Invalid content-length-range: {json.dumps(condition)}")
     minimum, maximum = bounds
     if size < minimum:
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.BAD_REQUEST,
             "EntityTooSmall",
             "Your proposed upload is smaller than the minimum allowed size",
@@ -245,7 +252,7 @@ def _check_length(condition: list[Any], size: int) -> None:
             MinSizeAllowed=minimum,
         )
     if size > maximum:
-        raise UploadRefused(
+        raise S3Refusal(
             HTTPStatus.BAD_REQUEST,
             "EntityTooLarge",
             "Your proposed upload exceeds the maximum allowed size",
@@ -274,8 +281,8 @@ def _check_every_field_has_a_condition(
         raise _policy_failed(f"Extra input fields: {', '.join(extra)}")
 
 
-def _missing_field(name: str) -> UploadRefused:
-    return UploadRefused(
+def _missing_field(name: str) -> S3Refusal:
+    return S3Refusal(
         HTTPStatus.BAD_REQUEST,
         "InvalidArgument",
         f"Bucket POST must contain a field named '{name}'.  If it is specified, please check the "
@@ -285,13 +292,9 @@ def _missing_field(name: str) -> UploadRefused:
     )
 
 
-def _invalid_policy(reason: str) -> UploadRefused:
-    return UploadRefused(
-        HTTPStatus.BAD_REQUEST, "InvalidPolicyDocument", f"Invalid Policy: {reason}"
-    )
+def _invalid_policy(reason: str) -> S3Refusal:
+    return S3Refusal(HTTPStatus.BAD_REQUEST, "InvalidPolicyDocument", f"Invalid Policy: {reason}")
 
 
-def _policy_failed(reason: str) -> UploadRefused:
-    return UploadRefused(
-        HTTPStatus.FORBIDDEN, "AccessDenied", f"Invalid according to Policy: {reason}"
-    )
+def _policy_failed(reason: str) -> S3Refusal:
+    return S3Refusal(HTTPStatus.FORBIDDEN, "AccessDenied", f"Invalid according to Policy: {reason}")

@@ -1,8 +1,11 @@
 """Tracking keys: who manages them (admins and owners, never API keys), what they look like, and
-isolation between workspaces (another workspace's key answers 404, DESIGN section 3)."""
+isolation between workspaces (another workspace's key answers 404, DESIGN section 3), and their
+lookups gone with a deleted workspace."""
 
 import pytest
 
+from functions.shared.auth import digest
+from functions.shared.tracking_keys import TrackingKeyLookupItem
 from tests.analytics.tracking_world import SITE, Tracking, event
 
 
@@ -94,3 +97,23 @@ def test_another_workspace_s_keys_answer_404(tracking: Tracking) -> None:
     outside = stranger.headers | {"X-Workspace-Id": tracking.workspace_id}
     assert tracking.client.get("/v1/analytics/keys", headers=outside).status_code == 404
     assert tracking.send(key["key"], [event()]).status_code == 401  # a server key is no write key
+
+
+def test_deleting_the_workspace_deletes_its_key_lookups(tracking: Tracking) -> None:
+    """The lookups live outside the workspace's partition (`TRACKKEY#<digest>`): the purge finds
+    each through its key item, without a scan."""
+    keys = [tracking.create_key("write")["key"], tracking.create_key("server")["key"]]
+    lookups = [TrackingKeyLookupItem.keys(digest(key)) for key in keys]
+    assert all(TrackingKeyLookupItem.find_key(*lookup) for lookup in lookups)
+    deleted = tracking.herald.client.delete(
+        f"/v1/workspaces/{tracking.workspace_id}", headers=tracking.owner.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+    assert [TrackingKeyLookupItem.find_key(*lookup) for lookup in lookups] == [None, None]
+    assert tracking.send(keys[0], [event()]).status_code == 401
+    server = tracking.client.post(
+        "/v1/analytics/events",
+        json={"events": [event()]},
+        headers={"Authorization": f"Bearer {keys[1]}"},
+    )
+    assert server.status_code == 401

@@ -88,7 +88,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # infra/analytics_tracking.py: puts tracked events on their stream, reads them back.
     "analytics": {
         "firehose": {"tracked_events_stream"},
-        "s3": {"tracked_events_bucket", "tracked_events:events/*"},
+        # And writes large CSV exports of reports, signing their downloads.
+        "s3": {"tracked_events_bucket", "tracked_events:events/*", "media:workspaces/*/exports/*"},
         # Refreshing a post's platform metrics now (infra/metrics_collector.py).
         "lambda": {"metrics_collector"},
     },
@@ -153,6 +154,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
     "ai_api_key": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
+    "media:workspaces/*/exports/*": {"s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "engagement_function": {"lambda:InvokeFunction"},
     "metrics_collector": {"lambda:InvokeFunction"},
@@ -241,7 +243,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
             f"<{synthesized.stack.resolve(foundation.schedule_group.logical_id)}>/*"
         ): "schedules",
     }
-    for prefix in ("users/*", "workspaces/*"):
+    for prefix in ("users/*", "workspaces/*", "workspaces/*/exports/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
     if name == "publish_worker":
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"

@@ -43,6 +43,9 @@ LEFT_AT_DEFAULT = {
     "rate_limit_api_key_reads",
     "rate_limit_api_key_writes",
     "analytics_write_key_requests",
+    "analytics_redirect_requests",
+    # Analytics CSV exports answered inline up to the documented size (docs/analytics.md).
+    "analytics_export_inline_bytes",
     # The AI endpoint: base URL and text model from context when given (tests/infra/test_app.py),
     # the models of tasks not built yet, the timeout and the monthly budget (docs/ai.md).
     "ai_base_url",
@@ -278,6 +281,15 @@ def test_media_bucket(synthesized: Synthesized) -> None:
             "Status": "Enabled",
             "TagFilters": [{"Key": "herald-upload", "Value": "pending"}],
             "ExpirationInDays": 2,
+        },
+        # Large CSV exports of analytics reports, tagged when written, with the versions that
+        # expiring leaves (the bucket is versioned).
+        {
+            "Id": "expire-downloads",
+            "Status": "Enabled",
+            "TagFilters": [{"Key": "herald-download", "Value": "expiring"}],
+            "ExpirationInDays": 1,
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
         },
     ]
     for bucket_id in (media_id, logs_id):

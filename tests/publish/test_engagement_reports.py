@@ -10,7 +10,6 @@ runs the whole path from a sandbox post."""
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,20 +33,14 @@ from functions.shared.metrics_rollups import (
 from functions.shared.post_metrics import SUMMED, MetricsSnapshotItem, MetricsTargetItem
 from functions.shared.settings import get_settings
 from functions.shared.tables import key, transaction
+from tests.publish.analytics_world import analytics
 from tests.publish.posts_world import publish_now, set_timezone
 from tests.publish.studio import Studio, studio
+from tests.support.csv_reports import assert_csv_matches_json
 
-__all__ = ["studio"]
+__all__ = ["analytics", "studio"]
 
 _post_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def analytics(studio: Studio) -> Iterator[TestClient]:
-    from functions.analytics.app import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def published(
@@ -561,3 +554,30 @@ def test_every_new_route_answers_404_outside_the_workspace_and_needs_its_role_or
         apply_url, json=apply_body, headers={"Authorization": f"Bearer {reader}"}
     )
     assert refused.status_code == 403
+
+
+def test_every_report_exports_as_csv_with_the_numbers_of_its_json(
+    analytics: TestClient, studio: Studio
+) -> None:
+    """docs/analytics.md#csv-export: the same report, one CSV table holding every value."""
+    account = studio.sandbox()
+    look(
+        published(studio, account, datetime(2027, 5, 12, 18, tzinfo=UTC), ("launch",)),
+        impressions=100,
+        likes=3,
+    )
+    period = {"from": "2027-05-10", "to": "2027-05-12"}
+    for path, params in (
+        ("engagement", period),
+        ("top-posts", period),
+        ("labels", period),
+        ("best-times", {"account_id": account}),
+        (f"accounts/{account}", period),
+    ):
+        body = get(analytics, studio, path, **params)
+        as_csv = analytics.get(
+            f"/v1/analytics/{path}", params=params | {"format": "csv"}, headers=studio.headers
+        )
+        assert as_csv.status_code == 200, (path, as_csv.text)
+        assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+        assert_csv_matches_json(as_csv.text, body)

@@ -16,6 +16,7 @@ from functions.shared.post_metrics import MetricsDayItem
 from tests.publish.analytics_world import analytics
 from tests.publish.posts_world import publish_now, set_timezone
 from tests.publish.studio import Studio, studio
+from tests.support.csv_reports import assert_csv_matches_json, csv_rows
 
 __all__ = ["analytics", "studio"]
 
@@ -50,6 +51,15 @@ def test_a_sandbox_post_shows_its_metrics_growing(analytics: TestClient, studio:
         for name in ("likes", "comments", "shares", "quotes", "saves")
     )
     assert target["next_collection_at"] is not None
+    as_csv = analytics.get(
+        f"/v1/analytics/posts/{post_id}", headers=studio.headers | {"Accept": "text/csv"}
+    )
+    assert as_csv.status_code == 200, as_csv.text
+    assert_csv_matches_json(as_csv.text, report(analytics, studio, post_id))
+    series = [row for row in csv_rows(as_csv.text) if row["section"] == "targets.series"]
+    # Each point names its target; the numbers are the point's own.
+    assert [row["account_id"] for row in series] == [account] * 3
+    assert [int(row["metrics.impressions"]) for row in series] == impressions
 
 
 def test_refresh_reads_now_and_then_refuses_until_the_window_ends(
@@ -111,6 +121,19 @@ def test_the_overview_compares_with_the_previous_period_in_the_workspace_timezon
     assert previous["totals"]["posts"] == 10
     assert previous["totals"]["impressions"] == 209
     assert previous["by_platform"]["sandbox"]["engagement_rate"] == pytest.approx(2 / 209, abs=1e-6)
+    as_csv = analytics.get(
+        "/v1/analytics/overview",
+        params={"from": "2027-05-08", "to": "2027-05-14", "format": "csv"},
+        headers=studio.headers,
+    )
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert_csv_matches_json(as_csv.text, body)
+    [x_row] = [
+        row
+        for row in csv_rows(as_csv.text)
+        if (row["section"], row["key"]) == ("current.by_platform", "x")
+    ]
+    assert (x_row["from_date"], x_row["engagements"]) == ("2027-05-08", "10")
 
 
 def test_a_published_post_counts_on_its_local_day(analytics: TestClient, studio: Studio) -> None:
@@ -155,6 +178,16 @@ def test_every_route_answers_404_outside_the_workspace_and_needs_the_scope(
     outside = stranger.headers | {"X-Workspace-Id": studio.workspace_id}
     for method, url, params in routes:
         assert analytics.request(method, url, params=params, headers=outside).status_code == 404
+    for method, url, params in (routes[0], routes[2]):
+        exported = analytics.request(
+            method, url, params=(params or {}) | {"format": "csv"}, headers=outside
+        )
+        assert exported.status_code == 404
+        assert exported.headers["content-type"] == "application/problem+json"
+        mine = analytics.request(
+            method, url, params=params, headers=theirs | {"Accept": "text/csv"}
+        )
+        assert mine.status_code == (404 if "posts" in url else 200)
     for method, url, params in routes[:2]:
         assert analytics.request(method, url, params=params, headers=theirs).status_code == 404
     missing = "01J0000000000000000000ZZZZ"

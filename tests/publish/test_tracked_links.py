@@ -27,6 +27,7 @@ from functions.shared.settings import get_settings
 from functions.shared.tracked_links import ShortLinkItem, TrackedLinkItem
 from tests.publish.posts_world import X_TWEETS, later
 from tests.publish.studio import Studio
+from tests.support.csv_reports import assert_csv_matches_json
 from tests.support.event_store import open_event_store, stored_objects
 
 SHOP = "https://shop.example"
@@ -195,6 +196,13 @@ def test_a_published_link_redirects_with_utm_and_its_click_is_attributed_to_the_
     assert report.status_code == 200, report.text
     found = report.json()
     assert found["clicks"] == 3
+    as_csv = analytics.get(
+        f"/v1/analytics/posts/{post_id}/attribution", headers=viewer | {"Accept": "text/csv"}
+    )
+    assert as_csv.headers["content-disposition"] == (
+        f'attachment; filename="analytics-posts-{post_id}-attribution.csv"'
+    )
+    assert_csv_matches_json(as_csv.text, found)
     assert {t["account_id"]: t["clicks"] for t in found["targets"]} == {x: 2, sandbox: 1}
     by_platform = {p["platform"]: p for p in found["platforms"]}
     assert by_platform["x"]["clicks"] == 2
@@ -306,14 +314,49 @@ def test_another_workspace_gets_404_and_write_keys_read_nothing(
     assert analytics.get(route, headers=studio.headers).status_code == 200
     stranger = studio.herald.sign_up("stranger")
     other = studio.herald.create_workspace(stranger, "Other")
-    elsewhere = analytics.get(route, headers=stranger.headers | {"X-Workspace-Id": other["id"]})
+    outside = stranger.headers | {"X-Workspace-Id": other["id"]}
+    elsewhere = analytics.get(route, headers=outside)
     assert elsewhere.status_code == 404
+    exported = analytics.get(route, params={"format": "csv"}, headers=outside)
+    assert exported.status_code == 404
+    assert exported.headers["content-type"] == "application/problem+json"
     key = analytics.post(
         "/v1/analytics/keys",
         json={"name": "site", "kind": "write", "allowed_origins": [SHOP]},
         headers=studio.headers,
     ).json()["key"]
     assert analytics.get(route, headers={"X-Herald-Write-Key": key}).status_code == 401
+
+
+def test_one_address_following_one_link_too_often_gets_429_and_adds_no_clicks(
+    studio: Studio, analytics: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x = studio.connect("x", "2244994945")
+    turn_on(studio)
+    post_id, sent = publish(studio, f"Menu {MENU}", [x])
+    (code,) = short_codes(sent[0])
+    monkeypatch.setenv("HERALD_ANALYTICS_REDIRECT_REQUESTS", "2")
+    get_settings.cache_clear()
+    try:
+        start = datetime.now(UTC).replace(second=1, microsecond=0) + timedelta(minutes=1)
+        with time_machine.travel(start, tick=False):
+            assert [analytics.get(f"/l/{code}").status_code for _ in range(2)] == [302, 302]
+            refused = analytics.get(f"/l/{code}")
+            # Unknown codes spend their own budget, not this link's.
+            assert analytics.get("/l/abcdEFGH").status_code == 404
+        with time_machine.travel(start + timedelta(seconds=58), tick=False):
+            assert analytics.get(f"/l/{code}").status_code == 429
+        with time_machine.travel(start + timedelta(seconds=60), tick=False):
+            assert analytics.get(f"/l/{code}").status_code == 302
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "59"  # the fixed one-minute window's end
+    assert "2 follows of this link per 60 seconds" in refused.json()["detail"]
+    report = analytics.get(f"/v1/analytics/posts/{post_id}/attribution", headers=studio.headers)
+    assert report.json()["clicks"] == 3
 
 
 def test_deleting_the_workspace_deletes_its_short_links(

@@ -4,7 +4,8 @@ moto's in-process mock (`mock_aws`) intercepts boto3, not httpx; its WSGI server
 an httpx transport, answers the form's URL in this process from the same buckets, and the local
 stack's policy check (`infra/local/post_policy.py`) runs on every form, as under `make dev`. So an
 upload the form's policy forbids is refused here as S3 refuses it, and tests of upload limits
-test the policy.
+test the policy. Presigned download URLs are fetched the same way, with the local stack's check
+of their signature and expiry (`infra/local/presigned_get.py`).
 """
 
 from collections.abc import Mapping
@@ -18,12 +19,13 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 
 from functions.shared.settings import get_settings
 from functions.shared.storage import PENDING_UPLOAD_TAG, PENDING_UPLOAD_TAGGING
-from infra.local.moto_quirks import enforce_form_upload_policies
+from infra.local.moto_quirks import enforce_form_upload_policies, enforce_presigned_urls
 
 
 @cache
 def _moto() -> httpx.Client:
     enforce_form_upload_policies()
+    enforce_presigned_urls()
     return httpx.Client(
         transport=httpx.WSGITransport(app=DomainDispatcherApplication(create_backend_app))
     )
@@ -70,3 +72,8 @@ def put_past_the_form(form: Mapping[str, Any], data: bytes) -> None:
         ContentType=form["fields"]["Content-Type"],
         Tagging="=".join(PENDING_UPLOAD_TAG),
     )
+
+
+def download(url: str) -> httpx.Response:
+    """GET a presigned download URL, as a browser following it does."""
+    return _moto().get(url)

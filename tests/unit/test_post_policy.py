@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from infra.local.post_policy import FormUpload, UploadRefused, check_form_upload
+from infra.local.post_policy import FormUpload, S3Refusal, check_form_upload
 
 BUCKET = "herald-media-local"
 ACCESS_KEY, SECRET = "local-key", "local-secret"
@@ -46,7 +46,7 @@ def check(form: dict[str, str], size: int = 10, /, **changed: str) -> None:
 
 
 def refusal(form: dict[str, str], size: int = 10, /, **changed: str) -> tuple[int, str, str]:
-    with pytest.raises(UploadRefused) as refused:
+    with pytest.raises(S3Refusal) as refused:
         check(form, size, **changed)
     return int(refused.value.status), refused.value.code, refused.value.message
 
@@ -111,7 +111,7 @@ def test_the_bucket_condition_names_the_bucket_posted_to() -> None:
     form = signed_form([])
     upload = FormUpload(bucket="another-bucket", fields=list(form.items()), file_size=1)
 
-    with pytest.raises(UploadRefused) as refused:
+    with pytest.raises(S3Refusal) as refused:
         check_form_upload(upload, {ACCESS_KEY: SECRET}.get, NOW)
 
     assert refused.value.message == (
@@ -169,7 +169,7 @@ def test_a_form_without_a_key_field_is_refused() -> None:
 def test_the_refusal_is_s3s_xml_error() -> None:
     form = signed_form([["content-length-range", 1, 100]])
 
-    with pytest.raises(UploadRefused) as refused:
+    with pytest.raises(S3Refusal) as refused:
         check(form, 101)
 
     error = ElementTree.fromstring(refused.value.xml())  # noqa: S314 - our own document

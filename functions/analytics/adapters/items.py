@@ -1,6 +1,7 @@
 """The analytics group's items in the application table (docs/access-patterns.md, "Analytics").
 
-Tracking keys are found by the digest of their secret, as API keys are (`functions.shared.auth`).
+Tracking keys are found by the digest of their secret, as API keys are (`functions.shared.auth`),
+through their lookup items (`functions.shared.tracking_keys`).
 Rollups are counters bumped with atomic `ADD` updates through the low-level client, since their
 attribute names (a page path, an event name) are data, which PynamoDB models cannot declare.
 """
@@ -36,20 +37,3 @@ class TrackingKeyItem(FindableItem):
         return int(
             cls.count(key("WS", workspace_id), cls.sk.startswith("TRACKKEY#"), consistent_read=True)
         )
-
-
-class TrackingKeyLookupItem(FindableItem):
-    """Finds a tracking key by the digest of its secret; deleted when the key is revoked."""
-
-    key_id = UnicodeAttribute()
-    workspace_id = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    allowed_origins = ListAttribute(of=UnicodeAttribute, default=list)
-
-    @staticmethod
-    def keys(secret_digest: str) -> tuple[str, str]:
-        return key("TRACKKEY", secret_digest), "TRACKKEY"
-
-    @classmethod
-    def find(cls, secret_digest: str) -> Self | None:
-        return cls.find_key(*cls.keys(secret_digest))

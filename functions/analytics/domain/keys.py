@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from ulid import ULID
 
-from functions.analytics.adapters.items import TrackingKeyItem, TrackingKeyLookupItem
+from functions.analytics.adapters.items import TrackingKeyItem
 from functions.analytics.domain.models import TrackingKey, TrackingKeyCreate, TrackingKeyCreated
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
@@ -30,6 +30,7 @@ from functions.shared.problems import (
 from functions.shared.rate_limits import count_in_window
 from functions.shared.settings import get_settings
 from functions.shared.tables import key, query_page, transaction, utc_now
+from functions.shared.tracking_keys import TrackingKeyLookupItem
 
 WRITE_KEY_PREFIX = "hwk_"
 SERVER_KEY_PREFIX = "hsk_"

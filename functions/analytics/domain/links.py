@@ -8,7 +8,9 @@ is recorded as a `link_click` event through event ingestion.
 """
 
 import hashlib
+import math
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -29,7 +31,9 @@ from functions.analytics.domain.models import TrackedEvent
 from functions.shared.access import WorkspaceAccess
 from functions.shared.observability import logger
 from functions.shared.problems import NotFound
-from functions.shared.tables import condition_failed, utc_now
+from functions.shared.rate_limits import Budget, BudgetUsage, count_in_window, enforce
+from functions.shared.settings import get_settings
+from functions.shared.tables import condition_failed, key, utc_now
 from functions.shared.tracked_links import ShortLinkItem, TrackedLinkItem, short_url
 
 UTM_MEDIUM = ingestion.SOCIAL_MEDIUM
@@ -56,6 +60,7 @@ def utm_destination(destination: str, platform: str, post_id: str) -> str:
 
 def follow(code: str, client: str | None, user_agent: str | None, referrer: str | None) -> str:
     """The location a short link leads to; its click counted and recorded."""
+    _charge(code, client)
     link = ShortLinkItem.find(code)
     if link is None:
         raise NotFound("No such link.")
@@ -63,6 +68,25 @@ def follow(code: str, client: str | None, user_agent: str | None, referrer: str 
     _count(link)
     _record_click(link, code, location, client, user_agent, referrer)
     return location
+
+
+def _charge(code: str, client: str | None) -> None:
+    """A budget of follows per client address and code, so that one client cannot inflate a
+    link's clicks; unknown codes spend it too. The address is kept only as a digest."""
+    settings = get_settings()
+    budget = Budget(
+        name="short-link",
+        holder="This address",
+        traffic="follows of this link",
+        quota=settings.analytics_redirect_requests,
+        window_seconds=settings.rate_limit_window_seconds,
+    )
+    subject = hashlib.sha256(f"{client or ''}\n{code}".encode()).hexdigest()
+    hits, window_end = count_in_window(
+        key("LIMIT", "REDIRECT", subject), (), timedelta(seconds=budget.window_seconds)
+    )
+    resets_in = math.ceil((window_end - utc_now()).total_seconds())
+    enforce([BudgetUsage(budget=budget, hits=hits, resets_in_seconds=max(0, resets_in))])
 
 
 def _count(link: ShortLinkItem) -> None:

@@ -2,13 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from functions.analytics.domain.link_models import PostAttribution
+from functions.analytics.routes.export import CSV_EXPORT, Export
 from functions.analytics.routes.reports import READ, AnalyticsReader
 from functions.shared.access import ID_PATTERN
+from functions.shared.problems import PROBLEM_MEDIA_TYPE
 from functions.shared.tracked_links import CODE_PATTERN
 
 redirects = APIRouter(tags=["analytics"])
@@ -24,7 +26,24 @@ PostId = Annotated[str, Path(pattern=ID_PATTERN, description="The post.")]
     response_class=RedirectResponse,
     description="Public: a short link of a published post. Answers 302 to its destination with "
     "`utm_source=<platform>&utm_medium=social&utm_campaign=herald&utm_content=<post id>` (the "
-    "destination's other query parameters kept) and counts the click; 404 for an unknown code.",
+    "destination's other query parameters kept) and counts the click; 404 for an unknown code. "
+    "One client address may follow one code `HERALD_ANALYTICS_REDIRECT_REQUESTS` times per "
+    "rate-limit window (60 per minute by default); beyond, 429 with `Retry-After`, uncounted.",
+    responses={
+        429: {
+            "description": "This address followed this link too often; retry after "
+            "`Retry-After` seconds (problem details).",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the window resets.",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+            },
+        }
+    },
     name="follow_tracked_link",
 )
 async def follow_link(request: Request, code: LinkCode) -> RedirectResponse:
@@ -43,11 +62,20 @@ async def follow_link(request: Request, code: LinkCode) -> RedirectResponse:
     )
 
 
-@router.get("/posts/{post_id}/attribution", description=READ)
-async def get_post_attribution(access: AnalyticsReader, post_id: PostId) -> PostAttribution:
+@router.get(
+    "/posts/{post_id}/attribution",
+    description=READ,
+    response_model=PostAttribution,
+    responses=CSV_EXPORT,
+)
+async def get_post_attribution(
+    access: AnalyticsReader, post_id: PostId, export: Export
+) -> PostAttribution | Response:
     """Clicks on a post's tracked links per target and platform, and the site events and revenue
     that arrived with its UTM parameters. 404 when the workspace has no post with tracked links of
     this id."""
     from functions.analytics.domain import links
 
-    return await run_in_threadpool(links.post_attribution, access, post_id)
+    return await export.respond(
+        access, await run_in_threadpool(links.post_attribution, access, post_id)
+    )

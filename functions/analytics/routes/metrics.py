@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from functions.analytics.domain.metrics_models import Overview, PostMetrics, RefreshOutcome
+from functions.analytics.routes.export import CSV_EXPORT, Export
 from functions.shared.access import ID_PATTERN, Permission, Role, Scope, WorkspaceAccess
 from functions.shared.http.dependencies import require_workspace
 from functions.shared.inputs import Rfc3339Date
@@ -25,12 +26,21 @@ FromDay = Annotated[
 ToDay = Annotated[Rfc3339Date, Query(alias="to", description="Last day, included.")]
 
 
-@router.get("/posts/{post_id}", description=ANALYTICS_READ.description)
-async def get_post_metrics(access: AnalyticsReader, post_id: PostId) -> PostMetrics:
+@router.get(
+    "/posts/{post_id}",
+    description=ANALYTICS_READ.description,
+    response_model=PostMetrics,
+    responses=CSV_EXPORT,
+)
+async def get_post_metrics(
+    access: AnalyticsReader, post_id: PostId, export: Export
+) -> PostMetrics | Response:
     """Every published target of the post with its latest metrics and their time series."""
     from functions.analytics.domain import metrics_reports
 
-    return await run_in_threadpool(metrics_reports.post_metrics, access, post_id)
+    return await export.respond(
+        access, await run_in_threadpool(metrics_reports.post_metrics, access, post_id)
+    )
 
 
 @router.post("/posts/{post_id}/refresh", description=ANALYTICS_REFRESH.description)
@@ -42,13 +52,20 @@ async def refresh_post_metrics(access: AnalyticsRefresher, post_id: PostId) -> R
     return await run_in_threadpool(metrics_reports.refresh, access, post_id)
 
 
-@router.get("/overview", description=ANALYTICS_READ.description)
+@router.get(
+    "/overview",
+    description=ANALYTICS_READ.description,
+    response_model=Overview,
+    responses=CSV_EXPORT,
+)
 async def get_metrics_overview(
-    access: AnalyticsReader, from_day: FromDay, to_day: ToDay
-) -> Overview:
+    access: AnalyticsReader, from_day: FromDay, to_day: ToDay, export: Export
+) -> Overview | Response:
     """Posts published in the period (days in the workspace's timezone, at most 366) and what
     they earned, against the period of the same length before: in total, per platform and per
     account."""
     from functions.analytics.domain import metrics_reports
 
-    return await run_in_threadpool(metrics_reports.overview, access, from_day, to_day)
+    return await export.respond(
+        access, await run_in_threadpool(metrics_reports.overview, access, from_day, to_day)
+    )

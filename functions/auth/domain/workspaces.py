@@ -306,6 +306,7 @@ def _purge_partition(workspace_id: str) -> None:
     from functions.shared.platform_links import links_of_partition_item
     from functions.shared.settings import get_settings
     from functions.shared.tracked_links import ShortLinkItem
+    from functions.shared.tracking_keys import TrackingKeyLookupItem
 
     partition = key("WS", workspace_id)
     pages = (
@@ -333,6 +334,9 @@ def _purge_partition(workspace_id: str) -> None:
                 elif sk.startswith("APIKEY#"):
                     secret = item["secret_digest"]["S"]
                     batch.delete(ApiKeyLookupItem(*ApiKeyLookupItem.keys(secret)))
+                elif sk.startswith("TRACKKEY#"):
+                    secret = item["secret_digest"]["S"]
+                    batch.delete(TrackingKeyLookupItem(*TrackingKeyLookupItem.keys(secret)))
                 elif sk.startswith("TRACKEDLINK#"):
                     batch.delete(ShortLinkItem(*ShortLinkItem.keys(item["link_code"]["S"])))
                 elif sk.startswith("INVITE#"):
