@@ -28,7 +28,8 @@ _STATES: dict[str, State] = {
     "FAILED": "failed",
     "CANCELLED": "failed",
 }
-# Athena cancels a query past the workgroup's BytesScannedCutoffPerQuery with this reason.
+# Athena cancels a query past the workgroup's BytesScannedCutoffPerQuery with "Query cancelled!
+# : Bytes scanned limit was exceeded" (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html).
 _BYTES_LIMIT = "bytes scanned limit"
 
 
@@ -70,7 +71,8 @@ def outcome(execution_id: str) -> Outcome:
     status = execution["Status"]
     state = _STATES[status["State"]]
     if state == "failed":
-        return Outcome(state, too_large=_BYTES_LIMIT in status.get("StateChangeReason", ""))
+        reason = status.get("StateChangeReason", "").lower()
+        return Outcome(state, too_large=_BYTES_LIMIT in reason)
     if state == "running":
         return Outcome(state)
     rows: list[tuple[str | None, ...]] = []
