@@ -1,36 +1,33 @@
 """Tracked events' raw store: an Amazon Data Firehose stream that delivers each event to S3,
-partitioned by workspace and UTC day (dynamic partitioning), and the bucket they land in, whose
-lifecycle expires them after the retention (context `trackedEventsRetentionDays`, default 395
-days: a year and a month, for year-on-year funnels).
+partitioned by workspace and UTC day (dynamic partitioning) and converted to Parquet with the
+schema of the Glue table Athena queries (infra/analytics_engine.py), and the bucket they land
+in, whose lifecycle expires them after the retention (context `trackedEventsRetentionDays`,
+default 395 days: a year and a month, for year-on-year funnels).
 
-The analytics function carries DuckDB in a layer of its own. It may put records on the stream
-and read (list and get) under `events/`; the stream's own role may only write to the bucket.
-The object layout is the one functions/analytics/adapters/event_files.py reads. It also writes
-large CSV exports of its reports to the media bucket, under `workspaces/<ws>/exports/`, and signs
-their download URLs (functions/analytics/adapters/exports.py); a lifecycle rule of the media
-bucket expires them (infra/foundation.py).
+The analytics function may put records on the stream and read (list and get) under `events/`;
+the stream's own role may only write to the bucket and read the table's schema. The object
+layout is the one functions/analytics/adapters/event_files.py reads. The function also writes
+large CSV exports of its reports to the media bucket, under `workspaces/<ws>/exports/`, and
+signs their download URLs (functions/analytics/adapters/exports.py); a lifecycle rule of the
+media bucket expires them (infra/foundation.py).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import version
-from pathlib import Path
-
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from functions.analytics.adapters.event_files import EVENTS_PREFIX
 from functions.analytics.adapters.exports import EXPORTS_FOLDER
-from infra import bundling
+from functions.analytics.domain.queries import EVENTS_RELATION
+from infra.analytics_engine import EventsCatalog, QueryEngine
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct
 from infra.nag import acknowledge_wildcard
-from layers.ffmpeg.build import check_fits
 
 DEFAULT_RETENTION_DAYS = 395
 # workspace and UTC day of each record: the event's `timestamp` is UTC text, its first 10
@@ -41,15 +38,8 @@ PARTITIONED_PREFIX = (
     "dt=!{partitionKeyFromQuery:dt}/"
 )
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
-DUCKDB_LAYER_DIR = bundling.BUILD_DIR / "layers" / "duckdb"
-DUCKDB_LAYER_STAMP = bundling.BUILD_DIR / "layers" / "duckdb.stamp"
-
-
-def build_duckdb_layer() -> Path:
-    """`build/layers/duckdb/python`: the DuckDB wheel pinned in uv.lock, for Lambda's platform."""
-    return bundling.build_python_layer(
-        DUCKDB_LAYER_DIR, DUCKDB_LAYER_STAMP, f"duckdb=={version('duckdb')}\n"
-    )
+# Firehose names objects without an extension unless told (the Parquet it writes needs none).
+FILE_EXTENSION = ".parquet"
 
 
 class AnalyticsTracking(Construct):
@@ -59,24 +49,9 @@ class AnalyticsTracking(Construct):
         construct_id: str,
         *,
         analytics: FunctionGroupConstruct,
-        code_path: Path,
-        dependencies_layer_path: Path,
         foundation: Foundation,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Funnels and retention run DuckDB in the function: a layer of its own, since the shared
-        # dependency layer must leave room for the media function's FFmpeg.
-        duckdb_layer_path = build_duckdb_layer()
-        check_fits(duckdb_layer_path, dependencies_layer_path, code_path)
-        self.duckdb_layer = lambda_.LayerVersion(
-            self,
-            "DuckDbLayer",
-            code=lambda_.Code.from_asset(str(duckdb_layer_path)),
-            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
-            compatible_architectures=[lambda_.Architecture.X86_64],
-            description="DuckDB for Herald's funnels and retention",
-        )
-        analytics.function.add_layers(self.duckdb_layer)
         retention = int(
             self.node.try_get_context("trackedEventsRetentionDays") or DEFAULT_RETENTION_DAYS
         )
@@ -101,6 +76,7 @@ class AnalyticsTracking(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.catalog = EventsCatalog(self, "Catalog", bucket=self.bucket, retention_days=retention)
         self.delivery_logs = log_group = logs.LogGroup(
             self,
             "DeliveryLogs",
@@ -128,6 +104,17 @@ class AnalyticsTracking(Construct):
                     "s3:PutObject",
                 ],
                 resources=[self.bucket.bucket_arn, objects],
+            )
+        )
+        # Record format conversion reads the table's schema (its latest version) at delivery.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+                resources=[
+                    self.catalog.catalog_arn,
+                    self.catalog.database_arn,
+                    self.catalog.table_arn,
+                ],
             )
         )
         role.add_to_policy(
@@ -161,7 +148,32 @@ class AnalyticsTracking(Construct):
                 buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
                     interval_in_seconds=60, size_in_m_bs=64
                 ),
+                # Parquet compresses its pages itself (Snappy); the object must stay unwrapped.
                 compression_format="UNCOMPRESSED",
+                file_extension=FILE_EXTENSION,
+                data_format_conversion_configuration=firehose.CfnDeliveryStream.DataFormatConversionConfigurationProperty(
+                    enabled=True,
+                    input_format_configuration=firehose.CfnDeliveryStream.InputFormatConfigurationProperty(
+                        deserializer=firehose.CfnDeliveryStream.DeserializerProperty(
+                            open_x_json_ser_de=firehose.CfnDeliveryStream.OpenXJsonSerDeProperty()
+                        )
+                    ),
+                    output_format_configuration=firehose.CfnDeliveryStream.OutputFormatConfigurationProperty(
+                        serializer=firehose.CfnDeliveryStream.SerializerProperty(
+                            parquet_ser_de=firehose.CfnDeliveryStream.ParquetSerDeProperty(
+                                compression="SNAPPY"
+                            )
+                        )
+                    ),
+                    schema_configuration=firehose.CfnDeliveryStream.SchemaConfigurationProperty(
+                        catalog_id=Stack.of(self).account,
+                        database_name=self.catalog.database_name,
+                        table_name=EVENTS_RELATION,
+                        region=Stack.of(self).region,
+                        role_arn=role.role_arn,
+                        version_id="LATEST",
+                    ),
+                ),
                 dynamic_partitioning_configuration=firehose.CfnDeliveryStream.DynamicPartitioningConfigurationProperty(
                     enabled=True,
                     retry_options=firehose.CfnDeliveryStream.RetryOptionsProperty(
@@ -194,6 +206,7 @@ class AnalyticsTracking(Construct):
             ),
         )
         self.stream.node.add_dependency(role)
+        self.stream.add_dependency(self.catalog.table)
 
         wiring = {
             "HERALD_ANALYTICS_STREAM_NAME": self.stream.ref,
@@ -224,4 +237,12 @@ class AnalyticsTracking(Construct):
             exports,
             "CSV exports of reports only, in each workspace's `exports/` folder of the media "
             "bucket; each export's key is generated, so the prefix is the narrowest grant.",
+        )
+        self.engine = QueryEngine(
+            self,
+            "Engine",
+            analytics=analytics,
+            catalog=self.catalog,
+            events_bucket=self.bucket,
+            foundation=foundation,
         )

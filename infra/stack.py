@@ -150,8 +150,6 @@ class HeraldStack(Stack):
             self,
             "AnalyticsTracking",
             analytics=self.groups["analytics"],
-            code_path=bundle.functions["analytics"],
-            dependencies_layer_path=bundle.layer,
             foundation=self.foundation,
         )
         # A new notification reaches its user's WebSocket connections at once.

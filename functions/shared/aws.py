@@ -16,6 +16,7 @@ MAX_POOL_CONNECTIONS = 32
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+    from mypy_boto3_athena import AthenaClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_firehose import FirehoseClient
@@ -56,6 +57,11 @@ def dynamodb() -> "DynamoDBClient":
 
 def s3() -> "S3Client":
     client: S3Client = _client("s3")
+    return client
+
+
+def athena() -> "AthenaClient":
+    client: AthenaClient = _client("athena")
     return client
 
 

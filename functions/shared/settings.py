@@ -90,6 +90,20 @@ class Settings(BaseModel):
         "herald-local-tracked-events",
         description="S3 bucket the tracked events land in (`events/workspace=<ws>/dt=<day>/`).",
     )
+    analytics_engine: Literal["duckdb", "athena"] = Field(
+        "duckdb",
+        description="What runs funnel and retention queries: `duckdb` in this process over the "
+        "downloaded event files (local mode, tests), or `athena` (AWS).",
+    )
+    analytics_athena_workgroup: str = Field(
+        "herald-local-analytics",
+        description="Athena workgroup of the funnel and retention queries (its result location "
+        "and bytes-scanned limit apply).",
+    )
+    analytics_glue_database: str = Field(
+        "herald_local_events",
+        description="Glue database holding the `tracked_events` table Athena queries.",
+    )
     analytics_write_key_requests: int = Field(
         600,
         gt=0,

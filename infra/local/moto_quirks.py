@@ -8,9 +8,11 @@ import copy
 import json
 import os
 import re
+import tempfile
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
@@ -302,7 +304,8 @@ def partition_firehose_deliveries() -> None:
     evaluates the stream's metadata extraction query on each record and writes the records of
     each partition under the prefix with the keys replaced, adding no time folders to a custom
     prefix (https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html). Objects
-    are written at once rather than after the buffer interval.
+    are written at once rather than after the buffer interval. With record format conversion on,
+    each object is Parquet (`records_to_parquet`), as Firehose writes it; moto stores the records.
     """
     original = FirehoseBackend.put_s3_records
     if getattr(original, _PATCHED, False):
@@ -332,13 +335,35 @@ def partition_firehose_deliveries() -> None:
             partitions.setdefault(prefix, []).append(record["Data"])
         bucket = s3_destination["BucketARN"].split(":")[-1]
         now = datetime.now(UTC).strftime("%Y-%m-%d-%H-%M-%S")
+        conversion = s3_destination.get("DataFormatConversionConfiguration", {})
+        extension = s3_destination.get("FileExtension", "")
         for prefix, data in partitions.items():
-            name = f"{prefix}{delivery_stream_name}-{version_id}-{now}-{uuid.uuid4()}"
-            s3_backends[self.account_id][self.partition].put_object(bucket, name, b"".join(data))
+            name = f"{prefix}{delivery_stream_name}-{version_id}-{now}-{uuid.uuid4()}{extension}"
+            body = records_to_parquet(data) if conversion.get("Enabled") else b"".join(data)
+            s3_backends[self.account_id][self.partition].put_object(bucket, name, body)
         return [{"RecordId": str(uuid.uuid4())} for _ in records]
 
     setattr(put_s3_records, _PATCHED, True)
     FirehoseBackend.put_s3_records = put_s3_records  # type: ignore[method-assign]
+
+
+def records_to_parquet(records: list[bytes]) -> bytes:
+    """A Parquet file of newline-terminated JSON records, as Firehose's record format conversion
+    writes one (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html):
+    the columns of the Glue table the stream names (the stack builds it from `EVENT_COLUMNS`),
+    fields absent from a record null, a nested object as its JSON text, Snappy-compressed."""
+    import duckdb
+
+    from functions.analytics.domain.queries import EVENT_COLUMNS
+
+    with tempfile.TemporaryDirectory(prefix="herald-firehose-") as folder:
+        source, target = Path(folder) / "records.jsonl", Path(folder) / "records.parquet"
+        source.write_bytes(b"".join(records))
+        with duckdb.connect() as connection:
+            connection.read_json(
+                str(source), format="newline_delimited", columns=EVENT_COLUMNS
+            ).write_parquet(str(target), compression="snappy")
+        return target.read_bytes()
 
 
 def apply_all() -> None:

@@ -40,6 +40,8 @@ LOCAL_VARIABLES = {
     "POWERTOOLS_SERVICE_NAME": SHARED_SERVICE_NAME,
     # Metrics would print one EMF document per invocation into the terminal.
     "POWERTOOLS_METRICS_DISABLED": "true",
+    # moto's Athena answers no SQL: DuckDB runs the same queries over the same files.
+    "HERALD_ANALYTICS_ENGINE": "duckdb",
 }
 
 

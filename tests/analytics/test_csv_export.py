@@ -44,31 +44,41 @@ def get(tracking: Tracking, path: str, headers: dict[str, str] | None = None, **
 
 def test_each_report_as_csv_holds_what_its_json_answer_holds(tracking: Tracking) -> None:
     send_sample(tracking)
-    for path in ("traffic", "retention"):
-        as_json = get(tracking, path)
-        as_csv = get(tracking, path, CSV)
-        assert as_csv.status_code == 200, as_csv.text
-        assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
-        assert (
-            as_csv.headers["content-disposition"] == f'attachment; filename="analytics-{path}.csv"'
-        )
-        assert "Accept" in as_csv.headers["vary"]
-        assert_csv_matches_json(as_csv.text, as_json.json())
+    as_json = get(tracking, "traffic")
+    as_csv = get(tracking, "traffic", CSV)
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert as_csv.headers["content-disposition"] == 'attachment; filename="analytics-traffic.csv"'
+    assert "Accept" in as_csv.headers["vary"]
+    assert_csv_matches_json(as_csv.text, as_json.json())
+    started = tracking.client.post(
+        "/v1/analytics/retention", json=PERIOD, headers=tracking.headers
+    ).json()
+    retention_path = f"/v1/analytics/retention/{started['id']}"
+    retention = tracking.client.get(retention_path, headers=tracking.headers)
+    retention_csv = tracking.client.get(retention_path, headers=tracking.headers | CSV)
+    assert retention.json()["status"] == "succeeded"
+    assert retention_csv.status_code == 200, retention_csv.text
+    assert_csv_matches_json(retention_csv.text, retention.json())
     body = {
         "steps": ["page_view", "signup"],
         "from": f"{TODAY}T00:00:00Z",
         "to": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
         "breakdown": "utm_source",
     }
-    funnel = tracking.client.post("/v1/analytics/funnels", json=body, headers=tracking.headers)
-    funnel_csv = tracking.client.post(
-        "/v1/analytics/funnels", json=body, params={"format": "csv"}, headers=tracking.headers
+    query = tracking.client.post("/v1/analytics/funnels", json=body, headers=tracking.headers)
+    funnel_path = f"/v1/analytics/funnels/{query.json()['id']}"
+    funnel = tracking.client.get(funnel_path, headers=tracking.headers)
+    funnel_csv = tracking.client.get(
+        funnel_path, params={"format": "csv"}, headers=tracking.headers
     )
     assert funnel_csv.headers["content-type"].startswith("text/csv")
     assert_csv_matches_json(funnel_csv.text, funnel.json())
     rows = csv_rows(funnel_csv.text)
     # A segment's steps name their segment; amounts stay numbers, a refund negative.
-    assert {row["value"] for row in rows if row["section"] == "breakdown.steps"} == {"newsletter"}
+    assert {row["value"] for row in rows if row["section"] == "result.breakdown.steps"} == {
+        "newsletter"
+    }
     traffic = get(tracking, "traffic", CSV).text
     [day] = [row for row in csv_rows(traffic) if row["section"] == "revenue_by_day"]
     assert (day["currency"], day["amount"]) == ("EUR", "19.90")  # 24.90 and a refund of 5.00
@@ -179,7 +189,9 @@ def test_exports_keep_to_the_workspace_and_its_roles(tracking: Tracking) -> None
     assert get(tracking, "traffic", viewer | CSV).status_code == 200
     stranger = tracking.herald.sign_up("stranger")
     outside = stranger.headers | {"X-Workspace-Id": tracking.workspace_id}
-    for path in ("traffic", "retention"):
+    started = tracking.client.post("/v1/analytics/retention", json=PERIOD, headers=tracking.headers)
+    assert get(tracking, f"retention/{started.json()['id']}", viewer | CSV).status_code == 200
+    for path in ("traffic", f"retention/{started.json()['id']}"):
         response = tracking.client.get(
             f"/v1/analytics/{path}", params=PERIOD | {"format": "csv"}, headers=outside | CSV
         )

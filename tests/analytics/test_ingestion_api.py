@@ -101,7 +101,8 @@ def test_a_write_key_reads_nothing(tracking: Tracking) -> None:
     for path in (
         "/v1/analytics/traffic?from=2030-03-01&to=2030-03-02",
         "/v1/analytics/keys",
-        "/v1/analytics/retention?from=2030-03-01&to=2030-03-02",
+        "/v1/analytics/retention/01J9Z3K4QH6V7W8X9Y0Z1A2B3C",
+        "/v1/analytics/funnels/01J9Z3K4QH6V7W8X9Y0Z1A2B3C",
     ):
         as_header = tracking.client.get(path, headers={"X-Herald-Write-Key": key, "Origin": SITE})
         as_bearer = tracking.client.get(
@@ -113,7 +114,12 @@ def test_a_write_key_reads_nothing(tracking: Tracking) -> None:
         json={"steps": ["a", "b"], "from": "2030-03-01T00:00:00Z", "to": "2030-03-02T00:00:00Z"},
         headers={"Authorization": f"Bearer {key}"},
     )
-    assert funnel.status_code == 401
+    retention = tracking.client.post(
+        "/v1/analytics/retention",
+        json={"from": "2030-03-01", "to": "2030-03-02"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert (funnel.status_code, retention.status_code) == (401, 401)
 
 
 def test_a_write_key_writes_only_its_own_workspace_s_events(tracking: Tracking) -> None:

@@ -1,16 +1,24 @@
 """The funnel and retention SQL (functions/analytics/domain/queries.py), run by DuckDB over event
-files like those Firehose writes, equal a reference computed in plain Python (reference.py) on
-generated events: ties, windows, out-of-order steps, several sources and weeks."""
+files like those Firehose writes (Parquet, under `workspace=/dt=` folders), equal a reference
+computed in plain Python (reference.py) on generated events: ties, windows, out-of-order steps,
+several sources and weeks, and another workspace's events beside them."""
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from functions.analytics.adapters.event_files import run_sql
-from functions.analytics.domain.queries import RETENTION_SQL, funnel_parameters, funnel_sql
+from functions.analytics.domain.queries import (
+    RETENTION_SQL,
+    funnel_parameters,
+    funnel_sql,
+    retention_parameters,
+)
+from infra.local.moto_quirks import records_to_parquet
 from tests.analytics import reference
 
 WORKSPACE = "01J9Z3K4QH6V7W8X9Y0Z1A2B3C"
@@ -40,11 +48,18 @@ def generated_events(seed: int, count: int, span_ms: int) -> list[dict[str, Any]
     return events
 
 
-def write_files(folder: Path, events: list[dict[str, Any]], files: int = 3) -> list[str]:
+def write_files(folder: Path, events: list[dict[str, Any]]) -> list[str]:
+    """The events as Firehose delivers them: per workspace and UTC day, a Parquet file."""
+    partitions: dict[Path, list[bytes]] = {}
+    for event in events:
+        day = datetime.fromtimestamp(event["ts_ms"] / 1000, UTC).date().isoformat()
+        partition = folder / f"workspace={event['workspace_id']}" / f"dt={day}"
+        partitions.setdefault(partition, []).append(json.dumps(event).encode() + b"\n")
     paths = []
-    for index in range(files):
-        path = folder / f"part-{index}.jsonl"
-        path.write_text("".join(json.dumps(e) + "\n" for e in events[index::files]))
+    for partition, records in partitions.items():
+        partition.mkdir(parents=True)
+        path = partition / "part.parquet"
+        path.write_bytes(records_to_parquet(records))
         paths.append(str(path))
     return paths
 
@@ -101,7 +116,7 @@ def test_funnel_steps_count_in_order_within_the_window(tmp_path: Path) -> None:
         at("buy", 0, "same-moment", 8),
     ]
     rows = run_sql(
-        write_files(tmp_path, events, files=1),
+        write_files(tmp_path, events),
         funnel_sql(2),
         funnel_parameters(WORKSPACE, START_MS, START_MS + DAY_MS, ["view", "buy"], 3_600_000),
     )
@@ -112,7 +127,11 @@ def test_funnel_steps_count_in_order_within_the_window(tmp_path: Path) -> None:
 def test_retention_sql_equals_the_python_reference(tmp_path: Path, seed: int) -> None:
     events = generated_events(seed, 3000, 60 * DAY_MS)
     end_ms = START_MS + 50 * DAY_MS
-    rows = run_sql(write_files(tmp_path, events), RETENTION_SQL, [WORKSPACE, START_MS, end_ms])
+    rows = run_sql(
+        write_files(tmp_path, events),
+        RETENTION_SQL,
+        retention_parameters(WORKSPACE, START_MS, end_ms),
+    )
     by_sql: dict[int, dict[int, int]] = {}
     for cohort, offset, actors in rows:
         by_sql.setdefault(cohort, {})[offset] = actors

@@ -167,8 +167,15 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
         "breakdown": "utm_source",
     }
     response = tracking.client.post("/v1/analytics/funnels", json=body, headers=tracking.headers)
-    assert response.status_code == 200, response.text
-    result = response.json()
+    # DuckDB answers within the request: the query is already done, and reads back the same.
+    assert response.status_code == 202, response.text
+    query = response.json()
+    assert query["status"] == "succeeded"
+    assert query["request"]["steps"] == steps
+    again = tracking.client.get(f"/v1/analytics/funnels/{query['id']}", headers=tracking.headers)
+    assert again.status_code == 200
+    assert again.json() == query
+    result = query["result"]
     expected = reference.funnel(
         records,
         steps,
@@ -185,12 +192,17 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
     } == expected
 
     first, last = (now - timedelta(days=20)).date(), now.date()
-    retention = tracking.client.get(
+    started = tracking.client.post(
         "/v1/analytics/retention",
-        params={"from": first.isoformat(), "to": last.isoformat()},
+        json={"from": first.isoformat(), "to": last.isoformat()},
         headers=tracking.headers,
     )
+    assert started.status_code == 202, started.text
+    retention = tracking.client.get(
+        f"/v1/analytics/retention/{started.json()['id']}", headers=tracking.headers
+    )
     assert retention.status_code == 200, retention.text
+    assert retention.json()["status"] == "succeeded"
     cohorts = reference.retention(
         records,
         int(datetime.combine(first, datetime.min.time(), UTC).timestamp() * 1000),
@@ -198,8 +210,8 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
             datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp() * 1000
         ),
     )
-    assert len(retention.json()["cohorts"]) == len(cohorts)
-    for cohort in retention.json()["cohorts"]:
+    assert len(retention.json()["result"]["cohorts"]) == len(cohorts)
+    for cohort in retention.json()["result"]["cohorts"]:
         monday = datetime.fromisoformat(cohort["week"]).date()
         assert monday.weekday() == 0
         week = (monday - datetime(1969, 12, 29).date()).days // 7
@@ -223,8 +235,8 @@ def test_funnel_requests_are_checked(tracking: Tracking) -> None:
     assert post(to="2030-07-01T00:00:00Z").status_code == 422
     assert post(window_seconds=0).status_code == 422
     empty = post()
-    assert empty.status_code == 200
-    assert [s["visitors"] for s in empty.json()["steps"]] == [0, 0]
+    assert empty.status_code == 202
+    assert [s["visitors"] for s in empty.json()["result"]["steps"]] == [0, 0]
 
 
 def test_reports_are_for_members_and_analytics_keys_of_the_workspace_only(
@@ -241,19 +253,20 @@ def test_reports_are_for_members_and_analytics_keys_of_the_workspace_only(
         tracking.owner, tracking.workspace_id, ["analytics:read"]
     )
     other = tracking.herald.create_api_key(tracking.owner, tracking.workspace_id, ["posts:read"])
-    with_scope = tracking.client.get(
-        "/v1/analytics/retention", params=params, headers={"Authorization": f"Bearer {reader}"}
+    with_scope = tracking.client.post(
+        "/v1/analytics/retention", json=params, headers={"Authorization": f"Bearer {reader}"}
     )
     without = tracking.client.get(
         "/v1/analytics/traffic", params=params, headers={"Authorization": f"Bearer {other}"}
     )
-    assert (with_scope.status_code, without.status_code) == (200, 403)
+    assert (with_scope.status_code, without.status_code) == (202, 403)
     assert "analytics:read" in without.json()["detail"]
     stranger = tracking.herald.sign_up("stranger")
     outside = stranger.headers | {"X-Workspace-Id": tracking.workspace_id}
     for response in (
         tracking.client.get("/v1/analytics/traffic", params=params, headers=outside),
-        tracking.client.get("/v1/analytics/retention", params=params, headers=outside),
+        tracking.client.post("/v1/analytics/retention", json=params, headers=outside),
+        tracking.client.get(f"/v1/analytics/retention/{with_scope.json()['id']}", headers=outside),
         tracking.client.post(
             "/v1/analytics/funnels",
             json={"steps": ["a", "b"], "from": f"{today}T00:00:00Z", "to": f"{today}T01:00:00Z"},
@@ -261,3 +274,34 @@ def test_reports_are_for_members_and_analytics_keys_of_the_workspace_only(
         ),
     ):
         assert response.status_code == 404
+
+
+def test_a_query_is_found_in_its_own_workspace_and_of_its_own_kind_only(
+    tracking: Tracking,
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    started = tracking.client.post(
+        "/v1/analytics/retention", json={"from": today, "to": today}, headers=tracking.headers
+    )
+    assert started.status_code == 202
+    query_id = started.json()["id"]
+    viewer = tracking.as_member("viewer")
+    assert (
+        tracking.client.get(f"/v1/analytics/retention/{query_id}", headers=viewer).status_code
+        == 200
+    )
+    # A retention query is no funnel.
+    assert (
+        tracking.client.get(
+            f"/v1/analytics/funnels/{query_id}", headers=tracking.headers
+        ).status_code
+        == 404
+    )
+    # The stranger's own workspace, asked for this workspace's query id.
+    stranger = tracking.herald.sign_up("stranger")
+    elsewhere = tracking.herald.create_workspace(stranger, name="Elsewhere")
+    theirs = stranger.headers | {"X-Workspace-Id": elsewhere["id"]}
+    response = tracking.client.get(f"/v1/analytics/retention/{query_id}", headers=theirs)
+    assert response.status_code == 404
+    malformed = tracking.client.get("/v1/analytics/retention/not-an-id", headers=theirs)
+    assert malformed.status_code == 422

@@ -85,11 +85,20 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # infra/inbound.py: links, inbox items and the outbox; fed by its queue; an Instagram
     # mention's text through the engagement function.
     "inbound_processor": {"sqs": {"inbound_events"}, "lambda": {"engagement_function"}},
-    # infra/analytics_tracking.py: puts tracked events on their stream, reads them back.
+    # infra/analytics_tracking.py: puts tracked events on their stream, reads them back; runs
+    # funnels and retention on Athena in its workgroup (infra/analytics_engine.py).
     "analytics": {
         "firehose": {"tracked_events_stream"},
         # And writes large CSV exports of reports, signing their downloads.
-        "s3": {"tracked_events_bucket", "tracked_events:events/*", "media:workspaces/*/exports/*"},
+        "s3": {
+            "tracked_events_bucket",
+            "tracked_events:events/*",
+            "athena_results_bucket",
+            "athena_results:athena/*",
+            "media:workspaces/*/exports/*",
+        },
+        "athena": {"analytics_workgroup"},
+        "glue": {"glue_catalog", "events_database", "events_table"},
         # Refreshing a post's platform metrics now (infra/metrics_collector.py).
         "lambda": {"metrics_collector"},
     },
@@ -129,8 +138,24 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     },
     "app_indexes": {"dynamodb:Query"},
     "tracked_events_stream": {"firehose:PutRecordBatch"},
-    "tracked_events_bucket": {"s3:ListBucket"},
+    "tracked_events_bucket": {"s3:ListBucket", "s3:GetBucketLocation"},
     "tracked_events:events/*": {"s3:GetObject"},
+    "athena_results_bucket": {"s3:ListBucket", "s3:GetBucketLocation"},
+    "athena_results:athena/*": {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+    },
+    "analytics_workgroup": {
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:StopQueryExecution",
+    },
+    "glue_catalog": {"glue:GetDatabase", "glue:GetTable"},
+    "events_database": {"glue:GetDatabase", "glue:GetTable"},
+    "events_table": {"glue:GetDatabase", "glue:GetTable"},
     # PutObjectTagging: the presigned POSTs they sign tag each upload as pending.
     "media:users/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging"},
     "media:workspaces/*": {
@@ -257,6 +282,20 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     names[f"<{stream}.Arn>"] = "tracked_events_stream"
     names[f"<{lid(tracking.bucket)}.Arn>"] = "tracked_events_bucket"
     names[f"<{lid(tracking.bucket)}.Arn>/events/*"] = "tracked_events:events/*"
+    results = f"<{lid(tracking.engine.results_bucket)}.Arn>"
+    names[results] = "athena_results_bucket"
+    names[f"{results}/athena/*"] = "athena_results:athena/*"
+    workgroup = f":workgroup/{tracking.engine.workgroup_name}"
+    names[f"arn:<AWS::Partition>:athena:<AWS::Region>:<AWS::AccountId>{workgroup}"] = (
+        "analytics_workgroup"
+    )
+    catalog = tracking.catalog
+    for arn, resource in (
+        (catalog.catalog_arn, "glue_catalog"),
+        (catalog.database_arn, "events_database"),
+        (catalog.table_arn, "events_table"),
+    ):
+        names[flatten(synthesized.stack.resolve(arn))] = resource
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
     realtime = synthesized.stack.realtime
@@ -707,7 +746,18 @@ def test_firehose_writes_only_to_its_bucket(synthesized: Synthesized) -> None:
         "s3:PutObject",
     }
     logs = f"<{synthesized.logical_id(tracking.delivery_logs)}.Arn>"
+    # Record format conversion reads the Glue table's schema, and nothing else of the catalog.
+    schema = {
+        flatten(synthesized.stack.resolve(arn))
+        for arn in (
+            tracking.catalog.catalog_arn,
+            tracking.catalog.database_arn,
+            tracking.catalog.table_arn,
+        )
+    }
+    glue_actions = {"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"}
     assert granted == {
         *((action, resource) for action in bucket_actions for resource in (bucket, f"{bucket}/*")),
+        *((action, resource) for action in glue_actions for resource in schema),
         ("logs:PutLogEvents", logs),
     }

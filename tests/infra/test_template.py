@@ -76,6 +76,9 @@ ONLY_ON = {
     "inbound_queue_url": {"webhooks"},
     "analytics_stream_name": {"analytics"},
     "analytics_bucket": {"analytics"},
+    "analytics_engine": {"analytics"},
+    "analytics_athena_workgroup": {"analytics"},
+    "analytics_glue_database": {"analytics"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
     "ai_api_key_secret": {"publish"},
@@ -131,7 +134,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::Function": len(GROUPS) + 14,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
-        "AWS::Lambda::LayerVersion": 4,  # the dependencies, FFmpeg, DuckDB and openai
+        "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and openai
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key, the AI key.
@@ -141,8 +144,11 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
         # platform notices to the publish events function, and the metrics collector.
         "AWS::Events::Rule": 12,
-        "AWS::S3::Bucket": 3,  # media, its access logs, tracked events
+        "AWS::S3::Bucket": 4,  # media, its access logs, tracked events, Athena's results
         "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
+        "AWS::Glue::Database": 1,  # tracked events, for Athena
+        "AWS::Glue::Table": 1,
+        "AWS::Athena::WorkGroup": 1,
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
         "AWS::KMS::Alias": 2,  # platform tokens and token signing
         "AWS::Events::EventBus": 1,
@@ -718,6 +724,18 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(synthesized.stack.analytics_tracking.bucket)
                 ),
                 "HERALD_METRICS_COLLECTOR_ARN": METRICS_COLLECTOR_ARN,
+                # Funnels and retention run on Athena (infra/analytics_engine.py).
+                "HERALD_ANALYTICS_ENGINE": "athena",
+                "HERALD_ANALYTICS_ATHENA_WORKGROUP": ref(
+                    synthesized.stack.resolve(
+                        synthesized.stack.get_logical_id(
+                            synthesized.stack.analytics_tracking.engine.workgroup
+                        )
+                    )
+                ),
+                "HERALD_ANALYTICS_GLUE_DATABASE": (
+                    synthesized.stack.analytics_tracking.catalog.database_name
+                ),
             }
             if group.name == "analytics"
             else {}
@@ -756,11 +774,9 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Timeout"] == 29
         assert props["TracingConfig"] == {"Mode": "Active"}
         ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
-        duckdb = synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer)
         openai = synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer)
         layers = {
             "media": [ref(layer_id), ref(ffmpeg)],
-            "analytics": [ref(duckdb), ref(layer_id)],
             "publish": [ref(openai), ref(layer_id)],
         }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
@@ -808,7 +824,6 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
     expected = {
         synthesized.logical_id(synthesized.stack.foundation.dependencies_layer),
         synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer),
-        synthesized.logical_id(synthesized.stack.analytics_tracking.duckdb_layer),
         synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer),
     }
 

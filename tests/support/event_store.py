@@ -3,12 +3,20 @@ infra/analytics_tracking.py configures them and delivering as Firehose does
 (infra/local/moto_quirks.py), for the tests that send events: analytics' and tracked links'."""
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import boto3
+import duckdb
 
 from functions.shared.settings import get_settings
-from infra.analytics_tracking import ERROR_PREFIX, PARTITION_QUERY, PARTITIONED_PREFIX
+from infra.analytics_tracking import (
+    ERROR_PREFIX,
+    FILE_EXTENSION,
+    PARTITION_QUERY,
+    PARTITIONED_PREFIX,
+)
 from infra.local.moto_quirks import partition_firehose_deliveries
 
 
@@ -32,6 +40,20 @@ def create_event_store() -> None:
             "ErrorOutputPrefix": ERROR_PREFIX,
             "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 64},
             "DynamicPartitioningConfiguration": {"Enabled": True},
+            "FileExtension": FILE_EXTENSION,
+            "DataFormatConversionConfiguration": {
+                "Enabled": True,
+                "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+                "OutputFormatConfiguration": {
+                    "Serializer": {"ParquetSerDe": {"Compression": "SNAPPY"}}
+                },
+                "SchemaConfiguration": {
+                    "DatabaseName": "herald_local_events",
+                    "TableName": "tracked_events",
+                    "RoleARN": "arn:aws:iam::123456789012:role/herald-test-firehose",
+                    "Region": settings.region,
+                },
+            },
             "ProcessingConfiguration": {
                 "Enabled": True,
                 "Processors": [
@@ -52,17 +74,20 @@ def create_event_store() -> None:
 
 
 def stored_objects() -> dict[str, list[dict[str, Any]]]:
-    """Every object of the events bucket, by key, as its parsed JSON lines."""
+    """Every object of the events bucket, by key, as its records (Parquet rows, `properties`
+    parsed back from the JSON text the conversion stores)."""
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region)
     found = s3.list_objects_v2(Bucket=settings.analytics_bucket).get("Contents", [])
-    return {
-        entry["Key"]: [
-            json.loads(line)
-            for line in s3.get_object(Bucket=settings.analytics_bucket, Key=entry["Key"])["Body"]
-            .read()
-            .decode()
-            .splitlines()
-        ]
-        for entry in found
-    }
+    objects = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for index, entry in enumerate(found):
+            path = Path(folder) / f"{index}.parquet"
+            s3.download_file(settings.analytics_bucket, entry["Key"], str(path))
+            relation = duckdb.read_parquet(str(path))
+            rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+            for row in rows:
+                if row["properties"] is not None:
+                    row["properties"] = json.loads(row["properties"])
+            objects[entry["Key"]] = rows
+    return objects

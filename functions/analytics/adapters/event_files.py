@@ -1,10 +1,14 @@
-"""The raw event files in S3, as Firehose delivers them, and DuckDB over them.
+"""The raw event files in S3, as Firehose delivers them, and DuckDB over them: the engine of
+funnels and retention locally and in tests (in AWS, Athena reads the same files:
+adapters/athena.py).
 
 Layout (the Firehose stream's dynamic partitioning, infra/analytics_tracking.py):
-`events/workspace=<workspace id>/dt=<UTC day>/<stream>-<version>-<time>-<uuid>`, each object
-newline-delimited JSON, one event per line. A query lists the prefixes of its workspace's days
-only (never the bucket), downloads those objects to /tmp and runs the SQL of domain/queries.py
-in an in-memory DuckDB.
+`events/workspace=<workspace id>/dt=<UTC day>/<stream>-<version>-<time>-<uuid>.parquet`, each
+object a Parquet file that Firehose's record format conversion wrote from the JSON records, typed
+by the Glue table (in local mode, infra/local/moto_quirks.py converts the same way). A query
+lists the prefixes of its workspace's days only (never the bucket), downloads those objects to
+/tmp under the same `workspace=/dt=` folders and runs the SQL of domain/queries.py in an
+in-memory DuckDB over a view that reads the files with Hive partitioning.
 """
 
 import tempfile
@@ -14,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from functions.analytics.domain.queries import EVENT_COLUMNS
+from functions.analytics.domain.queries import EVENTS_RELATION
 from functions.shared import aws
 from functions.shared.problems import ValidationFailed
 from functions.shared.settings import get_settings
@@ -24,6 +28,8 @@ EVENTS_PREFIX = "events/"
 MAX_OBJECTS = 20_000
 MAX_BYTES = 400 * 1024**2
 _PARALLEL_DOWNLOADS = 16
+# Trino divides integers into an integer; the SQL of domain/queries.py is written for that.
+DUCKDB_SETTINGS = ("SET integer_division = true",)
 
 
 def partition_prefix(workspace_id: str, day: date) -> str:
@@ -56,30 +62,40 @@ def query(
         return []
     bucket = get_settings().analytics_bucket
     with tempfile.TemporaryDirectory(prefix="herald-events-") as folder:
-        files = [str(Path(folder) / f"{index}.jsonl") for index in range(len(objects))]
+        files = [
+            Path(folder) / key.removeprefix(EVENTS_PREFIX).rpartition("/")[0] / f"{index}.parquet"
+            for index, (key, _) in enumerate(objects)
+        ]
+        for file in files:
+            file.parent.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=_PARALLEL_DOWNLOADS) as pool:
             for done in [
-                pool.submit(aws.s3().download_file, bucket, object_key, file)
+                pool.submit(aws.s3().download_file, bucket, object_key, str(file))
                 for (object_key, _), file in zip(objects, files, strict=True)
             ]:
                 done.result()
-        return run_sql(files, sql, parameters)
+        return run_sql([str(file) for file in files], sql, parameters)
 
 
 def run_sql(files: Sequence[str], sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
-    """`sql` over the newline-delimited JSON `files` loaded as the table `tracked_events`."""
+    """`sql` over the Parquet `files` (in `workspace=<ws>/dt=<day>/` folders) as the relation
+    `tracked_events`."""
     import duckdb
 
     with duckdb.connect() as connection:
-        load_events(connection, files)
+        open_events(connection, files)
         return connection.execute(sql, list(parameters)).fetchall()
 
 
-def load_events(connection: Any, files: Sequence[str]) -> None:
-    """`tracked_events` from the files, every column typed (a field absent from a file is null)."""
-    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in EVENT_COLUMNS.items())
+def open_events(connection: Any, files: Sequence[str]) -> None:
+    """`tracked_events`, a view over the files: their columns and the folders' `workspace` and
+    `dt`, as text (as in the Glue table), so that DuckDB skips the files of other partitions."""
+    for setting in DUCKDB_SETTINGS:
+        connection.execute(setting)
+    # A view cannot take parameters; the paths are this process's own (a temporary folder and
+    # the workspace and day of a listed key), quoted as SQL text.
+    paths = ", ".join("'" + file.replace("'", "''") + "'" for file in files)
     connection.execute(
-        "CREATE TABLE tracked_events AS SELECT * FROM read_json(?, "
-        f"format = 'newline_delimited', columns = {{{columns}}})",
-        [list(files)],
+        f"CREATE VIEW {EVENTS_RELATION} AS SELECT * FROM read_parquet([{paths}], "
+        "hive_partitioning = true, hive_types_autocast = false)"
     )

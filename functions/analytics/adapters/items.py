@@ -37,3 +37,24 @@ class TrackingKeyItem(FindableItem):
         return int(
             cls.count(key("WS", workspace_id), cls.sk.startswith("TRACKKEY#"), consistent_read=True)
         )
+
+
+class EventQueryItem(FindableItem):
+    """A funnel or retention query of a workspace: its request, and either the engine's execution
+    (Athena) or, for an engine that answered at once (DuckDB), the rows. Expires with the
+    Athena results it points to (`expires_at`)."""
+
+    query_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # funnel, retention
+    request = UnicodeAttribute()  # the request's JSON
+    execution_id = UnicodeAttribute(null=True)
+    rows = UnicodeAttribute(null=True)  # JSON list of rows
+
+    @staticmethod
+    def keys(workspace_id: str, query_id: str) -> tuple[str, str]:
+        return key("WS", workspace_id), key("EVENTQUERY", query_id)
+
+    @classmethod
+    def find(cls, workspace_id: str, query_id: str) -> Self | None:
+        return cls.find_key(*cls.keys(workspace_id, query_id))

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from functions.shared.bounded_json import bounded_json
-from functions.shared.inputs import Rfc3339DateTime, SingleLine
+from functions.shared.inputs import Rfc3339Date, Rfc3339DateTime, SingleLine
 
 MAX_EVENTS_PER_BATCH = 100
 MAX_PROPERTIES_BYTES = 8 * 1024
@@ -346,6 +346,32 @@ class FunnelResult(BaseModel):
     )
 
 
+QueryStatus = Literal["running", "succeeded", "failed"]
+
+
+class FunnelQuery(BaseModel):
+    """A funnel query: started by `POST`, read by `GET` until it has an answer."""
+
+    id: str = Field(description="Query id.")
+    status: QueryStatus = Field(
+        description="`running` (ask again in a few seconds), `succeeded` (`result` holds the "
+        "answer) or `failed` (`error` says why)."
+    )
+    created_at: datetime = Field(description="When the query started.")
+    request: FunnelRequest = Field(description="The funnel asked for.")
+    result: FunnelResult | None = Field(description="The answer, once `succeeded`.")
+    error: str | None = Field(description="Why the query failed, once `failed`.")
+
+
+class RetentionRequest(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"from": "2030-01-06", "to": "2030-03-31"}]}
+    )
+
+    from_: Rfc3339Date = Field(alias="from", description="First UTC day (RFC 3339 full-date).")
+    to: Rfc3339Date = Field(description="Last UTC day, included; at most 184 days on.")
+
+
 class Cohort(BaseModel):
     week: str = Field(description="Monday (UTC) of the week the cohort's visitors first came.")
     visitors: int = Field(description="Visitors first seen that week (within the period).")
@@ -358,3 +384,17 @@ class Retention(BaseModel):
     from_date: str = Field(description="First day of the period.")
     to_date: str = Field(description="Last day of the period, included.")
     cohorts: list[Cohort] = Field(description="One per week, oldest first.")
+
+
+class RetentionQuery(BaseModel):
+    """A retention query: started by `POST`, read by `GET` until it has an answer."""
+
+    id: str = Field(description="Query id.")
+    status: QueryStatus = Field(
+        description="`running` (ask again in a few seconds), `succeeded` (`result` holds the "
+        "answer) or `failed` (`error` says why)."
+    )
+    created_at: datetime = Field(description="When the query started.")
+    request: RetentionRequest = Field(description="The period asked for.")
+    result: Retention | None = Field(description="The answer, once `succeeded`.")
+    error: str | None = Field(description="Why the query failed, once `failed`.")

@@ -1,16 +1,20 @@
-"""Funnel and retention SQL over the raw tracked events, written once for DuckDB (locally, in
-tests and in the function today) and Athena (Trino/Presto SQL, over the same files).
+"""Funnel and retention SQL over the raw tracked events, written once for DuckDB (locally and in
+tests) and Athena (Trino SQL, in AWS), over the same Parquet files.
 
-Both read a relation `tracked_events` with the columns of `EVENT_COLUMNS`: locally a DuckDB table
-loaded from the event files, in Athena a Glue table over the same S3 prefix. The queries use only
-ANSI SQL that DuckDB and Trino share: CTEs, joins, `GROUP BY`, `ROW_NUMBER() OVER`, `COALESCE`,
-`FLOOR`, `CAST(... AS BIGINT)` and `?` parameters. Times are `ts_ms` (milliseconds since the Unix
-epoch, BIGINT) so that windows are integer arithmetic: interval literals and epoch conversions are
-where the dialects differ (`epoch_ms` against `from_unixtime`), so the queries use neither. Days
-and weeks come from `FLOOR(ts_ms / 86400000.0)`: `/` divides integers into an integer in Trino but
-into a double in DuckDB, and dividing by a double literal is the same in both. Not portable, and
-kept out of these queries: how the relation is loaded (`read_json` in DuckDB; a Glue table with
-partition projection on `workspace` and `dt` in Athena).
+Both read a relation `tracked_events` with the columns of `EVENT_COLUMNS` and the two partition
+columns `workspace` and `dt` (UTC day, `YYYY-MM-DD`) that the Firehose prefix
+`events/workspace=<ws>/dt=<day>/` names: in Athena a Glue table with partition projection over
+the prefix (infra/analytics_engine.py), in DuckDB a view over the downloaded files read with Hive
+partitioning (adapters/event_files.py). Every query filters on `workspace` and a `dt` range, which
+is what makes Athena read that workspace's days only (projection cannot list partitions; the
+`workspace` column is `injected`, so a query without it is refused).
+
+The queries use only SQL that DuckDB and Trino share: CTEs, joins, `GROUP BY`, `MIN`, `MIN_BY`,
+`COALESCE` and `?` parameters. Times are `ts_ms` (milliseconds since the Unix epoch, BIGINT) so
+that windows are integer arithmetic, avoiding interval literals and epoch conversions (`epoch_ms`
+against `from_unixtime`). The one dialect difference is `/` of two integers: Trino divides into an
+integer, DuckDB into a double, so the DuckDB connection runs with `SET integer_division = true`
+(event_files.DUCKDB_SETTINGS); day and week numbers are then `ts_ms / 86400000` in both.
 
 Who a visitor is: `actor`, the event's `user_id` if it has one, else its `anonymous_id` (set when
 the event is stored). Events of one person before and after sign-in are two actors; stitching
@@ -18,7 +22,10 @@ identities is not done.
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+# The relation both engines read: a DuckDB view, the Glue table's name in Athena.
+EVENTS_RELATION = "tracked_events"
 # Column name and DuckDB type of each field of a stored event (adapters/event_files.py).
 EVENT_COLUMNS: dict[str, str] = {
     "event_id": "VARCHAR",
@@ -47,16 +54,28 @@ EVENT_COLUMNS: dict[str, str] = {
 
 NO_SOURCE = "(none)"
 MS_PER_DAY = 86_400_000
-# 1970-01-01 was a Thursday: day number + 3 puts Mondays at multiples of 7.
-_WEEK_OF_TS = "CAST(FLOOR((FLOOR(ts_ms / 86400000.0) + 3) / 7.0) AS BIGINT)"
+# The partitions of the workspace's days: every query starts with it (see the docstring).
+_PARTITIONS = "workspace = ? AND dt >= ? AND dt <= ? AND ts_ms >= ? AND ts_ms < ?"
+
+
+def _partition_parameters(workspace_id: str, start_ms: int, end_ms: int) -> list[object]:
+    """Workspace, first and last UTC day, and the `start_ms..end_ms` (end excluded) of them."""
+    first, last = (
+        datetime.fromtimestamp(moment / 1000, UTC).date().isoformat()
+        for moment in (start_ms, end_ms - 1)
+    )
+    return [workspace_id, first, last, start_ms, end_ms]
 
 
 def funnel_sql(step_count: int) -> str:
     """Visitors reaching each step, per UTM source of their first step.
 
-    A visitor enters at their first event of step 1 in the period; each later step counts if an
-    event of it happens at or after the previous step's earliest match and no later than the
-    window after the entry (the earliest match is kept, so later steps have the most room).
+    A visitor enters at their first event of step 1 in the period (its source: that of the
+    smallest event id among their entry events at that moment); each later step counts if an event
+    of it happens at or after the previous step's earliest match and no later than the window
+    after the entry (the earliest match is kept, so later steps have the most room).
+    Aggregates rather than `ROW_NUMBER() OVER (PARTITION BY actor ...)`: a window function sorts
+    every step-1 event by visitor, a `MIN` per visitor only hashes them (bench/analytics.py (c)).
     Parameters: `funnel_parameters`.
     """
     steps = [
@@ -79,17 +98,21 @@ def funnel_sql(step_count: int) -> str:
     return f"""WITH funnel_events AS (
   SELECT actor, name, ts_ms, event_id, utm_source
   FROM tracked_events
-  WHERE workspace_id = ? AND ts_ms >= ? AND ts_ms < ? AND actor IS NOT NULL
-    AND name IN ({placeholders})
+  WHERE {_PARTITIONS} AND actor IS NOT NULL AND name IN ({placeholders})
 ),
 entries AS (
-  SELECT actor, ts_ms, COALESCE(utm_source, '{NO_SOURCE}') AS source,
-    ROW_NUMBER() OVER (PARTITION BY actor ORDER BY ts_ms, event_id) AS position
+  SELECT actor, MIN(ts_ms) AS entered_at
   FROM funnel_events
   WHERE name = ? AND ts_ms < ?
+  GROUP BY actor
 ),
 step1 AS (
-  SELECT actor, ts_ms AS entered_at, ts_ms AS reached_at, source FROM entries WHERE position = 1
+  SELECT entries.actor, entries.entered_at, entries.entered_at AS reached_at,
+    MIN_BY(COALESCE(e.utm_source, '{NO_SOURCE}'), e.event_id) AS source
+  FROM entries
+  JOIN funnel_events AS e
+    ON e.actor = entries.actor AND e.ts_ms = entries.entered_at AND e.name = ?
+  GROUP BY entries.actor, entries.entered_at
 ),
 {",\n".join(steps)}
 SELECT step1.source,
@@ -108,13 +131,20 @@ def funnel_parameters(
     later: list[object] = []
     for name in steps[1:]:
         later.extend((name, window_ms))
-    return [workspace_id, start_ms, end_ms + window_ms, *steps, steps[0], end_ms, *later]
+    return [
+        *_partition_parameters(workspace_id, start_ms, end_ms + window_ms),
+        *steps,
+        steps[0],
+        end_ms,
+        steps[0],
+        *later,
+    ]
 
 
 RETENTION_SQL = f"""WITH activity AS (
-  SELECT DISTINCT actor, {_WEEK_OF_TS} AS week
+  SELECT DISTINCT actor, (ts_ms / {MS_PER_DAY} + 3) / 7 AS week
   FROM tracked_events
-  WHERE workspace_id = ? AND ts_ms >= ? AND ts_ms < ? AND actor IS NOT NULL
+  WHERE {_PARTITIONS} AND actor IS NOT NULL
 ),
 cohorts AS (
   SELECT actor, MIN(week) AS cohort FROM activity GROUP BY actor
@@ -125,6 +155,11 @@ JOIN activity ON activity.actor = cohorts.actor
 GROUP BY cohorts.cohort, activity.week - cohorts.cohort
 ORDER BY cohorts.cohort, week_offset"""
 """Weekly cohorts: each actor's cohort is the Monday-based UTC week of their first event in the
-period; a row per cohort and week offset counts the cohort's actors active that week.
-Parameters: workspace id, period start and end (ms). The weeks are numbers (weeks since the
-Monday before the Unix epoch); `week_monday` turns one into its date."""
+period; a row per cohort and week offset counts the cohort's actors active that week (1970-01-01
+was a Thursday: day number + 3 puts Mondays at multiples of 7). Parameters:
+`retention_parameters`. The weeks are numbers (weeks since the Monday before the Unix epoch);
+`week_monday` turns one into its date."""
+
+
+def retention_parameters(workspace_id: str, start_ms: int, end_ms: int) -> list[object]:
+    return _partition_parameters(workspace_id, start_ms, end_ms)

@@ -2,10 +2,11 @@
 the raw events (domain/queries.py)."""
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from functions.analytics.adapters import event_files, rollups
+from functions.analytics.adapters import rollups
 from functions.analytics.domain.models import (
     Cohort,
     DailyRevenue,
@@ -16,6 +17,7 @@ from functions.analytics.domain.models import (
     FunnelStep,
     Ranked,
     Retention,
+    RetentionRequest,
     SourceRevenue,
     Traffic,
 )
@@ -23,6 +25,7 @@ from functions.analytics.domain.queries import (
     RETENTION_SQL,
     funnel_parameters,
     funnel_sql,
+    retention_parameters,
 )
 from functions.shared.access import WorkspaceAccess
 from functions.shared.problems import FieldError, ValidationFailed
@@ -118,7 +121,16 @@ def funnel_steps(names: list[str], reached: list[int]) -> list[FunnelStep]:
     ]
 
 
-def funnel(access: WorkspaceAccess, request: FunnelRequest) -> FunnelResult:
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What a funnel or retention query reads (the workspace's days) and runs."""
+
+    days: list[date]
+    sql: str
+    parameters: list[object]
+
+
+def funnel_plan(workspace_id: str, request: FunnelRequest) -> QueryPlan:
     start, end = request.from_.astimezone(UTC), request.to.astimezone(UTC)
     if end <= start:
         raise ValidationFailed(
@@ -132,22 +144,15 @@ def funnel(access: WorkspaceAccess, request: FunnelRequest) -> FunnelResult:
     )
     # Events of the window's end may lie past `to`: a visitor who entered near the end still
     # converts within the window, so the days read stretch by the window (bounded: 90 days).
-    read_days = rollups.days_between(
-        days[0], (end + timedelta(seconds=request.window_seconds)).date()
-    )
-    rows = event_files.query(
-        access.workspace_id,
-        read_days,
-        funnel_sql(len(request.steps)),
-        funnel_parameters(
-            access.workspace_id,
-            _ms(start),
-            _ms(end),
-            request.steps,
-            request.window_seconds * 1000,
+    return QueryPlan(
+        days=rollups.days_between(
+            days[0], (end + timedelta(seconds=request.window_seconds)).date()
+        ),
+        sql=funnel_sql(len(request.steps)),
+        parameters=funnel_parameters(
+            workspace_id, _ms(start), _ms(end), request.steps, request.window_seconds * 1000
         ),
     )
-    return funnel_result(request, rows)
 
 
 def funnel_result(request: FunnelRequest, rows: list[tuple[object, ...]]) -> FunnelResult:
@@ -173,13 +178,20 @@ def week_monday(week: int) -> date:
     return _EPOCH_MONDAY + timedelta(weeks=week)
 
 
-def retention(access: WorkspaceAccess, first: date, last: date) -> Retention:
-    days = _period(first, last, MAX_RETENTION_DAYS)
+def retention_plan(workspace_id: str, request: RetentionRequest) -> QueryPlan:
+    first, last = request.from_, request.to
+    days = _period(first, last, MAX_RETENTION_DAYS, "/body/to")
     start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    rows = event_files.query(
-        access.workspace_id, days, RETENTION_SQL, [access.workspace_id, _ms(start), _ms(end)]
+    return QueryPlan(
+        days=days,
+        sql=RETENTION_SQL,
+        parameters=retention_parameters(workspace_id, _ms(start), _ms(end)),
     )
+
+
+def retention_result(request: RetentionRequest, rows: list[tuple[object, ...]]) -> Retention:
+    first, last = request.from_, request.to
     cohorts: dict[int, list[int]] = {}
     for cohort, offset, actors in rows:
         retained = cohorts.setdefault(int(str(cohort)), [])
