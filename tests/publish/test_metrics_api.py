@@ -154,11 +154,18 @@ def test_bad_periods_are_refused(analytics: TestClient, studio: Studio) -> None:
         {"from": "2026-01-01", "to": "2027-01-02"},
         {"from": "2027-02-30", "to": "2027-03-01"},
         {"from": "2027-05-08"},
+        # The previous period of the same length would begin before the first day a date names.
+        {"from": "0001-01-01", "to": "0001-01-01"},
+        {"from": "0001-01-05", "to": "0001-01-10"},
     ):
         response = analytics.get("/v1/analytics/overview", params=params, headers=studio.headers)
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     assert analytics.get("/v1/analytics/posts/not-an-id", headers=studio.headers).status_code == 422
+    earliest = {"from": "0001-01-02", "to": "0001-01-02"}  # its previous day is the first
+    assert analytics.get(
+        "/v1/analytics/overview", params=earliest, headers=studio.headers
+    ).is_success
 
 
 def test_every_route_answers_404_outside_the_workspace_and_needs_the_scope(

@@ -122,6 +122,12 @@ def require_period(first: date, last: date) -> None:
 def overview(access: WorkspaceAccess, first: date, last: date) -> Overview:
     require_period(first, last)
     length = last - first + timedelta(days=1)
+    if first - date.min < length:
+        problem = "leaves no room for the previous period before the year 1"
+        raise ValidationFailed(
+            f"The period is not usable: `from` {problem}.",
+            errors=[FieldError(pointer="/query/from", detail=problem, code="period_invalid")],
+        )
     previous_first = first - length
     previous_last = first - timedelta(days=1)
     workspace = WorkspaceItem.find(access.workspace_id)
