@@ -319,9 +319,7 @@ async def test_threads_keeps_the_followers_when_profile_views_fail(
         500, json={"error": {"message": "An unknown error occurred", "code": 1}}
     )
 
-    assert await threads_adapter().account_metrics(TOKENS, account("178414")) == {
-        "followers": 4321
-    }
+    assert await threads_adapter().account_metrics(TOKENS, account("178414")) == {"followers": 4321}
 
 
 async def test_linkedin_reads_an_organization_s_follower_count(mock: respx.MockRouter) -> None:
