@@ -157,26 +157,80 @@ async def test_tiktok_reads_the_user_s_stats(mock: respx.MockRouter) -> None:
     assert "user.info.stats" in adapter.scopes
 
 
-async def test_instagram_reads_the_ig_user_s_counts(mock: respx.MockRouter) -> None:
+IG_USER = "17841400000000001"
+# GET /<ig-user-id>/insights?metric=profile_views&period=day&metric_type=total_value
+# (https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights):
+# since v22.0 the account metrics answer as `total_value`.
+IG_PROFILE_VIEWS = {
+    "data": [
+        {
+            "name": "profile_views",
+            "period": "day",
+            "title": "Profile views",
+            "total_value": {"value": 842},
+            "id": f"{IG_USER}/insights/profile_views/day",
+        }
+    ]
+}
+
+
+def instagram_counts(mock: respx.MockRouter) -> respx.Route:
     """GET /<ig-user-id>?fields=followers_count,follows_count,media_count
     (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user)."""
-    route = mock.get(f"{GRAPH}/17841400000000001").respond(
+    return mock.get(f"{GRAPH}/{IG_USER}").respond(
         200,
         json={
             "followers_count": 267788,
             "follows_count": 310,
             "media_count": 1205,
-            "id": "17841400000000001",
+            "id": IG_USER,
+        },
+    )
+
+
+async def test_instagram_reads_the_ig_user_s_counts_and_profile_views(
+    mock: respx.MockRouter,
+) -> None:
+    counts = instagram_counts(mock)
+    views = mock.get(f"{GRAPH}/{IG_USER}/insights").respond(200, json=IG_PROFILE_VIEWS)
+    adapter = InstagramAdapter(client_id="a", client_secret="s", http=httpx.AsyncClient())
+
+    found = await adapter.account_metrics(TOKENS, account(IG_USER, "business"))
+
+    assert found == {"followers": 267788, "following": 310, "posts": 1205, "profile_views": 842}
+    request = counts.calls.last.request
+    assert request.url.params["fields"] == "followers_count,follows_count,media_count"
+    assert request.headers["authorization"] == AUTH
+    asked = views.calls.last.request
+    assert dict(asked.url.params) == {
+        "metric": "profile_views",
+        "period": "day",
+        "metric_type": "total_value",
+    }
+    assert asked.headers["authorization"] == AUTH
+
+
+async def test_instagram_keeps_the_counts_when_profile_views_are_refused(
+    mock: respx.MockRouter,
+) -> None:
+    """A missing insights permission is a Graph error code 10 or 200
+    (https://developers.facebook.com/docs/graph-api/guides/error-handling)."""
+    instagram_counts(mock)
+    mock.get(f"{GRAPH}/{IG_USER}/insights").respond(
+        403,
+        json={
+            "error": {
+                "message": "(#10) Application does not have permission for this action",
+                "type": "OAuthException",
+                "code": 10,
+            }
         },
     )
     adapter = InstagramAdapter(client_id="a", client_secret="s", http=httpx.AsyncClient())
 
-    found = await adapter.account_metrics(TOKENS, account("17841400000000001", "business"))
+    found = await adapter.account_metrics(TOKENS, account(IG_USER, "business"))
 
     assert found == {"followers": 267788, "following": 310, "posts": 1205}
-    request = route.calls.last.request
-    assert request.url.params["fields"] == "followers_count,follows_count,media_count"
-    assert request.headers["authorization"] == AUTH
 
 
 async def test_facebook_reads_the_page_s_followers(mock: respx.MockRouter) -> None:
@@ -193,10 +247,13 @@ async def test_facebook_reads_the_page_s_followers(mock: respx.MockRouter) -> No
     assert route.calls.last.request.url.params["fields"] == "followers_count,fan_count"
 
 
-async def test_threads_reads_the_followers_count_insight(mock: respx.MockRouter) -> None:
+THREADS_INSIGHTS = "https://graph.threads.net/v1.0/178414/threads_insights"
+
+
+def threads_followers(mock: respx.MockRouter) -> respx.Route:
     """GET /<threads-user-id>/threads_insights?metric=followers_count, a `total_value`
     (https://developers.facebook.com/docs/threads/insights)."""
-    route = mock.get("https://graph.threads.net/v1.0/178414/threads_insights").respond(
+    return mock.get(THREADS_INSIGHTS, params={"metric": "followers_count"}).respond(
         200,
         json={
             "data": [
@@ -210,13 +267,59 @@ async def test_threads_reads_the_followers_count_insight(mock: respx.MockRouter)
             ]
         },
     )
-    adapter = ThreadsAdapter(
+
+
+def threads_adapter() -> ThreadsAdapter:
+    return ThreadsAdapter(
         client_id="t", client_secret="s", http=httpx.AsyncClient(), api_version="v1.0"
     )
 
-    assert await adapter.account_metrics(TOKENS, account("178414")) == {"followers": 4321}
-    params = route.calls.last.request.url.params
+
+async def test_threads_reads_the_followers_and_the_latest_day_s_profile_views(
+    mock: respx.MockRouter,
+) -> None:
+    """The user insight `views` is "the number of times your profile was viewed", a time
+    series of daily `values` with their `end_time` (https://developers.facebook.com/docs/threads/insights)."""
+    followers = threads_followers(mock)
+    views = mock.get(THREADS_INSIGHTS, params={"metric": "views"}).respond(
+        200,
+        json={
+            "data": [
+                {
+                    "name": "views",
+                    "period": "day",
+                    "title": "views",
+                    "description": "The number of times your profile was viewed.",
+                    "values": [
+                        {"value": 118, "end_time": "2026-11-01T07:00:00+0000"},
+                        {"value": 95, "end_time": "2026-10-31T07:00:00+0000"},
+                    ],
+                    "id": "178414/insights/views/day",
+                }
+            ]
+        },
+    )
+
+    found = await threads_adapter().account_metrics(TOKENS, account("178414"))
+
+    assert found == {"followers": 4321, "profile_views": 118}
+    params = followers.calls.last.request.url.params
     assert (params["metric"], params["access_token"]) == ("followers_count", "user-token")
+    assert dict(views.calls.last.request.url.params) == {
+        "metric": "views",
+        "access_token": "user-token",
+    }
+
+
+async def test_threads_keeps_the_followers_when_profile_views_fail(
+    mock: respx.MockRouter,
+) -> None:
+    threads_followers(mock)
+    mock.get(THREADS_INSIGHTS, params={"metric": "views"}).respond(
+        500, json={"error": {"message": "An unknown error occurred", "code": 1}}
+    )
+
+    assert await threads_adapter().account_metrics(TOKENS, account("178414")) == {"followers": 4321}
 
 
 async def test_linkedin_reads_an_organization_s_follower_count(mock: respx.MockRouter) -> None:

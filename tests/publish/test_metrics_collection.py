@@ -6,14 +6,18 @@ X is faked at the transport (respx): the post lookup by ids
 (https://docs.x.com/x-api/posts/post-lookup-by-post-ids) and create post
 (https://docs.x.com/x-api/posts/create-or-edit-post)."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import httpx
 import respx
 import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from functions.publish.adapters.post_items import due_bucket
 from functions.publish.domain.metrics_collection import (
     SCHEDULE,
     CollectionReport,
@@ -246,3 +250,48 @@ def test_the_rollup_equals_a_recomputation_from_the_snapshots(
         MetricsTargetItem.get(target.pk, target.sk).delete()
         for snapshot in MetricsSnapshotItem.of_post(studio.workspace_id, target.post_id):
             snapshot.delete()
+
+
+def test_instagram_targets_due_together_are_read_fifty_per_graph_batch(studio: Studio) -> None:
+    """Graph API batch requests hold at most 50 requests
+    (https://developers.facebook.com/docs/graph-api/batch-requests): 60 Instagram media due at
+    once are ceil(60 / 50) = 2 lookups, each a batch of product types then a batch of insights
+    (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights)."""
+    account = studio.connect("instagram", "17841400000000001", kind="business")
+    published = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
+    due = published + timedelta(hours=1)
+    for index in range(60):
+        MetricsTargetItem(
+            *MetricsTargetItem.keys(
+                studio.workspace_id, f"01J0BATCH0000000000000{index:04d}", account
+            ),
+            workspace_id=studio.workspace_id,
+            post_id=f"01J0BATCH0000000000000{index:04d}",
+            account_id=account,
+            platform="instagram",
+            platform_post_id=f"1790000000{index:04d}",
+            published_at=published,
+            day="2027-05-01",
+            due_bucket=due_bucket("METRICS", account),
+            due_at=due,
+        ).save()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        batch = json.loads(parse_qs(request.content.decode())["batch"][0])
+        assert len(batch) <= 50
+        bodies = [
+            {"media_product_type": "FEED"}
+            if "/insights" not in item["relative_url"]
+            else {"data": [{"name": "views", "period": "lifetime", "values": [{"value": 70}]}]}
+            for item in batch
+        ]
+        return httpx.Response(200, json=[{"code": 200, "body": json.dumps(b)} for b in bodies])
+
+    with respx.mock(assert_all_called=True) as platforms:
+        graph = platforms.post("https://graph.facebook.com/v25.0").mock(side_effect=answer)
+        report = collect_at(due + timedelta(minutes=1))
+
+    assert (report.collected, report.requests, report.gone) == (60, 2, 0)
+    assert graph.call_count == 2 * 2  # per lookup: the types, then the insights
+    sizes = [len(json.loads(parse_qs(c.request.content.decode())["batch"][0])) for c in graph.calls]
+    assert sorted(sizes) == [10, 10, 50, 50]

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 import httpx
 
 from functions.shared.engagement import Engagement, EngagementAuthor
+from functions.shared.observability import logger
 
 MediaKind = Literal["image", "video", "gif", "document"]
 
@@ -365,6 +366,20 @@ class AccountMetrics(Protocol):
         them, anything else it reports under its own name; `NotSupported` where it offers none
         for this kind of account."""
         ...
+
+
+async def read_if_offered(platform: str, read: Awaitable[dict[str, int]]) -> dict[str, int]:
+    """An account metric read with a request of its own (profile views): its failure (a scope
+    not granted, an insight the account is too small for, a rate limit) is logged and adds
+    nothing, so that what the account's other requests read is still recorded."""
+    try:
+        return await read
+    except PlatformError as error:
+        logger.warning(
+            "account metric not read",
+            extra={"platform": platform, "reason": error.message, "code": error.code},
+        )
+        return {}
 
 
 def own_reply(

@@ -29,9 +29,9 @@
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from functions.publish.adapters.platforms.base import (
     META_USER_KEY,
@@ -49,6 +49,7 @@ from functions.publish.adapters.platforms.base import (
     utc,
 )
 from functions.publish.adapters.platforms.meta import (
+    BATCH_LIMIT,
     FACEBOOK_WEB,
     GRAPH_VIDEO_HOST,
     MetaLogin,
@@ -75,6 +76,11 @@ RUPLOAD_HOST = "https://rupload.facebook.com"
 VIDEO_CHECK_AFTER = 30
 RECENT_POSTS_PAGE = 50  # one page of the Page's posts (Graph API `limit`)
 ENGAGEMENT_PAGE = 100
+# A post's reactions, comments and shares, from its summaries without the items themselves.
+POST_COUNTS_QUERY = {
+    "fields": "reactions.limit(0).summary(total_count),"
+    "comments.limit(0).summary(total_count),shares"
+}
 COMMENT_FIELDS = "id,message,created_time,from{id,name,picture},parent{id},permalink_url"
 
 
@@ -308,18 +314,23 @@ class FacebookAdapter(MetaLogin):
         """Reactions, comments and shares from the post's summaries
         (https://developers.facebook.com/docs/graph-api/reference/post)."""
         body = await self.graph.call(
-            "GET",
-            platform_post_id,
-            token=tokens.access_token,
-            params={
-                "fields": "reactions.limit(0).summary(total_count),"
-                "comments.limit(0).summary(total_count),shares"
-            },
+            "GET", platform_post_id, token=tokens.access_token, params=POST_COUNTS_QUERY
+        )
+        return _post_counts(body)
+
+    metrics_batch_size: ClassVar[int] = BATCH_LIMIT
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """The read of `metrics` for up to 50 posts in one Graph API batch request."""
+        bodies = await self.graph.batch_get(
+            tokens.access_token, [(post_id, POST_COUNTS_QUERY) for post_id in platform_post_ids]
         )
         return {
-            "reactions": _summary_count(body.get("reactions")),
-            "comments": _summary_count(body.get("comments")),
-            "shares": int((body.get("shares") or {}).get("count", 0)),
+            post_id: _post_counts(body)
+            for post_id, body in zip(platform_post_ids, bodies, strict=True)
+            if body is not None
         }
 
     async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
@@ -449,6 +460,15 @@ def _processing(kind: str, video_id: str) -> PublishResult:
         check_after_seconds=VIDEO_CHECK_AFTER,
         progress={"kind": kind, "video_id": video_id},
     )
+
+
+def _post_counts(body: Mapping[str, Any]) -> dict[str, int]:
+    shares = body.get("shares")
+    return {
+        "reactions": _summary_count(body.get("reactions")),
+        "comments": _summary_count(body.get("comments")),
+        "shares": int(shares.get("count", 0)) if isinstance(shares, dict) else 0,
+    }
 
 
 def _summary_count(edge: Any) -> int:

@@ -30,7 +30,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from functions.publish.adapters.platforms.base import (
     META_USER_KEY,
@@ -47,8 +47,10 @@ from functions.publish.adapters.platforms.base import (
     iso_time,
     own_reply,
     page_after_time,
+    read_if_offered,
 )
 from functions.publish.adapters.platforms.meta import (
+    BATCH_LIMIT,
     MetaLogin,
     comment_engagement,
     listed_posts,
@@ -101,6 +103,7 @@ MEDIA_METRICS = {
 COMMON_MEDIA_METRICS = tuple(
     metric for metric in MEDIA_METRICS["STORY"] if metric in _FEED_AND_REELS_METRICS
 )
+MEDIA_TYPE_QUERY = {"fields": "media_product_type"}
 IMAGE_CHECK_AFTER = 5
 VIDEO_CHECK_AFTER = 30
 # One page of the media listing, newest first (Graph API cursor pagination takes `limit`).
@@ -338,30 +341,52 @@ class InstagramAdapter(MetaLogin):
         (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media and
         https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights)."""
         media = await self.graph.call(
-            "GET",
-            platform_post_id,
-            token=tokens.access_token,
-            params={"fields": "media_product_type"},
+            "GET", platform_post_id, token=tokens.access_token, params=MEDIA_TYPE_QUERY
         )
-        metrics = MEDIA_METRICS.get(str(media.get("media_product_type")), COMMON_MEDIA_METRICS)
         body = await self.graph.call(
             "GET",
             f"{platform_post_id}/insights",
             token=tokens.access_token,
-            params={"metric": ",".join(metrics)},
+            params=_insights_query(media),
         )
-        found: dict[str, int] = {}
-        for item in body.get("data", []):
-            if not isinstance(item, dict) or "name" not in item:
-                continue
-            value = _insight_value(item)
-            if value is not None:
-                found[str(item["name"])] = value
-        return found
+        return _media_insights(body)
+
+    metrics_batch_size: ClassVar[int] = BATCH_LIMIT
+
+    async def metrics_many(
+        self, tokens: TokenSet, account: ConnectedAccount, platform_post_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """The two reads of `metrics` for up to 50 media, each in one Graph API batch request:
+        the product types first, then the insights of the media found (the metrics asked for
+        depend on the type, so they cannot share one batch)."""
+        token = tokens.access_token
+        types = await self.graph.batch_get(
+            token, [(media_id, MEDIA_TYPE_QUERY) for media_id in platform_post_ids]
+        )
+        found = {
+            media_id: media
+            for media_id, media in zip(platform_post_ids, types, strict=True)
+            if media is not None
+        }
+        if not found:
+            return {}
+        insights = await self.graph.batch_get(
+            token,
+            [(f"{media_id}/insights", _insights_query(media)) for media_id, media in found.items()],
+        )
+        return {
+            media_id: _media_insights(body)
+            for media_id, body in zip(found, insights, strict=True)
+            if body is not None
+        }
 
     async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
         """GET /<ig-user-id>?fields=followers_count,follows_count,media_count
-        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user)."""
+        (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user),
+        then the day's profile views: GET /<ig-user-id>/insights?metric=profile_views
+        &period=day&metric_type=total_value (scope instagram_manage_insights;
+        https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights),
+        whose failure keeps what the first read gave."""
         body = await self.graph.call(
             "GET",
             account.platform_account_id,
@@ -370,11 +395,22 @@ class InstagramAdapter(MetaLogin):
         )
         names = {"followers_count": "followers", "follows_count": "following"}
         names |= {"media_count": "posts"}
-        return {
+        counts = {
             name: int(body[field])
             for field, name in names.items()
             if isinstance(body.get(field), int)
         }
+        return counts | await read_if_offered(self.platform, self._profile_views(tokens, account))
+
+    async def _profile_views(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        body = await self.graph.call(
+            "GET",
+            f"{account.platform_account_id}/insights",
+            token=tokens.access_token,
+            params={"metric": "profile_views", "period": "day", "metric_type": "total_value"},
+        )
+        views = _media_insights(body).get("profile_views")
+        return {"profile_views": views} if views is not None else {}
 
     # --- engagement (the inbox) -------------------------------------------------------------
 
@@ -560,6 +596,24 @@ def _child_params(media: MediaFile) -> dict[str, str]:
 
 def _carousel_params(children: Sequence[str], caption: str) -> dict[str, str]:
     return {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
+
+
+def _insights_query(media: Mapping[str, Any]) -> dict[str, str]:
+    """The insights query of a media, by its product type (read with `MEDIA_TYPE_QUERY`)."""
+    metrics = MEDIA_METRICS.get(str(media.get("media_product_type")), COMMON_MEDIA_METRICS)
+    return {"metric": ",".join(metrics)}
+
+
+def _media_insights(body: Mapping[str, Any]) -> dict[str, int]:
+    """The numbers of an insights answer (`data`: one entry per metric), by metric name."""
+    found: dict[str, int] = {}
+    for item in body.get("data", []):
+        if not isinstance(item, dict) or "name" not in item:
+            continue
+        value = _insight_value(item)
+        if value is not None:
+            found[str(item["name"])] = value
+    return found
 
 
 def _insight_value(item: Mapping[str, Any]) -> int | None:

@@ -14,10 +14,17 @@ API too, shares the reading of post listings.
   GET /oauth/access_token, and the long-lived token exchange (grant_type=fb_exchange_token,
   https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived).
 
+- Batch requests (https://developers.facebook.com/docs/graph-api/batch-requests): up to 50 GETs in
+  one POST /<version> whose form body carries `batch` (a JSON array of {method, relative_url}),
+  `include_headers=false` and the token; the answer is one {code, body} per request, in order,
+  `body` a JSON string, null for a request Meta did not complete.
+
 Every Graph call carries the token in an `Authorization: Bearer` header rather than the
-`access_token` query parameter, so tokens never appear in URLs (and so never in access logs).
+`access_token` query parameter, so tokens never appear in URLs (and so never in access logs); a
+batch request carries it as the documented `access_token` field of its form body.
 """
 
+import json
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +58,8 @@ FACEBOOK_WEB = "https://www.facebook.com"
 REAUTH_CODES = frozenset({102, 190})
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80010)})
 TEMPORARY_CODES = frozenset({1, 2, 341})
+# "Batch requests are limited to 50 requests per batch."
+BATCH_LIMIT = 50
 
 Json = dict[str, Any]
 
@@ -172,6 +181,48 @@ class Graph:
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {"data": body}
+
+    async def batch_get(
+        self, token: str, reads: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[Json | None]:
+        """Up to `BATCH_LIMIT` GETs (a path and its query each) in one batch request: each read's
+        body, in order, or None where Meta refused that read for good (`Permanent`: a deleted
+        post answers code 100, subcode 33), as a single call refused so would be skipped.
+
+        Each read's error is classified as a single call's would be (`classify`). The batch's
+        own failure, a read refused for the account (a refused token, a rate limit: every read
+        of the batch shares them) and a read Meta did not complete (null: the batch ran out of
+        time) raise for the whole batch, so that no post is taken for gone when it is not."""
+        if len(reads) > BATCH_LIMIT:
+            raise ValueError(f"a Graph API batch holds at most {BATCH_LIMIT} requests")
+        batch = [
+            {"method": "GET", "relative_url": f"{path}?{urlencode(query, safe=',()')}"}
+            for path, query in reads
+        ]
+        form = {
+            "access_token": token,
+            "include_headers": "false",
+            "batch": json.dumps(batch, separators=(",", ":")),
+        }
+        answers = (await self.call("POST", self.base_url, data=form)).get("data")
+        if not isinstance(answers, list) or len(answers) != len(reads):
+            raise Retryable(self.platform, "Meta did not answer every request of the batch.")
+        return [self._batch_answer(answer) for answer in answers]
+
+    def _batch_answer(self, answer: Any) -> Json | None:
+        if not isinstance(answer, dict) or not isinstance(answer.get("code"), int):
+            raise Retryable(self.platform, "Meta did not complete every request of the batch.")
+        response = httpx.Response(answer["code"], content=str(answer.get("body") or "").encode())
+        if response.is_success:
+            try:
+                body = response.json()
+            except ValueError:
+                return {}
+            return body if isinstance(body, dict) else {"data": body}
+        error = classify(self.platform)(response, *describe(response))
+        if isinstance(error, Permanent):
+            return None
+        raise error
 
 
 def _expiry(body: Mapping[str, Any], now: datetime) -> datetime | None:
@@ -460,6 +511,7 @@ def listed_posts(
 
 
 __all__ = [
+    "BATCH_LIMIT",
     "DEFAULT_GRAPH_VERSION",
     "FACEBOOK_WEB",
     "GRAPH_HOST",

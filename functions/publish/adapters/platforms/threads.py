@@ -52,6 +52,7 @@ from functions.publish.adapters.platforms.base import (
     iso_time,
     own_reply,
     page_after_time,
+    read_if_offered,
     retry_after_seconds,
     send,
     utc,
@@ -497,17 +498,37 @@ class ThreadsAdapter(VersionedOAuthAdapter):
 
     async def account_metrics(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
         """GET /<threads-user-id>/threads_insights?metric=followers_count: the current total, as
-        `total_value` (scope threads_manage_insights;
+        `total_value`; then metric=views, the profile's views per day (`values`, each with its
+        `end_time`), of which the latest day is kept: a request of its own, whose failure keeps
+        the followers (scope threads_manage_insights;
         https://developers.facebook.com/docs/threads/insights)."""
         body = await self._get(
             f"{account.platform_account_id}/threads_insights",
             tokens,
             {"metric": "followers_count"},
         )
+        counts: dict[str, int] = {}
         for entry in body.get("data", []):
             total = entry.get("total_value") if isinstance(entry, dict) else None
             if entry.get("name") == "followers_count" and isinstance(total, dict):
-                return {"followers": int(total.get("value", 0))}
+                counts["followers"] = int(total.get("value", 0))
+        return counts | await read_if_offered(PLATFORM, self._profile_views(tokens, account))
+
+    async def _profile_views(self, tokens: TokenSet, account: ConnectedAccount) -> dict[str, int]:
+        body = await self._get(
+            f"{account.platform_account_id}/threads_insights", tokens, {"metric": "views"}
+        )
+        for entry in body.get("data", []):
+            if not isinstance(entry, dict) or entry.get("name") != "views":
+                continue
+            days = [
+                day
+                for day in entry.get("values") or []
+                if isinstance(day, dict) and isinstance(day.get("value"), int)
+            ]
+            if days:
+                latest = max(days, key=lambda day: str(day.get("end_time") or ""))
+                return {"profile_views": int(latest["value"])}
         return {}
 
     # -- engagement (the inbox) ----------------------------------------------------------------
