@@ -14,8 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from functions.publish.adapters import ai_endpoint
-from functions.publish.domain import ai_prompts, ai_usage, post_store, posts, preflight
+from functions.publish.domain import ai_prompts, post_store, posts, preflight
 from functions.publish.domain.ai_models import (
     AiTarget,
     CaptionsRequest,
@@ -27,14 +26,6 @@ from functions.publish.domain.ai_models import (
     ShortenRequest,
     ThreadRequest,
 )
-from functions.publish.domain.ai_setup import (
-    ChatMessage,
-    Completion,
-    Endpoint,
-    GeneratedTextUnfit,
-    endpoint_for,
-)
-from functions.publish.domain.brand_voice import brand_voice_of
 from functions.publish.domain.platforms import platform_info
 from functions.publish.domain.post_models import (
     MAX_TEXT,
@@ -42,7 +33,17 @@ from functions.publish.domain.post_models import (
     TargetSpec,
     ThreadPart,
 )
+from functions.shared import ai_endpoint, ai_usage
 from functions.shared.access import WorkspaceAccess
+from functions.shared.ai_fences import Fence
+from functions.shared.ai_setup import (
+    ChatMessage,
+    Completion,
+    Endpoint,
+    GeneratedTextUnfit,
+    endpoint_for,
+)
+from functions.shared.brand_voice import brand_voice_of
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 
 MAX_ATTEMPTS = 3
@@ -74,7 +75,7 @@ class _Session:
 
     access: WorkspaceAccess
     endpoint: Endpoint
-    fence: ai_prompts.Fence
+    fence: Fence
     system: ChatMessage
     avoid: list[str]
     completions: list[Completion] = field(default_factory=list)
@@ -83,7 +84,7 @@ class _Session:
     def open(cls, access: WorkspaceAccess) -> "_Session":
         endpoint = endpoint_for("text")
         voice = brand_voice_of(access.workspace_id)
-        fence = ai_prompts.Fence.new()
+        fence = Fence.new()
         return cls(access, endpoint, fence, ai_prompts.system_prompt(fence, voice), voice.avoid)
 
     def ask(self, messages: list[ChatMessage]) -> str:
