@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from functions.publish.domain.composer import MAX_ATTEMPTS
-from functions.publish.domain.text_length import x_weighted_length
+from functions.shared.text_length import x_weighted_length
 from tests.publish.posts_world import error_codes, problem
 from tests.publish.studio import Studio
 from tests.support.fake_model import API_KEY, PROMPT_TOKENS, TEXT_MODEL, FakeModel, fake_model
