@@ -1,10 +1,10 @@
 """The prompts of the AI composer: Herald's rules, the brand voice, and user content fenced off
-(shared/ai_fences.py: a brief that says "ignore the rules above" stays a brief; docs/ai.md).
+(shared/ai_prompting.py: a brief that says "ignore the rules above" stays a brief; docs/ai.md).
 """
 
 from functions.publish.domain.platforms import platform_info
-from functions.shared.ai_fences import Fence, voice_parts
 from functions.shared.ai_models import BrandVoice
+from functions.shared.ai_prompting import Fence, voice_parts
 from functions.shared.ai_setup import ChatMessage
 
 
@@ -85,12 +85,3 @@ def thread_task(fence: Fence, platform: str, limit: int | None, text: str) -> Ch
 
 def _task(instruction: str, material: str) -> ChatMessage:
     return ChatMessage(role="user", content=f"{instruction}\n\n{material}")
-
-
-def correction(failures: list[str]) -> ChatMessage:
-    """What the model is told when its answer failed Herald's checks."""
-    listed = "\n".join(f"- {failure}" for failure in failures)
-    return ChatMessage(
-        role="user",
-        content=f"Herald's checks refused that answer:\n{listed}\nAnswer again, fixing this.",
-    )

@@ -1,4 +1,4 @@
-"""User content fenced off in AI prompts, and the brand voice every prompt carries.
+"""What every AI prompt shares: user content fenced off, the brand voice, corrections.
 
 Everything people typed (briefs, texts, comments of the audience, the brand voice's description,
 samples and words to avoid) goes between a pair of tags made with a random nonce per request, and
@@ -7,10 +7,12 @@ whose name it cannot guess, so a comment that says "ignore the rules above" stay
 (docs/ai.md).
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 
 from functions.shared.ai_models import BrandVoice
+from functions.shared.ai_setup import ChatMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +58,21 @@ def voice_parts(fence: Fence, voice: BrandVoice) -> list[str]:
             + fence.around("words-to-avoid", "\n".join(voice.avoid))
         )
     return parts
+
+
+def avoided_words_in(voice: BrandVoice, text: str) -> list[str]:
+    """The brand's words to avoid that `text` uses (whole words, any case)."""
+    return [
+        word
+        for word in voice.avoid
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
+    ]
+
+
+def correction(failures: list[str]) -> ChatMessage:
+    """What the model is told when its answer failed Herald's checks."""
+    listed = "\n".join(f"- {failure}" for failure in failures)
+    return ChatMessage(
+        role="user",
+        content=f"Herald's checks refused that answer:\n{listed}\nAnswer again, fixing this.",
+    )
