@@ -2,9 +2,10 @@
 
 A reply on X or Threads is a post, so a post's rule applies (X: 280 weighted characters by
 twitter-text v3, `shared/text_length.py`; Threads: 500 characters). The others are comments:
-Instagram and Facebook take a comment as long as a caption allows at most (2,200 and 8,000
-characters), YouTube 10,000, LinkedIn 1,250. TikTok's connection cannot reply at all
-(docs/inbox.md, "What each platform allows").
+YouTube takes 10,000 characters and LinkedIn 1,250; Meta's APIs document no comment limit, so
+Herald keeps Instagram replies within its caption limit (2,200) and Facebook's within 8,000, what
+Facebook's own comment box takes. TikTok's connection cannot reply at all (docs/inbox.md, "What
+each platform allows").
 """
 
 from dataclasses import dataclass
