@@ -1,10 +1,12 @@
 """The AI endpoint's key, in Secrets Manager, the settings that name the endpoint, and the
-`openai` package in a layer of its own on the publish API function (the shared dependency layer
-must leave room for the media function's FFmpeg, as for DuckDB).
+`openai` package in a layer of its own on the functions that call the model (the shared
+dependency layer must leave room for the media function's FFmpeg, as for DuckDB).
 
-Only the publish API function (the `/v1/ai` routes) reads the secret; it reads it once per warm
-container. The base URL and text model come from CDK context (`aiBaseUrl`, `aiTextModel`); left
-empty, the AI routes answer 503 naming what to set (docs/ai.md).
+Only those functions read the secret: the publish API function (the `/v1/ai` routes), the
+webhooks API function (the inbox's suggestions and classification) and the inbox assistant; each
+reads it once per warm container. The base URL and text model come from CDK context
+(`aiBaseUrl`, `aiTextModel`); left empty, the AI routes answer 503 naming what to set
+(docs/ai.md).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from constructs import Construct
 
 from infra import bundling
 from infra.config import HeraldConfig
-from infra.function_group import READ_SECRET, FunctionGroupConstruct
+from infra.function_group import READ_SECRET
+from infra.herald_function import HeraldFunction
 from infra.nag import acknowledge
 from layers.ffmpeg.build import check_fits
 
@@ -37,28 +40,29 @@ def build_openai_layer() -> Path:
 
 
 class AiEndpoint(Construct):
+    """The key, the layer and the settings; `serve` gives them to a function that calls the
+    model (the publish API function, and the webhooks group's inbox assistant)."""
+
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        publish: FunctionGroupConstruct,
-        code_path: Path,
         dependencies_layer_path: Path,
         config: HeraldConfig,
     ) -> None:
         super().__init__(scope, construct_id)
-        openai_layer_path = build_openai_layer()
-        check_fits(openai_layer_path, dependencies_layer_path, code_path)
+        self._config = config
+        self._dependencies_layer_path = dependencies_layer_path
+        self._openai_layer_path = build_openai_layer()
         self.openai_layer = lambda_.LayerVersion(
             self,
             "OpenAiLayer",
-            code=lambda_.Code.from_asset(str(openai_layer_path)),
+            code=lambda_.Code.from_asset(str(self._openai_layer_path)),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             compatible_architectures=[lambda_.Architecture.X86_64],
             description="The openai package for Herald's AI routes",
         )
-        publish.function.add_layers(self.openai_layer)
         # Created with a random placeholder: ops put the provider's key (docs/ai.md), which
         # stack updates leave alone.
         self.api_key = secretsmanager.Secret(
@@ -76,9 +80,14 @@ class AiEndpoint(Construct):
             "The key is issued by the AI provider's console and rotated there, by hand, then "
             "put here; a rotation Lambda has nothing it could rotate.",
         )
-        publish.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
-        publish.allow(READ_SECRET, self.api_key.secret_arn)
-        if config.ai_base_url:
-            publish.function.add_environment("HERALD_AI_BASE_URL", config.ai_base_url)
-        if config.ai_text_model:
-            publish.function.add_environment("HERALD_AI_TEXT_MODEL", config.ai_text_model)
+
+    def serve(self, user: HeraldFunction, code_path: Path) -> None:
+        """`user` gets the layer, the endpoint's settings and the right to read the key."""
+        check_fits(self._openai_layer_path, self._dependencies_layer_path, code_path)
+        user.function.add_layers(self.openai_layer)
+        user.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
+        user.allow(READ_SECRET, self.api_key.secret_arn)
+        if self._config.ai_base_url:
+            user.function.add_environment("HERALD_AI_BASE_URL", self._config.ai_base_url)
+        if self._config.ai_text_model:
+            user.function.add_environment("HERALD_AI_TEXT_MODEL", self._config.ai_text_model)

@@ -17,6 +17,7 @@ from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.inbound import InboundWebhooks
+from infra.inbox_assistant import InboxAssistant
 from infra.media_jobs import MediaJobs
 from infra.metrics_collector import MetricsCollector
 from infra.notifications import Notifications
@@ -55,13 +56,10 @@ class HeraldStack(Stack):
             self.groups[group.name] = construct
 
         self.ai_endpoint = AiEndpoint(
-            self,
-            "AiEndpoint",
-            publish=self.groups["publish"],
-            code_path=bundle.functions["publish"],
-            dependencies_layer_path=bundle.layer,
-            config=config,
+            self, "AiEndpoint", dependencies_layer_path=bundle.layer, config=config
         )
+        for ai_group in ("publish", "webhooks"):
+            self.ai_endpoint.serve(self.groups[ai_group], bundle.functions[ai_group])
         self.publish_worker = PublishWorker(
             self,
             "PublishWorker",
@@ -139,6 +137,15 @@ class HeraldStack(Stack):
         self.publish_worker.send_to_inbound_queue(self.inbound.queue)
         # The processor reads an Instagram mention's text through it (docs/inbox.md).
         self.engagement.invoked_by(self.inbound.processor)
+        self.inbox_assistant = InboxAssistant(
+            self,
+            "InboxAssistant",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+            ai_endpoint=self.ai_endpoint,
+            engagement_function_arn=self.engagement.function_arn,
+        )
         self.realtime = RealtimeApi(
             self,
             "Realtime",

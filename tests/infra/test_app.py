@@ -132,7 +132,7 @@ def test_a_custom_api_domain_becomes_the_publish_functions_api_base_url() -> Non
     assert stack.groups["publish"].api_base_url == "https://api.example.com"
 
 
-def test_the_ai_endpoint_of_the_context_reaches_the_publish_function_only() -> None:
+def test_the_ai_endpoint_of_the_context_reaches_the_functions_that_call_the_model() -> None:
     app = build_app(aiBaseUrl="https://api.openai.com/v1", aiTextModel="gpt-5-mini", nag=False)
     stack = app.node.find_child(STACK_NAME)
     assert isinstance(stack, HeraldStack)
@@ -148,8 +148,13 @@ def test_the_ai_endpoint_of_the_context_reaches_the_publish_function_only() -> N
         found: dict[str, object] = resource["Properties"]["Environment"]["Variables"]
         return found
 
-    publish = variables("publish")
-    assert publish["HERALD_AI_BASE_URL"] == "https://api.openai.com/v1"
-    assert publish["HERALD_AI_TEXT_MODEL"] == "gpt-5-mini"
-    assert publish["HERALD_AI_API_KEY_SECRET"] == {"Ref": logical_id(stack.ai_endpoint.api_key)}
+    assistant = resources[logical_id(stack.inbox_assistant.function.function)]
+    for found in (
+        variables("publish"),
+        variables("webhooks"),
+        assistant["Properties"]["Environment"]["Variables"],
+    ):
+        assert found["HERALD_AI_BASE_URL"] == "https://api.openai.com/v1"
+        assert found["HERALD_AI_TEXT_MODEL"] == "gpt-5-mini"
+        assert found["HERALD_AI_API_KEY_SECRET"] == {"Ref": logical_id(stack.ai_endpoint.api_key)}
     assert not any(name.startswith("HERALD_AI_") for name in variables("media"))

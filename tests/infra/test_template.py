@@ -75,7 +75,7 @@ ONLY_ON = {
     "analytics_bucket": {"analytics"},
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
     "realtime_callback_url": set(),
-    "ai_api_key_secret": {"publish"},
+    "ai_api_key_secret": {"publish", "webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -124,8 +124,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
         # and deliverer, the real-time connection function and pusher, the inbox's engagement
-        # function, the inbound processor, the metrics collector.
-        "AWS::Lambda::Function": len(GROUPS) + 14,
+        # function, the inbound processor, the metrics collector, the inbox assistant.
+        "AWS::Lambda::Function": len(GROUPS) + 15,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
         "AWS::Lambda::LayerVersion": 4,  # the dependencies, FFmpeg, DuckDB and openai
@@ -136,8 +136,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # The publish sweeper, the token refresher, the engagement poller, the media jobs' ended
         # executions, the media files and the schedules of deleted workspaces, the notifier, the
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
-        # platform notices to the publish events function, and the metrics collector.
-        "AWS::Events::Rule": 12,
+        # platform notices to the publish events function, the metrics collector, and new inbox
+        # items to the inbox assistant.
+        "AWS::Events::Rule": 13,
         "AWS::S3::Bucket": 3,  # media, its access logs, tracked events
         "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
         "AWS::KMS::Key": 3,  # platform tokens, token signing and the alarm topic
@@ -156,10 +157,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # Errors and Throttles per function (the groups, the worker, the publish events function,
         # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
         # workers, the two real-time functions, the engagement function, the inbound processor
-        # and the metrics collector), depth per dead-letter queue (five); the media job steps'
-        # throttles and crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the
-        # webhook delivery failure rate; the inbound queue's age.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 13) + 5 + 2 + 1 + 1 + 1,
+        # the metrics collector and the inbox assistant), depth per dead-letter queue (five); the
+        # media job steps' throttles and crashes (tests/infra/test_media_jobs.py); the relay's
+        # iterator age; the webhook delivery failure rate; the inbound queue's age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 14) + 5 + 2 + 1 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -494,6 +495,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             synthesized.stack.webhook_delivery.rule,
             synthesized.stack.realtime.rule,
             synthesized.stack.metrics_collector.schedule,
+            synthesized.stack.inbox_assistant.rule,
         )
     ]
     statements = [
@@ -597,6 +599,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     for realtime in (synthesized.stack.realtime.connections, synthesized.stack.realtime.pusher):
         functions.add(synthesized.logical_id(realtime.function))
     functions.add(synthesized.logical_id(synthesized.stack.inbound.processor.function))
+    functions.add(synthesized.logical_id(synthesized.stack.inbox_assistant.function.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
@@ -680,6 +683,10 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(foundation.platform_credentials)
                 ),
                 "HERALD_API_BASE_URL": _stage_url(synthesized),
+                # The inbox's suggestions and classification (infra/ai_endpoint.py).
+                "HERALD_AI_API_KEY_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.ai_endpoint.api_key)
+                ),
             }
             if group.name == "webhooks"
             else {}
@@ -750,6 +757,7 @@ def test_functions(synthesized: Synthesized) -> None:
             "media": [ref(layer_id), ref(ffmpeg)],
             "analytics": [ref(duckdb), ref(layer_id)],
             "publish": [ref(openai), ref(layer_id)],
+            "webhooks": [ref(openai), ref(layer_id)],
         }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)

@@ -1,8 +1,8 @@
-"""Request and response bodies of the AI composer, the brand voice and AI usage."""
+"""Request and response bodies of the AI composer (brand voice and usage: shared/ai_models)."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.publish.domain.platform_options import TargetOptions
 from functions.publish.domain.post_models import (
@@ -11,7 +11,7 @@ from functions.publish.domain.post_models import (
     Strict,
     TargetPreflight,
 )
-from functions.shared.inputs import SingleLine
+from functions.shared.ai_models import AiCallUsage
 
 X_ACCOUNT = "01JB8Z6D3W5Y7A9C1E3G5J7K9M"
 LINKEDIN_ACCOUNT = "01JB8Z7F4X6Z8B0D2F4H6K8M0N"
@@ -20,8 +20,6 @@ MAX_AI_TARGETS = 10
 # Text given to rewrite, shorten or split; a thread of 25 parts of 500 characters fits.
 MAX_SOURCE_TEXT = 12_500
 Tone = Literal["neutral", "friendly", "professional", "playful", "bold", "formal", "casual"]
-AvoidedWord = Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)]
-Sample = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 class AiTarget(Strict):
@@ -159,12 +157,6 @@ class ThreadRequest(Strict):
     account_id: AccountId = Field(description="An X or Threads account of the workspace.")
 
 
-class AiCallUsage(BaseModel):
-    prompt_tokens: int = Field(description="Tokens of the prompts sent.")
-    completion_tokens: int = Field(description="Tokens of the model's answers.")
-    calls: int = Field(description="Calls made to the model.")
-
-
 class GeneratedText(BaseModel):
     account_id: str = Field(description="The target's account.")
     platform: str = Field(description="The account's platform.")
@@ -193,54 +185,3 @@ class GeneratedThread(BaseModel):
     preflight: TargetPreflight = Field(description="Preflight of the thread as a post.")
     attempts: int = Field(description="Model calls the thread took.")
     usage: AiCallUsage = Field(description="What the request spent of the workspace's budget.")
-
-
-class BrandVoiceUpdate(Strict):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "description": "Warm, precise, a little nerdy about coffee; never pushy.",
-                    "samples": ["Fig, cocoa, orange: the autumn roast is back."],
-                    "avoid": ["cheap", "best ever"],
-                    "language": "en",
-                }
-            ]
-        },
-    )
-
-    description: str = Field(
-        "",
-        max_length=2000,
-        description="How the brand speaks: personality, audience, do's and don'ts.",
-    )
-    samples: list[Sample] = Field(
-        default_factory=list, max_length=5, description="Posts that sound like the brand."
-    )
-    avoid: list[AvoidedWord] = Field(
-        default_factory=list,
-        max_length=50,
-        description="Words and phrases generated text must not contain (checked, not only asked).",
-    )
-    language: str | None = Field(
-        None,
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        max_length=35,
-        description="BCP 47 language tag to write in, e.g. `en` or `pt-BR`; null: the brief's.",
-    )
-
-
-class BrandVoice(BrandVoiceUpdate):
-    updated_by: str | None = Field(None, description="Who last changed it; null: never set.")
-    updated_at: str | None = Field(None, description="When it last changed (RFC 3339).")
-
-
-class AiUsage(BaseModel):
-    month: str = Field(description="The calendar month (UTC), `YYYY-MM`.")
-    tokens: int = Field(description="Tokens spent (prompt and completion).")
-    prompt_tokens: int = Field(description="Tokens of the prompts.")
-    completion_tokens: int = Field(description="Tokens of the answers.")
-    calls: int = Field(description="Calls made to the model.")
-    budget: int = Field(description="Tokens the workspace may spend per month.")
-    remaining: int = Field(description="Tokens left this month (never negative).")

@@ -12,10 +12,9 @@ Every call is charged to the workspace's monthly budget before it is made (`ai_u
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from functions.publish.adapters import ai_endpoint
-from functions.publish.domain import ai_prompts, ai_usage, post_store, posts, preflight
+from functions.publish.domain import ai_prompts, post_store, posts, preflight
 from functions.publish.domain.ai_models import (
     AiTarget,
     CaptionsRequest,
@@ -27,14 +26,6 @@ from functions.publish.domain.ai_models import (
     ShortenRequest,
     ThreadRequest,
 )
-from functions.publish.domain.ai_setup import (
-    ChatMessage,
-    Completion,
-    Endpoint,
-    GeneratedTextUnfit,
-    endpoint_for,
-)
-from functions.publish.domain.brand_voice import brand_voice_of
 from functions.publish.domain.platforms import platform_info
 from functions.publish.domain.post_models import (
     MAX_TEXT,
@@ -43,6 +34,12 @@ from functions.publish.domain.post_models import (
     ThreadPart,
 )
 from functions.shared.access import WorkspaceAccess
+from functions.shared.ai_calls import AiSession
+from functions.shared.ai_prompting import correction
+from functions.shared.ai_setup import (
+    ChatMessage,
+    GeneratedTextUnfit,
+)
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 
 MAX_ATTEMPTS = 3
@@ -66,39 +63,6 @@ class Draft:
 
 # Turns an answer into a draft, or says in words why it cannot.
 Shaper = Callable[[str], Draft | str]
-
-
-@dataclass
-class _Session:
-    """One request's model calls: the endpoint, the prompt's fence and voice, what was spent."""
-
-    access: WorkspaceAccess
-    endpoint: Endpoint
-    fence: ai_prompts.Fence
-    system: ChatMessage
-    avoid: list[str]
-    completions: list[Completion] = field(default_factory=list)
-
-    @classmethod
-    def open(cls, access: WorkspaceAccess) -> "_Session":
-        endpoint = endpoint_for("text")
-        voice = brand_voice_of(access.workspace_id)
-        fence = ai_prompts.Fence.new()
-        return cls(access, endpoint, fence, ai_prompts.system_prompt(fence, voice), voice.avoid)
-
-    def ask(self, messages: list[ChatMessage]) -> str:
-        ai_usage.reserve_call(self.access.workspace_id)
-        completion = ai_endpoint.complete(self.endpoint, messages)
-        ai_usage.record(self.access.workspace_id, completion)
-        self.completions.append(completion)
-        return completion.text.strip()
-
-    def avoided_words_in(self, text: str) -> list[str]:
-        return [
-            word
-            for word in self.avoid
-            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
-        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +109,7 @@ def _specs(targets: Sequence[AiTarget]) -> list[TargetSpec]:
     return [TargetSpec(account_id=target.account_id, options=target.options) for target in targets]
 
 
-def _failures(session: _Session, draft: Draft, checked: TargetPreflight) -> list[str]:
+def _failures(session: AiSession, draft: Draft, checked: TargetPreflight) -> list[str]:
     failures = [
         problem.message
         for problem in checked.problems
@@ -160,7 +124,7 @@ def _failures(session: _Session, draft: Draft, checked: TargetPreflight) -> list
 
 
 def _fit(
-    session: _Session, facts: _Facts, spec: TargetSpec, task: ChatMessage, shape: Shaper
+    session: AiSession, facts: _Facts, spec: TargetSpec, task: ChatMessage, shape: Shaper
 ) -> tuple[Draft, TargetPreflight, int]:
     """Ask until a draft passes the checks: (draft, its preflight, attempts), or 502."""
     messages = [session.system, task]
@@ -175,7 +139,7 @@ def _fit(
             failures = _failures(session, shaped, checked)
             if not failures:
                 return shaped, checked, attempt
-        messages = [*messages, ChatMessage("assistant", answer), ai_prompts.correction(failures)]
+        messages = [*messages, ChatMessage("assistant", answer), correction(failures)]
     raise GeneratedTextUnfit(
         f"After {MAX_ATTEMPTS} attempts the model's text for account {spec.account_id} "
         f"({facts.platform(spec.account_id)}) still fails Herald's checks: {' '.join(failures)} "
@@ -195,14 +159,14 @@ def _generate_each(
     access: WorkspaceAccess,
     targets: Sequence[AiTarget],
     media: Sequence[str],
-    task_for: Callable[[_Session, str, int | None], ChatMessage],
+    task_for: Callable[[AiSession, str, int | None], ChatMessage],
     shaper_for: Callable[[TargetSpec], Shaper] = lambda _spec: _plain_text,
     unchanged: str | None = None,
 ) -> Generated:
     """One fitted text per target; `unchanged` is returned as is where it already fits."""
     specs = _specs(targets)
     facts = _facts(access.workspace_id, specs, media)
-    session = _Session.open(access)
+    session = AiSession.open(access.workspace_id, ai_prompts.system_prompt)
     items = []
     for spec in specs:
         platform = facts.platform(spec.account_id)
@@ -215,7 +179,7 @@ def _generate_each(
         task = task_for(session, platform, facts.text_limit(spec))
         draft, checked, attempts = _fit(session, facts, spec, task, shaper_for(spec))
         items.append(_generated(spec, platform, draft, checked, attempts))
-    return Generated(items=items, usage=ai_usage.usage_of(session.completions))
+    return Generated(items=items, usage=session.usage)
 
 
 def _generated(
@@ -314,7 +278,7 @@ def thread(access: WorkspaceAccess, body: ThreadRequest) -> GeneratedThread:
                 )
             ],
         )
-    session = _Session.open(access)
+    session = AiSession.open(access.workspace_id, ai_prompts.system_prompt)
     task = ai_prompts.thread_task(session.fence, platform, facts.text_limit(spec), body.text)
     draft, checked, attempts = _fit(session, facts, spec, task, _thread_parts)
     return GeneratedThread(
@@ -323,5 +287,5 @@ def thread(access: WorkspaceAccess, body: ThreadRequest) -> GeneratedThread:
         parts=[draft.text, *draft.replies],
         preflight=checked,
         attempts=attempts,
-        usage=ai_usage.usage_of(session.completions),
+        usage=session.usage,
     )

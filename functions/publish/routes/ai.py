@@ -10,9 +10,6 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.ai_models import (
-    AiUsage,
-    BrandVoice,
-    BrandVoiceUpdate,
     CaptionsRequest,
     Generated,
     GeneratedThread,
@@ -22,6 +19,7 @@ from functions.publish.domain.ai_models import (
     ThreadRequest,
 )
 from functions.shared.access import Permissions
+from functions.shared.ai_models import AiUsage, BrandVoice, BrandVoiceUpdate
 from functions.shared.http.dependencies import PostsReader, PostsWriter, WorkspaceAdmin
 
 router = APIRouter(prefix="/v1/ai", tags=["ai"])
@@ -75,14 +73,14 @@ async def split_into_thread(access: PostsWriter, body: ThreadRequest) -> Generat
 
 @router.get("/brand-voice", description=Permissions.POSTS_READ.description)
 async def get_brand_voice(access: PostsReader) -> BrandVoice:
-    from functions.publish.domain import brand_voice
+    from functions.shared import brand_voice
 
     return await run_in_threadpool(brand_voice.brand_voice_of, access.workspace_id)
 
 
 @router.put("/brand-voice", description=Permissions.ADMINS.description)
 async def put_brand_voice(access: WorkspaceAdmin, body: BrandVoiceUpdate) -> BrandVoice:
-    from functions.publish.domain import brand_voice
+    from functions.shared import brand_voice
 
     return await run_in_threadpool(brand_voice.put_brand_voice, access, body)
 
@@ -98,6 +96,6 @@ async def get_ai_usage(
         ),
     ] = None,
 ) -> AiUsage:
-    from functions.publish.domain import ai_usage
+    from functions.shared import ai_usage
 
     return await run_in_threadpool(ai_usage.monthly_usage, access.workspace_id, month)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import UpdateError
 
-from functions.publish.adapters.ai_items import AiUsageItem
-from functions.publish.domain.ai_models import AiCallUsage, AiUsage
-from functions.publish.domain.ai_setup import Completion
+from functions.shared.ai_items import AiUsageItem
+from functions.shared.ai_models import AiCallUsage, AiUsage
+from functions.shared.ai_setup import Completion
 from functions.shared.problems import TooManyRequests
 from functions.shared.settings import get_settings
 from functions.shared.tables import condition_failed, utc_now
