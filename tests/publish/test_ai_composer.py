@@ -7,9 +7,9 @@ from typing import Any
 
 from functions.publish.domain.composer import MAX_ATTEMPTS
 from functions.publish.domain.text_length import x_weighted_length
-from tests.publish.fake_model import API_KEY, PROMPT_TOKENS, TEXT_MODEL, FakeModel, fake_model
 from tests.publish.posts_world import error_codes, problem
 from tests.publish.studio import Studio
+from tests.support.fake_model import API_KEY, PROMPT_TOKENS, TEXT_MODEL, FakeModel, fake_model
 
 __all__ = ["fake_model"]
 

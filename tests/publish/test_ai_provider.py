@@ -11,11 +11,11 @@ from unittest import mock
 import boto3
 import pytest
 
-from functions.publish.adapters import ai_endpoint
-from functions.publish.domain.ai_setup import ChatMessage, endpoint_for
+from functions.shared import ai_endpoint
+from functions.shared.ai_setup import ChatMessage, endpoint_for
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
-from tests.publish.fake_model import API_KEY, FakeModel, fake_model
+from tests.support.fake_model import API_KEY, FakeModel, fake_model
 
 __all__ = ["fake_model"]
 

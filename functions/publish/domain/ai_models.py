@@ -1,4 +1,4 @@
-"""Request and response bodies of the AI composer, the brand voice and AI usage."""
+"""Request and response bodies of the AI composer and the brand voice."""
 
 from typing import Annotated, Literal
 
@@ -11,6 +11,7 @@ from functions.publish.domain.post_models import (
     Strict,
     TargetPreflight,
 )
+from functions.shared.ai_usage_models import AiCallUsage
 from functions.shared.inputs import SingleLine
 
 X_ACCOUNT = "01JB8Z6D3W5Y7A9C1E3G5J7K9M"
@@ -159,12 +160,6 @@ class ThreadRequest(Strict):
     account_id: AccountId = Field(description="An X or Threads account of the workspace.")
 
 
-class AiCallUsage(BaseModel):
-    prompt_tokens: int = Field(description="Tokens of the prompts sent.")
-    completion_tokens: int = Field(description="Tokens of the model's answers.")
-    calls: int = Field(description="Calls made to the model.")
-
-
 class GeneratedText(BaseModel):
     account_id: str = Field(description="The target's account.")
     platform: str = Field(description="The account's platform.")
@@ -234,13 +229,3 @@ class BrandVoiceUpdate(Strict):
 class BrandVoice(BrandVoiceUpdate):
     updated_by: str | None = Field(None, description="Who last changed it; null: never set.")
     updated_at: str | None = Field(None, description="When it last changed (RFC 3339).")
-
-
-class AiUsage(BaseModel):
-    month: str = Field(description="The calendar month (UTC), `YYYY-MM`.")
-    tokens: int = Field(description="Tokens spent (prompt and completion).")
-    prompt_tokens: int = Field(description="Tokens of the prompts.")
-    completion_tokens: int = Field(description="Tokens of the answers.")
-    calls: int = Field(description="Calls made to the model.")
-    budget: int = Field(description="Tokens the workspace may spend per month.")
-    remaining: int = Field(description="Tokens left this month (never negative).")

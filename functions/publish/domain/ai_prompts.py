@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass
 
 from functions.publish.domain.ai_models import BrandVoice
-from functions.publish.domain.ai_setup import ChatMessage
 from functions.publish.domain.platforms import platform_info
+from functions.shared.ai_setup import ChatMessage
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from functions.publish.adapters import ai_endpoint
-from functions.publish.domain import ai_prompts, ai_usage, post_store, posts, preflight
+from functions.publish.domain import ai_prompts, post_store, posts, preflight
 from functions.publish.domain.ai_models import (
     AiTarget,
     CaptionsRequest,
@@ -27,13 +26,6 @@ from functions.publish.domain.ai_models import (
     ShortenRequest,
     ThreadRequest,
 )
-from functions.publish.domain.ai_setup import (
-    ChatMessage,
-    Completion,
-    Endpoint,
-    GeneratedTextUnfit,
-    endpoint_for,
-)
 from functions.publish.domain.brand_voice import brand_voice_of
 from functions.publish.domain.platforms import platform_info
 from functions.publish.domain.post_models import (
@@ -42,7 +34,15 @@ from functions.publish.domain.post_models import (
     TargetSpec,
     ThreadPart,
 )
+from functions.shared import ai_endpoint, ai_usage
 from functions.shared.access import WorkspaceAccess
+from functions.shared.ai_setup import (
+    ChatMessage,
+    Completion,
+    Endpoint,
+    GeneratedTextUnfit,
+    endpoint_for,
+)
 from functions.shared.problems import FieldError, NotFound, ValidationFailed
 
 MAX_ATTEMPTS = 3

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.ai_models import (
-    AiUsage,
     BrandVoice,
     BrandVoiceUpdate,
     CaptionsRequest,
@@ -22,6 +21,7 @@ from functions.publish.domain.ai_models import (
     ThreadRequest,
 )
 from functions.shared.access import Permissions
+from functions.shared.ai_usage_models import AiUsage
 from functions.shared.http.dependencies import PostsReader, PostsWriter, WorkspaceAdmin
 
 router = APIRouter(prefix="/v1/ai", tags=["ai"])
@@ -98,6 +98,6 @@ async def get_ai_usage(
         ),
     ] = None,
 ) -> AiUsage:
-    from functions.publish.domain import ai_usage
+    from functions.shared import ai_usage
 
     return await run_in_threadpool(ai_usage.monthly_usage, access.workspace_id, month)

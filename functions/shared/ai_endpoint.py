@@ -16,8 +16,8 @@ from openai.types.chat import (
     ChatCompletionUserMessageParam,
 )
 
-from functions.publish.domain.ai_setup import AiEndpointFailed, ChatMessage, Completion, Endpoint
 from functions.shared import aws
+from functions.shared.ai_setup import AiEndpointFailed, ChatMessage, Completion, Endpoint
 
 # One retry of the client's own (connection errors, 429, 5xx, honouring Retry-After), within the
 # timeout; the composer's attempts are about content, not transport.
