@@ -41,6 +41,16 @@ class Completion:
         return self.prompt_tokens + self.completion_tokens
 
 
+@dataclass(frozen=True, slots=True)
+class VideoRender:
+    """A video the endpoint renders in the background, as it last reported it."""
+
+    video_id: str
+    status: Literal["queued", "in_progress", "completed", "failed"]
+    progress: int  # percent, 0-100
+    failure: str | None  # the endpoint's reason, when it failed
+
+
 class AiEndpointFailed(Problem):
     """The endpoint failed or answered something Herald cannot hand back (502)."""
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from functions.shared.ai_setup import Completion
@@ -85,7 +86,7 @@ def reserve(workspace_id: str, meter: Meter, *, needs: int = 1, charge: int = 0)
     `charge` of it at once; 429 when they do not."""
     now = utc_now()
     budget = meter.budget(get_settings())
-    actions = [AiUsageItem.calls.add(1)]
+    actions: list[Action] = [AiUsageItem.calls.add(1)]
     if charge:
         actions.append(meter.attribute.add(charge))
     try:
