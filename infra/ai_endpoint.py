@@ -1,10 +1,12 @@
 """The AI endpoint's key, in Secrets Manager, the settings that name the endpoint, and the
-`openai` package in a layer of its own on the publish API function (the shared dependency layer
-must leave room for the media function's FFmpeg, as for DuckDB).
+`openai` package in a layer of its own on the functions that call it (the shared dependency
+layer must leave room for the media function's FFmpeg, as for DuckDB).
 
-Only the publish API function (the `/v1/ai` routes) reads the secret; it reads it once per warm
-container. The base URL and text model come from CDK context (`aiBaseUrl`, `aiTextModel`); left
-empty, the AI routes answer 503 naming what to set (docs/ai.md).
+Only the functions it serves read the secret: the publish API (`/v1/ai`), the media API
+(`/v1/media/generate`) and the media job steps (a generated video's polls); each reads it once
+per warm container. The base URL and models come from CDK context (`aiBaseUrl`, `aiTextModel`,
+`aiImageModel`, `aiSpeechModel`, `aiVideoModel`); left empty, the AI routes answer 503 naming
+what to set (docs/ai.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from constructs import Construct
 from infra import bundling
 from infra.config import HeraldConfig
 from infra.function_group import READ_SECRET, FunctionGroupConstruct
+from infra.herald_function import HeraldFunction
 from infra.nag import acknowledge
 from layers.ffmpeg.build import check_fits
 
@@ -48,17 +51,16 @@ class AiEndpoint(Construct):
         config: HeraldConfig,
     ) -> None:
         super().__init__(scope, construct_id)
-        openai_layer_path = build_openai_layer()
-        check_fits(openai_layer_path, dependencies_layer_path, code_path)
+        self.config = config
+        self.openai_layer_path = build_openai_layer()
         self.openai_layer = lambda_.LayerVersion(
             self,
             "OpenAiLayer",
-            code=lambda_.Code.from_asset(str(openai_layer_path)),
+            code=lambda_.Code.from_asset(str(self.openai_layer_path)),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             compatible_architectures=[lambda_.Architecture.X86_64],
             description="The openai package for Herald's AI routes",
         )
-        publish.function.add_layers(self.openai_layer)
         # Created with a random placeholder: ops put the provider's key (docs/ai.md), which
         # stack updates leave alone.
         self.api_key = secretsmanager.Secret(
@@ -76,9 +78,22 @@ class AiEndpoint(Construct):
             "The key is issued by the AI provider's console and rotated there, by hand, then "
             "put here; a rotation Lambda has nothing it could rotate.",
         )
-        publish.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
-        publish.allow(READ_SECRET, self.api_key.secret_arn)
-        if config.ai_base_url:
-            publish.function.add_environment("HERALD_AI_BASE_URL", config.ai_base_url)
-        if config.ai_text_model:
-            publish.function.add_environment("HERALD_AI_TEXT_MODEL", config.ai_text_model)
+        self.serve(publish, code_path, dependencies_layer_path)
+
+    def serve(self, function: HeraldFunction, *trees: Path) -> None:
+        """Give `function` the `openai` layer, the endpoint's settings and the right to read its
+        key. `trees`: the function's code and its other layers, which must fit with this one."""
+        check_fits(self.openai_layer_path, *trees)
+        function.function.add_layers(self.openai_layer)
+        function.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
+        function.allow(READ_SECRET, self.api_key.secret_arn)
+        settings = {
+            "HERALD_AI_BASE_URL": self.config.ai_base_url,
+            "HERALD_AI_TEXT_MODEL": self.config.ai_text_model,
+            "HERALD_AI_IMAGE_MODEL": self.config.ai_image_model,
+            "HERALD_AI_SPEECH_MODEL": self.config.ai_speech_model,
+            "HERALD_AI_VIDEO_MODEL": self.config.ai_video_model,
+        }
+        for variable, value in settings.items():
+            if value:
+                function.function.add_environment(variable, value)

@@ -86,6 +86,8 @@ def reserve(workspace_id: str, meter: Meter, *, needs: int = 1, charge: int = 0)
     `charge` of it at once; 429 when they do not."""
     now = utc_now()
     budget = meter.budget(get_settings())
+    if needs > budget:
+        raise _spent(meter, budget, needs, charge, now)
     actions: list[Action] = [AiUsageItem.calls.add(1)]
     if charge:
         actions.append(meter.attribute.add(charge))
@@ -97,12 +99,16 @@ def reserve(workspace_id: str, meter: Meter, *, needs: int = 1, charge: int = 0)
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        asked = "" if needs == 1 and not charge else f" (this request needs {needs})"
-        raise TooManyRequests(
-            f"This workspace has spent its AI budget of {budget} {meter.unit} for "
-            f"{month_of(now)}{asked}; it renews on the first of next month (UTC).",
-            retry_after_seconds=int((_next_month(now) - now).total_seconds()),
-        ) from None
+        raise _spent(meter, budget, needs, charge, now) from None
+
+
+def _spent(meter: Meter, budget: int, needs: int, charge: int, now: datetime) -> TooManyRequests:
+    asked = "" if needs == 1 and not charge else f" (this request needs {needs})"
+    return TooManyRequests(
+        f"This workspace has spent its AI budget of {budget} {meter.unit} for "
+        f"{month_of(now)}{asked}; it renews on the first of next month (UTC).",
+        retry_after_seconds=int((_next_month(now) - now).total_seconds()),
+    )
 
 
 def reserve_call(workspace_id: str) -> None:
