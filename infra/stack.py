@@ -156,14 +156,6 @@ class HeraldStack(Stack):
         self.realtime.grant_push(self.notifications.notifier)
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
-        # Generated media: the media API makes images and speech, the job steps poll videos.
-        for generating in (self.groups["media"], self.media_jobs.steps):
-            self.ai_endpoint.serve(
-                generating,
-                bundle.functions["media"],
-                bundle.layer,
-                self.media_jobs.ffmpeg_layer_path,
-            )
         # Scheduled posts are delivered to the publish worker, and to nothing else.
         self.foundation.scheduler_role.add_to_principal_policy(
             iam.PolicyStatement(

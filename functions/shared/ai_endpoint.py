@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import openai
 from openai.types.chat import (
@@ -33,7 +32,11 @@ from functions.shared.ai_setup import (
     ChatMessage,
     Completion,
     Endpoint,
+    ImageSize,
+    SpeechFormat,
     VideoRender,
+    VideoSeconds,
+    VideoSize,
 )
 
 # One retry of the client's own (connection errors, 429, 5xx, honouring Retry-After), within the
@@ -99,9 +102,6 @@ def complete(endpoint: Endpoint, messages: list[ChatMessage]) -> Completion:
     )
 
 
-ImageSize = Literal["1024x1024", "1536x1024", "1024x1536"]
-
-
 def generate_images(endpoint: Endpoint, prompt: str, *, count: int, size: ImageSize) -> list[bytes]:
     """`count` images of `prompt` (the bytes of each, as the endpoint encoded them); 502 when
     the endpoint fails or answers without their data.
@@ -122,9 +122,6 @@ def generate_images(endpoint: Endpoint, prompt: str, *, count: int, size: ImageS
         raise AiEndpointFailed("The AI endpoint answered images that are not base64.") from None
 
 
-SpeechFormat = Literal["mp3", "opus", "aac", "flac", "wav"]
-
-
 def speak(endpoint: Endpoint, text: str, *, voice: str, audio_format: SpeechFormat) -> bytes:
     """`text` read aloud in `voice`, as a file of `audio_format`; 502 when the endpoint fails."""
     with _calling(endpoint, "audio") as client:
@@ -141,10 +138,6 @@ def _render(video: openai.types.Video) -> VideoRender:
         progress=int(video.progress or 0),
         failure=video.error.message if video.error else None,
     )
-
-
-VideoSeconds = Literal[4, 8, 12]
-VideoSize = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
 
 
 def start_video(

@@ -9,6 +9,9 @@ endpoint's fault (502), not the user's.
 
 Images are asked for at the provider size closest to the preset's shape and then cropped and
 scaled to the preset exactly by the image tools' own pixel work (image_ops.py).
+
+`openai` (ai_endpoint) is imported once the endpoint is known to be configured: a function
+without it (see docs/ai.md, AWS) answers the 503 that says what to configure.
 """
 
 import re
@@ -22,10 +25,9 @@ from functions.media.domain.generation_models import (
     SpeechGenerationRequest,
 )
 from functions.media.domain.models import Asset, Generation, ImageRequest, PresetOperation
-from functions.shared import ai_endpoint, ai_usage
+from functions.shared import ai_usage
 from functions.shared.access import WorkspaceAccess
-from functions.shared.ai_endpoint import ImageSize
-from functions.shared.ai_setup import AiEndpointFailed, endpoint_for
+from functions.shared.ai_setup import AiEndpointFailed, ImageSize, endpoint_for
 from functions.shared.images import ImageRejected
 from functions.shared.platform_formats import size_of
 from functions.shared.tables import utc_now
@@ -77,6 +79,8 @@ def _keep_generated(
 
 def generate_images(access: WorkspaceAccess, request: ImageGenerationRequest) -> GeneratedImages:
     endpoint = endpoint_for("image")
+    from functions.shared import ai_endpoint
+
     quotas.ensure_room_for_a_result(access.workspace_id)
     ai_usage.reserve(
         access.workspace_id, ai_usage.IMAGES, needs=request.count, charge=request.count
@@ -122,6 +126,8 @@ def _image_name(request: ImageGenerationRequest, extension: str, number: int) ->
 
 def generate_speech(access: WorkspaceAccess, request: SpeechGenerationRequest) -> Asset:
     endpoint = endpoint_for("speech")
+    from functions.shared import ai_endpoint
+
     quotas.ensure_room_for_a_result(access.workspace_id)
     ai_usage.reserve(access.workspace_id, ai_usage.AUDIO_SECONDS)
     audio = ai_endpoint.speak(

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.media.domain.models import Asset, AssetName
+from functions.shared.ai_setup import SpeechFormat, VideoSeconds, VideoSize
 from functions.shared.platform_formats import ImageFormat
 
 # OpenAI's own limits: 4,000 characters of a DALL-E 3 prompt (GPT Image takes more) and 4,096 of
@@ -68,9 +69,7 @@ class SpeechGenerationRequest(BaseModel):
     voice: Voice = Field(
         "alloy", description="One of the endpoint's voices (OpenAI: alloy, ash, coral, echo...)."
     )
-    format: Literal["mp3", "opus", "aac", "flac", "wav"] = Field(
-        "mp3", description="The audio file's format."
-    )
+    format: SpeechFormat = Field("mp3", description="The audio file's format.")
     name: AssetName | None = Field(None, description="Defaults to the text's first words.")
 
 
@@ -89,8 +88,8 @@ class VideoGenerationRequest(BaseModel):
     )
 
     prompt: Prompt = Field(description="What the video shows.")
-    seconds: Literal[4, 8, 12] = Field(4, description="The clip's length, in seconds.")
-    size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"] = Field(
+    seconds: VideoSeconds = Field(4, description="The clip's length, in seconds.")
+    size: VideoSize = Field(
         "720x1280",
         description="The frame: portrait or landscape, as video models render them; a reframe "
         "job fits the clip to a platform format.",

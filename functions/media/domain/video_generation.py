@@ -13,7 +13,7 @@ job across the generate step's share), and once it is completed downloads the MP
 key. The Wait state does the waiting: no Lambda sleeps. Thumbnail and Finalize are the FFmpeg
 jobs' own: the clip is probed and kept like any job's result, with its provenance. The endpoint's
 refusal or failure fails the job with its reason; so does a video not finished within
-`MAX_RENDER_MINUTES`.
+`MAX_RENDER_MINUTES`. `openai` loads with the steps that call the endpoint, not with the API.
 """
 
 import time
@@ -36,7 +36,7 @@ from functions.media.domain.job_workflow_steps import (
     enter,
 )
 from functions.media.domain.jobs_models import Job
-from functions.shared import ai_endpoint, ai_usage
+from functions.shared import ai_usage
 from functions.shared.access import WorkspaceAccess
 from functions.shared.ai_setup import AiEndpointFailed, endpoint_for
 from functions.shared.settings import get_settings
@@ -70,6 +70,8 @@ def _refused(error: AiEndpointFailed) -> MediaRejected:
 
 def start_video(state: JobState) -> JobState:
     """Ask the endpoint to render the video."""
+    from functions.shared import ai_endpoint
+
     operation = _operation(state, "generate")
     assert state.generation is not None, "the API starts generation jobs with it"
     try:
@@ -86,6 +88,8 @@ def start_video(state: JobState) -> JobState:
 
 def poll_video(state: JobState) -> JobState:
     """How far the endpoint got; once the video is completed, it is stored as the job's output."""
+    from functions.shared import ai_endpoint
+
     generation = state.generation
     assert generation is not None, "the API starts generation jobs with it"
     assert generation.video_id is not None, "start_video sets it"
