@@ -4,9 +4,10 @@ dependency layer must leave room for the media function's FFmpeg, as for DuckDB)
 
 Only those functions read the secret: the publish API function (the `/v1/ai` routes), the
 webhooks API function (the inbox's suggestions and classification) and the inbox assistant; each
-reads it once per warm container. The base URL and text model come from CDK context
-(`aiBaseUrl`, `aiTextModel`); left empty, the AI routes answer 503 naming what to set
-(docs/ai.md).
+reads it once per warm container. The media functions are not served: the layer does not fit
+beside FFmpeg, so `/v1/media/generate` answers 503 in AWS (docs/ai.md). The base URL and models
+come from CDK context (`aiBaseUrl`, `aiTextModel`, `aiImageModel`, `aiSpeechModel`,
+`aiVideoModel`); left empty, the AI routes answer 503 naming what to set (docs/ai.md).
 """
 
 from __future__ import annotations
@@ -87,7 +88,13 @@ class AiEndpoint(Construct):
         user.function.add_layers(self.openai_layer)
         user.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
         user.allow(READ_SECRET, self.api_key.secret_arn)
-        if self._config.ai_base_url:
-            user.function.add_environment("HERALD_AI_BASE_URL", self._config.ai_base_url)
-        if self._config.ai_text_model:
-            user.function.add_environment("HERALD_AI_TEXT_MODEL", self._config.ai_text_model)
+        settings = {
+            "HERALD_AI_BASE_URL": self._config.ai_base_url,
+            "HERALD_AI_TEXT_MODEL": self._config.ai_text_model,
+            "HERALD_AI_IMAGE_MODEL": self._config.ai_image_model,
+            "HERALD_AI_SPEECH_MODEL": self._config.ai_speech_model,
+            "HERALD_AI_VIDEO_MODEL": self._config.ai_video_model,
+        }
+        for variable, value in settings.items():
+            if value:
+                user.function.add_environment(variable, value)

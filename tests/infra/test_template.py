@@ -44,7 +44,8 @@ LEFT_AT_DEFAULT = {
     "rate_limit_api_key_writes",
     "analytics_write_key_requests",
     # The AI endpoint: base URL and text model from context when given (tests/infra/test_app.py),
-    # the models of tasks not built yet, the timeout and the monthly budget (docs/ai.md).
+    # the other models likewise, the timeout, the monthly budgets and the video poll interval
+    # (docs/ai.md).
     "ai_base_url",
     "ai_text_model",
     "ai_vision_model",
@@ -53,6 +54,10 @@ LEFT_AT_DEFAULT = {
     "ai_video_model",
     "ai_timeout_seconds",
     "ai_monthly_token_budget",
+    "ai_monthly_image_budget",
+    "ai_monthly_audio_seconds_budget",
+    "ai_monthly_video_seconds_budget",
+    "ai_video_poll_seconds",
 }
 # Set only on the functions that use them.
 ONLY_ON = {

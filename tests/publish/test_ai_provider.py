@@ -41,7 +41,11 @@ def test_the_publish_app_loads_without_openai_and_the_composer_with_it() -> None
     assert "openai" in composer
 
 
-def test_each_missing_setting_is_named_per_task(fake_model: FakeModel) -> None:
+def test_each_missing_setting_is_named_per_task(
+    fake_model: FakeModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HERALD_AI_IMAGE_MODEL")
+    get_settings.cache_clear()
     assert endpoint_for("text").model == "fake-text-model"
     with pytest.raises(ServiceUnavailable) as refused:
         endpoint_for("image")
