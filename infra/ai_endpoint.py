@@ -1,6 +1,7 @@
 """The AI endpoint's key, in Secrets Manager, the settings that name the endpoint, and the
 `openai` package in a layer of its own on the publish API function (the shared dependency layer
-must leave room for the media function's FFmpeg, as for DuckDB).
+must leave room for the media function's FFmpeg, as for DuckDB), and the read of library images
+the vision routes need.
 
 Only the publish API function (the `/v1/ai` routes) reads the secret; it reads it once per warm
 container. The base URL and text model come from CDK context (`aiBaseUrl`, `aiTextModel`); left
@@ -14,13 +15,14 @@ from pathlib import Path
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import bundling
 from infra.config import HeraldConfig
 from infra.function_group import READ_SECRET, FunctionGroupConstruct
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_wildcard
 from layers.ffmpeg.build import check_fits
 
 OPENAI_LAYER_DIR = bundling.BUILD_DIR / "layers" / "openai"
@@ -45,6 +47,7 @@ class AiEndpoint(Construct):
         publish: FunctionGroupConstruct,
         code_path: Path,
         dependencies_layer_path: Path,
+        media_bucket: s3.IBucket,
         config: HeraldConfig,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -82,3 +85,14 @@ class AiEndpoint(Construct):
             publish.function.add_environment("HERALD_AI_BASE_URL", config.ai_base_url)
         if config.ai_text_model:
             publish.function.add_environment("HERALD_AI_TEXT_MODEL", config.ai_text_model)
+        if config.ai_vision_model:
+            publish.function.add_environment("HERALD_AI_VISION_MODEL", config.ai_vision_model)
+        # The vision routes (alt text, captions that look at images) read library images.
+        media_objects = media_bucket.arn_for_objects("workspaces/*")
+        publish.allow(("s3:GetObject",), media_objects)
+        acknowledge_wildcard(
+            publish.role,
+            media_objects,
+            "Reads workspace images to show them to the vision model; object keys are "
+            "generated per upload, so a prefix is the narrowest grant.",
+        )

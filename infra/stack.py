@@ -60,6 +60,7 @@ class HeraldStack(Stack):
             publish=self.groups["publish"],
             code_path=bundle.functions["publish"],
             dependencies_layer_path=bundle.layer,
+            media_bucket=self.foundation.media_bucket,
             config=config,
         )
         self.publish_worker = PublishWorker(

@@ -11,6 +11,7 @@ from functions.publish.domain.post_models import (
     Strict,
     TargetPreflight,
 )
+from functions.shared.access import ID_PATTERN
 from functions.shared.inputs import SingleLine
 
 X_ACCOUNT = "01JB8Z6D3W5Y7A9C1E3G5J7K9M"
@@ -19,8 +20,24 @@ MAX_BRIEF = 4000
 MAX_AI_TARGETS = 10
 # Text given to rewrite, shorten or split; a thread of 25 parts of 500 characters fits.
 MAX_SOURCE_TEXT = 12_500
+# Platforms whose posts carry alt text (docs/ai.md#alt-text cites each limit).
+AltTextPlatform = Literal["x", "instagram", "facebook", "linkedin", "threads"]
 Tone = Literal["neutral", "friendly", "professional", "playful", "bold", "formal", "casual"]
 AvoidedWord = Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)]
+# A well-formed BCP 47 language tag (RFC 5646 section 2.1: language, extlangs, script, region,
+# variants, extensions, private use), e.g. `en`, `pt-BR`, `zh-Hant-TW`, `sr-Latn`. The language
+# subtag has 2 or 3 letters: the 4 to 8 letter forms are reserved, and no language uses them.
+LanguageTag = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}(?:-[A-Za-z]{4})?"
+        r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+        r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$",
+        max_length=35,
+    ),
+]
+StrategyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+PostId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Sample = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
@@ -54,6 +71,12 @@ class _Targets(Strict):
         return self
 
 
+class AiCallUsage(BaseModel):
+    prompt_tokens: int = Field(description="Tokens of the prompts sent.")
+    completion_tokens: int = Field(description="Tokens of the model's answers.")
+    calls: int = Field(description="Calls made to the model.")
+
+
 class CaptionsRequest(_Targets):
     model_config = ConfigDict(
         extra="forbid",
@@ -75,6 +98,16 @@ class CaptionsRequest(_Targets):
         min_length=1,
         max_length=MAX_BRIEF,
         description="What the post is about: facts, offer, audience, call to action.",
+    )
+    strategy: StrategyId | None = Field(
+        None,
+        description="A preset of the strategies library (`GET /v1/ai/strategies`) whose "
+        "guidance the prompt carries.",
+    )
+    look_at_media: bool = Field(
+        False,
+        description="Show the `media` images (up to 4, downscaled) to the vision model "
+        "(`HERALD_AI_VISION_MODEL`), so the captions can speak of what they show.",
     )
 
 
@@ -139,6 +172,131 @@ class HashtagsRequest(_Targets):
     count: int = Field(5, ge=1, le=30, description="How many hashtags to suggest.")
 
 
+class TranslateRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Our autumn roast is back: fig, cocoa and orange.",
+                    "language": "pt-BR",
+                    "targets": [{"account_id": X_ACCOUNT}],
+                },
+                {"post_id": "01JB8Z9K2M4P6R8T0V2X4Z6B8D", "language": "de"},
+            ]
+        },
+    )
+
+    language: LanguageTag = Field(
+        description="The BCP 47 tag of the language to translate into, e.g. `de` or `pt-BR`."
+    )
+    text: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_SOURCE_TEXT,
+        description="The text to translate for each of `targets` (or give `post_id`).",
+    )
+    targets: list[AiTarget] = Field(
+        default_factory=list,
+        max_length=MAX_AI_TARGETS,
+        description="With `text`: the accounts to translate for.",
+    )
+    media: list[AssetId] = Field(
+        default_factory=list,
+        max_length=20,
+        description="With `text`: media the post will carry, as for the other routes.",
+    )
+    post_id: PostId | None = Field(
+        None,
+        description="Instead of `text`: a post of the workspace whose every target's text "
+        "(its own or the shared one) is translated, checked with that target's media.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "TranslateRequest":
+        if self.post_id is not None:
+            if self.text is not None or self.targets or self.media:
+                raise ValueError("give either post_id, or text with targets")
+            return self
+        if self.text is None or not self.targets:
+            raise ValueError("give text with targets, or post_id")
+        accounts = [target.account_id for target in self.targets]
+        if len(set(accounts)) != len(accounts):
+            raise ValueError("each account may be targeted once")
+        return self
+
+
+class AltTextRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "asset_id": "01JB8Z9K2M4P6R8T0V2X4Z6B8D",
+                    "platforms": ["x", "instagram"],
+                    "context": "Our autumn roast launch",
+                    "save": True,
+                }
+            ]
+        },
+    )
+
+    asset_id: AssetId = Field(description="An image (or GIF) of the workspace's media library.")
+    platforms: list[AltTextPlatform] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Platforms the image will go to: the text fits the strictest of their alt "
+        "text limits (X's 1,000 characters, the library's own bound, when left out).",
+    )
+    language: LanguageTag | None = Field(
+        None, description="BCP 47 tag of the language to write in; the brand voice's if left out."
+    )
+    context: str | None = Field(
+        None,
+        max_length=MAX_BRIEF,
+        description="What the post is about, so the description stresses what matters.",
+    )
+    save: bool = Field(False, description="Store the text as the asset's `alt_text` too.")
+
+
+class AltTextResult(BaseModel):
+    asset_id: str = Field(description="The image described.")
+    alt_text: str = Field(description="The description, within `max_length` characters.")
+    max_length: int = Field(description="The limit it was written for (characters).")
+    saved: bool = Field(description="Whether it was stored as the asset's `alt_text`.")
+    attempts: int = Field(description="Model calls it took.")
+    usage: AiCallUsage = Field(description="What the request spent of the workspace's budget.")
+
+
+class StrategyCategory(Strict):
+    id: StrategyId = Field(description="The category's id, to filter `GET /v1/ai/strategies`.")
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)] = Field(
+        description="Its name, for display."
+    )
+    description: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="What posts of this category are for."
+    )
+
+
+class Strategy(Strict):
+    id: StrategyId = Field(description="What a caption request's `strategy` names.")
+    category: StrategyId = Field(description="The category's id.")
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)] = Field(
+        description="Its name, for display."
+    )
+    description: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="What it does, for display."
+    )
+    guidance: Annotated[str, StringConstraints(min_length=1, max_length=600)] = Field(
+        description="What the prompt tells the model when the strategy is chosen."
+    )
+
+
+class StrategyLibrary(BaseModel):
+    categories: list[StrategyCategory] = Field(description="Every category, in display order.")
+    strategies: list[Strategy] = Field(description="The strategies (of the category asked for).")
+
+
 class ThreadRequest(Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -157,12 +315,6 @@ class ThreadRequest(Strict):
         min_length=1, max_length=MAX_SOURCE_TEXT, description="The long text to split."
     )
     account_id: AccountId = Field(description="An X or Threads account of the workspace.")
-
-
-class AiCallUsage(BaseModel):
-    prompt_tokens: int = Field(description="Tokens of the prompts sent.")
-    completion_tokens: int = Field(description="Tokens of the model's answers.")
-    calls: int = Field(description="Calls made to the model.")
 
 
 class GeneratedText(BaseModel):
@@ -223,10 +375,8 @@ class BrandVoiceUpdate(Strict):
         max_length=50,
         description="Words and phrases generated text must not contain (checked, not only asked).",
     )
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         None,
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        max_length=35,
         description="BCP 47 language tag to write in, e.g. `en` or `pt-BR`; null: the brief's.",
     )
 
