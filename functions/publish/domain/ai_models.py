@@ -246,7 +246,13 @@ class AltTextRequest(Strict):
         default_factory=list,
         max_length=8,
         description="Platforms the image will go to: the text fits the strictest of their alt "
-        "text limits (X's 1,000 characters, the library's own bound, when left out).",
+        "text limits, and never more than the library's 1,000 characters (X's limit).",
+    )
+    max_length: int | None = Field(
+        None,
+        ge=20,
+        le=1000,
+        description="A shorter bound of your own, in characters (e.g. 125 for brief alt text).",
     )
     language: LanguageTag | None = Field(
         None, description="BCP 47 tag of the language to write in; the brand voice's if left out."

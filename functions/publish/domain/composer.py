@@ -385,15 +385,15 @@ def alt_text(access: WorkspaceAccess, body: AltTextRequest) -> AltTextResult:
                 )
             ],
         )
+    # One alt text per asset serves every platform: the library's bound caps every limit.
     limit = min(
-        (ALT_TEXT_LIMITS.get(platform, LIBRARY_ALT_TEXT_LIMIT) for platform in body.platforms),
-        default=LIBRARY_ALT_TEXT_LIMIT,
+        LIBRARY_ALT_TEXT_LIMIT,
+        body.max_length or LIBRARY_ALT_TEXT_LIMIT,
+        *(ALT_TEXT_LIMITS.get(platform, LIBRARY_ALT_TEXT_LIMIT) for platform in body.platforms),
     )
     session = _Session.open(access, "vision")
     language = body.language or session.language
-    task = ai_prompts.alt_text_task(
-        session.fence, _data_url(item), min(limit, LIBRARY_ALT_TEXT_LIMIT), body.context, language
-    )
+    task = ai_prompts.alt_text_task(session.fence, _data_url(item), limit, body.context, language)
 
     def judge(answer: str) -> str | list[str]:
         text = answer.strip().strip('"')
