@@ -244,7 +244,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     }
     for prefix in ("users/*", "workspaces/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
-    if name == "publish_worker":
+    if name in {"publish_worker", "publish"}:
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
