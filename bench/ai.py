@@ -10,7 +10,9 @@ Herald, so the figure errs high. Goal: median at most 30 ms. Because moto answer
 process, every AWS call costs here the emulator's CPU (tens of milliseconds) where DynamoDB
 answers in single-digit milliseconds: the bench also times the AWS calls (botocore's
 `_make_api_call`), counts them, and prints the overhead without them: Herald's own code, the
-`openai` client and the HTTP to the model. The first calls, which import
+`openai` client and the HTTP to the model, beside a request without a model call
+(`GET /v1/ai/brand-voice`, interleaved) that shows what any request costs on the machine at the
+time. The first calls, which import
 `openai` and open the connection, are warm-up and not counted (a warm container's cost is what
 each request pays; the cold start is bench/cold_start.py's).
 
@@ -30,8 +32,6 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,27 +94,34 @@ def _invoke(method: str, path: str, headers: dict[str, str], body: object) -> di
     return response
 
 
-class AwsCalls:
-    """Count and time botocore's API calls (DynamoDB, KMS) while installed."""
+@dataclass
+class Timed:
+    """One invocation: its wall time, and the count and time of its AWS calls (botocore's)."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.seconds = 0.0
+    status: int = 0
+    wall_ms: float = 0.0
+    aws_ms: float = 0.0
+    aws_calls: int = 0
 
-    @contextmanager
-    def timed(self) -> Iterator[None]:
-        original = BaseClient._make_api_call
 
-        def timed_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(client, operation, params)
-            finally:
-                self.count += 1
-                self.seconds += time.perf_counter() - started
+def _timed_invoke(method: str, path: str, headers: dict[str, str], body: object) -> Timed:
+    timed = Timed()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
-        with mock.patch.object(BaseClient, "_make_api_call", timed_call):
-            yield
+    def timed_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(client, operation, params)
+        finally:
+            timed.aws_calls += 1
+            timed.aws_ms += (time.perf_counter() - started) * 1000
+
+    with mock.patch.object(BaseClient, "_make_api_call", timed_call):
+        started = time.perf_counter()
+        response = _invoke(method, path, headers, body)
+        timed.wall_ms = (time.perf_counter() - started) * 1000
+    timed.status = int(str(response["statusCode"]))
+    return timed
 
 
 @dataclass
@@ -122,6 +129,9 @@ class Overhead:
     total_ms: list[float] = field(default_factory=list)
     aws_ms: list[float] = field(default_factory=list)
     aws_calls: list[int] = field(default_factory=list)
+    # The same handler answering a request without a model call, runs interleaved: what any
+    # request costs on this machine now.
+    reference_ms: list[float] = field(default_factory=list)
 
 
 def overhead_ms(model: FakeModel, runs: int) -> Overhead:
@@ -132,16 +142,14 @@ def overhead_ms(model: FakeModel, runs: int) -> Overhead:
     body = {"brief": "Announce the autumn roast", "targets": [{"account_id": account_id}]}
     figures = Overhead()
     for call in range(WARM_UP_CALLS + runs):
-        aws_calls = AwsCalls()
-        with aws_calls.timed():
-            started = time.perf_counter()
-            response = _invoke("POST", "/v1/ai/captions", headers, body)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-        assert response["statusCode"] == 200, response
+        captions = _timed_invoke("POST", "/v1/ai/captions", headers, body)
+        reference = _timed_invoke("GET", "/v1/ai/brand-voice", headers, None)
+        assert (captions.status, reference.status) == (200, 200)
         if call >= WARM_UP_CALLS:
-            figures.total_ms.append(elapsed_ms - model.latency_seconds * 1000)
-            figures.aws_ms.append(aws_calls.seconds * 1000)
-            figures.aws_calls.append(aws_calls.count)
+            figures.reference_ms.append(reference.wall_ms - reference.aws_ms)
+            figures.total_ms.append(captions.wall_ms - model.latency_seconds * 1000)
+            figures.aws_ms.append(captions.aws_ms)
+            figures.aws_calls.append(captions.aws_calls)
     return figures
 
 
@@ -194,6 +202,7 @@ def main() -> None:
     print(_line("    of which AWS calls answered by in-process moto", overhead.aws_ms))
     print(_line("    Herald's overhead without the AWS calls", without_aws, OVERHEAD_GOAL_MS))
     print(f"    AWS calls per request: {statistics.median(overhead.aws_calls):.0f}")
+    print(_line("(ref) GET /v1/ai/brand-voice without the AWS calls", overhead.reference_ms))
     print(
         _line(
             "(b) first chunk, fake -> Herald's client (adapter level)",
