@@ -1,13 +1,15 @@
 """The AI endpoint's key, in Secrets Manager, the settings that name the endpoint, and the
 `openai` package in a layer of its own on the functions that call the model (the shared
-dependency layer must leave room for the media function's FFmpeg, as for DuckDB).
+dependency layer must leave room for the media function's FFmpeg, as for DuckDB), and the read
+of library images the vision routes need (`show_images`).
 
 Only those functions read the secret: the publish API function (the `/v1/ai` routes), the
 webhooks API function (the inbox's suggestions and classification) and the inbox assistant; each
 reads it once per warm container. The media functions are not served: the layer does not fit
 beside FFmpeg, so `/v1/media/generate` answers 503 in AWS (docs/ai.md). The base URL and models
-come from CDK context (`aiBaseUrl`, `aiTextModel`, `aiImageModel`, `aiSpeechModel`,
-`aiVideoModel`); left empty, the AI routes answer 503 naming what to set (docs/ai.md).
+come from CDK context (`aiBaseUrl`, `aiTextModel`, `aiVisionModel`, `aiImageModel`,
+`aiSpeechModel`, `aiVideoModel`); left empty, the AI routes answer 503 naming what to set
+(docs/ai.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -24,7 +27,7 @@ from infra import bundling
 from infra.config import HeraldConfig
 from infra.function_group import READ_SECRET
 from infra.herald_function import HeraldFunction
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_wildcard
 from layers.ffmpeg.build import check_fits
 
 OPENAI_LAYER_DIR = bundling.BUILD_DIR / "layers" / "openai"
@@ -91,6 +94,7 @@ class AiEndpoint(Construct):
         settings = {
             "HERALD_AI_BASE_URL": self._config.ai_base_url,
             "HERALD_AI_TEXT_MODEL": self._config.ai_text_model,
+            "HERALD_AI_VISION_MODEL": self._config.ai_vision_model,
             "HERALD_AI_IMAGE_MODEL": self._config.ai_image_model,
             "HERALD_AI_SPEECH_MODEL": self._config.ai_speech_model,
             "HERALD_AI_VIDEO_MODEL": self._config.ai_video_model,
@@ -98,3 +102,16 @@ class AiEndpoint(Construct):
         for variable, value in settings.items():
             if value:
                 user.function.add_environment(variable, value)
+
+    @staticmethod
+    def show_images(user: HeraldFunction, media_bucket: s3.IBucket) -> None:
+        """`user` may read library images, to show them to the vision model (alt text, captions
+        that look at the post's images)."""
+        media_objects = media_bucket.arn_for_objects("workspaces/*")
+        user.allow(("s3:GetObject",), media_objects)
+        acknowledge_wildcard(
+            user.role,
+            media_objects,
+            "Reads workspace images to show them to the vision model; object keys are "
+            "generated per upload, so a prefix is the narrowest grant.",
+        )

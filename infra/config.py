@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     # The OpenAI-compatible AI endpoint and its models (docs/ai.md); empty: AI answers 503.
     "aiBaseUrl": "",
     "aiTextModel": "",
+    "aiVisionModel": "",
     "aiImageModel": "",
     "aiSpeechModel": "",
     "aiVideoModel": "",
@@ -57,6 +58,7 @@ class HeraldConfig:
     api_base_url: str = ""  # empty: the stage URL of the REST API (see HeraldApi.base_url)
     ai_base_url: str = ""
     ai_text_model: str = ""
+    ai_vision_model: str = ""
     ai_image_model: str = ""
     ai_speech_model: str = ""
     ai_video_model: str = ""
@@ -100,6 +102,7 @@ class HeraldConfig:
                 else ""
             ),
             ai_text_model=str(value("aiTextModel")).strip(),
+            ai_vision_model=str(value("aiVisionModel")).strip(),
             ai_image_model=str(value("aiImageModel")).strip(),
             ai_speech_model=str(value("aiSpeechModel")).strip(),
             ai_video_model=str(value("aiVideoModel")).strip(),

@@ -60,6 +60,7 @@ class HeraldStack(Stack):
         )
         for ai_group in ("publish", "webhooks"):
             self.ai_endpoint.serve(self.groups[ai_group], bundle.functions[ai_group])
+        self.ai_endpoint.show_images(self.groups["publish"], self.foundation.media_bucket)
         self.publish_worker = PublishWorker(
             self,
             "PublishWorker",

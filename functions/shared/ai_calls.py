@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functions.shared import ai_endpoint, ai_usage
 from functions.shared.ai_models import AiCallUsage, BrandVoice
 from functions.shared.ai_prompting import Fence, avoided_words_in
-from functions.shared.ai_setup import ChatMessage, Completion, Endpoint, endpoint_for
+from functions.shared.ai_setup import ChatMessage, Completion, Endpoint, Task, endpoint_for
 from functions.shared.brand_voice import brand_voice_of
 
 SystemPrompt = Callable[[Fence, BrandVoice], ChatMessage]
@@ -26,9 +26,11 @@ class AiSession:
     completions: list[Completion] = field(default_factory=list)
 
     @classmethod
-    def open(cls, workspace_id: str, system_prompt: SystemPrompt) -> "AiSession":
-        """503 before anything else when the text model is not configured."""
-        endpoint = endpoint_for("text")
+    def open(
+        cls, workspace_id: str, system_prompt: SystemPrompt, task: Task = "text"
+    ) -> "AiSession":
+        """503 before anything else when `task`'s model is not configured."""
+        endpoint = endpoint_for(task)
         voice = brand_voice_of(workspace_id)
         fence = Fence.new()
         return cls(workspace_id, endpoint, fence, voice, system_prompt(fence, voice))

@@ -21,10 +21,14 @@ from pathlib import Path
 import openai
 from openai.types.chat import (
     ChatCompletionAssistantMessageParam,
+    ChatCompletionContentPartImageParam,
+    ChatCompletionContentPartParam,
+    ChatCompletionContentPartTextParam,
     ChatCompletionMessageParam,
     ChatCompletionSystemMessageParam,
     ChatCompletionUserMessageParam,
 )
+from openai.types.chat.chat_completion_content_part_image_param import ImageURL
 
 from functions.shared import aws
 from functions.shared.ai_setup import (
@@ -61,7 +65,20 @@ def _message(message: ChatMessage) -> ChatCompletionMessageParam:
         return ChatCompletionSystemMessageParam(role="system", content=message.content)
     if message.role == "assistant":
         return ChatCompletionAssistantMessageParam(role="assistant", content=message.content)
-    return ChatCompletionUserMessageParam(role="user", content=message.content)
+    if not message.images:
+        return ChatCompletionUserMessageParam(role="user", content=message.content)
+    # Content parts, as the Chat Completions API takes images
+    # (https://platform.openai.com/docs/guides/images-vision#giving-a-model-images-as-input).
+    parts: list[ChatCompletionContentPartParam] = [
+        ChatCompletionContentPartTextParam(type="text", text=message.content)
+    ]
+    parts.extend(
+        ChatCompletionContentPartImageParam(
+            type="image_url", image_url=ImageURL(url=image, detail="auto")
+        )
+        for image in message.images
+    )
+    return ChatCompletionUserMessageParam(role="user", content=parts)
 
 
 @contextmanager

@@ -8,6 +8,18 @@ from functions.shared.inputs import SingleLine
 
 AvoidedWord = Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)]
 Sample = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+# A well-formed BCP 47 language tag (RFC 5646 section 2.1: language, extlangs, script, region,
+# variants, extensions, private use), e.g. `en`, `pt-BR`, `zh-Hant-TW`, `sr-Latn`. The language
+# subtag has 2 or 3 letters: the 4 to 8 letter forms are reserved, and no language uses them.
+LanguageTag = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}(?:-[A-Za-z]{4})?"
+        r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+        r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$",
+        max_length=35,
+    ),
+]
 
 
 class AiCallUsage(BaseModel):
@@ -44,10 +56,8 @@ class BrandVoiceUpdate(BaseModel):
         max_length=50,
         description="Words and phrases generated text must not contain (checked, not only asked).",
     )
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         None,
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        max_length=35,
         description="BCP 47 language tag to write in, e.g. `en` or `pt-BR`; null: the brief's.",
     )
 

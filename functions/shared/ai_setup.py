@@ -33,6 +33,8 @@ class Endpoint:
 class ChatMessage:
     role: Literal["system", "user", "assistant"]
     content: str
+    # Images for a vision model to look at (user messages): `data:image/jpeg;base64,...` URLs.
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,11 +54,13 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     # Publishing now and retrying start the worker at once.
     # And queue what polling finds for the inbound processor (infra/inbound.py).
-    # And read the AI endpoint's key for the `/v1/ai` routes (infra/ai_endpoint.py).
+    # And read the AI endpoint's key for the `/v1/ai` routes, and library images for its vision
+    # routes (infra/ai_endpoint.py).
     "publish": {
         **PUBLISHING,
         "lambda": {"publish_worker"},
         "secretsmanager": {"platform_credentials", "ai_api_key"},
+        "s3": {"media:workspaces/*:read"},
     },
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
     "publish_worker": {
@@ -257,7 +259,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     }
     for prefix in ("users/*", "workspaces/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
-    if name == "publish_worker":
+    if name in {"publish_worker", "publish"}:
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"

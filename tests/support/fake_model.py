@@ -5,7 +5,9 @@ drive Herald through the real `openai` client and see exactly what was sent. Not
 machine.
 
 - `POST /v1/chat/completions` (https://platform.openai.com/docs/api-reference/chat/create and
-  https://platform.openai.com/docs/api-reference/chat/object): scripted answers in order.
+  https://platform.openai.com/docs/api-reference/chat/object): scripted answers in order, images
+  of the request included (content parts, `Received.images`). With `stream: true` it answers
+  server-sent chunks (https://platform.openai.com/docs/api-reference/chat-streaming).
 - `POST /v1/images/generations` (https://platform.openai.com/docs/api-reference/images/create):
   `n` PNGs in `b64_json`, of the size asked for unless `image_size` says otherwise.
 - `POST /v1/audio/speech` (https://platform.openai.com/docs/api-reference/audio/createSpeech):
@@ -16,7 +18,9 @@ machine.
   for `video_polls` retrievals, then `completed` (or `failed` with `video_failure`), and an MP4
   made by FFmpeg at the size asked for.
 
-`fail_media(status, ...)` makes the next media calls answer those HTTP errors.
+`fail_media(status, ...)` makes the next media calls answer those HTTP errors, and
+`latency_seconds` makes chat answers wait before their first byte, as a model thinks
+(bench/ai.py). `serving(model)` runs it outside pytest; the `fake_model` fixture inside.
 """
 
 import base64
@@ -28,8 +32,10 @@ import os
 import struct
 import tempfile
 import threading
+import time
 import wave
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +50,7 @@ from tests.support.ffmpeg_samples import make_tone, make_video
 
 API_KEY = "sk-test-fake-model-key"
 TEXT_MODEL = "fake-text-model"
+VISION_MODEL = "fake-vision-model"
 IMAGE_MODEL = "fake-image-model"
 SPEECH_MODEL = "fake-speech-model"
 VIDEO_MODEL = "fake-video-model"
@@ -64,11 +71,27 @@ class Received:
         return content
 
     @property
-    def last_user_message(self) -> str:
-        content: str = next(
+    def _last_user_content(self) -> str | list[dict[str, Any]]:
+        content: str | list[dict[str, Any]] = next(
             m["content"] for m in reversed(self.body["messages"]) if m["role"] == "user"
         )
         return content
+
+    @property
+    def last_user_message(self) -> str:
+        """Its text (the text part, when it came with images)."""
+        content = self._last_user_content
+        if isinstance(content, str):
+            return content
+        return "".join(part["text"] for part in content if part["type"] == "text")
+
+    @property
+    def images(self) -> list[str]:
+        """The image URLs of the last user message (`data:` URLs from Herald)."""
+        content = self._last_user_content
+        if isinstance(content, str):
+            return []
+        return [part["image_url"]["url"] for part in content if part["type"] == "image_url"]
 
 
 @dataclass
@@ -83,6 +106,8 @@ class FakeModel:
     video_polls: int = 1  # retrievals answering `in_progress` before `completed`
     video_failure: str | None = None
     videos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    latency_seconds: float = 0.0  # before a chat answer's first byte
+    first_chunk_sent_at: list[float] = field(default_factory=list)  # perf_counter, per stream
 
     def answer(self, *answers: str | int) -> None:
         with self.lock:
@@ -183,10 +208,15 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": "unknown path", "type": "invalid_request"}})
                 return
             answer = model.next_answer()
+            if model.latency_seconds:
+                time.sleep(model.latency_seconds)
             if isinstance(answer, int):
                 # Providers echo part of the key in errors; Herald must not pass it on.
                 message = f"Incorrect API key provided: {API_KEY[:8]}... (status {answer})"
                 self._send(answer, {"error": {"message": message, "type": "invalid_request"}})
+                return
+            if body.get("stream"):
+                self._stream(body["model"], answer)
                 return
             tokens = completion_tokens(answer)
             self._send(
@@ -210,6 +240,33 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                     },
                 },
             )
+
+        def _stream(self, model_name: str, answer: str) -> None:
+            """The answer word by word as `chat.completion.chunk` events, then `[DONE]`."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            words = answer.split(" ")
+            for index, word in enumerate(words):
+                chunk = {
+                    "id": f"chatcmpl-{len(model.received)}",
+                    "object": "chat.completion.chunk",
+                    "created": 1_900_000_000,
+                    "model": model_name,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"content": word if index == 0 else f" {word}"},
+                            "finish_reason": None,
+                        }
+                    ],
+                }
+                if index == 0:
+                    model.first_chunk_sent_at.append(time.perf_counter())
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
 
         def do_GET(self) -> None:
             self._receive({})
@@ -297,10 +354,9 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def fake_model() -> Iterator[FakeModel]:
+@contextmanager
+def serving(model: FakeModel) -> Iterator[FakeModel]:
     """The fake endpoint running, and Herald configured to call it (settings re-read)."""
-    model = FakeModel()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(model))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -309,14 +365,23 @@ def fake_model() -> Iterator[FakeModel]:
         "HERALD_AI_BASE_URL": model.base_url,
         "HERALD_AI_API_KEY": API_KEY,
         "HERALD_AI_TEXT_MODEL": TEXT_MODEL,
+        "HERALD_AI_VISION_MODEL": VISION_MODEL,
         "HERALD_AI_IMAGE_MODEL": IMAGE_MODEL,
         "HERALD_AI_SPEECH_MODEL": SPEECH_MODEL,
         "HERALD_AI_VIDEO_MODEL": VIDEO_MODEL,
     }
-    with mock.patch.dict(os.environ, environment):
+    try:
+        with mock.patch.dict(os.environ, environment):
+            get_settings.cache_clear()
+            yield model
+    finally:
         get_settings.cache_clear()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def fake_model() -> Iterator[FakeModel]:
+    with serving(FakeModel()) as model:
         yield model
-    get_settings.cache_clear()
-    server.shutdown()
-    server.server_close()
-    thread.join()
