@@ -22,7 +22,7 @@ from functions.shared.problems import (
     ValidationFailed,
     json_pointer,
 )
-from functions.webhooks.adapters.connections import (
+from functions.shared.connection_items import (
     Connection,
     close_connection,
     find_connection,
