@@ -6,6 +6,8 @@ Only AI code paths import this module (the composer, when a route needs a model)
 The client and the key are made once per warm container.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import openai
@@ -44,18 +46,19 @@ def _message(message: ChatMessage) -> ChatCompletionMessageParam:
     return ChatCompletionUserMessageParam(role="user", content=message.content)
 
 
-def complete(endpoint: Endpoint, messages: list[ChatMessage]) -> Completion:
-    """The model's answer to `messages`; 502 when the endpoint fails.
-
-    The refusal names the endpoint's status only: providers echo parts of the key and of the
-    prompt in their error bodies, and neither may reach a response or a log.
-    """
+def client_of(endpoint: Endpoint) -> openai.OpenAI:
+    """The warm container's client of `endpoint`, with its key (read from its secret once)."""
     api_key = _secret_key(endpoint.api_key_secret) if endpoint.api_key_secret else endpoint.api_key
-    client = _client(endpoint.base_url, api_key, endpoint.timeout_seconds)
+    return _client(endpoint.base_url, api_key, endpoint.timeout_seconds)
+
+
+@contextmanager
+def refusals(endpoint: Endpoint) -> Iterator[None]:
+    """Turn the endpoint's failures into 502s naming its status only: providers echo parts of
+    the key and of the prompt in their error bodies, and neither may reach a response or a log.
+    """
     try:
-        answer = client.chat.completions.create(
-            model=endpoint.model, messages=[_message(message) for message in messages]
-        )
+        yield
     except openai.APIStatusError as error:
         raise AiEndpointFailed(
             f"The AI endpoint answered HTTP {error.status_code}; check its key, model and quota."
@@ -69,6 +72,14 @@ def complete(endpoint: Endpoint, messages: list[ChatMessage]) -> Completion:
             "The AI endpoint could not be reached or answered "
             "something that is not a chat completion."
         ) from None
+
+
+def complete(endpoint: Endpoint, messages: list[ChatMessage]) -> Completion:
+    """The model's answer to `messages`; 502 when the endpoint fails."""
+    with refusals(endpoint):
+        answer = client_of(endpoint).chat.completions.create(
+            model=endpoint.model, messages=[_message(message) for message in messages]
+        )
     if not answer.choices:
         raise AiEndpointFailed("The AI endpoint answered without a choice.")
     usage = answer.usage
