@@ -54,10 +54,12 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # Publishing now and retrying start the worker at once.
     # And queue what polling finds for the inbound processor (infra/inbound.py).
     # And read the AI endpoint's key for the `/v1/ai` routes (infra/ai_endpoint.py).
+    # And stream the AI strategist's answers to WebSocket connections (docs/ai.md).
     "publish": {
         **PUBLISHING,
         "lambda": {"publish_worker"},
         "secretsmanager": {"platform_credentials", "ai_api_key"},
+        "execute-api": {"realtime:POST", "realtime:DELETE"},
     },
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
     "publish_worker": {
