@@ -161,13 +161,13 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 self._stream(body, answer)
                 return
             if isinstance(answer, ToolCalls):
-                message: dict[str, Any] = {
+                reply: dict[str, Any] = {
                     "role": "assistant",
                     "content": None,
                     "tool_calls": answer.wire(),
                 }
             else:
-                message = {"role": "assistant", "content": answer}
+                reply = {"role": "assistant", "content": answer}
             self._send(
                 200,
                 {
@@ -178,7 +178,7 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                     "choices": [
                         {
                             "index": 0,
-                            "message": message,
+                            "message": reply,
                             "finish_reason": "tool_calls"
                             if isinstance(answer, ToolCalls)
                             else "stop",
