@@ -16,12 +16,12 @@ time. The first calls, which import
 `openai` and open the connection, are warm-up and not counted (a warm container's cost is what
 each request pays; the cold start is bench/cold_start.py's).
 
-(b) First streamed token: the strategist chat's streaming to the client (issue 16 section 3) is
-not on main yet, so this measures at the provider-adapter level: Herald's configured client
+(b) First streamed token, at the provider-adapter level: Herald's configured client
 (`ai_endpoint`'s, same timeout and retries) asks the fake for a streamed completion, and the
-figure is the time from the fake writing its first chunk to the client yielding that chunk.
-Goal: median at most 50 ms. Once the chat streams over the real-time connection, this should
-measure to the client's socket instead.
+figure is the time from the fake writing its first chunk of text to the client yielding that
+chunk. Goal: median at most 50 ms. The strategist chat's streaming over the real-time connection
+(`ai.chat.*`, issue 16 section 3) is not measured here yet: to the client's socket is what this
+should measure next.
 
 moto answers in this process (`bench/moto_environment.py`): its DynamoDB calls cost CPU here
 rather than network time as in AWS. Usage: `python bench/ai.py [--runs N] [--latency-ms MS]`.
@@ -158,7 +158,7 @@ def first_token_ms(model: FakeModel, runs: int) -> list[float]:
     from functions.shared.ai_setup import endpoint_for
 
     endpoint = endpoint_for("text")
-    client = ai_endpoint._client(endpoint.base_url, endpoint.api_key, endpoint.timeout_seconds)
+    client = ai_endpoint.client_of(endpoint)
     samples = []
     for call in range(WARM_UP_CALLS + runs):
         model.answer("Fig, cocoa and orange: the autumn roast is back.")
@@ -211,8 +211,8 @@ def main() -> None:
         )
     )
     print(
-        "(b) is measured at the provider-adapter level: the strategist chat's streaming to the "
-        "client is not on main yet."
+        "(b) is measured at the provider-adapter level, not through the strategist chat's "
+        "real-time push."
     )
 
 

@@ -164,6 +164,8 @@ class HeraldStack(Stack):
         )
         # A new notification reaches its user's WebSocket connections at once.
         self.realtime.grant_push(self.notifications.notifier)
+        # The AI strategist streams its answers to the asker's connections (docs/ai.md).
+        self.realtime.grant_push(self.groups["publish"])
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
         # Scheduled posts are delivered to the publish worker, and to nothing else.

@@ -81,14 +81,19 @@ def _message(message: ChatMessage) -> ChatCompletionMessageParam:
     return ChatCompletionUserMessageParam(role="user", content=parts)
 
 
+def client_of(endpoint: Endpoint) -> openai.OpenAI:
+    """The warm container's client of `endpoint`, with its key (read from its secret once)."""
+    api_key = _secret_key(endpoint.api_key_secret) if endpoint.api_key_secret else endpoint.api_key
+    return _client(endpoint.base_url, api_key, endpoint.timeout_seconds)
+
+
 @contextmanager
-def _calling(endpoint: Endpoint, answer: str) -> Iterator[openai.OpenAI]:
-    """The endpoint's client; its failures become 502s that say what went wrong, never the body.
+def refusals(endpoint: Endpoint, answer: str = "a chat completion") -> Iterator[None]:
+    """The endpoint's failures become 502s that say what went wrong, never the body.
 
     `answer`: what the call should have answered ("a chat completion"), for the message."""
-    api_key = _secret_key(endpoint.api_key_secret) if endpoint.api_key_secret else endpoint.api_key
     try:
-        yield _client(endpoint.base_url, api_key, endpoint.timeout_seconds)
+        yield
     except openai.APIStatusError as error:
         raise AiEndpointFailed(
             f"The AI endpoint answered HTTP {error.status_code}; check its key, model and quota."
@@ -101,6 +106,13 @@ def _calling(endpoint: Endpoint, answer: str) -> Iterator[openai.OpenAI]:
         raise AiEndpointFailed(
             f"The AI endpoint could not be reached or answered something that is not {answer}."
         ) from None
+
+
+@contextmanager
+def _calling(endpoint: Endpoint, answer: str) -> Iterator[openai.OpenAI]:
+    """The endpoint's client, its failures refused as `refusals` does."""
+    with refusals(endpoint, answer):
+        yield client_of(endpoint)
 
 
 def complete(endpoint: Endpoint, messages: list[ChatMessage]) -> Completion:

@@ -56,11 +56,13 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # And queue what polling finds for the inbound processor (infra/inbound.py).
     # And read the AI endpoint's key for the `/v1/ai` routes, and library images for its vision
     # routes (infra/ai_endpoint.py).
+    # And stream the AI strategist's answers to WebSocket connections (docs/ai.md).
     "publish": {
         **PUBLISHING,
         "lambda": {"publish_worker"},
         "secretsmanager": {"platform_credentials", "ai_api_key"},
         "s3": {"media:workspaces/*:read"},
+        "execute-api": {"realtime:POST", "realtime:DELETE"},
     },
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
     "publish_worker": {

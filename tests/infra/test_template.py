@@ -78,8 +78,9 @@ ONLY_ON = {
     "inbound_queue_url": {"webhooks"},
     "analytics_stream_name": {"analytics"},
     "analytics_bucket": {"analytics"},
-    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
-    "realtime_callback_url": set(),
+    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py)
+    # and the publish API, which streams the AI strategist's answers (docs/ai.md).
+    "realtime_callback_url": {"publish"},
     "ai_api_key_secret": {"publish", "webhooks"},
 }
 WORKER_ARN = {
@@ -466,9 +467,12 @@ def test_publish_worker(synthesized: Synthesized) -> None:
         "Environment"
     ]["Variables"]
     inbound_queue = {"Ref": synthesized.logical_id(synthesized.stack.inbound.queue)}
-    # The AI routes are the API's alone: the worker never reads the AI endpoint's key.
+    # The AI routes are the API's alone: the worker never reads the AI endpoint's key, nor
+    # pushes the strategist's answers to real-time connections.
     shared = {
-        name: value for name, value in api_variables.items() if not name.startswith("HERALD_AI_")
+        name: value
+        for name, value in api_variables.items()
+        if not name.startswith("HERALD_AI_") and name != "HERALD_REALTIME_CALLBACK_URL"
     }
     assert variables == shared | {
         "POWERTOOLS_SERVICE_NAME": "herald-publish-worker",
@@ -677,6 +681,9 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                 "HERALD_PUBLISH_WORKER_ARN": WORKER_ARN,
                 "HERALD_SCHEDULER_DEAD_LETTER_ARN": arn_of(
                     synthesized.logical_id(foundation.scheduler_dlq)
+                ),
+                "HERALD_REALTIME_CALLBACK_URL": synthesized.stack.resolve(
+                    synthesized.stack.realtime.callback_url
                 ),
             }
             if group.name == "publish"

@@ -6,8 +6,14 @@ machine.
 
 - `POST /v1/chat/completions` (https://platform.openai.com/docs/api-reference/chat/create and
   https://platform.openai.com/docs/api-reference/chat/object): scripted answers in order, images
-  of the request included (content parts, `Received.images`). With `stream: true` it answers
-  server-sent chunks (https://platform.openai.com/docs/api-reference/chat-streaming).
+  of the request included (content parts, `Received.images`). A scripted answer is a text, an
+  HTTP error status, or `ToolCalls` (the model asking for function calls: `message.tool_calls`,
+  `finish_reason` "tool_calls", https://platform.openai.com/docs/guides/function-calling). A
+  request with `stream: true` is answered with server-sent events of `chat.completion.chunk`
+  objects (https://platform.openai.com/docs/api-reference/chat-streaming/streaming): the text a
+  word at a time, each tool call's name first and its arguments in fragments under the call's
+  `index`, a last chunk with the `finish_reason`, one without choices carrying `usage` when
+  `stream_options.include_usage` asks for it, then `data: [DONE]`.
 - `POST /v1/images/generations` (https://platform.openai.com/docs/api-reference/images/create):
   `n` PNGs in `b64_json`, of the size asked for unless `image_size` says otherwise.
 - `POST /v1/audio/speech` (https://platform.openai.com/docs/api-reference/audio/createSpeech):
@@ -94,10 +100,37 @@ class Received:
         return [part["image_url"]["url"] for part in content if part["type"] == "image_url"]
 
 
+@dataclass(frozen=True)
+class ToolCalls:
+    """The model asking for function calls: (name, arguments) each, the arguments a JSON
+    object, or a string sent as is (to test what Herald does with arguments that are not)."""
+
+    calls: tuple[tuple[str, dict[str, Any] | str], ...]
+
+    def __init__(self, *calls: tuple[str, dict[str, Any] | str]) -> None:
+        object.__setattr__(self, "calls", calls)
+
+    def wire(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"call_{number}_{name}",
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                },
+            }
+            for number, (name, arguments) in enumerate(self.calls)
+        ]
+
+
+Answer = str | int | ToolCalls
+
+
 @dataclass
 class FakeModel:
     base_url: str = ""
-    answers: list[str | int] = field(default_factory=list)  # text, or an HTTP error status
+    answers: list[Answer] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     media_errors: list[int] = field(default_factory=list)
@@ -109,7 +142,7 @@ class FakeModel:
     latency_seconds: float = 0.0  # before a chat answer's first byte
     first_chunk_sent_at: list[float] = field(default_factory=list)  # perf_counter, per stream
 
-    def answer(self, *answers: str | int) -> None:
+    def answer(self, *answers: Answer) -> None:
         with self.lock:
             self.answers.extend(answers)
 
@@ -124,13 +157,50 @@ class FakeModel:
     def received_at(self, path: str) -> list["Received"]:
         return [request for request in self.received if request.path.split("?")[0] == path]
 
-    def next_answer(self) -> str | int:
+    def next_answer(self) -> Answer:
         with self.lock:
             return self.answers.pop(0) if self.answers else "A fitting caption."
 
 
-def completion_tokens(text: str) -> int:
+def completion_tokens(answer: str | ToolCalls) -> int:
+    text = answer if isinstance(answer, str) else json.dumps(answer.wire())
     return len(text.split()) + 1
+
+
+def _usage(answer: str | ToolCalls) -> dict[str, int]:
+    tokens = completion_tokens(answer)
+    return {
+        "prompt_tokens": PROMPT_TOKENS,
+        "completion_tokens": tokens,
+        "total_tokens": PROMPT_TOKENS + tokens,
+    }
+
+
+def _stream_deltas(answer: str | ToolCalls) -> list[dict[str, Any]]:
+    if isinstance(answer, str):
+        words = answer.split(" ")
+        return [{"content": word if n == 0 else f" {word}"} for n, word in enumerate(words)]
+    deltas: list[dict[str, Any]] = []
+    for index, call in enumerate(answer.wire()):
+        arguments = call["function"]["arguments"]
+        name = call["function"]["name"]
+        deltas.append(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": name, "arguments": ""},
+                    }
+                ]
+            }
+        )
+        deltas.extend(
+            {"tool_calls": [{"index": index, "function": {"arguments": arguments[at : at + 7]}}]}
+            for at in range(0, len(arguments), 7)
+        )
+    return deltas
 
 
 def png(width: int, height: int) -> bytes:
@@ -216,9 +286,16 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 self._send(answer, {"error": {"message": message, "type": "invalid_request"}})
                 return
             if body.get("stream"):
-                self._stream(body["model"], answer)
+                self._stream(body, answer)
                 return
-            tokens = completion_tokens(answer)
+            if isinstance(answer, ToolCalls):
+                reply: dict[str, Any] = {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": answer.wire(),
+                }
+            else:
+                reply = {"role": "assistant", "content": answer}
             self._send(
                 200,
                 {
@@ -229,42 +306,41 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": answer},
-                            "finish_reason": "stop",
+                            "message": reply,
+                            "finish_reason": "tool_calls"
+                            if isinstance(answer, ToolCalls)
+                            else "stop",
                         }
                     ],
-                    "usage": {
-                        "prompt_tokens": PROMPT_TOKENS,
-                        "completion_tokens": tokens,
-                        "total_tokens": PROMPT_TOKENS + tokens,
-                    },
+                    "usage": _usage(answer),
                 },
             )
 
-        def _stream(self, model_name: str, answer: str) -> None:
-            """The answer word by word as `chat.completion.chunk` events, then `[DONE]`."""
+        def _stream(self, body: dict[str, Any], answer: str | ToolCalls) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            words = answer.split(" ")
-            for index, word in enumerate(words):
-                chunk = {
+
+            def chunk(choices: list[dict[str, Any]], **extra: Any) -> None:
+                payload = {
                     "id": f"chatcmpl-{len(model.received)}",
                     "object": "chat.completion.chunk",
                     "created": 1_900_000_000,
-                    "model": model_name,
-                    "choices": [
-                        {
-                            "index": 0,
-                            "delta": {"content": word if index == 0 else f" {word}"},
-                            "finish_reason": None,
-                        }
-                    ],
-                }
-                if index == 0:
-                    model.first_chunk_sent_at.append(time.perf_counter())
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    "model": body["model"],
+                    "choices": choices,
+                } | extra
+                self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
                 self.wfile.flush()
+
+            chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}}])
+            for number, delta in enumerate(_stream_deltas(answer)):
+                if number == 0:
+                    model.first_chunk_sent_at.append(time.perf_counter())
+                chunk([{"index": 0, "delta": delta, "finish_reason": None}])
+            finish = "tool_calls" if isinstance(answer, ToolCalls) else "stop"
+            chunk([{"index": 0, "delta": {}, "finish_reason": finish}])
+            if (body.get("stream_options") or {}).get("include_usage"):
+                chunk([], usage=_usage(answer))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
 
