@@ -27,9 +27,13 @@ DEFAULTS: dict[str, Any] = {
     "dashboardUrl": "http://localhost:3000",
     # Public base URL of the API (a custom domain); empty: the REST API's stage URL.
     "apiBaseUrl": "",
-    # The OpenAI-compatible AI endpoint and its text model (docs/ai.md); empty: AI answers 503.
+    # The OpenAI-compatible AI endpoint and its models (docs/ai.md); empty: AI answers 503.
     "aiBaseUrl": "",
     "aiTextModel": "",
+    "aiVisionModel": "",
+    "aiImageModel": "",
+    "aiSpeechModel": "",
+    "aiVideoModel": "",
 }
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -54,6 +58,10 @@ class HeraldConfig:
     api_base_url: str = ""  # empty: the stage URL of the REST API (see HeraldApi.base_url)
     ai_base_url: str = ""
     ai_text_model: str = ""
+    ai_vision_model: str = ""
+    ai_image_model: str = ""
+    ai_speech_model: str = ""
+    ai_video_model: str = ""
 
     @property
     def mail_domain(self) -> str:
@@ -94,6 +102,10 @@ class HeraldConfig:
                 else ""
             ),
             ai_text_model=str(value("aiTextModel")).strip(),
+            ai_vision_model=str(value("aiVisionModel")).strip(),
+            ai_image_model=str(value("aiImageModel")).strip(),
+            ai_speech_model=str(value("aiSpeechModel")).strip(),
+            ai_video_model=str(value("aiVideoModel")).strip(),
         )
 
 

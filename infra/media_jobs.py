@@ -3,6 +3,11 @@
     Probe -> Process -> Thumbnail -> Finalize          (each a task of the FFmpeg function)
       \\________\\___________\\__________\\___ any error -> RecordFailure -> JobFailed (Fail)
 
+A generated video (`$.generation` in the execution's input) takes another way in:
+
+    StartVideo -> WaitForVideo (Wait) -> PollVideo -> VideoReady? -> Thumbnail -> Finalize
+                        ^_____________________________________| not yet
+
 One Lambda function runs every step (`functions.media.workers.job_steps.handler`, told which by the
 task's payload), with the media group's code, the dependency layer and the FFmpeg layer. Lambda
 service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
@@ -76,13 +81,13 @@ class MediaJobs(Construct):
         dependency layer (the FFmpeg layer is built here)."""
         super().__init__(scope, construct_id)
         self.state_machine_name = f"herald-{config.stage}-media-jobs"
-        ffmpeg_layer_path = build_ffmpeg_layer()
+        self.ffmpeg_layer_path = build_ffmpeg_layer()
         # Lambda refuses a function whose code and layers exceed 250 MB unzipped; fail here.
-        check_fits(ffmpeg_layer_path, dependencies_layer_path, code_path)
+        check_fits(self.ffmpeg_layer_path, dependencies_layer_path, code_path)
         self.ffmpeg_layer = lambda_.LayerVersion(
             self,
             "FfmpegLayer",
-            code=lambda_.Code.from_asset(str(ffmpeg_layer_path)),
+            code=lambda_.Code.from_asset(str(self.ffmpeg_layer_path)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="Static ffmpeg and ffprobe under /opt/bin",
@@ -173,10 +178,31 @@ class MediaJobs(Construct):
         ]
         chain = sfn.Chain.start(steps[0])
         for task in steps:
-            # `$.error` keeps the failed step's input (workspace, job, what was made so far).
-            task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
             if task is not steps[0]:
                 chain = chain.next(task)
+        thumbnail = steps[2]
+        # A generated video: the endpoint renders it while a Wait state, not a Lambda, waits.
+        start_video = self._step("StartVideo", "start_video")
+        poll_video = self._step("PollVideo", "poll_video")
+        wait = sfn.Wait(
+            self,
+            "WaitForVideo",
+            time=sfn.WaitTime.seconds_path("$.generation.poll_seconds"),
+        )
+        video_ready = (
+            sfn.Choice(self, "VideoReady")
+            .when(sfn.Condition.is_not_null("$.output"), thumbnail)
+            .otherwise(wait)
+        )
+        start_video.next(wait).next(poll_video).next(video_ready)
+        for task in [*steps, start_video, poll_video]:
+            # `$.error` keeps the failed step's input (workspace, job, what was made so far).
+            task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+        which_job = (
+            sfn.Choice(self, "WhichJob")
+            .when(sfn.Condition.is_present("$.generation"), start_video)
+            .otherwise(chain)
+        )
 
         self.execution_log_group = logs.LogGroup(
             self,
@@ -197,8 +223,9 @@ class MediaJobs(Construct):
             "StateMachine",
             # Named, so that the grant to stop its executions can name them (executions_arn).
             state_machine_name=self.state_machine_name,
-            comment="Herald media job: probe, process, thumbnail, finalize",
-            definition_body=sfn.DefinitionBody.from_chainable(chain),
+            comment="Herald media job: probe, process, thumbnail, finalize; or a generated "
+            "video: start, wait and poll, thumbnail, finalize",
+            definition_body=sfn.DefinitionBody.from_chainable(which_job),
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.state_machine_role,
             tracing_enabled=True,

@@ -183,7 +183,7 @@ class RealtimeApi(Construct):
         return self.stage.callback_url
 
     def grant_push(self, function: HeraldFunction) -> None:
-        """Let `function` push real-time messages (functions/webhooks/domain/realtime.py)."""
+        """Let `function` push real-time messages (functions/shared/realtime_push.py)."""
         function.function.add_environment("HERALD_REALTIME_CALLBACK_URL", self.callback_url)
         for method in MANAGE_CONNECTIONS:
             connections = Stack.of(self).format_arn(

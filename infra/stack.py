@@ -17,6 +17,7 @@ from infra.event_relay import EventRelay
 from infra.foundation import Foundation
 from infra.function_group import FunctionGroupConstruct, construct_id_for
 from infra.inbound import InboundWebhooks
+from infra.inbox_assistant import InboxAssistant
 from infra.media_jobs import MediaJobs
 from infra.metrics_collector import MetricsCollector
 from infra.notifications import Notifications
@@ -55,13 +56,11 @@ class HeraldStack(Stack):
             self.groups[group.name] = construct
 
         self.ai_endpoint = AiEndpoint(
-            self,
-            "AiEndpoint",
-            publish=self.groups["publish"],
-            code_path=bundle.functions["publish"],
-            dependencies_layer_path=bundle.layer,
-            config=config,
+            self, "AiEndpoint", dependencies_layer_path=bundle.layer, config=config
         )
+        for ai_group in ("publish", "webhooks"):
+            self.ai_endpoint.serve(self.groups[ai_group], bundle.functions[ai_group])
+        self.ai_endpoint.show_images(self.groups["publish"], self.foundation.media_bucket)
         self.publish_worker = PublishWorker(
             self,
             "PublishWorker",
@@ -139,6 +138,15 @@ class HeraldStack(Stack):
         self.publish_worker.send_to_inbound_queue(self.inbound.queue)
         # The processor reads an Instagram mention's text through it (docs/inbox.md).
         self.engagement.invoked_by(self.inbound.processor)
+        self.inbox_assistant = InboxAssistant(
+            self,
+            "InboxAssistant",
+            webhooks=self.groups["webhooks"],
+            code_path=bundle.functions["webhooks"],
+            foundation=self.foundation,
+            ai_endpoint=self.ai_endpoint,
+            engagement_function_arn=self.engagement.function_arn,
+        )
         self.realtime = RealtimeApi(
             self,
             "Realtime",
@@ -154,6 +162,8 @@ class HeraldStack(Stack):
         )
         # A new notification reaches its user's WebSocket connections at once.
         self.realtime.grant_push(self.notifications.notifier)
+        # The AI strategist streams its answers to the asker's connections (docs/ai.md).
+        self.realtime.grant_push(self.groups["publish"])
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
         # Scheduled posts are delivered to the publish worker, and to nothing else.

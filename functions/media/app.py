@@ -7,6 +7,7 @@ app = create_app(
         "functions.media.routes.jobs:router",
         "functions.media.routes.library:router",
         "functions.media.routes.images:router",
+        "functions.media.routes.generate:router",
     ),
 )
 handler = lambda_handler(app)

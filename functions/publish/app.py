@@ -7,6 +7,7 @@ app = create_app(
         "functions.publish.routes.posts:router",
         "functions.publish.routes.templates:router",
         "functions.publish.routes.ai:router",
+        "functions.publish.routes.ai_chat:router",
     ),
 )
 handler = lambda_handler(app)

@@ -264,6 +264,16 @@ def encode(
     return out.getvalue()
 
 
+def downscaled_jpeg(image: "Image", bounds: tuple[int, int], *, quality: int) -> bytes:
+    """A JPEG of an opened image, upright and sRGB, fitted inside `bounds` (never enlarged)."""
+    displayed = displayed_size(image)
+    size = fit_size(displayed, (min(bounds[0], displayed[0]), min(bounds[1], displayed[1])))
+    decode(image, at_least=size)
+    icc_profile = image.info.get("icc_profile")
+    pixels = to_srgb(resize(workable(upright(image)), size), icc_profile)
+    return encode(pixels, "JPEG", quality=quality)
+
+
 def too_many_pixels(
     policy: ImagePolicy, width: int | None = None, height: int | None = None
 ) -> ImageRejected:

@@ -7,6 +7,7 @@ from typing import Self
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -29,6 +30,8 @@ class MediaAssetItem(FindableItem):
     labels = UnicodeSetAttribute(null=True)
     alt_text = UnicodeAttribute(null=True)
     source_asset_id = UnicodeAttribute(null=True)  # the asset this one was made from
+    # A generated asset's provenance: prompt, model, when (media/domain/models.Generation).
+    generation = JSONAttribute(null=True)
     created_by = UnicodeAttribute()
 
     # What probing found: ProbedMedia's fields, each stored as an attribute of its own.

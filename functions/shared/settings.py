@@ -204,6 +204,26 @@ class Settings(BaseModel):
         description="Tokens (prompt and completion) each workspace may spend per calendar month "
         "(UTC) on AI generation.",
     )
+    ai_monthly_image_budget: int = Field(
+        100, ge=0, description="Images each workspace may generate per calendar month (UTC)."
+    )
+    ai_monthly_audio_seconds_budget: int = Field(
+        3600,
+        ge=0,
+        description="Seconds of speech each workspace may generate per calendar month (UTC).",
+    )
+    ai_monthly_video_seconds_budget: int = Field(
+        120,
+        ge=0,
+        description="Seconds of video each workspace may generate per calendar month (UTC).",
+    )
+    ai_video_poll_seconds: int = Field(
+        15,
+        ge=1,
+        le=300,
+        description="How long the media workflow waits between two checks of a video the "
+        "endpoint is still generating, in seconds.",
+    )
     meta_graph_version: str = Field("v25.0", description="Facebook Graph API version.")
     threads_api_version: str = Field("v1.0", description="Threads API version.")
     linkedin_api_version: str = Field(

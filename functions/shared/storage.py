@@ -94,6 +94,19 @@ def presign_upload(
     )
 
 
+def read_object(key: str, *, max_bytes: int) -> bytes:
+    """A whole object of the media bucket known to be at most `max_bytes` (an asset's checked
+    file); ValueError when it is bigger, so nothing unexpected is held in memory."""
+    found = aws.s3().get_object(Bucket=get_settings().media_bucket, Key=key)
+    body = found["Body"]
+    try:
+        if found["ContentLength"] > max_bytes:
+            raise ValueError(f"{key} has {found['ContentLength']} bytes, over {max_bytes}")
+        return body.read()
+    finally:
+        body.close()
+
+
 def presign_download(
     key: str, *, expires_in: int = DEFAULT_EXPIRY_SECONDS, filename: str | None = None
 ) -> str:

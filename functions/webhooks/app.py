@@ -7,6 +7,7 @@ app = create_app(
         "functions.webhooks.routes.endpoints:router",
         "functions.webhooks.routes.notifications:router",
         "functions.webhooks.routes.platform_hooks:router",
+        "functions.webhooks.routes.inbox_assistant:router",
         "functions.webhooks.routes.inbox:router",
         "functions.webhooks.routes.sandbox_hooks:router",
     ),

@@ -67,9 +67,17 @@ def test_api_base_url_is_an_https_url_kept_without_a_final_slash() -> None:
 
 def test_the_ai_endpoint_comes_from_context_and_is_optional() -> None:
     config = HeraldConfig.from_context(
-        {"aiBaseUrl": "https://api.openai.com/v1/", "aiTextModel": " gpt-5-mini "}
+        {
+            "aiBaseUrl": "https://api.openai.com/v1/",
+            "aiTextModel": " gpt-5-mini ",
+            "aiVisionModel": "gpt-5",
+        }
     )
-    assert (config.ai_base_url, config.ai_text_model) == ("https://api.openai.com/v1", "gpt-5-mini")
+    assert (config.ai_base_url, config.ai_text_model, config.ai_vision_model) == (
+        "https://api.openai.com/v1",
+        "gpt-5-mini",
+        "gpt-5",
+    )
     assert (
         HeraldConfig.from_context({}).ai_base_url,
         HeraldConfig.from_context({}).ai_text_model,
@@ -132,8 +140,13 @@ def test_a_custom_api_domain_becomes_the_publish_functions_api_base_url() -> Non
     assert stack.groups["publish"].api_base_url == "https://api.example.com"
 
 
-def test_the_ai_endpoint_of_the_context_reaches_the_publish_function_only() -> None:
-    app = build_app(aiBaseUrl="https://api.openai.com/v1", aiTextModel="gpt-5-mini", nag=False)
+def test_the_ai_endpoint_of_the_context_reaches_the_functions_that_call_the_model() -> None:
+    app = build_app(
+        aiBaseUrl="https://api.openai.com/v1",
+        aiTextModel="gpt-5-mini",
+        aiVisionModel="gpt-5",
+        nag=False,
+    )
     stack = app.node.find_child(STACK_NAME)
     assert isinstance(stack, HeraldStack)
     resources = app.synth().get_stack_by_name(stack.stack_name).template["Resources"]
@@ -148,8 +161,14 @@ def test_the_ai_endpoint_of_the_context_reaches_the_publish_function_only() -> N
         found: dict[str, object] = resource["Properties"]["Environment"]["Variables"]
         return found
 
-    publish = variables("publish")
-    assert publish["HERALD_AI_BASE_URL"] == "https://api.openai.com/v1"
-    assert publish["HERALD_AI_TEXT_MODEL"] == "gpt-5-mini"
-    assert publish["HERALD_AI_API_KEY_SECRET"] == {"Ref": logical_id(stack.ai_endpoint.api_key)}
+    assistant = resources[logical_id(stack.inbox_assistant.function.function)]
+    for found in (
+        variables("publish"),
+        variables("webhooks"),
+        assistant["Properties"]["Environment"]["Variables"],
+    ):
+        assert found["HERALD_AI_BASE_URL"] == "https://api.openai.com/v1"
+        assert found["HERALD_AI_TEXT_MODEL"] == "gpt-5-mini"
+        assert found["HERALD_AI_VISION_MODEL"] == "gpt-5"
+        assert found["HERALD_AI_API_KEY_SECRET"] == {"Ref": logical_id(stack.ai_endpoint.api_key)}
     assert not any(name.startswith("HERALD_AI_") for name in variables("media"))

@@ -17,6 +17,7 @@ STEPS = [
     ("Thumbnail", "thumbnail"),
     ("Finalize", "finalize"),
 ]
+VIDEO_STEPS = [("StartVideo", "start_video"), ("PollVideo", "poll_video")]
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
@@ -61,8 +62,15 @@ def test_the_workflow_is_probe_process_thumbnail_finalize_with_one_failure_path(
     asl = definition(synthesized)
     states = asl["States"]
 
-    assert asl["StartAt"] == "Probe"
-    assert set(states) == {name for name, _ in STEPS} | {"RecordFailure", "JobFailed"}
+    assert asl["StartAt"] == "WhichJob"
+    assert states["WhichJob"]["Default"] == "Probe"
+    assert set(states) == {name for name, _ in STEPS + VIDEO_STEPS} | {
+        "RecordFailure",
+        "JobFailed",
+        "WhichJob",
+        "WaitForVideo",
+        "VideoReady",
+    }
     for index, (name, step) in enumerate(STEPS):
         state = states[name]
         assert state["Type"] == "Task"
@@ -83,12 +91,40 @@ def test_the_workflow_is_probe_process_thumbnail_finalize_with_one_failure_path(
     assert states["JobFailed"]["Error"] == "MediaJobFailed"
 
 
+def test_a_generated_video_waits_in_a_wait_state_between_polls_then_joins_thumbnail(
+    synthesized: Synthesized,
+) -> None:
+    states = definition(synthesized)["States"]
+
+    assert states["WhichJob"]["Choices"] == [
+        {"Variable": "$.generation", "IsPresent": True, "Next": "StartVideo"}
+    ]
+    assert states["StartVideo"]["Next"] == "WaitForVideo"
+    # The Wait state waits, never a Lambda; how long comes with the job (the API's settings).
+    assert states["WaitForVideo"] == {
+        "Type": "Wait",
+        "SecondsPath": "$.generation.poll_seconds",
+        "Next": "PollVideo",
+    }
+    assert states["PollVideo"]["Next"] == "VideoReady"
+    assert states["VideoReady"]["Choices"] == [
+        {"Variable": "$.output", "IsNull": False, "Next": "Thumbnail"}
+    ]
+    assert states["VideoReady"]["Default"] == "WaitForVideo"
+    for name, step in VIDEO_STEPS:
+        assert states[name]["Parameters"] == {"step": step, "job.$": "$"}
+        assert states[name]["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+        ]
+        assert step in job_steps.VIDEO_STEPS
+
+
 def test_only_lambda_service_errors_and_transient_ones_are_retried(
     synthesized: Synthesized,
 ) -> None:
     states = definition(synthesized)["States"]
 
-    for name in [name for name, _ in STEPS] + ["RecordFailure"]:
+    for name in [name for name, _ in STEPS + VIDEO_STEPS] + ["RecordFailure"]:
         retried = [error for retrier in states[name]["Retry"] for error in retrier["ErrorEquals"]]
         assert retried == [
             *LAMBDA_SERVICE_ERRORS,

@@ -26,6 +26,7 @@ FUNCTIONS = [
     "webhook_fanout",
     "webhook_deliverer",
     "inbound_processor",
+    "inbox_assistant",
     *REALTIME_FUNCTIONS,
 ]
 
@@ -53,11 +54,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     # Publishing now and retrying start the worker at once.
     # And queue what polling finds for the inbound processor (infra/inbound.py).
-    # And read the AI endpoint's key for the `/v1/ai` routes (infra/ai_endpoint.py).
+    # And read the AI endpoint's key for the `/v1/ai` routes, and library images for its vision
+    # routes (infra/ai_endpoint.py).
+    # And stream the AI strategist's answers to WebSocket connections (docs/ai.md).
     "publish": {
         **PUBLISHING,
         "lambda": {"publish_worker"},
         "secretsmanager": {"platform_credentials", "ai_api_key"},
+        "s3": {"media:workspaces/*:read"},
+        "execute-api": {"realtime:POST", "realtime:DELETE"},
     },
     # The publish group's work, and reading media to upload it (infra/publish_worker.py).
     "publish_worker": {
@@ -73,10 +78,18 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "dynamodb": {"idempotency_table"},
         "events": {"event_bus"},
         # The platforms' webhook secrets verify their webhooks (functions/webhooks/routes/).
-        "secretsmanager": {"unsubscribe_secret", "platform_credentials"},
+        # And the AI endpoint's key, for the inbox's suggestions and classification.
+        "secretsmanager": {"unsubscribe_secret", "platform_credentials", "ai_api_key"},
         "kms": {"data_key"},
         "sqs": {"webhook_deliveries", "inbound_events:send"},
         # The inbox's replies and moderation (infra/engagement_function.py).
+        "lambda": {"engagement_function"},
+    },
+    # infra/inbox_assistant.py: inbox items, the conversation index, the AI key, and hiding or
+    # replying through the engagement function.
+    "inbox_assistant": {
+        "dynamodb": {"thread_index"},
+        "secretsmanager": {"ai_api_key"},
         "lambda": {"engagement_function"},
     },
     # infra/webhook_delivery.py: they verify no tokens and query no index.
@@ -119,6 +132,7 @@ NOT_COMMON: dict[str, dict[str, set[str]]] = {
         "dynamodb": {"app_indexes"},
         "sqs": {"async_dlq"},
     },
+    "inbox_assistant": {"kms": {"signing_key"}, "dynamodb": {"app_indexes"}},
 }
 # Which actions may be used on each named resource.
 ALLOWED_ACTIONS: dict[str, set[str]] = {
@@ -137,6 +151,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
         "dynamodb:UpdateItem",
     },
     "app_indexes": {"dynamodb:Query"},
+    "thread_index": {"dynamodb:Query"},
     "tracked_events_stream": {"firehose:PutRecordBatch"},
     "tracked_events_bucket": {"s3:ListBucket", "s3:GetBucketLocation"},
     "tracked_events:events/*": {"s3:GetObject"},
@@ -225,6 +240,8 @@ def herald_function(synthesized: Synthesized, name: str) -> HeraldFunction:
         return synthesized.stack.webhook_delivery.deliverer
     if name == "inbound_processor":
         return synthesized.stack.inbound.processor
+    if name == "inbox_assistant":
+        return synthesized.stack.inbox_assistant.function
     if name in REALTIME_FUNCTIONS:
         realtime = synthesized.stack.realtime
         return realtime.connections if name == "realtime_connections" else realtime.pusher
@@ -251,6 +268,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         f"<{lid(foundation.async_dlq)}.Arn>": "async_dlq",
         f"<{lid(foundation.app_table)}.Arn>": "app_table",
         f"<{lid(foundation.app_table)}.Arn>/index/*": "app_indexes",
+        f"<{lid(foundation.app_table)}.Arn>/index/by-thread": "thread_index",
         f"<{lid(foundation.idempotency_table)}.Arn>": "idempotency_table",
         f"<{lid(foundation.data_key)}.Arn>": "data_key",
         f"<{lid(foundation.signing_key)}.Arn>": "signing_key",
@@ -270,7 +288,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
     }
     for prefix in ("users/*", "workspaces/*", "workspaces/*/exports/*"):
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
-    if name == "publish_worker":
+    if name in {"publish_worker", "publish"}:
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
@@ -474,7 +492,7 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
 ) -> None:
     """And the media jobs' ended-execution rule its reconciler (tests/infra/test_media_jobs.py),
     and a deleted workspace the publish events function, and the rule on Herald's bus the
-    real-time pusher."""
+    real-time pusher, and new inbox items the inbox assistant."""
     worker = synthesized.stack.publish_worker
     publish_events = synthesized.stack.publish_events
     reconciler = synthesized.stack.media_jobs.reconciler.function
@@ -513,6 +531,10 @@ def test_only_the_worker_rules_invoke_a_function_from_eventbridge(
                 (
                     synthesized.stack.metrics_collector.schedule,
                     synthesized.stack.metrics_collector.function,
+                ),
+                (
+                    synthesized.stack.inbox_assistant.rule,
+                    synthesized.stack.inbox_assistant.function.function,
                 ),
             )
         ),

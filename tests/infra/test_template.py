@@ -47,7 +47,8 @@ LEFT_AT_DEFAULT = {
     # Analytics CSV exports answered inline up to the documented size (docs/analytics.md).
     "analytics_export_inline_bytes",
     # The AI endpoint: base URL and text model from context when given (tests/infra/test_app.py),
-    # the models of tasks not built yet, the timeout and the monthly budget (docs/ai.md).
+    # the other models likewise, the timeout, the monthly budgets and the video poll interval
+    # (docs/ai.md).
     "ai_base_url",
     "ai_text_model",
     "ai_vision_model",
@@ -56,6 +57,10 @@ LEFT_AT_DEFAULT = {
     "ai_video_model",
     "ai_timeout_seconds",
     "ai_monthly_token_budget",
+    "ai_monthly_image_budget",
+    "ai_monthly_audio_seconds_budget",
+    "ai_monthly_video_seconds_budget",
+    "ai_video_poll_seconds",
 }
 # Set only on the functions that use them.
 ONLY_ON = {
@@ -79,9 +84,10 @@ ONLY_ON = {
     "analytics_engine": {"analytics"},
     "analytics_athena_workgroup": {"analytics"},
     "analytics_glue_database": {"analytics"},
-    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py).
-    "realtime_callback_url": set(),
-    "ai_api_key_secret": {"publish"},
+    # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py)
+    # and the publish API, which streams the AI strategist's answers (docs/ai.md).
+    "realtime_callback_url": {"publish"},
+    "ai_api_key_secret": {"publish", "webhooks"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -130,8 +136,8 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # And the publish worker and events function, the media job steps, their execution
         # reconciler, the event relay, the notifier, the notification digest, the webhook fan-out
         # and deliverer, the real-time connection function and pusher, the inbox's engagement
-        # function, the inbound processor, the metrics collector.
-        "AWS::Lambda::Function": len(GROUPS) + 14,
+        # function, the inbound processor, the metrics collector, the inbox assistant.
+        "AWS::Lambda::Function": len(GROUPS) + 15,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
         "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and openai
@@ -142,8 +148,9 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # The publish sweeper, the token refresher, the engagement poller, the media jobs' ended
         # executions, the media files and the schedules of deleted workspaces, the notifier, the
         # daily digest, every domain event to the webhook fan-out and to the real-time pusher,
-        # platform notices to the publish events function, and the metrics collector.
-        "AWS::Events::Rule": 12,
+        # platform notices to the publish events function, the metrics collector, and new inbox
+        # items to the inbox assistant.
+        "AWS::Events::Rule": 13,
         "AWS::S3::Bucket": 4,  # media, its access logs, tracked events, Athena's results
         "AWS::KinesisFirehose::DeliveryStream": 1,  # tracked events
         "AWS::Glue::Database": 1,  # tracked events, for Athena
@@ -165,10 +172,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         # Errors and Throttles per function (the groups, the worker, the publish events function,
         # the media jobs' reconciler, the event relay, the notifier, the digest, the two webhook
         # workers, the two real-time functions, the engagement function, the inbound processor
-        # and the metrics collector), depth per dead-letter queue (five); the media job steps'
-        # throttles and crashes (tests/infra/test_media_jobs.py); the relay's iterator age; the
-        # webhook delivery failure rate; the inbound queue's age.
-        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 13) + 5 + 2 + 1 + 1 + 1,
+        # the metrics collector and the inbox assistant), depth per dead-letter queue (five); the
+        # media job steps' throttles and crashes (tests/infra/test_media_jobs.py); the relay's
+        # iterator age; the webhook delivery failure rate; the inbound queue's age.
+        "AWS::CloudWatch::Alarm": 2 * (len(GROUPS) + 14) + 5 + 2 + 1 + 1 + 1,
     }
     for cfn_type, count in expected.items():
         synthesized.template.resource_count_is(cfn_type, count)
@@ -478,9 +485,12 @@ def test_publish_worker(synthesized: Synthesized) -> None:
         "Environment"
     ]["Variables"]
     inbound_queue = {"Ref": synthesized.logical_id(synthesized.stack.inbound.queue)}
-    # The AI routes are the API's alone: the worker never reads the AI endpoint's key.
+    # The AI routes are the API's alone: the worker never reads the AI endpoint's key, nor
+    # pushes the strategist's answers to real-time connections.
     shared = {
-        name: value for name, value in api_variables.items() if not name.startswith("HERALD_AI_")
+        name: value
+        for name, value in api_variables.items()
+        if not name.startswith("HERALD_AI_") and name != "HERALD_REALTIME_CALLBACK_URL"
     }
     assert variables == shared | {
         "POWERTOOLS_SERVICE_NAME": "herald-publish-worker",
@@ -512,6 +522,7 @@ def test_eventbridge_may_dead_letter_into_the_async_queue_for_its_rules_only(
             synthesized.stack.webhook_delivery.rule,
             synthesized.stack.realtime.rule,
             synthesized.stack.metrics_collector.schedule,
+            synthesized.stack.inbox_assistant.rule,
         )
     ]
     statements = [
@@ -615,6 +626,7 @@ def test_alarms_notify_the_encrypted_topic(synthesized: Synthesized) -> None:
     for realtime in (synthesized.stack.realtime.connections, synthesized.stack.realtime.pusher):
         functions.add(synthesized.logical_id(realtime.function))
     functions.add(synthesized.logical_id(synthesized.stack.inbound.processor.function))
+    functions.add(synthesized.logical_id(synthesized.stack.inbox_assistant.function.function))
     assert watched("AWS/Lambda", "Errors", "FunctionName") == functions
     # The media job steps' errors include rejected inputs: their crashes are alarmed instead.
     functions.add(synthesized.logical_id(synthesized.stack.media_jobs.steps.function))
@@ -688,6 +700,9 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                 "HERALD_SCHEDULER_DEAD_LETTER_ARN": arn_of(
                     synthesized.logical_id(foundation.scheduler_dlq)
                 ),
+                "HERALD_REALTIME_CALLBACK_URL": synthesized.stack.resolve(
+                    synthesized.stack.realtime.callback_url
+                ),
             }
             if group.name == "publish"
             else {}
@@ -698,6 +713,10 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
                     synthesized.logical_id(foundation.platform_credentials)
                 ),
                 "HERALD_API_BASE_URL": _stage_url(synthesized),
+                # The inbox's suggestions and classification (infra/ai_endpoint.py).
+                "HERALD_AI_API_KEY_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.ai_endpoint.api_key)
+                ),
             }
             if group.name == "webhooks"
             else {}
@@ -778,6 +797,7 @@ def test_functions(synthesized: Synthesized) -> None:
         layers = {
             "media": [ref(layer_id), ref(ffmpeg)],
             "publish": [ref(openai), ref(layer_id)],
+            "webhooks": [ref(openai), ref(layer_id)],
         }.get(group.name, [ref(layer_id)])
         assert props["Layers"] == layers
         assert props["Environment"]["Variables"] == _expected_environment(synthesized, group)

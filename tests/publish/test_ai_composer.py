@@ -1,15 +1,15 @@
 """The AI composer through the real `openai` client against a local fake endpoint
-(tests/publish/fake_model.py): every returned text passes preflight, the brand voice and user
+(tests/support/fake_model.py): every returned text passes preflight, the brand voice and user
 content reach the model fenced off, budgets hold, roles and workspaces are respected."""
 
 import re
 from typing import Any
 
 from functions.publish.domain.composer import MAX_ATTEMPTS
-from functions.publish.domain.text_length import x_weighted_length
-from tests.publish.fake_model import API_KEY, PROMPT_TOKENS, TEXT_MODEL, FakeModel, fake_model
+from functions.shared.text_length import x_weighted_length
 from tests.publish.posts_world import error_codes, problem
 from tests.publish.studio import Studio
+from tests.support.fake_model import API_KEY, PROMPT_TOKENS, TEXT_MODEL, FakeModel, fake_model
 
 __all__ = ["fake_model"]
 

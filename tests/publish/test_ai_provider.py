@@ -11,11 +11,11 @@ from unittest import mock
 import boto3
 import pytest
 
-from functions.publish.adapters import ai_endpoint
-from functions.publish.domain.ai_setup import ChatMessage, endpoint_for
+from functions.shared import ai_endpoint
+from functions.shared.ai_setup import ChatMessage, endpoint_for
 from functions.shared.problems import ServiceUnavailable
 from functions.shared.settings import get_settings
-from tests.publish.fake_model import API_KEY, FakeModel, fake_model
+from tests.support.fake_model import API_KEY, FakeModel, fake_model
 
 __all__ = ["fake_model"]
 
@@ -41,7 +41,11 @@ def test_the_publish_app_loads_without_openai_and_the_composer_with_it() -> None
     assert "openai" in composer
 
 
-def test_each_missing_setting_is_named_per_task(fake_model: FakeModel) -> None:
+def test_each_missing_setting_is_named_per_task(
+    fake_model: FakeModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HERALD_AI_IMAGE_MODEL")
+    get_settings.cache_clear()
     assert endpoint_for("text").model == "fake-text-model"
     with pytest.raises(ServiceUnavailable) as refused:
         endpoint_for("image")

@@ -1,4 +1,4 @@
-"""functions/publish/domain/text_length.py beyond twitter-text's conformance suite (which
+"""functions/shared/text_length.py beyond twitter-text's conformance suite (which
 test_twitter_text_conformance.py runs): code point counts, the emoji and URL rules the suite
 leaves out, and the linear-time URL matcher against the regex it stands for.
 
@@ -14,8 +14,8 @@ import pytest
 import yaml
 from emoji import EMOJI_DATA
 
-from functions.publish.domain import text_length
-from functions.publish.domain.text_length import (
+from functions.shared import text_length
+from functions.shared.text_length import (
     X_TEXT_CONFIG,
     WeightedLength,
     count_code_points,

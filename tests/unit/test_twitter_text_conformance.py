@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from functions.publish.domain import text_length
-from functions.publish.domain.text_length import X_TEXT_CONFIG, TextConfig, WeightedLength
+from functions.shared import text_length
+from functions.shared.text_length import X_TEXT_CONFIG, TextConfig, WeightedLength
 
 SUITE = Path(__file__).resolve().parents[1] / "data" / "twitter-text"
 SHIPPED_CONFIG = Path(text_length.__file__).with_name("twitter_text_config_v3.json")

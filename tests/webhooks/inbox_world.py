@@ -93,6 +93,32 @@ class Inbox:
             )
         return item_id
 
+    def platform_account(self) -> str:
+        """The sandbox account's id on the platform."""
+        from functions.publish.adapters.items import SocialAccountItem
+
+        account = SocialAccountItem.find(self.hooks.workspace_id, self.account_id)
+        assert account is not None
+        return account.platform_account_id
+
+    def on_the_sandbox(self, item_id: str) -> str:
+        """The sandbox holds the item's comment, as the platform would, so that it can be hidden
+        or deleted there; its platform id."""
+        from functions.publish.adapters.platforms import sandbox
+
+        platform_id: str = self.item(item_id)["platform_item_id"]
+        sandbox.remember_engagement(
+            Engagement(
+                platform="sandbox",
+                platform_account_id=self.platform_account(),
+                platform_item_id=platform_id,
+                kind="comment",
+                text="Is the oat flat white back?",
+                author=EngagementAuthor(name="maria"),
+            )
+        )
+        return platform_id
+
     def item(self, item_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         response = self.client.get(f"/v1/inbox/{item_id}", headers=headers or self.headers)
         assert response.status_code == 200, response.text

@@ -7,20 +7,11 @@ from typing import Any
 import pytest
 
 from functions.publish.adapters.platforms import sandbox
-from functions.shared.engagement import Engagement, EngagementAuthor
 from functions.webhooks.adapters import engagement_function
 from tests.support.snapshots import workspace_items
 from tests.webhooks.inbox_world import Inbox, inbox
 
 __all__ = ["inbox"]
-
-
-def platform_account(world: Inbox) -> str:
-    from functions.publish.adapters.items import SocialAccountItem
-
-    account = SocialAccountItem.find(world.hooks.workspace_id, world.account_id)
-    assert account is not None
-    return account.platform_account_id
 
 
 def reply(world: Inbox, item_id: str, text: str = "Thanks Maria!", key: str | None = None) -> Any:
@@ -47,7 +38,9 @@ def test_a_reply_goes_out_through_the_account_and_joins_the_thread(inbox: Inbox)
     assert call["account_id"] == inbox.account_id
     assert call["engagement"]["platform_item_id"] == answer["item"]["platform_item_id"]
     # The sandbox holds the reply under the account, as a platform would.
-    held = [r.engagement.platform_item_id for r in sandbox._engagements.of(platform_account(inbox))]
+    held = [
+        r.engagement.platform_item_id for r in sandbox._engagements.of(inbox.platform_account())
+    ]
     assert posted["platform_item_id"] in held
 
 
@@ -100,29 +93,19 @@ def test_concurrent_identical_replies_call_the_platform_once(inbox: Inbox) -> No
 def test_hide_unhide_and_delete(inbox: Inbox) -> None:
     item_id = inbox.arrive()
     inbox.client.post(f"/v1/inbox/{item_id}/read", headers=inbox.headers)
-    platform_id = inbox.item(item_id)["platform_item_id"]
-    sandbox.remember_engagement(
-        Engagement(
-            platform="sandbox",
-            platform_account_id=platform_account(inbox),
-            platform_item_id=platform_id,
-            kind="comment",
-            text="Is the oat flat white back?",
-            author=EngagementAuthor(name="maria"),
-        )
-    )
+    platform_id = inbox.on_the_sandbox(item_id)
 
     hidden = inbox.client.post(f"/v1/inbox/{item_id}/hide", headers=inbox.headers)
     assert hidden.status_code == 200, hidden.text
     assert hidden.json()["item"]["status"] == "hidden"
-    assert platform_id in sandbox.hidden_engagements(platform_account(inbox))
+    assert platform_id in sandbox.hidden_engagements(inbox.platform_account())
     hidden_again = inbox.client.post(f"/v1/inbox/{item_id}/hide", headers=inbox.headers)
     assert hidden_again.json()["item"]["status"] == "hidden"
     assert len(inbox.calls) == 1  # already hidden: no second call
 
     shown = inbox.client.post(f"/v1/inbox/{item_id}/unhide", headers=inbox.headers)
     assert shown.json()["item"]["status"] == "read"  # what it was before hiding
-    assert platform_id not in sandbox.hidden_engagements(platform_account(inbox))
+    assert platform_id not in sandbox.hidden_engagements(inbox.platform_account())
 
     deleted = inbox.client.delete(f"/v1/inbox/{item_id}", headers=inbox.headers)
     assert deleted.status_code == 200

@@ -12,15 +12,15 @@ from datetime import timedelta
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from functions.shared.tables import key, utc_now
-from functions.webhooks.adapters.connections import (
+from functions.shared.connection_items import (
     ConnectionItem,
     WorkspaceConnectionItem,
     find_connection,
     join_workspace,
     open_connection,
 )
-from functions.webhooks.domain.realtime import push_to_user
+from functions.shared.realtime_push import push_to_user
+from functions.shared.tables import key, utc_now
 from functions.webhooks.workers import notifier, realtime_pusher
 from tests.support.auth_world import Account, Herald
 from tests.support.events import lambda_context

@@ -102,18 +102,6 @@ def read_head(key: str, etag: str, count: int) -> bytes:
         body.close()
 
 
-def read(key: str, *, max_bytes: int) -> bytes:
-    """A whole object that is known to be at most `max_bytes` (an asset's checked file)."""
-    found = aws.s3().get_object(Bucket=get_settings().media_bucket, Key=key)
-    body = found["Body"]
-    try:
-        if found["ContentLength"] > max_bytes:
-            raise ValueError(f"{key} has {found['ContentLength']} bytes, over {max_bytes}")
-        return body.read()
-    finally:
-        body.close()
-
-
 def download(key: str, etag: str, destination: Path) -> None:
     """Stream the object into a local file, a megabyte at a time."""
     body = _get(key, etag)["Body"]

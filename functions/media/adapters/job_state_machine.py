@@ -5,6 +5,7 @@ second execution of the same name while keeping the first one's history.
 """
 
 import json
+from typing import Any
 
 from functions.shared import aws
 from functions.shared.observability import logger
@@ -15,15 +16,19 @@ class StateMachineUnavailable(Exception):
     """Step Functions did not take the request; nothing was started or stopped."""
 
 
-def start(workspace_id: str, job_id: str) -> str:
-    """Start the job's execution; its ARN."""
+def start(workspace_id: str, job_id: str, *, generation: dict[str, Any] | None = None) -> str:
+    """Start the job's execution; its ARN. A `generation` in its input makes the state machine
+    take the generation branch (infra/media_jobs.py)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    execution_input: dict[str, Any] = {"workspace_id": workspace_id, "job_id": job_id}
+    if generation is not None:
+        execution_input["generation"] = generation
     try:
         response = aws.stepfunctions().start_execution(
             stateMachineArn=get_settings().media_jobs_state_machine_arn,
             name=job_id,
-            input=json.dumps({"workspace_id": workspace_id, "job_id": job_id}),
+            input=json.dumps(execution_input),
         )
     except (BotoCoreError, ClientError) as error:
         logger.exception("media job could not be started", extra={"job_id": job_id})

@@ -17,7 +17,7 @@ from functions.media.adapters import asset_items, asset_store
 from functions.media.adapters.asset_items import MediaUploadItem
 from functions.media.domain import quotas
 from functions.media.domain.kinds import Kind
-from functions.media.domain.models import Asset
+from functions.media.domain.models import Asset, Generation
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.event_catalogue import MediaAssetReadyData
@@ -57,6 +57,7 @@ def asset_view(item: MediaAssetItem) -> Asset:
         labels=sorted(item.labels or ()),
         alt_text=item.alt_text,
         source_asset_id=item.source_asset_id,
+        generation=Generation.model_validate(item.generation) if item.generation else None,
         thumbnail_url=asset_store.download_url(item.thumbnail_key) if item.thumbnail_key else None,
         **item.probed().model_dump(),
         created_by=item.created_by,
@@ -86,6 +87,7 @@ def new_asset_item(
     created_by: str,
     probed: ProbedMedia,
     source_asset_id: str | None = None,
+    generation: Generation | None = None,
 ) -> MediaAssetItem:
     return MediaAssetItem(
         *MediaAssetItem.keys(workspace_id, asset_id),
@@ -98,6 +100,7 @@ def new_asset_item(
         object_key=object_key,
         thumbnail_key=thumbnail_key,
         source_asset_id=source_asset_id,
+        generation=generation.model_dump(exclude_none=True) if generation else None,
         created_by=created_by,
         created_at=created_at,
         updated_at=created_at,

@@ -196,10 +196,4 @@ def _check_output_size(size: tuple[int, int]) -> None:
 
 def thumbnail(image: "Image", width: int) -> bytes:
     """A JPEG of an opened image, upright, sRGB, at most `width` wide and twice that high."""
-    displayed = images.displayed_size(image)
-    size = images.fit_size(displayed, (min(width, displayed[0]), min(2 * width, displayed[1])))
-    images.decode(image, at_least=size)
-    icc_profile = image.info.get("icc_profile")
-    upright = images.workable(images.upright(image))
-    pixels = images.to_srgb(images.resize(upright, size), icc_profile)
-    return images.encode(pixels, "JPEG", quality=THUMBNAIL_QUALITY)
+    return images.downscaled_jpeg(image, (width, 2 * width), quality=THUMBNAIL_QUALITY)

@@ -19,6 +19,7 @@ from functions.shared import images
 from functions.shared.access import WorkspaceAccess
 from functions.shared.images import ImageRejected
 from functions.shared.probed_media import ProbedMedia
+from functions.shared.storage import read_object
 
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -30,7 +31,7 @@ def apply(access: WorkspaceAccess, asset_id: str, request: ImageRequest) -> Asse
             f"The image tools work on JPEG, PNG and WebP images; asset {asset_id} is "
             f"{'a GIF' if source.kind == 'gif' else f'a {source.kind} file'}."
         )
-    data = asset_store.read(source.object_key, max_bytes=kinds.MAX_BYTES["image"])
+    data = read_object(source.object_key, max_bytes=kinds.MAX_BYTES["image"])
     try:
         rendered = image_ops.render(data, request)
         with images.open_image(rendered.data, image_ops.LIBRARY_POLICY) as output:

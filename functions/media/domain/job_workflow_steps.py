@@ -27,6 +27,7 @@ ended, so a step that finds its job cancelled stops (`JobEnded`) and what it mad
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -45,6 +46,7 @@ from functions.media.domain.job_operations import (
 )
 from functions.media.domain.job_validation import validate_inputs
 from functions.media.domain.kinds import size_phrase
+from functions.media.domain.models import Generation
 from functions.media.domain.sniffing import HEAD_BYTES, sniff
 from functions.shared.activity import activity_entry
 from functions.shared.events import DomainEvent, write_event
@@ -60,6 +62,7 @@ PROGRESS_INTERVAL_SECONDS = 2.0
 # most of a job; probe and thumbnail download whole files, finalize only writes items.
 STEP_PERCENTS: dict[str, tuple[float, float]] = {
     "probe": (0.0, 10.0),
+    "generate": (0.0, 85.0),  # a generated video: the endpoint's own progress
     "process": (10.0, 85.0),
     "thumbnail": (85.0, 95.0),
     "finalize": (95.0, 100.0),
@@ -105,11 +108,20 @@ class StepError(BaseModel):
     cause: str = Field("", alias="Cause")
 
 
+class VideoProgress(BaseModel):
+    """A video an AI endpoint renders for the job (video_generation.py)."""
+
+    poll_seconds: int  # the Wait state's pause between two polls
+    video_id: str | None = None
+    deadline: float | None = None  # epoch seconds: past it, the job fails
+
+
 class JobState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     workspace_id: str
     job_id: str
+    generation: VideoProgress | None = None
     inputs: list[InputFile] = []
     output: OutputFile | None = None
     thumbnail_key: str | None = None
@@ -122,7 +134,7 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + "."
 
 
-def _enter(state: JobState, step: str) -> MediaJobItem:
+def enter(state: JobState, step: str) -> MediaJobItem:
     """Mark the job as in `step`; JobEnded if it has ended (cancelled) meanwhile."""
     start, _ = STEP_PERCENTS[step]
     if not job_items.enter_step(state.workspace_id, state.job_id, step, percent=start):
@@ -170,7 +182,7 @@ def _download(key: str, etag: str, destination: Path) -> Path:
 
 def probe(state: JobState) -> JobState:
     """Download and probe every input, then check the operation fits them."""
-    item = _enter(state, "probe")
+    item = enter(state, "probe")
     operation = OPERATION.validate_python(item.operation)
     inputs: list[InputFile] = []
     many = len(item.input_asset_ids) > 1
@@ -222,7 +234,7 @@ def _output_name(source: str, operation: JobOperation, suffix: str) -> str:
 
 def process(state: JobState) -> JobState:
     """Run the operation with FFmpeg and store its result at its asset's key."""
-    item = _enter(state, "process")
+    item = enter(state, "process")
     operation = OPERATION.validate_python(item.operation)
     with job_files.scratch_folder() as folder:
         paths = [
@@ -239,7 +251,7 @@ def process(state: JobState) -> JobState:
             ProgressWriter(state),
         )
         # Checked again, atomically, when finalize charges it; failing here spares the upload.
-        _ensure_room(state.workspace_id, result.stat().st_size)
+        ensure_room(state.workspace_id, result.stat().st_size)
         asset_id, _ = assets.new_asset_id()
         key = asset_store.original_key(state.workspace_id, asset_id)
         content_type = content_type_for(result)
@@ -256,7 +268,7 @@ def process(state: JobState) -> JobState:
 
 def thumbnail(state: JobState) -> JobState:
     """Read the result as the library reads an upload: probe fields, type and thumbnail."""
-    _enter(state, "thumbnail")
+    enter(state, "thumbnail")
     output = state.output
     assert output is not None, "the process step records the output"
     stored = asset_store.stat(output.key)
@@ -294,11 +306,12 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
     """The asset, its quota charge, its activity entry and the job's success: all or nothing."""
     assert output.kind is not None, "the thumbnail step inspects the output"
     assert output.fields is not None, "the thumbnail step inspects the output"
+    # The moment the id names, as for every asset: listing by date goes by id.
+    output_created = ULID.from_str(output.asset_id).datetime
     asset = assets.new_asset_item(
         state.workspace_id,
         asset_id=output.asset_id,
-        # The moment the id names, as for every asset: listing by date goes by id.
-        created_at=ULID.from_str(output.asset_id).datetime,
+        created_at=output_created,
         kind=output.kind,  # type: ignore[arg-type]  # from probing.inspect
         name=output.name,
         content_type=output.content_type,
@@ -307,7 +320,8 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
         thumbnail_key=state.thumbnail_key,
         created_by=job.created_by,
         probed=output.fields,
-        source_asset_id=state.inputs[0].asset_id,
+        source_asset_id=state.inputs[0].asset_id if state.inputs else None,
+        generation=_provenance(job, output_created),
     )
     with transaction() as write:
         write.save(asset, condition=MediaAssetItem.pk.does_not_exist())
@@ -361,7 +375,18 @@ def _keep(state: JobState, job: MediaJobItem, output: OutputFile) -> None:
         )
 
 
-def _ensure_room(workspace_id: str, size_bytes: int) -> None:
+def _provenance(job: MediaJobItem, made_at: datetime) -> Generation | None:
+    """A generated video's prompt and model, as its job recorded them; None for FFmpeg's."""
+    if job.operation["type"] != "generate_video":
+        return None
+    return Generation(
+        prompt=job.operation["prompt"],
+        model=job.operation["model"],
+        generated_at=made_at.isoformat(),
+    )
+
+
+def ensure_room(workspace_id: str, size_bytes: int) -> None:
     room = quotas.room_left(workspace_id)
     if size_bytes > room:
         raise MediaRejected(
@@ -385,7 +410,7 @@ def finalize(state: JobState) -> JobState:
     if not (job.status == "succeeded" and job.output_asset_id == output.asset_id):
         start, _ = STEP_PERCENTS["finalize"]
         job_items.enter_step(state.workspace_id, state.job_id, "finalize", percent=start)
-        _ensure_room(state.workspace_id, output.size_bytes)
+        ensure_room(state.workspace_id, output.size_bytes)
         try:
             _keep(state, job, output)
         except TransactWriteError as refused:
@@ -395,7 +420,7 @@ def finalize(state: JobState) -> JobState:
                 raise JobEnded(f"job {state.job_id} ended before its result was kept") from None
             # Another asset took the room meanwhile (the charge's condition), or a conflict or
             # throttling, which the handler tells apart.
-            _ensure_room(state.workspace_id, output.size_bytes)
+            ensure_room(state.workspace_id, output.size_bytes)
             raise refused
     return state
 

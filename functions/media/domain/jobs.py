@@ -14,6 +14,7 @@ refused and FFmpeg is stopped.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import TypeAdapter
 from ulid import ULID
@@ -28,7 +29,7 @@ from functions.media.domain.job_operations import (
     MusicOperation,
 )
 from functions.media.domain.job_validation import validate_inputs
-from functions.media.domain.jobs_models import Job
+from functions.media.domain.jobs_models import AnyJobOperation, Job
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
 from functions.shared.media_items import MediaAssetItem
@@ -43,7 +44,7 @@ from functions.shared.problems import (
 )
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
 
-OPERATION = TypeAdapter[JobOperation](JobOperation)
+OPERATION = TypeAdapter[AnyJobOperation](AnyJobOperation)
 VIDEO = frozenset({"video"})
 VIDEO_OR_AUDIO = frozenset({"video", "audio"})
 # The kinds of asset each operation takes, for its main input (merge: every clip).
@@ -150,12 +151,25 @@ def job_view(item: MediaJobItem) -> Job:
 def create_job(access: WorkspaceAccess, operation: JobOperation) -> Job:
     check_inputs(access.workspace_id, operation)
     quotas.ensure_room_for_a_result(access.workspace_id)
+    return launch_job(access, operation, operation.input_asset_ids())
+
+
+def launch_job(
+    access: WorkspaceAccess,
+    operation: AnyJobOperation,
+    input_asset_ids: list[str],
+    *,
+    generation: dict[str, Any] | None = None,
+) -> Job:
+    """Record the job (`queued`) with its activity entry and start its execution; 503, with
+    nothing left behind, if Step Functions refuses. `generation`: a generating job's start,
+    which sends its execution down the generation branch (video_generation.py)."""
     job_id = str(ULID())
     item = job_items.new_job(
         access.workspace_id,
         job_id,
         operation=operation.model_dump(mode="json"),
-        input_asset_ids=operation.input_asset_ids(),
+        input_asset_ids=input_asset_ids,
         created_by=access.actor,
     )
     entry = activity_entry(
@@ -163,13 +177,13 @@ def create_job(access: WorkspaceAccess, operation: JobOperation) -> Job:
         actor=access.actor,
         action="media_job.created",
         target=f"media_job:{job_id}",
-        details={"type": operation.type, "inputs": operation.input_asset_ids()},
+        details={"type": operation.type, "inputs": input_asset_ids},
     )
     with transaction() as write:
         write.save(item, condition=MediaJobItem.pk.does_not_exist())
         write.save(entry)
     try:
-        execution_arn = job_state_machine.start(access.workspace_id, job_id)
+        execution_arn = job_state_machine.start(access.workspace_id, job_id, generation=generation)
     except job_state_machine.StateMachineUnavailable:
         with transaction() as write:
             write.delete(item, add_version_condition=False)

@@ -1,10 +1,33 @@
 """Response bodies of the media jobs API (the request body is `job_operations.JobOperation`)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from functions.media.domain.job_operations import JobOperation
+from functions.media.domain.generation_models import VideoGenerationOperation
+from functions.media.domain.job_operations import (
+    AudioOperation,
+    ExtractAudioOperation,
+    MergeOperation,
+    MusicOperation,
+    ReframeOperation,
+    ThumbnailOperation,
+    TrimOperation,
+)
+
+# What a job does: an FFmpeg operation asked for on /v1/media/jobs, or a video generation asked
+# for on /v1/media/generate/video.
+AnyJobOperation = Annotated[
+    ReframeOperation
+    | MergeOperation
+    | TrimOperation
+    | AudioOperation
+    | MusicOperation
+    | ExtractAudioOperation
+    | ThumbnailOperation
+    | VideoGenerationOperation,
+    Field(discriminator="type"),
+]
 
 
 class Job(BaseModel):
@@ -17,9 +40,10 @@ class Job(BaseModel):
         "updated every few seconds while the job runs."
     )
     step: str | None = Field(
-        description="The workflow step running now (probe, process, thumbnail, finalize)."
+        description="The workflow step running now (probe, process, thumbnail, finalize; "
+        "generate while an AI endpoint renders a video)."
     )
-    operation: JobOperation = Field(description="What the job does, as requested.")
+    operation: AnyJobOperation = Field(description="What the job does, as requested.")
     input_asset_ids: list[str] = Field(
         description="The assets the job reads, in the order FFmpeg receives them."
     )

@@ -20,6 +20,15 @@ HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="`#RR
 MAX_SIDE = 8192
 
 
+class Generation(BaseModel):
+    """Where a generated asset came from (docs/ai.md#generated-media)."""
+
+    prompt: str = Field(description="What the model was asked: the prompt, or the text spoken.")
+    model: str = Field(description="The model that made it.")
+    generated_at: str = Field(description="When it was generated (RFC 3339).")
+    voice: str | None = Field(None, description="Speech: the voice it was read in.")
+
+
 class AssetFile(BaseModel):
     id: str = Field(description="The asset's id (a ULID); posts attach media by this id.")
     kind: Kind = Field(description="What the file is: image, gif, video or audio.")
@@ -31,6 +40,9 @@ class AssetFile(BaseModel):
         description="Text describing the image for screen readers, sent to platforms that take it."
     )
     source_asset_id: str | None = Field(description="The asset this one was made from.")
+    generation: Generation | None = Field(
+        None, description="For an asset an AI model generated: its prompt, model and time."
+    )
     thumbnail_url: str | None = Field(
         description="A JPEG at most 640 pixels wide, through a link valid for 5 minutes."
     )

@@ -14,6 +14,7 @@ match (infra/media_jobs.py):
 """
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,6 +26,8 @@ CRASH_METRIC = "MediaJobCrashes"
 # The workflow's step functions, by the name the state machine passes; the workflow module
 # (FFmpeg, S3, DynamoDB adapters) is imported on the first event, not at the function's start.
 STEPS = ("probe", "process", "thumbnail", "finalize", "record_failure")
+# The steps of a generated video (video_generation.py), which load `openai`; only they do.
+VIDEO_STEPS = ("start_video", "poll_video")
 _TRANSIENT_CODES = frozenset(
     {
         "InternalError",
@@ -95,10 +98,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Timeouts, exhausted retries, Lambda's own errors: ours, and no step counted them.
         metrics.add_metric(name=CRASH_METRIC, unit=MetricUnit.Count, value=1)
     try:
-        if step not in STEPS:
+        steps: ModuleType = job_workflow_steps
+        if step in VIDEO_STEPS:
+            from functions.media.domain import video_generation
+
+            steps = video_generation
+        elif step not in STEPS:
             raise KeyError(step)
         run: Callable[[job_workflow_steps.JobState], job_workflow_steps.JobState] = getattr(
-            job_workflow_steps, step
+            steps, step
         )
         return run(state).model_dump(mode="json", by_alias=True)
     except MediaRejected as rejected:

@@ -1,4 +1,4 @@
-"""Request and response bodies of the AI composer, the brand voice and AI usage."""
+"""Request and response bodies of the AI composer (brand voice and usage: shared/ai_models)."""
 
 from typing import Annotated, Literal
 
@@ -11,6 +11,8 @@ from functions.publish.domain.post_models import (
     Strict,
     TargetPreflight,
 )
+from functions.shared.access import ID_PATTERN
+from functions.shared.ai_models import AiCallUsage, LanguageTag
 from functions.shared.inputs import SingleLine
 
 X_ACCOUNT = "01JB8Z6D3W5Y7A9C1E3G5J7K9M"
@@ -19,9 +21,11 @@ MAX_BRIEF = 4000
 MAX_AI_TARGETS = 10
 # Text given to rewrite, shorten or split; a thread of 25 parts of 500 characters fits.
 MAX_SOURCE_TEXT = 12_500
+# Platforms whose posts carry alt text (docs/ai.md#alt-text cites each limit).
+AltTextPlatform = Literal["x", "instagram", "facebook", "linkedin", "threads"]
 Tone = Literal["neutral", "friendly", "professional", "playful", "bold", "formal", "casual"]
-AvoidedWord = Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)]
-Sample = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+StrategyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+PostId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 class AiTarget(Strict):
@@ -75,6 +79,16 @@ class CaptionsRequest(_Targets):
         min_length=1,
         max_length=MAX_BRIEF,
         description="What the post is about: facts, offer, audience, call to action.",
+    )
+    strategy: StrategyId | None = Field(
+        None,
+        description="A preset of the strategies library (`GET /v1/ai/strategies`) whose "
+        "guidance the prompt carries.",
+    )
+    look_at_media: bool = Field(
+        False,
+        description="Show the `media` images (up to 4, downscaled) to the vision model "
+        "(`HERALD_AI_VISION_MODEL`), so the captions can speak of what they show.",
     )
 
 
@@ -139,6 +153,137 @@ class HashtagsRequest(_Targets):
     count: int = Field(5, ge=1, le=30, description="How many hashtags to suggest.")
 
 
+class TranslateRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Our autumn roast is back: fig, cocoa and orange.",
+                    "language": "pt-BR",
+                    "targets": [{"account_id": X_ACCOUNT}],
+                },
+                {"post_id": "01JB8Z9K2M4P6R8T0V2X4Z6B8D", "language": "de"},
+            ]
+        },
+    )
+
+    language: LanguageTag = Field(
+        description="The BCP 47 tag of the language to translate into, e.g. `de` or `pt-BR`."
+    )
+    text: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_SOURCE_TEXT,
+        description="The text to translate for each of `targets` (or give `post_id`).",
+    )
+    targets: list[AiTarget] = Field(
+        default_factory=list,
+        max_length=MAX_AI_TARGETS,
+        description="With `text`: the accounts to translate for.",
+    )
+    media: list[AssetId] = Field(
+        default_factory=list,
+        max_length=20,
+        description="With `text`: media the post will carry, as for the other routes.",
+    )
+    post_id: PostId | None = Field(
+        None,
+        description="Instead of `text`: a post of the workspace whose every target's text "
+        "(its own or the shared one) is translated, checked with that target's media.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "TranslateRequest":
+        if self.post_id is not None:
+            if self.text is not None or self.targets or self.media:
+                raise ValueError("give either post_id, or text with targets")
+            return self
+        if self.text is None or not self.targets:
+            raise ValueError("give text with targets, or post_id")
+        accounts = [target.account_id for target in self.targets]
+        if len(set(accounts)) != len(accounts):
+            raise ValueError("each account may be targeted once")
+        return self
+
+
+class AltTextRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "asset_id": "01JB8Z9K2M4P6R8T0V2X4Z6B8D",
+                    "platforms": ["x", "instagram"],
+                    "context": "Our autumn roast launch",
+                    "save": True,
+                }
+            ]
+        },
+    )
+
+    asset_id: AssetId = Field(description="An image (or GIF) of the workspace's media library.")
+    platforms: list[AltTextPlatform] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Platforms the image will go to: the text fits the strictest of their alt "
+        "text limits, and never more than the library's 1,000 characters (X's limit).",
+    )
+    max_length: int | None = Field(
+        None,
+        ge=20,
+        le=1000,
+        description="A shorter bound of your own, in characters (e.g. 125 for brief alt text).",
+    )
+    language: LanguageTag | None = Field(
+        None, description="BCP 47 tag of the language to write in; the brand voice's if left out."
+    )
+    context: str | None = Field(
+        None,
+        max_length=MAX_BRIEF,
+        description="What the post is about, so the description stresses what matters.",
+    )
+    save: bool = Field(False, description="Store the text as the asset's `alt_text` too.")
+
+
+class AltTextResult(BaseModel):
+    asset_id: str = Field(description="The image described.")
+    alt_text: str = Field(description="The description, within `max_length` characters.")
+    max_length: int = Field(description="The limit it was written for (characters).")
+    saved: bool = Field(description="Whether it was stored as the asset's `alt_text`.")
+    attempts: int = Field(description="Model calls it took.")
+    usage: AiCallUsage = Field(description="What the request spent of the workspace's budget.")
+
+
+class StrategyCategory(Strict):
+    id: StrategyId = Field(description="The category's id, to filter `GET /v1/ai/strategies`.")
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)] = Field(
+        description="Its name, for display."
+    )
+    description: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="What posts of this category are for."
+    )
+
+
+class Strategy(Strict):
+    id: StrategyId = Field(description="What a caption request's `strategy` names.")
+    category: StrategyId = Field(description="The category's id.")
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=60)] = Field(
+        description="Its name, for display."
+    )
+    description: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="What it does, for display."
+    )
+    guidance: Annotated[str, StringConstraints(min_length=1, max_length=600)] = Field(
+        description="What the prompt tells the model when the strategy is chosen."
+    )
+
+
+class StrategyLibrary(BaseModel):
+    categories: list[StrategyCategory] = Field(description="Every category, in display order.")
+    strategies: list[Strategy] = Field(description="The strategies (of the category asked for).")
+
+
 class ThreadRequest(Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -157,12 +302,6 @@ class ThreadRequest(Strict):
         min_length=1, max_length=MAX_SOURCE_TEXT, description="The long text to split."
     )
     account_id: AccountId = Field(description="An X or Threads account of the workspace.")
-
-
-class AiCallUsage(BaseModel):
-    prompt_tokens: int = Field(description="Tokens of the prompts sent.")
-    completion_tokens: int = Field(description="Tokens of the model's answers.")
-    calls: int = Field(description="Calls made to the model.")
 
 
 class GeneratedText(BaseModel):
@@ -193,54 +332,3 @@ class GeneratedThread(BaseModel):
     preflight: TargetPreflight = Field(description="Preflight of the thread as a post.")
     attempts: int = Field(description="Model calls the thread took.")
     usage: AiCallUsage = Field(description="What the request spent of the workspace's budget.")
-
-
-class BrandVoiceUpdate(Strict):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "description": "Warm, precise, a little nerdy about coffee; never pushy.",
-                    "samples": ["Fig, cocoa, orange: the autumn roast is back."],
-                    "avoid": ["cheap", "best ever"],
-                    "language": "en",
-                }
-            ]
-        },
-    )
-
-    description: str = Field(
-        "",
-        max_length=2000,
-        description="How the brand speaks: personality, audience, do's and don'ts.",
-    )
-    samples: list[Sample] = Field(
-        default_factory=list, max_length=5, description="Posts that sound like the brand."
-    )
-    avoid: list[AvoidedWord] = Field(
-        default_factory=list,
-        max_length=50,
-        description="Words and phrases generated text must not contain (checked, not only asked).",
-    )
-    language: str | None = Field(
-        None,
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        max_length=35,
-        description="BCP 47 language tag to write in, e.g. `en` or `pt-BR`; null: the brief's.",
-    )
-
-
-class BrandVoice(BrandVoiceUpdate):
-    updated_by: str | None = Field(None, description="Who last changed it; null: never set.")
-    updated_at: str | None = Field(None, description="When it last changed (RFC 3339).")
-
-
-class AiUsage(BaseModel):
-    month: str = Field(description="The calendar month (UTC), `YYYY-MM`.")
-    tokens: int = Field(description="Tokens spent (prompt and completion).")
-    prompt_tokens: int = Field(description="Tokens of the prompts.")
-    completion_tokens: int = Field(description="Tokens of the answers.")
-    calls: int = Field(description="Calls made to the model.")
-    budget: int = Field(description="Tokens the workspace may spend per month.")
-    remaining: int = Field(description="Tokens left this month (never negative).")

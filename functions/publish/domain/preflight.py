@@ -23,8 +23,8 @@ from functions.publish.domain.post_models import (
     TargetSpec,
     ThreadPart,
 )
-from functions.publish.domain.text_length import count_code_points, x_weighted_length
 from functions.shared import platform_formats, tracked_links
+from functions.shared.text_length import count_code_points, x_weighted_length
 
 QUOTA_WINDOW = timedelta(hours=24)
 # Instagram: https://developers.facebook.com/docs/instagram-platform/content-publishing

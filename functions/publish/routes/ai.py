@@ -10,19 +10,26 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from functions.publish.domain.ai_models import (
-    AiUsage,
-    BrandVoice,
-    BrandVoiceUpdate,
+    AltTextRequest,
+    AltTextResult,
     CaptionsRequest,
     Generated,
     GeneratedThread,
     HashtagsRequest,
     RewriteRequest,
     ShortenRequest,
+    StrategyLibrary,
     ThreadRequest,
+    TranslateRequest,
 )
 from functions.shared.access import Permissions
-from functions.shared.http.dependencies import PostsReader, PostsWriter, WorkspaceAdmin
+from functions.shared.ai_models import AiUsage, BrandVoice, BrandVoiceUpdate
+from functions.shared.http.dependencies import (
+    MediaWriter,
+    PostsReader,
+    PostsWriter,
+    WorkspaceAdmin,
+)
 
 router = APIRouter(prefix="/v1/ai", tags=["ai"])
 
@@ -65,6 +72,45 @@ async def suggest_hashtags(access: PostsWriter, body: HashtagsRequest) -> Genera
     return await run_in_threadpool(composer.hashtags, access, body)
 
 
+@router.post("/translate", description=GENERATES)
+async def translate_text(access: PostsWriter, body: TranslateRequest) -> Generated:
+    """The text, or each target's text of a post, translated into a language per target."""
+    from functions.publish.domain import composer
+
+    return await run_in_threadpool(composer.translate, access, body)
+
+
+@router.post(
+    "/alt-text",
+    description=f"{Permissions.MEDIA_WRITE.description} The image goes to the vision model "
+    "(`HERALD_AI_VISION_MODEL`), downscaled; 503 when it is not configured; 429 when the "
+    "workspace's monthly token budget is spent.",
+)
+async def describe_image(access: MediaWriter, body: AltTextRequest) -> AltTextResult:
+    """Alt text for a library image, within the platforms' limits; optionally saved on it."""
+    from functions.publish.domain import composer
+
+    return await run_in_threadpool(composer.alt_text, access, body)
+
+
+@router.get("/strategies", description=Permissions.POSTS_READ.description)
+async def list_strategies(
+    access: PostsReader,
+    category: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+            max_length=40,
+            description="Only the strategies of this category (its id).",
+        ),
+    ] = None,
+) -> StrategyLibrary:
+    """The strategies library: presets a caption request can name as its `strategy`."""
+    from functions.publish.domain import ai_strategies
+
+    return ai_strategies.strategies(category)
+
+
 @router.post("/thread", description=GENERATES)
 async def split_into_thread(access: PostsWriter, body: ThreadRequest) -> GeneratedThread:
     """A long text split into an X or Threads thread, each post within the limit."""
@@ -75,14 +121,14 @@ async def split_into_thread(access: PostsWriter, body: ThreadRequest) -> Generat
 
 @router.get("/brand-voice", description=Permissions.POSTS_READ.description)
 async def get_brand_voice(access: PostsReader) -> BrandVoice:
-    from functions.publish.domain import brand_voice
+    from functions.shared import brand_voice
 
     return await run_in_threadpool(brand_voice.brand_voice_of, access.workspace_id)
 
 
 @router.put("/brand-voice", description=Permissions.ADMINS.description)
 async def put_brand_voice(access: WorkspaceAdmin, body: BrandVoiceUpdate) -> BrandVoice:
-    from functions.publish.domain import brand_voice
+    from functions.shared import brand_voice
 
     return await run_in_threadpool(brand_voice.put_brand_voice, access, body)
 
@@ -98,6 +144,6 @@ async def get_ai_usage(
         ),
     ] = None,
 ) -> AiUsage:
-    from functions.publish.domain import ai_usage
+    from functions.shared import ai_usage
 
     return await run_in_threadpool(ai_usage.monthly_usage, access.workspace_id, month)

@@ -18,12 +18,19 @@ a conversation's items by it. The inbox API keeps:
     WS#<workspace>   INBOXACTION#<item id>#<action key>   a reply, hide, unhide or delete,
                                                          claimed before the platform call (TTL)
     WS#<workspace>   SAVEDREPLY#<saved reply id>          a saved reply
+    WS#<workspace>   SETTINGS#INBOX_AI                    the inbox assistant's settings
 """
 
 from datetime import datetime
 from typing import Any, Self
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from functions.shared.engagement import Engagement, EngagementAuthor
@@ -75,6 +82,12 @@ class InboxItem(FindableItem):
     status_before_hiding = UnicodeAttribute(null=True)  # what unhide restores
     thread_key = UnicodeAttribute(null=True)
     folded_text = UnicodeAttribute(null=True)  # the text casefolded, for "text contains"
+    # The inbox assistant's (inbox_assistant.py): its label, and a reply drafted for approval.
+    label = UnicodeAttribute(null=True)  # question, complaint, praise, spam, abusive
+    label_confidence = NumberAttribute(null=True)
+    labelled_at = UTCDateTimeAttribute(null=True)
+    reply_draft = UnicodeAttribute(null=True)
+    reply_draft_at = UTCDateTimeAttribute(null=True)
     by_thread = ThreadIndex()
 
     @staticmethod
@@ -206,3 +219,23 @@ class SavedReplyItem(FindableItem):
     @classmethod
     def find(cls, workspace_id: str, saved_reply_id: str) -> Self | None:
         return cls.find_key(*cls.keys(workspace_id, saved_reply_id))
+
+
+class InboxAiSettingsItem(FindableItem):
+    """What the inbox assistant does by itself when an item arrives (all off by default)."""
+
+    classify_on_arrival = BooleanAttribute(default=False)
+    hide_spam = BooleanAttribute(default=False)
+    hide_abusive = BooleanAttribute(default=False)
+    min_confidence = NumberAttribute(default=0.8)
+    draft_replies = BooleanAttribute(default=False)
+    send_drafts_unreviewed = BooleanAttribute(default=False)
+    updated_by = UnicodeAttribute()
+
+    @staticmethod
+    def keys(workspace_id: str) -> tuple[str, str]:
+        return key("WS", workspace_id), key("SETTINGS", "INBOX_AI")
+
+    @classmethod
+    def find(cls, workspace_id: str) -> Self | None:
+        return cls.find_key(*cls.keys(workspace_id))

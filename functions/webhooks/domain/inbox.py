@@ -7,8 +7,10 @@ expressions on a bounded read (shared/tables.py `filtered_query_page`). A conver
 from the `by-thread` index.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from functions.shared.access import WorkspaceAccess
@@ -16,6 +18,7 @@ from functions.shared.identity_items import MembershipItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Conflict, FieldError, NotFound, ValidationFailed
 from functions.shared.tables import (
+    condition_failed,
     conflict_on_condition_failure,
     filtered_query_page,
     key,
@@ -61,6 +64,9 @@ def entry_view(item: InboxItem) -> InboxEntry:
         parent_id=item.parent_id,
         thread_id=item.thread_id,
         permalink=item.permalink,
+        label=item.label,
+        label_confidence=item.label_confidence,
+        reply_draft=item.reply_draft,
     )
 
 
@@ -87,6 +93,7 @@ def list_items(
     post_id: str | None = None,
     status: str | None = None,
     assignee: str | None = None,
+    label: str | None = None,
     text: str | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
@@ -120,6 +127,8 @@ def list_items(
         conditions.append(InboxItem.status == status)
     if assignee is not None:
         conditions.append(InboxItem.assignee == assignee)
+    if label is not None:
+        conditions.append(InboxItem.label == label)
     if text is not None:
         conditions.append(InboxItem.folded_text.contains(text.casefold()))
     combined: Condition | None = None
@@ -193,3 +202,19 @@ def update_item(access: WorkspaceAccess, item_id: str, body: InboxUpdate) -> Inb
         item.assignee = body.assignee
         _save(item)
     return entry_view(item)
+
+
+def change_item(workspace_id: str, item_id: str, change: Callable[[InboxItem], None]) -> InboxItem:
+    """`change` applied to the item as stored now, whatever else changed it meanwhile."""
+    for _ in range(3):
+        item = find_item(workspace_id, item_id)
+        change(item)
+        item.updated_at = utc_now()
+        try:
+            item.save()
+        except PutError as error:
+            if not condition_failed(error):
+                raise
+            continue
+        return item
+    raise Conflict(f"Inbox item {item_id} keeps changing; reload it.")

@@ -40,12 +40,20 @@ from functions.shared.problems import (
 from functions.shared.tables import condition_failed, transaction, utc_now
 from functions.webhooks.adapters import engagement_function
 from functions.webhooks.adapters.inbox_items import InboxActionItem, InboxItem, InboxKeyItem
-from functions.webhooks.domain.inbox import check_member, entry_view, find_item, mark, update_item
+from functions.webhooks.domain.inbox import (
+    change_item,
+    check_member,
+    entry_view,
+    find_item,
+    mark,
+    update_item,
+)
 from functions.webhooks.domain.inbox_models import (
     BulkOutcome,
     BulkRequest,
     BulkResult,
     InboxActionResult,
+    InboxEntry,
     InboxUpdate,
 )
 
@@ -111,12 +119,12 @@ def _kept(claim: InboxActionItem, request_digest: str) -> InboxActionResult:
 
 
 def _claim(
-    access: WorkspaceAccess, item: InboxItem, action: EngagementAction, action_key: str, digest: str
+    workspace_id: str, item: InboxItem, action: EngagementAction, action_key: str, digest: str
 ) -> InboxActionItem | InboxActionResult:
     """The new claim, or the answer the first request with this action key kept."""
     claim = InboxActionItem(
-        *InboxActionItem.keys(access.workspace_id, item.item_id, action_key),
-        workspace_id=access.workspace_id,
+        *InboxActionItem.keys(workspace_id, item.item_id, action_key),
+        workspace_id=workspace_id,
         item_id=item.item_id,
         action=action,
         request_digest=digest,
@@ -127,7 +135,7 @@ def _claim(
     except PutError as error:
         if not condition_failed(error):
             raise
-        kept = InboxActionItem.find(access.workspace_id, item.item_id, action_key)
+        kept = InboxActionItem.find(workspace_id, item.item_id, action_key)
         if kept is None:  # expired just now
             raise Conflict("This action is being carried out; retry in a few seconds.") from None
         return _kept(kept, digest)
@@ -186,6 +194,7 @@ def _apply(item: InboxItem, action: EngagementAction) -> None:
     if action == "reply":
         if item.status in ("new", "read"):
             item.status = "replied"
+        item.reply_draft = item.reply_draft_at = None  # answered: the draft has had its day
     elif action == "hide":
         item.status_before_hiding = item.status
         item.status = "hidden"
@@ -198,7 +207,8 @@ def _apply(item: InboxItem, action: EngagementAction) -> None:
 
 
 def _record(
-    access: WorkspaceAccess,
+    workspace_id: str,
+    actor: str,
     claim: InboxActionItem,
     item_id: str,
     action: EngagementAction,
@@ -207,7 +217,7 @@ def _record(
     """The platform did it: keep the answer and change the inbox, in one transaction. The item
     is read again, and written whatever changed meanwhile: what the platform did stands."""
     for _ in range(3):
-        item = find_item(access.workspace_id, item_id)
+        item = find_item(workspace_id, item_id)
         reply_item = _reply_item(item, reply) if reply is not None else None
         _apply(item, action)
         result = InboxActionResult(
@@ -224,7 +234,7 @@ def _record(
                     write.save(
                         InboxKeyItem(
                             *InboxKeyItem.keys(
-                                access.workspace_id,
+                                workspace_id,
                                 reply_item.platform,
                                 reply_item.platform_item_id,
                             ),
@@ -234,8 +244,8 @@ def _record(
                     )
                 write.save(
                     activity_entry(
-                        access.workspace_id,
-                        actor=access.actor,
+                        workspace_id,
+                        actor=actor,
                         action=f"inbox.{action}",
                         target=f"inbox_item:{item_id}",
                     )
@@ -258,9 +268,31 @@ def act(
     text: str | None = None,
     idempotency_key: str | None = None,
 ) -> InboxActionResult:
-    item = find_item(access.workspace_id, item_id)
+    return act_as(
+        access.workspace_id,
+        access.actor,
+        item_id,
+        action,
+        text=text,
+        idempotency_key=idempotency_key,
+    )
+
+
+def act_as(
+    workspace_id: str,
+    actor: str,
+    item_id: str,
+    action: EngagementAction,
+    *,
+    text: str | None = None,
+    idempotency_key: str | None = None,
+) -> InboxActionResult:
+    """The action on behalf of `actor` (a person, an API key, or the inbox assistant)."""
+    item = find_item(workspace_id, item_id)
     digest = _digest(action, text)
-    claimed = _claim(access, item, action, _action_key(item, action, text, idempotency_key), digest)
+    claimed = _claim(
+        workspace_id, item, action, _action_key(item, action, text, idempotency_key), digest
+    )
     if isinstance(claimed, InboxActionResult):
         return claimed
     if item.status == "deleted":
@@ -276,7 +308,7 @@ def act(
         claimed.save()
         return result
     call = EngagementCall(
-        workspace_id=access.workspace_id,
+        workspace_id=workspace_id,
         account_id=item.account_id,
         action=action,
         # The publish group fills in the account's platform id: it holds the account.
@@ -293,7 +325,7 @@ def act(
         ) from None
     if answer.outcome != "done":
         raise _fail(claimed, answer, action)
-    return _record(access, claimed, item_id, action, answer.reply)
+    return _record(workspace_id, actor, claimed, item_id, action, answer.reply)
 
 
 def bulk(access: WorkspaceAccess, body: BulkRequest) -> BulkResult:
@@ -325,3 +357,20 @@ def bulk(access: WorkspaceAccess, body: BulkRequest) -> BulkResult:
             continue
         outcomes.append(BulkOutcome(id=item_id, status=200, detail=None, item=entry))
     return BulkResult(results=outcomes)
+
+
+def approve_draft(access: WorkspaceAccess, item_id: str) -> InboxActionResult:
+    """The person sends the assistant's draft as it is (the reply action, exactly once)."""
+    item = find_item(access.workspace_id, item_id)
+    if item.reply_draft is None:
+        raise Conflict(f"Inbox item {item_id} has no reply draft to approve.")
+    return act(access, item_id, "reply", text=item.reply_draft)
+
+
+def discard_draft(access: WorkspaceAccess, item_id: str) -> InboxEntry:
+    find_item(access.workspace_id, item_id)
+
+    def discard(item: InboxItem) -> None:
+        item.reply_draft = item.reply_draft_at = None
+
+    return entry_view(change_item(access.workspace_id, item_id, discard))

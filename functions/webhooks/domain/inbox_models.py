@@ -9,6 +9,7 @@ from functions.shared.inputs import SingleLine
 
 InboxStatus = Literal["new", "read", "replied", "hidden", "deleted"]
 InboxKind = Literal["comment", "reply", "mention"]
+InboxLabel = Literal["question", "complaint", "praise", "spam", "abusive"]
 # The platforms Herald connects; the inbox filter refuses anything else rather than match nothing.
 InboxPlatform = Literal[
     "x", "instagram", "facebook", "threads", "linkedin", "tiktok", "youtube", "sandbox"
@@ -51,6 +52,18 @@ class InboxEntry(BaseModel):
     parent_id: str | None = Field(description="The platform id of the comment it answers.")
     thread_id: str | None = Field(description="The platform id of its conversation's root.")
     permalink: str | None = Field(description="Its address on the platform.")
+    label: InboxLabel | None = Field(
+        None,
+        description="What the inbox assistant classified it as; null until classified.",
+    )
+    label_confidence: float | None = Field(
+        None, description="How sure the model was of the label, from 0 to 1."
+    )
+    reply_draft: str | None = Field(
+        None,
+        description="A reply the inbox assistant prepared, waiting for a person to approve "
+        "(`POST .../draft/approve`), edit (reply with another text) or discard.",
+    )
 
 
 class InboxItemWithThread(InboxEntry):

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
 
-from functions.shared import mailer
+from functions.shared import mailer, realtime_push
 from functions.shared.access import Role
 from functions.shared.identity_items import MembershipItem, WorkspaceItem
 from functions.shared.observability import logger, metrics
@@ -31,7 +31,6 @@ from functions.webhooks.adapters.notification_items import (
     UnreadMarkerItem,
     project,
 )
-from functions.webhooks.domain import realtime
 from functions.webhooks.domain.notifications_models import Notification, NotificationLink
 from functions.webhooks.domain.notifications_preferences import channels_for, stored_choices
 from functions.webhooks.domain.notifications_rules import (
@@ -258,7 +257,7 @@ def notification_created(workspace_id: str, user_id: str, notification: Notifica
         "notification created",
         extra={"workspace_id": workspace_id, "notification_id": notification.id},
     )
-    realtime.push_to_user(
+    realtime_push.push_to_user(
         workspace_id,
         user_id,
         {

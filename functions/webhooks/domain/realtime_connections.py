@@ -11,6 +11,14 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from functions.shared.access import ID_PATTERN, Permissions, authorize
 from functions.shared.auth import ApiKeyPrincipal, UserPrincipal, principal_for
+from functions.shared.connection_items import (
+    Connection,
+    close_connection,
+    find_connection,
+    join_workspace,
+    leave_workspace,
+    open_connection,
+)
 from functions.shared.identity_items import SessionItem
 from functions.shared.problems import (
     BadRequest,
@@ -21,14 +29,6 @@ from functions.shared.problems import (
     Unauthorized,
     ValidationFailed,
     json_pointer,
-)
-from functions.webhooks.adapters.connections import (
-    Connection,
-    close_connection,
-    find_connection,
-    join_workspace,
-    leave_workspace,
-    open_connection,
 )
 
 # A client message is a few dozen bytes; API Gateway would accept up to 128 KB.

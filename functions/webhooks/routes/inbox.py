@@ -16,6 +16,7 @@ from functions.webhooks.domain.inbox_models import (
     InboxActionResult,
     InboxEntry,
     InboxItemWithThread,
+    InboxLabel,
     InboxPlatform,
     InboxStatus,
     InboxUpdate,
@@ -107,6 +108,9 @@ async def list_inbox(
     post_id: Annotated[IdFilter, Query(description="Only items on this Herald post.")] = None,
     status: Annotated[InboxStatus | None, Query(description="Only items in this status.")] = None,
     assignee: Annotated[IdFilter, Query(description="Only items assigned to this user.")] = None,
+    label: Annotated[
+        InboxLabel | None, Query(description="Only items the inbox assistant labelled so.")
+    ] = None,
     q: Annotated[
         SingleLine | None,
         Query(
@@ -137,6 +141,7 @@ async def list_inbox(
             post_id=post_id,
             status=status,
             assignee=assignee,
+            label=label,
             text=q,
             received_from=received_from,
             received_to=received_to,

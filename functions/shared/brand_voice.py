@@ -1,9 +1,9 @@
 """The workspace's brand voice: how its posts sound, carried into every AI prompt."""
 
-from functions.publish.adapters.ai_items import BrandVoiceItem
-from functions.publish.domain.ai_models import BrandVoice, BrandVoiceUpdate
 from functions.shared.access import WorkspaceAccess
 from functions.shared.activity import activity_entry
+from functions.shared.ai_items import BrandVoiceItem
+from functions.shared.ai_models import BrandVoice, BrandVoiceUpdate
 from functions.shared.tables import conflict_on_condition_failure, transaction, utc_now
 
 

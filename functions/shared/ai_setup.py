@@ -13,6 +13,11 @@ from functions.shared.problems import Problem, ServiceUnavailable
 from functions.shared.settings import Settings, get_settings
 
 Task = Literal["text", "vision", "image", "speech", "video"]
+# What OpenAI's GPT Image, speech and Sora models take (the API reference of each).
+ImageSize = Literal["1024x1024", "1536x1024", "1024x1536"]
+SpeechFormat = Literal["mp3", "opus", "aac", "flac", "wav"]
+VideoSeconds = Literal[4, 8, 12]
+VideoSize = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,8 @@ class Endpoint:
 class ChatMessage:
     role: Literal["system", "user", "assistant"]
     content: str
+    # Images for a vision model to look at (user messages): `data:image/jpeg;base64,...` URLs.
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,16 @@ class Completion:
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRender:
+    """A video the endpoint renders in the background, as it last reported it."""
+
+    video_id: str
+    status: Literal["queued", "in_progress", "completed", "failed"]
+    progress: int  # percent, 0-100
+    failure: str | None  # the endpoint's reason, when it failed
 
 
 class AiEndpointFailed(Problem):
