@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import openai
+from botocore.exceptions import BotoCoreError, ClientError
 from openai.types.chat import (
     ChatCompletionAssistantMessageParam,
     ChatCompletionContentPartImageParam,
@@ -42,6 +43,8 @@ from functions.shared.ai_setup import (
     VideoSeconds,
     VideoSize,
 )
+from functions.shared.observability import logger
+from functions.shared.problems import ServiceUnavailable
 
 # One retry of the client's own (connection errors, 429, 5xx, honouring Retry-After), within the
 # timeout; the composer's attempts are about content, not transport.
@@ -50,7 +53,15 @@ CLIENT_RETRIES = 1
 
 @cache
 def _secret_key(secret_id: str) -> str:
-    return aws.secretsmanager().get_secret_value(SecretId=secret_id)["SecretString"].strip()
+    try:
+        secret = aws.secretsmanager().get_secret_value(SecretId=secret_id)["SecretString"]
+    except (BotoCoreError, ClientError) as error:
+        logger.error("AI key secret unreadable", extra={"error": type(error).__name__})
+        raise ServiceUnavailable(
+            "The AI endpoint's key could not be read from its secret "
+            "(HERALD_AI_API_KEY_SECRET); check that the secret exists and holds the key."
+        ) from None
+    return str(secret).strip()
 
 
 @cache

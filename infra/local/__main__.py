@@ -35,6 +35,7 @@ API_BASE_URL_VARIABLE = "HERALD_API_BASE_URL"
 CREDENTIALS_FILE_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_FILE"
 CREDENTIALS_SECRET_VARIABLE = "HERALD_PLATFORM_CREDENTIALS_SECRET"  # noqa: S105 (a name)
 UNSUBSCRIBE_SECRET_VARIABLE = "HERALD_UNSUBSCRIBE_SECRET"  # noqa: S105 (a name)
+AI_KEY_SECRET_VARIABLE = "HERALD_AI_API_KEY_SECRET"  # noqa: S105 (a name)
 # The local server answers the API Gateway Management API calls of its WebSocket route.
 REALTIME_CALLBACK_VARIABLE = "HERALD_REALTIME_CALLBACK_URL"
 DEFAULT_CREDENTIALS = DEFAULT_OUTBOX.parent / "platform-credentials.json"
@@ -100,13 +101,15 @@ def platform_environment(
     e.g. an https tunnel for platforms that refuse http redirect URIs. The credentials secret
     is not emulated: its variable, which would name a placeholder, is emptied, so that the
     functions read the file. Nor is the unsubscribe links' key: emptied, the functions sign
-    with a random key per process (local mode keeps nothing between runs anyway).
+    with a random key per process (local mode keeps nothing between runs anyway). Nor is the AI
+    endpoint's key: emptied, the functions use HERALD_AI_API_KEY from the shell (docs/ai.md).
     """
     return {
         API_BASE_URL_VARIABLE: shell.get(API_BASE_URL_VARIABLE) or server_url,
         CREDENTIALS_FILE_VARIABLE: str(credentials) if credentials else "",
         CREDENTIALS_SECRET_VARIABLE: "",
         UNSUBSCRIBE_SECRET_VARIABLE: "",
+        AI_KEY_SECRET_VARIABLE: "",
     }
 
 

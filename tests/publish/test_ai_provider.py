@@ -78,3 +78,20 @@ def test_in_aws_the_key_is_read_from_its_secret_once_per_container(
     # The secret wins over the plain setting, and is not read again while the container lives.
     assert keys == ["Bearer sk-from-the-secret", "Bearer sk-from-the-secret"]
     assert API_KEY not in " ".join(keys)
+
+
+@pytest.mark.usefixtures("cloud")
+def test_a_key_secret_that_cannot_be_read_is_a_503_that_names_it(fake_model: FakeModel) -> None:
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:herald-ai-key-gone"
+    ai_endpoint._secret_key.cache_clear()
+    with mock.patch.dict(os.environ, {"HERALD_AI_API_KEY_SECRET": missing}):
+        get_settings.cache_clear()
+        try:
+            with pytest.raises(ServiceUnavailable) as refused:
+                ai_endpoint.complete(endpoint_for("text"), [ChatMessage("user", "Hello")])
+        finally:
+            ai_endpoint._secret_key.cache_clear()
+            get_settings.cache_clear()
+
+    assert "HERALD_AI_API_KEY_SECRET" in refused.value.detail
+    assert fake_model.received == []  # no call without its key

@@ -105,6 +105,7 @@ def test_functions_read_the_credentials_file_and_never_the_secret_locally(tmp_pa
         {
             "HERALD_PLATFORM_CREDENTIALS_SECRET": "arn:aws:secretsmanager:placeholder",
             "HERALD_UNSUBSCRIBE_SECRET": "arn:aws:secretsmanager:placeholder",
+            "HERALD_AI_API_KEY_SECRET": "arn:aws:secretsmanager:placeholder",
         },
         server_url="http://127.0.0.1:8000",
         credentials=credentials,
@@ -114,6 +115,7 @@ def test_functions_read_the_credentials_file_and_never_the_secret_locally(tmp_pa
     # The template's secret is a placeholder locally; the functions would prefer it to the file.
     assert variables["HERALD_PLATFORM_CREDENTIALS_SECRET"] == ""
     assert variables["HERALD_UNSUBSCRIBE_SECRET"] == ""  # a random key per process instead
+    assert variables["HERALD_AI_API_KEY_SECRET"] == ""  # HERALD_AI_API_KEY from the shell instead
     without = platform_environment({}, server_url="http://127.0.0.1:8000", credentials=None)
     assert without["HERALD_PLATFORM_CREDENTIALS_FILE"] == ""  # sandbox only
 
