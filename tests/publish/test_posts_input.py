@@ -190,6 +190,20 @@ CASES: dict[tuple[str, str], list[Bad]] = {
             ("/body/slots", "too_long"),
         ),
     ],
+    ("POST", "/v1/posts/queue/slots/best-times"): [
+        bad(
+            "POST",
+            "/v1/posts/queue/slots/best-times",
+            {"account_id": SHORT_ID},
+            ("/body/account_id", "string_pattern_mismatch"),
+        ),
+        bad(
+            "POST",
+            "/v1/posts/queue/slots/best-times",
+            {"account_id": "01JB8Z6D3W5Y7A9C1E3G5J7K9M", "count": 0},
+            ("/body/count", "greater_than_equal"),
+        ),
+    ],
     ("POST", "/v1/posts/bulk"): [
         bad("POST", "/v1/posts/bulk", None, ("/body", "missing"), raw=b"", content_type="text/csv"),
         bad(

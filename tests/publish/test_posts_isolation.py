@@ -161,6 +161,13 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         _account_not_found,
     ),
+    ("POST", "/v1/posts/queue/slots/best-times"): Case(
+        lambda w: Request(
+            "POST", "/v1/posts/queue/slots/best-times", {"account_id": w.bob_account}
+        ),
+        404,
+        _account_not_found,
+    ),
     ("POST", "/v1/posts/bulk"): Case(
         lambda w: Request(
             "POST", "/v1/posts/bulk", csv=f"text,accounts,at\nMine,{w.bob_account},{_later()}\n"
