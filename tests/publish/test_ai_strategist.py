@@ -157,6 +157,7 @@ def test_a_streamed_answer_cites_the_workspaces_top_post(
         "analytics_overview",
         "top_posts",
         "post_metrics",
+        "best_times",
         "inbox_themes",
         "create_draft",
     }
@@ -215,6 +216,41 @@ def test_workspace_data_and_questions_reach_the_model_fenced_as_material(
     assert "`end` must not be before `start`" in invalid
     # Nothing was scheduled or published: the workspace has no post at all.
     assert studio.client.get("/v1/posts", headers=studio.headers).json()["items"] == []
+
+
+def test_best_times_reach_the_model_for_the_workspaces_own_accounts_only(
+    studio: Studio, fake_model: FakeModel
+) -> None:
+    account = studio.sandbox()
+    elsewhere = str(ULID())  # no account of this workspace
+    chat = conversation(studio, title="Timing")
+    fake_model.answer(
+        ToolCalls(
+            ("best_times", {"account_id": account, "count": 2}),
+            ("best_times", {"account_id": elsewhere}),
+        ),
+        "Post on Tuesday and Wednesday at 09:00 until there is more history.",
+    )
+
+    response = ask(studio, chat, "When should we post?", stream=False)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["answer"]["tools"] == [
+        {"name": "best_times", "ok": True},
+        {"name": "best_times", "ok": False},
+    ]
+    found, refused = tool_messages(fake_model.received[-1].body)
+    slots = json.loads(found.split("\n", 1)[1].rsplit("\n", 1)[0])
+    assert slots["account_id"] == account
+    assert slots["posts"] == 0
+    assert [(slot["weekday"], slot["time"], slot["posts"]) for slot in slots["best"]] == [
+        (1, "09:00", 0),
+        (2, "09:00", 0),
+    ]
+    assert slots["fallback"]["used"] is True
+    assert "history" not in slots
+    assert elsewhere in refused
+    assert "not found" in refused
 
 
 def test_the_strategist_creates_drafts_and_nothing_more(

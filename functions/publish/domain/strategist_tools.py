@@ -29,6 +29,7 @@ from functions.publish.domain import post_store, posts
 from functions.publish.domain.post_models import AccountId, PostCreate, TargetSpec
 from functions.shared import workspace_reads
 from functions.shared.access import ID_PATTERN, WorkspaceAccess
+from functions.shared.best_times import best_times
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Problem
@@ -89,6 +90,11 @@ class TopPostsArgs(_Period):
 
 class PostMetricsArgs(_Args):
     post_id: str = Field(pattern=ID_PATTERN, description="The post's id (a ULID).")
+
+
+class BestTimesArgs(_Args):
+    account_id: AccountId = Field(description="The account's id (from the account list).")
+    count: int = Field(5, ge=1, le=10, description="How many best weekly slots to return.")
 
 
 class InboxThemesArgs(_Args):
@@ -271,6 +277,12 @@ def _post_metrics(access: WorkspaceAccess, args: PostMetricsArgs) -> dict[str, A
     }
 
 
+def _best_times(access: WorkspaceAccess, args: BestTimesArgs) -> dict[str, Any]:
+    """The same answer as GET /v1/analytics/best-times, without the full slot history."""
+    found = best_times(access.workspace_id, args.account_id, args.count)
+    return found.model_dump(mode="json", exclude={"history"})
+
+
 def _inbox_themes(access: WorkspaceAccess, args: InboxThemesArgs) -> dict[str, Any]:
     items = workspace_reads.recent_inbox(access.workspace_id, args.days)
 
@@ -341,6 +353,13 @@ TOOLS: dict[str, _Tool[Any]] = {
             "The latest metrics of one post, per account it was published to.",
             PostMetricsArgs,
             _post_metrics,
+        ),
+        _Tool(
+            "best_times",
+            "One account's best weekly posting slots (weekday, hour in the workspace's "
+            "timezone), with each slot's sample size, and whether defaults fill in thin history.",
+            BestTimesArgs,
+            _best_times,
         ),
         _Tool(
             "inbox_themes",
