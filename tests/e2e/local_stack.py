@@ -128,6 +128,21 @@ def sandbox_post(api: httpx.Client, headers: dict[str, str], text: str, **accoun
     return post_id
 
 
+UNTIL_SECONDS = 60
+
+
+def until(check: Any, server: LocalServer) -> Any:
+    """What `check` returns once it is truthy, asked every 0.25 s; the test fails with the
+    server's output if that takes over UNTIL_SECONDS."""
+    deadline = time.monotonic() + UNTIL_SECONDS
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.25)
+    pytest.fail("Nothing came within the deadline.\n" + server.diagnostics())
+
+
 @contextmanager
 def local_server(logs: Path, environment: Mapping[str, str] | None = None) -> Iterator[LocalServer]:
     """`python -m infra.local` on a free port, with `environment` added to this process's."""

@@ -8,7 +8,6 @@ accounts, which `make dev` connects only with platform credentials; the same pre
 guarantee is tested for them in-process (tests/publish/test_ai_composer.py).
 """
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,11 +17,10 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.local_stack import LocalServer, local_server, workspace_owner
+from tests.e2e.local_stack import LocalServer, local_server, until, workspace_owner
 from tests.support.fake_model import FakeModel, ToolCalls, serving
 from tests.support.realtime import receive, send
 
-DEADLINE_SECONDS = 60
 COMMENT = "Is the autumn roast available in whole beans?"
 
 
@@ -32,16 +30,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalServe
     # `serving` sets HERALD_AI_* in this process's environment, which the stack inherits.
     with serving(FakeModel()) as model, local_server(logs) as running:
         yield running, model
-
-
-def _until(check: Any, server: LocalServer) -> Any:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    pytest.fail("Nothing came within the deadline.\n" + server.diagnostics())
 
 
 def _published_post(
@@ -60,7 +48,7 @@ def _published_post(
     assert post.status_code == 201, post.text
     post_id = post.json()["id"]
     assert api.post(f"/v1/posts/{post_id}/publish", headers=headers).status_code in (200, 202)
-    _until(
+    until(
         lambda: api.get(f"/v1/posts/{post_id}", headers=headers).json()["status"] == "published",
         server,
     )
@@ -135,7 +123,7 @@ def test_captions_a_grounded_streamed_answer_a_reply_suggestion_and_an_image(
         items: list[dict[str, Any]] = api.get("/v1/inbox", headers=owner).json()["items"]
         return str(items[0]["id"]) if items else None
 
-    item_id = _until(first_item, server)
+    item_id = until(first_item, server)
     model.answer("Yes, in whole beans!\n---\nIt is: whole beans or ground, as you like.")
     suggested = api.post(f"/v1/inbox/{item_id}/suggestions", json={"count": 2}, headers=owner)
     assert suggested.status_code == 200, suggested.text

@@ -8,7 +8,6 @@ Standard Webhooks reference library). A forged delivery is refused.
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,9 +17,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.e2e.local_stack import LocalServer, local_server, moto_client, workspace_owner
-
-DEADLINE_SECONDS = 60
+from tests.e2e.local_stack import LocalServer, local_server, moto_client, until, workspace_owner
 
 
 class Receiver(ThreadingHTTPServer):
@@ -64,16 +61,6 @@ def receiver() -> Iterator[Receiver]:
     server.shutdown()
 
 
-def _until(check: Any, server: LocalServer) -> Any:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    pytest.fail("Nothing came within the deadline.\n" + server.diagnostics())
-
-
 def test_a_sandbox_comment_reaches_the_inbox_and_a_webhook_endpoint(
     inbox_server: LocalServer, receiver: Receiver
 ) -> None:
@@ -96,7 +83,7 @@ def test_a_sandbox_comment_reaches_the_inbox_and_a_webhook_endpoint(
     assert post.status_code == 201, post.text
     post_id = post.json()["id"]
     assert api.post(f"/v1/posts/{post_id}/publish", headers=owner).status_code in (200, 202)
-    _until(
+    until(
         lambda: api.get(f"/v1/posts/{post_id}", headers=owner).json()["status"] == "published",
         inbox_server,
     )
@@ -109,7 +96,7 @@ def test_a_sandbox_comment_reaches_the_inbox_and_a_webhook_endpoint(
 
     assert sent.status_code == 200, sent.text
     assert sent.json()["accepted"] is True
-    headers, body = _until(lambda: receiver.received and receiver.received[0], inbox_server)
+    headers, body = until(lambda: receiver.received and receiver.received[0], inbox_server)
     delivered = Webhook(endpoint.json()["secret"]).verify(body, headers)
     assert delivered["type"] == "comment.received"
     data = delivered["data"]
