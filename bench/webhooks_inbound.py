@@ -29,9 +29,13 @@ loopback (in AWS a few milliseconds each), which the bare handler never makes. S
 is shown twice more without them: its requests less the time each spent in `inbound.accept` (the
 claim and the send), which still carries what those calls leave behind (garbage to collect, the
 worker thread woken after the wait); and the route measured alone with `accept` answering at once
-(nothing claimed, nothing queued): routing, body, signature, JSON, splitting, the threadpool hop
-and the answer. The `cpu ms` column is this process's CPU per request (botocore's work for the two
-calls included, moto's not; moto's process CPU per delivery is printed below).
+(nothing claimed, nothing queued): routing, body, signature, JSON, splitting and the answer.
+Herald's rows run as under Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), where the route does its
+blocking work inline since an execution environment serves one request at a time; the stubbed
+route is shown once more as a local server runs it, with the hop to the threadpool that keeps
+one process answering every group at once. The `cpu ms` column is this process's CPU per
+request (botocore's work for the two calls included, moto's not; moto's process CPU per delivery
+is printed below).
 
 (b) Exactly once. 100 distinct comments, each delivered 10 times, the 1,000 requests shuffled and
 sent concurrently (asyncio; the route runs its blocking work on the threadpool, 40 threads, so
@@ -219,6 +223,7 @@ class PerDelivery:
     herald: Series
     without_aws: Series
     stubbed: Series
+    stubbed_served_locally: Series
     moto_cpu_ms: float
 
 
@@ -228,6 +233,9 @@ async def per_delivery(requests: int, moto_pid: int) -> PerDelivery:
     moto's CPU per Herald delivery."""
     inside_accept = Series()
     stubbed = False
+    # Lambda sets this in every execution environment; the route runs its blocking work inline
+    # there, on a local server in the threadpool (the "served locally" row).
+    lambda_environment = {"AWS_LAMBDA_FUNCTION_NAME": "herald-bench-webhooks"}
 
     def timed_accept(deliveries: Any) -> int:
         if stubbed:
@@ -244,6 +252,7 @@ async def per_delivery(requests: int, moto_pid: int) -> PerDelivery:
         "wrapped": bare_in_herald_wrapping(),
         "herald": herald_app,
         "stubbed": herald_app,
+        "stubbed_served_locally": herald_app,
     }
     series = {name: Series() for name in apps}
     clients = {name: client_of(app) for name, app in apps.items()}
@@ -251,12 +260,14 @@ async def per_delivery(requests: int, moto_pid: int) -> PerDelivery:
 
     async def post(name: str, body: bytes, measured: bool) -> None:
         nonlocal moto_cpu, stubbed
-        stubbed = name == "stubbed"
+        stubbed = name.startswith("stubbed")
         headers = signed(body)
+        environment = {} if name == "stubbed_served_locally" else lambda_environment
         moto_before = process_cpu(moto_pid)
-        wall, cpu = time.perf_counter(), time.process_time()
-        response = await clients[name].post(ROUTE, content=body, headers=headers)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        with mock.patch.dict(os.environ, environment):
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = await clients[name].post(ROUTE, content=body, headers=headers)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if response.status_code != 200:
             raise SystemExit(f"{name}: {response.status_code} {response.text}")
         if apps[name] is herald_app and response.json() != {"received": 1, "queued": 1}:
@@ -293,6 +304,7 @@ async def per_delivery(requests: int, moto_pid: int) -> PerDelivery:
         herald=herald,
         without_aws=without_aws,
         stubbed=series["stubbed"],
+        stubbed_served_locally=series["stubbed_served_locally"],
         moto_cpu_ms=moto_cpu / requests * 1000,
     )
 
@@ -373,6 +385,7 @@ def main() -> None:
         ("Herald: verify, claim, queue", figures.herald),
         ("Herald less its time in accept", figures.without_aws),
         ("Herald, accept stubbed (no AWS)", figures.stubbed),
+        ("  the same on a local server", figures.stubbed_served_locally),
     )
     for name, series in rows:
         ratio = series.median_ms() / figures.bare.median_ms()

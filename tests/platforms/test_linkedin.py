@@ -1258,15 +1258,15 @@ async def test_comment_listing_failures_are_classified(
         assert caught.value.retry_after == 12
 
 
-def post_comments(created_ms: list[int]) -> Any:
+def post_comments(created_ms: list[int], *, newest_first: bool) -> Any:
     """ "Get Comments on Shares" paged as LinkedIn documents: `start` is the index of the first
     element, `count` the page size; a page of fewer than `count` elements ends the listing
-    (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination). Newest
-    first, the order Herald's time cursor reads it in."""
+    (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination). The
+    listing's order is not documented, so either order is served."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         start, count = int(request.url.params["start"]), int(request.url.params["count"])
-        newest_first = sorted(created_ms, reverse=True)
+        ordered = sorted(created_ms, reverse=newest_first)
         elements = [
             {
                 "actor": "urn:li:person:fan",
@@ -1275,7 +1275,7 @@ def post_comments(created_ms: list[int]) -> Any:
                 "message": {"text": "Congrats!"},
                 "object": POST_URN,
             }
-            for moment in newest_first[start : start + count]
+            for moment in ordered[start : start + count]
         ]
         paging = {"start": start, "count": count, "total": len(created_ms), "links": []}
         return httpx.Response(200, json={"paging": paging, "elements": elements})
@@ -1283,12 +1283,14 @@ def post_comments(created_ms: list[int]) -> Any:
     return answer
 
 
+@pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])
 async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
-    adapter: LinkedInAdapter, mock: respx.MockRouter
+    adapter: LinkedInAdapter, mock: respx.MockRouter, newest_first: bool
 ) -> None:
-    """250 new comments (2.5 pages of 100) above 30 seen already: while a page is full and all
-    new, the walk goes on at `start` + `count`; it stops at the page that reaches what was seen,
-    and the next poll starts after the newest comment of the walk's first page.
+    """250 new comments (2.5 pages of 100) above 30 seen already, listed in either order: the
+    walk goes on at `start` + `count` while a page is full, to the listing's end, and the next
+    poll starts after the newest comment of the whole walk, so a new comment is found once
+    wherever LinkedIn puts it.
     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api
     https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination"""
     opening = 1793530800000
@@ -1297,7 +1299,7 @@ async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
     created = seen_before + burst
     route = mock.get(
         f"{API}/rest/socialActions/urn%3Ali%3Aactivity%3A6631349431612559360/comments"
-    ).mock(side_effect=post_comments(created))
+    ).mock(side_effect=post_comments(created, newest_first=newest_first))
 
     def urn(moment: int) -> str:
         return f"urn:li:comment:(urn:li:activity:6631349431612559360,{moment})"
@@ -1305,15 +1307,18 @@ async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
     def at(moment: int) -> str:
         return datetime.fromtimestamp(moment / 1000, UTC).isoformat()
 
-    cursor: str | None = f"{at(seen_before[-1])} {urn(seen_before[-1])}"
-    found: list[str] = []
-    walked: list[bool] = []
-    for _ in range(3):
-        page = await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, cursor)
-        found += [item.platform_item_id for item in page.items]
-        walked.append(page.more)
-        cursor = page.cursor
-    assert walked == [True, True, False]
+    async def walk(cursor: str | None) -> tuple[list[str], str | None]:
+        found: list[str] = []
+        walked: list[bool] = []
+        for _ in range(3):
+            page = await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, cursor)
+            found += [item.platform_item_id for item in page.items]
+            walked.append(page.more)
+            cursor = page.cursor
+        assert walked == [True, True, False]
+        return found, cursor
+
+    found, cursor = await walk(f"{at(seen_before[-1])} {urn(seen_before[-1])}")
     assert sorted(found) == sorted(urn(moment) for moment in burst)
     assert len(found) == len(set(found)) == 250
     assert [dict(call.request.url.params) for call in route.calls] == [
@@ -1324,7 +1329,7 @@ async def test_a_burst_of_comments_beyond_a_page_is_read_page_by_page_each_once(
     assert cursor == f"{at(burst[-1])} {urn(burst[-1])}"
 
     created.append(burst[-1] + 1000)
-    page = await adapter.list_comments(TOKENS, ORGANIZATION, POST_URN, cursor)
-    assert [item.platform_item_id for item in page.items] == [urn(created[-1])]
-    assert not page.more
-    assert route.calls.last.request.url.params["start"] == "0"
+    found, cursor = await walk(cursor)
+    assert found == [urn(created[-1])]
+    assert cursor == f"{at(created[-1])} {urn(created[-1])}"
+    assert [call.request.url.params["start"] for call in route.calls][3:] == ["0", "100", "200"]

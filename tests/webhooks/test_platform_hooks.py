@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from functions.shared.inbound import InboundDelivery
 from functions.shared.settings import get_settings
 from functions.shared.tables import AppItem
 from functions.webhooks.domain.platform_hooks.parsers import PARSERS
+from tests.support.events import lambda_context, rest_proxy_event
 from tests.webhooks import platform_examples as examples
 
 META_SECRET = "meta-app-secret"
@@ -540,3 +542,43 @@ def test_a_verified_body_that_is_not_json_is_a_bad_request(client: TestClient) -
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
     assert queued() == []
+
+
+@pytest.mark.parametrize("under_lambda", [True, False], ids=["lambda", "local-server"])
+def test_the_intake_runs_inline_only_under_lambda(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, under_lambda: bool
+) -> None:
+    """Lambda gives an execution environment one request at a time, so there the intake's
+    blocking work runs on the event loop's thread; a local server answering every group at once
+    hands it to the threadpool. Either way the delivery is claimed and queued once."""
+    from functions.webhooks import app as webhooks_app
+    from functions.webhooks.domain import platform_intake
+
+    threads: list[int] = []
+    original = platform_intake.accept
+
+    def accept_on_this_thread(deliveries: list[InboundDelivery]) -> int:
+        threads.append(threading.get_ident())
+        return original(deliveries)
+
+    monkeypatch.setattr(platform_intake, "accept", accept_on_this_thread)
+    if under_lambda:
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "herald-test-webhooks")
+    else:
+        monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    body = json.dumps(examples.INSTAGRAM_COMMENT).encode()  # as rest_proxy_event encodes it
+    event = rest_proxy_event(
+        "POST",
+        "/v1/webhooks/platforms/meta",
+        resource="/v1/webhooks/{proxy+}",
+        headers=meta_signature(body),
+        body=examples.INSTAGRAM_COMMENT,
+    )
+    assert event["body"].encode() == body  # the signature covers exactly what is sent
+
+    answer = webhooks_app.handler(event, lambda_context("herald-test-webhooks"))
+
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"]) == {"received": 1, "queued": 1}
+    assert len(queued()) == 1
+    assert (threads == [threading.get_ident()]) is under_lambda

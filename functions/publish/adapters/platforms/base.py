@@ -225,11 +225,20 @@ class ListingWalk:
             return cls()  # not a cursor Herald wrote: start over, the receipts drop repeats
         return cls(kept.get("since"), kept.get("page"), kept.get("newest"))
 
-    def step(self, fresh: EngagementPage, next_page: str | None) -> EngagementPage:
+    def step(
+        self, fresh: EngagementPage, next_page: str | None, *, any_order: bool = False
+    ) -> EngagementPage:
         """The page of a walk: `fresh` is what the page held newer than `since` (its cursor the
         newest of them); `next_page` the token of the following page when that may still hold
-        new items (None when the listing ended or reached what an earlier poll saw)."""
-        newest = self.newest if self.page else fresh.cursor
+        new items (None when the listing ended or reached what an earlier poll saw).
+
+        `any_order` is for a listing whose order the platform does not document: the caller
+        walks it to its end, and the next walk starts after the newest item of all its pages,
+        not of its first (a time cursor's)."""
+        if any_order:
+            newest = later_time_cursor(self.newest if self.page else None, fresh.cursor)
+        else:
+            newest = self.newest if self.page else fresh.cursor
         if next_page:
             walk = {"since": self.since, "page": next_page, "newest": newest}
             return EngagementPage(fresh.items, json.dumps(walk, separators=(",", ":")), more=True)
@@ -416,6 +425,22 @@ def is_own(account: ConnectedAccount, engagement: Engagement) -> bool:
     """Whether the connected account itself wrote the comment: X, Threads and YouTube let an
     account delete only what it wrote."""
     return engagement.author.platform_user_id == account.platform_account_id
+
+
+def later_time_cursor(first: str | None, second: str | None) -> str | None:
+    """The later of two `page_after_time` cursors; at the same time, the ids seen at it by
+    either."""
+    if not first or not second:
+        return first or second
+    first_moment, _, first_ids = first.partition(" ")
+    second_moment, _, second_ids = second.partition(" ")
+    first_time, second_time = iso_time(first_moment), iso_time(second_moment)
+    if first_time is None or second_time is None:
+        return second if first_time is None else first
+    if first_time != second_time:
+        return first if first_time > second_time else second
+    ids = sorted(set(first_ids.split()) | set(second_ids.split()))
+    return " ".join([first_moment, *ids])
 
 
 def page_after_time(items: Iterable[Engagement], cursor: str | None) -> EngagementPage:

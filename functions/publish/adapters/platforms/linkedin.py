@@ -703,10 +703,11 @@ class LinkedInAdapter(VersionedOAuthAdapter):
     ) -> EngagementPage:
         """ "Get Comments on Shares": GET /rest/socialActions/{encoded post URN}/comments, one
         page of the post's first-level comments per call, kept when newer than the time cursor
-        (nested comments are listed per comment, which this poll does not do). A full page
-        (`count` elements: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination)
-        of new comments walks on to the next one (`start` + `count`), `more` saying so; this
-        reads the listing newest first, as the time cursor does."""
+        (nested comments are listed per comment, which this poll does not do). LinkedIn does
+        not document the listing's order, so a walk reads every page, a full one (`count`
+        elements: https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination)
+        walking on to the next (`start` + `count`, `more` saying so), and the next walk starts
+        after the newest comment of them all: nothing is missed whichever way LinkedIn sorts."""
         walk = ListingWalk.resume(cursor)
         start = int(walk.page) if walk.page and walk.page.isdigit() else 0
         body = self._json(
@@ -724,8 +725,8 @@ class LinkedInAdapter(VersionedOAuthAdapter):
             if isinstance(element, dict) and (element.get("commentUrn") or element.get("$URN"))
         ]
         fresh = page_after_time(items, walk.since)
-        all_new = len(elements) >= COMMENTS_PAGE and len(fresh.items) == len(items)
-        return walk.step(fresh, str(start + COMMENTS_PAGE) if all_new else None)
+        full = len(elements) >= COMMENTS_PAGE
+        return walk.step(fresh, str(start + COMMENTS_PAGE) if full else None, any_order=True)
 
     async def list_mentions(
         self, tokens: TokenSet, account: ConnectedAccount, cursor: str | None
