@@ -34,17 +34,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.emulator_clock import EmulatorClock  # noqa: E402
 from bench.moto_environment import use_moto_environment  # noqa: E402
 
 use_moto_environment()
 
 import boto3  # noqa: E402
-from botocore.client import BaseClient  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from ulid import ULID  # noqa: E402
@@ -104,24 +102,18 @@ class Timed:
     aws_calls: int = 0
 
 
-def _timed_invoke(method: str, path: str, headers: dict[str, str], body: object) -> Timed:
-    timed = Timed()
-    original = BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def timed_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            return original(client, operation, params)
-        finally:
-            timed.aws_calls += 1
-            timed.aws_ms += (time.perf_counter() - started) * 1000
-
-    with mock.patch.object(BaseClient, "_make_api_call", timed_call):
-        started = time.perf_counter()
-        response = _invoke(method, path, headers, body)
-        timed.wall_ms = (time.perf_counter() - started) * 1000
-    timed.status = int(str(response["statusCode"]))
-    return timed
+def _timed_invoke(
+    clock: EmulatorClock, method: str, path: str, headers: dict[str, str], body: object
+) -> Timed:
+    clock.reset()
+    started = time.perf_counter()
+    response = _invoke(method, path, headers, body)
+    return Timed(
+        status=int(str(response["statusCode"])),
+        wall_ms=(time.perf_counter() - started) * 1000,
+        aws_ms=clock.milliseconds,
+        aws_calls=clock.requests,
+    )
 
 
 @dataclass
@@ -141,15 +133,16 @@ def overhead_ms(model: FakeModel, runs: int) -> Overhead:
     account_id = json.loads(str(created["body"]))["id"]
     body = {"brief": "Announce the autumn roast", "targets": [{"account_id": account_id}]}
     figures = Overhead()
-    for call in range(WARM_UP_CALLS + runs):
-        captions = _timed_invoke("POST", "/v1/ai/captions", headers, body)
-        reference = _timed_invoke("GET", "/v1/ai/brand-voice", headers, None)
-        assert (captions.status, reference.status) == (200, 200)
-        if call >= WARM_UP_CALLS:
-            figures.reference_ms.append(reference.wall_ms - reference.aws_ms)
-            figures.total_ms.append(captions.wall_ms - model.latency_seconds * 1000)
-            figures.aws_ms.append(captions.aws_ms)
-            figures.aws_calls.append(captions.aws_calls)
+    with EmulatorClock() as clock:
+        for call in range(WARM_UP_CALLS + runs):
+            captions = _timed_invoke(clock, "POST", "/v1/ai/captions", headers, body)
+            reference = _timed_invoke(clock, "GET", "/v1/ai/brand-voice", headers, None)
+            assert (captions.status, reference.status) == (200, 200)
+            if call >= WARM_UP_CALLS:
+                figures.reference_ms.append(reference.wall_ms - reference.aws_ms)
+                figures.total_ms.append(captions.wall_ms - model.latency_seconds * 1000)
+                figures.aws_ms.append(captions.aws_ms)
+                figures.aws_calls.append(captions.aws_calls)
     return figures
 
 
