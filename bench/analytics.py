@@ -28,10 +28,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.emulator_clock import EmulatorClock  # noqa: E402
 from bench.moto_environment import use_moto_environment  # noqa: E402
 
 use_moto_environment()
@@ -210,40 +210,6 @@ def overview(accounts: int, runs: int) -> None:
         f"answering {statistics.median(requests):.0f} DynamoDB requests (it reads the whole "
         "partition on every query; DynamoDB answers a query in milliseconds)"
     )
-
-
-class EmulatorClock:
-    """Time spent inside moto answering AWS requests (its request stub), and how many it
-    answered, so a figure can tell Herald's own time from the emulator's."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.requests = 0
-
-    def reset(self) -> None:
-        self.seconds, self.requests = 0.0, 0
-
-    def __enter__(self) -> "EmulatorClock":
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        self._original = BotocoreStubber.__call__
-        clock, original = self, self._original
-
-        def timed(stubber: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(stubber, *args, **kwargs)
-            finally:
-                clock.seconds += time.perf_counter() - started
-                clock.requests += 1
-
-        BotocoreStubber.__call__ = timed  # type: ignore[method-assign,assignment]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        BotocoreStubber.__call__ = self._original  # type: ignore[method-assign]
 
 
 def funnel(count: int) -> None:
