@@ -24,8 +24,8 @@ from functions.shared.post_metrics import (
 )
 from functions.shared.tables import AppItem, key, utc_now
 
-# Published targets read for one ranking, newest posts first: the workspace's last few thousand
-# publications, whatever the period asked.
+# Published targets read for one answer (a calendar's publications, a post's metrics), newest
+# posts first: the workspace's last few thousand publications, whatever the period asked.
 MAX_TARGETS_READ = 2000
 MAX_INBOX_ITEMS_READ = 200
 
