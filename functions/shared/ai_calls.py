@@ -37,11 +37,22 @@ class AiSession:
 
     def ask(self, messages: list[ChatMessage]) -> str:
         """The model's answer, stripped; 429 when the month's budget is spent."""
+        completion = self.charged(
+            lambda endpoint: ai_endpoint.complete(endpoint, messages), lambda done: done
+        )
+        return completion.text.strip()
+
+    def charged[Answer](
+        self, call: Callable[[Endpoint], Answer], completion_of: Callable[[Answer], Completion]
+    ) -> Answer:
+        """What `call` answers from the endpoint, charged to the budget before the call (429
+        when the month's is spent) and its usage (`completion_of` the answer) counted after."""
         ai_usage.reserve_call(self.workspace_id)
-        completion = ai_endpoint.complete(self.endpoint, messages)
+        answer = call(self.endpoint)
+        completion = completion_of(answer)
         ai_usage.record(self.workspace_id, completion)
         self.completions.append(completion)
-        return completion.text.strip()
+        return answer
 
     def avoided_words_in(self, text: str) -> list[str]:
         return avoided_words_in(self.voice, text)

@@ -24,8 +24,8 @@ from functions.shared.post_metrics import (
 )
 from functions.shared.tables import AppItem, key, utc_now
 
-# Published targets read for one ranking, newest posts first: the workspace's last few thousand
-# publications, whatever the period asked.
+# Published targets read for one answer (a calendar's publications, a post's metrics), newest
+# posts first: the workspace's last few thousand publications, whatever the period asked.
 MAX_TARGETS_READ = 2000
 MAX_INBOX_ITEMS_READ = 200
 
@@ -107,6 +107,7 @@ class _InboxGlance(Model):
     kind = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
     received_at = UTCDateTimeAttribute(null=True)
 
 
@@ -117,6 +118,7 @@ class InboxGlance:
     status: str
     text: str
     received_at: datetime
+    label: str | None  # the inbox assistant's classification, when it has one
 
 
 def recent_inbox(workspace_id: str, days: int) -> list[InboxGlance]:
@@ -129,7 +131,7 @@ def recent_inbox(workspace_id: str, days: int) -> list[InboxGlance]:
         _InboxGlance.sk.startswith("INBOX#"),
         scan_index_forward=False,
         limit=MAX_INBOX_ITEMS_READ,
-        attributes_to_get=["platform", "kind", "status", "text", "received_at"],
+        attributes_to_get=["platform", "kind", "status", "text", "label", "received_at"],
     )
     glances = []
     for item in found:
@@ -142,6 +144,7 @@ def recent_inbox(workspace_id: str, days: int) -> list[InboxGlance]:
                 status=item.status or "new",
                 text=item.text or "",
                 received_at=item.received_at,
+                label=item.label,
             )
         )
     return glances

@@ -8,7 +8,6 @@ Targets are published into the rollups with `start_metrics`, as the publish tran
 chosen instants, and their platform numbers recorded with the collector's `_record`; one test
 runs the whole path from a sandbox post."""
 
-import itertools
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,8 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ulid import ULID
 
-from functions.publish.adapters.post_items import PostItem, TargetItem
-from functions.publish.domain.metrics_collection import CollectionReport, collect_due
+from functions.publish.domain.metrics_collection import collect_due
 from functions.shared import aws
 from functions.shared.metrics_rollups import (
     account_slots,
@@ -32,63 +30,14 @@ from functions.shared.metrics_rollups import (
 )
 from functions.shared.post_metrics import SUMMED, MetricsSnapshotItem, MetricsTargetItem
 from functions.shared.settings import get_settings
-from functions.shared.tables import key, transaction
+from functions.shared.tables import key
 from tests.publish.analytics_world import analytics
 from tests.publish.posts_world import publish_now, set_timezone
 from tests.publish.studio import Studio, studio
 from tests.support.csv_reports import assert_csv_matches_json
+from tests.support.published_posts import look, published
 
 __all__ = ["analytics", "studio"]
-
-_post_numbers = itertools.count(1)
-
-
-def published(
-    studio: Studio,
-    account_id: str,
-    at: datetime,
-    labels: tuple[str, ...] = (),
-    platform: str = "sandbox",
-    post_id: str | None = None,
-) -> MetricsTargetItem:
-    """A post published on the account at `at`, as the publish transaction records it."""
-    post_id = post_id or str(ULID())
-    if PostItem.find(studio.workspace_id, post_id) is None:
-        PostItem(
-            *PostItem.keys(studio.workspace_id, post_id),
-            post_id=post_id,
-            workspace_id=studio.workspace_id,
-            status="published",
-            content={},
-            labels=set(labels) or None,
-            created_by="user:test",
-        ).save()
-    from functions.publish.domain.metrics_collection import start_metrics
-
-    target = TargetItem(
-        *TargetItem.keys(studio.workspace_id, post_id, account_id),
-        post_id=post_id,
-        workspace_id=studio.workspace_id,
-        account_id=account_id,
-        platform=platform,
-    )
-    with transaction() as write:
-        start_metrics(write, target, f"pp{next(_post_numbers)}", at)
-    found = MetricsTargetItem.find_key(
-        *MetricsTargetItem.keys(studio.workspace_id, post_id, account_id)
-    )
-    assert found is not None
-    return found
-
-
-def look(target: MetricsTargetItem, **reported: int) -> None:
-    """The collector reading the platform's numbers for the target (sandbox names are the
-    normalized ones)."""
-    from functions.publish.domain import metrics_collection
-
-    fresh = MetricsTargetItem.find_key(target.pk, target.sk)
-    assert fresh is not None
-    metrics_collection._record(fresh, reported, CollectionReport(), False)
 
 
 def get(client: TestClient, studio: Studio, path: str, **params: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field
 
 from functions.analytics.domain.account_models import FollowerGrowth
-from functions.analytics.domain.metrics_models import Totals
+from functions.shared.engagement_figures import Totals
 
 
 class AccountDay(BaseModel):

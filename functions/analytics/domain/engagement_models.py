@@ -1,38 +1,15 @@
 """The answers of the engagement, top-posts and labels reports (docs/analytics.md, "Engagement
 reports"); best times answer functions/shared/best_times.BestTimes."""
 
-from datetime import datetime
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-from functions.analytics.domain.metrics_models import Totals
-
-TopMetric = Literal[
-    "impressions",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "quotes",
-    "saves",
-    "link_clicks",
-    "video_views",
-    "watch_time_seconds",
-    "profile_visits",
-    "follows",
-    "engagements",
-    "engagement_rate",
-]
-
-
-class DayTotals(Totals):
-    day: str = Field(description="The day of publishing, in the workspace's timezone.")
-
-
-class HourTotals(Totals):
-    weekday: int = Field(description="Local weekday of publishing; 0 is Monday.")
-    hour: int = Field(description="Local hour of publishing, 0 to 23.")
+from functions.shared.engagement_figures import (
+    DayTotals,
+    HourTotals,
+    TopMetric,
+    TopPost,
+    Totals,
+)
 
 
 class Engagement(BaseModel):
@@ -47,25 +24,6 @@ class Engagement(BaseModel):
         description="Per local weekday and hour of publishing that has posts, by weekday, then "
         "hour."
     )
-
-
-class TopPostTarget(BaseModel):
-    account_id: str = Field(description="The account the post went out on.")
-    platform: str = Field(description="Its platform.")
-    published_at: datetime = Field(description="When (UTC).")
-    metrics: dict[str, int] = Field(description="Its latest normalized metrics.")
-
-
-class TopPost(BaseModel):
-    rank: int = Field(description="1 is the best.")
-    post_id: str = Field(description="The post.")
-    value: float | None = Field(
-        description="The metric ranked by, over the post's targets that match the filters."
-    )
-    published_at: datetime = Field(description="Its first target's publication (UTC).")
-    labels: list[str] = Field(description="Its labels when it was published.")
-    totals: Totals = Field(description="Its matching targets together (`posts`: their number).")
-    targets: list[TopPostTarget] = Field(description="Its matching targets.")
 
 
 class TopPosts(BaseModel):

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from functions.analytics.domain.account_models import FollowerGrowthSummary, MedianComparison
+from functions.shared.engagement_figures import Totals
 
 
 class Snapshot(BaseModel):
@@ -36,16 +37,6 @@ class TargetMetrics(BaseModel):
 class PostMetrics(BaseModel):
     post_id: str = Field(description="The post.")
     targets: list[TargetMetrics] = Field(description="One per published target.")
-
-
-class Totals(BaseModel):
-    posts: int = Field(description="Posts published in the period.")
-    impressions: int = Field(description="Impressions (or views) those posts have earned.")
-    engagements: int = Field(description="likes + comments + shares + quotes + saves.")
-    engagement_rate: float | None = Field(
-        description="engagements / impressions; null without impressions."
-    )
-    metrics: dict[str, int] = Field(description="Every summed normalized metric.")
 
 
 class Period(BaseModel):

@@ -19,9 +19,9 @@ from functions.analytics.domain.metrics_models import (
     RefreshOutcome,
     Snapshot,
     TargetMetrics,
-    Totals,
 )
 from functions.shared.access import WorkspaceAccess
+from functions.shared.engagement_figures import Totals, totals
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.post_metrics import (
     SUMMED,
@@ -176,16 +176,3 @@ def day_totals(items: Iterable[MetricsDayItem]) -> Totals:
         for name, value in item.totals().items():
             summed[name] += value
     return totals(posts, summed)
-
-
-def totals(posts: int, summed: dict[str, int]) -> Totals:
-    """The report's figures of `posts` that together earned `summed`."""
-    engaged = engagements(summed)
-    impressions = summed["impressions"]
-    return Totals(
-        posts=posts,
-        impressions=impressions,
-        engagements=engaged,
-        engagement_rate=round(engaged / impressions, 6) if impressions else None,
-        metrics=summed,
-    )

@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from functions.analytics.domain.engagement_models import Engagement, Labels, TopMetric, TopPosts
+from functions.analytics.domain.engagement_models import Engagement, Labels, TopPosts
 from functions.analytics.routes.export import CSV_EXPORT, Export
 from functions.analytics.routes.metrics import ANALYTICS_READ, AnalyticsReader, FromDay, ToDay
 from functions.shared.access import ID_PATTERN
 from functions.shared.best_times import MAX_SLOTS, BestTimes
+from functions.shared.engagement_figures import TopMetric
 from functions.shared.inputs import SingleLine
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -27,9 +27,10 @@ from pydantic import (
 from functions.publish.adapters.post_items import PostItem
 from functions.publish.domain import post_store, posts
 from functions.publish.domain.post_models import AccountId, PostCreate, TargetSpec
-from functions.shared import workspace_reads
+from functions.shared import engagement_figures, workspace_reads
 from functions.shared.access import ID_PATTERN, WorkspaceAccess
 from functions.shared.best_times import best_times
+from functions.shared.engagement_figures import TopMetric, Totals
 from functions.shared.identity_items import WorkspaceItem
 from functions.shared.pagination import PageRequest
 from functions.shared.problems import Problem
@@ -40,16 +41,8 @@ MAX_CALENDAR_DAYS = 62
 MAX_REPORT_DAYS = 366
 MAX_CALENDAR_POSTS = 30
 MAX_DRAFT_TEXT = 5000
-RankedMetric = Literal[
-    "engagements",
-    "impressions",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "link_clicks",
-    "video_views",
-]
+# Every day of a trend is listed: a quarter's days fit a result.
+MAX_TREND_DAYS = 92
 
 
 class _Args(BaseModel):
@@ -84,8 +77,18 @@ class OverviewArgs(_Period):
 
 
 class TopPostsArgs(_Period):
-    metric: RankedMetric = Field("engagements", description="What to rank by.")
+    metric: TopMetric = Field("engagements", description="What to rank by.")
     limit: int = Field(5, ge=1, le=10, description="How many posts.")
+
+
+class TrendArgs(_Period):
+    platform: str | None = Field(
+        None, pattern=r"^[a-z_]{1,32}$", description="Only posts on this platform (`x`, ...)."
+    )
+
+    @classmethod
+    def max_days(cls) -> int:
+        return MAX_TREND_DAYS
 
 
 class PostMetricsArgs(_Args):
@@ -215,44 +218,58 @@ def _totals(totals: workspace_reads.PeriodTotals) -> dict[str, Any]:
     }
 
 
-def top_posts(
-    workspace_id: str, first: date, last: date, metric: str, limit: int
-) -> list[workspace_reads.PublishedTarget]:
-    """The published targets of the period ranked by their latest `metric`, best first.
-
-    (Kept to this one function: the analytics top-posts report can take its place.)"""
-
-    def score(target: workspace_reads.PublishedTarget) -> int:
-        if metric == "engagements":
-            return target.engagements
-        return target.metrics.get(metric, 0)
-
-    ranked = sorted(
-        workspace_reads.published_targets(workspace_id, first, last),
-        key=lambda target: (score(target), target.published_at),
-        reverse=True,
-    )
-    return ranked[:limit]
+def _figures(totals: Totals) -> dict[str, Any]:
+    """`totals` without the metrics nothing earned, to keep results short."""
+    return {
+        "posts": totals.posts,
+        "impressions": totals.impressions,
+        "engagements": totals.engagements,
+        "engagement_rate": totals.engagement_rate,
+        "metrics": {name: value for name, value in totals.metrics.items() if value},
+    }
 
 
 def _top_posts(access: WorkspaceAccess, args: TopPostsArgs) -> dict[str, Any]:
-    ranked = top_posts(access.workspace_id, args.start, args.end, args.metric, args.limit)
-    texts = _post_texts(access.workspace_id, {target.post_id for target in ranked})
+    """The ranking of GET /v1/analytics/top-posts, with each post's text."""
+    ranked = engagement_figures.top_posts(
+        access.workspace_id, args.start, args.end, args.metric, None, None, args.limit
+    )
+    texts = _post_texts(access.workspace_id, {post.post_id for post in ranked})
     return {
         "ranked_by": args.metric,
         "posts": [
             {
-                "rank": rank,
-                "post_id": target.post_id,
-                "account_id": target.account_id,
-                "platform": target.platform,
-                "published_at": target.published_at.isoformat(),
-                "engagements": target.engagements,
-                "metrics": target.metrics,
-                "text": texts.get(target.post_id, ""),
+                "rank": post.rank,
+                "post_id": post.post_id,
+                "value": post.value,
+                "published_at": post.published_at.isoformat(),
+                "labels": post.labels,
+                "accounts": {target.account_id: target.platform for target in post.targets},
+                **_figures(post.totals),
+                "text": texts.get(post.post_id, ""),
             }
-            for rank, target in enumerate(ranked, start=1)
+            for post in ranked
         ],
+    }
+
+
+def _engagement_trends(access: WorkspaceAccess, args: TrendArgs) -> dict[str, Any]:
+    """The figures of GET /v1/analytics/engagement per day and platform."""
+    figures = engagement_figures.breakdown(access.workspace_id, args.start, args.end, args.platform)
+    return {
+        "timezone": _timezone(access.workspace_id).key,
+        "platform": args.platform,
+        "totals": _figures(figures.totals),
+        "by_day": [
+            {
+                "day": day.day,
+                "posts": day.posts,
+                "impressions": day.impressions,
+                "engagements": day.engagements,
+            }
+            for day in figures.by_day
+        ],
+        "by_platform": {name: _figures(totals) for name, totals in figures.by_platform.items()},
     }
 
 
@@ -285,6 +302,7 @@ def _best_times(access: WorkspaceAccess, args: BestTimesArgs) -> dict[str, Any]:
 
 def _inbox_themes(access: WorkspaceAccess, args: InboxThemesArgs) -> dict[str, Any]:
     items = workspace_reads.recent_inbox(access.workspace_id, args.days)
+    labelled = [item.label for item in items if item.label is not None]
 
     def counted(values: Iterable[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -298,8 +316,16 @@ def _inbox_themes(access: WorkspaceAccess, args: InboxThemesArgs) -> dict[str, A
         "by_status": counted(item.status for item in items),
         "by_platform": counted(item.platform for item in items),
         "by_kind": counted(item.kind for item in items),
+        # The inbox assistant's classification (question, complaint, praise, spam, abusive).
+        "by_label": counted(labelled),
+        "unlabelled": len(items) - len(labelled),
         "recent": [
-            {"platform": item.platform, "status": item.status, "text": _excerpt(item.text)}
+            {
+                "platform": item.platform,
+                "status": item.status,
+                "label": item.label,
+                "text": _excerpt(item.text),
+            }
             for item in items[:10]
         ],
     }
@@ -343,10 +369,18 @@ TOOLS: dict[str, _Tool[Any]] = {
         ),
         _Tool(
             "top_posts",
-            "The workspace's best posts published in a period, ranked by their latest metrics, "
-            "with their text.",
+            "The workspace's best posts published in a period, ranked by their latest metrics "
+            "as Herald's analytics rank them, with their text.",
             TopPostsArgs,
             _top_posts,
+        ),
+        _Tool(
+            "engagement_trends",
+            "What the posts published in a period of at most "
+            f"{MAX_TREND_DAYS} days earned, per day of publishing and per platform: posts, "
+            "impressions and engagements, to see trends.",
+            TrendArgs,
+            _engagement_trends,
         ),
         _Tool(
             "post_metrics",
@@ -363,8 +397,9 @@ TOOLS: dict[str, _Tool[Any]] = {
         ),
         _Tool(
             "inbox_themes",
-            "The recent comments, replies and mentions in the inbox: counts by status, platform "
-            "and kind, and the latest few texts.",
+            "The recent comments, replies and mentions in the inbox: counts by status, platform, "
+            "kind and the inbox assistant's label (question, complaint, praise, spam, abusive), "
+            "and the latest few texts.",
             InboxThemesArgs,
             _inbox_themes,
         ),
