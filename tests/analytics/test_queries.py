@@ -14,6 +14,7 @@ import pytest
 from functions.analytics.adapters.event_files import run_sql
 from functions.analytics.domain.queries import (
     RETENTION_SQL,
+    actor_key,
     funnel_parameters,
     funnel_sql,
     retention_parameters,
@@ -54,7 +55,9 @@ def write_files(folder: Path, events: list[dict[str, Any]]) -> list[str]:
     for event in events:
         day = datetime.fromtimestamp(event["ts_ms"] / 1000, UTC).date().isoformat()
         partition = folder / f"workspace={event['workspace_id']}" / f"dt={day}"
-        partitions.setdefault(partition, []).append(json.dumps(event).encode() + b"\n")
+        # The visitor's key, as ingestion stores it with every event.
+        record = {**event, "actor_key": actor_key(event["workspace_id"], event["actor"])}
+        partitions.setdefault(partition, []).append(json.dumps(record).encode() + b"\n")
     paths = []
     for partition, records in partitions.items():
         partition.mkdir(parents=True)
