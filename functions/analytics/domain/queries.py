@@ -13,8 +13,8 @@ The queries use only SQL that DuckDB and Trino share: CTEs, joins, `GROUP BY`, `
 `COALESCE` and `?` parameters. Times are `ts_ms` (milliseconds since the Unix epoch, BIGINT) so
 that windows are integer arithmetic, avoiding interval literals and epoch conversions (`epoch_ms`
 against `from_unixtime`). The one dialect difference is `/` of two integers: Trino divides into an
-integer, DuckDB into a double, so the DuckDB connection runs with `SET integer_division = true`
-(event_files.DUCKDB_SETTINGS); day and week numbers are then `ts_ms / 86400000` in both.
+integer, DuckDB into a double, so DuckDB runs with `integer_division` set
+(event_files.DUCKDB_CONFIG); day and week numbers are then `ts_ms / 86400000` in both.
 
 Who a visitor is: `actor`, the event's `user_id` if it has one, else its `anonymous_id` (set when
 the event is stored). Events of one person before and after sign-in are two actors; stitching
