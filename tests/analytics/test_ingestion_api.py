@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from functions.analytics.domain.queries import actor_key
 from functions.shared.settings import get_settings
 from tests.analytics.tracking_world import SITE, Tracking, event, stored_objects
 
@@ -46,6 +47,10 @@ def test_a_write_key_sends_events_that_land_partitioned_by_workspace_and_day(
     purchase = next(r for r in records if r["name"] == "purchase")
     assert purchase["workspace_id"] == tracking.workspace_id
     assert purchase["actor"] == "customer-8812"
+    # The queries' visitor key: a signed 64-bit hash of workspace and actor, the same for the
+    # same visitor only.
+    assert purchase["actor_key"] == actor_key(tracking.workspace_id, "customer-8812")
+    assert -(2**63) <= purchase["actor_key"] < 2**63
     assert purchase["revenue"] == "24.90"
     assert purchase["currency"] == "EUR"
     assert purchase["utm_source"] == "herald"
@@ -56,6 +61,7 @@ def test_a_write_key_sends_events_that_land_partitioned_by_workspace_and_day(
     page = next(r for r in records if r["name"] == "page_view")
     assert page["page_path"] == "/coffee"
     assert page["actor"] == "anon-1"
+    assert page["actor_key"] == actor_key(tracking.workspace_id, "anon-1") != purchase["actor_key"]
 
 
 def test_a_server_key_sends_as_a_bearer_token_and_user_tokens_cannot(tracking: Tracking) -> None:

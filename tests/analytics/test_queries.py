@@ -5,6 +5,7 @@ several sources and weeks, and another workspace's events beside them."""
 
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from functions.analytics.adapters.event_files import run_sql
 from functions.analytics.domain.queries import (
     RETENTION_SQL,
+    actor_key,
     funnel_parameters,
     funnel_sql,
     retention_parameters,
@@ -54,7 +56,9 @@ def write_files(folder: Path, events: list[dict[str, Any]]) -> list[str]:
     for event in events:
         day = datetime.fromtimestamp(event["ts_ms"] / 1000, UTC).date().isoformat()
         partition = folder / f"workspace={event['workspace_id']}" / f"dt={day}"
-        partitions.setdefault(partition, []).append(json.dumps(event).encode() + b"\n")
+        # The visitor's key, as ingestion stores it with every event.
+        record = {**event, "actor_key": actor_key(event["workspace_id"], event["actor"])}
+        partitions.setdefault(partition, []).append(json.dumps(record).encode() + b"\n")
     paths = []
     for partition, records in partitions.items():
         partition.mkdir(parents=True)
@@ -138,3 +142,19 @@ def test_retention_sql_equals_the_python_reference(tmp_path: Path, seed: int) ->
     expected = reference.retention(own(events), START_MS, end_ms)
     assert by_sql == expected
     assert len(expected) >= 2
+
+
+def test_queries_in_parallel_threads_each_read_their_own_files(tmp_path: Path) -> None:
+    """The process shares one DuckDB database; each query's view of its files is its own."""
+    worlds = [generated_events(seed, 500, 10 * DAY_MS) for seed in range(4)]
+    files = [write_files(tmp_path / str(n), events) for n, events in enumerate(worlds)]
+    end_ms = START_MS + 10 * DAY_MS
+
+    def retention(paths: list[str]) -> list[tuple[Any, ...]]:
+        return run_sql(paths, RETENTION_SQL, retention_parameters(WORKSPACE, START_MS, end_ms))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(retention, files * 3))
+    alone = [retention(paths) for paths in files]
+    assert answers == alone * 3
+    assert len({tuple(rows) for rows in alone}) == 4

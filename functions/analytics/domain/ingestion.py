@@ -12,7 +12,7 @@ from ulid import ULID
 from functions.analytics.adapters import attribution, event_stream, rollups
 from functions.analytics.domain.keys import Sender
 from functions.analytics.domain.models import BatchAccepted, EventBatch, TrackedEvent
-from functions.analytics.domain.queries import NO_SOURCE
+from functions.analytics.domain.queries import NO_SOURCE, actor_key
 from functions.shared.access import ID_PATTERN
 from functions.shared.problems import FieldError, ValidationFailed
 from functions.shared.tables import utc_now
@@ -58,6 +58,7 @@ def stored_record(workspace_id: str, event: TrackedEvent, received_at: datetime)
     """The event as one line of the raw event files (columns: domain/queries.py)."""
     utm = event.utm
     page = urlsplit(event.page_url) if event.page_url else None
+    actor = event.user_id or event.anonymous_id
     return {
         "event_id": str(ULID()),
         "workspace_id": workspace_id,
@@ -65,7 +66,8 @@ def stored_record(workspace_id: str, event: TrackedEvent, received_at: datetime)
         "timestamp": _utc_text(event.timestamp),
         "ts_ms": int(event.timestamp.timestamp() * 1000),
         "received_at": _utc_text(received_at),
-        "actor": event.user_id or event.anonymous_id,
+        "actor": actor,
+        "actor_key": actor_key(workspace_id, actor),
         "anonymous_id": event.anonymous_id,
         "user_id": event.user_id,
         "session_id": event.session_id,
