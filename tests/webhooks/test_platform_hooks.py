@@ -551,15 +551,15 @@ def test_the_intake_runs_inline_only_under_lambda(
     """Lambda gives an execution environment one request at a time, so there the intake's
     blocking work runs on the event loop's thread; a local server answering every group at once
     hands it to the threadpool. Either way the delivery is claimed and queued once."""
+    from functions.shared.inbound import accept
     from functions.webhooks import app as webhooks_app
     from functions.webhooks.domain import platform_intake
 
     threads: list[int] = []
-    original = platform_intake.accept
 
     def accept_on_this_thread(deliveries: list[InboundDelivery]) -> int:
         threads.append(threading.get_ident())
-        return original(deliveries)
+        return accept(deliveries)
 
     monkeypatch.setattr(platform_intake, "accept", accept_on_this_thread)
     if under_lambda:
