@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from functions.media.adapters.ffmpeg import MediaRejected
 from functions.media import generation_app
+from functions.media.adapters.ffmpeg import MediaRejected
 from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import quotas
 from functions.media.workers import job_steps

@@ -35,7 +35,9 @@ from functions.shared.workers import LambdaHandler
 
 class Health(BaseModel):
     function: str = Field(description="Name of the function answering (the Lambda function name).")
-    group: str = Field(description="Function group: auth, publish, media, generation, webhooks or analytics.")
+    group: str = Field(
+        description="Function group: auth, publish, media, generation, webhooks or analytics."
+    )
     version: str = Field(description="Herald build version.")
     stage: str = Field(description="Deployment stage.")
 
