@@ -21,4 +21,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _api_handler(event, context)
     if event["step"] not in job_steps.VIDEO_STEPS:
         raise ValueError(f"the {event['step']} step runs on the FFmpeg function, not here")
-    return job_steps.handler(event, context)
+    result: dict[str, Any] = job_steps.handler(event, context)
+    return result
