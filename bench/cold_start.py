@@ -43,8 +43,7 @@ BASELINE = Target(("bench.baseline_handler", "/v1/baseline/health", "200"), None
 def _targets() -> dict[str, Target]:
     targets = {"baseline (FastAPI + Mangum)": BASELINE}
     for group in GROUPS:
-        module = f"functions.{group.name}.app"
-        targets[group.name] = Target((module, group.health_path, "200"), API_GOAL)
+        targets[group.name] = Target((group.module, group.health_path, "200"), API_GOAL)
     for name, path in ROUTED_PATHS.items():
         targets[f"{name}: first routed request"] = Target(
             (f"functions.{name}.app", path, "401"), None

@@ -4,9 +4,11 @@ dependency layer must leave room for the media function's FFmpeg, as for DuckDB)
 of library images the vision routes need (`show_images`).
 
 Only those functions read the secret: the publish API function (the `/v1/ai` routes), the
-webhooks API function (the inbox's suggestions and classification) and the inbox assistant; each
-reads it once per warm container. The media functions are not served: the layer does not fit
-beside FFmpeg, so `/v1/media/generate` answers 503 in AWS (docs/ai.md). The base URL and models
+webhooks API function (the inbox's suggestions and classification), the inbox assistant and the
+generation function (`/v1/media/generate`, and the StartVideo and PollVideo steps of generated
+videos); each reads it once per warm container. The media API function and the FFmpeg job steps
+are not served: the layer does not fit beside FFmpeg's 150 MiB, which is why generation is a
+function of its own, with only ffprobe (docs/ai.md). The base URL and models
 come from CDK context (`aiBaseUrl`, `aiTextModel`, `aiVisionModel`, `aiImageModel`,
 `aiSpeechModel`, `aiVideoModel`); left empty, the AI routes answer 503 naming what to set
 (docs/ai.md).
@@ -45,7 +47,7 @@ def build_openai_layer() -> Path:
 
 class AiEndpoint(Construct):
     """The key, the layer and the settings; `serve` gives them to a function that calls the
-    model (the publish API function, and the webhooks group's inbox assistant)."""
+    model (the publish, webhooks and generation API functions, and the inbox assistant)."""
 
     def __init__(
         self,
@@ -85,9 +87,12 @@ class AiEndpoint(Construct):
             "put here; a rotation Lambda has nothing it could rotate.",
         )
 
-    def serve(self, user: HeraldFunction, code_path: Path) -> None:
-        """`user` gets the layer, the endpoint's settings and the right to read the key."""
-        check_fits(self._openai_layer_path, self._dependencies_layer_path, code_path)
+    def serve(self, user: HeraldFunction, code_path: Path, *other_layers: Path) -> None:
+        """`user` gets the layer, the endpoint's settings and the right to read the key.
+
+        `other_layers`: the built directories of the layers it has besides the dependency layer,
+        which count towards Lambda's 250 MiB with the openai layer."""
+        check_fits(self._openai_layer_path, self._dependencies_layer_path, code_path, *other_layers)
         user.function.add_layers(self.openai_layer)
         user.function.add_environment("HERALD_AI_API_KEY_SECRET", self.api_key.secret_arn)
         user.allow(READ_SECRET, self.api_key.secret_arn)

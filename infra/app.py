@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 
-from functions.shared.groups import GROUPS
+from functions.shared.groups import code_packages
 from infra.bundling import bundle
 from infra.config import DEFAULTS, ROOT, HeraldConfig
 from infra.stack import HeraldStack
@@ -41,7 +41,7 @@ def build_app(*, outdir: str | None = None, nag: bool = True, **context: Any) ->
         analytics_reporting=False,
     )
     config = HeraldConfig.from_context({key: app.node.try_get_context(key) for key in DEFAULTS})
-    built = bundle(tuple(group.name for group in GROUPS))
+    built = bundle(code_packages())
     HeraldStack(
         app,
         STACK_NAME,

@@ -208,9 +208,9 @@ def size_report(built: Bundle) -> dict[str, int]:
 
 
 def main() -> None:
-    from functions.shared.groups import GROUPS
+    from functions.shared.groups import code_packages
 
-    built = bundle(tuple(group.name for group in GROUPS))
+    built = bundle(code_packages())
     print(f"layer {built.layer}: {tree_size(built.layer) / 1e6:.1f} MB unzipped")
     for name, total in size_report(built).items():
         status = "ok" if total < LAMBDA_UNZIPPED_LIMIT else "OVER THE LIMIT"

@@ -48,6 +48,7 @@ class Access:
 
     idempotency_table: bool = False
     media_prefix: str | None = None  # object key prefix in the media bucket
+    tags_uploads: bool = False  # signs presigned POSTs that tag each upload (storage.py)
     data_key: bool = False  # envelope encryption of platform tokens
     # put events on the bus directly; domain events go through the outbox and its relay instead
     put_events: bool = False
@@ -58,15 +59,22 @@ class Access:
     platform_credentials: bool = False
     memory_mb: int = 512  # Lambda's CPU share grows with its memory
     tmp_mb: int = 512  # ephemeral storage in /tmp
+    # API Gateway gives up on an integration after 29 s; longer only for a group whose
+    # function also runs workflow steps.
+    timeout_seconds: int = 29
 
     def __post_init__(self) -> None:
         if self.platform_credentials and not self.data_key:
             raise ValueError("the credentials secret is encrypted with the data key")
+        if self.tags_uploads and self.media_prefix is None:
+            raise ValueError("uploads are tagged under the group's media prefix")
 
 
 GROUP_ACCESS: dict[str, Access] = {
     # Password hashing (argon2id, 19 MiB per hash) is CPU-bound: 1024 MB gets it more CPU.
-    "auth": Access(media_prefix="users/", sign_tokens=True, send_mail=True, memory_mb=1024),
+    "auth": Access(
+        media_prefix="users/", tags_uploads=True, sign_tokens=True, send_mail=True, memory_mb=1024
+    ),
     "publish": Access(
         idempotency_table=True,
         data_key=True,
@@ -74,7 +82,12 @@ GROUP_ACCESS: dict[str, Access] = {
         platform_credentials=True,
     ),
     # Completing an upload decodes images of up to 100 MP and probes videos downloaded to /tmp.
-    "media": Access(media_prefix="workspaces/", memory_mb=2048, tmp_mb=2048),
+    "media": Access(media_prefix="workspaces/", tags_uploads=True, memory_mb=2048, tmp_mb=2048),
+    # Generated media, stored as they come; the video steps download a clip of up to 1 GiB to
+    # /tmp and upload it, which may outlast an API request (infra/media_jobs.py).
+    "generation": Access(
+        media_prefix="workspaces/", memory_mb=1024, tmp_mb=2048, timeout_seconds=300
+    ),
     # platform_credentials: the platforms' webhook secrets, and the data deletion status URL.
     "webhooks": Access(
         idempotency_table=True, put_events=True, data_key=True, platform_credentials=True
@@ -111,8 +124,7 @@ class FunctionGroupConstruct(HeraldFunction):
             environment=group_environment(group, access, foundation, config, api_base_url),
             memory_mb=access.memory_mb,
             tmp=Size.mebibytes(access.tmp_mb),
-            # API Gateway gives up on an integration after 29 s.
-            timeout=Duration.seconds(29),
+            timeout=Duration.seconds(access.timeout_seconds),
         )
         self.group = group
         self.access = access
@@ -181,8 +193,8 @@ def grant_group_access(
         function.allow(TABLE_READ_WRITE, foundation.idempotency_table.table_arn)
     if access.media_prefix is not None:
         objects = foundation.media_bucket.arn_for_objects(f"{access.media_prefix}*")
-        # Tagging: the presigned POSTs the group signs tag each upload (storage.py).
-        function.allow((*OBJECT_READ_WRITE, "s3:PutObjectTagging"), objects)
+        tagging = ("s3:PutObjectTagging",) if access.tags_uploads else ()
+        function.allow((*OBJECT_READ_WRITE, *tagging), objects)
         acknowledge_wildcard(
             function.role,
             objects,

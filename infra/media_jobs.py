@@ -8,8 +8,11 @@ A generated video (`$.generation` in the execution's input) takes another way in
     StartVideo -> WaitForVideo (Wait) -> PollVideo -> VideoReady? -> Thumbnail -> Finalize
                         ^_____________________________________| not yet
 
-One Lambda function runs every step (`functions.media.workers.job_steps.handler`, told which by the
-task's payload), with the media group's code, the dependency layer and the FFmpeg layer. Lambda
+One Lambda function runs the FFmpeg steps (`functions.media.workers.job_steps.handler`, told which
+by the task's payload), with the media group's code, the dependency layer and the FFmpeg layer.
+StartVideo and PollVideo call the AI endpoint, whose openai layer does not fit beside FFmpeg: the
+generation function (`functions.media.generation_app.handler`, the generation group's, with the
+openai layer and the ffprobe layer built here) runs them through the same job steps. Lambda
 service errors and `TransientError` (throttling, 5xx and connection failures the step saw) are
 retried with backoff; everything else, `MediaRejected` included, goes straight to RecordFailure,
 which records a message on the job (the user's own for `MediaRejected`, a generic one for the
@@ -43,7 +46,7 @@ from infra.foundation import ARCHITECTURE, RUNTIME, Foundation
 from infra.function_group import OBJECT_READ_WRITE, FunctionGroupConstruct
 from infra.herald_function import ALARM_PERIOD, AlarmedMetric, HeraldFunction
 from infra.nag import acknowledge_wildcard
-from layers.ffmpeg.build import build_ffmpeg_layer, check_fits
+from layers.ffmpeg.build import build_ffmpeg_layer, build_ffprobe_layer, check_fits
 
 STEPS_HANDLER = "functions.media.workers.job_steps.handler"
 RECONCILER_HANDLER = "functions.media.workers.events.handler"
@@ -71,14 +74,17 @@ class MediaJobs(Construct):
         construct_id: str,
         *,
         media: FunctionGroupConstruct,
+        generation: FunctionGroupConstruct,
         code_path: Path,
         dependencies_layer_path: Path,
         foundation: Foundation,
         config: HeraldConfig,
     ) -> None:
-        """`media`: the media API, which starts and cancels jobs; `code_path`: the media
-        group's bundle, which holds the steps too; `dependencies_layer_path`: the built
-        dependency layer (the FFmpeg layer is built here)."""
+        """`media`: the media API, which starts and cancels jobs; `generation`: the generation
+        function, which starts generated videos' jobs and runs their StartVideo and PollVideo
+        steps; `code_path`: the media group's bundle, which holds the steps too;
+        `dependencies_layer_path`: the built dependency layer (the FFmpeg and ffprobe layers are
+        built here; the generation function's fit is checked where it gets the openai layer)."""
         super().__init__(scope, construct_id)
         self.state_machine_name = f"herald-{config.stage}-media-jobs"
         self.ffmpeg_layer_path = build_ffmpeg_layer()
@@ -92,6 +98,16 @@ class MediaJobs(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="Static ffmpeg and ffprobe under /opt/bin",
         )
+        self.ffprobe_layer_path = build_ffprobe_layer()
+        self.ffprobe_layer = lambda_.LayerVersion(
+            self,
+            "FfprobeLayer",
+            code=lambda_.Code.from_asset(str(self.ffprobe_layer_path)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Static ffprobe under /opt/bin (the FFmpeg layer's, without ffmpeg)",
+        )
+        self.generation = generation
         # `Default`: CDK leaves it out of logical ids, so the steps' resources are named as if
         # they were this construct's own (a new id would replace the function and its log group).
         self.steps = HeraldFunction(
@@ -126,6 +142,7 @@ class MediaJobs(Construct):
         self._allow_steps(foundation)
         self.state_machine = self._state_machine(config)
         self._allow_jobs_from(media)
+        self._allow_generated_jobs_from(generation)
         self.reconciler = self._reconciler(media, code_path, foundation)
         self.ended_execution_rule = self._ended_execution_rule(foundation)
         self.workspace_deleted_rule = self._workspace_deleted_rule(foundation)
@@ -141,11 +158,14 @@ class MediaJobs(Construct):
             "its workspace's inputs and writes its output, both keyed by workspace and asset.",
         )
 
-    def _step(self, name: str, step: str) -> tasks.LambdaInvoke:
+    def _step(
+        self, name: str, step: str, runner: HeraldFunction | None = None
+    ) -> tasks.LambdaInvoke:
+        """The task invoking `runner` (the FFmpeg function unless given) for `step`."""
         task = tasks.LambdaInvoke(
             self,
             name,
-            lambda_function=self.steps.function,
+            lambda_function=(runner or self.steps).function,
             payload=sfn.TaskInput.from_object({"step": step, "job": sfn.JsonPath.entire_payload}),
             # The step's return value is the next state's input (the job's running record).
             payload_response_only=True,
@@ -182,8 +202,8 @@ class MediaJobs(Construct):
                 chain = chain.next(task)
         thumbnail = steps[2]
         # A generated video: the endpoint renders it while a Wait state, not a Lambda, waits.
-        start_video = self._step("StartVideo", "start_video")
-        poll_video = self._step("PollVideo", "poll_video")
+        start_video = self._step("StartVideo", "start_video", self.generation)
+        poll_video = self._step("PollVideo", "poll_video", self.generation)
         wait = sfn.Wait(
             self,
             "WaitForVideo",
@@ -241,6 +261,12 @@ class MediaJobs(Construct):
             f"{self.steps.function.function_arn}:*",
             "Invokes the media job steps function only; the `:*` form covers its versions and "
             "aliases, which is how Step Functions names a function it invokes.",
+        )
+        acknowledge_wildcard(
+            self.state_machine_role,
+            f"{self.generation.function.function_arn}:*",
+            "Invokes the generation function only, for the StartVideo and PollVideo steps; the "
+            "`:*` form covers its versions and aliases, as for the steps function.",
         )
         acknowledge_wildcard(
             self.state_machine_role,
@@ -339,6 +365,25 @@ class MediaJobs(Construct):
             "job, so their names are not known in advance.",
         )
         api.function.add_environment(STATE_MACHINE_VARIABLE, self.state_machine.state_machine_arn)
+
+    def _allow_generated_jobs_from(self, generation: FunctionGroupConstruct) -> None:
+        """The generation function starts a generated video's job; it never cancels one (the
+        media API does); its video steps need nothing beyond the generation group's grants.
+
+        The machine invokes it, so it names the machine by its ARN built from the name: a
+        reference to the machine would make each wait for the other (a dependency cycle)."""
+        generation.allow(("states:StartExecution",), self.named_state_machine_arn)
+        generation.function.add_environment(STATE_MACHINE_VARIABLE, self.named_state_machine_arn)
+
+    @property
+    def named_state_machine_arn(self) -> str:
+        """`arn:...:stateMachine:<state machine name>`: the machine, without referring to it."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=self.state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
     @property
     def executions_arn(self) -> str:

@@ -47,7 +47,7 @@ class HeraldStack(Stack):
                 self,
                 construct_id_for(group),
                 group=group,
-                code_path=bundle.functions[group.name],
+                code_path=bundle.functions[group.code],
                 foundation=self.foundation,
                 config=config,
                 api_base_url=self.api.base_url,
@@ -99,6 +99,7 @@ class HeraldStack(Stack):
             self,
             "MediaJobs",
             media=self.groups["media"],
+            generation=self.groups["generation"],
             code_path=bundle.functions["media"],
             dependencies_layer_path=bundle.layer,
             foundation=self.foundation,
@@ -166,6 +167,13 @@ class HeraldStack(Stack):
         self.realtime.grant_push(self.groups["publish"])
         # Completing an upload probes video and audio with the same FFmpeg build.
         self.groups["media"].function.add_layers(self.media_jobs.ffmpeg_layer)
+        # Generated speech and video are probed by the same ffprobe, without ffmpeg beside it,
+        # which leaves room for the openai layer (docs/ai.md).
+        generation = self.groups["generation"]
+        generation.function.add_layers(self.media_jobs.ffprobe_layer)
+        self.ai_endpoint.serve(
+            generation, bundle.functions["media"], self.media_jobs.ffprobe_layer_path
+        )
         # Scheduled posts are delivered to the publish worker, and to nothing else.
         self.foundation.scheduler_role.add_to_principal_policy(
             iam.PolicyStatement(

@@ -1,5 +1,6 @@
 from functions.shared.http.app import create_app, lambda_handler
 
+# `/v1/media/generate` is the generation group's (generation_app.py), as API Gateway routes it.
 app = create_app(
     "media",
     # Jobs first: `/v1/media/jobs` must not be taken for an asset id by `/v1/media/{asset_id}`.
@@ -7,7 +8,6 @@ app = create_app(
         "functions.media.routes.jobs:router",
         "functions.media.routes.library:router",
         "functions.media.routes.images:router",
-        "functions.media.routes.generate:router",
     ),
 )
 handler = lambda_handler(app)

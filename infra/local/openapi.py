@@ -1,4 +1,4 @@
-"""One OpenAPI 3.1 document for the whole API, merged from the five function groups' apps.
+"""One OpenAPI 3.1 document for the whole API, merged from the function groups' apps.
 
 The local server serves it at /openapi.json; CI writes it to a file for openapi-typescript:
 `python -m infra.local.openapi openapi.json` (without a path it goes to standard output).
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from functions.shared.groups import GROUPS, FunctionGroup
+from functions.shared.groups import GROUPS, FunctionGroup, owner
 
 TITLE = "Herald API"
 
@@ -25,7 +25,7 @@ def group_apps() -> dict[FunctionGroup, FastAPI]:
     """Each group's FastAPI app, imported now (so settings must already be in the environment)."""
     apps = {}
     for group in GROUPS:
-        app = importlib.import_module(f"functions.{group.name}.app").app
+        app = importlib.import_module(group.module).app
         assert isinstance(app, FastAPI)
         apps[group] = app
     return apps
@@ -41,10 +41,11 @@ def _merge_operations(
         for path, item in document.get(kind, {}).items():
             if path in merged:
                 raise OpenAPIMergeError(f"{path} is served by both {owners[path]} and {group.name}")
-            if kind == "paths" and not group.owns(path):
+            if kind == "paths" and owner(path, documents) != group:
                 raise OpenAPIMergeError(
-                    f"{path} of {group.name} is outside its prefixes {group.prefixes}; "
-                    "neither API Gateway nor the local server would route it there"
+                    f"{path} of {group.name} is outside its prefixes {group.prefixes} or under "
+                    "another group's more specific one; neither API Gateway nor the local "
+                    "server would route it there"
                 )
             for operation in item.values():
                 operation_id = isinstance(operation, dict) and operation.get("operationId")

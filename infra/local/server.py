@@ -19,7 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from functions.shared.groups import FunctionGroup
+from functions.shared.groups import FunctionGroup, owner
 from functions.shared.http.problems import problem_response
 from functions.shared.problems import ProblemDetails
 from infra.local.openapi import TITLE, group_apps, merged_openapi
@@ -56,10 +56,8 @@ class LocalGateway:
         return self._openapi
 
     def app_for(self, path: str) -> ASGIApp | None:
-        for group, app in self._apps.items():
-            if group.owns(path):
-                return app
-        return None
+        group = owner(path, self._apps)
+        return None if group is None else self._apps[group]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -134,5 +132,5 @@ def _problem(status: HTTPStatus, detail: str, allow: str | None = None) -> JSONR
 
 
 def create_gateway() -> LocalGateway:
-    """The gateway over the five groups' apps; import it only once the environment is set."""
+    """The gateway over the groups' apps; import it only once the environment is set."""
     return LocalGateway(group_apps())

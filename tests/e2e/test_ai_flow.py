@@ -3,7 +3,9 @@ configured with a local OpenAI-compatible endpoint (the tests' fake model, servi
 its answers are scripted, so what is checked is Herald's part: what it sends, what it keeps,
 what it refuses). Over HTTP and a real WebSocket client: a caption that passes preflight, a
 streamed strategist answer grounded in the workspace's top post, a reply suggestion for a
-sandbox comment, a generated image in the library. X and LinkedIn captions need X and LinkedIn
+sandbox comment, a generated image in the library, a generated video made by the media job
+state machine (its StartVideo and PollVideo steps on the generation function, the rest on the
+FFmpeg function, each by its handler string as in AWS). X and LinkedIn captions need X and LinkedIn
 accounts, which `make dev` connects only with platform credentials; the same preflight
 guarantee is tested for them in-process (tests/publish/test_ai_composer.py).
 """
@@ -28,7 +30,9 @@ COMMENT = "Is the autumn roast available in whole beans?"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalServer, FakeModel]]:
     logs: Path = tmp_path_factory.mktemp("ai-stack")
     # `serving` sets HERALD_AI_* in this process's environment, which the stack inherits.
-    with serving(FakeModel()) as model, local_server(logs) as running:
+    # A generated video's job waits between polls: a second here, not 15.
+    quick_polls = {"HERALD_AI_VIDEO_POLL_SECONDS": "1"}
+    with serving(FakeModel()) as model, local_server(logs, quick_polls) as running:
         yield running, model
 
 
@@ -146,3 +150,32 @@ def test_captions_a_grounded_streamed_answer_a_reply_suggestion_and_an_image(
     assert image["generation"]["prompt"] == "A bag of autumn roast beans"
     library = api.get("/v1/media", headers=owner).json()["items"]
     assert image["id"] in {asset["id"] for asset in library}
+
+
+def test_a_generated_video_is_made_by_the_state_machine_on_both_functions(
+    stack: tuple[LocalServer, FakeModel],
+) -> None:
+    server, _ = stack
+    api = httpx.Client(base_url=server.base_url, timeout=60)
+    _, owner = workspace_owner(api, server, "video@example.com", "Video Cafe")
+
+    started = api.post(
+        "/v1/media/generate/video",
+        json={"prompt": "Steam over a flat white", "seconds": 4, "size": "1280x720"},
+        headers=owner,
+    )
+
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+
+    def finished() -> dict[str, Any] | None:
+        job: dict[str, Any] = api.get(f"/v1/media/jobs/{job_id}", headers=owner).json()
+        return job if job["status"] in ("succeeded", "failed") else None
+
+    job = until(finished, server)
+    assert job["status"] == "succeeded", job
+    # PollVideo stored the clip, Thumbnail (FFmpeg) made its picture, Finalize kept it.
+    asset = api.get(f"/v1/media/{job['output_asset_id']}", headers=owner).json()
+    assert (asset["kind"], asset["width"], asset["height"]) == ("video", 1280, 720)
+    assert asset["thumbnail_url"] is not None
+    assert asset["generation"]["prompt"] == "Steam over a flat white"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.shared.groups import GROUPS
+from functions.shared.groups import GROUPS, code_packages, group_named
 from infra import bundling
 from tests.infra.synthesized import Synthesized
 
@@ -18,21 +18,21 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lambda's environment for an invocation of the health route through API Gateway.
 INVOKE = """
 import json, sys, types
-group = sys.argv[1]
+group, module, prefix, health = sys.argv[1:]
 assert not any("site-packages" in path for path in sys.path), sys.path
-handler = __import__(f"functions.{group}.app", fromlist=["handler"]).handler
+handler = __import__(module, fromlist=["handler"]).handler
 context = types.SimpleNamespace(
     function_name=f"herald-{group}", memory_limit_in_mb=512, aws_request_id="test-request",
     invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:herald-{group}",
 )
 event = {
-    "resource": "/v1/" + group + "/{proxy+}", "path": f"/v1/{group}/health", "httpMethod": "GET",
+    "resource": prefix + "/{proxy+}", "path": health, "httpMethod": "GET",
     "headers": {"Host": "api.example.com"}, "multiValueHeaders": {},
     "queryStringParameters": None, "multiValueQueryStringParameters": None,
     "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
     "requestContext": {
         "requestId": "test-request", "stage": "dev", "httpMethod": "GET",
-        "resourcePath": "/v1/" + group + "/{proxy+}", "path": f"/dev/v1/{group}/health",
+        "resourcePath": prefix + "/{proxy+}", "path": f"/dev{health}",
         "identity": {"sourceIp": "192.0.2.1"},
     },
 }
@@ -44,15 +44,15 @@ def relative_files(tree: Path) -> set[str]:
     return {str(path.relative_to(tree)) for path in tree.rglob("*") if path.is_file()}
 
 
-@pytest.mark.parametrize("group", [group.name for group in GROUPS])
+@pytest.mark.parametrize("code", code_packages())
 def test_function_bundle_holds_its_group_and_shared_only(
-    synthesized: Synthesized, group: str
+    synthesized: Synthesized, code: str
 ) -> None:
-    built = bundling.LAMBDA_BUILD_DIR / group
+    built = bundling.LAMBDA_BUILD_DIR / code
     source = ROOT / "functions"
     expected = {"functions/__init__.py"} | {
         f"functions/{path}"
-        for package in ("shared", group)
+        for package in ("shared", code)
         for path in relative_files(source)
         if path.startswith(f"{package}/")
         and "__pycache__" not in path
@@ -96,10 +96,11 @@ def test_layer_is_not_reinstalled_when_requirements_are_unchanged() -> None:
 def test_function_and_layer_fit_lambda_limit(synthesized: Synthesized) -> None:
     built = bundling.Bundle(
         layer=bundling.LAYER_DIR,
-        functions={group.name: bundling.LAMBDA_BUILD_DIR / group.name for group in GROUPS},
+        functions={code: bundling.LAMBDA_BUILD_DIR / code for code in code_packages()},
     )
     sizes = bundling.size_report(built)
-    assert set(sizes) == {group.name for group in GROUPS}
+    # One bundle per code directory: the generation group runs the media group's.
+    assert set(sizes) == {group.code for group in GROUPS} == set(code_packages())
     assert all(0 < size < bundling.LAMBDA_UNZIPPED_LIMIT for size in sizes.values()), sizes
 
 
@@ -110,15 +111,28 @@ def test_bundle_answers_health_on_bare_python(synthesized: Synthesized, group: s
     function_id = synthesized.function_id(group)
     variables = synthesized.resources[function_id]["Properties"]["Environment"]["Variables"]
     plain = {name: value for name, value in variables.items() if isinstance(value, str)}
+    function_group = group_named(group)
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": f"{bundling.LAYER_DIR / 'python'}:{bundling.LAMBDA_BUILD_DIR / group}",
+        "PYTHONPATH": (
+            f"{bundling.LAYER_DIR / 'python'}:{bundling.LAMBDA_BUILD_DIR / function_group.code}"
+        ),
         "AWS_REGION": "us-east-1",
         "AWS_LAMBDA_FUNCTION_NAME": f"herald-{group}",
         **plain,
     }
     result = subprocess.run(
-        [sys.executable, "-S", "-s", "-c", INVOKE, group],
+        [
+            sys.executable,
+            "-S",
+            "-s",
+            "-c",
+            INVOKE,
+            group,
+            function_group.module,
+            function_group.prefixes[0],
+            function_group.health_path,
+        ],
         env=env,
         cwd="/",
         capture_output=True,

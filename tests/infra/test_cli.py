@@ -53,11 +53,11 @@ def test_cdk_synth_from_the_repo_root(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     template = json.loads((out / "Herald.template.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    # Five groups, the publish worker and events function, the media job steps and their
-    # execution reconciler, the event relay, the notifier and digest, the webhook fan-out and
-    # deliverer, the real-time connection function and pusher, the inbox's engagement function,
-    # the inbound processor, the metrics collector, the inbox assistant.
-    assert len(functions) == 20
+    # Six groups (generation too), the publish worker and events function, the media job steps
+    # and their execution reconciler, the event relay, the notifier and digest, the webhook
+    # fan-out and deliverer, the real-time connection function and pusher, the inbox's
+    # engagement function, the inbound processor, the metrics collector, the inbox assistant.
+    assert len(functions) == 21
     # Synthesis takes ~25 s here; a network wait (notices, telemetry, IMDS) would add minutes.
     assert elapsed < 150, f"cdk synth took {elapsed:.0f} s"
     # The CLI ran cdk-nag: the (empty) report is part of the assembly.

@@ -1,4 +1,5 @@
-"""The FFmpeg layer: built from the package uv.lock pins, for x86-64, within Lambda's limit."""
+"""The FFmpeg and ffprobe layers: built from the package uv.lock pins, for x86-64, within Lambda's
+limit."""
 
 import subprocess
 import tomllib
@@ -72,6 +73,30 @@ def test_ffmpeg_function_fits_lambdas_unzipped_limit(layer: Path) -> None:
     total = build.check_fits(layer, dependencies, code)
 
     assert bundling.tree_size(layer) > 100 * 2**20  # both static binaries are there
+    assert total < bundling.LAMBDA_UNZIPPED_LIMIT
+
+
+@pytest.mark.ffmpeg
+def test_the_ffprobe_layer_holds_the_same_ffprobe_and_nothing_else(layer: Path) -> None:
+    ffprobe_layer = build.build_ffprobe_layer()
+
+    assert ffprobe_layer == build.FFPROBE_LAYER_DIR
+    assert sorted(path.name for path in (ffprobe_layer / "bin").iterdir()) == ["ffprobe"]
+    binary = ffprobe_layer / "bin" / "ffprobe"
+    build.check_x86_64_executable(binary)
+    assert binary.read_bytes() == (layer / "bin" / "ffprobe").read_bytes()
+    assert (ffprobe_layer / "share" / "ffmpeg" / "GPLv3.txt").is_file()
+
+
+def test_generation_function_fits_lambdas_unzipped_limit() -> None:
+    from infra.ai_endpoint import build_openai_layer
+
+    ffprobe_layer = build.build_ffprobe_layer()
+    parts = (ffprobe_layer, build_openai_layer(), bundling.build_layer())
+
+    total = build.check_fits(*parts, bundling.build_function("media"))
+
+    assert bundling.tree_size(ffprobe_layer) < 100 * 2**20  # ffprobe alone, without ffmpeg
     assert total < bundling.LAMBDA_UNZIPPED_LIMIT
 
 

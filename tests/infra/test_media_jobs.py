@@ -1,4 +1,5 @@
-"""The media job workflow in the template: state machine, FFmpeg function and their roles."""
+"""The media job workflow in the template: state machine, FFmpeg function, the generation
+function's video steps, and their roles."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def ids(synthesized: Synthesized) -> dict[str, str]:
     lid = synthesized.logical_id
     return {
         "function": lid(jobs.steps.function),
+        "generation": synthesized.function_id("generation"),
         "state_machine": lid(jobs.state_machine),
         "role": lid(jobs.steps.role),
         "state_machine_role": lid(jobs.state_machine_role),
@@ -42,16 +44,18 @@ def ids(synthesized: Synthesized) -> dict[str, str]:
 
 
 def definition(synthesized: Synthesized) -> dict[str, Any]:
-    """The state machine's ASL, with the function's ARN written as `<function>`."""
-    function_id = ids(synthesized)["function"]
-    props = synthesized.resources[ids(synthesized)["state_machine"]]["Properties"]
+    """The state machine's ASL, with the FFmpeg function's ARN written as `<function>` and the
+    generation function's as `<generation>`."""
+    found = ids(synthesized)
+    names = {
+        json.dumps({"Fn::GetAtt": [found[name], "Arn"]}): f"<{name}>"
+        for name in ("function", "generation")
+    }
+    props = synthesized.resources[found["state_machine"]]["Properties"]
     parts = props["DefinitionString"]["Fn::Join"][1]
-    text = "".join(
-        part if isinstance(part, str) else "<function>"
-        for part in parts
-        if isinstance(part, str) or part == {"Fn::GetAtt": [function_id, "Arn"]}
-    )
-    assert len(parts) == text.count("<function>") * 2 + 1, "the ASL names other resources"
+    text = "".join(part if isinstance(part, str) else names[json.dumps(part)] for part in parts)
+    named = text.count("<function>") + text.count("<generation>")
+    assert len(parts) == named * 2 + 1, "the ASL names other resources"
     asl: dict[str, Any] = json.loads(text)
     return asl
 
@@ -112,6 +116,8 @@ def test_a_generated_video_waits_in_a_wait_state_between_polls_then_joins_thumbn
     ]
     assert states["VideoReady"]["Default"] == "WaitForVideo"
     for name, step in VIDEO_STEPS:
+        # They call the AI endpoint: the generation function, with the openai layer, runs them.
+        assert states[name]["Resource"] == "<generation>"
         assert states[name]["Parameters"] == {"step": step, "job.$": "$"}
         assert states[name]["Catch"] == [
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
@@ -187,14 +193,30 @@ def test_the_ffmpeg_function_has_the_layer_room_and_time_it_needs(
     assert layer["CompatibleArchitectures"] == ["x86_64"]
 
 
-def test_the_media_api_knows_the_state_machine(synthesized: Synthesized) -> None:
-    variables = synthesized.resources[synthesized.function_id("media")]["Properties"][
-        "Environment"
-    ]["Variables"]
+def test_the_media_and_generation_apis_know_the_state_machine(synthesized: Synthesized) -> None:
+    def machine_of(group: str) -> Any:
+        function = synthesized.resources[synthesized.function_id(group)]["Properties"]
+        return function["Environment"]["Variables"][media_jobs.STATE_MACHINE_VARIABLE]
 
-    assert variables[media_jobs.STATE_MACHINE_VARIABLE] == {
-        "Ref": ids(synthesized)["state_machine"]
-    }
+    assert machine_of("media") == {"Ref": ids(synthesized)["state_machine"]}
+    # The machine invokes the generation function, which knows it by name (no cycle).
+    assert flatten(machine_of("generation")) == (
+        "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:"
+        + synthesized.resources[ids(synthesized)["state_machine"]]["Properties"]["StateMachineName"]
+    )
+
+
+def test_the_generation_function_runs_the_video_steps_with_the_media_code(
+    synthesized: Synthesized,
+) -> None:
+    found = ids(synthesized)
+    props = synthesized.resources[found["generation"]]["Properties"]
+    media = synthesized.resources[synthesized.function_id("media")]["Properties"]
+
+    assert props["Handler"] == "functions.media.generation_app.handler"
+    assert props["Code"] == media["Code"]  # the media group's bundle
+    # ffprobe only (its layers: tests/infra/test_template.py::test_functions).
+    assert {"Ref": found["ffmpeg_layer"]} not in props["Layers"]
 
 
 def grants(synthesized: Synthesized, role_id: str) -> set[tuple[str, str]]:
@@ -232,18 +254,23 @@ def test_the_steps_reach_only_the_table_and_workspace_objects(
     }
 
 
-def test_the_state_machine_invokes_only_the_steps_function(synthesized: Synthesized) -> None:
+def test_the_state_machine_invokes_only_the_steps_and_generation_functions(
+    synthesized: Synthesized,
+) -> None:
     found = ids(synthesized)
     trust = synthesized.resources[found["state_machine_role"]]["Properties"][
         "AssumeRolePolicyDocument"
     ]
     granted = grants(synthesized, found["state_machine_role"])
     function = f"<{found['function']}.Arn>"
+    generation = f"<{found['generation']}.Arn>"
 
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "states.amazonaws.com"}]
     assert {(a, r) for a, r in granted if r != "*"} == {
         ("lambda:InvokeFunction", function),
         ("lambda:InvokeFunction", f"{function}:*"),
+        ("lambda:InvokeFunction", generation),
+        ("lambda:InvokeFunction", f"{generation}:*"),
     }
     # What supports no resource scope: log delivery (for the execution log) and X-Ray.
     assert {a.split(":")[0] for a, r in granted if r == "*"} == {"logs", "xray"}

@@ -74,6 +74,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "s3": {"media:workspaces/*"},
         "states": {"media_jobs", "media_job_executions"},
     },
+    # Generated media: stored as they come (no upload to tag), a generated video's job started
+    # (never stopped: the media API cancels jobs), and the AI endpoint's key. The same grants
+    # serve its StartVideo and PollVideo steps (infra/media_jobs.py).
+    "generation": {
+        "s3": {"media:workspaces/*:untagged"},
+        "states": {"media_jobs"},
+        "secretsmanager": {"ai_api_key"},
+    },
     "webhooks": {
         "dynamodb": {"idempotency_table"},
         "events": {"event_bus"},
@@ -194,6 +202,7 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
     "unsubscribe_secret": {"secretsmanager:GetSecretValue"},
     "ai_api_key": {"secretsmanager:GetSecretValue"},
     "media:workspaces/*:read": {"s3:GetObject"},
+    "media:workspaces/*:untagged": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
     "media:workspaces/*/exports/*": {"s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"},
     "publish_worker": {"lambda:InvokeFunction"},
     "engagement_function": {"lambda:InvokeFunction"},
@@ -290,6 +299,8 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         names[f"<{lid(foundation.media_bucket)}.Arn>/{prefix}"] = f"media:{prefix}"
     if name in {"publish_worker", "publish"}:
         names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:read"
+    if name == "generation":
+        names[f"<{lid(foundation.media_bucket)}.Arn>/workspaces/*"] = "media:workspaces/*:untagged"
     if name == "webhook_deliverer":
         names[f"<{lid(foundation.data_key)}.Arn>"] = "data_key:decrypt"
     names[f"<{lid(synthesized.stack.webhook_delivery.queue)}.Arn>"] = "webhook_deliveries"
@@ -316,6 +327,7 @@ def resource_names(synthesized: Synthesized, name: str) -> dict[str, str]:
         names[flatten(synthesized.stack.resolve(arn))] = resource
     media_jobs = synthesized.stack.media_jobs
     names[f"<{lid(media_jobs.state_machine)}>"] = "media_jobs"
+    names[flatten(synthesized.stack.resolve(media_jobs.named_state_machine_arn))] = "media_jobs"
     realtime = synthesized.stack.realtime
     for method in ("POST", "DELETE"):
         connections = (

@@ -73,7 +73,8 @@ ONLY_ON = {
     "engagement_function_arn": {"webhooks"},
     "metrics_collector_arn": {"analytics"},
     "scheduler_dead_letter_arn": {"publish"},
-    "media_jobs_state_machine_arn": {"media"},
+    # The generation function starts generated videos' jobs.
+    "media_jobs_state_machine_arn": {"media", "generation"},
     # And the notifier and the digest (test_the_notifier_gets_every_herald_event_...).
     "unsubscribe_secret": {"webhooks"},
     "webhook_delivery_queue_url": {"webhooks"},
@@ -87,7 +88,7 @@ ONLY_ON = {
     # On the functions that push real-time messages: the pusher (tests/infra/test_realtime.py)
     # and the publish API, which streams the AI strategist's answers (docs/ai.md).
     "realtime_callback_url": {"publish"},
-    "ai_api_key_secret": {"publish", "webhooks"},
+    "ai_api_key_secret": {"publish", "webhooks", "generation"},
 }
 WORKER_ARN = {
     "Fn::Join": [
@@ -140,7 +141,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
         "AWS::Lambda::Function": len(GROUPS) + 15,
         # The table's stream to the relay; deliveries; inbound platform events.
         "AWS::Lambda::EventSourceMapping": 3,
-        "AWS::Lambda::LayerVersion": 3,  # the dependencies, FFmpeg and openai
+        "AWS::Lambda::LayerVersion": 4,  # the dependencies, FFmpeg, ffprobe and openai
         "AWS::StepFunctions::StateMachine": 1,  # media jobs
         "AWS::DynamoDB::Table": 2,
         # The platforms' OAuth client credentials, the unsubscribe links' key, the AI key.
@@ -768,6 +769,19 @@ def _expected_environment(synthesized: Synthesized, group: FunctionGroup) -> dic
             if group.name == "media"
             else {}
         ),
+        **(
+            {
+                # By name: the state machine invokes this function (infra/media_jobs.py).
+                "HERALD_MEDIA_JOBS_STATE_MACHINE_ARN": synthesized.stack.resolve(
+                    synthesized.stack.media_jobs.named_state_machine_arn
+                ),
+                "HERALD_AI_API_KEY_SECRET": ref(
+                    synthesized.logical_id(synthesized.stack.ai_endpoint.api_key)
+                ),
+            }
+            if group.name == "generation"
+            else {}
+        ),
         "HERALD_CORS_ORIGINS": "http://localhost:3000",
         "POWERTOOLS_SERVICE_NAME": f"herald-{group.name}",
         "POWERTOOLS_METRICS_NAMESPACE": "Herald",
@@ -786,16 +800,21 @@ def test_functions(synthesized: Synthesized) -> None:
         assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == ["x86_64"]
         # argon2id password hashing is CPU-bound, and Lambda's CPU grows with memory; media
-        # decodes large images and probes videos it downloads to /tmp.
-        memory = {"auth": 1024, "media": 2048}.get(group.name, 512)
+        # decodes large images and probes videos it downloads to /tmp; generation downloads a
+        # generated video of up to 1 GiB to /tmp in its PollVideo step, which may take minutes.
+        memory = {"auth": 1024, "media": 2048, "generation": 1024}.get(group.name, 512)
         assert props["MemorySize"] == memory
-        assert props["EphemeralStorage"] == {"Size": 2048 if group.name == "media" else 512}
-        assert props["Timeout"] == 29
+        tmp = 2048 if group.name in ("media", "generation") else 512
+        assert props["EphemeralStorage"] == {"Size": tmp}
+        assert props["Timeout"] == (300 if group.name == "generation" else 29)
         assert props["TracingConfig"] == {"Mode": "Active"}
         ffmpeg = synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer)
         openai = synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer)
+        ffprobe = synthesized.logical_id(synthesized.stack.media_jobs.ffprobe_layer)
         layers = {
             "media": [ref(layer_id), ref(ffmpeg)],
+            # Without ffmpeg: openai fits beside ffprobe alone (test_ffmpeg_layer.py).
+            "generation": [ref(openai), ref(layer_id), ref(ffprobe)],
             "publish": [ref(openai), ref(layer_id)],
             "webhooks": [ref(openai), ref(layer_id)],
         }.get(group.name, [ref(layer_id)])
@@ -844,6 +863,7 @@ def test_every_layer_is_python_313_x86(synthesized: Synthesized) -> None:
     expected = {
         synthesized.logical_id(synthesized.stack.foundation.dependencies_layer),
         synthesized.logical_id(synthesized.stack.media_jobs.ffmpeg_layer),
+        synthesized.logical_id(synthesized.stack.media_jobs.ffprobe_layer),
         synthesized.logical_id(synthesized.stack.ai_endpoint.openai_layer),
     }
 

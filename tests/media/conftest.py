@@ -1,4 +1,5 @@
-"""The media world: the media bucket in moto, the media app, and a workspace's library."""
+"""The media world: the media bucket in moto, the media and generation apps, and a workspace's
+library."""
 
 from collections.abc import Iterator
 
@@ -6,6 +7,7 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
+from functions.shared.groups import group_named
 from functions.shared.settings import get_settings
 from tests.media.library_world import Library
 from tests.support.auth_world import Herald
@@ -21,10 +23,13 @@ def media_bucket(cloud: None) -> str:
 
 @pytest.fixture
 def media(herald: Herald, media_bucket: str) -> Iterator[TestClient]:
-    """The media app, over HTTP."""
+    """The media and generation apps over HTTP, each path routed to its group as in AWS."""
     from functions.media.app import app
+    from functions.media.generation_app import app as generation_app
+    from infra.local.server import LocalGateway
 
-    with TestClient(app) as client:
+    gateway = LocalGateway({group_named("media"): app, group_named("generation"): generation_app})
+    with TestClient(gateway) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from functions.media import generation_app
 from functions.media.adapters.ffmpeg import MediaRejected
 from functions.media.adapters.job_items import MediaJobItem
 from functions.media.domain import quotas
@@ -316,8 +317,18 @@ def execution_input(workflow: str, job_id: str) -> dict[str, Any]:
 
 
 def step(name: str, state: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = job_steps.handler({"step": name, "job": state}, None)
+    """The task as the state machine runs it (infra/media_jobs.py): the video steps on the
+    generation function, the others on the FFmpeg function."""
+    run = generation_app.handler if name in job_steps.VIDEO_STEPS else job_steps.handler
+    result: dict[str, Any] = run({"step": name, "job": state}, None)
     return result
+
+
+@pytest.mark.parametrize("name", job_steps.STEPS)
+def test_the_generation_function_refuses_the_ffmpeg_steps(name: str) -> None:
+    # It has no ffmpeg binary: a task sent to it by mistake fails at once, naming the step.
+    with pytest.raises(ValueError, match=f"the {name} step runs on the FFmpeg function"):
+        generation_app.handler({"step": name, "job": {}}, None)
 
 
 def test_a_video_is_started_as_a_job_polled_and_kept_with_its_provenance(
@@ -406,16 +417,25 @@ def test_a_video_the_endpoint_fails_fails_the_job_with_its_reason(
     assert object_keys(library.workspace_id) == set()
 
 
-def test_the_media_app_and_its_generation_modules_load_without_openai() -> None:
-    probe = (
-        "import json, sys; from functions.media.app import app; app.openapi(); "
-        "import functions.media.domain.generation, functions.media.domain.video_generation; "
-        "print(json.dumps(sorted(sys.modules)))"
-    )
+def loaded_modules(script: str) -> set[str]:
+    probe = f"import json, sys; {script}; print(json.dumps(sorted(sys.modules)))"
     run = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    loaded = set(json.loads(run.stdout))
+    return set(json.loads(run.stdout))
+
+
+def test_the_generation_app_and_its_generation_modules_load_without_openai() -> None:
+    loaded = loaded_modules(
+        "from functions.media.generation_app import app; app.openapi(); "
+        "import functions.media.domain.generation, functions.media.domain.video_generation"
+    )
 
     assert "functions.media.routes.generate" in loaded
     assert "openai" not in loaded
+
+
+def test_the_media_app_leaves_the_generate_routes_to_the_generation_function() -> None:
+    loaded = loaded_modules("from functions.media.app import app; app.openapi()")
+
+    assert "functions.media.routes.generate" not in loaded

@@ -15,7 +15,7 @@ from tests.support.events import lambda_context, rest_proxy_event
 
 
 def _invoke(group: FunctionGroup, method: str, path: str, request_id: str) -> dict[str, object]:
-    handler = importlib.import_module(f"functions.{group.name}.app").handler
+    handler = importlib.import_module(group.module).handler
     event = rest_proxy_event(
         method, path, resource=f"{group.prefixes[0]}/{{proxy+}}", request_id=request_id
     )

@@ -8,12 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from functions.shared.groups import GROUPS, FunctionGroup, group_named
+from functions.shared.groups import GROUPS, FunctionGroup, group_named, owner
 from infra.local.openapi import OpenAPIMergeError, merged_openapi
 from infra.local.server import LocalGateway, create_gateway
 
 ALPHA = FunctionGroup("alpha", ("/v1/alpha", "/v1/things"))
 BETA = FunctionGroup("beta", ("/v1/beta",))
+# Under BETA's prefix, as `/v1/media/generate` is under `/v1/media`.
+GAMMA = FunctionGroup("gamma", ("/v1/beta/special",))
 
 
 class Item(BaseModel):
@@ -55,6 +57,31 @@ def test_requests_reach_their_group_with_the_prefix_kept(client: TestClient) -> 
     assert client.get("/v1/alpha/items").json() == {"id": "alpha:/v1/alpha/items"}
     assert client.get("/v1/things").json() == {"id": "alpha:/v1/things"}
     assert client.get("/v1/beta/items/7").json() == {"id": "beta:/v1/beta/items/7"}
+
+
+def test_a_group_under_another_groups_prefix_takes_its_paths() -> None:
+    gateway = LocalGateway(
+        {
+            BETA: group_app(BETA, "/v1/beta/items/{item_id}", "/v1/beta/specialty"),
+            GAMMA: group_app(GAMMA, "/v1/beta/special/items"),
+        }
+    )
+    client = TestClient(gateway)
+
+    assert client.get("/v1/beta/special/items").json() == {"id": "gamma:/v1/beta/special/items"}
+    assert client.get("/v1/beta/specialty").json() == {"id": "beta:/v1/beta/specialty"}
+    assert client.get("/v1/beta/items/7").json() == {"id": "beta:/v1/beta/items/7"}
+
+
+def test_a_path_under_a_more_specific_groups_prefix_fails_at_start_up() -> None:
+    # API Gateway would give it to gamma, never to beta.
+    with pytest.raises(OpenAPIMergeError, match="/v1/beta/special/x of beta is outside"):
+        LocalGateway(
+            {
+                BETA: group_app(BETA, "/v1/beta/special/x"),
+                GAMMA: group_app(GAMMA, "/v1/beta/special"),
+            }
+        )
 
 
 def test_a_path_outside_every_prefix_is_a_problem_404(client: TestClient) -> None:
@@ -187,4 +214,34 @@ def test_the_identity_group_owns_accounts_profiles_workspaces_and_invites() -> N
     "path", ["/v1/auth/login", "/v1/me", "/v1/me/avatar", "/v1/workspaces/w1", "/v1/invites/i1"]
 )
 def test_identity_paths_reach_the_auth_group_and_no_other(path: str) -> None:
-    assert [group.name for group in GROUPS if group.owns(path)] == ["auth"]
+    assert owner(path) == group_named("auth")
+
+
+@pytest.mark.parametrize(
+    ("path", "group"),
+    [
+        ("/v1/media/generate/images", "generation"),
+        ("/v1/media/generate", "generation"),
+        ("/v1/media/generated", "media"),  # a prefix ends at a path segment
+        ("/v1/media/01JD5W3X8F2Q9Y7K6T4M2N1P0S", "media"),
+        ("/v1/media/jobs/j1", "media"),
+    ],
+)
+def test_the_most_specific_prefix_wins_as_in_api_gateway(path: str, group: str) -> None:
+    # In the REST API, `/v1/media/generate` and its `{proxy+}` are resources of their own, which
+    # API Gateway matches before the greedy `/v1/media/{proxy+}` above them:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html
+    assert owner(path) == group_named(group)
+
+
+def test_a_path_no_group_owns_has_no_owner() -> None:
+    assert owner("/v1/mediabox") is None
+
+
+def test_the_real_gateway_sends_generation_to_the_generation_group() -> None:
+    client = TestClient(create_gateway())
+
+    assert client.get("/v1/media/generate/health").json()["group"] == "generation"
+    assert client.get("/v1/media/health").json()["group"] == "media"
+    # Served by the generation app, which answers its own 404 for a path it does not know.
+    assert client.get("/v1/media/generate/nothing").status_code == 404

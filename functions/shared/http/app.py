@@ -35,7 +35,9 @@ from functions.shared.workers import LambdaHandler
 
 class Health(BaseModel):
     function: str = Field(description="Name of the function answering (the Lambda function name).")
-    group: str = Field(description="Function group: auth, publish, media, webhooks or analytics.")
+    group: str = Field(
+        description="Function group: auth, publish, media, generation, webhooks or analytics."
+    )
     version: str = Field(description="Herald build version.")
     stage: str = Field(description="Deployment stage.")
 
@@ -125,7 +127,7 @@ def create_app(
         version=settings.version,
         responses=PROBLEM_RESPONSES,
         generate_unique_id_function=operation_id,
-        openapi_url=f"/v1/{group.name}/openapi.json",
+        openapi_url=f"{group.prefixes[0]}/openapi.json",
         docs_url=None,
         redoc_url=None,
     )
