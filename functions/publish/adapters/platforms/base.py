@@ -427,20 +427,28 @@ def is_own(account: ConnectedAccount, engagement: Engagement) -> bool:
     return engagement.author.platform_user_id == account.platform_account_id
 
 
+def _time_cursor(moment: datetime, ids: Iterable[str]) -> str:
+    """A `page_after_time` cursor: the newest creation time seen, then the ids seen at it."""
+    return " ".join([moment.isoformat(), *sorted(ids)])
+
+
+def _read_time_cursor(cursor: str) -> tuple[datetime | None, set[str]]:
+    moment, _, ids = cursor.partition(" ")
+    return iso_time(moment), set(ids.split())
+
+
 def later_time_cursor(first: str | None, second: str | None) -> str | None:
     """The later of two `page_after_time` cursors; at the same time, the ids seen at it by
     either."""
     if not first or not second:
         return first or second
-    first_moment, _, first_ids = first.partition(" ")
-    second_moment, _, second_ids = second.partition(" ")
-    first_time, second_time = iso_time(first_moment), iso_time(second_moment)
+    first_time, first_ids = _read_time_cursor(first)
+    second_time, second_ids = _read_time_cursor(second)
     if first_time is None or second_time is None:
         return second if first_time is None else first
     if first_time != second_time:
         return first if first_time > second_time else second
-    ids = sorted(set(first_ids.split()) | set(second_ids.split()))
-    return " ".join([first_moment, *ids])
+    return _time_cursor(first_time, first_ids | second_ids)
 
 
 def page_after_time(items: Iterable[Engagement], cursor: str | None) -> EngagementPage:
@@ -450,12 +458,7 @@ def page_after_time(items: Iterable[Engagement], cursor: str | None) -> Engageme
     The cursor is the newest creation time seen followed by the ids seen at that very time:
     platforms tell times to the second, so a comment made in the same second as the last one
     seen is still taken, once. Undated items are taken only on the first poll."""
-    since: datetime | None = None
-    seen: set[str] = set()
-    if cursor:
-        moment, _, ids = cursor.partition(" ")
-        since = iso_time(moment)
-        seen = set(ids.split())
+    since, seen = _read_time_cursor(cursor) if cursor else (None, set())
     fresh = [
         item
         for item in items
@@ -476,7 +479,7 @@ def page_after_time(items: Iterable[Engagement], cursor: str | None) -> Engageme
     at_newest = {item.platform_item_id for item in fresh if item.created_at == newest}
     if newest == since:
         at_newest |= seen
-    return EngagementPage(items=fresh, cursor=" ".join([newest.isoformat(), *sorted(at_newest)]))
+    return EngagementPage(items=fresh, cursor=_time_cursor(newest, at_newest))
 
 
 class VersionedOAuthAdapter:
