@@ -16,31 +16,32 @@ def funnel(
     window_ms: int,
 ) -> dict[str, list[int]]:
     """Visitors reaching each step, per UTM source of their entry: entry at the actor's first
-    step-1 event in `start_ms..end_ms` (ties broken by event id), each later step at its earliest
-    event at or after the previous step, no later than the window after the entry."""
-    by_actor: dict[str, list[tuple[int, str, str, str | None]]] = defaultdict(list)
+    step-1 event in `start_ms..end_ms` (several at that moment: the first of their sources in text
+    order, none only if none has one), each later step at its earliest event at or after the
+    previous step, no later than the window after the entry."""
+    by_actor: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
     wanted = set(steps)
     for event in events:
         actor = event.get("actor")
         ts = event["ts_ms"]
         if actor is None or event["name"] not in wanted or not start_ms <= ts < end_ms + window_ms:
             continue
-        by_actor[actor].append((ts, event["event_id"], event["name"], event.get("utm_source")))
+        by_actor[actor].append((ts, event["name"], event.get("utm_source")))
     result: dict[str, list[int]] = {}
     for actor_events in by_actor.values():
-        actor_events.sort()
-        entries = [e for e in actor_events if e[2] == steps[0] and e[0] < end_ms]
+        entries = [e for e in actor_events if e[1] == steps[0] and e[0] < end_ms]
         if not entries:
             continue
-        entry_ts, _, _, source = entries[0]
-        counts = result.setdefault(source or NO_SOURCE, [0] * len(steps))
+        entry_ts = min(e[0] for e in entries)
+        sources = sorted(e[2] for e in entries if e[0] == entry_ts and e[2] is not None)
+        counts = result.setdefault(sources[0] if sources else NO_SOURCE, [0] * len(steps))
         counts[0] += 1
         reached = entry_ts
         for index, step in enumerate(steps[1:], start=1):
             following = [
                 e[0]
                 for e in actor_events
-                if e[2] == step and reached <= e[0] <= entry_ts + window_ms
+                if e[1] == step and reached <= e[0] <= entry_ts + window_ms
             ]
             if not following:
                 break

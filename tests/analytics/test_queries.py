@@ -79,6 +79,8 @@ def own(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         (["page_view", "signup"], 3_600_000),
         (["page_view", "signup", "purchase"], 2 * DAY_MS),
         (["signup", "activate", "purchase", "page_view"], 3 * DAY_MS),
+        # A name may come back later in a funnel.
+        (["page_view", "signup", "page_view", "purchase"], 2 * DAY_MS),
     ],
 )
 def test_funnel_sql_equals_the_python_reference(
@@ -86,16 +88,17 @@ def test_funnel_sql_equals_the_python_reference(
 ) -> None:
     events = generated_events(seed, 4000, 10 * DAY_MS)
     end_ms = START_MS + 7 * DAY_MS
-    rows = run_sql(
-        write_files(tmp_path, events),
-        funnel_sql(len(steps)),
-        funnel_parameters(WORKSPACE, START_MS + DAY_MS, end_ms, steps, window_ms),
-    )
+    files = write_files(tmp_path, events)
+    parameters = funnel_parameters(WORKSPACE, START_MS + DAY_MS, end_ms, steps, window_ms)
+    rows = run_sql(files, funnel_sql(steps, by_source=True), parameters)
     by_sql = {source: list(counts) for source, *counts in rows}
     expected = reference.funnel(own(events), steps, START_MS + DAY_MS, end_ms, window_ms)
     assert by_sql == expected
     assert sum(counts[0] for counts in expected.values()) > 20  # the data exercises the funnel
     assert any(counts[-1] for counts in expected.values())
+    # Without the split by source, one row of the totals.
+    totals = [sum(counts[step] for counts in expected.values()) for step in range(len(steps))]
+    assert run_sql(files, funnel_sql(steps, by_source=False), parameters) == [(None, *totals)]
 
 
 def test_funnel_steps_count_in_order_within_the_window(tmp_path: Path) -> None:
@@ -121,10 +124,45 @@ def test_funnel_steps_count_in_order_within_the_window(tmp_path: Path) -> None:
     ]
     rows = run_sql(
         write_files(tmp_path, events),
-        funnel_sql(2),
+        funnel_sql(["view", "buy"], by_source=True),
         funnel_parameters(WORKSPACE, START_MS, START_MS + DAY_MS, ["view", "buy"], 3_600_000),
     )
     assert rows == [("herald", 4, 2)]
+
+
+def test_a_visitor_entering_with_several_events_at_once_gets_the_first_of_their_sources(
+    tmp_path: Path,
+) -> None:
+    def view(actor: str, source: str | None, minutes: int = 0) -> dict[str, Any]:
+        return {
+            "workspace_id": WORKSPACE,
+            "name": "view",
+            "ts_ms": START_MS + minutes * 60_000,
+            "actor": actor,
+            "utm_source": source,
+        }
+
+    events = [
+        view("sourced", None),
+        view("sourced", "newsletter"),
+        view("sourced", "herald"),
+        view("sourced", "ads", minutes=1),  # after the entry: not the entry's source
+        view("unsourced", None),
+        view("unsourced", None),
+        view("unsourced", "herald", minutes=1),
+    ]
+    for number, event in enumerate(events):
+        event["event_id"] = str(number)
+    rows = run_sql(
+        write_files(tmp_path, events),
+        funnel_sql(["view", "buy"], by_source=True),
+        funnel_parameters(WORKSPACE, START_MS, START_MS + DAY_MS, ["view", "buy"], 3_600_000),
+    )
+    assert rows == [("(none)", 1, 0), ("herald", 1, 0)]
+    assert reference.funnel(events, ["view", "buy"], START_MS, START_MS + DAY_MS, 3_600_000) == {
+        "(none)": [1, 0],
+        "herald": [1, 0],
+    }
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -190,6 +190,11 @@ def test_funnel_and_retention_read_the_raw_events_and_equal_the_reference(
     assert {
         s["value"]: [step["visitors"] for step in s["steps"]] for s in result["breakdown"]
     } == expected
+    unsplit = tracking.client.post(
+        "/v1/analytics/funnels", json={**body, "breakdown": None}, headers=tracking.headers
+    )
+    assert unsplit.status_code == 202, unsplit.text
+    assert unsplit.json()["result"] == {"steps": result["steps"], "breakdown": None}
 
     first, last = (now - timedelta(days=20)).date(), now.date()
     started = tracking.client.post(

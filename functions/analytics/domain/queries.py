@@ -82,78 +82,94 @@ def _partition_parameters(workspace_id: str, start_ms: int, end_ms: int) -> list
     return [workspace_id, first, last, start_ms, end_ms]
 
 
-def funnel_sql(step_count: int) -> str:
-    """Visitors reaching each step, per UTM source of their first step.
+def _step_codes(steps: Sequence[str]) -> list[int]:
+    """Each step's event name as a number: its position among the steps' distinct names (a name
+    may come back later in a funnel)."""
+    distinct = list(dict.fromkeys(steps))
+    return [distinct.index(name) + 1 for name in steps]
 
-    A visitor enters at their first event of step 1 in the period (its source: that of the
-    smallest event id among their entry events at that moment); each later step counts if an event
-    of it happens at or after the previous step's earliest match and no later than the window
-    after the entry (the earliest match is kept, so later steps have the most room).
-    Aggregates rather than `ROW_NUMBER() OVER (PARTITION BY actor_key ...)`: a window function sorts
-    every step-1 event by visitor, a `MIN` per visitor only hashes them (bench/analytics.py (c)).
+
+_FIRST_STEP = """step1 AS (
+  SELECT actor_key, entered_at, entered_at AS reached_at FROM entries
+)"""
+_FIRST_STEP_BY_SOURCE = f"""step1 AS (
+  SELECT entries.actor_key, entries.entered_at, entries.entered_at AS reached_at,
+    COALESCE(MIN(e.utm_source), '{NO_SOURCE}') AS source
+  FROM entries
+  JOIN funnel_events AS e
+    ON e.actor_key = entries.actor_key AND e.ts_ms = entries.entered_at AND e.name_code = 1
+  GROUP BY entries.actor_key, entries.entered_at
+)"""
+
+
+def funnel_sql(steps: Sequence[str], *, by_source: bool) -> str:
+    """Visitors reaching each step: one row, or with `by_source` a row per UTM source of their
+    first step.
+
+    A visitor enters at their first event of step 1 in the period; their source is the UTM source
+    of that event (several step-1 events at that same millisecond: the first of their sources in
+    text order, `(none)` only if none has one), looked up only when asked for: it joins the entries
+    back to the step-1 events. Each later step counts if an event of it happens
+    at or after the previous step's earliest match and no later than the window after the entry
+    (the earliest match is kept, so later steps have the most room).
+    How it stays fast (bench/analytics.py (c)): each event's name becomes a small number once, so
+    the events kept between steps hold no text but the source; the steps filter those numbers, which
+    the engine merges into one filter at the scan; visitors enter through a `MIN` per visitor,
+    which only hashes them, where `ROW_NUMBER() OVER (PARTITION BY actor_key ...)` would sort
+    every step-1 event by visitor; no event id is read (a unique text per event, as costly to read
+    as the rest of the query).
     Parameters: `funnel_parameters`.
     """
-    steps = [
-        # Composed from step numbers only; every value is a bound parameter.
+    codes = _step_codes(steps)
+    # Composed from step numbers and name codes only; every value is a bound parameter.
+    name_codes = " ".join(f"WHEN ? THEN {code}" for code in sorted(set(codes)))
+    later = [
         f"""step{number} AS (
   SELECT p.actor_key, p.entered_at, MIN(e.ts_ms) AS reached_at
   FROM step{number - 1} AS p
   JOIN funnel_events AS e
-    ON e.actor_key = p.actor_key AND e.name = ? AND e.ts_ms >= p.reached_at
+    ON e.actor_key = p.actor_key AND e.name_code = {code} AND e.ts_ms >= p.reached_at
   WHERE e.ts_ms <= p.entered_at + ?
   GROUP BY p.actor_key, p.entered_at
 )"""
-        for number in range(2, step_count + 1)
+        for number, code in enumerate(codes[1:], start=2)
     ]
-    counts = ",\n  ".join(f"COUNT(step{n}.actor_key) AS step{n}" for n in range(1, step_count + 1))
+    counts = ",\n  ".join(f"COUNT(step{n}.actor_key) AS step{n}" for n in range(1, len(steps) + 1))
     joins = "\n".join(
         f"LEFT JOIN step{n} ON step{n}.actor_key = step1.actor_key"
-        for n in range(2, step_count + 1)
+        for n in range(2, len(steps) + 1)
     )
-    placeholders = ", ".join("?" for _ in range(step_count))
+    source_column = "utm_source, " if by_source else ""
     return f"""WITH funnel_events AS (
-  SELECT actor_key, name, ts_ms, event_id, utm_source
+  SELECT actor_key, ts_ms, {source_column}CASE name {name_codes} END AS name_code
   FROM tracked_events
-  WHERE {_PARTITIONS} AND actor_key IS NOT NULL AND name IN ({placeholders})
+  WHERE {_PARTITIONS} AND actor_key IS NOT NULL
 ),
 entries AS (
   SELECT actor_key, MIN(ts_ms) AS entered_at
   FROM funnel_events
-  WHERE name = ? AND ts_ms < ?
+  WHERE name_code = 1 AND ts_ms < ?
   GROUP BY actor_key
 ),
-step1 AS (
-  SELECT entries.actor_key, entries.entered_at, entries.entered_at AS reached_at,
-    MIN_BY(COALESCE(e.utm_source, '{NO_SOURCE}'), e.event_id) AS source
-  FROM entries
-  JOIN funnel_events AS e
-    ON e.actor_key = entries.actor_key AND e.ts_ms = entries.entered_at AND e.name = ?
-  GROUP BY entries.actor_key, entries.entered_at
-),
-{",\n".join(steps)}
-SELECT step1.source,
+{_FIRST_STEP_BY_SOURCE if by_source else _FIRST_STEP},
+{",\n".join(later)}
+SELECT {"step1.source" if by_source else "NULL AS source"},
   {counts}
 FROM step1
 {joins}
-GROUP BY step1.source
-ORDER BY step1.source"""
+{"GROUP BY step1.source ORDER BY step1.source" if by_source else ""}"""
 
 
 def funnel_parameters(
     workspace_id: str, start_ms: int, end_ms: int, steps: Sequence[str], window_ms: int
 ) -> list[object]:
-    """The parameters of `funnel_sql(len(steps))`, in the order of its placeholders: visitors
-    enter in `start_ms..end_ms`; their later steps may follow up to the window after the end."""
-    later: list[object] = []
-    for name in steps[1:]:
-        later.extend((name, window_ms))
+    """The parameters of `funnel_sql(steps)`, in the order of its placeholders: visitors enter in
+    `start_ms..end_ms`; their later steps may follow up to the window after the end."""
     return [
+        *dict.fromkeys(steps),
         *_partition_parameters(workspace_id, start_ms, end_ms + window_ms),
-        *steps,
-        steps[0],
         end_ms,
-        steps[0],
-        *later,
+        *[window_ms] * (len(steps) - 1),
     ]
 
 

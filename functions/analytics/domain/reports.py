@@ -148,7 +148,7 @@ def funnel_plan(workspace_id: str, request: FunnelRequest) -> QueryPlan:
         days=rollups.days_between(
             days[0], (end + timedelta(seconds=request.window_seconds)).date()
         ),
-        sql=funnel_sql(len(request.steps)),
+        sql=funnel_sql(request.steps, by_source=request.breakdown is not None),
         parameters=funnel_parameters(
             workspace_id, _ms(start), _ms(end), request.steps, request.window_seconds * 1000
         ),
