@@ -10,7 +10,7 @@ runs the whole path from a sandbox post."""
 
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +22,7 @@ from ulid import ULID
 
 from functions.publish.domain.metrics_collection import collect_due
 from functions.shared import aws
+from functions.shared.engagement_figures import TopMetric
 from functions.shared.metrics_rollups import (
     account_slots,
     label_days,
@@ -246,6 +247,11 @@ def test_a_sandbox_post_reaches_the_reports_through_the_collector(
     assert engagement["totals"]["impressions"] == snapshot.metrics["impressions"]
     local = target.published_at.astimezone(ZoneInfo("UTC"))
     assert grid(engagement) == {(local.weekday(), local.hour): 1}
+
+
+def test_top_posts_rank_by_every_summed_metric_and_the_engagement_figures() -> None:
+    """`TopMetric` spells the names out for the OpenAPI enum; it must follow the metrics."""
+    assert sorted(get_args(TopMetric)) == sorted([*SUMMED, "engagements", "engagement_rate"])
 
 
 def test_top_posts_rank_by_the_metric_asked_for_with_filters(
