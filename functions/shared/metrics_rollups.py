@@ -36,7 +36,7 @@ from pynamodb.transactions import TransactWrite
 
 from functions.shared import aws
 from functions.shared.platform_links import key_part
-from functions.shared.post_metrics import SUMMED, MetricsTargetItem, engagements
+from functions.shared.post_metrics import SUMMED, MetricsDayItem, MetricsTargetItem, engagements
 from functions.shared.settings import get_settings
 from functions.shared.tables import AppItem, key
 
@@ -289,3 +289,14 @@ def summed(metrics: Iterable[Mapping[str, int]]) -> dict[str, int]:
         for name in SUMMED:
             totals[name] += int(one.get(name, 0))
     return totals
+
+
+def day_sums(days: Iterable[MetricsDayItem]) -> tuple[int, dict[str, int]]:
+    """Posts published and every summed metric over day rollups."""
+    posts = 0
+    metrics = dict.fromkeys(SUMMED, 0)
+    for day in days:
+        posts += int(day.posts or 0)
+        for name, value in day.totals().items():
+            metrics[name] += value
+    return posts, metrics

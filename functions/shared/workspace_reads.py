@@ -7,7 +7,7 @@ live here, each one query by key over the items the owners write (functions/shar
 the inbox's `INBOX#<item>` items, docs/inbox.md), bounded in what they read, never a scan.
 """
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,8 +16,8 @@ from itertools import islice
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
+from functions.shared.metrics_rollups import day_sums
 from functions.shared.post_metrics import (
-    SUMMED,
     MetricsDayItem,
     MetricsTargetItem,
     engagements,
@@ -53,19 +53,18 @@ class PublishedTarget:
 
 def period_totals(workspace_id: str, first: date, last: date) -> PeriodTotals:
     """What the workspace's posts earned on the days `first` to `last` (its day rollups)."""
-    by_platform: dict[str, Counter[str]] = {}
+    by_platform: dict[str, list[MetricsDayItem]] = defaultdict(list)
     for item in MetricsDayItem.between(workspace_id, first, last):
-        summed = by_platform.setdefault(item.platform or "unknown", Counter())
-        summed["posts"] += int(item.posts or 0)
-        summed.update(item.totals())
-    platforms = {
-        platform: {name: summed[name] for name in ("posts", *SUMMED) if summed[name]}
-        | {"engagements": engagements(summed)}
-        for platform, summed in sorted(by_platform.items())
-    }
+        by_platform[item.platform or "unknown"].append(item)
+    platforms = {}
+    for platform, days in sorted(by_platform.items()):
+        posts, metrics = day_sums(days)
+        platforms[platform] = {
+            name: value for name, value in {"posts": posts, **metrics}.items() if value
+        } | {"engagements": engagements(metrics)}
     return PeriodTotals(
-        posts=sum(summed["posts"] for summed in by_platform.values()),
-        impressions=sum(summed["impressions"] for summed in by_platform.values()),
+        posts=sum(totals.get("posts", 0) for totals in platforms.values()),
+        impressions=sum(totals.get("impressions", 0) for totals in platforms.values()),
         engagements=sum(totals["engagements"] for totals in platforms.values()),
         by_platform=platforms,
     )

@@ -23,8 +23,8 @@ from functions.analytics.domain.metrics_models import (
 from functions.shared.access import WorkspaceAccess
 from functions.shared.engagement_figures import Totals, totals
 from functions.shared.identity_items import WorkspaceItem
+from functions.shared.metrics_rollups import day_sums
 from functions.shared.post_metrics import (
-    SUMMED,
     MetricsDayItem,
     MetricsSnapshotItem,
     MetricsTargetItem,
@@ -169,10 +169,4 @@ def _period(
 
 
 def day_totals(items: Iterable[MetricsDayItem]) -> Totals:
-    summed = dict.fromkeys(SUMMED, 0)
-    posts = 0
-    for item in items:
-        posts += int(item.posts or 0)
-        for name, value in item.totals().items():
-            summed[name] += value
-    return totals(posts, summed)
+    return totals(*day_sums(items))
