@@ -9,7 +9,7 @@ partitioning (adapters/event_files.py). Every query filters on `workspace` and a
 is what makes Athena read that workspace's days only (projection cannot list partitions; the
 `workspace` column is `injected`, so a query without it is refused).
 
-The queries use only SQL that DuckDB and Trino share: CTEs, joins, `GROUP BY`, `MIN`, `MIN_BY`,
+The queries use only SQL that DuckDB and Trino share: CTEs, joins, `GROUP BY`, `MIN`, `CASE`,
 `COALESCE` and `?` parameters. Times are `ts_ms` (milliseconds since the Unix epoch, BIGINT) so
 that windows are integer arithmetic, avoiding interval literals and epoch conversions (`epoch_ms`
 against `from_unixtime`). The one dialect difference is `/` of two integers: Trino divides into an
@@ -109,9 +109,9 @@ def funnel_sql(steps: Sequence[str], *, by_source: bool) -> str:
     A visitor enters at their first event of step 1 in the period; their source is the UTM source
     of that event (several step-1 events at that same millisecond: the first of their sources in
     text order, `(none)` only if none has one), looked up only when asked for: it joins the entries
-    back to the step-1 events. Each later step counts if an event of it happens
-    at or after the previous step's earliest match and no later than the window after the entry
-    (the earliest match is kept, so later steps have the most room).
+    back to the step-1 events. Each later step counts if an event of it happens at or after the
+    previous step's earliest match and no later than the window after the entry (the earliest
+    match is kept, so later steps have the most room).
     How it stays fast (bench/analytics.py (c)): each event's name becomes a small number once, so
     the events kept between steps hold no text but the source; the steps filter those numbers, which
     the engine merges into one filter at the scan; visitors enter through a `MIN` per visitor,
