@@ -293,10 +293,5 @@ def summed(metrics: Iterable[Mapping[str, int]]) -> dict[str, int]:
 
 def day_sums(days: Iterable[MetricsDayItem]) -> tuple[int, dict[str, int]]:
     """Posts published and every summed metric over day rollups."""
-    posts = 0
-    metrics = dict.fromkeys(SUMMED, 0)
-    for day in days:
-        posts += int(day.posts or 0)
-        for name, value in day.totals().items():
-            metrics[name] += value
-    return posts, metrics
+    listed = list(days)
+    return sum(int(day.posts or 0) for day in listed), summed(day.totals() for day in listed)
